@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install cibscope and everything it needs into ./.venv (idempotent).
+#   scripts/install.sh          the package (run the main job)
+#   scripts/install.sh test     + test dependencies, headless Chromium and its driver
+#   scripts/install.sh spark    + PySpark and a Java runtime
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want="${1:-}"
+PY="${PYTHON:-python3}"
+
+need_apt=()
+if [[ "$want" == "test" ]]; then
+  command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+fi
+if [[ "$want" == "spark" ]]; then
+  command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
+fi
+if (( ${#need_apt[@]} )); then
+  if command -v apt-get >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]]; then
+    echo "installing system packages: ${need_apt[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  else
+    echo "warning: please install ${need_apt[*]} (needs root and apt-get); the tests that need them will be skipped" >&2
+  fi
+fi
+
+if [[ ! -x .venv/bin/python ]]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24" 2>/dev/null || true
+extras=""
+case "$want" in
+  test) extras="[test]" ;;
+  spark) extras="[spark]" ;;
+esac
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}" 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+.venv/bin/python -c "import cibscope" 

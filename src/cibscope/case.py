@@ -1,0 +1,113 @@
+"""The case: one DuckDB database file holding everything about one investigation."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from . import __version__
+from .errors import SchemaError
+from .schema import ALL_TABLES, SCHEMA_VERSION, Table
+
+
+class Case:
+    """An open case database.
+
+    Create or open with :func:`open_case`. ``case.con`` is the DuckDB connection; stages take
+    the connection (or relations from it) and return relations or Arrow tables.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: str) -> None:
+        self.con = con
+        self.path = path
+
+    # -- helpers -----------------------------------------------------------------------
+    def table_exists(self, name: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()
+        return bool(row and row[0])
+
+    def count(self, table: str) -> int:
+        row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        return int(row[0]) if row else 0
+
+    def reset(self, tables: tuple[Table, ...]) -> None:
+        """Empty the given tables (a stage re-run replaces its outputs)."""
+        for t in tables:
+            self.con.execute(f"DELETE FROM {t.name}")
+
+    def meta(self, key: str) -> str | None:
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: Any) -> None:
+        self.con.execute("DELETE FROM meta WHERE key = ?", [key])
+        self.con.execute("INSERT INTO meta VALUES (?, ?)", [key, str(value)])
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Case:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _configure(con: duckdb.DuckDBPyConnection) -> None:
+    threads = os.environ.get("CIBSCOPE_THREADS")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    mem = os.environ.get("CIBSCOPE_MEMORY_LIMIT")
+    if mem:
+        con.execute(f"SET memory_limit = '{mem}'")
+    con.execute("SET TimeZone = 'UTC'")
+
+
+def open_case(path: str | os.PathLike[str], *, create: bool = True, read_only: bool = False) -> Case:
+    """Open the case at ``path``; create it (with the current schema) if ``create`` and absent.
+
+    Raises :class:`SchemaError` when the file is a case of another schema version or is not a
+    cibscope case.
+    """
+    p = Path(path)
+    exists = p.exists()
+    if not exists and not create:
+        raise SchemaError(f"{p}: no such case", hint="run `cibscope ingest DATA --case FILE` first")
+    if exists and p.is_dir():
+        raise SchemaError(f"{p}: is a folder, expected a case database file")
+    if not exists:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(p), read_only=read_only and exists)
+    except duckdb.Error as e:  # not a DuckDB file, locked, ...
+        raise SchemaError(f"{p}: cannot open as a case database ({e})") from e
+    _configure(con)
+    case = Case(con, str(p))
+    has_meta = case.table_exists("meta")
+    if exists and has_meta:
+        version = case.meta("schema_version")
+        if version != str(SCHEMA_VERSION):
+            con.close()
+            raise SchemaError(
+                f"{p}: case schema version {version}, this cibscope (v{__version__}) needs version {SCHEMA_VERSION}",
+                hint="re-ingest the source data into a new case file (cibscope ingest DATA --case NEW.duckdb)",
+            )
+    elif exists and not has_meta:
+        n_tables = con.execute("SELECT count(*) FROM information_schema.tables").fetchone()
+        if n_tables and n_tables[0]:
+            con.close()
+            raise SchemaError(f"{p}: a DuckDB database but not a cibscope case (no meta table)")
+    if not read_only:
+        for t in ALL_TABLES:
+            con.execute(t.ddl())
+        if case.meta("schema_version") is None:
+            case.set_meta("schema_version", SCHEMA_VERSION)
+            case.set_meta("created_at", datetime.now(timezone.utc).isoformat())
+            case.set_meta("cibscope_version", __version__)
+    return case

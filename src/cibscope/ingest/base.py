@@ -1,0 +1,87 @@
+"""The reader contract.
+
+A reader turns one source file into rows of the *staging* tables below (temp tables in the
+case's DuckDB connection) and quarantines what it cannot read. It never touches the final
+tables: :mod:`cibscope.ingest.finalize` normalises staged rows (URLs, hashtags, text),
+removes duplicates and inserts them, the same way for every format.
+
+Row accounting: ``rows_read`` returned by ``read`` must equal the rows the reader put into
+``stage_posts`` (or ``stage_accounts`` for account files) plus the rows it put into
+``stage_quarantine``. Finalize may move staged rows to quarantine (e.g. a post id already in
+the case) and keeps the equation true: read = kept + quarantined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+import duckdb
+
+from ..progress import Progress
+from ..schema import ACCOUNTS, POSTS, QUARANTINE, Table
+
+# Staged posts: the final `posts` columns minus text_norm, plus the raw entity lists.
+STAGE_POSTS = Table(
+    "stage_posts",
+    tuple((n, t) for n, t in POSTS.columns if n != "text_norm")
+    + (("hashtags", "VARCHAR[]"), ("urls", "VARCHAR[]"), ("mentions", "VARCHAR[]")),
+    "Posts as read, before normalisation. hashtags without '#', raw URLs, mention ids or handles.",
+)
+STAGE_ACCOUNTS = Table(
+    "stage_accounts",
+    ACCOUNTS.columns + (("from_users_file", "BOOLEAN"),),
+    "Accounts as read. from_users_file is true for rows of a users/accounts file (they win over snapshots taken from posts).",
+)
+STAGE_QUARANTINE = Table("stage_quarantine", QUARANTINE.columns, "Rows the reader could not keep.")
+STAGE_TABLES = (STAGE_POSTS, STAGE_ACCOUNTS, STAGE_QUARANTINE)
+
+
+@dataclass
+class Source:
+    """One input: a file on disk, possibly a member extracted from a .zip."""
+
+    path: Path  # readable file (.csv, .csv.gz, .json, .jsonl, .json.gz, .parquet, ...)
+    name: str  # what to show and store as source_file, e.g. "tweets.zip!tweets.csv"
+    compression: str | None = None  # "gzip" or None
+
+    def head(self, n: int = 65536) -> bytes:
+        """The first ``n`` bytes, decompressed."""
+        if self.compression == "gzip":
+            import gzip
+
+            with gzip.open(self.path, "rb") as f:
+                try:
+                    return f.read(n)
+                except (OSError, EOFError):
+                    return b""
+        with open(self.path, "rb") as f:
+            return f.read(n)
+
+
+@dataclass
+class ReadContext:
+    con: duckdb.DuckDBPyConnection
+    source: Source
+    progress: Progress | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # e.g. {"mapping": Mapping} for generic
+
+
+class Reader(Protocol):
+    """A file format. Register instances in :data:`cibscope.ingest.registry.READERS`."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    kind: ClassVar[str]  # "posts" or "accounts"
+
+    def sniff(self, source: Source, head: bytes) -> bool:
+        """True when this reader recognises the file from its first bytes (header/first line)."""
+        ...
+
+    def read(self, ctx: ReadContext) -> int:
+        """Stage the file's rows; return rows read (= staged + quarantined by the reader).
+
+        Raise :class:`cibscope.errors.MissingColumnsError` for a missing or renamed column.
+        """
+        ...

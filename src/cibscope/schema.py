@@ -1,0 +1,252 @@
+"""The case schema, declared once. Every stage reads and writes these tables.
+
+Data flow: ingest -> normalized tables (accounts, posts, post_*) -> behavioural traces ->
+similarity networks (edges) -> groups -> evidence and scores -> report/audit.
+
+Conventions
+-----------
+* Ids are VARCHAR: tweet ids are 64-bit integers kept exact as decimal strings; other
+  platforms' ids are arbitrary strings.
+* Times are ``TIMESTAMP`` holding UTC (no zone). ``posts.time_precision`` says how precise
+  ``created_at`` is: ``'second'`` (recovered from a snowflake id or given by the source),
+  ``'minute'`` (IO archive ``tweet_time`` without a usable snowflake) or ``'day'``.
+* Every post keeps ``source_file`` and ``source_line`` (1-based physical line where the
+  record starts), so any evidence can point back to the input.
+* Account pairs are stored once with ``account_a < account_b``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCHEMA_VERSION = 1
+
+# Kinds of post.
+POST_KINDS = ("post", "repost", "reply", "quote")
+TIME_PRECISIONS = ("second", "minute", "day")
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    doc: str
+
+    def ddl(self) -> str:
+        cols = ",\n  ".join(f"{n} {t}" for n, t in self.columns)
+        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols}\n)"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [n for n, _ in self.columns]
+
+
+META = Table("meta", (("key", "VARCHAR"), ("value", "VARCHAR")), "Case metadata: schema_version, created_at, cibscope_version.")
+
+ACCOUNTS = Table(
+    "accounts",
+    (
+        ("account_id", "VARCHAR"),
+        ("platform", "VARCHAR"),
+        ("screen_name", "VARCHAR"),
+        ("display_name", "VARCHAR"),
+        ("description", "VARCHAR"),
+        ("location", "VARCHAR"),
+        ("profile_url", "VARCHAR"),
+        ("follower_count", "BIGINT"),
+        ("following_count", "BIGINT"),
+        ("created_at", "TIMESTAMP"),
+        ("account_language", "VARCHAR"),
+        ("is_hashed", "BOOLEAN"),
+        ("source_file", "VARCHAR"),
+        ("source_line", "BIGINT"),
+    ),
+    "One row per account. From a users file when there is one, else from the newest post carrying the account's snapshot.",
+)
+
+POSTS = Table(
+    "posts",
+    (
+        ("post_id", "VARCHAR"),
+        ("account_id", "VARCHAR"),
+        ("platform", "VARCHAR"),
+        ("created_at", "TIMESTAMP"),
+        ("time_precision", "VARCHAR"),
+        ("kind", "VARCHAR"),
+        ("text", "VARCHAR"),
+        ("text_norm", "VARCHAR"),
+        ("lang", "VARCHAR"),
+        ("client", "VARCHAR"),
+        ("repost_of", "VARCHAR"),
+        ("repost_of_account", "VARCHAR"),
+        ("reply_to_post", "VARCHAR"),
+        ("reply_to_account", "VARCHAR"),
+        ("quote_of", "VARCHAR"),
+        ("like_count", "BIGINT"),
+        ("repost_count", "BIGINT"),
+        ("reply_count", "BIGINT"),
+        ("quote_count", "BIGINT"),
+        ("latitude", "DOUBLE"),
+        ("longitude", "DOUBLE"),
+        ("source_file", "VARCHAR"),
+        ("source_line", "BIGINT"),
+    ),
+    "One row per post (tweet, retweet, reply, quote, or another platform's post).",
+)
+
+POST_HASHTAGS = Table(
+    "post_hashtags",
+    (
+        ("post_id", "VARCHAR"),
+        ("account_id", "VARCHAR"),
+        ("created_at", "TIMESTAMP"),
+        ("position", "INTEGER"),
+        ("hashtag", "VARCHAR"),
+        ("hashtag_raw", "VARCHAR"),
+    ),
+    "Exploded hashtags; `hashtag` is case-folded (Unicode-aware, NFKC), without '#'.",
+)
+
+POST_URLS = Table(
+    "post_urls",
+    (
+        ("post_id", "VARCHAR"),
+        ("account_id", "VARCHAR"),
+        ("created_at", "TIMESTAMP"),
+        ("position", "INTEGER"),
+        ("url", "VARCHAR"),
+        ("url_raw", "VARCHAR"),
+        ("domain", "VARCHAR"),
+        ("is_shortener", "BOOLEAN"),
+    ),
+    "Exploded URLs; `url` canonical (lower-case scheme/host, no fragment, tracking parameters dropped).",
+)
+
+POST_MENTIONS = Table(
+    "post_mentions",
+    (
+        ("post_id", "VARCHAR"),
+        ("account_id", "VARCHAR"),
+        ("created_at", "TIMESTAMP"),
+        ("position", "INTEGER"),
+        ("mentioned", "VARCHAR"),
+    ),
+    "Exploded mentions: the mentioned account's id (possibly hashed) or lower-cased handle.",
+)
+
+INGEST_LOG = Table(
+    "ingest_log",
+    (
+        ("source_file", "VARCHAR"),
+        ("content_hash", "VARCHAR"),
+        ("format", "VARCHAR"),
+        ("rows_read", "BIGINT"),
+        ("rows_kept", "BIGINT"),
+        ("rows_quarantined", "BIGINT"),
+        ("ingested_at", "TIMESTAMP"),
+        ("seconds", "DOUBLE"),
+    ),
+    "Per source file: rows read = rows kept + rows quarantined.",
+)
+
+QUARANTINE = Table(
+    "quarantine",
+    (
+        ("source_file", "VARCHAR"),
+        ("source_line", "BIGINT"),
+        ("raw", "VARCHAR"),
+        ("reason", "VARCHAR"),
+    ),
+    "Rows that could not be kept, with where they were and why.",
+)
+
+# ---- detection outputs (written by `cibscope detect`) -------------------------------------
+
+EDGES = Table(
+    "edges",
+    (
+        ("layer", "VARCHAR"),
+        ("account_a", "VARCHAR"),
+        ("account_b", "VARCHAR"),
+        ("n_shared", "BIGINT"),
+        ("weight", "DOUBLE"),
+        ("expected", "DOUBLE"),
+        ("p_value", "DOUBLE"),
+        ("first_at", "TIMESTAMP"),
+        ("last_at", "TIMESTAMP"),
+    ),
+    "Per-trace (layer) account pairs with account_a < account_b: co-occurrence count, rarity-weighted weight, expected count under the null and p-value.",
+)
+
+GROUPS = Table(
+    "groups",
+    (
+        ("group_id", "INTEGER"),
+        ("size", "INTEGER"),
+        ("layers", "VARCHAR"),
+        ("start_at", "TIMESTAMP"),
+        ("end_at", "TIMESTAMP"),
+        ("cohesion", "DOUBLE"),
+        ("top_items", "VARCHAR"),
+    ),
+    "Groups found on the fused multiplex network. `layers` and `top_items` are JSON.",
+)
+
+GROUP_MEMBERS = Table(
+    "group_members",
+    (("group_id", "INTEGER"), ("account_id", "VARCHAR")),
+    "Which accounts belong to which group.",
+)
+
+SCORES = Table(
+    "scores",
+    (
+        ("account_id", "VARCHAR"),
+        ("score", "DOUBLE"),
+        ("flagged", "BOOLEAN"),
+        ("group_id", "INTEGER"),
+        ("top_reasons", "VARCHAR"),
+    ),
+    "Per-account coordination score in [0, 1]; the sum of the named contributions, squashed.",
+)
+
+SCORE_CONTRIBUTIONS = Table(
+    "score_contributions",
+    (
+        ("account_id", "VARCHAR"),
+        ("contribution", "VARCHAR"),
+        ("value", "DOUBLE"),
+        ("n_evidence", "BIGINT"),
+        ("detail", "VARCHAR"),
+    ),
+    "The named terms that add up to an account's score (one per trace plus account-level signatures).",
+)
+
+EVIDENCE = Table(
+    "evidence",
+    (
+        ("evidence_id", "BIGINT"),
+        ("layer", "VARCHAR"),
+        ("account_a", "VARCHAR"),
+        ("account_b", "VARCHAR"),
+        ("post_a", "VARCHAR"),
+        ("post_b", "VARCHAR"),
+        ("at_a", "TIMESTAMP"),
+        ("at_b", "TIMESTAMP"),
+        ("seconds_apart", "DOUBLE"),
+        ("shared_item", "VARCHAR"),
+        ("source_a", "VARCHAR"),
+        ("source_b", "VARCHAR"),
+    ),
+    "Concrete, checkable evidence behind edges: the two posts, their times, the shared item, and file:line of each.",
+)
+
+DETECT_RUNS = Table(
+    "detect_runs",
+    (("run_at", "TIMESTAMP"), ("params", "VARCHAR"), ("stats", "VARCHAR")),
+    "Parameters and counters (e.g. pairs bounded on hot keys) of each detect run, as JSON.",
+)
+
+INGEST_TABLES = (ACCOUNTS, POSTS, POST_HASHTAGS, POST_URLS, POST_MENTIONS, INGEST_LOG, QUARANTINE)
+DETECT_TABLES = (EDGES, GROUPS, GROUP_MEMBERS, SCORES, SCORE_CONTRIBUTIONS, EVIDENCE, DETECT_RUNS)
+ALL_TABLES = (META, *INGEST_TABLES, *DETECT_TABLES)
