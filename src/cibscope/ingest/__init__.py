@@ -165,6 +165,10 @@ def ingest(
 
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    paths = list(paths)
+    for raw in paths:  # fail on a missing input before creating a case file
+        if not Path(raw).exists():
+            raise InputError("no such file or folder", file=str(raw))
     owns = not isinstance(case, Case)
     c = open_case(case) if not isinstance(case, Case) else case
     report = IngestReport(case_path=c.path)
@@ -175,7 +179,7 @@ def ingest(
         options["mapping"] = load_mapping(mapping)
     try:
         with ExitStack() as stack:
-            sources = list(_iter_sources(list(paths), stack))
+            sources = list(_iter_sources(paths, stack))
             explicit_only = all(s is not None for s, _ in sources)
             # users/accounts files first, so their rows win over snapshots taken from posts
             ordered: list[tuple[Source, Reader]] = []
