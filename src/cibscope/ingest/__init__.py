@@ -161,14 +161,14 @@ def ingest(
     strict : raise :class:`StrictModeError` (and keep nothing of that file) if any row is quarantined.
     mapping : TOML column mapping for the generic CSV/Parquet reader.
     """
-    from .finalize import finalize  # the shared normalise + insert step
-
     if isinstance(paths, (str, Path)):
         paths = [paths]
     paths = list(paths)
     for raw in paths:  # fail on a missing input before creating a case file
         if not Path(raw).exists():
             raise InputError("no such file or folder", file=str(raw))
+    from .finalize import finalize  # the shared normalise + insert step
+
     owns = not isinstance(case, Case)
     c = open_case(case) if not isinstance(case, Case) else case
     report = IngestReport(case_path=c.path)
