@@ -247,6 +247,111 @@ DETECT_RUNS = Table(
     "Parameters and counters (e.g. pairs bounded on hot keys) of each detect run, as JSON.",
 )
 
+# ---- audit outputs (written by `cibscope audit`) ------------------------------------------
+
+SIGNATURES = Table(
+    "signatures",
+    (
+        ("account_id", "VARCHAR"),
+        ("n_posts", "BIGINT"),
+        ("n_political", "BIGINT"),
+        ("political_share", "DOUBLE"),
+        ("first_post_at", "TIMESTAMP"),
+        ("last_post_at", "TIMESTAMP"),
+        ("first_political_at", "TIMESTAMP"),
+        ("n_before_first_political", "BIGINT"),
+        ("created_at", "TIMESTAMP"),
+        ("age_days_first_post", "DOUBLE"),
+        ("age_days_last_post", "DOUBLE"),
+        ("age_days_at_reference", "DOUBLE"),
+        ("creation_day_count", "BIGINT"),
+        ("creation_week_count", "BIGINT"),
+        ("creation_day_expected", "DOUBLE"),
+        ("creation_day_p", "DOUBLE"),
+        ("handle_shape", "VARCHAR"),
+        ("creation_day_same_shape", "BIGINT"),
+        ("creation_burst", "BOOLEAN"),
+        ("hour_profile", "VARCHAR"),
+        ("weekday_profile", "VARCHAR"),
+        ("peak_hour_utc", "INTEGER"),
+        ("inferred_utc_offset", "INTEGER"),
+        ("office_hours_share", "DOUBLE"),
+        ("office_hours_share_dataset", "DOUBLE"),
+        ("weekend_share", "DOUBLE"),
+        ("lunch_ratio", "DOUBLE"),
+        ("office_hours", "BOOLEAN"),
+        ("top_client", "VARCHAR"),
+        ("top_client_share", "DOUBLE"),
+        ("n_clients", "BIGINT"),
+        ("group_id", "INTEGER"),
+        ("group_top_client", "VARCHAR"),
+        ("group_client_share", "DOUBLE"),
+        ("group_client_share_dataset", "DOUBLE"),
+        ("client_homogeneous", "BOOLEAN"),
+        ("follower_count", "BIGINT"),
+        ("following_count", "BIGINT"),
+        ("engagement_per_post", "DOUBLE"),
+        ("engagement_mismatch", "VARCHAR"),
+        ("max_gap_days", "DOUBLE"),
+        ("gap_start_at", "TIMESTAMP"),
+        ("gap_end_at", "TIMESTAMP"),
+        ("posts_after_gap", "BIGINT"),
+        ("reactivated", "BOOLEAN"),
+        ("changepoint_at", "TIMESTAMP"),
+        ("political_share_before", "DOUBLE"),
+        ("political_share_after", "DOUBLE"),
+        ("days_before_pivot", "DOUBLE"),
+        ("changepoint_llr", "DOUBLE"),
+        ("repurposed", "BOOLEAN"),
+        ("account_language", "VARCHAR"),
+        ("top_lang", "VARCHAR"),
+        ("top_lang_share", "DOUBLE"),
+        ("n_langs", "BIGINT"),
+        ("lang_before", "VARCHAR"),
+        ("lang_after", "VARCHAR"),
+        ("lang_shift_at", "TIMESTAMP"),
+        ("lang_shift", "BOOLEAN"),
+        ("flags", "VARCHAR"),
+        ("evidence", "VARCHAR"),
+    ),
+    "Per-account IO signatures (ages, creation bursts, rhythm, clients, engagement, dormancy, repurposing, languages); `flags` is a JSON list of the signatures that fired, `evidence` JSON per signature (post ids, file:line, cohorts).",
+)
+
+AUDIT_VERDICTS = Table(
+    "audit_verdicts",
+    (
+        ("account_id", "VARCHAR"),
+        ("claimed", "BOOLEAN"),
+        ("verdict", "VARCHAR"),
+        ("score", "DOUBLE"),
+        ("flagged", "BOOLEAN"),
+        ("group_id", "INTEGER"),
+        ("group_size", "INTEGER"),
+        ("n_layers", "INTEGER"),
+        ("n_evidence", "BIGINT"),
+        ("reasons", "VARCHAR"),
+    ),
+    "Per-account audit verdict (strong / moderate / weak / none / not testable) with the reasons as a JSON list.",
+)
+
+CLAIM_RESULTS = Table(
+    "claim_results",
+    (
+        ("claim_id", "VARCHAR"),
+        ("kind", "VARCHAR"),
+        ("statement", "VARCHAR"),
+        ("claimed_by", "VARCHAR"),
+        ("status", "VARCHAR"),
+        ("measured", "DOUBLE"),
+        ("measured_text", "VARCHAR"),
+        ("n", "BIGINT"),
+        ("method", "VARCHAR"),
+        ("params", "VARCHAR"),
+    ),
+    "Each stated claim answered supported / contradicted / not testable, with the measured figure and how it was computed.",
+)
+
 INGEST_TABLES = (ACCOUNTS, POSTS, POST_HASHTAGS, POST_URLS, POST_MENTIONS, INGEST_LOG, QUARANTINE)
 DETECT_TABLES = (EDGES, GROUPS, GROUP_MEMBERS, SCORES, SCORE_CONTRIBUTIONS, EVIDENCE, DETECT_RUNS)
-ALL_TABLES = (META, *INGEST_TABLES, *DETECT_TABLES)
+AUDIT_TABLES = (SIGNATURES, AUDIT_VERDICTS, CLAIM_RESULTS)
+ALL_TABLES = (META, *INGEST_TABLES, *DETECT_TABLES, *AUDIT_TABLES)
