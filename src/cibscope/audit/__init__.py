@@ -1,0 +1,1 @@
+"""Takedown audit (being written)."""
