@@ -27,13 +27,13 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 from scipy import stats
 
 from ..case import Case
 from ..params import Interval, validate
 from ..progress import Progress, step
 from ..schema import SIGNATURES
+from ._util import fetch_dicts, replace_rows
 from .changepoint import best_split
 from .topic import political_sql
 
@@ -203,13 +203,6 @@ def compute_signatures(case: Case, params: SignatureParams | None = None, progre
     _store(con, rows)
     con.execute("DROP TABLE IF EXISTS _audit_posts")
     return len(rows)
-
-
-def fetch_dicts(con: Any, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    """Rows as dicts (plain DB-API, so it works the same on every supported DuckDB version)."""
-    cur = con.execute(sql, params or [])
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 def _scalar(con: Any, sql: str, params: list[Any] | None = None) -> Any:
@@ -639,17 +632,4 @@ def _finish(r: dict[str, Any], p: SignatureParams, burst_examples: dict[Any, lis
 
 
 def _store(con: Any, rows: list[dict[str, Any]]) -> None:
-    names = SIGNATURES.column_names
-    cols = {n: [r.get(n) for r in rows] for n in names}
-    types = dict(SIGNATURES.columns)
-    arrow_types = {
-        "VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "DOUBLE": pa.float64(),
-        "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us"),
-    }
-    tbl = pa.table({n: pa.array(cols[n], type=arrow_types[types[n]]) for n in names})
-    con.execute("DELETE FROM signatures")
-    con.register("_audit_sig_arrow", tbl)
-    try:
-        con.execute(f"INSERT INTO signatures SELECT {', '.join(names)} FROM _audit_sig_arrow")
-    finally:
-        con.unregister("_audit_sig_arrow")
+    replace_rows(con, SIGNATURES, rows)
