@@ -1,0 +1,291 @@
+"""`cibscope detect`, `explain`, `evaluate` and `run` (ingest + detect + audit + report)."""
+
+from __future__ import annotations
+
+import json
+import math
+from importlib import import_module
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from ..errors import ParameterError
+from .common import CaseOption, RichProgress, console
+
+if TYPE_CHECKING:  # the library is imported inside the commands, so `cibscope --help` stays light
+    from ..detect import DetectResult
+    from ..evaluate import EvaluationResult
+    from ..evidence.explain import Explanation
+
+ParamOption = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--param", "-p",
+        help="Override a parameter: NAME=VALUE, e.g. groups.resolution=0.1, score.threshold=0.6, "
+        "co_retweet.window=30, multiplex.weight.co_hashtag=0.5 (see docs/detection.md). Repeatable.",
+    ),
+]
+WindowOption = Annotated[Optional[int], typer.Option("--window", help="Co-occurrence window in seconds, for every windowed trace.")]
+AlphaOption = Annotated[Optional[float], typer.Option("--alpha", help="False discovery rate per layer (default 0.01).")]
+ResolutionOption = Annotated[Optional[float], typer.Option("--resolution", help="Leiden CPM resolution: minimum group density (default 0.05).")]
+SeedOption = Annotated[Optional[int], typer.Option("--seed", help="Leiden seed (default 42).")]
+
+
+def _parse_value(text: str) -> Any:
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    return text
+
+
+def collect_params(
+    param: list[str] | None, window: int | None, alpha: float | None, resolution: float | None, seed: int | None
+) -> dict[str, Any]:
+    """Turn the CLI options into the flat parameter mapping of :func:`cibscope.detect.detect`."""
+    out: dict[str, Any] = {}
+    for item in param or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ParameterError(f"The --param option must be NAME=VALUE. Got {item!r} instead.")
+        out[name.strip()] = _parse_value(value)
+    for name, value in (("window", window), ("alpha", alpha), ("resolution", resolution), ("seed", seed)):
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def render_detect(res: DetectResult, case: Any = None) -> None:
+    st = res.stats
+    t = Table(title=f"detect: {res.case_path}")
+    for col in ("layer", "pairs tested", "significant"):
+        t.add_column(col, justify="left" if col == "layer" else "right")
+    tested = st.get("edges_tested", {})
+    sig = st.get("edges_significant", {})
+    for layer in sorted(set(tested) | set(sig)):
+        t.add_row(layer, f"{tested.get(layer, 0):,}", f"{sig.get(layer, 0):,}")
+    console.print(t)
+    console.print(
+        f"{res.n_accounts:,} accounts scored, {res.n_groups:,} group(s), {res.n_flagged:,} account(s) flagged "
+        f"in {res.seconds:.1f} s"
+    )
+    if case is not None and res.n_groups:
+        g = Table(title="largest groups")
+        for col in ("group", "size", "cohesion", "layers", "span", "top shared items"):
+            g.add_column(col)
+        for gid, size, coh, layers, s, e, items in case.con.execute(
+            "SELECT group_id, size, cohesion, layers, start_at, end_at, top_items FROM groups ORDER BY group_id LIMIT 10"
+        ).fetchall():
+            top = ", ".join(f"{i['item']} ({i['n']})" for i in json.loads(items)[:3])
+            lay = ", ".join(f"{k} {v}" for k, v in sorted(json.loads(layers).items(), key=lambda kv: -kv[1]))
+            g.add_row(str(gid), str(size), f"{coh:.2f}", lay, f"{s} .. {e}", Text(top))
+        console.print(g)
+    for name, path in res.outputs.items():
+        console.print(f"  {name}: {path}")
+
+
+def render_explanation(ex: Explanation) -> None:
+    who = ex.account_id + (f" (@{ex.screen_name})" if ex.screen_name and ex.screen_name != ex.account_id else "")
+    console.print(
+        Text(f"{who}: score {ex.score:.3f}, {'FLAGGED' if ex.flagged else 'not flagged'}"
+             + (f", group {ex.group_id}" if ex.group_id is not None else ", in no group"), style="bold")
+    )
+    t = Table(title="score = 1 - exp(-sum of terms)")
+    for col, just in (("term", "left"), ("value", "right"), ("running sum", "right"), ("score so far", "right"), ("", "left"), ("evidence", "right"), ("detail", "left")):
+        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    run = 0.0
+    for c in ex.contributions:
+        run += c.value
+        bar = "█" * max(1, round(c.value * 20)) if c.value > 0 else ""
+        t.add_row(c.name, f"{c.value:+.3f}", f"{run:.3f}", f"{1 - math.exp(-run):.3f}", Text(bar, style="cyan"), str(c.n_evidence), Text(c.detail))
+    console.print(t)
+    if not ex.evidence:
+        console.print("no evidence rows for this account")
+        return
+    e = Table(title="evidence (this account's post | the other account's post)", show_lines=True)
+    for col in ("layer", "shared item", "this post", "other post", "seconds apart"):
+        e.add_column(col)
+    for r in ex.evidence:
+        mine = Text(f"{r.post} at {r.at}\n{r.source}\n{(r.text or '')[:140]}")
+        other = Text(f"{r.other_account}{' (same group)' if r.same_group else ''}: {r.other_post} at {r.other_at}\n{r.other_source}\n{(r.other_text or '')[:140]}")
+        e.add_row(r.layer, Text(str(r.shared_item)), mine, other, "" if r.seconds_apart is None else f"{r.seconds_apart:g}")
+    console.print(e)
+
+
+def render_evaluation(r: EvaluationResult) -> None:
+    t = Table(title="evaluation against truth")
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    rows = [
+        ("accounts in truth", f"{r.n_accounts:,} ({r.n_positive:,} io; {r.missing_from_case:,} not in the case)"),
+        ("flagged", f"{r.n_flagged:,} (tp {r.tp:,}, fp {r.fp:,}, fn {r.fn:,})"),
+        ("precision", f"{r.precision:.4f}"),
+        ("recall", f"{r.recall:.4f}"),
+        ("F1", f"{r.f1:.4f}"),
+        ("ROC-AUC (score)", f"{r.roc_auc:.4f}"),
+        ("PR-AUC (score)", f"{r.pr_auc:.4f}"),
+        ("FPR, hard negatives", f"{r.hard_negative_fpr:.4f} of {r.n_hard_negatives:,}"),
+        ("FPR, all organic", f"{r.organic_fpr:.4f}"),
+    ]
+    for k, v in rows:
+        t.add_row(k, v)
+    console.print(t)
+    pt = Table(title="per tactic (share flagged = recall for io, false-positive rate for organic)")
+    for col in ("tactic", "label", "accounts", "flagged", "share flagged"):
+        pt.add_column(col, justify="left" if col in ("tactic", "label") else "right")
+    for d in r.per_tactic:
+        pt.add_row(d["tactic"], d["label"], f"{d['n']:,}", f"{d['flagged']:,}", f"{d['share_flagged']:.3f}")
+    console.print(pt)
+    if r.ablation:
+        at = Table(title="ablation: metrics with one layer removed")
+        for col in ("without", "F1", "ΔF1", "ROC-AUC", "ΔROC-AUC", "PR-AUC", "ΔPR-AUC"):
+            at.add_column(col, justify="left" if col == "without" else "right")
+        for a in r.ablation:
+            at.add_row(a.layer, f"{a.f1:.4f}", f"{a.d_f1:+.4f}", f"{a.roc_auc:.4f}", f"{a.d_roc_auc:+.4f}", f"{a.pr_auc:.4f}", f"{a.d_pr_auc:+.4f}")
+        console.print(at)
+
+
+_NOT_DATA = {"truth.csv", "takedown.txt"}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("detect")
+    def detect_cmd(
+        case: CaseOption = Path("case.duckdb"),
+        out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Export folder (accounts.csv, groups.csv, edges.parquet, network.gexf).")] = None,
+        param: ParamOption = None,
+        window: WindowOption = None,
+        alpha: AlphaOption = None,
+        resolution: ResolutionOption = None,
+        seed: SeedOption = None,
+        reuse_edges: Annotated[bool, typer.Option("--reuse-edges", help="Keep the case's edges; only re-group and re-score.")] = False,
+    ) -> None:
+        """Find coordinated groups and score every account, with evidence."""
+        from ..case import open_case
+        from ..detect import detect
+
+        params = collect_params(param, window, alpha, resolution, seed)
+        with open_case(case, create=False) as c:
+            with RichProgress() as progress:
+                res = detect(c, params=params, out=out, progress=progress, build=not reuse_edges)
+            render_detect(res, c)
+
+    @app.command("explain")
+    def explain_cmd(
+        account: Annotated[str, typer.Argument(help="Account id (or unambiguous screen name).")],
+        case: CaseOption = Path("case.duckdb"),
+        evidence: Annotated[int, typer.Option("--evidence", "-n", help="Evidence rows per layer.")] = 5,
+    ) -> None:
+        """Show why an account got its score: the named terms and the concrete evidence."""
+        from ..case import open_case
+        from ..evidence.explain import explain_account
+
+        with open_case(case, create=False, read_only=True) as c:
+            ex = explain_account(c.con, account, evidence_per_layer=evidence)
+        render_explanation(ex)
+
+    @app.command("evaluate")
+    def evaluate_cmd(
+        truth: Annotated[Path, typer.Option("--truth", "-t", help="Truth CSV (userid, label io|organic, tactic).")],
+        case: CaseOption = Path("case.duckdb"),
+        ablation: Annotated[bool, typer.Option("--ablation/--no-ablation", help="Re-score without each layer.")] = True,
+    ) -> None:
+        """Precision, recall, F1, ROC-AUC, PR-AUC, hard-negative FPR, per-tactic recall, ablation."""
+        from ..evaluate import evaluate
+
+        with RichProgress() as progress:
+            r = evaluate(case, truth, ablation=ablation, progress=progress)
+        render_evaluation(r)
+
+    @app.command("run")
+    def run_cmd(
+        data: Annotated[list[Path], typer.Argument(help="Files or folders to read (a generator folder works as is).")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="Output folder; the case is kept at OUT/case.duckdb.")],
+        claimed: Annotated[Optional[Path], typer.Option("--claimed", help="Takedown list to audit (default: DATA/takedown.txt when present).")] = None,
+        param: ParamOption = None,
+        window: WindowOption = None,
+        alpha: AlphaOption = None,
+        resolution: ResolutionOption = None,
+        seed: SeedOption = None,
+    ) -> None:
+        """Ingest + detect (+ audit, + report) in one go."""
+        from ..case import open_case
+        from ..detect import detect
+        from ..evaluate import evaluate
+        from ..ingest import ingest
+        from .ingest import render_ingest_report
+
+        params = collect_params(param, window, alpha, resolution, seed)
+        out.mkdir(parents=True, exist_ok=True)
+        case_path = out / "case.duckdb"
+        inputs: list[Path] = []
+        truth: Path | None = None
+        for d in data:
+            if d.is_dir() and any((d / n).exists() for n in _NOT_DATA):
+                inputs.extend(
+                    f for f in sorted(d.iterdir())
+                    if f.is_file() and f.name not in _NOT_DATA and not f.name.startswith(".") and f.suffix.lower() not in (".md", ".txt")
+                )
+                if claimed is None and (d / "takedown.txt").exists():
+                    claimed = d / "takedown.txt"
+                if (d / "truth.csv").exists():
+                    truth = d / "truth.csv"
+            else:
+                inputs.append(d)
+        outputs: dict[str, Any] = {"case": case_path}
+        with RichProgress() as progress:
+            report = ingest(inputs, case_path, progress=progress)
+        render_ingest_report(report)
+        with open_case(case_path, create=False) as c:
+            with RichProgress() as progress:
+                res = detect(c, params=params, out=out, progress=progress)
+            render_detect(res, c)
+            outputs.update(res.outputs)
+            audit_fn = _optional("cibscope.audit", "run_audit")
+            if claimed is not None and audit_fn is not None:
+                with RichProgress() as progress:
+                    ares = audit_fn(c, claimed=claimed, out=out, progress=progress)
+                outputs.update(_paths_of(ares, "audit"))
+            elif claimed is not None:
+                console.print("[yellow]audit skipped: cibscope.audit.run_audit is not available in this build[/]")
+            report_fn = _optional("cibscope.report", "render_report")
+            if report_fn is not None:
+                with RichProgress() as progress:
+                    outputs["report"] = report_fn(c, out, progress=progress)
+        if truth is not None:
+            r = evaluate(case_path, truth, ablation=False)
+            console.print(
+                f"against {truth}: F1 {r.f1:.3f}, precision {r.precision:.3f}, recall {r.recall:.3f}, "
+                f"ROC-AUC {r.roc_auc:.3f}, PR-AUC {r.pr_auc:.3f}, hard-negative FPR {r.hard_negative_fpr:.3f}"
+            )
+        console.print("[bold]outputs[/]")
+        for name, path in outputs.items():
+            console.print(f"  {name}: {path}")
+
+
+def _optional(module: str, name: str) -> Any:
+    """A function of a module that may not exist yet in this build (audit, report)."""
+    try:
+        mod = import_module(module)
+    except ImportError:
+        return None
+    fn = getattr(mod, name, None)
+    return fn if callable(fn) else None
+
+
+def _paths_of(result: Any, prefix: str) -> dict[str, Any]:
+    if result is None:
+        return {}
+    if isinstance(result, (str, Path)):
+        return {prefix: result}
+    outs = getattr(result, "outputs", None)
+    if isinstance(outs, dict):
+        return {f"{prefix} {k}": v for k, v in outs.items()}
+    return {prefix: result}

@@ -1,0 +1,375 @@
+"""`detect`: traces -> per-layer networks -> multiplex -> groups -> scores, and the exports.
+
+>>> result = detect("case.duckdb", out="out/")          # doctest: +SKIP
+>>> result.n_flagged, result.outputs["accounts"]          # doctest: +SKIP
+
+Parameters are one flat mapping of dotted names, validated with :mod:`cibscope.params`:
+
+=========================== ========= ==========================================================
+name                        default   meaning
+=========================== ========= ==========================================================
+``multiplex.alpha``         0.01      per-layer false discovery rate (Benjamini-Hochberg)
+``multiplex.correction``    ``bh``    ``bh`` or ``none`` (then alpha is a plain p-value cut)
+``multiplex.cap``           20        max evidence per edge and layer, in -log10 p
+``multiplex.weight.LAYER``  1 (0.5    multiplier of a layer in the fused weight
+                            co_domain)
+``groups.method``           leiden    ``leiden`` or ``components``
+``groups.leiden_quality``   cpm       ``cpm`` or ``modularity``
+``groups.resolution``       0.05      CPM gamma: minimum internal density of a group
+``groups.seed``             42        Leiden seed
+``groups.min_size``         3         smallest group
+``groups.min_weight``       0         fused-weight cut for ``components``
+``score.saturation``        10        per-layer evidence at which a term reaches 1 - 1/e
+``score.group_weight``      1         weight of the group-level term
+``score.threshold``         0.5       minimum score of a flagged account
+``score.min_partners``      2         minimum fellow members a flagged account is linked to
+``TRACE.PARAM``             (trace)   passed to the trace builder, e.g. ``co_retweet.window``
+=========================== ========= ==========================================================
+
+Shorthands: ``alpha`` = ``multiplex.alpha``, ``resolution`` = ``groups.resolution``,
+``seed`` = ``groups.seed``, ``threshold`` = ``score.threshold``; ``window`` is passed to the
+trace builder as is (every windowed trace).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+import pyarrow as pa
+
+from .case import Case, open_case
+from .errors import CaseStateError, ParameterError
+from .evidence.score import ScoreParams, ScoreResult, compute_scores, write_scores
+from .export import write_csv, write_gexf
+from .groups import GroupParams, describe_groups, find_groups, write_groups
+from .networks.multiplex import DEFAULT_LAYER_WEIGHTS, FusedNetwork, MultiplexParams, describe, fuse_layers
+from .progress import Progress, step
+
+__all__ = ["DetectConfig", "DetectResult", "detect", "parse_params", "export_outputs", "rescore", "SHORTHANDS"]
+
+SHORTHANDS = {
+    "alpha": "multiplex.alpha",
+    "resolution": "groups.resolution",
+    "seed": "groups.seed",
+    "threshold": "score.threshold",
+}
+_MINE = ("multiplex", "groups", "score")
+
+
+@dataclass
+class DetectConfig:
+    """Parsed detect parameters: ours, plus what goes to the trace builder."""
+
+    multiplex: MultiplexParams = field(default_factory=MultiplexParams)
+    groups: GroupParams = field(default_factory=GroupParams)
+    score: ScoreParams = field(default_factory=ScoreParams)
+    networks: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        self.multiplex.validate()
+        self.groups.validate()
+        self.score.validate()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "multiplex": {**{k: v for k, v in asdict(self.multiplex).items() if k != "layer_weights"},
+                          "layer_weights": dict(self.multiplex.layer_weights)},
+            "groups": asdict(self.groups),
+            "score": asdict(self.score),
+            "networks": self.networks,
+        }
+
+
+def parse_params(params: Mapping[str, Any] | None) -> DetectConfig:
+    """Split a flat ``{"groups.resolution": 0.1, "co_retweet.window": 30}`` mapping.
+
+    Unknown names of our own sections raise :class:`ParameterError`; ``TRACE.PARAM`` names and
+    ``window`` go to the network builder untouched (it validates them). Values are validated
+    here for our sections.
+    """
+    mp: dict[str, Any] = {}
+    gp: dict[str, Any] = {}
+    sp: dict[str, Any] = {}
+    weights = dict(DEFAULT_LAYER_WEIGHTS)
+    networks: dict[str, Any] = {}
+    for raw, value in (params or {}).items():
+        name = SHORTHANDS.get(raw, raw)
+        section, _, rest = name.partition(".")
+        if section == "multiplex" and rest.startswith("weight."):
+            weights[rest[len("weight."):]] = value
+            continue
+        if section in _MINE:
+            target, cls = {"multiplex": (mp, MultiplexParams), "groups": (gp, GroupParams), "score": (sp, ScoreParams)}[section]
+            known = [f for f in cls.__dataclass_fields__ if f != "layer_weights"]
+            if rest not in known:
+                raise ParameterError(
+                    f"Unknown parameter {name!r}. Parameters of {section}: {', '.join(section + '.' + k for k in known)}."
+                )
+            target[rest] = value
+            continue
+        networks[name] = value
+    cfg = DetectConfig(
+        multiplex=MultiplexParams(**mp, layer_weights=weights),
+        groups=GroupParams(**gp),
+        score=ScoreParams(**sp),
+        networks=networks,
+    )
+    cfg.validate()
+    return cfg
+
+
+@dataclass
+class DetectResult:
+    case_path: str
+    n_accounts: int
+    n_edges: int
+    n_significant: int
+    n_groups: int
+    n_flagged: int
+    stats: dict[str, Any]
+    params: dict[str, Any]
+    outputs: dict[str, Path] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _jsonable(obj: Any) -> Any:
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return _jsonable(asdict(obj))
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (str, int, float, bool)) or obj is None:
+        return obj
+    if hasattr(obj, "__dict__"):
+        return _jsonable(vars(obj))
+    return str(obj)
+
+
+def network_params(flat: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{"co_retweet.window": 30, "window": 60}`` -> the builder's ``{"co_retweet": {"window": 30}, ...}``.
+
+    A bare name (``window``, ``alpha``-free builder names such as ``min_shared``) applies to every
+    trace that has that parameter; a dotted ``TRACE.PARAM`` to that trace only and wins over the
+    bare one. Unknown trace names are left for the builder to reject with its own message.
+    """
+    from .traces import get_trace, trace_names
+
+    nested: dict[str, dict[str, Any]] = {}
+    bare = {k: v for k, v in flat.items() if "." not in k}
+    for name in trace_names():
+        cons = get_trace(name).parameter_constraints()
+        for k, v in bare.items():
+            if k in cons:
+                nested.setdefault(name, {})[k] = v
+    unused = [k for k in bare if not any(k in d for d in nested.values())]
+    if unused:
+        raise ParameterError(f"Unknown parameter(s): {', '.join(sorted(unused))}. See docs/detection.md for the names.")
+    for k, v in flat.items():
+        if "." in k:
+            trace, _, param = k.partition(".")
+            nested.setdefault(trace, {})[param] = v
+    return nested
+
+
+def _build_networks(case: Case, networks: dict[str, Any], progress: Progress | None) -> Any:
+    """Call the shared co-occurrence builder (cibscope.networks.build_networks)."""
+    from .networks import build_networks
+
+    return build_networks(case.con, params=network_params(networks) or None, progress=progress)
+
+
+def rescore(case: Case, cfg: DetectConfig, *, exclude_layers: tuple[str, ...] = ()) -> ScoreResult:
+    """Fuse -> groups -> scores on the stored edges, writing nothing (the ablation's re-score)."""
+    net = fuse_layers(case.con, cfg.multiplex, exclude_layers=exclude_layers)
+    membership = find_groups(net, cfg.groups, cap=cfg.multiplex.cap)
+    return compute_scores(case.con, net, membership, cfg.score, with_evidence_counts=False)
+
+
+def detect(
+    case: str | os.PathLike[str] | Case,
+    *,
+    params: Mapping[str, Any] | None = None,
+    out: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+    build: bool = True,
+) -> DetectResult:
+    """Run detection on a case and write ``edges``/``evidence`` (via the builder), ``groups``,
+    ``group_members``, ``scores``, ``score_contributions`` and a ``detect_runs`` row.
+
+    ``build=False`` reuses the edges and evidence already in the case (re-grouping and
+    re-scoring with other parameters takes seconds). With ``out``, also writes
+    ``accounts.csv``, ``groups.csv``, ``edges.parquet`` and ``network.gexf`` there.
+    """
+    t0 = time.perf_counter()
+    cfg = parse_params(params)
+    owns = not isinstance(case, Case)
+    c = open_case(case, create=False) if not isinstance(case, Case) else case
+    try:
+        if c.count("posts") == 0 and c.count("edges") == 0:
+            raise CaseStateError(f"{c.path}: the case has no posts", hint="ingest data first: cibscope ingest DATA --case FILE")
+        timings: dict[str, float] = {}
+        stats: dict[str, Any] = {}
+        if build:
+            t = time.perf_counter()
+            net_stats = _build_networks(c, cfg.networks, progress)
+            stats["networks"] = _jsonable(net_stats.to_dict() if hasattr(net_stats, "to_dict") else net_stats)
+            layers = stats["networks"].get("layers", {}) if isinstance(stats["networks"], dict) else {}
+            stats["hot_keys"] = {
+                "bounded_action_pairs": sum(int(v.get("bounded_action_pairs", 0)) for v in layers.values()),
+                "bounded_keys": sum(int(v.get("bounded_keys", 0)) for v in layers.values()),
+            }
+            timings["networks"] = time.perf_counter() - t
+        elif c.count("edges") == 0:
+            raise CaseStateError(f"{c.path}: no edges to reuse", hint="run detect without --reuse-edges first")
+        t = time.perf_counter()
+        with step(progress, "fusing layers into the multiplex network"):
+            net = fuse_layers(c.con, cfg.multiplex)
+        timings["multiplex"] = time.perf_counter() - t
+        t = time.perf_counter()
+        with step(progress, f"finding groups ({cfg.groups.method}, resolution {cfg.groups.resolution:g})"):
+            membership = find_groups(net, cfg.groups, cap=cfg.multiplex.cap)
+            groups = describe_groups(c.con, net, membership, top_items=cfg.groups.top_items)
+        timings["groups"] = time.perf_counter() - t
+        t = time.perf_counter()
+        with step(progress, "scoring accounts"):
+            result = compute_scores(c.con, net, membership, cfg.score)
+        timings["scores"] = time.perf_counter() - t
+        c.con.execute("BEGIN TRANSACTION")
+        try:
+            write_groups(c.con, groups)
+            write_scores(c.con, result)
+            n_flagged = sum(result.scores.column("flagged").to_pylist())
+            stats.update(describe(net))
+            stats.update(
+                {
+                    "accounts_scored": result.scores.num_rows,
+                    "groups": len(groups),
+                    "accounts_in_groups": len(membership),
+                    "flagged": int(n_flagged),
+                    "seconds": {k: round(v, 3) for k, v in timings.items()},
+                }
+            )
+            c.con.execute(
+                "INSERT INTO detect_runs VALUES (?, ?, ?)",
+                [datetime.now(timezone.utc).replace(tzinfo=None), json.dumps(cfg.as_json(), sort_keys=True), json.dumps(stats, sort_keys=True, default=str)],
+            )
+            c.con.execute("COMMIT")
+        except BaseException:
+            c.con.execute("ROLLBACK")
+            raise
+        res = DetectResult(
+            case_path=c.path,
+            n_accounts=result.scores.num_rows,
+            n_edges=c.count("edges"),
+            n_significant=net.layer_edges.num_rows,
+            n_groups=len(groups),
+            n_flagged=int(n_flagged),
+            stats=stats,
+            params=cfg.as_json(),
+        )
+        if out is not None:
+            with step(progress, "writing exports"):
+                res.outputs = export_outputs(c, out, net=net)
+        res.seconds = time.perf_counter() - t0
+        return res
+    finally:
+        if owns:
+            c.close()
+
+
+def export_outputs(case: Case, out: str | os.PathLike[str], *, net: FusedNetwork | None = None) -> dict[str, Path]:
+    """Write accounts.csv, groups.csv, edges.parquet and network.gexf into ``out``.
+
+    The GEXF holds the significant per-layer edges (one parallel edge per layer, ``kind`` =
+    layer) and their endpoints plus every flagged account, so it stays a readable size even
+    when ``edges`` holds millions of tested pairs; edges.parquet holds them all.
+    """
+    o = Path(out)
+    o.mkdir(parents=True, exist_ok=True)
+    con = case.con
+    outputs: dict[str, Path] = {}
+    cols = ["account_id", "screen_name", "score", "flagged", "group_id", "top_reasons"]
+    rows = con.execute(
+        """
+        SELECT s.account_id, a.screen_name, s.score, s.flagged, s.group_id, s.top_reasons
+        FROM scores s LEFT JOIN (SELECT account_id, any_value(screen_name) AS screen_name FROM accounts GROUP BY 1) a USING (account_id)
+        ORDER BY s.score DESC, s.account_id
+        """
+    ).fetchall()
+    outputs["accounts"] = write_csv(o / "accounts.csv", rows, cols)
+    gcols = ["group_id", "size", "cohesion", "start_at", "end_at", "layers", "top_items", "members"]
+    grows = con.execute(
+        """
+        SELECT g.group_id, g.size, g.cohesion, CAST(g.start_at AS VARCHAR), CAST(g.end_at AS VARCHAR), g.layers, g.top_items,
+               (SELECT string_agg(m.account_id, ' ' ORDER BY m.account_id) FROM group_members m WHERE m.group_id = g.group_id)
+        FROM groups g ORDER BY g.group_id
+        """
+    ).fetchall()
+    outputs["groups"] = write_csv(o / "groups.csv", grows, gcols)
+    epath = o / "edges.parquet"
+    con.execute(
+        f"COPY (SELECT * FROM edges ORDER BY layer, account_a, account_b) TO '{str(epath).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)"
+    )
+    outputs["edges"] = epath
+    if net is None:
+        net = fuse_layers(con, parse_params(_last_params(case)).multiplex)
+    le = net.layer_edges
+    edges = [
+        {
+            "source": a, "target": b, "kind": layer, "weight": float(w * s),
+            "layer": layer, "n_shared": int(n) if n is not None else None, "p_value": float(p),
+        }
+        for layer, a, b, n, p, s, w in zip(
+            le.column("layer").to_pylist(), le.column("account_a").to_pylist(), le.column("account_b").to_pylist(),
+            le.column("n_shared").to_pylist(), le.column("p_value").to_pylist(), le.column("strength").to_pylist(),
+            le.column("layer_weight").to_pylist(),
+        )
+    ]
+    ends = {e["source"] for e in edges} | {e["target"] for e in edges}
+    con.register("_cib_ends", pa.table({"account_id": pa.array(sorted(ends), pa.string())}))
+    try:
+        nrows = con.execute(
+            """
+            SELECT s.account_id, coalesce(a.screen_name, s.account_id), s.score, s.flagged, s.group_id
+            FROM scores s LEFT JOIN (SELECT account_id, any_value(screen_name) AS screen_name FROM accounts GROUP BY 1) a USING (account_id)
+            WHERE s.flagged OR s.account_id IN (SELECT account_id FROM _cib_ends)
+            ORDER BY s.account_id
+            """
+        ).fetchall()
+    finally:
+        con.unregister("_cib_ends")
+    nodes = [
+        {"id": r[0], "label": r[1], "score": float(r[2]), "flagged": bool(r[3]), "group": int(r[4]) if r[4] is not None else -1}
+        for r in nrows
+    ]
+    outputs["network"] = write_gexf(
+        o / "network.gexf", nodes, edges,
+        node_attrs=["score", "flagged", "group"], edge_attrs=["layer", "n_shared", "p_value"],
+        description="cibscope detect: significant per-layer coordination edges",
+    )
+    return outputs
+
+
+def _last_params_all(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """Flatten a stored ``detect_runs.params`` JSON back into :func:`parse_params` input."""
+    flat: dict[str, Any] = {}
+    for section in _MINE:
+        for k, v in stored.get(section, {}).items():
+            if k == "layer_weights":
+                flat.update({f"multiplex.weight.{layer}": w for layer, w in v.items()})
+            else:
+                flat[f"{section}.{k}"] = v
+    flat.update(stored.get("networks", {}))
+    return flat
+
+
+def _last_params(case: Case) -> dict[str, Any]:
+    row = case.con.execute("SELECT params FROM detect_runs ORDER BY run_at DESC LIMIT 1").fetchone()
+    return {} if row is None else _last_params_all(json.loads(row[0]))

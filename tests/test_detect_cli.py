@@ -1,0 +1,126 @@
+"""The detect / explain / evaluate commands and the exports, on the hand-made case."""
+
+from __future__ import annotations
+
+import csv
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import duckdb
+from typer.testing import CliRunner
+
+from cibscope.cli import app
+from cibscope.cli.detect import collect_params
+from cibscope.export import neutralise_cell, write_csv, write_gexf
+from detect_fixtures import build_case, write_truth
+
+runner = CliRunner()
+NS = {"g": "http://gexf.net/1.3"}
+
+
+def _case(tmp_path: Path) -> Path:
+    p = tmp_path / "c.duckdb"
+    build_case(p).close()
+    return p
+
+
+def test_detect_writes_case_tables_and_readable_exports(tmp_path: Path) -> None:
+    case = _case(tmp_path)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["detect", "--case", str(case), "--out", str(out), "--reuse-edges", "--resolution", "0.05", "--seed", "3"])
+    assert res.exit_code == 0, res.output
+    assert "2 group(s), 7 account(s) flagged" in res.output
+    for name in ("accounts.csv", "groups.csv", "edges.parquet", "network.gexf"):
+        assert str(out / name) in res.output.replace("\n", "")
+
+    with open(out / "accounts.csv", newline="", encoding="utf-8") as f:
+        rows = {r["account_id"]: r for r in csv.DictReader(f)}
+    assert list(rows["a1"]) == ["account_id", "screen_name", "score", "flagged", "group_id", "top_reasons"]
+    assert rows["a1"]["flagged"] == "true" and rows["o3"]["flagged"] == "false"
+    assert abs(float(rows["a1"]["score"]) - 0.876792) < 1e-6 and rows["a1"]["group_id"] == "1" and rows["o3"]["group_id"] == ""
+    # formula injection: =, @, - at the start of a text cell get a leading apostrophe
+    assert rows["a1"]["screen_name"] == "'=HYPERLINK(\"http://x\")"
+    assert rows["b1"]["screen_name"] == "'@beta" and rows["o1"]["screen_name"] == "'-minus"
+
+    with open(out / "groups.csv", newline="", encoding="utf-8") as f:
+        groups = list(csv.DictReader(f))
+    assert [(g["group_id"], g["size"], g["members"]) for g in groups] == [("1", "4", "a1 a2 a3 a4"), ("2", "3", "b1 b2 b3")]
+    assert json.loads(groups[0]["layers"]) == {"co_retweet": 6, "co_url": 1}
+
+    # every stored edge (the two insignificant organic ones too) is in the parquet file
+    assert duckdb.sql(f"SELECT count(*) FROM '{out / 'edges.parquet'}'").fetchall()[0][0] == 12
+
+    root = ET.parse(out / "network.gexf").getroot()
+    assert root.tag == "{http://gexf.net/1.3}gexf" and root.get("version") == "1.3"
+    nodes = root.findall("g:graph/g:nodes/g:node", NS)
+    edges = root.findall("g:graph/g:edges/g:edge", NS)
+    # nodes: the 7 accounts with significant edges; edges: 6 co_retweet + 1 co_url + 3 co_hashtag
+    assert sorted(n.get("id") for n in nodes) == ["a1", "a2", "a3", "a4", "b1", "b2", "b3"]
+    assert len(edges) == 10
+    kinds = sorted(e.get("kind") for e in edges)
+    assert kinds == ["co_hashtag"] * 3 + ["co_retweet"] * 6 + ["co_url"]
+    a1 = next(n for n in nodes if n.get("id") == "a1")
+    assert a1.get("label") == '=HYPERLINK("http://x")'  # XML-escaped on disk, intact when parsed
+    attr_ids = {a.get("title"): a.get("id") for a in root.findall("g:graph/g:attributes[@class='node']/g:attribute", NS)}
+    vals = {v.get("for"): v.get("value") for v in a1.findall("g:attvalues/g:attvalue", NS)}
+    assert vals[attr_ids["group"]] == "1" and vals[attr_ids["flagged"]] == "true"
+    url_edge = next(e for e in edges if e.get("kind") == "co_url")
+    assert (url_edge.get("source"), url_edge.get("target"), float(url_edge.get("weight"))) == ("a1", "a2", 3.0)
+
+    con = duckdb.connect(str(case), read_only=True)
+    params, stats = con.execute("SELECT params, stats FROM detect_runs").fetchone()
+    con.close()
+    assert json.loads(params)["groups"]["resolution"] == 0.05 and json.loads(params)["groups"]["seed"] == 3
+    assert json.loads(stats)["edges_significant"] == {"co_hashtag": 3, "co_retweet": 6, "co_url": 1}
+
+
+def test_explain_prints_breakdown_and_evidence(tmp_path: Path) -> None:
+    case = _case(tmp_path)
+    assert runner.invoke(app, ["detect", "--case", str(case), "--reuse-edges"]).exit_code == 0
+    res = runner.invoke(app, ["explain", "a1", "--case", str(case)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    out = res.output
+    assert "score 0.877, FLAGGED, group 1" in out
+    for text in ("co_retweet", "+0.835", "co_url", "+0.259", "tweets.csv:2", "tweets.csv:3", "rt:900", "tweets.csv:6"):
+        assert text in out, text
+    res = runner.invoke(app, ["explain", "nobody", "--case", str(case)])
+    assert res.exit_code == 1
+
+
+def test_evaluate_command_prints_metrics_and_ablation(tmp_path: Path) -> None:
+    case = _case(tmp_path)
+    truth = write_truth(tmp_path / "truth.csv")
+    assert runner.invoke(app, ["detect", "--case", str(case), "--reuse-edges"]).exit_code == 0
+    res = runner.invoke(app, ["evaluate", "--case", str(case), "--truth", str(truth)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "0.8571" in res.output  # F1 = 6/7
+    assert "0.5000 of 2" in res.output  # hard-negative FPR
+    assert "ablation" in res.output and "0.4000" in res.output  # F1 without co_retweet
+
+
+def test_bad_parameters_exit_1_with_one_message_format(tmp_path: Path) -> None:
+    case = _case(tmp_path)
+    res = runner.invoke(app, ["detect", "--case", str(case), "--reuse-edges", "--param", "groups.resolution=-1"])
+    assert res.exit_code == 1
+    assert isinstance(res.exception, SystemExit) or "resolution" in str(res.exception)
+    assert collect_params(["score.threshold=0.7", "co_retweet.window=30", "multiplex.correction=none"], 60, None, 0.1, None) == {
+        "score.threshold": 0.7, "co_retweet.window": 30, "multiplex.correction": "none", "window": 60, "resolution": 0.1,
+    }
+
+
+def test_write_csv_neutralises_formulas_but_keeps_numbers(tmp_path: Path) -> None:
+    p = write_csv(tmp_path / "x.csv", [["=1+1", -0.5, "+cmd", "@SUM(A1)", "plain", None, True, "\t=x"]], ["a", "b", "c", "d", "e", "f", "g", "h"])
+    with open(p, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows[1] == ["'=1+1", "-0.5", "'+cmd", "'@SUM(A1)", "plain", "", "true", "'\t=x"]
+    assert neutralise_cell(-3) == "-3"
+
+
+def test_gexf_strips_characters_xml_forbids(tmp_path: Path) -> None:
+    p = write_gexf(tmp_path / "g.gexf", [{"id": "x\x00<1>", "label": "a & b\x07", "score": 0.5}, {"id": "y"}],
+                   [{"source": "x\x00<1>", "target": "y", "weight": 2.0, "kind": "co_link", "layer": "co_link"}],
+                   node_attrs=["score"], edge_attrs=["layer"])
+    root = ET.parse(p).getroot()  # would raise on an invalid character
+    node = root.find("g:graph/g:nodes/g:node", NS)
+    assert node.get("id") == "x<1>" and node.get("label") == "a & b"
