@@ -1,0 +1,26 @@
+"""`cibscope report`: the offline HTML report of a case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..report import render_report
+from .common import CaseOption, RichProgress, console
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("report")
+    def report_cmd(
+        case: CaseOption = Path("case.duckdb"),
+        out: Annotated[Path, typer.Option("--out", "-o", help="Report folder (index.html goes here).")] = Path("report"),
+        top_n: Annotated[int, typer.Option("--top-n", help="Flagged accounts (highest score first) that get their own page.")] = 500,
+        top_groups: Annotated[int, typer.Option("--top-groups", help="Group cards shown (largest first).")] = 25,
+        exports: Annotated[bool, typer.Option("--exports/--no-exports", help="Also write CSV/Parquet/JSON/GEXF/GraphML exports.")] = True,
+    ) -> None:
+        """Write a self-contained HTML report (opens from file://, no network) and print its path."""
+        with RichProgress() as progress:
+            index = render_report(case, out, top_n=top_n, top_groups=top_groups, exports=exports, progress=progress)
+        console.print(str(index), highlight=False, soft_wrap=True)

@@ -1,0 +1,310 @@
+"""The offline HTML report: ``render_report(case, out_dir)`` -> ``out_dir/index.html``.
+
+Layout of ``out_dir``::
+
+    index.html            overview, traces, audit, group cards, flagged accounts, dataset plots
+    accounts/a-<hash>.html one small page per top-N flagged account (score waterfall + evidence)
+    assets/               report.css, report.js, plotly.min.js (copied from the plotly package)
+    exports/              CSV / Parquet / JSON tables and the fused network as GEXF and GraphML
+
+Why this shape: the report must open from a file:// URL with no network (no CDN), stay small
+for million-post cases (top-N pages, capped networks, client-side paging of embedded JSON,
+plots drawn lazily as they scroll into view), and never execute anything an operation wrote
+into its profiles or posts (Jinja autoescape everywhere; JSON embedded with <, > and &
+escaped; the browser script builds the DOM with ``textContent`` only; a strict
+Content-Security-Policy that forbids inline scripts as a second line of defence).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from .. import __version__
+from ..case import Case, open_case
+from ..params import Interval, IsBool, validate
+from ..progress import Progress, step
+from . import data as D
+from . import figures as F
+
+__all__ = ["render_report", "json_embed"]
+
+PARAMETER_CONSTRAINTS = {
+    "top_n": Interval(int, 0, None),
+    "top_groups": Interval(int, 0, None),
+    "max_evidence": Interval(int, 1, None),
+    "exports": IsBool(),
+}
+
+
+# -- Jinja environment and filters -------------------------------------------------------------
+def json_embed(value: Any) -> Markup:
+    """JSON for a ``<script type="application/json">`` block, safe against ``</script>``.
+
+    ``<``, ``>`` and ``&`` become ``\\u003c`` etc., so no byte sequence inside can close the
+    script element or open a comment; ``JSON.parse`` reads them back as the same characters.
+    The result is marked safe because HTML entities are *not* decoded inside script elements:
+    autoescaping it would corrupt the JSON rather than protect it.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = (
+        text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    )
+    return Markup(text)
+
+
+def _num(v: Any) -> str:
+    if v is None:
+        return "–"
+    try:
+        return f"{int(v):,}"
+    except (TypeError, ValueError):
+        return str(v)
+
+
+def _fixed(digits: int):  # noqa: ANN202 - a filter factory
+    def f(v: Any) -> str:
+        if v is None:
+            return "–"
+        try:
+            x = float(v)
+        except (TypeError, ValueError):
+            return str(v)
+        return "–" if math.isnan(x) else f"{x:,.{digits}f}"
+
+    return f
+
+
+def _sci(v: Any) -> str:
+    if v is None:
+        return "–"
+    x = float(v)
+    return f"{x:.1e}" if x < 0.001 else f"{x:.3f}"
+
+
+def _signed(v: Any) -> str:
+    return "–" if v is None else f"{float(v):+.2f}"
+
+
+def _seconds(v: Any) -> str:
+    if v is None:
+        return "?"
+    x = float(v)
+    if x < 120:
+        return f"{x:g} s"
+    if x < 7200:
+        return f"{x / 60:.1f} min"
+    return f"{x / 3600:.1f} h"
+
+
+def _bytes(v: Any) -> str:
+    x = float(v or 0)
+    for unit in ("B", "KB", "MB", "GB"):
+        if x < 1024 or unit == "GB":
+            return f"{x:,.0f} {unit}" if unit == "B" else f"{x:,.1f} {unit}"
+        x /= 1024
+    return str(v)
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:,.4g}" if abs(v) < 1e6 else f"{v:,.0f}"
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, ensure_ascii=False)
+    return str(v)
+
+
+def _verdict_class(v: Any) -> str:
+    k = re.sub(r"[^a-z]+", "_", str(v or "").lower()).strip("_")
+    if k.startswith("no_") and "evidence" in k:
+        k = "none"
+    if k.startswith("not_testable"):
+        k = "not_testable"
+    return {
+        "strong": "v-strong", "moderate": "v-moderate", "weak": "v-weak", "none": "v-none",
+        "supported": "c-supported", "contradicted": "c-contradicted", "not_testable": "c-untestable",
+    }.get(k, "")
+
+
+def _truncate_text(v: Any, n: int = 80) -> str:
+    s = "" if v is None else str(v)
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("cibscope.report", "templates"),
+        autoescape=True,  # on for every template, whatever its extension
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        json_embed=json_embed, num=_num, num1=_fixed(1), num2=_fixed(2), sci=_sci, signed=_signed,
+        seconds=_seconds, bytes=_bytes, cell=_cell, verdict_class=_verdict_class, truncate_text=_truncate_text,
+    )
+    return env
+
+
+# -- assets ------------------------------------------------------------------------------------
+def _copy_assets(out: Path) -> None:
+    """Copy report.css/js and plotly.min.js into ``out/assets`` (plotly only when changed)."""
+    assets = out / "assets"
+    assets.mkdir(parents=True, exist_ok=True)
+    static = resources.files("cibscope.report") / "static"
+    for name in ("report.css", "report.js"):
+        (assets / name).write_bytes((static / name).read_bytes())
+    plotly_js = resources.files("plotly") / "package_data" / "plotly.min.js"
+    target = assets / "plotly.min.js"
+    src_bytes = plotly_js.read_bytes()
+    if not target.exists() or target.stat().st_size != len(src_bytes):
+        target.write_bytes(src_bytes)
+
+
+# -- table specs for the browser script ---------------------------------------------------------
+def _flagged_table(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    cols = [
+        {"key": "screen_name", "title": "account", "type": "account", "label_key": "screen_name", "page_key": "page"},
+        {"key": "display_name", "title": "name", "type": "text"},
+        {"key": "score", "title": "score", "type": "score"},
+        {"key": "group_id", "title": "group", "type": "int"},
+        {"key": "n_evidence", "title": "evidence", "type": "int"},
+        {"key": "top_reasons", "title": "top reasons", "type": "text"},
+        {"key": "created_at", "title": "created (UTC)", "type": "text"},
+    ]
+    for r in rows:
+        if r.get("screen_name") is None:
+            r["screen_name"] = r["account_id"]
+    return {"columns": cols, "rows": rows}
+
+
+def _verdict_table(verdicts: dict[str, Any]) -> dict[str, Any]:
+    cols: list[dict[str, Any]] = []
+    for c in verdicts["columns"]:
+        if c == "account_id":
+            cols.append({"key": "_screen_name", "title": "account", "type": "account", "label_key": "_label", "page_key": "_page"})
+        elif c == "verdict":
+            cols.append({"key": c, "title": c, "type": "badge"})
+        else:
+            cols.append({"key": c, "title": c.replace("_", " "), "type": "text"})
+    rows = verdicts["rows"]
+    for r in rows:
+        r["_label"] = r.get("_screen_name") or r.get("account_id")
+        for c in verdicts["columns"]:
+            if isinstance(r.get(c), float):
+                r[c] = round(r[c], 4)
+    return {"columns": cols, "rows": rows}
+
+
+# -- the entry point ------------------------------------------------------------------------------
+def render_report(
+    case: Case | str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    top_n: int = 500,
+    top_groups: int = 25,
+    max_evidence: int = 60,
+    exports: bool = True,
+    progress: Progress | None = None,
+) -> Path:
+    """Write the report of ``case`` into ``out_dir``; return the path of its ``index.html``.
+
+    top_n : how many flagged accounts (highest score first) get their own page; every flagged
+        account is still listed (paginated) on the index and in the exports.
+    top_groups : how many group cards (largest first).
+    max_evidence : evidence pairs shown per account page (closest in time first).
+    exports : also write ``exports/`` (CSV, Parquet, JSON, GEXF, GraphML).
+    """
+    validate(
+        "render_report", PARAMETER_CONSTRAINTS,
+        {"top_n": top_n, "top_groups": top_groups, "max_evidence": max_evidence, "exports": exports},
+    )
+    own = not isinstance(case, Case)
+    c = open_case(case, create=False, read_only=True) if own else case  # type: ignore[arg-type]
+    try:
+        return _render(c, Path(out_dir), top_n, top_groups, max_evidence, exports, progress)
+    finally:
+        if own:
+            c.close()
+
+
+def _render(case: Case, out: Path, top_n: int, top_groups: int, max_evidence: int, exports: bool, progress: Progress | None) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    env = _environment()
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
+    with step(progress, "report: reading the case", 5) as h:
+        ov = D.overview(case)
+        h.advance()
+        layers = D.layer_summary(case)
+        page_ids = D.top_flagged_ids(case, top_n)
+        pages = frozenset(page_ids)
+        h.advance()
+        groups = D.group_cards(case, top_groups=top_groups, pages=pages)
+        h.advance()
+        flagged = D.flagged_accounts(case, pages=pages)
+        series = D.dataset_series(case)
+        h.advance()
+        audit = D.audit_summary(case, pages=pages)
+        h.advance()
+    all_layers = [str(x["layer"]) for x in layers] + [str(l) for g in groups for l in g["layers"]]
+    contrib_names = [r[0] for r in case.con.execute("SELECT DISTINCT contribution FROM score_contributions ORDER BY 1").fetchall()]
+    colors = F.layer_colors(sorted(set(all_layers)) + [n for n in contrib_names if n not in all_layers])
+    common = {
+        "version": __version__, "generated_at": now, "case_name": Path(case.path).name, "colors": colors,
+        "has_audit": audit is not None,
+    }
+    export_list: list[dict[str, Any]] = []
+    if exports:
+        from .exports import write_exports
+
+        export_list = write_exports(case, out / "exports", progress=progress)
+    _copy_assets(out)
+
+    blocks: dict[str, Any] = {
+        "tbl-flagged": _flagged_table(flagged),
+        "fig-creation": F.creation_figure(series),
+        "fig-activity": F.activity_figure(series),
+        "fig-heatmap": F.heatmap_figure(series),
+    }
+    for g in groups:
+        blocks[f"fig-net-{g['group_id']}"] = F.network_figure(g, colors)
+        blocks[f"fig-tl-{g['group_id']}"] = F.timeline_figure(g, colors)
+    if audit and audit["verdicts"]:
+        blocks["tbl-verdicts"] = _verdict_table(audit["verdicts"])
+    index = out / "index.html"
+    html = env.get_template("index.j2").render(
+        **common, root="", ov=ov, layers=layers, groups=groups, audit=audit, claimed_label=series["label"],
+        n_pages=len(page_ids), exports=export_list, json_blocks=blocks,
+    )
+    index.write_text(html, encoding="utf-8")
+
+    acc_dir = out / "accounts"
+    acc_dir.mkdir(exist_ok=True)
+    for old in acc_dir.glob("a-*.html"):  # pages of a previous run (only our own file pattern)
+        old.unlink()
+    tmpl = env.get_template("account.j2")
+    with step(progress, "report: account pages", len(page_ids)) as h:
+        for aid in page_ids:
+            acc = D.account_detail(case, aid, max_evidence=max_evidence, pages=pages)
+            ablocks = {"fig-waterfall": F.waterfall_figure(acc["contributions"])} if acc["contributions"] else {}
+            (acc_dir / acc["page"]).write_text(
+                tmpl.render(**common, root="../", acc=acc, json_blocks=ablocks), encoding="utf-8"
+            )
+            h.advance()
+    return index

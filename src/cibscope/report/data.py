@@ -1,0 +1,495 @@
+"""Case tables -> view-model dicts (JSON-ready) for the report.
+
+Why a separate, pure layer: the templates and the browser script must never query or compute;
+every number the report shows comes from one function here, so tests can check it against
+the case directly, and the same figures feed the HTML, the JSON embedded in it and the exports.
+
+Everything returned is made of str/int/float/bool/None/list/dict. Times are strings in UTC
+(``YYYY-MM-DD HH:MM:SS``); the templates label them "UTC". Strings that came from the data
+(names, descriptions, texts, URLs) are returned raw: escaping is the job of the output layer
+(Jinja autoescape, ``textContent`` in the browser, :func:`cibscope.report.figures.esc` for
+plotly labels), never of the data layer, so nothing is escaped twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from ..case import Case
+
+__all__ = [
+    "account_page_name",
+    "audit_summary",
+    "audit_tables_present",
+    "claimed_label",
+    "dataset_series",
+    "flagged_accounts",
+    "account_detail",
+    "group_cards",
+    "layer_summary",
+    "overview",
+]
+
+AUDIT_TABLES = ("signatures", "audit_verdicts", "claim_results")
+
+
+# -- small helpers ---------------------------------------------------------------------------
+def ts(value: Any) -> str | None:
+    """A timestamp as 'YYYY-MM-DD HH:MM:SS' (UTC, as stored), or None."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+def _plain(value: Any) -> Any:
+    """A DuckDB value as a JSON-ready one (timestamps as UTC strings, decimals as floats)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    if isinstance(value, datetime):
+        return ts(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    cur = con.execute(sql, list(params))
+    cols = [d[0] for d in cur.description]
+    return [{c: _plain(v) for c, v in zip(cols, row)} for row in cur.fetchall()]
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> Any:
+    row = con.execute(sql, list(params)).fetchone()
+    return None if row is None else row[0]
+
+
+def account_page_name(account_id: str) -> str:
+    """The file name of an account's page.
+
+    Why a hash: account ids and handles are attacker-chosen strings; a hash gives a safe,
+    stable, collision-free (in practice) file name that needs no escaping anywhere.
+    """
+    return "a-" + hashlib.sha1(account_id.encode("utf-8")).hexdigest()[:16] + ".html"
+
+
+def _json_list(text: Any) -> list[Any]:
+    """Parse a JSON column that should hold a list; tolerate strings and bad JSON."""
+    if text is None:
+        return []
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return [str(text)]
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        return [{"item": k, "count": v} for k, v in value.items()]
+    return [value]
+
+
+# -- audit -----------------------------------------------------------------------------------
+def audit_tables_present(case: Case) -> dict[str, bool]:
+    """Which audit tables exist *and* have rows (the report shows only those)."""
+    return {t: case.table_exists(t) and case.count(t) > 0 for t in AUDIT_TABLES}
+
+
+def _columns(case: Case, table: str) -> list[str]:
+    return [r[0] for r in case.con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def claimed_sql(case: Case) -> tuple[str, str]:
+    """SQL selecting the 'claimed' account ids, and the label to show.
+
+    Claimed = the audit's claimed accounts when an audit exists, else the flagged accounts, so
+    the 'claimed vs others' plots still compare the accounts of interest with the rest.
+    """
+    if audit_tables_present(case)["audit_verdicts"]:
+        cols = _columns(case, "audit_verdicts")
+        if "claimed" in cols:
+            return "SELECT DISTINCT account_id FROM audit_verdicts WHERE claimed", "claimed"
+        return "SELECT DISTINCT account_id FROM audit_verdicts", "claimed"
+    return "SELECT account_id FROM scores WHERE flagged", "flagged"
+
+
+def claimed_label(case: Case) -> str:
+    return claimed_sql(case)[1]
+
+
+def audit_summary(case: Case, *, max_rows: int = 5000, pages: set[str] | frozenset[str] = frozenset()) -> dict[str, Any] | None:
+    """The claim-versus-data table and per-account verdicts, when the audit tables have rows.
+
+    The audit's columns are read from the table itself rather than assumed, so the report
+    keeps working while the audit schema evolves; known columns get nicer labels in the page.
+    """
+    present = audit_tables_present(case)
+    if not (present["audit_verdicts"] or present["claim_results"]):
+        return None
+    out: dict[str, Any] = {"claims": None, "verdicts": None, "verdict_counts": []}
+    con = case.con
+    if present["claim_results"]:
+        cols = _columns(case, "claim_results")
+        out["claims"] = {"columns": cols, "rows": _rows(con, "SELECT * FROM claim_results")}
+    if present["audit_verdicts"]:
+        cols = _columns(case, "audit_verdicts")
+        order = "ORDER BY " + ", ".join(c for c in ("verdict", "account_id") if c in cols) if (
+            "verdict" in cols or "account_id" in cols
+        ) else ""
+        join = ""
+        select = "v.*"
+        if "account_id" in cols:
+            join = "LEFT JOIN accounts a USING (account_id)"
+            select = "v.*, a.screen_name AS _screen_name"
+        rows = _rows(con, f"SELECT {select} FROM audit_verdicts v {join} {order} LIMIT {int(max_rows)}")
+        for r in rows:
+            if "account_id" in r and r["account_id"] is not None:
+                r["_page"] = account_page_name(str(r["account_id"])) if r["account_id"] in pages else None
+        out["verdicts"] = {"columns": cols, "rows": rows, "total": case.count("audit_verdicts")}
+        if "verdict" in cols:
+            out["verdict_counts"] = _rows(
+                con, "SELECT verdict, count(*) AS n FROM audit_verdicts GROUP BY verdict ORDER BY n DESC, verdict"
+            )
+    return out
+
+
+# -- overview --------------------------------------------------------------------------------
+def overview(case: Case) -> dict[str, Any]:
+    """Dataset size, time span, groups and flagged accounts: the numbers at the top of the page."""
+    con = case.con
+    first, last = con.execute("SELECT min(created_at), max(created_at) FROM posts").fetchone() or (None, None)
+    kinds = dict(con.execute("SELECT kind, count(*) FROM posts GROUP BY kind").fetchall())
+    run = con.execute("SELECT run_at FROM detect_runs ORDER BY run_at DESC LIMIT 1").fetchone()
+    span_days = None
+    if first is not None and last is not None:
+        span_days = round((last - first).total_seconds() / 86400, 1)
+    return {
+        "n_accounts": case.count("accounts"),
+        "n_posts": case.count("posts"),
+        "n_posts_by_kind": {str(k): int(v) for k, v in kinds.items()},
+        "first_post": ts(first),
+        "last_post": ts(last),
+        "span_days": span_days,
+        "n_groups": case.count("groups"),
+        "n_flagged": int(_one(con, "SELECT count(*) FROM scores WHERE flagged") or 0),
+        "n_scored": case.count("scores"),
+        "n_edges": case.count("edges"),
+        "n_evidence": case.count("evidence"),
+        "n_sources": int(_one(con, "SELECT count(DISTINCT source_file) FROM ingest_log") or 0),
+        "detected_at": ts(run[0]) if run else None,
+        "case_path": case.path,
+    }
+
+
+def layer_summary(case: Case) -> list[dict[str, Any]]:
+    """What each trace found: edges, distinct accounts and evidence rows per layer."""
+    return _rows(
+        case.con,
+        """
+        WITH e AS (
+            SELECT layer, count(*) AS n_edges, sum(n_shared) AS n_shared, min(p_value) AS min_p
+            FROM edges GROUP BY layer),
+        acc AS (
+            SELECT layer, count(DISTINCT account_id) AS n_accounts FROM (
+                SELECT layer, account_a AS account_id FROM edges
+                UNION ALL SELECT layer, account_b FROM edges) GROUP BY layer),
+        ev AS (
+            SELECT layer, count(*) AS n_evidence, median(seconds_apart) AS median_seconds
+            FROM evidence GROUP BY layer)
+        SELECT coalesce(e.layer, ev.layer) AS layer,
+               coalesce(e.n_edges, 0) AS n_edges, coalesce(acc.n_accounts, 0) AS n_accounts,
+               coalesce(ev.n_evidence, 0) AS n_evidence, ev.median_seconds, e.min_p
+        FROM e FULL OUTER JOIN ev ON e.layer = ev.layer
+        LEFT JOIN acc ON acc.layer = coalesce(e.layer, ev.layer)
+        ORDER BY n_edges DESC, layer
+        """,
+    )
+
+
+# -- groups ----------------------------------------------------------------------------------
+def _layout(n: int, edges: list[tuple[int, int, float]], seed: int) -> list[tuple[float, float]]:
+    """Deterministic force-directed positions (igraph), normalised to [-1, 1].
+
+    igraph draws its randomness from Python's ``random`` module; we swap in a seeded
+    generator for the call and put the global one back, so the layout is reproducible and no
+    one else's randomness is disturbed.
+    """
+    import igraph as ig
+
+    if n == 0:
+        return []
+    if n == 1:
+        return [(0.0, 0.0)]
+    g = ig.Graph(n=n, edges=[(a, b) for a, b, _ in edges])
+    weights = [w for _, _, w in edges] or None
+    rng = random.Random(seed)
+    ig.set_random_number_generator(rng)
+    try:
+        start = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(n)]
+        lay = g.layout_fruchterman_reingold(weights=weights, seed=start, niter=500)
+    finally:
+        ig.set_random_number_generator(random)
+    coords = lay.coords
+    xs = [c[0] for c in coords]
+    ys = [c[1] for c in coords]
+    span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    return [(round(2 * (x - cx) / span, 4), round(2 * (y - cy) / span, 4)) for x, y in coords]
+
+
+def group_cards(
+    case: Case,
+    *,
+    top_groups: int,
+    max_nodes: int = 150,
+    max_edges: int = 1500,
+    max_timeline: int = 1500,
+    max_items: int = 10,
+    pages: set[str] | frozenset[str] = frozenset(),
+    seed: int = 7,
+) -> list[dict[str, Any]]:
+    """One card per group (largest first, then by id), capped at ``top_groups``.
+
+    A card holds the group's facts, its members (highest score first, at most ``max_nodes``
+    drawn), its edges between drawn members per layer (strongest ``max_edges``), a layout, the
+    timeline of its synchronized actions from evidence and its top shared items.
+    """
+    con = case.con
+    groups = _rows(
+        con,
+        f"""SELECT g.group_id, g.size, g.layers, g.start_at, g.end_at, g.cohesion, g.top_items,
+                   (SELECT count(*) FROM scores s JOIN group_members m USING (account_id)
+                    WHERE m.group_id = g.group_id AND s.flagged) AS n_flagged
+            FROM groups g ORDER BY g.size DESC, g.group_id LIMIT {int(top_groups)}""",
+    )
+    cards = []
+    for g in groups:
+        gid = g["group_id"]
+        members = _rows(
+            con,
+            f"""SELECT m.account_id, a.screen_name, a.display_name, s.score, coalesce(s.flagged, false) AS flagged
+                FROM group_members m LEFT JOIN accounts a USING (account_id)
+                LEFT JOIN scores s USING (account_id)
+                WHERE m.group_id = ? ORDER BY s.score DESC NULLS LAST, m.account_id LIMIT {int(max_nodes)}""",
+            [gid],
+        )
+        index = {m["account_id"]: i for i, m in enumerate(members)}
+        for m in members:
+            m["page"] = account_page_name(m["account_id"]) if m["account_id"] in pages else None
+        con.execute("CREATE OR REPLACE TEMP TABLE _rep_members AS SELECT account_id FROM group_members WHERE group_id = ?", [gid])
+        edges = _rows(
+            con,
+            f"""SELECT layer, account_a, account_b, n_shared, weight, p_value FROM edges
+                WHERE account_a IN (SELECT account_id FROM _rep_members)
+                  AND account_b IN (SELECT account_id FROM _rep_members)
+                ORDER BY weight DESC NULLS LAST, layer, account_a, account_b""",
+        )
+        n_edges_total = len(edges)
+        edges = [e for e in edges if e["account_a"] in index and e["account_b"] in index][:max_edges]
+        fused: dict[tuple[int, int], float] = {}
+        for e in edges:
+            key = (index[e["account_a"]], index[e["account_b"]])
+            fused[key] = fused.get(key, 0.0) + float(e["weight"] or 1.0)
+        coords = _layout(len(members), [(a, b, w) for (a, b), w in sorted(fused.items())], seed + int(gid or 0))
+        for m, (x, y) in zip(members, coords):
+            m["x"], m["y"] = x, y
+        ev_where = """FROM evidence WHERE account_a IN (SELECT account_id FROM _rep_members)
+                      AND account_b IN (SELECT account_id FROM _rep_members)"""
+        timeline = _rows(
+            con,
+            f"""SELECT layer, account_a, account_b, at_a, at_b, seconds_apart, shared_item {ev_where}
+                ORDER BY least(at_a, at_b), evidence_id LIMIT {int(max_timeline)}""",
+        )
+        n_evidence = int(_one(con, f"SELECT count(*) {ev_where}") or 0)
+        top_items = _rows(
+            con,
+            f"""SELECT layer, shared_item AS item, count(*) AS n_pairs, median(seconds_apart) AS median_seconds
+                {ev_where} AND shared_item IS NOT NULL
+                GROUP BY layer, shared_item ORDER BY n_pairs DESC, layer, item LIMIT {int(max_items)}""",
+        )
+        names = {m["account_id"]: m["screen_name"] or m["account_id"] for m in members}
+        for t in timeline:
+            t["name_a"] = names.get(t["account_a"], t["account_a"])
+            t["name_b"] = names.get(t["account_b"], t["account_b"])
+        cards.append(
+            {
+                **{k: g[k] for k in ("group_id", "size", "start_at", "end_at", "cohesion", "n_flagged")},
+                "layers": [str(x) for x in _json_list(g["layers"])],
+                "declared_top_items": _json_list(g["top_items"]),
+                "members": members,
+                "n_members_drawn": len(members),
+                "edges": edges,
+                "n_edges_total": n_edges_total,
+                "timeline": timeline,
+                "n_evidence": n_evidence,
+                "top_items": top_items,
+            }
+        )
+    con.execute("DROP TABLE IF EXISTS _rep_members")
+    return cards
+
+
+# -- accounts --------------------------------------------------------------------------------
+def flagged_accounts(case: Case, *, pages: set[str] | frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """Every flagged account (highest score first), for the paginated table on the index."""
+    rows = _rows(
+        case.con,
+        """WITH n AS (
+               SELECT account_id, count(*) AS n_evidence FROM (
+                   SELECT account_a AS account_id FROM evidence UNION ALL SELECT account_b FROM evidence)
+               GROUP BY account_id)
+           SELECT s.account_id, a.screen_name, a.display_name, s.score, s.group_id, s.top_reasons,
+                  a.created_at, a.follower_count, coalesce(n.n_evidence, 0) AS n_evidence
+           FROM scores s LEFT JOIN accounts a USING (account_id) LEFT JOIN n USING (account_id)
+           WHERE s.flagged ORDER BY s.score DESC, s.account_id""",
+    )
+    for r in rows:
+        r["page"] = account_page_name(r["account_id"]) if r["account_id"] in pages else None
+    return rows
+
+
+def top_flagged_ids(case: Case, top_n: int) -> list[str]:
+    """The ``top_n`` flagged accounts by score that get their own page."""
+    return [
+        str(r[0])
+        for r in case.con.execute(
+            f"SELECT account_id FROM scores WHERE flagged ORDER BY score DESC, account_id LIMIT {int(top_n)}"
+        ).fetchall()
+    ]
+
+
+def account_detail(case: Case, account_id: str, *, max_evidence: int = 60, pages: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
+    """Everything an account's page shows: profile, score, named contributions, evidence pairs.
+
+    Evidence is oriented so this account's post is always on the left; the partner's post is on
+    the right with its own time and file:line.
+    """
+    con = case.con
+    prof = _rows(con, "SELECT * FROM accounts WHERE account_id = ?", [account_id])
+    score = _rows(con, "SELECT * FROM scores WHERE account_id = ?", [account_id])
+    contributions = _rows(
+        con,
+        """SELECT contribution, value, n_evidence, detail FROM score_contributions
+           WHERE account_id = ? ORDER BY abs(value) DESC, contribution""",
+        [account_id],
+    )
+    n_evidence = int(_one(con, "SELECT count(*) FROM evidence WHERE account_a = ? OR account_b = ?", [account_id, account_id]) or 0)
+    ev_layers = _rows(
+        con,
+        """SELECT layer, count(*) AS n FROM evidence WHERE account_a = ? OR account_b = ?
+           GROUP BY layer ORDER BY n DESC, layer""",
+        [account_id, account_id],
+    )
+    evidence = _rows(
+        con,
+        f"""WITH e AS (
+              SELECT evidence_id, layer, seconds_apart, shared_item,
+                     CASE WHEN account_a = $1 THEN post_a ELSE post_b END AS my_post,
+                     CASE WHEN account_a = $1 THEN post_b ELSE post_a END AS other_post,
+                     CASE WHEN account_a = $1 THEN at_a ELSE at_b END AS my_at,
+                     CASE WHEN account_a = $1 THEN at_b ELSE at_a END AS other_at,
+                     CASE WHEN account_a = $1 THEN source_a ELSE source_b END AS my_source,
+                     CASE WHEN account_a = $1 THEN source_b ELSE source_a END AS other_source,
+                     CASE WHEN account_a = $1 THEN account_b ELSE account_a END AS other_account
+              FROM evidence WHERE account_a = $1 OR account_b = $1
+              ORDER BY seconds_apart ASC NULLS LAST, evidence_id LIMIT {int(max_evidence)})
+            SELECT e.*, pm.text AS my_text, pm.kind AS my_kind, po.text AS other_text, po.kind AS other_kind,
+                   oa.screen_name AS other_name
+            FROM e LEFT JOIN posts pm ON pm.post_id = e.my_post
+                   LEFT JOIN posts po ON po.post_id = e.other_post
+                   LEFT JOIN accounts oa ON oa.account_id = e.other_account
+            ORDER BY e.seconds_apart ASC NULLS LAST, e.evidence_id""",
+        [account_id],
+    )
+    for ev in evidence:
+        ev["other_page"] = account_page_name(ev["other_account"]) if ev["other_account"] in pages else None
+    verdict = None
+    if audit_tables_present(case)["audit_verdicts"] and "account_id" in _columns(case, "audit_verdicts"):
+        v = _rows(con, "SELECT * FROM audit_verdicts WHERE account_id = ?", [account_id])
+        verdict = v[0] if v else None
+    signatures = None
+    if audit_tables_present(case)["signatures"] and "account_id" in _columns(case, "signatures"):
+        s = _rows(con, "SELECT * FROM signatures WHERE account_id = ?", [account_id])
+        signatures = s or None
+    posts = _rows(
+        con,
+        "SELECT count(*) AS n, min(created_at) AS first, max(created_at) AS last FROM posts WHERE account_id = ?",
+        [account_id],
+    )[0]
+    return {
+        "account_id": account_id,
+        "page": account_page_name(account_id),
+        "profile": prof[0] if prof else {"account_id": account_id},
+        "score": score[0] if score else None,
+        "contributions": contributions,
+        "n_evidence": n_evidence,
+        "evidence_layers": ev_layers,
+        "evidence": evidence,
+        "verdict": verdict,
+        "signatures": signatures,
+        "posts": posts,
+    }
+
+
+# -- dataset-wide series ---------------------------------------------------------------------
+def dataset_series(case: Case) -> dict[str, Any]:
+    """Account creation per month, posting hour x weekday (shares) and posts per day,
+    each split into the claimed (or flagged) accounts and the others."""
+    con = case.con
+    sql, label = claimed_sql(case)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rep_claimed AS {sql}")
+    grp = "CASE WHEN account_id IN (SELECT account_id FROM _rep_claimed) THEN 'c' ELSE 'o' END"
+    creation = _rows(
+        con,
+        f"""SELECT {grp} AS g, strftime(date_trunc('month', created_at), '%Y-%m') AS month, count(*) AS n
+            FROM accounts WHERE created_at IS NOT NULL GROUP BY ALL ORDER BY month, g""",
+    )
+    heat = _rows(
+        con,
+        f"""SELECT {grp} AS g, isodow(created_at) - 1 AS dow, hour(created_at) AS hour, count(*) AS n
+            FROM posts WHERE created_at IS NOT NULL AND time_precision <> 'day' GROUP BY ALL""",
+    )
+    span = _one(con, "SELECT date_diff('day', min(created_at), max(created_at)) FROM posts")
+    unit = "day" if span is None or span <= 400 else "week"
+    activity = _rows(
+        con,
+        f"""SELECT {grp} AS g, strftime(date_trunc('{unit}', created_at), '%Y-%m-%d') AS t, count(*) AS n
+            FROM posts WHERE created_at IS NOT NULL GROUP BY ALL ORDER BY t, g""",
+    )
+    con.execute("DROP TABLE IF EXISTS _rep_claimed")
+    heatmaps: dict[str, list[list[float]]] = {}
+    totals: dict[str, int] = {}
+    for g in ("c", "o"):
+        grid = [[0.0] * 24 for _ in range(7)]
+        tot = 0
+        for r in heat:
+            if r["g"] == g:
+                grid[int(r["dow"])][int(r["hour"])] += r["n"]
+                tot += r["n"]
+        if tot:
+            grid = [[round(100.0 * v / tot, 3) for v in row] for row in grid]
+        heatmaps[g] = grid
+        totals[g] = tot
+    return {
+        "label": label,
+        "creation": creation,
+        "heatmap": heatmaps,
+        "heatmap_posts": totals,
+        "activity": activity,
+        "activity_unit": unit,
+    }

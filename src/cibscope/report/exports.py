@@ -1,0 +1,209 @@
+"""Exports next to the report: CSV, Parquet and JSON tables; the fused network as GEXF and GraphML.
+
+Why these: analysts open CSV in spreadsheets, scripts read Parquet/JSON, and Gephi (or
+NetworkX, Cytoscape) reads GEXF/GraphML. Every text cell was written by whoever ran the
+accounts, so CSV goes through :func:`cibscope.export.write_csv` (formula-injection safe) and XML
+text is escaped and stripped of characters XML 1.0 cannot carry (a NUL in a display name would
+otherwise make the whole file unreadable to Gephi).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+from xml.sax.saxutils import escape, quoteattr
+
+from ..case import Case
+from ..progress import Progress, step
+
+__all__ = ["write_exports", "write_gexf", "write_graphml", "xml_text", "EXPORT_QUERIES"]
+
+# name -> (SQL, table that must have rows for the export to be written)
+EXPORT_QUERIES: dict[str, tuple[str, str]] = {
+    "accounts": (
+        """SELECT a.account_id, a.platform, a.screen_name, a.display_name, a.description, a.location,
+                  a.follower_count, a.following_count, a.created_at, a.account_language,
+                  s.score, coalesce(s.flagged, false) AS flagged, s.group_id, s.top_reasons,
+                  a.source_file, a.source_line
+           FROM accounts a LEFT JOIN scores s USING (account_id)
+           ORDER BY s.score DESC NULLS LAST, a.account_id""",
+        "accounts",
+    ),
+    "groups": (
+        """SELECT g.group_id, g.size, g.layers, g.start_at, g.end_at, g.cohesion, g.top_items,
+                  (SELECT string_agg(m.account_id, ' ' ORDER BY m.account_id) FROM group_members m
+                   WHERE m.group_id = g.group_id) AS members
+           FROM groups g ORDER BY g.size DESC, g.group_id""",
+        "groups",
+    ),
+    "verdicts": ("SELECT * FROM audit_verdicts ORDER BY account_id", "audit_verdicts"),
+    "claims": ("SELECT * FROM claim_results ORDER BY claim_id", "claim_results"),
+    "evidence": (
+        """SELECT e.*, pa.text AS text_a, pb.text AS text_b
+           FROM evidence e LEFT JOIN posts pa ON pa.post_id = e.post_a LEFT JOIN posts pb ON pb.post_id = e.post_b
+           ORDER BY e.evidence_id""",
+        "evidence",
+    ),
+}
+
+_BATCH = 50_000
+# Characters XML 1.0 forbids (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF).
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: Any) -> str:
+    """A value as text XML 1.0 can carry (forbidden characters dropped; not yet escaped)."""
+    return _XML_BAD.sub("", "" if value is None else str(value))
+
+
+def _sql_path(p: Path) -> str:
+    return "'" + str(p).replace("'", "''") + "'"
+
+
+def _batches(case: Case, sql: str) -> Iterator[Sequence[Any]]:
+    cur = case.con.execute(sql)
+    while True:
+        rows = cur.fetchmany(_BATCH)
+        if not rows:
+            return
+        yield from rows
+
+
+def write_exports(case: Case, out: Path, *, progress: Progress | None = None) -> list[dict[str, Any]]:
+    """Write every export that has rows into ``out``; return what was written, for the index.
+
+    Tables are written as ``NAME.csv``, ``NAME.parquet`` and ``NAME.json`` (an array of
+    objects); the network as ``network.gexf`` and ``network.graphml``.
+    """
+    from ..export import write_csv  # the shared formula-injection-safe writer
+
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[dict[str, Any]] = []
+    todo = [(n, q) for n, (q, t) in EXPORT_QUERIES.items() if case.table_exists(t) and case.count(t) > 0]
+    with step(progress, "report: exports", len(todo) + 1) as h:
+        for name, sql in todo:
+            cols = [d[0] for d in case.con.execute(f"SELECT * FROM ({sql}) LIMIT 0").description]
+            n_rows = int(case.con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0])  # type: ignore[index]
+            files = []
+            csv_path = out / f"{name}.csv"
+            write_csv(csv_path, _batches(case, sql), cols)
+            files.append(csv_path)
+            pq = out / f"{name}.parquet"
+            case.con.execute(f"COPY ({sql}) TO {_sql_path(pq)} (FORMAT parquet)")
+            files.append(pq)
+            js = out / f"{name}.json"
+            case.con.execute(f"COPY ({sql}) TO {_sql_path(js)} (FORMAT json, ARRAY true)")
+            files.append(js)
+            written.append(
+                {"name": name, "rows": n_rows,
+                 "files": [{"format": f.suffix[1:].upper(), "file": f.name, "size": f.stat().st_size} for f in files]}
+            )
+            h.advance()
+        if case.count("edges") > 0:
+            nodes, edges, layers = fused_network(case)
+            g1, g2 = out / "network.gexf", out / "network.graphml"
+            with open(g1, "w", encoding="utf-8") as f:
+                write_gexf(f, nodes, edges, layers)
+            with open(g2, "w", encoding="utf-8") as f:
+                write_graphml(f, nodes, edges, layers)
+            written.append(
+                {"name": "network (fused)", "rows": len(edges),
+                 "files": [{"format": p.suffix[1:].upper(), "file": p.name, "size": p.stat().st_size} for p in (g1, g2)]}
+            )
+        h.advance()
+    return written
+
+
+# -- the fused network ----------------------------------------------------------------------------
+NODE_ATTRS = (("screen_name", "string"), ("display_name", "string"), ("score", "double"), ("flagged", "boolean"), ("group_id", "integer"))
+
+
+def fused_network(case: Case) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """Nodes (accounts on any edge), fused edges (one per pair: total weight, layers, per-layer
+    weights) and the sorted list of layers. The per-layer weights stay attributes so Gephi can
+    filter on one trace."""
+    layers = [r[0] for r in case.con.execute("SELECT DISTINCT layer FROM edges ORDER BY layer").fetchall()]
+    edges = []
+    for a, b, weight, n_shared, ls, ws in case.con.execute(
+        """SELECT account_a, account_b, sum(weight), sum(n_shared), list(layer ORDER BY layer), list(weight ORDER BY layer)
+           FROM edges GROUP BY account_a, account_b ORDER BY account_a, account_b"""
+    ).fetchall():
+        edges.append({"source": a, "target": b, "weight": float(weight or 0), "n_shared": int(n_shared or 0),
+                      "layers": ",".join(ls), "per_layer": dict(zip(ls, ws))})
+    nodes = []
+    for row in case.con.execute(
+        """WITH ids AS (SELECT account_a AS account_id FROM edges UNION SELECT account_b FROM edges)
+           SELECT ids.account_id, a.screen_name, a.display_name, s.score, coalesce(s.flagged, false), s.group_id
+           FROM ids LEFT JOIN accounts a USING (account_id) LEFT JOIN scores s USING (account_id)
+           ORDER BY ids.account_id"""
+    ).fetchall():
+        nodes.append(dict(zip(("id", *[n for n, _ in NODE_ATTRS]), row)))
+    return nodes, edges, layers
+
+
+def _fmt(value: Any, kind: str) -> str:
+    if kind == "boolean":
+        return "true" if value else "false"
+    return xml_text(value)
+
+
+def write_gexf(f: TextIO, nodes: list[dict[str, Any]], edges: list[dict[str, Any]], layers: list[str]) -> None:
+    """GEXF 1.3 (Gephi's own format), undirected, with node and edge attributes."""
+    edge_attrs = [("layers", "string"), ("n_shared", "long")] + [(f"w_{layer}", "double") for layer in layers]
+    f.write('<?xml version="1.0" encoding="UTF-8"?>\n<gexf xmlns="http://gexf.net/1.3" version="1.3">\n')
+    f.write("  <meta><creator>cibscope</creator><description>fused coordination network</description></meta>\n")
+    f.write('  <graph defaultedgetype="undirected" mode="static">\n    <attributes class="node">\n')
+    for i, (name, kind) in enumerate(NODE_ATTRS):
+        f.write(f'      <attribute id="{i}" title={quoteattr(name)} type="{kind}"/>\n')
+    f.write('    </attributes>\n    <attributes class="edge">\n')
+    for i, (name, kind) in enumerate(edge_attrs):
+        f.write(f'      <attribute id="{i}" title={quoteattr(xml_text(name))} type="{kind}"/>\n')
+    f.write("    </attributes>\n    <nodes>\n")
+    for n in nodes:
+        label = n["screen_name"] or n["id"]
+        f.write(f"      <node id={quoteattr(xml_text(n['id']))} label={quoteattr(xml_text(label))}><attvalues>")
+        for i, (name, kind) in enumerate(NODE_ATTRS):
+            if n[name] is not None:
+                f.write(f'<attvalue for="{i}" value={quoteattr(_fmt(n[name], kind))}/>')
+        f.write("</attvalues></node>\n")
+    f.write("    </nodes>\n    <edges>\n")
+    for k, e in enumerate(edges):
+        f.write(
+            f'      <edge id="{k}" source={quoteattr(xml_text(e["source"]))} target={quoteattr(xml_text(e["target"]))}'
+            f' weight="{e["weight"]!r}"><attvalues>'
+            f'<attvalue for="0" value={quoteattr(xml_text(e["layers"]))}/><attvalue for="1" value="{e["n_shared"]}"/>'
+        )
+        for i, layer in enumerate(layers):
+            if layer in e["per_layer"]:
+                f.write(f'<attvalue for="{i + 2}" value="{float(e["per_layer"][layer] or 0)!r}"/>')
+        f.write("</attvalues></edge>\n")
+    f.write("    </edges>\n  </graph>\n</gexf>\n")
+
+
+def write_graphml(f: TextIO, nodes: list[dict[str, Any]], edges: list[dict[str, Any]], layers: list[str]) -> None:
+    """GraphML, undirected, with the same attributes as the GEXF file."""
+    kinds = {"string": "string", "double": "double", "boolean": "boolean", "integer": "int", "long": "long"}
+    f.write('<?xml version="1.0" encoding="UTF-8"?>\n<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n')
+    for i, (name, kind) in enumerate(NODE_ATTRS):
+        f.write(f'  <key id="n{i}" for="node" attr.name="{name}" attr.type="{kinds[kind]}"/>\n')
+    edge_attrs = [("weight", "double"), ("layers", "string"), ("n_shared", "long")] + [(f"w_{layer}", "double") for layer in layers]
+    for i, (name, kind) in enumerate(edge_attrs):
+        f.write(f'  <key id="e{i}" for="edge" attr.name={quoteattr(xml_text(name))} attr.type="{kinds[kind]}"/>\n')
+    f.write('  <graph id="cibscope" edgedefault="undirected">\n')
+    for n in nodes:
+        f.write(f"    <node id={quoteattr(xml_text(n['id']))}>")
+        for i, (name, kind) in enumerate(NODE_ATTRS):
+            if n[name] is not None:
+                f.write(f'<data key="n{i}">{escape(_fmt(n[name], kind))}</data>')
+        f.write("</node>\n")
+    for e in edges:
+        f.write(f"    <edge source={quoteattr(xml_text(e['source']))} target={quoteattr(xml_text(e['target']))}>")
+        f.write(f'<data key="e0">{e["weight"]!r}</data><data key="e1">{escape(xml_text(e["layers"]))}</data>')
+        f.write(f'<data key="e2">{e["n_shared"]}</data>')
+        for i, layer in enumerate(layers):
+            if layer in e["per_layer"]:
+                f.write(f'<data key="e{i + 3}">{float(e["per_layer"][layer] or 0)!r}</data>')
+        f.write("</edge>\n")
+    f.write("  </graph>\n</graphml>\n")

@@ -1,0 +1,309 @@
+"""View-model -> plotly figure specs (plain dicts: ``{"data": [...], "layout": {...}}``).
+
+Pure and deterministic: no I/O, no plotly import (the specs are JSON for plotly.js in the
+page), so they can be tested as data and embedded as they are.
+
+Safety: plotly.js renders a subset of HTML in text, hover and tick labels (``<b>``, ``<a
+href>``, ...). Every string from the data goes through :func:`esc` before it reaches a label,
+so a handle like ``<a href=javascript:...>`` is shown as text (plotly decodes the entities
+back into characters it draws as text).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "CLAIMED_COLOR",
+    "OTHER_COLOR",
+    "activity_figure",
+    "creation_figure",
+    "esc",
+    "heatmap_figure",
+    "layer_colors",
+    "network_figure",
+    "timeline_figure",
+    "waterfall_figure",
+]
+
+# One colour per trace, everywhere in the report (chips, network edges, timeline, tables).
+KNOWN_LAYER_COLORS: dict[str, str] = {
+    "co_retweet": "#2563eb",
+    "co_quote": "#0891b2",
+    "co_reply": "#7c3aed",
+    "co_link": "#059669",
+    "co_domain": "#65a30d",
+    "co_hashtag": "#d97706",
+    "hashtag_sequence": "#b45309",
+    "co_mention": "#db2777",
+    "near_duplicate": "#dc2626",
+    "identical_text": "#b91c1c",
+    "fast_retweet": "#4f46e5",
+    "sync_activity": "#0d9488",
+    "creation_batch": "#78716c",
+    "profile_template": "#a21caf",
+}
+FALLBACK_COLORS = ("#0369a1", "#be123c", "#15803d", "#9333ea", "#c2410c", "#0f766e", "#4338ca", "#a16207", "#475569")
+CLAIMED_COLOR = "#c2410c"
+OTHER_COLOR = "#64748b"
+FONT = "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def esc(value: Any) -> str:
+    """Text safe for a plotly label: the characters plotly would read as markup, as entities."""
+    return str("" if value is None else value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def short(value: Any, n: int = 60) -> str:
+    s = str("" if value is None else value)
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def layer_colors(layers: Iterable[str]) -> dict[str, str]:
+    """A colour per layer: fixed for the known traces, then a fallback palette in name order."""
+    out: dict[str, str] = {}
+    unknown = sorted({layer for layer in layers if layer not in KNOWN_LAYER_COLORS})
+    for layer in layers:
+        if layer in KNOWN_LAYER_COLORS:
+            out[layer] = KNOWN_LAYER_COLORS[layer]
+    for i, layer in enumerate(unknown):
+        out[layer] = FALLBACK_COLORS[i % len(FALLBACK_COLORS)]
+    return out
+
+
+def _base_layout(**kw: Any) -> dict[str, Any]:
+    layout: dict[str, Any] = {
+        "font": {"family": FONT, "size": 12, "color": "#1f2937"},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "margin": {"l": 48, "r": 16, "t": 16, "b": 40},
+        "hoverlabel": {"font": {"family": FONT, "size": 12}, "align": "left"},
+        "legend": {"orientation": "h", "y": 1.0, "x": 0, "yanchor": "bottom"},
+        "modebar": {"bgcolor": "rgba(255,255,255,0.8)", "color": "#9ca3af", "activecolor": "#1d4ed8"},
+    }
+    layout.update(kw)
+    return layout
+
+
+# -- group network -----------------------------------------------------------------------------
+def network_figure(card: Mapping[str, Any], colors: Mapping[str, str]) -> dict[str, Any]:
+    """Members as points (size by score, dark = flagged), edges as lines coloured by layer.
+
+    Parallel edges of one pair in several layers are drawn side by side (offset across the
+    edge) so every layer stays visible; each layer is one legend entry that can be toggled.
+    An invisible point at each edge's middle carries the edge's hover text.
+    """
+    members = card["members"]
+    pos = {m["account_id"]: (m["x"], m["y"]) for m in members}
+    by_pair: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for e in card["edges"]:
+        by_pair.setdefault((e["account_a"], e["account_b"]), []).append(e)
+    lines: dict[str, tuple[list[float | None], list[float | None]]] = {}
+    mids: dict[str, tuple[list[float], list[float], list[str]]] = {}
+    names = {m["account_id"]: m["screen_name"] or m["account_id"] for m in members}
+    for (a, b), es in by_pair.items():
+        (x0, y0), (x1, y1) = pos[a], pos[b]
+        dx, dy = x1 - x0, y1 - y0
+        length = math.hypot(dx, dy) or 1.0
+        nx, ny = -dy / length, dx / length
+        k = len(es)
+        for i, e in enumerate(sorted(es, key=lambda e: e["layer"])):
+            off = (i - (k - 1) / 2) * 0.028
+            lx, ly = lines.setdefault(e["layer"], ([], []))
+            lx.extend([x0 + nx * off, x1 + nx * off, None])
+            ly.extend([y0 + ny * off, y1 + ny * off, None])
+            mx, my, mt = mids.setdefault(e["layer"], ([], [], []))
+            mx.append((x0 + x1) / 2 + nx * off)
+            my.append((y0 + y1) / 2 + ny * off)
+            mt.append(
+                f"<b>{esc(e['layer'])}</b><br>{esc(short(names[a], 30))} ↔ {esc(short(names[b], 30))}"
+                f"<br>{e['n_shared']:,} shared · weight {float(e['weight'] or 0):.2f}"
+            )
+    data: list[dict[str, Any]] = []
+    for layer in sorted(lines):
+        lx, ly = lines[layer]
+        data.append(
+            {
+                "type": "scatter", "mode": "lines", "name": esc(layer), "legendgroup": esc(layer),
+                "x": lx, "y": ly, "hoverinfo": "skip",
+                "line": {"color": colors.get(layer, "#94a3b8"), "width": 1.6}, "opacity": 0.75,
+            }
+        )
+        mx, my, mt = mids[layer]
+        data.append(
+            {
+                "type": "scatter", "mode": "markers", "name": esc(layer), "legendgroup": esc(layer), "showlegend": False,
+                "x": mx, "y": my, "text": mt, "hovertemplate": "%{text}<extra></extra>",
+                "marker": {"size": 8, "color": colors.get(layer, "#94a3b8"), "opacity": 0},
+            }
+        )
+    data.append(
+        {
+            "type": "scatter", "mode": "markers", "name": "accounts", "meta": "nodes",
+            "x": [m["x"] for m in members], "y": [m["y"] for m in members],
+            "customdata": [m.get("page") or "" for m in members],
+            "text": [
+                f"<b>@{esc(short(m['screen_name'] or m['account_id'], 40))}</b><br>"
+                f"{esc(short(m.get('display_name') or '', 40))}<br>"
+                f"score {float(m['score'] or 0):.2f}{' · flagged' if m['flagged'] else ''}"
+                + ("<br><i>click to open</i>" if m.get("page") else "")
+                for m in members
+            ],
+            "hovertemplate": "%{text}<extra></extra>",
+            "marker": {
+                "size": [8 + 14 * float(m["score"] or 0) for m in members],
+                "color": ["#111827" if m["flagged"] else "#cbd5e1" for m in members],
+                "line": {"color": "#ffffff", "width": 1.5},
+            },
+        }
+    )
+    axis = {"visible": False, "showgrid": False, "zeroline": False, "range": [-1.15, 1.15]}
+    layout = _base_layout(
+        xaxis=axis, yaxis={**axis, "scaleanchor": "x"}, height=380, dragmode="pan", hovermode="closest",
+        margin={"l": 8, "r": 8, "t": 8, "b": 8}, legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"},
+    )
+    return {"data": data, "layout": layout, "config": {"scrollZoom": True}}
+
+
+def timeline_figure(card: Mapping[str, Any], colors: Mapping[str, str]) -> dict[str, Any]:
+    """Each evidence pair as a point at its first post's time, one row per layer."""
+    per_layer: dict[str, list[Mapping[str, Any]]] = {}
+    for t in card["timeline"]:
+        per_layer.setdefault(t["layer"], []).append(t)
+    data = []
+    for layer in sorted(per_layer):
+        pts = per_layer[layer]
+        data.append(
+            {
+                "type": "scatter", "mode": "markers", "name": esc(layer),
+                "x": [min(p["at_a"] or p["at_b"], p["at_b"] or p["at_a"]) for p in pts],
+                "y": [esc(layer)] * len(pts),
+                "text": [
+                    f"{esc(short(p['name_a'], 30))} ↔ {esc(short(p['name_b'], 30))}<br>"
+                    f"{_secs(p['seconds_apart'])} apart<br>{esc(short(p['shared_item'], 70))}"
+                    for p in pts
+                ],
+                "hovertemplate": "%{x|%Y-%m-%d %H:%M:%S} UTC<br>%{text}<extra></extra>",
+                "marker": {"color": colors.get(layer, "#94a3b8"), "size": 9, "opacity": 0.7, "symbol": "line-ns-open",
+                           "line": {"width": 2, "color": colors.get(layer, "#94a3b8")}},
+            }
+        )
+    layout = _base_layout(
+        height=max(120, 50 + 34 * len(per_layer)), showlegend=False,
+        xaxis={"type": "date", "gridcolor": "#eef2f7", "automargin": True},
+        yaxis={"automargin": True, "gridcolor": "#eef2f7"},
+        margin={"l": 8, "r": 16, "t": 8, "b": 8},
+    )
+    return {"data": data, "layout": layout}
+
+
+def _secs(v: Any) -> str:
+    if v is None:
+        return "?"
+    v = float(v)
+    if v < 120:
+        return f"{v:g} s"
+    if v < 7200:
+        return f"{v / 60:.1f} min"
+    return f"{v / 3600:.1f} h"
+
+
+# -- dataset-wide plots ----------------------------------------------------------------------------
+def creation_figure(series: Mapping[str, Any]) -> dict[str, Any]:
+    label = series["label"]
+    data = []
+    for g, name, color in (("o", "others", OTHER_COLOR), ("c", label, CLAIMED_COLOR)):
+        rows = [r for r in series["creation"] if r["g"] == g]
+        data.append(
+            {
+                "type": "bar", "name": name, "x": [r["month"] for r in rows], "y": [r["n"] for r in rows],
+                "marker": {"color": color}, "hovertemplate": "%{x|%b %Y}: %{y:,} accounts<extra>" + name + "</extra>",
+            }
+        )
+    layout = _base_layout(
+        barmode="stack", height=300, xaxis={"type": "date", "title": {"text": "account created (month, UTC)"}},
+        yaxis={"title": {"text": "accounts"}, "gridcolor": "#eef2f7", "tickformat": ",d"},
+    )
+    return {"data": data, "layout": layout}
+
+
+def heatmap_figure(series: Mapping[str, Any]) -> dict[str, Any]:
+    """Hour-of-day x weekday, as the share of each side's posts, claimed left, others right."""
+    label = series["label"]
+    hours = list(range(24))
+    zmax = max([v for g in ("c", "o") for row in series["heatmap"][g] for v in row] + [0.1])
+    data = []
+    for i, (g, name, scale) in enumerate(
+        (("c", label, [[0, "#fff7ed"], [1, CLAIMED_COLOR]]), ("o", "others", [[0, "#f8fafc"], [1, "#334155"]]))
+    ):
+        data.append(
+            {
+                "type": "heatmap", "name": name, "z": series["heatmap"][g], "x": hours, "y": list(WEEKDAYS),
+                "xaxis": "x" if i == 0 else "x2", "yaxis": "y" if i == 0 else "y2",
+                "colorscale": scale, "zmin": 0, "zmax": zmax, "showscale": False, "xgap": 1, "ygap": 1,
+                "hovertemplate": "%{y} %{x}:00–%{x}:59 UTC<br>%{z:.2f}% of " + name + " posts<extra></extra>",
+            }
+        )
+    xa = {"title": {"text": "hour of day (UTC)"}, "dtick": 3, "fixedrange": True}
+    ya = {"autorange": "reversed", "fixedrange": True}
+    n_c, n_o = series["heatmap_posts"]["c"], series["heatmap_posts"]["o"]
+    layout = _base_layout(
+        height=290,
+        xaxis={**xa, "domain": [0, 0.47]}, yaxis={**ya},
+        xaxis2={**xa, "domain": [0.53, 1], "anchor": "y2"}, yaxis2={**ya, "anchor": "x2"},
+        margin={"l": 40, "r": 8, "t": 30, "b": 40},
+        annotations=[
+            {"text": f"<b>{esc(label)}</b> · {n_c:,} posts", "x": 0, "y": 1.02, "xref": "paper", "yref": "paper",
+             "xanchor": "left", "yanchor": "bottom", "showarrow": False},
+            {"text": f"<b>others</b> · {n_o:,} posts", "x": 0.53, "y": 1.02, "xref": "paper", "yref": "paper",
+             "xanchor": "left", "yanchor": "bottom", "showarrow": False},
+        ],
+    )
+    return {"data": data, "layout": layout}
+
+
+def activity_figure(series: Mapping[str, Any]) -> dict[str, Any]:
+    label = series["label"]
+    unit = series["activity_unit"]
+    data = []
+    for g, name, color in (("o", "others", OTHER_COLOR), ("c", label, CLAIMED_COLOR)):
+        rows = [r for r in series["activity"] if r["g"] == g]
+        data.append(
+            {
+                "type": "scatter", "mode": "lines", "name": name, "x": [r["t"] for r in rows], "y": [r["n"] for r in rows],
+                "line": {"color": color, "width": 2, "shape": "hv"},
+                "hovertemplate": "%{x|%Y-%m-%d}: %{y:,} posts<extra>" + name + "</extra>",
+            }
+        )
+    layout = _base_layout(
+        height=300, xaxis={"type": "date", "title": {"text": f"posts per {unit} (UTC)"}},
+        yaxis={"title": {"text": "posts"}, "gridcolor": "#eef2f7", "tickformat": ",d", "rangemode": "tozero"},
+        hovermode="x unified",
+    )
+    return {"data": data, "layout": layout}
+
+
+# -- account page ----------------------------------------------------------------------------------
+def waterfall_figure(contributions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The score's named contributions stacked left to right, with their sum at the end."""
+    names = [esc(c["contribution"]) for c in contributions] + ["sum"]
+    values = [float(c["value"] or 0) for c in contributions]
+    total = sum(values)
+    spec = {
+        "type": "waterfall", "orientation": "v", "x": names,
+        "measure": ["relative"] * len(values) + ["total"], "y": values + [total],
+        "text": [f"{v:+.2f}" for v in values] + [f"{total:.2f}"], "textposition": "outside",
+        "connector": {"line": {"color": "#cbd5e1", "width": 1}},
+        "increasing": {"marker": {"color": "#c2410c"}}, "decreasing": {"marker": {"color": "#0f766e"}},
+        "totals": {"marker": {"color": "#1f2937"}},
+        "hovertemplate": "%{x}: %{y:+.3f}<extra></extra>", "cliponaxis": False,
+    }
+    layout = _base_layout(
+        height=320, showlegend=False,
+        yaxis={"title": {"text": "contribution to the score"}, "gridcolor": "#eef2f7", "zeroline": True},
+        xaxis={"automargin": True}, margin={"l": 56, "r": 16, "t": 24, "b": 60},
+    )
+    return {"data": [spec], "layout": layout}
