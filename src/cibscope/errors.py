@@ -69,3 +69,7 @@ class CaseStateError(CibscopeError):
 
 class BackendError(CibscopeError):
     """The execution engine (DuckDB or Spark) is missing or failed."""
+
+
+class UnknownAccountError(CibscopeError, LookupError):
+    """An account id that is not in the case (e.g. `cibscope explain` of a typo)."""
