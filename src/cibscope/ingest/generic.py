@@ -1,7 +1,748 @@
-"""Reader module (in progress)."""
+"""Generic CSV/Parquet reader: other platforms' exports, described by a TOML column mapping.
+
+The mapping says which source column holds the account id, the post id, the time (and how to
+parse it), the text, the links between posts (repost-of, reply-to, quote-of), the entity lists
+(hashtags, URLs, mentions: a column with a separator, or extracted from the text) and the
+platform. ``docs/formats.md`` documents every key; presets for public data sets ship in
+``cibscope/ingest/mappings/`` and are selected by name (``--mapping coortweet``).
+
+The generic reader never claims an arbitrary CSV: without ``--mapping`` it only recognises a
+file whose header is exactly the header of a shipped preset.
+
+How a file is read
+------------------
+* CSV is parsed by DuckDB ``read_csv`` (every column VARCHAR, no dialect sniffing, rejects
+  stored): malformed records (wrong field count, unterminated quote, bad encoding) are
+  quarantined with DuckDB's error. DuckDB numbers records, not physical lines, so a quick pass
+  over the file maps record numbers to the physical line where each record starts (records with
+  quoted newlines span several lines; blank lines are records DuckDB skips).
+* Parquet is read by ``read_parquet``; ``source_line`` is the row number + 1.
+* Conversion (ids, times, entity lists, kinds, account snapshots) is SQL over the parsed rows.
+  Rows whose account id, post id or time is missing or unparseable, or whose ids were mangled
+  into float notation (``1.2e+18``, ``123.0``: 64-bit ids lose digits that way), are quarantined.
+"""
 
 from __future__ import annotations
 
-from .base import Reader
+import csv
+import gzip
+import io
+import re
+import tomllib
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, ClassVar
 
-READERS: list[Reader] = []
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from ..errors import InputError, MissingColumnsError
+from ..params import Options, validate
+from ..progress import step
+from ..schema import POST_KINDS, TIME_PRECISIONS
+from .base import ReadContext, Reader, Source
+
+__all__ = ["READERS", "GenericTable", "Mapping", "EntitySpec", "load_mapping", "parse_mapping", "presets"]
+
+RAW_LIMIT = 4096
+
+POST_FIELDS = (
+    "post_id",
+    "account_id",
+    "text",
+    "lang",
+    "client",
+    "repost_of",
+    "repost_of_account",
+    "reply_to_post",
+    "reply_to_account",
+    "quote_of",
+    "like_count",
+    "repost_count",
+    "reply_count",
+    "quote_count",
+    "latitude",
+    "longitude",
+    "platform",
+)
+ID_FIELDS = ("post_id", "account_id", "repost_of", "repost_of_account", "reply_to_post", "reply_to_account", "quote_of")
+COUNT_FIELDS = ("like_count", "repost_count", "reply_count", "quote_count")
+ACCOUNT_FIELDS = (
+    "screen_name",
+    "display_name",
+    "description",
+    "location",
+    "profile_url",
+    "follower_count",
+    "following_count",
+    "created_at",
+    "account_language",
+)
+TIME_FORMATS = ("epoch_s", "epoch_ms", "iso")  # or a strptime pattern (contains '%')
+ENTITY_KINDS = ("hashtags", "urls", "mentions")
+_TOP_KEYS = {"name", "description", "platform", "match", "csv", "columns", "time", "kind", "entities", "account"}
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """Where one entity list comes from: a column split on ``separator``, or the post text."""
+
+    column: str | None = None
+    separator: str = ","
+    from_text: bool = False
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A parsed, validated column mapping (see ``docs/formats.md`` for the TOML keys)."""
+
+    name: str
+    time_column: str
+    time_format: str = "iso"
+    time_precision: str | None = None
+    time_zone: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)  # stage_posts field -> source column
+    platform: str | None = None  # constant; columns["platform"] wins when given
+    kind_column: str | None = None
+    kind_values: dict[str, str] = field(default_factory=dict)
+    entities: dict[str, EntitySpec] = field(default_factory=dict)
+    account: dict[str, str] = field(default_factory=dict)  # account field -> source column
+    account_created_at_format: str = "iso"
+    hashed: bool = False
+    header: tuple[str, ...] | None = None  # presets: the exact header that selects this mapping
+    delimiter: str = ","
+    quote: str = '"'
+    escape: str = '"'
+    encoding: str = "utf-8"
+    description: str = ""
+    path: str | None = None
+
+    def source_columns(self) -> list[str]:
+        """Every source column the mapping reads, in a stable order, once each."""
+        cols = [self.columns[f] for f in POST_FIELDS if f in self.columns]
+        cols.append(self.time_column)
+        if self.kind_column:
+            cols.append(self.kind_column)
+        cols += [e.column for e in self.entities.values() if e.column]
+        cols += [self.account[f] for f in ACCOUNT_FIELDS if f in self.account]
+        return list(dict.fromkeys(cols))
+
+    @property
+    def label(self) -> str:
+        return f"generic (mapping {self.name!r})"
+
+
+# ---- loading mappings -------------------------------------------------------------------------
+
+
+def presets() -> dict[str, Path]:
+    """Shipped preset mappings by name (the TOML file name without .toml)."""
+    folder = resources.files(__package__) / "mappings"
+    out: dict[str, Path] = {}
+    for entry in folder.iterdir():
+        if entry.name.endswith(".toml"):
+            out[entry.name[: -len(".toml")]] = Path(str(entry))
+    return dict(sorted(out.items()))
+
+
+def load_mapping(path: str | Path | Mapping) -> Mapping:
+    """Load a mapping from a TOML file, or a shipped preset by name (``coortweet``, ``clemson-ira``)."""
+    if isinstance(path, Mapping):
+        return path
+    p = Path(path)
+    if not p.is_file():
+        name = p.name[: -len(".toml")] if p.name.endswith(".toml") else p.name
+        found = presets().get(name)
+        if found is None or len(p.parts) > 1:
+            raise InputError(
+                "no such mapping file or preset",
+                file=str(path),
+                hint=f"give a TOML mapping file or a preset name: {', '.join(presets())}",
+            )
+        p = found
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise InputError(f"not a valid TOML mapping ({e})", file=str(p)) from e
+    return parse_mapping(data, name=p.name[: -len(".toml")] if p.name.endswith(".toml") else p.name, path=str(p))
+
+
+def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise InputError(f"[{key}] must be a table", file=where)
+    return value
+
+
+def _check_keys(table: dict[str, Any], allowed: Iterable[str], section: str, where: str) -> None:
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        raise InputError(
+            f"unknown key(s) in {section}: {', '.join(unknown)}",
+            file=where,
+            hint=f"allowed keys in {section}: {', '.join(sorted(allowed))}",
+        )
+
+
+def _str_values(table: dict[str, Any], section: str, where: str) -> dict[str, str]:
+    for k, v in table.items():
+        if not isinstance(v, str) or not v:
+            raise InputError(f"{section}.{k} must be a column name (a non-empty string), got {v!r}", file=where)
+    return dict(table)
+
+
+def parse_mapping(data: dict[str, Any], *, name: str = "mapping", path: str | None = None) -> Mapping:
+    """Validate a mapping given as a dict (the parsed TOML) and return a :class:`Mapping`."""
+    where = path or name
+    _check_keys(data, _TOP_KEYS, "the mapping", where)
+    columns = _str_values(_table(data, "columns", where), "columns", where)
+    _check_keys(columns, POST_FIELDS, "[columns]", where)
+    if "account_id" not in columns:
+        raise InputError("[columns] must map account_id", file=where)
+    time = _table(data, "time", where)
+    _check_keys(time, ("column", "format", "precision", "timezone"), "[time]", where)
+    if not isinstance(time.get("column"), str):
+        raise InputError("[time] must give column = the source column holding the post time", file=where)
+    fmt = time.get("format", "iso")
+    if not isinstance(fmt, str) or (fmt not in TIME_FORMATS and "%" not in fmt):
+        raise InputError(
+            f"[time] format must be one of {', '.join(TIME_FORMATS)} or a strptime pattern with %-codes, got {fmt!r}",
+            file=where,
+        )
+    validate(f"mapping {name!r} [time]", {"precision": Options(TIME_PRECISIONS)}, {k: v for k, v in time.items() if k == "precision"})
+    platform = data.get("platform")
+    if platform is not None and (not isinstance(platform, str) or not platform):
+        raise InputError("platform must be a non-empty string (a constant such as 'telegram')", file=where)
+    if platform is None and "platform" not in columns:
+        raise InputError("the mapping must set platform = '...' or map [columns] platform", file=where)
+    kind = _table(data, "kind", where)
+    _check_keys(kind, ("column", "values"), "[kind]", where)
+    kind_values = kind.get("values", {})
+    if not isinstance(kind_values, dict):
+        raise InputError("[kind] values must be a table of source value = kind", file=where)
+    for v in kind_values.values():
+        validate(f"mapping {name!r} [kind] values", {"kind": Options(POST_KINDS)}, {"kind": v})
+    if kind_values and not isinstance(kind.get("column"), str):
+        raise InputError("[kind] values need column = the source column holding the kind", file=where)
+    entities: dict[str, EntitySpec] = {}
+    ent = _table(data, "entities", where)
+    _check_keys(ent, ENTITY_KINDS, "[entities]", where)
+    for k, v in ent.items():
+        if v == "from_text":
+            entities[k] = EntitySpec(from_text=True)
+        elif isinstance(v, dict) and isinstance(v.get("column"), str):
+            _check_keys(v, ("column", "separator"), f"[entities] {k}", where)
+            sep = v.get("separator", ",")
+            if not isinstance(sep, str) or not sep:
+                raise InputError(f"[entities] {k} separator must be a non-empty string", file=where)
+            entities[k] = EntitySpec(column=v["column"], separator=sep)
+        else:
+            raise InputError(f"[entities] {k} must be \"from_text\" or {{ column = \"...\", separator = \",\" }}", file=where)
+    if any(e.from_text for e in entities.values()) and "text" not in columns:
+        raise InputError("[entities] from_text needs [columns] text", file=where)
+    account = _table(data, "account", where)
+    _check_keys(account, (*ACCOUNT_FIELDS, "created_at_format", "hashed"), "[account]", where)
+    hashed = account.pop("hashed", False)
+    if not isinstance(hashed, bool):
+        raise InputError("[account] hashed must be true or false", file=where)
+    acc_fmt = account.pop("created_at_format", "iso")
+    if not isinstance(acc_fmt, str) or (acc_fmt not in TIME_FORMATS and "%" not in acc_fmt):
+        raise InputError(f"[account] created_at_format must be one of {', '.join(TIME_FORMATS)} or a strptime pattern", file=where)
+    account = _str_values(account, "account", where)
+    match = _table(data, "match", where)
+    _check_keys(match, ("header",), "[match]", where)
+    header = match.get("header")
+    if header is not None and (not isinstance(header, list) or not all(isinstance(h, str) for h in header)):
+        raise InputError("[match] header must be a list of column names", file=where)
+    dialect = _table(data, "csv", where)
+    _check_keys(dialect, ("delimiter", "quote", "escape", "encoding"), "[csv]", where)
+    for k in ("delimiter", "quote", "escape"):
+        if k in dialect and (not isinstance(dialect[k], str) or len(dialect[k]) != 1):
+            raise InputError(f"[csv] {k} must be one character", file=where)
+    desc = data.get("description", "")
+    return Mapping(
+        name=str(data.get("name", name)),
+        time_column=time["column"],
+        time_format=fmt,
+        time_precision=time.get("precision"),
+        time_zone=time.get("timezone"),
+        columns=columns,
+        platform=platform,
+        kind_column=kind.get("column"),
+        kind_values={str(k): str(v) for k, v in kind_values.items()},
+        entities=entities,
+        account=account,
+        account_created_at_format=acc_fmt,
+        hashed=hashed,
+        header=tuple(header) if header is not None else None,
+        delimiter=dialect.get("delimiter", ","),
+        quote=dialect.get("quote", '"'),
+        escape=dialect.get("escape", dialect.get("quote", '"')),
+        encoding=str(dialect.get("encoding", "utf-8")),
+        description=str(desc),
+        path=path,
+    )
+
+
+# ---- header / record scanning -------------------------------------------------------------
+
+
+def _is_parquet(source: Source, head: bytes) -> bool:
+    return head[:4] == b"PAR1" or source.name.lower().endswith(".parquet")
+
+
+def _csv_header(head: bytes, m: Mapping) -> list[str]:
+    text = head.decode(m.encoding if m.encoding.lower().replace("-", "") != "utf8" else "utf-8-sig", errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    reader = csv.reader(io.StringIO(text, newline=""), **_dialect(m))
+    try:
+        return next(reader)
+    except (StopIteration, csv.Error):
+        return []
+
+
+def _dialect(m: Mapping) -> dict[str, Any]:
+    if m.escape == m.quote:
+        return {"delimiter": m.delimiter, "quotechar": m.quote, "doublequote": True}
+    return {"delimiter": m.delimiter, "quotechar": m.quote, "doublequote": False, "escapechar": m.escape}
+
+
+def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[str, str]]:
+    rows = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(str(path))})").fetchall()
+    return [(str(r[0]), str(r[1])) for r in rows]
+
+
+def _open_binary(source: Source) -> Any:
+    return gzip.open(source.path, "rb") if source.compression == "gzip" else open(source.path, "rb")
+
+
+def _record_starts(source: Source, m: Mapping) -> tuple[np.ndarray, np.ndarray] | None:
+    """(record number, physical start line) of each non-blank record after the header.
+
+    Record numbers count the header and blank lines, as DuckDB's rejects do. The fast path
+    assumes one record per line, which holds when no line has an odd number of quote
+    characters; otherwise the file is re-scanned with the csv module, which knows quoted
+    newlines. Returns None when the file cannot be scanned (then lines stay unknown).
+    """
+    q = m.quote.encode()
+    esc = (m.escape + m.quote).encode() if m.escape != m.quote else None
+    blank: list[int] = []
+    n = 0
+    multi = False
+    with _open_binary(source) as f:
+        for n, line in enumerate(f, 1):
+            if line in (b"\n", b"\r\n", b"\r"):
+                blank.append(n)
+            elif not multi and q in line:
+                c = line.count(q) - (line.count(esc) if esc else 0)
+                multi = bool(c & 1)
+    if not multi:
+        lines = np.arange(2, n + 1, dtype=np.int64)
+        if blank:
+            lines = np.setdiff1d(lines, np.asarray(blank, dtype=np.int64), assume_unique=True)
+        return lines, lines
+    recs: list[int] = []
+    starts: list[int] = []
+    csv.field_size_limit(2**31 - 1)
+    with _open_binary(source) as f:
+        text = io.TextIOWrapper(f, encoding=m.encoding, errors="replace", newline="")
+        reader = csv.reader(text, **_dialect(m))
+        prev = 0
+        k = 0
+        try:
+            for rec in reader:
+                k += 1
+                if k > 1 and rec:
+                    recs.append(k)
+                    starts.append(prev + 1)
+                prev = reader.line_num
+        except csv.Error:
+            return None
+    return np.asarray(recs, dtype=np.int64), np.asarray(starts, dtype=np.int64)
+
+
+# ---- SQL building ---------------------------------------------------------------------------
+
+
+def _lit(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _ident(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'
+
+
+def _v(col: str) -> str:
+    """A source column as trimmed text, NULL when empty."""
+    return f"NULLIF(trim(CAST(r.{_ident(col)} AS VARCHAR)), '')"
+
+
+def _time_sql(col: str, fmt: str, tz: str | None) -> str:
+    v = _v(col)
+    if fmt == "epoch_s":
+        return f"make_timestamp(CAST(round(TRY_CAST({v} AS DOUBLE) * 1000000) AS BIGINT))"
+    if fmt == "epoch_ms":
+        return f"make_timestamp(CAST(round(TRY_CAST({v} AS DOUBLE) * 1000) AS BIGINT))"
+    if fmt == "iso":
+        # An explicit offset is honoured; a naive time is taken in `tz` (default UTC).
+        with_offset = f"timezone('UTC', TRY_CAST({v} AS TIMESTAMPTZ))"
+        naive = f"TRY_CAST({v} AS TIMESTAMP)"
+        if tz:
+            naive = f"timezone('UTC', timezone({_lit(tz)}, {naive}))"
+        return f"CASE WHEN regexp_matches({v}, '(Z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$') THEN {with_offset} ELSE {naive} END"
+    if "%z" in fmt or "%Z" in fmt:
+        return f"timezone('UTC', TRY_STRPTIME({v}, {_lit(fmt)}))"
+    naive = f"TRY_STRPTIME({v}, {_lit(fmt)})"
+    if tz:
+        naive = f"timezone('UTC', timezone({_lit(tz)}, {naive}))"
+    return naive
+
+
+def _precision_sql(m: Mapping) -> str:
+    if m.time_precision:
+        return _lit(m.time_precision)
+    fmt = m.time_format
+    if fmt in ("epoch_s", "epoch_ms"):
+        return "'second'"
+    if fmt == "iso":
+        v = _v(m.time_column)
+        return f"CASE WHEN regexp_matches({v}, '[0-9]:[0-9]{{2}}:[0-9]{{2}}') THEN 'second' WHEN regexp_matches({v}, '[0-9]{{2}}:[0-9]{{2}}') THEN 'minute' ELSE 'day' END"
+    if any(c in fmt for c in ("%S", "%T", "%s", "%c", "%X")):
+        return "'second'"
+    if "%M" in fmt or "%R" in fmt:
+        return "'minute'"
+    return "'day'"
+
+
+_HASHTAG_RE = r"(?:^|[^\p{L}\p{N}_&/])#([\p{L}\p{M}\p{N}_]+)"
+_MENTION_RE = r"(?:^|[^\p{L}\p{N}_])@([A-Za-z0-9_]+)"
+_URL_RE = r"https?://[^\s<>\"'{}|\\^`]+"
+
+
+def _entity_sql(kind: str, spec: EntitySpec | None, m: Mapping, col_types: dict[str, str]) -> str:
+    empty = "CAST([] AS VARCHAR[])"
+    if spec is None:
+        return empty
+    if spec.from_text:
+        text = f"CAST(r.{_ident(m.columns['text'])} AS VARCHAR)"
+        if kind == "hashtags":
+            items = f"regexp_extract_all({text}, {_lit(_HASHTAG_RE)}, 1)"
+            return f"coalesce([x FOR x IN {items} IF NOT regexp_full_match(x, '[0-9]+')], {empty})"
+        if kind == "mentions":
+            return f"coalesce([lower(x) FOR x IN regexp_extract_all({text}, {_lit(_MENTION_RE)}, 1)], {empty})"
+        items = f"regexp_extract_all({text}, {_lit(_URL_RE)})"
+        return f"coalesce([regexp_replace(x, '[.,;:!?)\\]…]+$', '') FOR x IN {items}], {empty})"
+    assert spec.column is not None
+    col = f"r.{_ident(spec.column)}"
+    if col_types.get(spec.column, "VARCHAR").endswith("[]"):  # Parquet list column
+        items = f"[CAST(x AS VARCHAR) FOR x IN {col}]"
+    else:
+        items = f"string_split(CAST({col} AS VARCHAR), {_lit(spec.separator)})"
+    strip = "^[\\s\\[\\]'\"]+|[\\s\\[\\]'\"]+$"
+    clean = f"regexp_replace(x, {_lit(strip)}, '', 'g')"
+    if kind == "hashtags":
+        clean = f"regexp_replace({clean}, '^#', '')"
+    elif kind == "mentions":
+        clean = f"lower(regexp_replace({clean}, '^@', ''))"
+    return f"coalesce([y FOR y IN [{clean} FOR x IN {items}] IF y <> ''], {empty})"
+
+
+def _float_id_sql(expr: str) -> str:
+    return f"regexp_full_match({expr}, '[0-9]+(\\.[0-9]+)?[eE][+-]?[0-9]+|[0-9]+\\.0+')"
+
+
+def _raw_sql(cols: list[str], delim: str) -> str:
+    parts = []
+    for c in cols:
+        v = f"CAST(r.{_ident(c)} AS VARCHAR)"
+        parts.append(
+            f"CASE WHEN {v} IS NULL THEN '' WHEN regexp_matches({v}, {_lit('[' + re.escape(delim) + chr(34) + chr(10) + chr(13) + ']')}) "
+            f"THEN '\"' || replace({v}, '\"', '\"\"') || '\"' ELSE {v} END"
+        )
+    return f"left(concat_ws({_lit(delim)}, {', '.join(parts)}), {RAW_LIMIT})"
+
+
+def _convert_sql(m: Mapping, all_cols: list[str], col_types: dict[str, str], basename: str) -> str:
+    """SELECT over r (source rows, with `_line` and `_rowid`) giving prefixed converted values."""
+    c = m.columns
+    sel: list[str] = ["r._line AS source_line"]
+    for f in ID_FIELDS:
+        if f in c:
+            sel.append(f"{_v(c[f])} AS p_{f}")
+        elif f == "post_id":
+            # No post ids in the source: a stable id from file name, line and the row's content.
+            sel.append(
+                f"'g' || left(md5({_lit(basename)} || ':' || coalesce(r._line, r._rowid + 1) || ':' || {_raw_sql(all_cols, m.delimiter)}), 20) AS p_post_id"
+            )
+        else:
+            sel.append(f"CAST(NULL AS VARCHAR) AS p_{f}")
+    for f in ("text", "lang", "client"):
+        sel.append(f"NULLIF(CAST(r.{_ident(c[f])} AS VARCHAR), '') AS p_{f}" if f in c else f"CAST(NULL AS VARCHAR) AS p_{f}")
+    for f in COUNT_FIELDS:
+        sel.append(f"TRY_CAST(TRY_CAST({_v(c[f])} AS DOUBLE) AS BIGINT) AS p_{f}" if f in c else f"CAST(NULL AS BIGINT) AS p_{f}")
+    for f in ("latitude", "longitude"):
+        sel.append(f"TRY_CAST({_v(c[f])} AS DOUBLE) AS p_{f}" if f in c else f"CAST(NULL AS DOUBLE) AS p_{f}")
+    if "platform" in c:
+        const = _lit(m.platform) if m.platform else "NULL"
+        sel.append(f"coalesce({_v(c['platform'])}, {const}) AS p_platform")
+    else:
+        sel.append(f"{_lit(m.platform or '')} AS p_platform")
+    sel.append(f"{_v(m.time_column)} AS time_raw")
+    sel.append(f"{_time_sql(m.time_column, m.time_format, m.time_zone)} AS p_created_at")
+    sel.append(f"{_precision_sql(m)} AS p_time_precision")
+    if m.kind_column and m.kind_values:
+        cases = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in m.kind_values.items())
+        sel.append(f"CASE {_v(m.kind_column)} {cases} ELSE NULL END AS kind_given")
+    else:
+        sel.append("CAST(NULL AS VARCHAR) AS kind_given")
+    for k in ENTITY_KINDS:
+        sel.append(f"{_entity_sql(k, m.entities.get(k), m, col_types)} AS p_{k}")
+    a = m.account
+    for f in ("screen_name", "display_name", "description", "location", "profile_url", "account_language"):
+        sel.append(f"NULLIF(CAST(r.{_ident(a[f])} AS VARCHAR), '') AS a_{f}" if f in a else f"CAST(NULL AS VARCHAR) AS a_{f}")
+    for f in ("follower_count", "following_count"):
+        sel.append(f"TRY_CAST(TRY_CAST({_v(a[f])} AS DOUBLE) AS BIGINT) AS a_{f}" if f in a else f"CAST(NULL AS BIGINT) AS a_{f}")
+    if "created_at" in a:
+        sel.append(f"{_time_sql(a['created_at'], m.account_created_at_format, m.time_zone)} AS a_created_at")
+    else:
+        sel.append("CAST(NULL AS TIMESTAMP) AS a_created_at")
+    sel.append(f"{_raw_sql(all_cols, m.delimiter)} AS raw")
+    return "SELECT " + ",\n  ".join(sel) + "\nFROM _g_src r"
+
+
+def _reason_sql(m: Mapping) -> str:
+    """Why a converted row cannot be kept (NULL when it can)."""
+    c = m.columns
+    acc_col, post_col = c["account_id"], c.get("post_id")
+    whens = [f"WHEN p_account_id IS NULL THEN {_lit(f'missing account id (column {acc_col} is empty)')}"]
+    if post_col is not None:
+        whens.append(f"WHEN p_post_id IS NULL THEN {_lit(f'missing post id (column {post_col} is empty)')}")
+    where = f" in column {m.time_column}, format {m.time_format})"
+    whens.append(f"WHEN p_created_at IS NULL THEN 'unparseable time (' || coalesce(time_raw, 'empty') || {_lit(where)}")
+    for f in ID_FIELDS:
+        if f in c:
+            tail = f" in column {c[f]})"
+            whens.append(
+                f"WHEN p_{f} IS NOT NULL AND {_float_id_sql(f'p_{f}')} THEN 'id in float notation, digits lost (' || p_{f} || {_lit(tail)}"
+            )
+    whens.append("WHEN p_platform IS NULL OR p_platform = '' THEN 'missing platform'")
+    return "CASE " + " ".join(whens) + " ELSE NULL END"
+
+
+# ---- the reader --------------------------------------------------------------------------------
+
+
+class GenericTable:
+    """CSV or Parquet of any platform, read through a TOML column mapping."""
+
+    name: ClassVar[str] = "generic"
+    kind: ClassVar[str] = "posts"
+    description: ClassVar[str] = "CSV/Parquet of any platform with a TOML column mapping (--mapping FILE or preset name)"
+
+    def sniff(self, source: Source, head: bytes) -> bool:
+        return self._preset_for(source, head) is not None
+
+    def _preset_for(self, source: Source, head: bytes) -> Mapping | None:
+        """The shipped preset whose [match] header is exactly this file's header, if any."""
+        parquet_names: list[str] | None = None
+        if _is_parquet(source, head):
+            try:
+                import pyarrow.parquet as pq
+
+                parquet_names = list(pq.read_schema(source.path).names)
+            except (OSError, pa.ArrowException):
+                return None
+        for name in presets():
+            m = load_mapping(name)
+            if m.header is None:
+                continue
+            header = parquet_names if parquet_names is not None else _csv_header(head, m)
+            if list(m.header) == header:
+                return m
+        return None
+
+    def read(self, ctx: ReadContext) -> int:
+        src = ctx.source
+        head = src.head()
+        mapping = ctx.options.get("mapping")
+        if mapping is None:
+            mapping = self._preset_for(src, head)
+            if mapping is None:
+                raise InputError(
+                    "the generic reader needs a column mapping for this file",
+                    file=src.name,
+                    hint=f"give --mapping FILE.toml (see docs/formats.md) or a preset: {', '.join(presets())}",
+                )
+        m = load_mapping(mapping)
+        con = ctx.con
+        tag = uuid.uuid4().hex[:8]
+        rej, rej_scan = f"_g_rejects_{tag}", f"_g_rejects_scan_{tag}"
+        try:
+            with step(ctx.progress, f"reading {Path(src.name).name} with mapping {m.name}"):
+                if _is_parquet(src, head):
+                    cols, col_types = self._load_parquet(con, src, m)
+                    n_rejected = 0
+                else:
+                    cols, col_types = self._load_csv(con, src, m, head, rej, rej_scan)
+                    n_rejected = self._quarantine_rejects(con, src, rej)
+            with step(ctx.progress, f"converting {Path(src.name).name}"):
+                n_kept, n_bad = self._convert(con, src, m, cols, col_types)
+        finally:
+            for t in ("_g_raw", "_g_lines", "_g_rejline", "_g_conv"):
+                con.execute(f"DROP TABLE IF EXISTS {t}")
+            con.execute("DROP VIEW IF EXISTS _g_src")
+            for t in (rej, rej_scan):
+                con.execute(f"DROP TABLE IF EXISTS {t}")
+        return n_kept + n_bad + n_rejected
+
+    # -- loading -----------------------------------------------------------------------------
+    @staticmethod
+    def _check_columns(src: Source, m: Mapping, present: list[str]) -> None:
+        missing = [c for c in m.source_columns() if c not in present]
+        if missing:
+            raise MissingColumnsError(src.name, missing, m.label)
+
+    def _load_parquet(self, con: duckdb.DuckDBPyConnection, src: Source, m: Mapping) -> tuple[list[str], dict[str, str]]:
+        try:
+            described = _parquet_columns(con, src.path)
+        except duckdb.Error as e:
+            raise InputError(f"not a readable Parquet file ({str(e).splitlines()[0]})", file=src.name) from e
+        names = [n for n, _ in described]
+        self._check_columns(src, m, names)
+        con.execute(
+            f"CREATE TEMP TABLE _g_raw AS SELECT * FROM read_parquet({_lit(str(src.path))}, file_row_number = true)"
+        )
+        con.execute(
+            "CREATE TEMP VIEW _g_src AS SELECT *, file_row_number + 1 AS _line, file_row_number AS _rowid FROM _g_raw"
+        )
+        return names, dict(described)
+
+    def _load_csv(
+        self, con: duckdb.DuckDBPyConnection, src: Source, m: Mapping, head: bytes, rej: str, rej_scan: str
+    ) -> tuple[list[str], dict[str, str]]:
+        header = _csv_header(head, m)
+        if not header:
+            raise InputError("no header row", file=src.name)
+        self._check_columns(src, m, header)
+        # Unique names for DuckDB (a repeated header name gets a suffix; mapped names are unique).
+        seen: dict[str, int] = {}
+        names: list[str] = []
+        for h in header:
+            k = seen.get(h, 0)
+            seen[h] = k + 1
+            names.append(h if k == 0 else f"{h}_{k + 1}")
+        columns = "{" + ", ".join(f"{_lit(n)}: 'VARCHAR'" for n in names) + "}"
+        opts = [
+            "auto_detect = false",
+            "header = true",
+            f"delim = {_lit(m.delimiter)}",
+            f"quote = {_lit(m.quote)}",
+            f"escape = {_lit(m.escape)}",
+            f"columns = {columns}",
+            f"compression = {_lit('gzip' if src.compression == 'gzip' else 'none')}",
+            f"encoding = {_lit(m.encoding)}",
+            "store_rejects = true",
+            f"rejects_table = {_lit(rej)}",
+            f"rejects_scan = {_lit(rej_scan)}",
+            "max_line_size = 16777216",
+        ]
+        try:
+            con.execute(f"CREATE TEMP TABLE _g_raw AS SELECT * FROM read_csv({_lit(str(src.path))}, {', '.join(opts)})")
+        except duckdb.Error as e:
+            raise InputError(f"cannot read as CSV ({str(e).splitlines()[0]})", file=src.name) from e
+        # Map DuckDB's record order to physical start lines.
+        starts = _record_starts(src, m)
+        n_raw = int(con.execute("SELECT count(*) FROM _g_raw").fetchall()[0][0])
+        if starts is not None:
+            recs = pa.table({"rec": pa.array(starts[0]), "line": pa.array(starts[1])})
+            con.register("_g_recs", recs)
+            try:
+                con.execute(
+                    f"""CREATE TEMP TABLE _g_lines AS
+                    SELECT row_number() OVER (ORDER BY rec) - 1 AS idx, rec, line FROM _g_recs
+                    WHERE rec NOT IN (SELECT line FROM {rej})"""
+                )
+                con.execute(f"CREATE TEMP TABLE _g_rejline AS SELECT rec, line FROM _g_recs WHERE rec IN (SELECT line FROM {rej})")
+            finally:
+                con.unregister("_g_recs")
+            n_lines = int(con.execute("SELECT count(*) FROM _g_lines").fetchall()[0][0])
+        else:
+            n_lines = -1
+        if n_lines != n_raw:
+            # The two parsers disagree (odd quoting): lines are unknown rather than wrong.
+            con.execute("CREATE OR REPLACE TEMP TABLE _g_lines AS SELECT CAST(NULL AS BIGINT) AS idx, CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
+            con.execute("CREATE OR REPLACE TEMP TABLE _g_rejline AS SELECT CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
+        con.execute(
+            "CREATE TEMP VIEW _g_src AS SELECT g.*, l.line AS _line, g.rowid AS _rowid FROM _g_raw g LEFT JOIN _g_lines l ON g.rowid = l.idx"
+        )
+        return names, {n: "VARCHAR" for n in names}
+
+    @staticmethod
+    def _quarantine_rejects(con: duckdb.DuckDBPyConnection, src: Source, rej: str) -> int:
+        """Malformed CSV records -> stage_quarantine (one row per record, DuckDB's first error)."""
+        con.execute(
+            f"""INSERT INTO stage_quarantine BY NAME
+            SELECT {_lit(src.name)} AS source_file, coalesce(l.line, e.line) AS source_line,
+                   left(e.csv_line, {RAW_LIMIT}) AS raw,
+                   'malformed CSV row (' || e.error_type || ': ' || e.error_message || ')' AS reason
+            FROM (SELECT * FROM {rej} QUALIFY row_number() OVER (PARTITION BY line ORDER BY column_idx) = 1) e
+            LEFT JOIN _g_rejline l ON l.rec = e.line"""
+        )
+        con.execute("DROP TABLE IF EXISTS _g_rejline")
+        return int(con.execute(f"SELECT count(DISTINCT line) FROM {rej}").fetchall()[0][0])
+
+    # -- conversion ----------------------------------------------------------------------------
+    def _convert(self, con: duckdb.DuckDBPyConnection, src: Source, m: Mapping, cols: list[str], col_types: dict[str, str]) -> tuple[int, int]:
+        basename = Path(src.name.split("!")[-1]).name
+        con.execute(f"CREATE TEMP TABLE _g_conv AS SELECT *, {_reason_sql(m)} AS reason FROM ({_convert_sql(m, cols, col_types, basename)})")
+        if not m.time_precision:
+            # Seconds that are always :00 (over 20+ rows) mean minute data written with seconds.
+            row = con.execute(
+                """SELECT count(*), count(*) FILTER (WHERE second(p_created_at) <> 0 OR microsecond(p_created_at) <> 0)
+                   FROM _g_conv WHERE reason IS NULL AND p_time_precision = 'second'"""
+            ).fetchall()[0]
+            if row[0] >= 20 and row[1] == 0:
+                con.execute("UPDATE _g_conv SET p_time_precision = 'minute' WHERE p_time_precision = 'second'")
+        file = _lit(src.name)
+        con.execute(
+            f"""INSERT INTO stage_quarantine BY NAME
+            SELECT {file} AS source_file, source_line, raw, reason FROM _g_conv WHERE reason IS NOT NULL"""
+        )
+        con.execute(
+            f"""INSERT INTO stage_posts BY NAME
+            SELECT p_post_id AS post_id, p_account_id AS account_id, p_platform AS platform,
+                   p_created_at AS created_at, p_time_precision AS time_precision,
+                   coalesce(kind_given,
+                            CASE WHEN p_repost_of IS NOT NULL THEN 'repost'
+                                 WHEN p_reply_to_post IS NOT NULL OR p_reply_to_account IS NOT NULL THEN 'reply'
+                                 WHEN p_quote_of IS NOT NULL THEN 'quote' ELSE 'post' END) AS kind,
+                   p_text AS text, p_lang AS lang, p_client AS client,
+                   p_repost_of AS repost_of, p_repost_of_account AS repost_of_account,
+                   p_reply_to_post AS reply_to_post, p_reply_to_account AS reply_to_account, p_quote_of AS quote_of,
+                   p_like_count AS like_count, p_repost_count AS repost_count, p_reply_count AS reply_count,
+                   p_quote_count AS quote_count, p_latitude AS latitude, p_longitude AS longitude,
+                   {file} AS source_file, source_line,
+                   p_hashtags AS hashtags, p_urls AS urls, p_mentions AS mentions
+            FROM _g_conv WHERE reason IS NULL"""
+        )
+        con.execute(
+            f"""INSERT INTO stage_accounts BY NAME
+            SELECT p_account_id AS account_id, p_platform AS platform,
+                   a_screen_name AS screen_name, a_display_name AS display_name, a_description AS description,
+                   a_location AS location, a_profile_url AS profile_url, a_follower_count AS follower_count,
+                   a_following_count AS following_count, a_created_at AS created_at,
+                   a_account_language AS account_language, {str(m.hashed).lower()} AS is_hashed,
+                   {file} AS source_file, source_line, false AS from_users_file
+            FROM _g_conv WHERE reason IS NULL
+            QUALIFY row_number() OVER (PARTITION BY p_account_id ORDER BY p_created_at DESC, source_line DESC NULLS LAST) = 1"""
+        )
+        row = con.execute("SELECT count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason IS NOT NULL) FROM _g_conv").fetchall()[0]
+        return int(row[0]), int(row[1])
+
+
+READERS: list[Reader] = [GenericTable()]
