@@ -1,0 +1,142 @@
+"""The report in a real browser: Debian's headless Chromium driven by selenium, from a file:// URL.
+
+Asserts what a reader would see: the overview's numbers, a network drawn with one point per
+member, navigation to an account page by clicking its link, no console errors, and that the
+scripts planted in a description, a screen name and a tweet never run. Screenshots of the
+overview and of an account page go to test-artifacts/ (gitignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from report_fixtures import IMG_XSS, SCRIPT_XSS, build_case
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+selenium = pytest.importorskip("selenium", reason="selenium is not installed (pip install -e .[test])")
+from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[webdriver.Chrome]:
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
+    if missing:
+        pytest.skip(f"{' and '.join(missing)} absent: run `bash scripts/install.sh test` (installs chromium and chromium-driver)")
+    profile = tempfile.mkdtemp(prefix="cibscope-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--window-size=1360,900", f"--user-data-dir={profile}",
+    ):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    d.set_page_load_timeout(60)
+    try:
+        yield d
+    finally:
+        d.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from cibscope.report import render_report
+
+    d = tmp_path_factory.mktemp("browser-report")
+    with build_case(d / "case.duckdb") as case:
+        return render_report(case, d / "report")
+
+
+def severe(d: webdriver.Chrome) -> list[dict]:
+    return [e for e in d.get_log("browser") if e.get("level") == "SEVERE"]
+
+
+def assert_nothing_ran(d: webdriver.Chrome) -> None:
+    assert d.execute_script("return typeof window.__pwned") == "undefined"
+    with pytest.raises(NoAlertPresentException):
+        d.switch_to.alert.text  # noqa: B018 - raises when no alert is open
+
+
+def test_overview_network_navigation_and_safety(driver: webdriver.Chrome, index: Path) -> None:
+    d = driver
+    d.get(index.as_uri())
+    wait = WebDriverWait(d, 20)
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "[data-stat=accounts]")))
+    stats = {k: d.find_element(By.CSS_SELECTOR, f"[data-stat={k}]").text for k in ("accounts", "posts", "groups", "flagged", "evidence")}
+    assert stats == {"accounts": "12", "posts": "40", "groups": "2", "flagged": "8", "evidence": "53"}
+
+    # The network of group 1 is drawn lazily when it scrolls into view: 5 member points.
+    net = d.find_element(By.CSS_SELECTOR, "[data-fig=fig-net-1]")
+    d.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", net)
+    count_nodes = (
+        "var t = arguments[0].querySelectorAll('.scatterlayer .trace');"
+        "return t.length ? t[t.length - 1].querySelectorAll('path.point').length : 0;"
+    )
+    wait.until(lambda _: d.execute_script(count_nodes, net) == 5)
+    # Two layers (co_link, co_retweet) each draw a line trace; their legend shows both names.
+    legend = [e.text for e in net.find_elements(By.CSS_SELECTOR, ".legend .legendtext")]
+    assert {"co_link", "co_retweet"} <= set(legend)
+
+    # The flagged-accounts table is built from embedded JSON: the </script> handle is text.
+    d.execute_script("document.getElementById('accounts').scrollIntoView({behavior: 'instant'})")
+    table_links = d.find_elements(By.CSS_SELECTOR, "#accounts table a")
+    assert len(table_links) == 8
+    assert table_links[0].text == "evil</script><script>window.__pwned=2</script>"
+    assert_nothing_ran(d)
+    d.execute_script("window.scrollTo({top: 0, behavior: 'instant'})")
+    ARTIFACTS.mkdir(exist_ok=True)
+    d.save_screenshot(str(ARTIFACTS / "report-overview.png"))
+    assert severe(d) == []
+
+    # Navigate: click user_a03 in the table (its description is an <img onerror> payload).
+    link = [a for a in table_links if a.text == "user_a03"][0]
+    d.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", link)
+    link.click()
+    wait.until(EC.presence_of_element_located((By.ID, "handle")))
+    assert d.current_url.startswith(index.parent.as_uri() + "/accounts/a-")
+    assert d.find_element(By.ID, "handle").text == "@user_a03"
+    assert d.find_element(By.ID, "description").text == IMG_XSS
+    assert d.find_elements(By.CSS_SELECTOR, "img") == []
+    assert len(d.find_elements(By.CSS_SELECTOR, ".evidence")) == 16
+    wf = d.find_element(By.CSS_SELECTOR, "[data-fig=fig-waterfall]")
+    wait.until(lambda _: len(wf.find_elements(By.CSS_SELECTOR, ".point")) == 4)  # 3 contributions + sum
+    assert_nothing_ran(d)
+    d.save_screenshot(str(ARTIFACTS / "report-account.png"))
+    assert severe(d) == []
+
+
+def test_script_in_a_tweet_does_not_run(driver: webdriver.Chrome, index: Path) -> None:
+    from cibscope.report.data import account_page_name
+
+    d = driver
+    d.get((index.parent / "accounts" / account_page_name("a06")).as_uri())
+    WebDriverWait(d, 20).until(EC.presence_of_element_located((By.ID, "handle")))
+    texts = [e.text for e in d.find_elements(By.CSS_SELECTOR, ".post .text")]
+    assert f"{SCRIPT_XSS} #freedom" in texts  # shown, as text
+    assert_nothing_ran(d)
+    # Click a partner's link: pages link to each other, and the partner page opens cleanly.
+    partner = d.find_elements(By.CSS_SELECTOR, ".post .who a")[0]
+    d.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", partner)
+    partner.click()
+    WebDriverWait(d, 20).until(EC.presence_of_element_located((By.ID, "handle")))
+    assert d.find_element(By.ID, "handle").text in {"@user_a07", "@user_a08"}
+    assert_nothing_ran(d)
+    assert severe(d) == []
