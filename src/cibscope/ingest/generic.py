@@ -688,7 +688,7 @@ class GenericTable:
         con.execute(
             f"""INSERT INTO stage_quarantine BY NAME
             SELECT {_lit(src.name)} AS source_file, coalesce(l.line, e.line) AS source_line,
-                   left(e.csv_line, {RAW_LIMIT}) AS raw,
+                   left(trim(e.csv_line, chr(10) || chr(13)), {RAW_LIMIT}) AS raw,
                    'malformed CSV row (' || e.error_type || ': ' || e.error_message || ')' AS reason
             FROM (SELECT * FROM {rej} QUALIFY row_number() OVER (PARTITION BY line ORDER BY column_idx) = 1) e
             LEFT JOIN _g_rejline l ON l.rec = e.line"""
