@@ -1,0 +1,177 @@
+"""Similarity networks: every trace -> one layer of scored account pairs, with evidence.
+
+>>> stats = build_networks(case.con)                      # doctest: +SKIP
+>>> stats.layers["co_retweet"].pairs_kept                  # doctest: +SKIP
+
+For each trace (:mod:`cibscope.traces`) the one builder (:mod:`.cooccurrence`) finds account
+pairs acting on the same key within the trace's window, :mod:`.significance` weights shared
+keys by rarity and tests each pair against chance, and the kept pairs go to the case table
+``edges`` (one row per layer and pair, ``account_a < account_b``). For every kept edge up to
+``evidence_per_edge`` concrete post pairs (closest in time first) go to ``evidence``, with the
+shared item, the seconds apart and both sources as ``file:line``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..errors import ParameterError
+from ..progress import Progress, step
+from ..traces import get_trace, trace_names
+from ..traces.base import Trace
+from .cooccurrence import CooccurrenceResult, drop_temp, run_cooccurrence
+from .significance import SIGNIFICANCE_TEMP_TABLES, score_pairs
+
+__all__ = ["LayerStats", "NetworkStats", "build_networks", "build_layer"]
+
+
+@dataclass
+class LayerStats:
+    layer: str
+    params: dict[str, Any]
+    rows: int = 0  # distinct trace actions
+    keys: int = 0
+    action_pairs: int = 0  # co-occurring action pairs of different accounts
+    pairs_considered: int = 0  # candidate account pairs (>= 1 shared key): the number of tests
+    pairs_kept: int = 0  # edges written
+    bounded_action_pairs: int = 0  # in-window action pairs left out on hot keys (max_neighbors)
+    bounded_keys: int = 0
+    evidence_rows: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class NetworkStats:
+    layers: dict[str, LayerStats] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict (for detect_runs.stats)."""
+        return {"seconds": self.seconds, "layers": {k: asdict(v) for k, v in self.layers.items()}}
+
+    @property
+    def bounded_action_pairs(self) -> int:
+        return sum(s.bounded_action_pairs for s in self.layers.values())
+
+
+def _make(name: str, params: dict[str, Any] | None) -> Trace:
+    cls = get_trace(name)
+    return cls(**(params or {}))
+
+
+def build_layer(con: Any, trace: Trace) -> tuple[LayerStats, CooccurrenceResult]:
+    """Build one layer into temp table ``_cib_edges`` (all candidates, ``kept`` flag) and ``_cib_raw``.
+
+    Does not write the case tables; :func:`build_networks` does.
+    """
+    t0 = time.perf_counter()
+    trace.prepare(con)
+    try:
+        co = run_cooccurrence(con, trace)
+    finally:
+        trace.cleanup(con)
+    sig = score_pairs(
+        con,
+        min_shared=int(trace.params["min_shared"]),
+        alpha=float(trace.params["alpha"]),
+        correction=str(trace.params["correction"]),
+    )
+    st = LayerStats(
+        layer=trace.layer,
+        params=trace.get_params(),
+        rows=co.rows,
+        keys=co.keys,
+        action_pairs=co.action_pairs,
+        pairs_considered=sig.pairs_considered,
+        pairs_kept=sig.pairs_kept,
+        bounded_action_pairs=co.bounded_action_pairs,
+        bounded_keys=co.bounded_keys,
+        seconds=time.perf_counter() - t0,
+    )
+    return st, co
+
+
+def _write_layer(con: Any, layer: str, n_evidence: int) -> int:
+    con.execute(
+        "INSERT INTO edges (layer, account_a, account_b, n_shared, weight, expected, p_value, first_at, last_at) "
+        "SELECT ?, account_a, account_b, n_shared, weight, expected, p_value, first_at, last_at "
+        "FROM _cib_edges WHERE kept ORDER BY account_a, account_b",
+        [layer],
+    )
+    if n_evidence <= 0:
+        return 0
+    row = con.execute("SELECT coalesce(max(evidence_id), 0) FROM evidence").fetchall()[0]
+    offset = int(row[0]) if row else 0
+    before = con.execute("SELECT count(*) FROM evidence").fetchall()[0]
+    con.execute(
+        "INSERT INTO evidence (evidence_id, layer, account_a, account_b, post_a, post_b, at_a, at_b, "
+        "seconds_apart, shared_item, source_a, source_b) "
+        "SELECT ? + row_number() OVER (ORDER BY account_a, account_b, rk), ?, account_a, account_b, post_a, post_b, "
+        "at_a, at_b, seconds_apart, item, source_a, source_b FROM ("
+        "SELECT r.*, row_number() OVER (PARTITION BY r.account_a, r.account_b "
+        "ORDER BY r.seconds_apart, r.at_a, r.at_b, r.post_a, r.post_b, r.key) AS rk "
+        "FROM _cib_raw AS r SEMI JOIN (SELECT account_a, account_b FROM _cib_edges WHERE kept) AS e "
+        "ON e.account_a = r.account_a AND e.account_b = r.account_b) AS x WHERE rk <= ?",
+        [offset, layer, int(n_evidence)],
+    )
+    after = con.execute("SELECT count(*) FROM evidence").fetchall()[0]
+    return int(after[0]) - int(before[0]) if after and before else 0
+
+
+def build_networks(
+    con: Any,
+    *,
+    traces: list[str] | None = None,
+    params: dict[str, dict[str, Any]] | None = None,
+    progress: Progress | None = None,
+) -> NetworkStats:
+    """Build every (or the named) trace's layer into the case tables ``edges`` and ``evidence``.
+
+    Parameters
+    ----------
+    con : the case's DuckDB connection (``case.con``).
+    traces : trace names (see :func:`cibscope.traces.trace_names`); None = all registered.
+    params : per trace name, parameter overrides, e.g. ``{"co_retweet": {"window": 30}}``.
+        Validated before anything is written (ParameterError names trace and parameter).
+    progress : progress sink (one step per layer).
+
+    Rows of the rebuilt layers are replaced (all rows when ``traces`` is None). Returns
+    per-layer counters, including what was bounded on hot keys.
+    """
+    names = list(trace_names()) if traces is None else list(traces)
+    params = dict(params or {})
+    unknown = sorted(set(params) - set(names))
+    if unknown:
+        raise ParameterError(f"parameters given for trace(s) not being built: {', '.join(unknown)}")
+    objs = [_make(n, params.get(n)) for n in names]  # validate everything first
+    stats = NetworkStats()
+    t_all = time.perf_counter()
+    if traces is None:
+        con.execute("DELETE FROM edges")
+        con.execute("DELETE FROM evidence")
+    else:
+        for t in objs:
+            con.execute("DELETE FROM edges WHERE layer = ?", [t.layer])
+            con.execute("DELETE FROM evidence WHERE layer = ?", [t.layer])
+    for t in objs:
+        with step(progress, f"network: {t.layer}", None):
+            try:
+                st, _ = build_layer(con, t)
+                t1 = time.perf_counter()
+                st.evidence_rows = _write_layer(con, t.layer, int(t.params["evidence_per_edge"]))
+                st.seconds += time.perf_counter() - t1
+            finally:
+                _drop_all(con)
+        stats.layers[t.layer] = st
+    stats.seconds = time.perf_counter() - t_all
+    return stats
+
+
+def _drop_all(con: Any) -> None:
+    drop_temp(con)
+    for t in SIGNIFICANCE_TEMP_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+
+

@@ -1,0 +1,181 @@
+"""The one co-occurrence builder: any trace table -> account pairs acting on the same key together.
+
+Input: a trace's rows ``(account_id, key, at, post_id, source, item, tolerance)`` (see
+:mod:`cibscope.traces.base`). Output (temp tables in the case connection):
+
+``_cib_act``      the distinct actions, ranked per key by time (``rn``), with ``c_upto``: how
+                   many actions of the key happen no later than this one's time + window.
+``_cib_raw``      co-occurring action pairs of two different accounts, oriented so that
+                   ``account_a < account_b``, with both posts, times, sources and seconds apart.
+``_cib_pairkey``  one row per (account_a, account_b, key): the keys a pair shares within the window.
+
+How the self-join stays linear on hot keys
+------------------------------------------
+A naive self-join on the key is quadratic in the number of actions on that key: one celebrity
+tweet retweeted by 100,000 accounts is 5 billion pairs. Instead, actions of a key are sorted
+by time and numbered (``rn``); a frame count gives ``c_upto`` (actions with time <= t + window),
+so ``nf = c_upto - rn`` later actions fall inside this action's window. Each action is paired
+with its ``min(nf, max_neighbors)`` *nearest later* actions by an equi-join on
+``(key, rn + d)``, which produces exactly the in-window pairs when no action has more than
+``max_neighbors`` later neighbours, and at most ``max_neighbors`` pairs per action otherwise.
+The pairs left out, ``sum(max(nf - max_neighbors, 0))``, are counted (``bounded_action_pairs``)
+and reported, never dropped silently. Closest-in-time neighbours are kept because they are the
+strongest evidence of acting together.
+
+Imprecise times: an action whose time has a tolerance (minute precision: the true time is up
+to 60 s later) matches when ``|dt| <= window + tol_a + tol_b``, so a minute-precision post
+never misses a pair it could be part of (it may over-match; docs/traces.md says so). The
+frame uses the widest tolerance present, then the exact condition filters.
+
+All SQL is DuckDB SQL that :func:`cibscope.sql.transpile` turns into Spark SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..traces.base import OPTIONAL_COLUMNS, TRACE_COLUMNS, Trace
+
+__all__ = ["CooccurrenceResult", "full_trace_sql", "cooccurrence_sql", "run_cooccurrence", "drop_temp", "TEMP_TABLES"]
+
+TEMP_TABLES = ("_cib_trace", "_cib_act", "_cib_raw", "_cib_pairkey")
+
+
+@dataclass
+class CooccurrenceResult:
+    rows: int  # distinct actions in the trace
+    keys: int  # distinct keys
+    action_pairs: int  # co-occurring action pairs kept (two different accounts)
+    bounded_action_pairs: int  # in-window action pairs left out by max_neighbors
+    bounded_keys: int  # keys where something was left out
+    window: float | None
+
+
+def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance: float) -> list[str]:
+    """The builder's statements (after ``_cib_trace`` exists), in order.
+
+    ``window`` None means any time: the key itself fixes the span (a day, a bin, an account
+    attribute).
+    """
+    k = int(max_neighbors)
+    if window is None:
+        c_upto = "count(*) OVER (PARTITION BY d.key)"
+        in_window = "TRUE"
+        seconds = "abs(epoch(o.at) - epoch(s.at))"
+    else:
+        frame = float(window) + 2.0 * float(max_tolerance)
+        c_upto = (
+            "count(*) OVER (PARTITION BY d.key ORDER BY epoch(d.at) "
+            f"RANGE BETWEEN UNBOUNDED PRECEDING AND {frame!r} FOLLOWING)"
+        )
+        in_window = f"abs(epoch(o.at) - epoch(s.at)) <= {float(window)!r} + s.tolerance + o.tolerance"
+        seconds = "abs(epoch(o.at) - epoch(s.at))"
+
+    def pick(col: str) -> str:
+        return f"CASE WHEN s.account_id < o.account_id THEN s.{col} ELSE o.{col} END"
+
+    def other(col: str) -> str:
+        return f"CASE WHEN s.account_id < o.account_id THEN o.{col} ELSE s.{col} END"
+
+    act = (
+        "CREATE OR REPLACE TEMP TABLE _cib_act AS "
+        "SELECT d.account_id, d.key, d.at, d.post_id, d.source, d.item, d.tolerance, "
+        "row_number() OVER (PARTITION BY d.key ORDER BY d.at, d.account_id, d.post_id, d.source) AS rn, "
+        f"{c_upto} AS c_upto "
+        "FROM (SELECT x.account_id, x.key, x.at, x.post_id, x.source, min(x.item) AS item, max(x.tolerance) AS tolerance "
+        "FROM _cib_trace AS x GROUP BY x.account_id, x.key, x.at, x.post_id, x.source) AS d"
+    )
+    raw = (
+        "CREATE OR REPLACE TEMP TABLE _cib_raw AS "
+        "SELECT s.key AS key, "
+        "least(s.account_id, o.account_id) AS account_a, greatest(s.account_id, o.account_id) AS account_b, "
+        f"{pick('post_id')} AS post_a, {other('post_id')} AS post_b, "
+        f"{pick('at')} AS at_a, {other('at')} AS at_b, "
+        f"{pick('source')} AS source_a, {other('source')} AS source_b, "
+        f"coalesce({pick('item')}, s.key) AS item, "
+        f"{seconds} AS seconds_apart "
+        "FROM (SELECT a.key, a.rn, a.account_id, a.post_id, a.at, a.source, a.item, a.tolerance, "
+        f"unnest(range(1, least(a.c_upto - a.rn, {k}) + 1)) AS d "
+        "FROM _cib_act AS a WHERE a.c_upto > a.rn) AS s "
+        "JOIN _cib_act AS o ON o.key = s.key AND o.rn = s.rn + s.d "
+        f"WHERE o.account_id <> s.account_id AND {in_window}"
+    )
+    pairkey = (
+        "CREATE OR REPLACE TEMP TABLE _cib_pairkey AS "
+        "SELECT account_a, account_b, key, min(least(at_a, at_b)) AS first_at, "
+        "max(greatest(at_a, at_b)) AS last_at, count(*) AS n_action_pairs "
+        "FROM _cib_raw GROUP BY account_a, account_b, key"
+    )
+    return [act, raw, pairkey]
+
+
+def bounded_sql(max_neighbors: int) -> str:
+    k = int(max_neighbors)
+    return (
+        f"SELECT coalesce(sum(greatest(c_upto - rn - {k}, 0)), 0) AS bounded, "
+        f"count(DISTINCT CASE WHEN c_upto - rn > {k} THEN key END) AS bounded_keys, "
+        "count(*) AS n_rows, count(DISTINCT key) AS n_keys FROM _cib_act"
+    )
+
+
+def _columns_of(con: Any, sql: str) -> list[str]:
+    cur = con.execute(f"SELECT * FROM ({sql}) AS q LIMIT 0")
+    names = [d[0] for d in cur.description]
+    cur.fetchall()  # DuckDB refuses further work on a connection with an unfinished result
+    return names
+
+
+def full_trace_sql(con: Any, trace: Trace) -> str:
+    """The trace's SELECT with ``item``/``tolerance`` added when the trace leaves them out."""
+    sql = trace.sql()
+    cols = _columns_of(con, sql)
+    missing = [n for n, _ in TRACE_COLUMNS if n not in cols]
+    if missing:
+        from ..errors import CibscopeError
+
+        raise CibscopeError(f"trace {trace.name!r} does not produce column(s): {', '.join(missing)}")
+    extra = []
+    if "item" not in cols:
+        extra.append("CAST(NULL AS VARCHAR) AS item")
+    if "tolerance" not in cols:
+        extra.append("0.0 AS tolerance")
+    inner = sql if not extra else f"SELECT q.*, {', '.join(extra)} FROM ({sql}) AS q"
+    names = [n for n, _ in TRACE_COLUMNS + OPTIONAL_COLUMNS]
+    types = dict(TRACE_COLUMNS + OPTIONAL_COLUMNS)
+    sel = ", ".join(f'CAST(tr."{n}" AS {types[n]}) AS "{n}"' for n in names)
+    cond = "tr.account_id IS NOT NULL AND tr.key IS NOT NULL" + (' AND tr."at" IS NOT NULL' if trace.windowed else "")
+    return f"SELECT {sel} FROM ({inner}) AS tr WHERE {cond}"
+
+
+def run_cooccurrence(con: Any, trace: Trace, *, trace_sql: str | None = None) -> CooccurrenceResult:
+    """Materialise the trace and its co-occurring pairs as the temp tables above.
+
+    ``trace.prepare(con)`` must have run. ``trace_sql`` overrides the trace's SELECT (tests).
+    """
+    sql = trace_sql if trace_sql is not None else full_trace_sql(con, trace)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _cib_trace AS {sql}")
+    window = trace.window
+    max_tol = 0.0
+    if window is not None:
+        row = con.execute("SELECT coalesce(max(tolerance), 0) FROM _cib_trace").fetchall()[0]
+        max_tol = float(row[0]) if row else 0.0
+    k = int(trace.params["max_neighbors"])
+    for stmt in cooccurrence_sql(window=window, max_neighbors=k, max_tolerance=max_tol):
+        con.execute(stmt)
+    b = con.execute(bounded_sql(k)).fetchall()[0]
+    n_pairs = con.execute("SELECT count(*) FROM _cib_raw").fetchall()[0]
+    assert b is not None and n_pairs is not None
+    return CooccurrenceResult(
+        rows=int(b[2]),
+        keys=int(b[3]),
+        action_pairs=int(n_pairs[0]),
+        bounded_action_pairs=int(b[0]),
+        bounded_keys=int(b[1]),
+        window=window,
+    )
+
+
+def drop_temp(con: Any) -> None:
+    for t in TEMP_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {t}")

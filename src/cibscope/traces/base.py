@@ -1,0 +1,193 @@
+"""The Trace contract: a behavioural trace says only *which key an action shares and when*.
+
+A trace is a SQL ``SELECT`` over the case tables (posts, post_hashtags, post_urls,
+post_mentions, accounts), written once in DuckDB's dialect, producing one row per action::
+
+    account_id VARCHAR    who acted
+    key        VARCHAR    what the action shares with others (retweeted id, URL, hashtag, text cluster, ...)
+    at         TIMESTAMP  when (account-level traces: the creation time, or a constant)
+    post_id    VARCHAR    which post (NULL for account-level traces)
+    source     VARCHAR    source_file || ':' || source_line of the row the action came from
+
+and two optional columns the builder fills in when a trace leaves them out:
+
+    item       VARCHAR    what to show as the shared item in evidence (default: key)
+    tolerance  DOUBLE     seconds of imprecision of ``at`` (0 for second precision, 60 for minute)
+
+The one co-occurrence builder (:mod:`cibscope.networks.cooccurrence`) turns any such table into
+weighted account pairs within the trace's time window, so a new behaviour is one small class,
+not another copy of a self-join (the QUT toolkit has six). Because traces are plain SQL, the
+same definition runs on Spark through :func:`cibscope.sql.transpile`.
+
+Parameters follow scikit-learn: the instance stores them, ``parameter_constraints`` declares
+them, and they are validated with :func:`cibscope.params.validate` (one message format).
+Every trace also carries the builder's parameters (window, min_shared, alpha, ...), because
+what counts as "together" and "significant" differs per behaviour.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from ..errors import ParameterError
+from ..params import Constraint, Interval, IsBool, Options, validate
+
+__all__ = [
+    "TRACE_COLUMNS",
+    "OPTIONAL_COLUMNS",
+    "BUILDER_CONSTRAINTS",
+    "BUILDER_DEFAULTS",
+    "Trace",
+    "source_expr",
+    "tolerance_expr",
+]
+
+#: Required output columns of a trace, with their types.
+TRACE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("account_id", "VARCHAR"),
+    ("key", "VARCHAR"),
+    ("at", "TIMESTAMP"),
+    ("post_id", "VARCHAR"),
+    ("source", "VARCHAR"),
+)
+#: Optional output columns (filled by the builder when absent).
+OPTIONAL_COLUMNS: tuple[tuple[str, str], ...] = (("item", "VARCHAR"), ("tolerance", "DOUBLE"))
+
+#: Parameters of the co-occurrence builder and significance test that every trace carries.
+BUILDER_CONSTRAINTS: dict[str, Constraint] = {
+    "min_shared": Interval(int, 1, None),
+    "alpha": Interval(float, 0, 1, closed="right"),
+    "correction": Options({"bh", "bonferroni", "none"}),
+    "max_neighbors": Interval(int, 1, None),
+    "evidence_per_edge": Interval(int, 0, None),
+}
+BUILDER_DEFAULTS: dict[str, Any] = {
+    "min_shared": 2,
+    "alpha": 0.001,
+    "correction": "bh",
+    "max_neighbors": 200,
+    "evidence_per_edge": 20,
+}
+#: The window parameter, for traces whose co-occurrence is time-bounded.
+WINDOW_CONSTRAINT: Constraint = Interval(float, 0, None)
+
+
+def source_expr(alias: str) -> str:
+    """SQL for the 'file:line' pointer of a posts/accounts row aliased ``alias``."""
+    return f"({alias}.source_file || ':' || CAST({alias}.source_line AS VARCHAR))"
+
+
+def tolerance_expr(alias: str) -> str:
+    """SQL for the seconds of imprecision of a post's ``created_at`` (see schema.TIME_PRECISIONS).
+
+    Minute-precision times (IO archive ``tweet_time`` without a usable snowflake id) are the
+    start of their minute, so the true time lies up to 60 s later; day precision up to a day.
+    """
+    return (
+        f"(CASE {alias}.time_precision WHEN 'minute' THEN 60.0 WHEN 'day' THEN 86400.0 ELSE 0.0 END)"
+    )
+
+
+class Trace:
+    """Base class of every behavioural trace. Subclasses set the class attributes and ``sql``.
+
+    Class attributes
+    ----------------
+    name : registry name, also the ``edges.layer`` value unless ``layer`` says otherwise.
+    level : ``"post"`` (actions are posts) or ``"account"`` (one row per account attribute).
+    description : what the trace measures (one or two sentences).
+    benign_causes : known innocent reasons for the pattern (false positives), for docs and reports.
+    windowed : True when co-occurrence is bounded by ``window`` seconds; False when the key
+        itself already fixes the time span (a day, a time bin) or time does not matter.
+    own_constraints / own_defaults : the trace's own parameters.
+    """
+
+    name: ClassVar[str] = ""
+    layer: ClassVar[str] = ""
+    level: ClassVar[str] = "post"
+    description: ClassVar[str] = ""
+    benign_causes: ClassVar[tuple[str, ...]] = ()
+    windowed: ClassVar[bool] = True
+    default_window: ClassVar[float | None] = 60.0
+    own_constraints: ClassVar[dict[str, Constraint]] = {}
+    own_defaults: ClassVar[dict[str, Any]] = {}
+    builder_overrides: ClassVar[dict[str, Any]] = {}
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if "layer" not in cls.__dict__ or not cls.layer:
+            cls.layer = cls.name  # a subclass (co_domain of co_link) is its own layer
+
+    # -- parameters ------------------------------------------------------------------
+    @classmethod
+    def parameter_constraints(cls) -> dict[str, Constraint]:
+        """All parameters: the window (if any), the builder's, then the trace's own."""
+        out: dict[str, Constraint] = {}
+        if cls.windowed:
+            out["window"] = WINDOW_CONSTRAINT
+        out.update(BUILDER_CONSTRAINTS)
+        out.update(cls.own_constraints)
+        return out
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if cls.windowed:
+            out["window"] = cls.default_window
+        out.update(BUILDER_DEFAULTS)
+        out.update(cls.builder_overrides)
+        out.update(cls.own_defaults)
+        return out
+
+    def __init__(self, **params: Any) -> None:
+        constraints = self.parameter_constraints()
+        unknown = sorted(set(params) - set(constraints))
+        if unknown:
+            raise ParameterError(
+                f"Unknown parameter(s) of {type(self).__name__}: {', '.join(unknown)}. "
+                f"Known: {', '.join(sorted(constraints))}."
+            )
+        validate(type(self).__name__, constraints, params)
+        merged = self.defaults()
+        merged.update(params)
+        self.params: dict[str, Any] = merged
+        self._check()
+
+    def _check(self) -> None:
+        """Cross-parameter checks (override; raise ParameterError)."""
+
+    def get_params(self) -> dict[str, Any]:
+        return dict(self.params)
+
+    @property
+    def window(self) -> float | None:
+        """Seconds within which two actions on the same key co-occur; None = any time."""
+        return float(self.params["window"]) if self.windowed else None
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self.params.items() if self.defaults().get(k) != v}
+        args = ", ".join(f"{k}={v!r}" for k, v in sorted(changed.items()))
+        return f"{type(self).__name__}({args})"
+
+    # -- the trace itself --------------------------------------------------------------
+    def sql(self) -> str:
+        """The DuckDB ``SELECT`` producing the trace rows (see the module docstring)."""
+        raise NotImplementedError
+
+    def prepare(self, con: Any) -> None:
+        """Create helper temp tables the SQL reads (most traces need none).
+
+        Only work that plain SQL cannot do well belongs here (near-duplicate text computes
+        MinHash signatures in numpy). Must be deterministic given the case tables.
+        """
+
+    def cleanup(self, con: Any) -> None:
+        """Drop what :meth:`prepare` created."""
+
+    def sql_statements(self) -> list[str]:
+        """Every SQL statement this trace runs (for transpilation checks)."""
+        return [self.sql()]
+
+
+# re-exported for trace modules
+__all__ += ["Interval", "Options", "IsBool", "Constraint", "WINDOW_CONSTRAINT"]

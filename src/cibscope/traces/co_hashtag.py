@@ -1,0 +1,71 @@
+"""Co-hashtag within a window, and identical hashtag sequences per account-day."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from .base import Interval, IsBool, Trace, source_expr, tolerance_expr
+
+
+class CoHashtag(Trace):
+    """Key: the case-folded hashtag."""
+
+    name: ClassVar[str] = "co_hashtag"
+    description: ClassVar[str] = (
+        "Accounts that use the same hashtag within `window` seconds of each other "
+        "(hashtag pushing to make a tag trend). Retweets are left out: their hashtags are the original's."
+    )
+    benign_causes: ClassVar[tuple[str, ...]] = (
+        "Trending and event hashtags used by thousands at once (low rarity weight).",
+        "Live-tweeting a TV show, sports match or conference with its official tag.",
+    )
+    default_window: ClassVar[float | None] = 60.0
+    own_constraints: ClassVar[dict[str, Any]] = {"include_reposts": IsBool()}
+    own_defaults: ClassVar[dict[str, Any]] = {"include_reposts": False}
+
+    def sql(self) -> str:
+        rep = "" if self.params["include_reposts"] else " AND p.repost_of IS NULL"
+        return (
+            f"SELECT p.account_id, h.hashtag AS key, p.created_at AS at, p.post_id, {source_expr('p')} AS source, "
+            f"'#' || h.hashtag AS item, {tolerance_expr('p')} AS tolerance "
+            "FROM post_hashtags AS h JOIN posts AS p ON p.post_id = h.post_id "
+            f"WHERE h.hashtag IS NOT NULL AND h.hashtag <> ''{rep}"
+        )
+
+
+class HashtagSequence(Trace):
+    """Key: the UTC day and the account's ordered sequence of hashtags that day.
+
+    After Pacheco et al. (ICWSM 2021, case study 3): accounts posting the *same ordered
+    sequence* of many hashtags on the same day are very unlikely to do so independently.
+    """
+
+    name: ClassVar[str] = "hashtag_sequence"
+    description: ClassVar[str] = (
+        "Accounts whose ordered sequence of hashtags over one UTC day is identical, with at least "
+        "`min_hashtags` hashtags (retweets left out). Copy-paste scripts posting the same tag lists."
+    )
+    benign_causes: ClassVar[tuple[str, ...]] = (
+        "Accounts that post one tweet a day with the same fixed hashtag block (e.g. a daily campaign signature copied from a template by real activists).",
+        "Cross-posting tools run by one person on several of their own accounts.",
+    )
+    windowed: ClassVar[bool] = False
+    own_constraints: ClassVar[dict[str, Any]] = {"min_hashtags": Interval(int, 1, None)}
+    own_defaults: ClassVar[dict[str, Any]] = {"min_hashtags": 5}
+    builder_overrides: ClassVar[dict[str, Any]] = {"min_shared": 1}
+
+    def sql(self) -> str:
+        n = int(self.params["min_hashtags"])
+        return (
+            "SELECT s.account_id, CAST(s.day AS VARCHAR) || '|' || s.seq AS key, s.first_at AS at, s.first_post AS post_id, "
+            "s.first_source AS source, CAST(s.day AS VARCHAR) || ' #' || replace(s.seq, ' ', ' #') AS item, s.tolerance "
+            "FROM (SELECT p.account_id, CAST(p.created_at AS DATE) AS day, "
+            "string_agg(h.hashtag, ' ' ORDER BY p.created_at, p.post_id, h.position) AS seq, "
+            "count(*) AS n, min(p.created_at) AS first_at, "
+            "min(p.post_id) AS first_post, min(" + source_expr("p") + ") AS first_source, "
+            f"max({tolerance_expr('p')}) AS tolerance "
+            "FROM post_hashtags AS h JOIN posts AS p ON p.post_id = h.post_id "
+            "WHERE h.hashtag IS NOT NULL AND h.hashtag <> '' AND p.repost_of IS NULL "
+            "AND p.time_precision <> 'day' "
+            f"GROUP BY p.account_id, CAST(p.created_at AS DATE)) AS s WHERE s.n >= {n}"
+        )

@@ -1,0 +1,241 @@
+"""The co-occurrence builder, hot-key bounding and the significance test, on hand-made cases."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.stats import poisson
+
+from cibscope.case import open_case
+from cibscope.errors import ParameterError
+from cibscope.networks import build_networks
+from cibscope.networks.cooccurrence import cooccurrence_sql
+from cibscope.networks.significance import adjust_pvalues, pvalues
+from cibscope.sql import transpile
+from cibscope.testing import T0, insert_rows, snowflake
+
+
+def rt(pid: str, acc: str, seconds: float, orig: str, precision: str = "second") -> dict:
+    return dict(post_id=pid, account_id=acc, created_at=T0 + timedelta(seconds=seconds), repost_of=orig, time_precision=precision)
+
+
+@pytest.fixture
+def case(case_path: Path):
+    c = open_case(case_path)
+    yield c
+    c.close()
+
+
+def edges(con, layer: str = "co_retweet") -> dict[tuple[str, str], tuple]:
+    rows = con.execute(
+        "SELECT account_a, account_b, n_shared, weight, expected, p_value FROM edges WHERE layer = ? ORDER BY 1, 2", [layer]
+    ).fetchall()
+    return {(r[0], r[1]): r[2:] for r in rows}
+
+
+def test_window_edges_and_minute_tolerance(case):
+    # key X: a at 0 s, b at 60 s (exactly the window: in), c at 120.5 s (60.5 s after b: out),
+    # d minute-precision at 180 s (true time in [180, 240)): pairs with c (59.5 <= 60 + 60) and
+    # b (120 <= 60 + 60) but not a (180 > 120).
+    # key Y: a at 1000 s, b at 1030 s -> pair a-b again.
+    insert_rows(case.con, "posts", [
+        rt("1", "a", 0, "X"), rt("2", "b", 60, "X"), rt("3", "c", 120.5, "X"), rt("4", "d", 180, "X", "minute"),
+        rt("5", "a", 1000, "Y"), rt("6", "b", 1030, "Y"),
+    ])
+    stats = build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "min_shared": 1}})
+    e = edges(case.con)
+    assert {k: v[0] for k, v in e.items()} == {("a", "b"): 2, ("b", "d"): 1, ("c", "d"): 1}
+    st = stats.layers["co_retweet"]
+    # 4 co-occurring action pairs: a-b on X, b-d, c-d, a-b on Y
+    assert (st.rows, st.keys, st.action_pairs, st.pairs_considered, st.pairs_kept) == (6, 2, 4, 3, 3)
+    assert st.bounded_action_pairs == 0
+    ev = case.con.execute(
+        "SELECT account_a, account_b, post_a, post_b, seconds_apart, shared_item, source_a, source_b FROM evidence "
+        "WHERE account_a = 'a' ORDER BY evidence_id"
+    ).fetchall()
+    # closest in time first: Y (30 s) before X (60 s); sources are posts.csv:line (line = row + 1)
+    assert ev == [
+        ("a", "b", "5", "6", 30.0, "Y", "posts.csv:6", "posts.csv:7"),
+        ("a", "b", "1", "2", 60.0, "X", "posts.csv:2", "posts.csv:3"),
+    ]
+
+
+def test_shorter_window_and_same_account_ignored(case):
+    # a retweets X twice (0 s, 5 s); b at 20 s. With window 10: only a(5)-b(20)? 15 s > 10: no pair.
+    # a-a is never a pair. With window 15: a(5)-b(20) is a pair (a(0)-b(20) is 20 s: out).
+    insert_rows(case.con, "posts", [rt("1", "a", 0, "X"), rt("2", "a", 5, "X"), rt("3", "b", 20, "X")])
+    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "min_shared": 1, "window": 10}})
+    assert edges(case.con) == {}
+    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "min_shared": 1, "window": 15}})
+    assert list(edges(case.con)) == [("a", "b")]
+    assert case.con.execute("SELECT post_a, post_b, seconds_apart FROM evidence").fetchall() == [("2", "3", 15.0)]
+
+
+def test_significance_hand_computed(case):
+    # X: a(0) b(10) c(30), all within 60 s -> pairs ab, ac, bc.  Y: a(1000) b(1005) -> ab; c(2000) out.
+    # m_X = m_Y = 3 accounts -> w = 1/log2(3) = 0.63093 each.  d_a = d_b = d_c = 2, L = 6.
+    # weight: ab = 2w, ac = bc = w.  M1 = 2*(2w + w + w) = 8w, M2 = 2*(2w^2 + w^2 + w^2) = 8w^2, c = w.
+    # expected_ab = d_a d_b M1 / (L (L-1)) = 4 * 8w / 30.
+    # p_ab = P(Poisson(expected/c = 32/30) >= 2w/w = 2); p_ac = P(Poisson(32/30) >= 1).
+    # BH over 3 tests: sorted p (p_ab, p_ac, p_bc) -> q = min over tail of p * 3 / rank.
+    insert_rows(case.con, "posts", [
+        rt("1", "a", 0, "X"), rt("2", "b", 10, "X"), rt("3", "c", 30, "X"),
+        rt("4", "a", 1000, "Y"), rt("5", "b", 1005, "Y"), rt("6", "c", 2000, "Y"),
+    ])
+    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "min_shared": 1}})
+    w = 1 / math.log2(3)
+    lam = 32 / 30
+    p_ab = poisson.sf(1, lam)  # P(X >= 2)
+    p_ac = poisson.sf(0, lam)  # P(X >= 1)
+    q = min(p_ab * 3, p_ac * 3 / 2, p_ac)
+    e = edges(case.con)
+    assert e[("a", "b")][0] == 2
+    assert e[("a", "b")][1] == pytest.approx(2 * w)
+    assert e[("a", "b")][2] == pytest.approx(4 * 8 * w / 30)
+    assert e[("a", "b")][3] == pytest.approx(q)
+    assert e[("a", "c")][1] == pytest.approx(w)
+    assert e[("a", "c")][3] == pytest.approx(p_ac)
+    # the default min_shared = 2 keeps only a-b (when significant enough: alpha = 1 here)
+    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0}})
+    assert list(edges(case.con)) == [("a", "b")]
+
+
+def test_pvalue_function_matches_poisson_when_unweighted():
+    # all weights 1 -> c = 1: exact Poisson upper tail P(X >= n)
+    n = np.array([1.0, 2.0, 5.0])
+    lam = np.array([0.5, 0.5, 2.0])
+    assert pvalues(n, lam, 1.0) == pytest.approx(poisson.sf(n - 1, lam))
+
+
+def test_adjust_pvalues():
+    p = np.array([0.01, 0.04, 0.03, 0.5])
+    # BH: sorted 0.01, 0.03, 0.04, 0.5 -> *4/rank: 0.04, 0.06, 0.0533, 0.5 -> running min from the end
+    assert adjust_pvalues(p, "bh") == pytest.approx([0.04, 0.05333333, 0.05333333, 0.5])
+    assert adjust_pvalues(p, "bonferroni") == pytest.approx([0.04, 0.16, 0.12, 1.0])
+    assert adjust_pvalues(p, "none") == pytest.approx(p)
+
+
+def _celebrity_world(seed: int = 7) -> list[dict]:
+    """300 fans + a 5-account group, each with 20 background retweets of 3,000 originals over a week.
+
+    * C0: one celebrity tweet retweeted by all 300 fans within 30 s (0.1 s apart): a hot key.
+    * C1..C3: three more celebrity tweets, each retweeted by a random 200 of the fans within 60 s.
+    * R1..R6: six rare originals, each retweeted by exactly the 5 group members within 10 s.
+    """
+    rng = random.Random(seed)
+    posts: list[dict] = []
+    n = 0
+
+    def add(acc: str, s: float, orig: str) -> None:
+        nonlocal n
+        n += 1
+        posts.append(rt(str(n), acc, s, orig))
+
+    fans = [f"f{i:03d}" for i in range(300)]
+    group = [f"g{i}" for i in range(5)]
+    for acc in fans + group:
+        for _ in range(20):
+            add(acc, rng.uniform(0, 7 * 86400), f"B{rng.randrange(3000)}")
+    for i, acc in enumerate(fans):
+        add(acc, 3600 + 0.1 * i, "C0")
+    for k in (1, 2, 3):
+        for acc in rng.sample(fans, 200):
+            add(acc, 3600 * (10 * k) + rng.uniform(0, 59), f"C{k}")
+    for k in range(1, 7):
+        for acc in group:
+            add(acc, 86400 * k + rng.uniform(0, 10), f"R{k}")
+    return posts
+
+
+def test_celebrity_is_not_coordination_but_a_rare_repeating_group_is(case):
+    insert_rows(case.con, "posts", _celebrity_world())
+    stats = build_networks(case.con, traces=["co_retweet"])
+    e = edges(case.con)
+    group = {(f"g{i}", f"g{j}") for i in range(5) for j in range(i + 1, 5)}
+    # every pair of the group shares the six rare items: 10 significant edges ...
+    assert group <= set(e)
+    for pair in group:
+        assert e[pair][0] == 6 and e[pair][3] <= 0.001
+    # ... and no fan pair is significant, although 300 fans retweeted C0 within 30 s and some
+    # pairs of fans also share C1..C3 (n_shared up to 4)
+    assert set(e) == group
+    st = stats.layers["co_retweet"]
+    # C0: 300 retweets within 30 s; action ranked r has 300 - r later neighbours, max_neighbors = 200
+    # keeps 200: left out = sum_{r=1}^{99} (100 - r) = 4950, on one key. C1..C3 (200 each) fit.
+    assert st.bounded_action_pairs == 4950
+    assert st.bounded_keys == 1
+    assert stats.to_dict()["layers"]["co_retweet"]["bounded_action_pairs"] == 4950
+
+
+def test_fan_pairs_share_several_celebrity_items_yet_stay_out(case):
+    # the same world, every candidate kept (alpha = 1): fans do share up to 4 celebrity items,
+    # so it is the significance test, not min_shared, that keeps them out above.
+    insert_rows(case.con, "posts", _celebrity_world())
+    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0}})
+    row = case.con.execute(
+        "SELECT max(n_shared), min(p_value), count(*) FROM edges WHERE account_a LIKE 'f%' AND account_b LIKE 'f%'"
+    ).fetchall()[0]
+    assert row[0] == 4 and row[1] > 0.001 and row[2] > 1000
+
+
+def test_unbounded_hot_key_pairs_all(case):
+    # 30 accounts retweet one item within 3 s: 435 pairs; max_neighbors = 5 keeps, per action,
+    # its 5 nearest later ones: 5*25 + (4+3+2+1) = 135, and counts the other 300 as bounded.
+    insert_rows(case.con, "posts", [rt(str(i), f"a{i:02d}", 0.1 * i, "X") for i in range(30)])
+    s = build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "min_shared": 1, "max_neighbors": 5}})
+    st = s.layers["co_retweet"]
+    assert (st.action_pairs, st.bounded_action_pairs, st.bounded_keys) == (135, 300, 1)
+    s = build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "min_shared": 1}})
+    assert (s.layers["co_retweet"].action_pairs, s.layers["co_retweet"].bounded_action_pairs) == (435, 0)
+
+
+def test_evidence_limit_and_replace(case):
+    # a and b co-retweet 5 items, 1..5 s apart; evidence_per_edge = 2 keeps the two closest.
+    rows = []
+    for k in range(5):
+        rows += [rt(f"a{k}", "a", 1000 * k, f"X{k}"), rt(f"b{k}", "b", 1000 * k + k + 1, f"X{k}")]
+    insert_rows(case.con, "posts", rows)
+    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "evidence_per_edge": 2}})
+    assert case.con.execute("SELECT post_a, post_b, seconds_apart FROM evidence ORDER BY evidence_id").fetchall() == [
+        ("a0", "b0", 1.0), ("a1", "b1", 2.0),
+    ]
+    # rebuilding replaces, never duplicates
+    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "evidence_per_edge": 2}})
+    assert case.con.execute("SELECT count(*) FROM evidence").fetchall()[0][0] == 2
+    assert case.con.execute("SELECT count(*) FROM edges").fetchall()[0][0] == 1
+
+
+def test_all_layers_on_empty_case(case):
+    s = build_networks(case.con)
+    assert all(v.pairs_kept == 0 and v.rows == 0 for v in s.layers.values())
+    assert len(s.layers) >= 13
+
+
+def test_bad_parameters_are_rejected(case):
+    with pytest.raises(ParameterError, match="'window' parameter of CoRetweet"):
+        build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"window": -1}})
+    with pytest.raises(ParameterError, match="unknown trace"):
+        build_networks(case.con, traces=["no_such_trace"])
+    with pytest.raises(ParameterError, match="not being built"):
+        build_networks(case.con, traces=["co_retweet"], params={"co_quote": {"window": 5}})
+
+
+@pytest.mark.parametrize("window", [60.0, None])
+def test_builder_sql_transpiles_to_spark(window):
+    out = [transpile(stmt, to="spark") for stmt in cooccurrence_sql(window=window, max_neighbors=50, max_tolerance=60.0)]
+    assert len(out) == 3
+    # the bounded neighbour expansion becomes Spark's EXPLODE(SEQUENCE(1, n))
+    assert "EXPLODE(" in out[1] and "SEQUENCE(1" in out[1]
+    if window is not None:  # the frame is widened by twice the largest tolerance: 60 + 2 * 60
+        assert "180.0 FOLLOWING" in out[0].upper()
+
+
+def test_snowflake_fixture_roundtrip():
+    # (id >> 22) + 1288834974657 ms = the time encoded
+    sid = int(snowflake(T0, 5))
+    assert ((sid >> 22) + 1288834974657) / 1000 == (T0 - T0.replace(year=1970, month=1, day=1, hour=0)).total_seconds()
