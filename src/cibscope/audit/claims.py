@@ -162,6 +162,11 @@ def load_claims(path: str | Path) -> ClaimsFile:
         raise InputError("no such claims file", file=str(p)) from e
     except tomllib.TOMLDecodeError as e:
         line = getattr(e, "lineno", None)
+        if line is None:  # Python < 3.14: the line is only in the message
+            import re
+
+            m = re.search(r"at line (\d+)", str(e))
+            line = int(m.group(1)) if m else None
         raise InputError(f"not valid TOML ({e})", file=str(p), line=line) from e
     return parse_claims(data, source=str(p))
 
