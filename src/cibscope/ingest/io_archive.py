@@ -1,7 +1,534 @@
-"""Reader module (in progress)."""
+"""Readers for Twitter's Information Operations archive (users CSV and tweets CSV).
+
+The archive is a pair of CSV files per release (``*_users_csv_hashed.csv`` with 10 columns,
+``*_tweets_csv_hashed.csv`` with 31), plain, gzipped or zipped, often hundreds of MB. Parsing
+happens inside DuckDB (``read_csv`` with explicit all-VARCHAR columns and a rejects table), and
+every transformation is SQL, so a file streams through in one parallel pass and never becomes
+Python objects.
+
+What the SQL does, and why:
+
+* ``tweetid`` is a 64-bit integer: kept as its exact decimal string (never a float), checked to
+  be 1-20 digits that fit in UBIGINT; otherwise the row is quarantined (``invalid tweetid``).
+* ``tweet_time`` is ``YYYY-MM-DD HH:MM`` UTC, minute precision. Coordination windows of seconds
+  need more, so the time is recovered from the tweet id when it is a Twitter *snowflake* id,
+  ``ms = (id >> 22) + 1288834974657``, and only when the decoded time falls inside the given
+  minute (ids from before the snowflake scheme, Nov 2010, decode to Nov 2010 and never agree).
+  Then ``created_at`` holds the decoded millisecond time and ``time_precision = 'second'``;
+  otherwise the minute is kept and ``time_precision = 'minute'``.
+* ``latitude``/``longitude`` ``absent`` -> NULL; ``is_retweet`` is a boolean literal in any case.
+* ``kind``: ``repost`` when ``is_retweet``, else ``reply`` when ``in_reply_to_tweetid``, else
+  ``quote`` when ``quoted_tweet_tweetid``, else ``post``.
+* ``hashtags``/``urls``/``user_mentions`` are bracketed lists (``[]``, ``[a, b]``, ``['a', "b"]``)
+  parsed into ``VARCHAR[]`` by the ``cib_parse_list`` macro.
+* A hashed account (fewer than 5,000 followers) has userid = screen name = display name.
+* Each tweet row also carries a snapshot of its account: one ``stage_accounts`` row per
+  distinct account (from its newest tweet) is staged with ``from_users_file = false``; a users
+  file, when there is one, wins over it (see :mod:`.finalize`).
+
+Source lines. Every row keeps ``source_line``, the 1-based *physical* line where its record
+starts (the header is line 1). Quoted fields may hold newlines, so the line is
+``record ordinal + newlines embedded in all earlier records``, computed with a streaming window
+(``row_number() OVER ()`` and a running sum of embedded newlines, in file order). Records DuckDB
+rejects (wrong field count, unterminated quote, invalid UTF-8, ...) are not in that stream:
+their own line comes from their byte position, and the rows after them are shifted by the
+lines they spanned.
+"""
 
 from __future__ import annotations
 
-from .base import Reader
+import csv
+import gzip
+import io
+import re
+from dataclasses import dataclass
+from typing import ClassVar
 
-READERS: list[Reader] = []
+import duckdb
+
+from ..errors import MissingColumnsError
+from .base import ReadContext, Reader, Source
+
+USER_COLUMNS: tuple[str, ...] = (
+    "userid",
+    "user_display_name",
+    "user_screen_name",
+    "user_reported_location",
+    "user_profile_description",
+    "user_profile_url",
+    "follower_count",
+    "following_count",
+    "account_creation_date",
+    "account_language",
+)
+TWEET_COLUMNS: tuple[str, ...] = (
+    "tweetid",
+    *USER_COLUMNS,
+    "tweet_language",
+    "tweet_text",
+    "tweet_time",
+    "tweet_client_name",
+    "in_reply_to_userid",
+    "in_reply_to_tweetid",
+    "quoted_tweet_tweetid",
+    "is_retweet",
+    "retweet_userid",
+    "retweet_tweetid",
+    "latitude",
+    "longitude",
+    "quote_count",
+    "reply_count",
+    "like_count",
+    "retweet_count",
+    "hashtags",
+    "urls",
+    "user_mentions",
+    "poll_choices",
+)
+_TWEET_ONLY = tuple(c for c in TWEET_COLUMNS if c not in USER_COLUMNS)
+
+SNOWFLAKE_EPOCH_MS = 1288834974657
+MAX_LINE_SIZE = 8 * 1024 * 1024  # bytes of one record; longer ones are quarantined
+
+# Temp tables of DuckDB's rejects (recreated for every file).
+_REJ_TABLE = "cib_rejects"
+_REJ_SCAN = "cib_reject_scans"
+
+# Marks a row staged only to be moved to quarantine right after (platform = '!' || reason).
+_INVALID = "!"
+
+
+def header_columns(head: bytes) -> list[str]:
+    """Column names of the header row in ``head`` (BOM and surrounding spaces stripped)."""
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    try:
+        row = next(csv.reader(io.StringIO(text)), [])
+    except csv.Error:
+        return []
+    return [c.strip() for c in row]
+
+
+def _q(s: str) -> str:
+    """A SQL string literal."""
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _ident(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'
+
+
+@dataclass
+class _Layout:
+    """The header of one file: DuckDB column names (deduplicated) by archive column name."""
+
+    names: list[str]  # as read_csv will name them, in file order
+
+    @classmethod
+    def of(cls, header: list[str]) -> _Layout:
+        seen: dict[str, int] = {}
+        names: list[str] = []
+        for i, h in enumerate(header):
+            base = h.lower() or f"column{i}"
+            n = seen.get(base, 0)
+            seen[base] = n + 1
+            names.append(base if n == 0 else f"{base}_{n}")
+        return cls(names)
+
+    def columns_sql(self) -> str:
+        return "{" + ", ".join(f"{_q(n)}: 'VARCHAR'" for n in self.names) + "}"
+
+
+def _read_csv_sql(source: Source, layout: _Layout, *, rejects: bool) -> str:
+    comp = "gzip" if source.compression == "gzip" else "none"
+    opts = [
+        "auto_detect = false",
+        "header = true",
+        "delim = ','",
+        "quote = '\"'",
+        "escape = '\"'",
+        f"columns = {layout.columns_sql()}",
+        f"compression = '{comp}'",
+        f"max_line_size = {MAX_LINE_SIZE}",
+    ]
+    if rejects:
+        opts += ["store_rejects = true", f"rejects_table = '{_REJ_TABLE}'", f"rejects_scan = '{_REJ_SCAN}'"]
+    else:
+        opts.append("ignore_errors = true")
+    return f"read_csv({_q(str(source.path))}, {', '.join(opts)})"
+
+
+def _nl_sql(layout: _Layout) -> str:
+    """Newlines embedded in a record's fields (each spans one more physical line)."""
+    parts = [
+        f"CASE WHEN contains({_ident(n)}, chr(10)) THEN strlen({_ident(n)}) - strlen(replace({_ident(n)}, chr(10), '')) ELSE 0 END"
+        for n in layout.names
+    ]
+    return " + ".join(parts)
+
+
+def _raw_sql(layout: _Layout) -> str:
+    """The record re-serialised as CSV (for quarantined rows that DuckDB did parse)."""
+    return "concat_ws(',', " + ", ".join(
+        f"'\"' || replace(coalesce({_ident(n)}, ''), '\"', '\"\"') || '\"'" for n in layout.names
+    ) + ")"
+
+
+def _ordered_source(source: Source, layout: _Layout) -> str:
+    """The file's records in order with ``_line0``: their physical line assuming no rejects."""
+    nl = _nl_sql(layout)
+    return (
+        "SELECT *, row_number() OVER () + 1 + "
+        "sum(_nl) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - _nl AS _line0 "
+        f"FROM (SELECT *, {nl} AS _nl FROM {_read_csv_sql(source, layout, rejects=True)})"
+    )
+
+
+class _ArchiveReader:
+    """What both archive readers share: header check, parsing with rejects, line numbers."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    kind: ClassVar[str]
+    required: ClassVar[tuple[str, ...]]
+
+    # -- header ----------------------------------------------------------------------------
+    def _layout(self, ctx: ReadContext) -> _Layout:
+        header = header_columns(ctx.source.head())
+        layout = _Layout.of(header)
+        present = set(layout.names)
+        missing = [c for c in self.required if c not in present]
+        if missing:
+            raise MissingColumnsError(ctx.source.name, missing, self.name)
+        return layout
+
+    # -- staging helpers -----------------------------------------------------------------
+    @staticmethod
+    def _drop_rejects(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(f"DROP TABLE IF EXISTS {_REJ_TABLE}")
+        con.execute(f"DROP TABLE IF EXISTS {_REJ_SCAN}")
+
+    @staticmethod
+    def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+        rows = con.execute(sql).fetchall()
+        return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+    def _move_invalid(self, con: duckdb.DuckDBPyConnection, table: str, raw_col: str) -> int:
+        """Move rows staged with platform '!reason' (raw CSV in ``raw_col``) to stage_quarantine."""
+        n = self._count(
+            con,
+            f"INSERT INTO stage_quarantine SELECT source_file, source_line, {raw_col}, substr(platform, 2) "
+            f"FROM {table} WHERE starts_with(platform, '{_INVALID}')",
+        )
+        if n:
+            con.execute(f"DELETE FROM {table} WHERE starts_with(platform, '{_INVALID}')")
+        return n
+
+    def _rejects(self, ctx: ReadContext, table: str, layout: _Layout) -> int:
+        """Quarantine what DuckDB rejected; fix the lines of the rows staged after it.
+
+        Must run before any row of ``table`` is deleted (the table holds exactly this file's
+        parsed records, each with its provisional line ``_line0``).
+        """
+        con = ctx.con
+        n_fields = len(layout.names)
+        rows = con.execute(
+            f"""
+            SELECT line, min(line_byte_position) AS pos,
+                   arg_min(csv_line, CASE error_type WHEN 'INVALID ENCODING' THEN 0 WHEN 'UNQUOTED VALUE' THEN 1
+                        WHEN 'LINE SIZE OVER MAXIMUM' THEN 2 WHEN 'MISSING COLUMNS' THEN 3 WHEN 'TOO MANY COLUMNS' THEN 3 ELSE 4 END) AS raw,
+                   arg_min(struct_pack(t := CAST(error_type AS VARCHAR), c := column_idx, n := column_name, m := error_message),
+                        CASE error_type WHEN 'INVALID ENCODING' THEN 0 WHEN 'UNQUOTED VALUE' THEN 1
+                        WHEN 'LINE SIZE OVER MAXIMUM' THEN 2 WHEN 'MISSING COLUMNS' THEN 3 WHEN 'TOO MANY COLUMNS' THEN 3 ELSE 4 END) AS err
+            FROM {_REJ_TABLE} GROUP BY line ORDER BY line
+            """
+        ).fetchall()
+        if not rows:
+            return 0
+        physical = _physical_lines(ctx.source, [int(r[1] or 0) for r in rows])
+        out = []
+        for (ordinal, _pos, raw, err), line in zip(rows, physical):
+            raw = raw or ""
+            # newlines the rejected record spans (a trailing one is its record terminator)
+            spans = raw.rstrip("\r\n").count("\n")
+            out.append((int(ordinal), line, raw, _reject_reason(err, n_fields), spans))
+        con.executemany(
+            "INSERT INTO stage_quarantine VALUES (?, ?, ?, ?)",
+            [(ctx.source.name, line, raw, reason) for _o, line, raw, reason, _s in out],
+        )
+        # Parsed record k (1-based, in file order) comes after rejected record j (ordinal R_j, j
+        # 1-based in order) iff g_j = R_j - 1 - j parsed records precede j and g_j < k.
+        shifts = []
+        total = 0
+        for j, (ordinal, _line, _raw, _reason, spans) in enumerate(out, start=1):
+            total += 1 + spans
+            shifts.append((ordinal - 1 - j, total))
+        con.execute("CREATE OR REPLACE TEMP TABLE cib_line_shift (g BIGINT, shift BIGINT)")
+        con.executemany("INSERT INTO cib_line_shift VALUES (?, ?)", shifts)
+        # Staged rows are ranked by their provisional line (strictly increasing in file order;
+        # rowids are not usable: inside a transaction they are transaction-local numbers).
+        con.execute(
+            f"""
+            UPDATE {table} SET source_line = {table}.source_line + f.shift
+            FROM (
+                SELECT r.line0, l.shift
+                FROM (SELECT source_line AS line0, row_number() OVER (ORDER BY source_line) - 1 AS k0 FROM {table}) r
+                ASOF JOIN cib_line_shift l ON r.k0 >= l.g
+            ) f
+            WHERE {table}.source_line = f.line0
+            """
+        )
+        con.execute("DROP TABLE cib_line_shift")
+        return len(out)
+
+
+def _reject_reason(err: dict[str, object] | None, n_fields: int) -> str:
+    if not err:
+        return "malformed CSV record"
+    kind = str(err.get("t"))
+    col = err.get("c")
+    name = err.get("n")
+    msg = str(err.get("m") or "")
+    where = f" in field {col}" + (f" '{name}'" if name else "") if col is not None else ""
+    if kind == "INVALID ENCODING":
+        return f"invalid UTF-8{where}"
+    if kind == "UNQUOTED VALUE":
+        found = int(col) if isinstance(col, int) else "?"
+        return f"expected {n_fields} fields, found {found} (unterminated quote{where}: truncated record?)"
+    if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+        m = re.search(r"Found:\s*(\d+)", msg)
+        return f"expected {n_fields} fields, found {m.group(1) if m else '?'}"
+    if kind == "LINE SIZE OVER MAXIMUM":
+        return f"record longer than {MAX_LINE_SIZE} bytes"
+    return f"malformed CSV record ({kind}: {msg})"
+
+
+def _physical_lines(source: Source, positions: list[int]) -> list[int]:
+    """1-based physical line of each byte position (positions as DuckDB reports them).
+
+    DuckDB's ``line_byte_position`` is at most one byte past the record's first byte, never at
+    a newline of the record, so the newlines before it are exactly the lines before the record.
+    Reads the (decompressed) file once up to the last position; only used when rows were rejected.
+    """
+    order = sorted(range(len(positions)), key=lambda i: positions[i])
+    out = [0] * len(positions)
+    opener = gzip.open if source.compression == "gzip" else open
+    seen = 0  # bytes consumed
+    lines = 0  # newlines in them
+    with opener(source.path, "rb") as f:  # type: ignore[operator]
+        buf = b""
+        for i in order:
+            target = positions[i]
+            while seen + len(buf) < target:
+                lines += buf.count(b"\n")
+                seen += len(buf)
+                buf = f.read(1 << 22)
+                if not buf:
+                    break
+            cut = max(0, target - seen)
+            out[i] = lines + buf[:cut].count(b"\n") + 1
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# SQL fragments over the raw VARCHAR columns
+
+
+def _nz(col: str) -> str:
+    """Trimmed value, NULL when empty."""
+    return f"nullif(trim({_ident(col)}), '')"
+
+
+def _count_sql(col: str) -> str:
+    return f"TRY_CAST({_nz(col)} AS BIGINT)"
+
+
+def _date_sql(col: str) -> str:
+    return f"CAST(try_strptime({_nz(col)}, ['%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M']) AS TIMESTAMP)"
+
+
+def _account_cols_sql() -> dict[str, str]:
+    """stage_accounts columns from the 10 user columns (shared by users and tweets files)."""
+    return {
+        "account_id": _nz("userid"),
+        "platform": "'twitter'",
+        "screen_name": _nz("user_screen_name"),
+        "display_name": _nz("user_display_name"),
+        "description": _nz("user_profile_description"),
+        "location": _nz("user_reported_location"),
+        "profile_url": _nz("user_profile_url"),
+        "follower_count": _count_sql("follower_count"),
+        "following_count": _count_sql("following_count"),
+        "created_at": _date_sql("account_creation_date"),
+        "account_language": _nz("account_language"),
+        # hashed accounts (< 5,000 followers): userid = screen name = display name = one hash
+        "is_hashed": f"coalesce({_nz('userid')} = {_nz('user_screen_name')} AND {_nz('userid')} = {_nz('user_display_name')}, false)",
+    }
+
+
+def _sniff_header(head: bytes) -> set[str]:
+    return {c.lower() for c in header_columns(head)}
+
+
+class IOArchiveUsers(_ArchiveReader):
+    """``*_users_csv_hashed.csv``: one row per suspended account (10 columns)."""
+
+    name: ClassVar[str] = "io-archive-users"
+    description: ClassVar[str] = "Twitter Information Operations archive, users CSV (10 columns; .csv, .csv.gz, .zip)"
+    kind: ClassVar[str] = "accounts"
+    required: ClassVar[tuple[str, ...]] = USER_COLUMNS
+
+    def sniff(self, source: Source, head: bytes) -> bool:
+        cols = _sniff_header(head)
+        return len(cols & set(USER_COLUMNS)) >= 6 and len(cols & set(_TWEET_ONLY)) < 3
+
+    def read(self, ctx: ReadContext) -> int:
+        con = ctx.con
+        layout = self._layout(ctx)
+        self._drop_rejects(con)
+        cols = _account_cols_sql()
+        invalid = f"CASE WHEN {_nz('userid')} IS NULL THEN 'missing userid' END"
+        select = {
+            **cols,
+            "platform": f"CASE WHEN _why IS NULL THEN 'twitter' ELSE '{_INVALID}' || _why END",
+            "description": f"CASE WHEN _why IS NULL THEN {cols['description']} ELSE _raw END",
+            "source_file": _q(ctx.source.name),
+            "source_line": "_line0",
+            "from_users_file": "true",
+        }
+        names = list(select)
+        con.execute(
+            f"INSERT INTO stage_accounts ({', '.join(names)}) "
+            f"SELECT {', '.join(select[n] for n in names)} "
+            f"FROM (SELECT *, {invalid} AS _why, CASE WHEN {invalid} IS NOT NULL THEN {_raw_sql(layout)} END AS _raw "
+            f"FROM ({_ordered_source(ctx.source, layout)}))"
+        )
+        rejected = self._rejects(ctx, "stage_accounts", layout)
+        invalid_n = self._move_invalid(con, "stage_accounts", "description")
+        staged = self._count(con, "SELECT count(*) FROM stage_accounts")
+        self._drop_rejects(con)
+        return staged + rejected + invalid_n
+
+
+class IOArchiveTweets(_ArchiveReader):
+    """``*_tweets_csv_hashed.csv``: one row per tweet (31 columns), with account snapshots."""
+
+    name: ClassVar[str] = "io-archive-tweets"
+    description: ClassVar[str] = "Twitter Information Operations archive, tweets CSV (31 columns; .csv, .csv.gz, .zip)"
+    kind: ClassVar[str] = "posts"
+    required: ClassVar[tuple[str, ...]] = TWEET_COLUMNS
+
+    def sniff(self, source: Source, head: bytes) -> bool:
+        cols = _sniff_header(head)
+        return len(cols & set(TWEET_COLUMNS)) >= 16 and bool(cols & {"tweetid", "tweet_text", "tweet_time"})
+
+    # The validity rule, shared by the posts pass and the account-snapshot pass.
+    @staticmethod
+    def _why_sql() -> str:
+        tid, t, rt = _nz("tweetid"), _nz("tweet_time"), _nz("is_retweet")
+        return (
+            "CASE "
+            f"WHEN {tid} IS NULL OR NOT regexp_full_match({tid}, '[0-9]{{1,20}}') OR TRY_CAST({tid} AS UBIGINT) IS NULL "
+            f"THEN 'invalid tweetid ''' || left(coalesce({tid}, ''), 60) || '''' "
+            f"WHEN {_nz('userid')} IS NULL THEN 'missing userid' "
+            f"WHEN {t} IS NULL OR (try_strptime({t}, '%Y-%m-%d %H:%M') IS NULL AND try_strptime({t}, '%Y-%m-%d %H:%M:%S') IS NULL) "
+            f"THEN 'unparseable tweet_time ''' || left(coalesce({t}, ''), 60) || '''' "
+            f"WHEN {rt} IS NOT NULL AND TRY_CAST(lower({rt}) AS BOOLEAN) IS NULL "
+            f"THEN 'invalid is_retweet ''' || left({rt}, 60) || '''' "
+            "END"
+        )
+
+    def read(self, ctx: ReadContext) -> int:
+        con = ctx.con
+        layout = self._layout(ctx)
+        self._drop_rejects(con)
+        why = self._why_sql()
+        tid = _nz("tweetid")
+        t = _nz("tweet_time")
+        # minute (or second) given by the file, and the snowflake decoding of the id
+        inner = (
+            f"SELECT *, {why} AS _why, "
+            f"coalesce(try_strptime({t}, '%Y-%m-%d %H:%M'), try_strptime({t}, '%Y-%m-%d %H:%M:%S')) AS _given, "
+            f"CASE WHEN try_strptime({t}, '%Y-%m-%d %H:%M') IS NULL THEN 1000 ELSE 60000 END AS _span, "
+            f"(TRY_CAST({tid} AS UBIGINT) >> 22) + {SNOWFLAKE_EPOCH_MS} AS _snow_ms, "
+            f"coalesce(TRY_CAST(lower({_nz('is_retweet')}) AS BOOLEAN), false) AS _rt "
+            f"FROM ({_ordered_source(ctx.source, layout)})"
+        )
+        snow_ok = "(_snow_ms >= epoch_ms(_given) AND _snow_ms < epoch_ms(_given) + _span)"
+        rp = _nz("in_reply_to_tweetid")
+        qt = _nz("quoted_tweet_tweetid")
+        select = {
+            "post_id": tid,
+            "account_id": _nz("userid"),
+            "platform": f"CASE WHEN _why IS NULL THEN 'twitter' ELSE '{_INVALID}' || _why END",
+            "created_at": f"CASE WHEN {snow_ok} THEN epoch_ms(CAST(_snow_ms AS BIGINT)) ELSE CAST(_given AS TIMESTAMP) END",
+            "time_precision": f"CASE WHEN {snow_ok} OR _span = 1000 THEN 'second' ELSE 'minute' END",
+            "kind": f"CASE WHEN _rt THEN 'repost' WHEN {rp} IS NOT NULL THEN 'reply' WHEN {qt} IS NOT NULL THEN 'quote' ELSE 'post' END",
+            "text": f"CASE WHEN _why IS NULL THEN tweet_text ELSE {_raw_sql(layout)} END",
+            "lang": _nz("tweet_language"),
+            "client": _nz("tweet_client_name"),
+            "repost_of": f"CASE WHEN _rt THEN {_nz('retweet_tweetid')} END",
+            "repost_of_account": f"CASE WHEN _rt THEN {_nz('retweet_userid')} END",
+            "reply_to_post": rp,
+            "reply_to_account": _nz("in_reply_to_userid"),
+            "quote_of": qt,
+            "like_count": _count_sql("like_count"),
+            "repost_count": _count_sql("retweet_count"),
+            "reply_count": _count_sql("reply_count"),
+            "quote_count": _count_sql("quote_count"),
+            "latitude": f"TRY_CAST(nullif(lower({_nz('latitude')}), 'absent') AS DOUBLE)",
+            "longitude": f"TRY_CAST(nullif(lower({_nz('longitude')}), 'absent') AS DOUBLE)",
+            "source_file": _q(ctx.source.name),
+            "source_line": "_line0",
+            "hashtags": "cib_parse_list(hashtags)",
+            "urls": "cib_parse_list(urls)",
+            "mentions": "cib_parse_list(user_mentions)",
+        }
+        names = list(select)
+        from .normalize import install_macros
+
+        install_macros(con)
+        con.execute(
+            f"INSERT INTO stage_posts ({', '.join(names)}) SELECT {', '.join(select[n] for n in names)} FROM ({inner})"
+        )
+        rejected = self._rejects(ctx, "stage_posts", layout)
+        invalid_n = self._move_invalid(con, "stage_posts", "text")
+        self._drop_rejects(con)
+        self._stage_snapshots(ctx, layout)
+        staged = self._count(con, "SELECT count(*) FROM stage_posts")
+        return staged + rejected + invalid_n
+
+    def _stage_snapshots(self, ctx: ReadContext, layout: _Layout) -> None:
+        """One account row per distinct userid, from its newest valid tweet (not counted as rows)."""
+        cols = _account_cols_sql()
+        fields = {k: v for k, v in cols.items() if k not in ("account_id", "platform")}
+        pack = ", ".join(f"{k} := {v}" for k, v in fields.items())
+        t = _nz("tweet_time")
+        key = (
+            f"(coalesce(try_strptime({t}, '%Y-%m-%d %H:%M'), try_strptime({t}, '%Y-%m-%d %H:%M:%S')), "
+            f"TRY_CAST({_nz('tweetid')} AS UBIGINT))"
+        )
+        sel = ", ".join(f"snap.s.{k}" for k in fields)
+        ctx.con.execute(
+            f"""
+            INSERT INTO stage_accounts (account_id, platform, {', '.join(fields)}, source_file, source_line, from_users_file)
+            WITH snap AS MATERIALIZED (
+                SELECT {cols['account_id']} AS account_id,
+                       arg_max(struct_pack({pack}, post_id := {_nz('tweetid')}), {key}) AS s
+                FROM {_read_csv_sql(ctx.source, layout, rejects=False)}
+                WHERE ({self._why_sql()}) IS NULL
+                GROUP BY 1
+            ),
+            lines AS (
+                SELECT post_id, min(source_line) AS line FROM stage_posts
+                WHERE post_id IN (SELECT s.post_id FROM snap)
+                GROUP BY post_id
+            )
+            SELECT snap.account_id, 'twitter', {sel}, {_q(ctx.source.name)}, lines.line, false
+            FROM snap LEFT JOIN lines ON lines.post_id = snap.s.post_id
+            """
+        )
+
+
+READERS: list[Reader] = [IOArchiveUsers(), IOArchiveTweets()]
+
+__all__ = ["IOArchiveTweets", "IOArchiveUsers", "READERS", "TWEET_COLUMNS", "USER_COLUMNS", "header_columns"]

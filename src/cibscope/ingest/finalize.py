@@ -1,0 +1,219 @@
+"""The format-independent second half of ingest: normalise staged rows and insert them.
+
+Every reader stages what it read into the temp tables ``stage_posts`` / ``stage_accounts`` /
+``stage_quarantine`` (see :mod:`.base`). :func:`finalize` then, in the same transaction:
+
+1. **Accounts.** One row per ``account_id`` ever: a users/accounts-file row
+   (``from_users_file``) wins over a snapshot taken from posts, otherwise the first seen wins
+   (earlier file, then earlier line). A staged snapshot that loses is dropped silently (it is
+   not an input row of its file); a losing row of an *accounts* file is moved to quarantine
+   (``duplicate account_id`` / ``account_id already in the case``). A users-file row replaces a
+   snapshot already in the case.
+2. **Posts.** A post whose ``post_id`` is already in the case, or repeats an earlier record of
+   the same file, is moved to quarantine with the place of the first one; the rest go to
+   ``posts`` with ``text_norm``, and their hashtags, URLs and mentions are exploded into
+   ``post_hashtags`` / ``post_urls`` / ``post_mentions``, normalised by the macros of
+   :mod:`.normalize` (position = 1-based index in the post's list).
+
+"Moved to quarantine" means inserted into ``stage_quarantine`` *and* deleted from the stage
+table, so the orchestrator's ``read = kept + quarantined`` still holds.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from ..schema import ACCOUNTS, POSTS
+from .normalize import install_macros
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    rows = con.execute(sql).fetchall()
+    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+
+def _reader_kinds_sql() -> str:
+    """(format, kind) of every registered reader, as a VALUES list."""
+    from .registry import readers
+
+    rows = ", ".join(f"('{r.name}', '{r.kind}')" for r in readers()) or "(NULL, NULL)"
+    return f"(VALUES {rows}) AS k(format, kind)"
+
+
+def finalize(con: duckdb.DuckDBPyConnection, source_name: str, kind: str) -> None:
+    """Normalise the staged rows of ``source_name`` and insert them into the case tables.
+
+    ``kind`` is the reader's kind ("posts" or "accounts"): it says which stage table holds the
+    file's counted rows, i.e. whether a dropped account row must be quarantined.
+    """
+    install_macros(con)
+    _finalize_accounts(con, counted=(kind == "accounts"))
+    _finalize_posts(con)
+
+
+# ---------------------------------------------------------------------------------------------
+# accounts
+
+
+def _finalize_accounts(con: duckdb.DuckDBPyConnection, *, counted: bool) -> None:
+    if _one(con, "SELECT count(*) FROM stage_accounts") == 0:
+        return
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE cib_acc_plan AS
+        WITH existing AS (
+            SELECT a.account_id, a.source_file, a.source_line,
+                   coalesce(any_value(k.kind) = 'accounts', false) AS from_users
+            FROM accounts a
+            LEFT JOIN (SELECT source_file, any_value(format) AS format FROM ingest_log GROUP BY 1) l
+                   ON l.source_file = a.source_file
+            LEFT JOIN {_reader_kinds_sql()} ON k.format = l.format
+            WHERE a.account_id IN (SELECT account_id FROM stage_accounts)
+            GROUP BY ALL
+        ),
+        ranked AS (
+            SELECT s.rowid AS rid, s.account_id, s.from_users_file, s.source_file, s.source_line,
+                   row_number() OVER w AS rn, first_value(s.source_line) OVER w AS first_line
+            FROM stage_accounts s
+            WINDOW w AS (PARTITION BY s.account_id ORDER BY s.from_users_file DESC NULLS LAST, s.source_line, s.rowid)
+        )
+        SELECT r.rid, r.account_id, r.source_file, r.source_line,
+               CASE
+                 WHEN r.account_id IS NULL THEN 'missing account_id'
+                 WHEN r.rn > 1 THEN 'duplicate account_id ''' || r.account_id || ''' (first at line ' || coalesce(CAST(r.first_line AS VARCHAR), '?') || ')'
+                 WHEN e.account_id IS NOT NULL AND (e.from_users OR NOT coalesce(r.from_users_file, false))
+                   THEN 'account_id ''' || r.account_id || ''' already in the case (' || e.source_file || ':' || coalesce(CAST(e.source_line AS VARCHAR), '?') || ')'
+               END AS reason,
+               e.account_id IS NOT NULL AND NOT e.from_users AND coalesce(r.from_users_file, false) AS replaces
+        FROM ranked r LEFT JOIN existing e ON e.account_id = r.account_id
+        """
+    )
+    if _one(con, "SELECT count(*) FROM cib_acc_plan WHERE reason IS NOT NULL"):
+        if counted:
+            con.execute(
+                """
+                INSERT INTO stage_quarantine
+                SELECT p.source_file, p.source_line,
+                       concat_ws(',', s.account_id, s.screen_name, s.display_name, s.location, s.description), p.reason
+                FROM cib_acc_plan p JOIN stage_accounts s ON s.rowid = p.rid
+                WHERE p.reason IS NOT NULL
+                """
+            )
+        con.execute("DELETE FROM stage_accounts WHERE rowid IN (SELECT rid FROM cib_acc_plan WHERE reason IS NOT NULL)")
+    con.execute("DELETE FROM accounts WHERE account_id IN (SELECT account_id FROM cib_acc_plan WHERE replaces)")
+    cols = ", ".join(ACCOUNTS.column_names)
+    con.execute(
+        f"INSERT INTO accounts ({cols}) SELECT {cols.replace('is_hashed', 'coalesce(is_hashed, false)')} FROM stage_accounts"
+    )
+    con.execute("DROP TABLE cib_acc_plan")
+
+
+# ---------------------------------------------------------------------------------------------
+# posts
+
+
+def _finalize_posts(con: duckdb.DuckDBPyConnection) -> None:
+    if _one(con, "SELECT count(*) FROM stage_posts") == 0:
+        return
+    _quarantine_post_duplicates(con)
+    cols = [c for c in POSTS.column_names if c != "text_norm"]
+    con.execute(
+        f"INSERT INTO posts ({', '.join(cols)}, text_norm) SELECT {', '.join(cols)}, cib_text_norm(text) FROM stage_posts"
+    )
+    # exploded entities: position = 1-based index of the item in the post's list
+    con.execute(
+        """
+        INSERT INTO post_hashtags (post_id, account_id, created_at, position, hashtag, hashtag_raw)
+        SELECT post_id, account_id, created_at, position, hashtag, raw FROM (
+            SELECT post_id, account_id, created_at, position, cib_hashtag(raw) AS hashtag, raw FROM (
+                SELECT post_id, account_id, created_at, unnest(hashtags) AS raw,
+                       unnest(generate_series(1, len(hashtags))) AS position
+                FROM stage_posts WHERE len(hashtags) > 0
+            )
+        ) WHERE hashtag IS NOT NULL
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO post_urls (post_id, account_id, created_at, position, url, url_raw, domain, is_shortener)
+        SELECT post_id, account_id, created_at, position, cib_url_from_parts(p, raw), raw, domain, cib_is_shortener(domain)
+        FROM (
+            SELECT *, cib_url_domain_from_parts(p) AS domain FROM (
+                SELECT *, cib_url_parts(raw) AS p FROM (
+                    SELECT post_id, account_id, created_at, unnest(urls) AS raw,
+                           unnest(generate_series(1, len(urls))) AS position
+                    FROM stage_posts WHERE len(urls) > 0
+                ) WHERE nullif(trim(raw), '') IS NOT NULL
+            )
+        )
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO post_mentions (post_id, account_id, created_at, position, mentioned)
+        SELECT post_id, account_id, created_at, position, mentioned FROM (
+            SELECT post_id, account_id, created_at, position, cib_mention(raw) AS mentioned FROM (
+                SELECT post_id, account_id, created_at, unnest(mentions) AS raw,
+                       unnest(generate_series(1, len(mentions))) AS position
+                FROM stage_posts WHERE len(mentions) > 0
+            )
+        ) WHERE mentioned IS NOT NULL
+        """
+    )
+
+
+def _quarantine_post_duplicates(con: duckdb.DuckDBPyConnection) -> None:
+    """Move posts without ids, repeated within the file, or already in the case, to quarantine."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE cib_post_drop (rid BIGINT, reason VARCHAR)
+        """
+    )
+    # missing ids (a reader should not stage them; cheap to check)
+    con.execute(
+        """
+        INSERT INTO cib_post_drop
+        SELECT rowid, CASE WHEN post_id IS NULL THEN 'missing post_id' ELSE 'missing account_id' END
+        FROM stage_posts WHERE post_id IS NULL OR account_id IS NULL
+        """
+    )
+    # repeated within the file: keep the first record (lowest line)
+    dup_ids = _one(
+        con,
+        "SELECT count(*) FROM (SELECT post_id FROM stage_posts WHERE post_id IS NOT NULL GROUP BY post_id HAVING count(*) > 1)",
+    )
+    if dup_ids:
+        con.execute(
+            """
+            INSERT INTO cib_post_drop
+            SELECT rid, 'duplicate post_id ''' || post_id || ''' (first at line ' || coalesce(CAST(first_line AS VARCHAR), '?') || ')'
+            FROM (
+                SELECT s.rowid AS rid, s.post_id, row_number() OVER w AS rn, first_value(s.source_line) OVER w AS first_line
+                FROM stage_posts s
+                WHERE s.post_id IN (SELECT post_id FROM stage_posts GROUP BY post_id HAVING count(*) > 1)
+                WINDOW w AS (PARTITION BY s.post_id ORDER BY s.source_line, s.rowid)
+            ) WHERE rn > 1 AND rid NOT IN (SELECT rid FROM cib_post_drop)
+            """
+        )
+    # already in the case (an earlier file)
+    if _one(con, "SELECT count(*) FROM (SELECT 1 FROM posts LIMIT 1)"):
+        con.execute(
+            """
+            INSERT INTO cib_post_drop
+            SELECT s.rowid, 'post_id ''' || s.post_id || ''' already in the case (' || p.source_file || ':' || coalesce(CAST(p.source_line AS VARCHAR), '?') || ')'
+            FROM stage_posts s JOIN posts p ON p.post_id = s.post_id
+            WHERE s.rowid NOT IN (SELECT rid FROM cib_post_drop)
+            """
+        )
+    if _one(con, "SELECT count(*) FROM cib_post_drop"):
+        con.execute(
+            """
+            INSERT INTO stage_quarantine
+            SELECT s.source_file, s.source_line,
+                   concat_ws(',', s.post_id, s.account_id, CAST(s.created_at AS VARCHAR), s.text), d.reason
+            FROM (SELECT rid, any_value(reason) AS reason FROM cib_post_drop GROUP BY rid) d
+            JOIN stage_posts s ON s.rowid = d.rid
+            """
+        )
+        con.execute("DELETE FROM stage_posts WHERE rowid IN (SELECT rid FROM cib_post_drop)")
+    con.execute("DROP TABLE cib_post_drop")
