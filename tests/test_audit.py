@@ -1,0 +1,266 @@
+"""Audit verdict rules on hand-made facts, run_audit end to end, the CLI, the comparison."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from datetime import datetime, timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from audit_fixtures import add_account, add_detection, add_post
+from cibscope import open_case
+from cibscope.audit import read_id_list, run_audit
+from cibscope.audit.compare import cliffs_delta, cohens_h, compare_groups
+from cibscope.audit.verdicts import VerdictParams, decide
+from cibscope.cli import app
+from cibscope.errors import CaseStateError, InputError, ParameterError
+
+P = VerdictParams()
+
+
+def _facts(**kw):
+    base = {"account_id": "x", "claimed": True, "score": None, "flagged": None, "group_id": None, "group_size": None,
+            "terms": None, "n_evidence_rows": 0, "ev_layers": None, "n_edges": 0, "flags": "[]"}
+    base.update(kw)
+    return base
+
+
+def _t(name, value, n=0):
+    return {"name": name, "value": value, "n": n, "detail": ""}
+
+
+# ---- the rules, one per verdict ---------------------------------------------------------------
+
+
+def test_strong_needs_flag_two_layers_and_three_evidence_rows():
+    f = _facts(score=0.95, flagged=True, group_id=3, group_size=12,
+               terms=[_t("co_retweet", 0.8, 9), _t("near_duplicate", 0.4, 2), _t("group", 0.9)],
+               n_evidence_rows=11, ev_layers=["co_retweet", "near_duplicate"], n_edges=5)
+    v = decide(f, P)
+    assert v["verdict"] == "strong"
+    assert v["n_layers"] == 2 and v["layers"] == ["co_retweet", "near_duplicate"]  # 'group' is not a trace
+    assert v["reasons"][0] == "flagged by detection: score 0.95 in group 3 of 12 accounts"
+    assert "11 evidence rows across 2 trace(s): co_retweet, near_duplicate" in v["reasons"]
+
+
+def test_flagged_on_one_layer_is_moderate_and_says_why():
+    f = _facts(score=0.7, flagged=True, group_id=1, group_size=3, terms=[_t("co_retweet", 0.8, 4)],
+               n_evidence_rows=4, ev_layers=["co_retweet"], n_edges=2)
+    v = decide(f, P)
+    assert v["verdict"] == "moderate"
+    assert "below strong: 1 trace(s) (needs 2), 4 evidence rows (needs 3)" in v["reasons"]
+    # two layers but only 2 evidence rows: still moderate
+    f2 = _facts(score=0.9, flagged=True, terms=[_t("a", 0.5, 1), _t("b", 0.5, 1)], n_evidence_rows=2, ev_layers=["a", "b"])
+    assert decide(f2, P)["verdict"] == "moderate"
+    # not flagged (e.g. no group) but a score of 0.5 with evidence
+    f3 = _facts(score=0.55, flagged=False, terms=[_t("co_link", 0.6, 2)], n_evidence_rows=2, ev_layers=["co_link"])
+    assert decide(f3, P)["verdict"] == "moderate"
+
+
+def test_a_small_score_or_an_edge_is_weak():
+    assert decide(_facts(score=0.2, flagged=False), P)["verdict"] == "weak"
+    assert decide(_facts(score=0.0, n_edges=1), P)["verdict"] == "weak"
+    # a contribution below layer_min_value (0.1) is not a layer
+    v = decide(_facts(score=0.05, terms=[_t("co_hashtag", 0.05, 1)], n_evidence_rows=1, ev_layers=["co_hashtag"]), P)
+    assert v["verdict"] == "weak" and v["n_layers"] == 1  # the evidence row's layer still counts
+
+
+def test_signatures_alone_never_exceed_weak():
+    f = _facts(score=None, flags=json.dumps(["office_hours", "creation_burst", "repurposed"]),
+               office_hours_share=0.93, office_hours_share_dataset=0.31, creation_day_count=97,
+               created_day="2017-08-18", creation_day_p=1e-40, political_share_before=0.0,
+               political_share_after=0.9, days_before_pivot=800, changepoint_at="2019-06-01 00:00:00")
+    v = decide(f, P, office_offset=8)
+    assert v["verdict"] == "weak"
+    assert "no coordination evidence; account-level signatures only" in v["reasons"]
+    assert "signature: 93% of posts on weekday office hours at UTC+8 (dataset 31%)" in v["reasons"]
+    assert "signature: created in a burst of 97 accounts on 2017-08-18 (Poisson p=1e-40)" in v["reasons"]
+    assert "signature: repurposed: political share 0% over 800 days, then 90% from 2019-06-01 00:00:00" in v["reasons"]
+
+
+def test_nothing_is_none_and_account_files_are_not_testable():
+    v = decide(_facts(), P)
+    assert v["verdict"] == "none"
+    assert v["reasons"] == ["no coordination evidence: no significant edge, no evidence row, no IO signature"]
+    v = decide(_facts(flags='["creation_burst"]', creation_day_count=6, created_day="2017-08-30", creation_day_p=1e-9), P, has_posts=False)
+    assert v["verdict"] == "not testable"
+    assert v["reasons"][0].startswith("not testable without tweets")
+
+
+def test_thresholds_are_validated(tmp_path):
+    from cibscope.audit.verdicts import compute_verdicts
+
+    with open_case(tmp_path / "c.duckdb") as c:
+        with pytest.raises(ParameterError, match="The 'moderate_score' parameter of verdicts must be a float in \\[0, 1\\]"):
+            compute_verdicts(c, "signatures", VerdictParams(moderate_score=2.0))
+
+
+# ---- end to end on a hand-built case -------------------------------------------------------
+
+
+def _build(case):
+    """io1..io3: a flagged group with co_retweet + co_tweet evidence; io4: claimed, nothing;
+    org1: unclaimed, strong (a miss); org2: unclaimed, nothing. Account ids of io4 and org2 start
+    with '=' / '-' to check the CSV is formula-safe."""
+    t = datetime(2019, 8, 1, 3)
+    created = {"io1": datetime(2017, 8, 30), "io2": datetime(2017, 8, 30), "io3": datetime(2017, 8, 30),
+               "=io4": datetime(2012, 3, 1), "org1": datetime(2013, 1, 1), "-org2": datetime(2014, 1, 1)}
+    for acc, when in created.items():  # three on one day: fewer than 5, no creation burst
+        add_account(case, acc, when, followers=20, language="zh-cn")
+        for i in range(3):
+            add_post(case, acc, t + timedelta(hours=i), "cat photo")
+    add_detection(
+        case,
+        scores=[("io1", 0.95, True, 1), ("io2", 0.93, True, 1), ("io3", 0.7, True, 1), ("org1", 0.9, True, 2)],
+        contributions=[("io1", "co_retweet", 0.8, 3), ("io1", "co_tweet", 0.6, 2), ("io2", "co_retweet", 0.8, 3),
+                       ("io2", "co_tweet", 0.6, 2), ("io3", "co_retweet", 0.6, 1), ("org1", "co_link", 0.7, 3),
+                       ("org1", "co_hashtag", 0.7, 3)],
+        members=[(1, "io1"), (1, "io2"), (1, "io3"), (2, "org1")],
+        evidence=[("co_retweet", "io1", "io2"), ("co_retweet", "io1", "io2"), ("co_tweet", "io1", "io2"),
+                  ("co_retweet", "io1", "io3"), ("co_link", "org1", "io1"), ("co_hashtag", "org1", "io2"),
+                  ("co_link", "org1", "io3")],
+    )
+
+
+def test_run_audit_end_to_end(tmp_path):
+    claimed = tmp_path / "takedown.txt"
+    claimed.write_text("account_id\nio1\nio2\nio3\n=io4\n\n# a comment\nghost\nio1\n", encoding="utf-8")
+    with open_case(tmp_path / "c.duckdb") as case:
+        _build(case)
+        r = run_audit(case, claimed=claimed, out=tmp_path / "out")
+    # io1: flagged, layers co_retweet, co_tweet (+ co_link, co_hashtag via org1's evidence rows), 6 rows -> strong
+    # io2: co_retweet, co_tweet, co_hashtag, 4 rows -> strong; io3: co_retweet + co_link, 2 rows -> moderate
+    assert r.verdict_counts == {"strong": 2, "moderate": 1, "weak": 0, "none": 1}
+    assert r.n_claimed_listed == 5 and r.n_claimed == 4 and r.claimed_missing == ["ghost"]
+    assert r.possible_false_positives == ["=io4"]
+    assert r.possible_misses == ["org1"]
+    assert r.unclaimed_verdict_counts == {"strong": 1, "none": 1}
+    rows = list(csv.DictReader(open(tmp_path / "out" / "audit.csv", encoding="utf-8")))
+    assert [x["account_id"] for x in rows] == ["io1", "io2", "io3", "'=io4", "org1", "'-org2"]
+    assert rows[0]["verdict"] == "strong" and rows[0]["claimed"] == "true"
+    assert rows[2]["verdict"] == "moderate" and "below strong" in rows[2]["reasons"]
+    doc = json.loads((tmp_path / "out" / "audit.json").read_text(encoding="utf-8"))
+    assert doc["summary"]["possible_false_positives"] == 1 and doc["possible_misses"] == ["org1"]
+    io1 = next(a for a in doc["accounts"] if a["account_id"] == "io1")
+    assert len(io1["evidence"]) == 5  # capped at 5 of its 6 rows
+    assert {e["source_self"] for e in io1["evidence"]} <= {"tweets.csv:2", "tweets.csv:3"}
+    claims = json.loads((tmp_path / "out" / "claims.json").read_text(encoding="utf-8"))
+    assert claims["claims"] == [] and "no claims file" in claims["note"]
+    with open_case(tmp_path / "c.duckdb") as case:
+        stored = dict(case.con.execute("SELECT account_id, verdict FROM audit_verdicts").fetchall())
+    assert stored["io3"] == "moderate" and stored["-org2"] == "none"
+
+
+def test_audit_refuses_a_case_without_detection(tmp_path):
+    with open_case(tmp_path / "c.duckdb") as case:
+        add_account(case, "a", datetime(2017, 1, 1))
+        add_post(case, "a", datetime(2019, 1, 1))
+        with pytest.raises(CaseStateError, match="no detection results") as e:
+            run_audit(case, claimed="all", out=tmp_path / "out")
+    assert "cibscope detect" in (e.value.hint or "")
+
+
+def test_account_only_case_is_not_testable_but_reports_metadata(tmp_path):
+    with open_case(tmp_path / "c.duckdb") as case:
+        for i in range(6):
+            add_account(case, f"b{i}", datetime(2017, 8, 30), followers=20000 if i < 2 else 0, language="zh-cn")
+        add_account(case, "old", datetime(2009, 1, 1), followers=5, language="en")
+        r = run_audit(case, claimed="all", out=tmp_path / "out")
+    assert r.account_only and r.verdict_counts == {"strong": 0, "moderate": 0, "weak": 0, "none": 0, "not testable": 7}
+    m = r.metadata
+    assert (m["accounts"], m["followers_over_10000"], m["followers_0"], m["in_creation_burst"]) == (7, 2, 4, 6)
+    assert m["top_creation_days"][0] == {"day": "2017-08-30", "accounts": 6, "poisson_p": pytest.approx(0.0), "in_burst": 6}
+    assert m["account_languages"] == [{"language": "zh-cn", "accounts": 6}, {"language": "en", "accounts": 1}]
+
+
+def test_id_lists(tmp_path):
+    p = tmp_path / "l.txt"
+    p.write_text('userid\n"123"\n456\n123\n', encoding="utf-8")
+    assert read_id_list(p) == ["123", "456"]
+    with pytest.raises(InputError, match="no such claimed list"):
+        run_audit(tmp_path / "c.duckdb", claimed=tmp_path / "nope.txt", out=tmp_path / "o")
+    (tmp_path / "empty.txt").write_text("\n# nothing\n", encoding="utf-8")
+    with pytest.raises(InputError, match="empty.txt: claimed list is empty"):
+        read_id_list(tmp_path / "empty.txt", "claimed list")
+
+
+# ---- claimed vs control ---------------------------------------------------------------------
+
+
+def test_effect_sizes_by_hand():
+    import numpy as np
+
+    # every claimed value beats every control value: U = 3*2 = 6, delta = 2*6/6 - 1 = 1
+    d, p = cliffs_delta(np.array([5.0, 6.0, 7.0]), np.array([1.0, 2.0]))
+    assert d == 1.0 and 0 < p < 1
+    # 1 vs {0, 2}: one win, one loss -> delta 0
+    assert cliffs_delta(np.array([1.0]), np.array([0.0, 2.0]))[0] == 0.0
+    assert cohens_h(1.0, 0.0) == pytest.approx(math.pi)
+    assert cohens_h(0.5, 0.5) == 0.0
+
+
+def test_compare_groups_and_control_outputs(tmp_path):
+    control = tmp_path / "control.txt"
+    control.write_text("org1\n-org2\n", encoding="utf-8")
+    claimed = tmp_path / "claimed.txt"
+    claimed.write_text("io1\nio2\nio3\n=io4\n", encoding="utf-8")
+    with open_case(tmp_path / "c.duckdb") as case:
+        _build(case)
+        # followers: io accounts 20 each; give control accounts 1000
+        case.con.execute("UPDATE accounts SET follower_count = 1000 WHERE account_id IN ('org1', '-org2')")
+        r = run_audit(case, claimed=claimed, control=control, out=tmp_path / "out")
+    rows = {x["signature"]: x for x in r.compare}
+    f = rows["follower_count"]
+    # all 4 claimed (20) below both controls (1000): U = 0 -> delta = -1
+    assert (f["n_claimed"], f["n_control"], f["claimed"], f["control"], f["effect_size"]) == (4, 2, 20.0, 1000.0, -1.0)
+    assert f["magnitude"] == "large" and f["test"] == "mann_whitney_u"
+    cb = rows["creation_burst"]
+    # at most three accounts per creation day: no burst on either side -> h = 0, Fisher p = 1
+    assert (cb["claimed"], cb["control"], cb["effect_size"], cb["p_value"]) == (0.0, 0.0, 0.0, 1.0)
+    assert (tmp_path / "out" / "compare.csv").is_file()
+
+
+# ---- CLI --------------------------------------------------------------------------------------
+
+
+def test_cli_audit_prints_summary_and_writes_files(tmp_path):
+    claimed = tmp_path / "takedown.txt"
+    claimed.write_text("io1\nio2\nio3\n=io4\n", encoding="utf-8")
+    claims = tmp_path / "claims.toml"
+    claims.write_text(
+        '[announcement]\ndate = 2019-08-19\n\n[[claim]]\nid = "n"\nstatement = "4 accounts"\nkind = "account_count"\nequals = 4\n\n'
+        '[[claim]]\nid = "vpn"\nkind = "used_vpn"\n',
+        encoding="utf-8",
+    )
+    with open_case(tmp_path / "c.duckdb") as case:
+        _build(case)
+    res = CliRunner().invoke(
+        app,
+        ["audit", "--case", str(tmp_path / "c.duckdb"), "--claimed", str(claimed), "--out", str(tmp_path / "out"), "--claims", str(claims)],
+        env={"COLUMNS": "200"},
+    )
+    assert res.exit_code == 0, res.output
+    assert "possible false positives): 1, e.g. =io4" in res.output
+    assert "possible misses): 1, e.g. org1" in res.output
+    assert "4 accounts" in res.output and "supported" in res.output and "not testable" in res.output
+    for name in ("audit.csv", "audit.json", "claims.json"):
+        assert (tmp_path / "out" / name).is_file()
+    claims_doc = json.loads((tmp_path / "out" / "claims.json").read_text(encoding="utf-8"))
+    assert [c["status"] for c in claims_doc["claims"]] == ["supported", "not testable"]
+    assert claims_doc["announcement"]["date"] == "2019-08-19"
+
+
+def test_cli_audit_error_is_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "cibscope", "audit", "--case", str(tmp_path / "none.duckdb"), "--claimed", "all", "--out", str(tmp_path / "o")],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 1
+    assert "error:" in proc.stderr and "no such case" in proc.stderr
+    assert "Traceback" not in proc.stderr
