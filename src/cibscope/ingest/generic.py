@@ -475,10 +475,11 @@ def _convert_sql(m: Mapping, all_cols: list[str], col_types: dict[str, str], bas
         if f in c:
             sel.append(f"{_v(c[f])} AS p_{f}")
         elif f == "post_id":
-            # No post ids in the source: a stable id from file name, line and the row's content.
-            sel.append(
-                f"'g' || left(md5({_lit(basename)} || ':' || coalesce(r._line, r._rowid + 1) || ':' || {_raw_sql(all_cols, m.delimiter)}), 20) AS p_post_id"
-            )
+            # No post ids in the source: a stable id from the file name, the line and the row's
+            # account, time and text (so identical rows of same-named files in two folders differ).
+            parts = [f"coalesce(CAST(r.{_ident(col)} AS VARCHAR), '')" for col in (c["account_id"], m.time_column, c.get("text")) if col]
+            key = f"{_lit(basename)} || ':' || coalesce(r._line, r._rowid + 1) || ':' || " + " || ':' || ".join(parts)
+            sel.append(f"'g' || left(md5({key}), 20) AS p_post_id")
         else:
             sel.append(f"CAST(NULL AS VARCHAR) AS p_{f}")
     for f in ("text", "lang", "client"):
@@ -511,7 +512,7 @@ def _convert_sql(m: Mapping, all_cols: list[str], col_types: dict[str, str], bas
         sel.append(f"{_time_sql(a['created_at'], m.account_created_at_format, m.time_zone)} AS a_created_at")
     else:
         sel.append("CAST(NULL AS TIMESTAMP) AS a_created_at")
-    sel.append(f"{_raw_sql(all_cols, m.delimiter)} AS raw")
+    sel.append("r._rowid AS src_rowid")
     return "SELECT " + ",\n  ".join(sel) + "\nFROM _g_src r"
 
 
@@ -711,7 +712,9 @@ class GenericTable:
         file = _lit(src.name)
         con.execute(
             f"""INSERT INTO stage_quarantine BY NAME
-            SELECT {file} AS source_file, source_line, raw, reason FROM _g_conv WHERE reason IS NOT NULL"""
+            SELECT {file} AS source_file, source_line, {_raw_sql(cols, m.delimiter)} AS raw, reason
+            FROM _g_conv q JOIN _g_src r ON r._rowid = q.src_rowid
+            WHERE q.reason IS NOT NULL"""
         )
         con.execute(
             f"""INSERT INTO stage_posts BY NAME
