@@ -6,6 +6,7 @@ import csv
 import json
 import math
 from datetime import datetime, timedelta
+from importlib import resources
 
 import pytest
 from typer.testing import CliRunner
@@ -264,3 +265,44 @@ def test_cli_audit_error_is_one_line(tmp_path):
     assert proc.returncode == 1
     assert "error:" in proc.stderr and "no such case" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+# ---- real data: Twitter's users file of the Hong Kong takedown (set 1), no tweets --------------
+
+
+@pytest.mark.real
+def test_account_only_audit_on_hong_kong_set_1(real_data, tmp_path):
+    import duckdb
+
+    import cibscope
+
+    users = real_data / "twitter-io-china-082019-users" / "china_082019_1_users_csv_hashed.csv"
+    cibscope.ingest([users], case=tmp_path / "hk.duckdb")
+    claims = resources.files("cibscope.audit").joinpath("claims").joinpath("hong-kong-2019.toml")
+    r = run_audit(tmp_path / "hk.duckdb", claimed="all", claims=str(claims), out=tmp_path / "out")
+    # independent figures straight from the CSV (not through cibscope)
+    raw = duckdb.connect().execute(
+        f"""SELECT count(*), count(*) FILTER (WHERE userid = user_screen_name AND userid = user_display_name),
+                   count(*) FILTER (WHERE follower_count::BIGINT > 10000), count(*) FILTER (WHERE follower_count::BIGINT = 0),
+                   count(*) FILTER (WHERE account_creation_date = '2017-08-30'),
+                   count(*) FILTER (WHERE account_creation_date = '2017-08-18'),
+                   count(*) FILTER (WHERE lower(account_language) LIKE 'zh%'),
+                   count(*) FILTER (WHERE DATE '2019-08-19' - account_creation_date::DATE >= 365)
+            FROM read_csv('{users}', all_varchar=true)"""
+    ).fetchone()
+    n, hashed, over10k, zero, aug30, aug18, zh, year_old = raw
+    assert (n, hashed) == (744, 254)  # SOURCE.md: 744 accounts, 254 hashed
+    assert r.account_only and r.verdict_counts["not testable"] == 744
+    m = r.metadata
+    assert (m["accounts"], m["hashed"], m["followers_over_10000"], m["followers_0"]) == (n, hashed, over10k, zero)
+    assert [(d["day"], d["accounts"]) for d in m["top_creation_days"][:2]] == [("2017-08-30", aug30), ("2017-08-18", aug18)]
+    assert m["top_creation_days"][0]["in_burst"] == aug30
+    res = {c.claim_id: c for c in r.claims}
+    assert res["big_accounts"].measured == over10k and res["big_accounts"].status == "supported"  # >= 200
+    assert res["account_count"].status == "contradicted"  # set 1 alone is 744, not 936
+    assert res["chinese_interface"].measured == pytest.approx(zh / n)
+    assert res["old_accounts"].measured == pytest.approx(year_old / n)
+    for cid in ("coordinated", "political_discord", "repurposed", "spammy_core", "timezone"):
+        assert res[cid].status == "not testable" and "without tweets" in res[cid].method
+    for cid in ("vpn_access", "origin_prc", "state_backed", "spam_network"):
+        assert res[cid].status == "not testable"
