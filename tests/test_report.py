@@ -335,3 +335,13 @@ def test_cli_report_prints_the_index_path(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert str(out / "index.html") in r.output.replace("\n", "")
     assert (out / "index.html").exists() and not (out / "exports").exists()
+
+
+def test_sql_neutralising_matches_the_shared_csv_rule() -> None:
+    from cibscope.export import neutralise_cell
+    from cibscope.report.exports import neutralise_sql
+
+    samples = ["=1+1", "+x", "-x", "@SUM(A1)", "\tcmd", "\rcmd", "plain", "a=b", "", "'=already", "-"]
+    con = duckdb.connect()
+    got = [con.execute(f"SELECT {neutralise_sql('$1')}", [s]).fetchone()[0] for s in samples]
+    assert got == [neutralise_cell(s) for s in samples]

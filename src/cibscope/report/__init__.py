@@ -219,7 +219,7 @@ def render_report(
     *,
     top_n: int = 500,
     top_groups: int = 25,
-    max_evidence: int = 60,
+    max_evidence: int = 25,
     exports: bool = True,
     progress: Progress | None = None,
 ) -> Path:
@@ -290,7 +290,7 @@ def _render(case: Case, out: Path, top_n: int, top_groups: int, max_evidence: in
     index = out / "index.html"
     html = env.get_template("index.j2").render(
         **common, root="", ov=ov, layers=layers, groups=groups, audit=audit, claimed_label=series["label"],
-        n_pages=len(page_ids), exports=export_list, json_blocks=blocks,
+        n_pages=len(page_ids), exports=export_list, json_blocks=blocks, open_groups=3,
     )
     index.write_text(html, encoding="utf-8")
 
@@ -300,8 +300,11 @@ def _render(case: Case, out: Path, top_n: int, top_groups: int, max_evidence: in
         old.unlink()
     tmpl = env.get_template("account.j2")
     with step(progress, "report: account pages", len(page_ids)) as h:
-        for aid in page_ids:
-            acc = D.account_detail(case, aid, max_evidence=max_evidence, pages=pages)
+        details: dict[str, dict[str, Any]] = {}
+        for i, aid in enumerate(page_ids):
+            if aid not in details:  # fetch in chunks: one set of queries per 500 pages
+                details = D.account_details(case, page_ids[i : i + 500], max_evidence=max_evidence, pages=pages)
+            acc = details[aid]
             ablocks = {"fig-waterfall": F.waterfall_figure(acc["contributions"])} if acc["contributions"] else {}
             (acc_dir / acc["page"]).write_text(
                 tmpl.render(**common, root="../", acc=acc, json_blocks=ablocks), encoding="utf-8"

@@ -50,6 +50,8 @@ CLAIMED_COLOR = "#c2410c"
 OTHER_COLOR = "#64748b"
 FONT = "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# Small summary charts need no toolbar; hover still works.
+STATIC: dict[str, Any] = {"displayModeBar": False}
 
 
 def esc(value: Any) -> str:
@@ -113,14 +115,14 @@ def network_figure(card: Mapping[str, Any], colors: Mapping[str, str]) -> dict[s
         for i, e in enumerate(sorted(es, key=lambda e: e["layer"])):
             off = (i - (k - 1) / 2) * 0.028
             lx, ly = lines.setdefault(e["layer"], ([], []))
-            lx.extend([x0 + nx * off, x1 + nx * off, None])
-            ly.extend([y0 + ny * off, y1 + ny * off, None])
+            lx.extend([round(x0 + nx * off, 3), round(x1 + nx * off, 3), None])
+            ly.extend([round(y0 + ny * off, 3), round(y1 + ny * off, 3), None])
             mx, my, mt = mids.setdefault(e["layer"], ([], [], []))
-            mx.append((x0 + x1) / 2 + nx * off)
-            my.append((y0 + y1) / 2 + ny * off)
+            mx.append(round((x0 + x1) / 2 + nx * off, 3))
+            my.append(round((y0 + y1) / 2 + ny * off, 3))
             mt.append(
-                f"<b>{esc(e['layer'])}</b><br>{esc(short(names[a], 30))} ↔ {esc(short(names[b], 30))}"
-                f"<br>{e['n_shared']:,} shared · weight {float(e['weight'] or 0):.2f}"
+                f"<b>{esc(e['layer'])}</b><br>{esc(short(names[a], 24))} ↔ {esc(short(names[b], 24))}"
+                f"<br>{e['n_shared']:,} shared · weight {float(e['weight'] or 0):.1f}"
             )
     data: list[dict[str, Any]] = []
     for layer in sorted(lines):
@@ -227,7 +229,7 @@ def creation_figure(series: Mapping[str, Any]) -> dict[str, Any]:
         barmode="stack", height=300, xaxis={"type": "date", "title": {"text": "account created (month, UTC)"}},
         yaxis={"title": {"text": "accounts"}, "gridcolor": "#eef2f7", "tickformat": ",d"},
     )
-    return {"data": data, "layout": layout}
+    return {"data": data, "layout": layout, "config": STATIC}
 
 
 def heatmap_figure(series: Mapping[str, Any]) -> dict[str, Any]:
@@ -262,7 +264,7 @@ def heatmap_figure(series: Mapping[str, Any]) -> dict[str, Any]:
              "xanchor": "left", "yanchor": "bottom", "showarrow": False},
         ],
     )
-    return {"data": data, "layout": layout}
+    return {"data": data, "layout": layout, "config": STATIC}
 
 
 def activity_figure(series: Mapping[str, Any]) -> dict[str, Any]:
@@ -283,7 +285,7 @@ def activity_figure(series: Mapping[str, Any]) -> dict[str, Any]:
         yaxis={"title": {"text": "posts"}, "gridcolor": "#eef2f7", "tickformat": ",d", "rangemode": "tozero"},
         hovermode="x unified",
     )
-    return {"data": data, "layout": layout}
+    return {"data": data, "layout": layout, "config": STATIC}
 
 
 # -- account page ----------------------------------------------------------------------------------
@@ -306,4 +308,4 @@ def waterfall_figure(contributions: Sequence[Mapping[str, Any]]) -> dict[str, An
         yaxis={"title": {"text": "contribution to the score"}, "gridcolor": "#eef2f7", "zeroline": True},
         xaxis={"automargin": True}, margin={"l": 56, "r": 16, "t": 24, "b": 60},
     )
-    return {"data": [spec], "layout": layout}
+    return {"data": [spec], "layout": layout, "config": STATIC}

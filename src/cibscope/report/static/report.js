@@ -48,7 +48,9 @@
       box.appendChild(el('div', 'loading', 'Plot library not loaded (assets/plotly.min.js missing).'));
       return;
     }
-    var config = {displaylogo: false, responsive: true, modeBarButtonsToRemove: ['select2d', 'lasso2d', 'toImage']};
+    var config = {displaylogo: false, responsive: true, displayModeBar: 'hover',
+      modeBarButtonsToRemove: ['select2d', 'lasso2d', 'toImage', 'toggleSpikelines', 'hoverClosestCartesian',
+        'hoverCompareCartesian', 'sendDataToCloud', 'autoScale2d']};
     var extra = spec.config || {};
     Object.keys(extra).forEach(function (k) { config[k] = extra[k]; });
     Plotly.newPlot(box, spec.data, spec.layout, config).then(function () {
@@ -160,7 +162,16 @@
     apply();
   }
 
+  /* A link or URL fragment to a collapsed group card opens it. */
+  function openTarget() {
+    var id = window.location.hash.slice(1);
+    var t = id ? document.getElementById(id) : null;
+    if (t && t.tagName === 'DETAILS') { t.open = true; }
+  }
+
   function start() {
+    window.addEventListener('hashchange', openTarget);
+    openTarget();
     Array.prototype.slice.call(document.querySelectorAll('[data-table]')).forEach(setupTable);
     setupPlots();
   }
