@@ -309,3 +309,58 @@ def test_coortweet_preset(real_data: Path, tmp_path: Path) -> None:
 def test_generic_ignores_other_real_csvs(real_data: Path) -> None:
     path = real_data / "coortweet-coordination" / "german_elections.csv.gz"
     assert not get_reader("generic").sniff(_source(path), _source(path).head())
+
+
+# ---- end to end through cibscope.ingest and the CLI ---------------------------------------------
+
+
+def test_end_to_end_with_mapping_file(tmp_path: Path) -> None:
+    from cibscope.ingest import ingest
+
+    report = ingest(DATA / "channels.csv", tmp_path / "g.duckdb", mapping=DATA / "channels.toml")
+    (f,) = report.files
+    assert (f.format, f.rows_read, f.rows_kept, f.rows_quarantined) == ("generic", 9, 5, 4)
+    case = open_case(tmp_path / "g.duckdb")
+    try:
+        # finalize case-folds hashtags: News, War (101), Tag1, Tag2 (108)
+        assert rows(case, "SELECT post_id, hashtag FROM post_hashtags ORDER BY post_id, position") == [
+            ("101", "news"), ("101", "war"), ("108", "tag1"), ("108", "tag2")
+        ]
+        # inside the orchestrator's transaction too, lines are physical start lines
+        assert rows(case, "SELECT post_id, source_line FROM posts ORDER BY 1") == [("101", 2), ("102", 3), ("103", 4), ("104", 5), ("108", 12)]
+        assert rows(case, "SELECT post_id, mentioned FROM post_mentions") == [("103", "chan_b")]
+        assert rows(case, "SELECT account_id, display_name FROM accounts ORDER BY 1") == [("chan_a", "Channel A"), ("chan_b", "Channel B")]
+        assert rows(case, "SELECT source_line, reason FROM quarantine WHERE source_line = 11") == [
+            (11, "id in float notation, digits lost (1.5e+18 in column msg_id)")
+        ]
+    finally:
+        case.close()
+
+
+def test_cli_mapping_and_missing_columns(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cibscope.cli import app
+
+    runner = CliRunner()
+    ok = runner.invoke(app, ["ingest", str(DATA / "channels.csv"), "--mapping", str(DATA / "channels.toml"), "--case", str(tmp_path / "c.duckdb")])
+    assert ok.exit_code == 0, ok.output
+    assert "9 rows read = 5 kept + 4 quarantined" in ok.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text('platform = "x"\n[columns]\naccount_id = "author"\n[time]\ncolumn = "when"\n')
+    res = runner.invoke(app, ["ingest", str(DATA / "channels.csv"), "--mapping", str(bad), "--case", str(tmp_path / "d.duckdb")])
+    assert res.exit_code != 0
+    assert isinstance(res.exception, MissingColumnsError) and res.exception.missing == ["author", "when"]
+
+
+@pytest.mark.real
+def test_end_to_end_coortweet(real_data: Path, tmp_path: Path) -> None:
+    from cibscope.ingest import ingest
+
+    path = real_data / "coortweet-coordination" / "russian_coord_tweets.csv.gz"
+    content_ids = [r["content_id"] for r in csv.DictReader(gzip.open(path, "rt", newline=""))]
+    assert (len(content_ids), len(set(content_ids))) == (35125, 35085)
+    for mapping in ("coortweet", None):  # by name, and found by the exact header
+        (f,) = ingest(path, tmp_path / f"{mapping}.duckdb", mapping=mapping).files
+        # a repeated content_id is quarantined by finalize: 35,125 read = 35,085 kept + 40
+        assert (f.format, f.rows_read, f.rows_kept, f.rows_quarantined) == ("generic", 35125, 35085, 40)

@@ -375,3 +375,60 @@ def test_v1_bloc_json_array(real_data: Path, tmp_path: Path) -> None:
     first = post(case, "6471550203")
     assert (first["text"], first["account_id"], first["source_line"]) == ("Let the healing begin.", "8943", 2)
     assert account(case, "8943")["screen_name"] == "jesus"
+
+
+# ---- end to end through cibscope.ingest (reader + shared finalize) ------------------------------
+
+
+def test_end_to_end_fixtures(tmp_path: Path) -> None:
+    from cibscope.ingest import ingest
+
+    case_path = tmp_path / "e2e.duckdb"
+    report = ingest([DATA / "v2_pages.jsonl", DATA / "v1_stream.jsonl.gz"], case_path)
+    got = {Path(f.source_file).name: (f.format, f.status, f.rows_read, f.rows_kept, f.rows_quarantined) for f in report.files}
+    assert got == {
+        "v2_pages.jsonl": ("twitter-v2", "ingested", 6, 3, 3),
+        "v1_stream.jsonl.gz": ("twitter-v1", "ingested", 7, 3, 4),
+    }
+    case = open_case(case_path)
+    try:
+        # hashtags are case-folded by finalize: News (1001), Long (1005), Tag1, tag2 (2001)
+        assert rows(case, "SELECT post_id, hashtag, hashtag_raw FROM post_hashtags ORDER BY post_id, position") == [
+            ("1001", "news", "News"),
+            ("1005", "long", "Long"),
+            ("2001", "tag1", "Tag1"),
+            ("2001", "tag2", "tag2"),
+        ]
+        assert one(case, "SELECT count(*) FROM quarantine") == 7
+        assert one(case, "SELECT count(*) FROM accounts") == 5  # 11, 12, 13 (v2) + 20, 24 (v1.1)
+    finally:
+        case.close()
+    again = ingest([DATA / "v2_pages.jsonl"], case_path)
+    assert [f.status for f in again.files] == ["already ingested"]
+
+
+@pytest.mark.real
+def test_end_to_end_twarc2_folder(real_data: Path, tmp_path: Path) -> None:
+    from cibscope.ingest import ingest
+
+    folder = real_data / "twitter-api-json-samples" / "twarc2_v2"
+    report = ingest([folder], tmp_path / "twarc2.duckdb")
+    by_name = {Path(f.source_file).name: f for f in report.files}
+    assert {n for n, f in by_name.items() if f.status == "skipped"} == {"LICENSE.twarc-csv", "counts.jsonl", "users.jsonl"}
+    assert {n for n, f in by_name.items() if f.status == "ingested"} == set(TWARC2_TWEET_FILES)
+    for f in report.files:
+        assert f.rows_read == f.rows_kept + f.rows_quarantined, f.source_file
+    stream = by_name["streaming_output_with_error.jsonl"]
+    assert (stream.rows_read, stream.rows_kept, stream.rows_quarantined, stream.quarantine_reasons) == (8, 7, 1, {"invalid JSON": 1})
+    # 2sets.jsonl holds the same two pages as brexit.jsonl and kpop.jsonl (ingested after it,
+    # in name order), so their tweets are already in the case: quarantined, not duplicated
+    ids = lambda name: {t["id"] for line in (folder / name).read_text().splitlines() for t in json.loads(line)["data"]}  # noqa: E731
+    assert ids("brexit.jsonl") | ids("kpop.jsonl") == ids("2sets.jsonl")
+    assert (by_name["brexit.jsonl"].rows_kept, by_name["kpop.jsonl"].rows_kept) == (0, 0)
+    case = open_case(tmp_path / "twarc2.duckdb")
+    try:
+        assert one(case, "SELECT count(*) FROM posts") == report.totals()["rows_kept"]
+        assert one(case, "SELECT count(*) FROM posts WHERE kind = 'repost' AND repost_of_account IS NULL") == 0
+        assert one(case, "SELECT count(*) FROM post_hashtags") > 0 and one(case, "SELECT count(*) FROM post_urls") > 0
+    finally:
+        case.close()

@@ -653,12 +653,18 @@ class GenericTable:
             "max_line_size = 16777216",
         ]
         try:
-            con.execute(f"CREATE TEMP TABLE _g_raw AS SELECT * FROM read_csv({_lit(str(src.path))}, {', '.join(opts)})")
+            # row_number() OVER () numbers rows in file order (DuckDB's streaming window keeps
+            # the scan order); rowid cannot be used: inside a transaction it starts at 2**55.
+            con.execute(
+                f"CREATE TEMP TABLE _g_raw AS SELECT row_number() OVER () - 1 AS _g_rn, * FROM read_csv({_lit(str(src.path))}, {', '.join(opts)})"
+            )
         except duckdb.Error as e:
             raise InputError(f"cannot read as CSV ({str(e).splitlines()[0]})", file=src.name) from e
         # Map DuckDB's record order to physical start lines.
         starts = _record_starts(src, m)
         n_raw = int(con.execute("SELECT count(*) FROM _g_raw").fetchall()[0][0])
+        if n_raw and con.execute("SELECT min(_g_rn) = 0 AND max(_g_rn) = count(*) - 1 FROM _g_raw").fetchall()[0][0] is not True:
+            raise AssertionError("row numbering of the CSV scan is not 0..n-1")
         if starts is not None:
             recs = pa.table({"rec": pa.array(starts[0]), "line": pa.array(starts[1])})
             con.register("_g_recs", recs)
@@ -679,7 +685,7 @@ class GenericTable:
             con.execute("CREATE OR REPLACE TEMP TABLE _g_lines AS SELECT CAST(NULL AS BIGINT) AS idx, CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
             con.execute("CREATE OR REPLACE TEMP TABLE _g_rejline AS SELECT CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
         con.execute(
-            "CREATE TEMP VIEW _g_src AS SELECT g.*, l.line AS _line, g.rowid AS _rowid FROM _g_raw g LEFT JOIN _g_lines l ON g.rowid = l.idx"
+            "CREATE TEMP VIEW _g_src AS SELECT g.* EXCLUDE (_g_rn), l.line AS _line, g._g_rn AS _rowid FROM _g_raw g LEFT JOIN _g_lines l ON g._g_rn = l.idx"
         )
         return names, {n: "VARCHAR" for n in names}
 
