@@ -432,3 +432,17 @@ def test_end_to_end_twarc2_folder(real_data: Path, tmp_path: Path) -> None:
         assert one(case, "SELECT count(*) FROM post_hashtags") > 0 and one(case, "SELECT count(*) FROM post_urls") > 0
     finally:
         case.close()
+
+
+def test_sniffing_a_page_longer_than_the_head(tmp_path: Path) -> None:
+    # the first line is an empty page, the second a page of ~200 KB: the head (64 KB) holds only
+    # its beginning, whose first tweet is enough to recognise v2
+    tweet = {"id": "1", "author_id": "2", "created_at": "2021-01-01T00:00:00.000Z", "text": "x" * 2000}
+    page = {"data": [dict(tweet, id=str(i)) for i in range(100)], "includes": {}, "__twarc": {}}
+    p = tmp_path / "long.jsonl"
+    p.write_text(json.dumps({"data": [], "meta": {"result_count": 0}, "__twarc": {}}) + "\n" + json.dumps(page) + "\n")
+    src = _source(p)
+    assert len(src.head()) == 65536 < p.stat().st_size
+    assert sniff(src).name == "twitter-v2"
+    case, _, n = stage(tmp_path, p)
+    assert n == 100 and one(case, "SELECT min(source_line) FROM stage_posts") == 2

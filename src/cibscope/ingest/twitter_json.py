@@ -460,7 +460,7 @@ def classify(o: Any) -> str | None:
     return None
 
 
-_DATA_KEY = re.compile(rb'"data"\s*:\s*(\[\s*)?')
+_DATA_KEY = re.compile(r'"data"\s*:\s*(\[\s*)?')
 
 
 def head_records(head: bytes) -> list[Any]:
@@ -489,22 +489,20 @@ def head_records(head: bytes) -> list[Any]:
                 break
             pos += 1
         return out
-    lines = text.split("\n")
-    for ln in lines[:50]:
+    for ln in text.split("\n")[:50]:
         if not ln.strip():
             continue
         try:
             out.append(json.loads(ln))
         except json.JSONDecodeError:
-            continue
-    if not out:
-        m = _DATA_KEY.search(s)
-        if m:
-            try:
-                obj, _ = dec.raw_decode(s[m.end() :].decode("utf-8", errors="ignore"))
-                out.append({"data": [obj], "__partial__": True})
-            except json.JSONDecodeError:
-                pass
+            # A line cut off by the head (or malformed): a page's first tweet may still be readable.
+            m = _DATA_KEY.search(ln)
+            if m:
+                try:
+                    obj, _ = dec.raw_decode(ln, m.end())
+                    out.append({"data": [obj], "__partial__": True})
+                except json.JSONDecodeError:
+                    pass
     return out
 
 
