@@ -360,11 +360,24 @@ def test_fans_retweet_within_seconds_but_with_different_fans_each_time(tweets: p
     # co-retweet bursts of many fans ...
     burst = rt.groupby("retweet_tweetid").userid.nunique()
     assert burst.max() >= 4
-    # ... yet no pair of fans sticks together: co-occurrence stays at chance level
-    pairs = _co_retweet_pairs(tweets)
-    fan_pairs = [c for (a, b), c in pairs.items() if a in fans and b in fans]
-    assert len(fan_pairs) >= 20
-    assert np.mean(fan_pairs) < 2.0
+    # ... yet each fan is in a burst with different fans each time, while an operation's members
+    # keep meeting the same partners. Diversity = distinct partners / partner occurrences
+    # (1.0: never the same partner twice) over accounts with at least 5 partner occurrences.
+    occurrences: collections.Counter[str] = collections.Counter()
+    partners: dict[str, set[str]] = collections.defaultdict(set)
+    for (a, b), c in _co_retweet_pairs(tweets).items():
+        occurrences[a] += c
+        occurrences[b] += c
+        partners[a].add(b)
+        partners[b].add(a)
+    tac = dict(zip(truth.userid, truth.tactics))
+
+    def diversity(select: set[str]) -> float:
+        return float(np.median([len(partners[u]) / occurrences[u] for u in select if occurrences[u] >= 5]))
+
+    io_amplifiers = {u for u in occurrences if "co_retweet" in tac[u] and "weak" not in tac[u]}
+    assert diversity(fans & set(occurrences)) >= 0.3
+    assert diversity(fans & set(occurrences)) > 5 * diversity(io_amplifiers)
 
 
 def test_news_hashtag_bursts_and_popular_links_involve_many_different_users(tweets: pd.DataFrame, truth: pd.DataFrame) -> None:

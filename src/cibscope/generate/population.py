@@ -276,84 +276,106 @@ def build_population(rng: np.random.Generator, n_accounts: int, seed: int) -> Po
     kind = {}  # uidx -> "repurposed" | "batch" | "other"
     segs: list[tuple[int, int, int, int, float, int, int]] = []  # u, d0, d1, mode, share, rhythm, tz
 
-    # ---------------- organic ----------------
+    # ---------------- organic (vectorised: this is most of the accounts) ----------------
     n_org = len(org_idx)
+    o = org_idx
     reg_w = np.array([r[0] for r in _REGIONS])
     region = rng.choice(len(_REGIONS), n_org, p=reg_w / reg_w.sum())
-    n_pop = max(3, int(round(0.025 * n_org)))
-    pop_pos = rng.choice(n_org, n_pop, replace=False)
-    is_pop = np.zeros(n_org, bool)
-    is_pop[pop_pos] = True
+    r_tz = np.zeros(n_org, np.int64)
+    r_acct = np.empty(n_org, dtype=object)
+    for ri, reg in enumerate(_REGIONS):
+        m = region == ri
+        r_tz[m] = np.asarray(reg[1])[rng.integers(0, len(reg[1]), int(m.sum()))]
+        r_acct[m] = np.asarray(reg[4], dtype=object)[rng.integers(0, len(reg[4]), int(m.sum()))]
+    tz[o] = r_tz
+    lang[o] = np.array([r[2] for r in _REGIONS])[region]
+    lang2[o] = np.array([r[3] for r in _REGIONS])[region]
+    lang2_p[o] = rng.uniform(0.0, 0.25, n_org)
+    for k, u in enumerate(o):
+        acct_lang[u] = r_acct[k]
     nonpol = np.array(tx.NONPOLITICAL)
-    for k, u in enumerate(org_idx):
-        reg = _REGIONS[region[k]]
-        tz[u] = reg[1][int(rng.integers(0, len(reg[1])))]
-        lang[u] = reg[2]
-        lang2[u] = reg[3]
-        lang2_p[u] = rng.uniform(0.0, 0.25)
-        acct_lang[u] = reg[4][int(rng.integers(0, len(reg[4])))]
-        t1, t2 = rng.choice(nonpol, 2, replace=False)
-        topics[u] = (t1, t2, tx.T_HK if (tz[u] == 480 and rng.random() < 0.6) else tx.T_WORLD)
-        rhythm[u] = clock.RHYTHM_NIGHT_OWL if rng.random() < 0.2 else clock.RHYTHM_ORGANIC
-        year_day = clock.day_of(date(int(rng.choice(np.arange(2007, 2020), p=_year_p())), 1, 1))
-        creation[u] = min(year_day + int(rng.integers(0, 365)), D - 40)
-        active0[u] = max(0, creation[u] + 1) + int(rng.integers(0, 20))
-        if rng.random() < 0.12:  # churn: stops tweeting at some point
-            active1[u] = int(rng.integers(min(active0[u] + 60, D - 1), D))
-        active1[u] = max(active1[u], active0[u])
-        followers[u] = int(min(rng.lognormal(5.0, 1.5), 4999)) if rng.random() < 0.985 else int(10 ** rng.uniform(3.7, 4.6))
-        following[u] = int(rng.lognormal(5.5, 1.1))
-        engagement[u] = rng.lognormal(0, 0.6)
-        weight[u] = rng.lognormal(0, 1.3)
-        if is_pop[k]:
-            news = rng.random() < 0.4
-            role[u] = ROLE_NEWS if news else ROLE_CELEB
-            followers[u] = int(10 ** rng.uniform(3.75, 6.5))
-            following[u] = int(rng.lognormal(5, 1.5))
-            creation[u] = clock.day_of(date(int(rng.integers(2008, 2014)), 1, 1)) + int(rng.integers(0, 365))
-            active0[u] = 0
-            active1[u] = D - 1
-            weight[u] = rng.lognormal(1.6, 0.5)
-            engagement[u] = rng.lognormal(0.5, 0.5)
-            if news:
-                topics[u] = (tx.T_WORLD, tx.T_HK if tz[u] == 480 else tx.T_WORLD, tx.T_WORLD)
-                rhythm[u] = clock.RHYTHM_NEWS
-                client1[u], client2[u] = rng.choice(c_news, 2, replace=False)
-                client1_p[u] = 0.9
-                if tz[u] == 480:
-                    tags[u].add("hn_scheduled_news")  # weekday daytime schedule in UTC+8: not an operation
-            else:
-                topics[u] = (int(rng.choice([tx.T_KPOP, tx.T_SPORTS, tx.T_DAILY])), int(rng.choice(nonpol)), tx.T_WORLD)
-            segs.append((u, int(active0[u]), int(active1[u]), MODE_POPULAR, 1.0, int(rhythm[u]), int(tz[u])))
-            continue
-        if tz[u] == 480 and lang[u] in (tx.L_ZH, tx.L_EN) and rng.random() < 0.18 and active0[u] < HK_PIVOT_DAY - 60 and active1[u] == D - 1:
-            # a real Hong Konger who starts posting about the protests in June 2019
-            piv = HK_PIVOT_DAY + int(rng.integers(-5, 20))
-            tags[u].add("hn_organic_pivot")
-            segs.append((u, int(active0[u]), piv - 1, MODE_ORGANIC, 0.55, int(rhythm[u]), int(tz[u])))
-            segs.append((u, piv, int(active1[u]), MODE_ORGANIC_PIVOT, 0.45, int(rhythm[u]), int(tz[u])))
-            weight[u] *= 1.5
-        else:
-            segs.append((u, int(active0[u]), int(active1[u]), MODE_ORGANIC, 1.0, int(rhythm[u]), int(tz[u])))
+    i1 = rng.integers(0, len(nonpol), n_org)
+    i2 = (i1 + rng.integers(1, len(nonpol), n_org)) % len(nonpol)
+    topics[o, 0] = nonpol[i1]
+    topics[o, 1] = nonpol[i2]
+    topics[o, 2] = np.where((r_tz == 480) & (rng.random(n_org) < 0.6), tx.T_HK, tx.T_WORLD)
+    rhythm[o] = np.where(rng.random(n_org) < 0.2, clock.RHYTHM_NIGHT_OWL, clock.RHYTHM_ORGANIC)
+    years = np.arange(2007, 2020)
+    year_start = np.array([clock.day_of(date(int(y), 1, 1)) for y in years])
+    creation[o] = np.minimum(year_start[rng.choice(len(years), n_org, p=_year_p())] + rng.integers(0, 365, n_org), D - 40)
+    a0 = np.maximum(0, creation[o] + 1) + rng.integers(0, 20, n_org)
+    churn_lo = np.minimum(a0 + 60, D - 1)
+    a1 = np.where(rng.random(n_org) < 0.12, churn_lo + (rng.random(n_org) * (D - churn_lo)).astype(np.int64), D - 1)
+    active0[o] = a0
+    active1[o] = np.maximum(a1, a0)
+    followers[o] = np.where(rng.random(n_org) < 0.985, np.minimum(rng.lognormal(5.0, 1.5, n_org), 4999),
+                            10 ** rng.uniform(3.7, 4.6, n_org)).astype(np.int64)
+    following[o] = rng.lognormal(5.5, 1.1, n_org).astype(np.int64)
+    engagement[o] = rng.lognormal(0, 0.6, n_org)
+    weight[o] = rng.lognormal(0, 1.3, n_org)
 
-    seg_pos: dict[int, list[int]] = {}
-    for j, s_ in enumerate(segs):
-        seg_pos.setdefault(int(s_[0]), []).append(j)
+    n_pop = max(3, int(round(0.025 * n_org)))
+    is_pop = np.zeros(n_org, bool)
+    is_pop[rng.choice(n_org, n_pop, replace=False)] = True
+    pu = o[is_pop]
+    news = rng.random(n_pop) < 0.4
+    role[pu] = np.where(news, ROLE_NEWS, ROLE_CELEB)
+    followers[pu] = (10 ** rng.uniform(3.75, 6.5, n_pop)).astype(np.int64)
+    following[pu] = rng.lognormal(5, 1.5, n_pop).astype(np.int64)
+    creation[pu] = year_start[rng.integers(1, 7, n_pop)] + rng.integers(0, 365, n_pop)
+    active0[pu] = 0
+    active1[pu] = D - 1
+    weight[pu] = rng.lognormal(1.6, 0.5, n_pop)
+    engagement[pu] = rng.lognormal(0.5, 0.5, n_pop)
+    nu = pu[news]
+    topics[nu, 0] = tx.T_WORLD
+    topics[nu, 1] = np.where(tz[nu] == 480, tx.T_HK, tx.T_WORLD)
+    topics[nu, 2] = tx.T_WORLD
+    rhythm[nu] = clock.RHYTHM_NEWS
+    c1 = rng.integers(0, len(c_news), len(nu))
+    client1[nu] = c_news[c1]
+    client2[nu] = c_news[(c1 + rng.integers(1, len(c_news), len(nu))) % len(c_news)]
+    client1_p[nu] = 0.9
+    for u in nu[tz[nu] == 480]:
+        tags[u].add("hn_scheduled_news")  # weekday daytime schedule in UTC+8: not an operation
+    cu = pu[~news]
+    topics[cu, 0] = np.array([tx.T_KPOP, tx.T_SPORTS, tx.T_DAILY])[rng.integers(0, 3, len(cu))]
+    topics[cu, 2] = tx.T_WORLD
+
+    # real Hong Kongers who start posting about the protests in June 2019
+    pivot = (~is_pop & (r_tz == 480) & np.isin(lang[o], (tx.L_ZH, tx.L_EN)) & (rng.random(n_org) < 0.18)
+             & (active0[o] < HK_PIVOT_DAY - 60) & (active1[o] == D - 1))
+    piv_day = HK_PIVOT_DAY + rng.integers(-5, 20, n_org)
+    for u in o[pivot]:
+        tags[u].add("hn_organic_pivot")
+    weight[o[pivot]] *= 1.5
+    single = ~pivot
+    mode0 = np.where(is_pop, MODE_POPULAR, MODE_ORGANIC)
+    org_segs = [
+        np.column_stack([o[single], active0[o[single]], active1[o[single]], mode0[single], np.ones(single.sum()),
+                         rhythm[o[single]], tz[o[single]]]),
+        np.column_stack([o[pivot], active0[o[pivot]], piv_day[pivot] - 1, np.full(pivot.sum(), MODE_ORGANIC),
+                         np.full(pivot.sum(), 0.55), rhythm[o[pivot]], tz[o[pivot]]]),
+        np.column_stack([o[pivot], piv_day[pivot], active1[o[pivot]], np.full(pivot.sum(), MODE_ORGANIC_PIVOT),
+                         np.full(pivot.sum(), 0.45), rhythm[o[pivot]], tz[o[pivot]]]),
+    ]
+    org_seg = np.concatenate(org_segs).astype(np.float64)
+
     # organic accounts created on the same day by chance (e.g. a sign-up wave after a news event)
-    regular = org_idx[~is_pop]
+    regular = o[~is_pop]
     n_clusters = max(1, int(round(0.004 * n_org)))
     for _ in range(n_clusters):
         k = int(rng.integers(3, 7))
         members = rng.choice(regular, k, replace=False)
         day = clock.day_of(date(int(rng.integers(2012, 2019)), 1, 1)) + int(rng.integers(0, 365))
+        creation[members] = day
         for u in members:
-            creation[u] = day
             tags[u].add("hn_same_creation_day")
-            for j in seg_pos[int(u)]:
-                s = segs[j]
-                segs[j] = (int(u), max(s[1], max(0, day + 1)), max(s[2], max(0, day + 1)), *s[3:])
-            active0[u] = max(active0[u], max(0, day + 1))
-            active1[u] = max(active1[u], active0[u])
+        m = np.isin(org_seg[:, 0], members)
+        org_seg[m, 1] = np.maximum(org_seg[m, 1], max(0, day + 1))
+        org_seg[m, 2] = np.maximum(org_seg[m, 2], max(0, day + 1))
+        active0[members] = np.maximum(active0[members], max(0, day + 1))
+        active1[members] = np.maximum(active1[members], active0[members])
 
     # ---------------- operations ----------------
     groups: list[Group] = []
@@ -492,7 +514,7 @@ def build_population(rng: np.random.Generator, n_accounts: int, seed: int) -> Po
         hashed, role, group, lang, lang2, lang2_p, tz, rhythm, topics, clients_all, client1, client2, client1_p,
         quoted, engagement, active0, active1, weight, tags, groups,
     )
-    seg = np.array(segs, dtype=np.float64).reshape(-1, 7)
+    seg = np.concatenate([org_seg, np.array(segs, dtype=np.float64).reshape(-1, 7)])
     order_s = np.lexsort((seg[:, 1], seg[:, 0]))
     seg = seg[order_s]
     pop.seg_u = seg[:, 0].astype(np.int64)

@@ -311,20 +311,26 @@ def lists_to_pylist_strings(lists: pa.ListArray, quoted: np.ndarray) -> pa.Array
     """Format lists as the IO archive does: ``[a, b]`` or Python-repr ``['a', 'b']``.
 
     Both styles occur in real releases. In the repr style numeric ids stay unquoted
-    (``[2876420003]``) because they were ints, while hashed ids are quoted strings.
+    (``[2876420003]``) because they were ints, while hashed ids are quoted strings. Most rows
+    have no items, so only the non-empty lists are formatted and the rest get ``[]``.
     """
     n = len(lists)
     if n == 0:
         return pa.array([], pa.string())
-    vals = lists.flatten()
-    offs = lists.offsets
-    plain = join("[", pc.binary_join(pa.ListArray.from_arrays(offs, vals), ", "), "]")
-    if not quoted.any():
-        return plain
-    if len(vals):
+    lengths = pc.list_value_length(lists).to_numpy(zero_copy_only=False)
+    nz = np.flatnonzero(lengths > 0)
+    if len(nz) == 0:
+        return const("[]", n)
+    sub = lists.take(pa.array(nz))
+    vals = sub.flatten()
+    offs = sub.offsets
+    out = join("[", pc.binary_join(pa.ListArray.from_arrays(offs, vals), ", "), "]")
+    q = quoted[nz]
+    if q.any():
         numeric = pc.match_substring_regex(vals, "^[0-9]+$")
         qvals = pc.if_else(numeric, vals, join("'", vals, "'"))
-    else:
-        qvals = vals
-    reprs = join("[", pc.binary_join(pa.ListArray.from_arrays(offs, qvals), ", "), "]")
-    return pc.if_else(pa.array(quoted), reprs, plain)
+        reprs = join("[", pc.binary_join(pa.ListArray.from_arrays(offs, qvals), ", "), "]")
+        out = pc.if_else(pa.array(q), reprs, out)
+    idx = np.zeros(n, np.int64)
+    idx[nz] = np.arange(1, len(nz) + 1)
+    return pa.concat_arrays([pa.array(["[]"], pa.string()), out]).take(pa.array(idx))
