@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import xlogy
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,7 @@ def _xlogx_terms(k: np.ndarray, n: np.ndarray) -> np.ndarray:
     """Bernoulli log-likelihood at the MLE: k log(k/n) + (n-k) log(1-k/n), with 0 log 0 = 0."""
     k = k.astype(float)
     n = n.astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a = np.where(k > 0, k * np.log(k / n), 0.0)
-        b = np.where(n - k > 0, (n - k) * np.log((n - k) / n), 0.0)
-    return a + b
+    return xlogy(k, k / n) + xlogy(n - k, (n - k) / n)
 
 
 def best_split(x: np.ndarray, min_size: int = 5) -> ChangePoint | None:

@@ -194,6 +194,7 @@ def compute_signatures(case: Case, params: SignatureParams | None = None, progre
         weekdays = _weekday_profiles(con)
         seq = _sequences(con) if n_posts_total else {}
         burst_examples = _burst_examples(con, rows)
+        _creation_p(rows)
         for r in rows:
             _python_signatures(r, p, hours.get(r["account_id"]), weekdays.get(r["account_id"]), seq.get(r["account_id"]))
             h.advance(1)
@@ -404,6 +405,21 @@ def _burst_examples(con: Any, rows: list[dict[str, Any]]) -> dict[Any, list[str]
     return out
 
 
+def _creation_p(rows: list[dict[str, Any]]) -> None:
+    """P(X >= the day's count) under Poisson(rate of the other days), for all rows at once."""
+    idx = [i for i, r in enumerate(rows) if r["creation_day_count"] is not None and r["creation_day_expected"] is not None]
+    for r in rows:
+        r["creation_day_p"] = None
+    if not idx:
+        return
+    n = np.array([rows[i]["creation_day_count"] for i in idx], dtype=float)
+    lam = np.array([rows[i]["creation_day_expected"] for i in idx], dtype=float)
+    with np.errstate(all="ignore"):
+        pv = np.where(lam > 0, stats.poisson.sf(n - 1, np.where(lam > 0, lam, 1.0)), 0.0)
+    for i, v in zip(idx, pv):
+        rows[i]["creation_day_p"] = float(v)
+
+
 def _python_signatures(r: dict[str, Any], p: SignatureParams, hours: np.ndarray | None, weekdays: np.ndarray | None, seq: _Seq | None) -> None:
     ev: dict[str, Any] = {}
     r["_ev"] = ev
@@ -415,13 +431,10 @@ def _python_signatures(r: dict[str, Any], p: SignatureParams, hours: np.ndarray 
     r["political_share"] = (r["n_political"] / r["n_posts"]) if r["n_posts"] else None
     # creation burst: Poisson tail of the day's count given the rate of the *other* days
     n_day = r["creation_day_count"]
-    lam = r["creation_day_expected"]
-    if n_day is not None and lam is not None:
-        pval = 0.0 if lam <= 0 else float(stats.poisson.sf(n_day - 1, lam))
-        r["creation_day_p"] = pval
+    pval = r["creation_day_p"]
+    if n_day is not None and pval is not None:
         r["creation_burst"] = bool(n_day >= p.burst_min_accounts and pval <= p.burst_max_p)
     else:
-        r["creation_day_p"] = None
         r["creation_burst"] = None
     # rhythm
     n_timed = r["n_timed"] or 0
@@ -533,32 +546,60 @@ def _days(a: datetime | None, b: datetime | None) -> float | None:
 
 
 def _attach_post_sources(con: Any, rows: list[dict[str, Any]]) -> None:
-    """file:line of the posts that evidence rests on (pivot post, first political, gap ends)."""
+    """file:line (and, for the first political post, the text) of the posts that the evidence
+    of a *fired* signature rests on: pivot post, first political post, gap ends, language shift.
+
+    Only fired signatures need them, so the lookup stays small on large cases.
+    """
     wanted: set[str] = set()
+    need_first: list[str] = []
     for r in rows:
-        for k in ("_cp_post", "_lang_post", "gap_start_post", "gap_end_post"):
-            if r.get(k):
-                wanted.add(str(r[k]))
-    firsts = {}
-    if any(r.get("first_political_at") for r in rows):
-        for acc, pid, f, ln, text in con.execute(
-            f"""SELECT account_id, arg_min(post_id, created_at), arg_min(source_file, created_at),
-                       arg_min(source_line, created_at), arg_min(text, created_at)
-                FROM posts WHERE {political_sql('text')} GROUP BY 1"""
-        ).fetchall():
-            firsts[acc] = {"post_id": pid, "source": f"{f}:{ln}" if f else None, "text": (text or "")[:140]}
-    src: dict[str, str | None] = {}
+        if r.get("repurposed"):
+            need_first.append(r["account_id"])
+            if r.get("_cp_post"):
+                wanted.add(str(r["_cp_post"]))
+        if r.get("lang_shift") and r.get("_lang_post"):
+            wanted.add(str(r["_lang_post"]))
+        if r.get("reactivated"):
+            for k in ("gap_start_post", "gap_end_post"):
+                if r.get(k):
+                    wanted.add(str(r[k]))
+    firsts: dict[str, str] = {}
+    if need_first:
+        _register_ids(con, "_audit_need_first", need_first)
+        try:
+            firsts = dict(
+                con.execute(
+                    "SELECT account_id, arg_min(post_id, created_at) FROM _audit_posts "
+                    "WHERE political AND account_id IN (SELECT id FROM _audit_need_first) GROUP BY 1"
+                ).fetchall()
+            )
+        finally:
+            con.unregister("_audit_need_first")
+        wanted.update(firsts.values())
+    info: dict[str, tuple[str | None, str]] = {}
     if wanted:
-        con.execute("CREATE OR REPLACE TEMP TABLE _audit_wanted (post_id VARCHAR)")
-        con.executemany("INSERT INTO _audit_wanted VALUES (?)", [[w] for w in wanted])
-        for pid, f, ln in con.execute(
-            "SELECT p.post_id, p.source_file, p.source_line FROM posts p JOIN _audit_wanted USING (post_id)"
-        ).fetchall():
-            src[pid] = _src((f, ln))
-        con.execute("DROP TABLE _audit_wanted")
+        _register_ids(con, "_audit_wanted", sorted(wanted))
+        try:
+            for pid, f, ln, text in con.execute(
+                "SELECT post_id, source_file, source_line, text FROM posts WHERE post_id IN (SELECT id FROM _audit_wanted)"
+            ).fetchall():
+                info[pid] = (_src((f, ln)), (text or "")[:140])
+        finally:
+            con.unregister("_audit_wanted")
+    src = {pid: v[0] for pid, v in info.items()}
     for r in rows:
         r["_src"] = src
-        r["_first_political"] = firsts.get(r["account_id"])
+        pid = firsts.get(r["account_id"])
+        r["_first_political"] = (
+            None if pid is None else {"post_id": pid, "source": info.get(pid, (None, ""))[0], "text": info.get(pid, (None, ""))[1]}
+        )
+
+
+def _register_ids(con: Any, name: str, ids: list[str]) -> None:
+    import pyarrow as pa
+
+    con.register(name, pa.table({"id": pa.array(ids, pa.string())}))
 
 
 def _finish(r: dict[str, Any], p: SignatureParams, burst_examples: dict[Any, list[str]]) -> None:

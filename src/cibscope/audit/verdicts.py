@@ -199,9 +199,12 @@ def decide(r: dict[str, Any], p: VerdictParams, *, has_posts: bool = True, offic
     elif (flagged and n_evidence > 0) or (score >= p.moderate_score and n_evidence > 0):
         verdict = "moderate"
         if flagged:
-            reasons.append(
-                f"below strong: {n_layers} trace(s) (needs {p.strong_min_layers}), {n_evidence} evidence rows (needs {p.strong_min_evidence})"
-            )
+            short = []
+            if n_layers < p.strong_min_layers:
+                short.append(f"{n_layers} trace(s) (needs {p.strong_min_layers})")
+            if n_evidence < p.strong_min_evidence:
+                short.append(f"{n_evidence} evidence rows (needs {p.strong_min_evidence})")
+            reasons.append("below strong: " + ", ".join(short))
     elif score >= p.weak_score or n_evidence > 0 or n_edges > 0 or flagged or flags:
         verdict = "weak"
         if not (score >= p.weak_score or n_evidence > 0 or n_edges > 0 or flagged):
