@@ -345,3 +345,14 @@ def test_sql_neutralising_matches_the_shared_csv_rule() -> None:
     con = duckdb.connect()
     got = [con.execute(f"SELECT {neutralise_sql('$1')}", [s]).fetchone()[0] for s in samples]
     assert got == [neutralise_cell(s) for s in samples]
+
+
+def test_group_layers_as_an_object_are_read_as_names(tmp_path: Path) -> None:
+    # detection writes groups.layers as {"layer": support}; names are shown most-supported first
+    with build_case(tmp_path / "c.duckdb") as case:
+        case.con.execute("""UPDATE groups SET layers = '{"co_link": 4, "co_retweet": 10}' WHERE group_id = 1""")
+        index = render_report(case, tmp_path / "r", exports=False)
+    html = index.read_text(encoding="utf-8")
+    card = html[html.index('id="group-1"') : html.index('id="group-2"')]
+    chips = re.findall(r'<span class="chip"><span class="sw"[^>]*></span>([^<]+)</span>', card)
+    assert chips[:2] == ["co_retweet", "co_link"]

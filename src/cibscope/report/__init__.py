@@ -291,6 +291,7 @@ def _render(case: Case, out: Path, top_n: int, top_groups: int, max_evidence: in
     html = env.get_template("index.j2").render(
         **common, root="", ov=ov, layers=layers, groups=groups, audit=audit, claimed_label=series["label"],
         n_pages=len(page_ids), exports=export_list, json_blocks=blocks, open_groups=3,
+        has_creation=bool(series["creation"]),
     )
     index.write_text(html, encoding="utf-8")
 

@@ -104,6 +104,28 @@ def _json_list(text: Any) -> list[Any]:
     return [value]
 
 
+def _layer_names(text: Any) -> list[str]:
+    """``groups.layers``: a JSON list of layer names, or an object layer -> support (most first)."""
+    if text is None:
+        return []
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return [str(text)]
+    if isinstance(value, dict):
+        return [str(k) for k, _ in sorted(value.items(), key=lambda kv: (-_num_or_zero(kv[1]), str(kv[0])))]
+    if isinstance(value, list):
+        return [str(x) for x in value]
+    return [str(value)]
+
+
+def _num_or_zero(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return 0.0
+
+
 # -- audit -----------------------------------------------------------------------------------
 def audit_tables_present(case: Case) -> dict[str, bool]:
     """Which audit tables exist *and* have rows (the report shows only those)."""
@@ -331,7 +353,7 @@ def group_cards(
         cards.append(
             {
                 **{k: g[k] for k in ("group_id", "size", "start_at", "end_at", "cohesion", "n_flagged")},
-                "layers": [str(x) for x in _json_list(g["layers"])],
+                "layers": _layer_names(g["layers"]),
                 "declared_top_items": _json_list(g["top_items"]),
                 "members": members,
                 "n_members_drawn": len(members),

@@ -43,6 +43,8 @@ KNOWN_LAYER_COLORS: dict[str, str] = {
     "fast_retweet": "#4f46e5",
     "sync_activity": "#0d9488",
     "creation_batch": "#78716c",
+    "account_batch": "#78716c",
+    "group": "#1f2937",
     "profile_template": "#a21caf",
 }
 FALLBACK_COLORS = ("#0369a1", "#be123c", "#15803d", "#9333ea", "#c2410c", "#0f766e", "#4338ca", "#a16207", "#475569")
@@ -297,7 +299,7 @@ def waterfall_figure(contributions: Sequence[Mapping[str, Any]]) -> dict[str, An
     spec = {
         "type": "waterfall", "orientation": "v", "x": names,
         "measure": ["relative"] * len(values) + ["total"], "y": values + [total],
-        "text": [f"{v:+.2f}" for v in values] + [f"{total:.2f}"], "textposition": "outside",
+        "text": [f"{v:+.2f}" for v in values] + [f"{total:.2f}"], "textposition": "outside", "width": [0.5] * (len(values) + 1),
         "connector": {"line": {"color": "#cbd5e1", "width": 1}},
         "increasing": {"marker": {"color": "#c2410c"}}, "decreasing": {"marker": {"color": "#0f766e"}},
         "totals": {"marker": {"color": "#1f2937"}},
@@ -305,7 +307,7 @@ def waterfall_figure(contributions: Sequence[Mapping[str, Any]]) -> dict[str, An
     }
     layout = _base_layout(
         height=320, showlegend=False,
-        yaxis={"title": {"text": "contribution to the score"}, "gridcolor": "#eef2f7", "zeroline": True},
+        yaxis={"title": {"text": "contribution"}, "gridcolor": "#eef2f7", "zeroline": True, "automargin": True},
         xaxis={"automargin": True}, margin={"l": 56, "r": 16, "t": 24, "b": 60},
     )
     return {"data": [spec], "layout": layout, "config": STATIC}
