@@ -47,8 +47,15 @@ def finalize(con: duckdb.DuckDBPyConnection, source_name: str, kind: str) -> Non
     file's counted rows, i.e. whether a dropped account row must be quarantined.
     """
     install_macros(con)
-    _finalize_accounts(con, counted=(kind == "accounts"))
-    _finalize_posts(con)
+    rows = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
+    previous = bool(rows[0][0]) if rows else True
+    # the case tables are sets: letting DuckDB insert in any order parallelises the writes
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        _finalize_accounts(con, counted=(kind == "accounts"))
+        _finalize_posts(con)
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if previous else 'false'}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,18 +124,30 @@ def _finalize_posts(con: duckdb.DuckDBPyConnection) -> None:
         return
     _quarantine_post_duplicates(con)
     cols = [c for c in POSTS.column_names if c != "text_norm"]
+    # text_norm = cib_text_norm(text), one step per subquery so each runs once per row
     con.execute(
-        f"INSERT INTO posts ({', '.join(cols)}, text_norm) SELECT {', '.join(cols)}, cib_text_norm(text) FROM stage_posts"
+        f"""
+        INSERT INTO posts ({', '.join(cols)}, text_norm)
+        SELECT {', '.join(cols)}, cib_text_squash(t3) FROM (
+            SELECT *, cib_text_strip_links(t2) AS t3 FROM (
+                SELECT *, cib_text_strip_rt(t1) AS t2 FROM (
+                    SELECT *, cib_fold(cib_nfkc(text)) AS t1 FROM stage_posts
+                )
+            )
+        )
+        """
     )
     # exploded entities: position = 1-based index of the item in the post's list
     con.execute(
         """
         INSERT INTO post_hashtags (post_id, account_id, created_at, position, hashtag, hashtag_raw)
         SELECT post_id, account_id, created_at, position, hashtag, raw FROM (
-            SELECT post_id, account_id, created_at, position, cib_hashtag(raw) AS hashtag, raw FROM (
-                SELECT post_id, account_id, created_at, unnest(hashtags) AS raw,
-                       unnest(generate_series(1, len(hashtags))) AS position
-                FROM stage_posts WHERE len(hashtags) > 0
+            SELECT post_id, account_id, created_at, position, nullif(cib_fold(cib_nfkc(h1)), '') AS hashtag, raw FROM (
+                SELECT *, cib_hashtag_strip(raw) AS h1 FROM (
+                    SELECT post_id, account_id, created_at, unnest(hashtags) AS raw,
+                           unnest(generate_series(1, len(hashtags))) AS position
+                    FROM stage_posts WHERE len(hashtags) > 0
+                )
             )
         ) WHERE hashtag IS NOT NULL
         """
@@ -136,14 +155,16 @@ def _finalize_posts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """
         INSERT INTO post_urls (post_id, account_id, created_at, position, url, url_raw, domain, is_shortener)
-        SELECT post_id, account_id, created_at, position, cib_url_from_parts(p, raw), raw, domain, cib_is_shortener(domain)
+        SELECT post_id, account_id, created_at, position, cib_url_build(x, raw), raw, domain, cib_is_shortener(domain)
         FROM (
-            SELECT *, cib_url_domain_from_parts(p) AS domain FROM (
-                SELECT *, cib_url_parts(raw) AS p FROM (
-                    SELECT post_id, account_id, created_at, unnest(urls) AS raw,
-                           unnest(generate_series(1, len(urls))) AS position
-                    FROM stage_posts WHERE len(urls) > 0
-                ) WHERE nullif(trim(raw), '') IS NOT NULL
+            SELECT *, cib_url_domain_of(x) AS domain FROM (
+                SELECT *, cib_url_split(p) AS x FROM (
+                    SELECT *, cib_url_parts(raw) AS p FROM (
+                        SELECT post_id, account_id, created_at, unnest(urls) AS raw,
+                               unnest(generate_series(1, len(urls))) AS position
+                        FROM stage_posts WHERE len(urls) > 0
+                    ) WHERE nullif(trim(raw), '') IS NOT NULL
+                )
             )
         )
         """

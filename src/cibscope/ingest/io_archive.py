@@ -94,8 +94,6 @@ MAX_LINE_SIZE = 8 * 1024 * 1024  # bytes of one record; longer ones are quaranti
 _REJ_TABLE = "cib_rejects"
 _REJ_SCAN = "cib_reject_scans"
 
-# Marks a row staged only to be moved to quarantine right after (platform = '!' || reason).
-_INVALID = "!"
 
 
 def header_columns(head: bytes) -> list[str]:
@@ -212,16 +210,30 @@ class _ArchiveReader:
         rows = con.execute(sql).fetchall()
         return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
-    def _move_invalid(self, con: duckdb.DuckDBPyConnection, table: str, raw_col: str) -> int:
-        """Move rows staged with platform '!reason' (raw CSV in ``raw_col``) to stage_quarantine."""
-        n = self._count(
-            con,
-            f"INSERT INTO stage_quarantine SELECT source_file, source_line, {raw_col}, substr(platform, 2) "
-            f"FROM {table} WHERE starts_with(platform, '{_INVALID}')",
+    def _parse_into_raw(
+        self, ctx: ReadContext, layout: _Layout, select: dict[str, str], why: str, pre: str = "NULL AS _pre"
+    ) -> None:
+        """Parse the file once into the temp table ``cib_raw``: ``select`` columns, ``_why``
+        (NULL for a valid row, else the reason) and ``_raw`` (the record as CSV, invalid rows only).
+
+        ``pre`` are columns computed first (once) for ``why`` and ``select`` to reuse. One parse
+        feeds everything the reader stages (posts, account snapshots, quarantine):
+        materialising a few more columns is cheaper than parsing the CSV twice.
+        """
+        cols = ", ".join(f"{expr} AS {_ident(name)}" for name, expr in select.items())
+        ctx.con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE cib_raw AS
+            SELECT {cols}, _why, CASE WHEN _why IS NOT NULL THEN {_raw_sql(layout)} END AS _raw
+            FROM (SELECT *, {why} AS _why FROM (SELECT *, {pre} FROM ({_ordered_source(ctx.source, layout)})))
+            """
         )
-        if n:
-            con.execute(f"DELETE FROM {table} WHERE starts_with(platform, '{_INVALID}')")
-        return n
+
+    def _quarantine_invalid(self, ctx: ReadContext) -> int:
+        return self._count(
+            ctx.con,
+            "INSERT INTO stage_quarantine SELECT source_file, source_line, _raw, _why FROM cib_raw WHERE _why IS NOT NULL",
+        )
 
     def _rejects(self, ctx: ReadContext, table: str, layout: _Layout) -> int:
         """Quarantine what DuckDB rejected; fix the lines of the rows staged after it.
@@ -338,8 +350,14 @@ def _nz(col: str) -> str:
     return f"nullif(trim({_ident(col)}), '')"
 
 
+def _ne(col: str) -> str:
+    """The value, NULL when empty (free text: kept as written, no trim)."""
+    return f"nullif({_ident(col)}, '')"
+
+
 def _count_sql(col: str) -> str:
-    return f"TRY_CAST({_nz(col)} AS BIGINT)"
+    # TRY_CAST ignores surrounding spaces, gives NULL for '' and rounds '3.0'
+    return f"TRY_CAST({_ident(col)} AS BIGINT)"
 
 
 def _date_sql(col: str) -> str:
@@ -351,17 +369,17 @@ def _account_cols_sql() -> dict[str, str]:
     return {
         "account_id": _nz("userid"),
         "platform": "'twitter'",
-        "screen_name": _nz("user_screen_name"),
-        "display_name": _nz("user_display_name"),
-        "description": _nz("user_profile_description"),
-        "location": _nz("user_reported_location"),
-        "profile_url": _nz("user_profile_url"),
+        "screen_name": _ne("user_screen_name"),
+        "display_name": _ne("user_display_name"),
+        "description": _ne("user_profile_description"),
+        "location": _ne("user_reported_location"),
+        "profile_url": _ne("user_profile_url"),
         "follower_count": _count_sql("follower_count"),
         "following_count": _count_sql("following_count"),
         "created_at": _date_sql("account_creation_date"),
-        "account_language": _nz("account_language"),
+        "account_language": _ne("account_language"),
         # hashed accounts (< 5,000 followers): userid = screen name = display name = one hash
-        "is_hashed": f"coalesce({_nz('userid')} = {_nz('user_screen_name')} AND {_nz('userid')} = {_nz('user_display_name')}, false)",
+        "is_hashed": f"coalesce({_nz('userid')} = trim({_ident('user_screen_name')}) AND {_nz('userid')} = trim({_ident('user_display_name')}), false)",
     }
 
 
@@ -385,28 +403,20 @@ class IOArchiveUsers(_ArchiveReader):
         con = ctx.con
         layout = self._layout(ctx)
         self._drop_rejects(con)
-        cols = _account_cols_sql()
-        invalid = f"CASE WHEN {_nz('userid')} IS NULL THEN 'missing userid' END"
         select = {
-            **cols,
-            "platform": f"CASE WHEN _why IS NULL THEN 'twitter' ELSE '{_INVALID}' || _why END",
-            "description": f"CASE WHEN _why IS NULL THEN {cols['description']} ELSE _raw END",
+            **_account_cols_sql(),
             "source_file": _q(ctx.source.name),
             "source_line": "_line0",
             "from_users_file": "true",
         }
-        names = list(select)
-        con.execute(
-            f"INSERT INTO stage_accounts ({', '.join(names)}) "
-            f"SELECT {', '.join(select[n] for n in names)} "
-            f"FROM (SELECT *, {invalid} AS _why, CASE WHEN {invalid} IS NOT NULL THEN {_raw_sql(layout)} END AS _raw "
-            f"FROM ({_ordered_source(ctx.source, layout)}))"
-        )
-        rejected = self._rejects(ctx, "stage_accounts", layout)
-        invalid_n = self._move_invalid(con, "stage_accounts", "description")
-        staged = self._count(con, "SELECT count(*) FROM stage_accounts")
+        self._parse_into_raw(ctx, layout, select, f"CASE WHEN {_nz('userid')} IS NULL THEN 'missing userid' END")
+        rejected = self._rejects(ctx, "cib_raw", layout)
+        invalid = self._quarantine_invalid(ctx)
+        names = ", ".join(select)
+        staged = self._count(con, f"INSERT INTO stage_accounts ({names}) SELECT {names} FROM cib_raw WHERE _why IS NULL")
+        con.execute("DROP TABLE cib_raw")
         self._drop_rejects(con)
-        return staged + rejected + invalid_n
+        return staged + rejected + invalid
 
 
 class IOArchiveTweets(_ArchiveReader):
@@ -421,53 +431,51 @@ class IOArchiveTweets(_ArchiveReader):
         cols = _sniff_header(head)
         return len(cols & set(TWEET_COLUMNS)) >= 16 and bool(cols & {"tweetid", "tweet_text", "tweet_time"})
 
-    # The validity rule, shared by the posts pass and the account-snapshot pass.
-    @staticmethod
-    def _why_sql() -> str:
-        tid, t, rt = _nz("tweetid"), _nz("tweet_time"), _nz("is_retweet")
-        return (
-            "CASE "
-            f"WHEN {tid} IS NULL OR NOT regexp_full_match({tid}, '[0-9]{{1,20}}') OR TRY_CAST({tid} AS UBIGINT) IS NULL "
-            f"THEN 'invalid tweetid ''' || left(coalesce({tid}, ''), 60) || '''' "
-            f"WHEN {_nz('userid')} IS NULL THEN 'missing userid' "
-            f"WHEN {t} IS NULL OR (try_strptime({t}, '%Y-%m-%d %H:%M') IS NULL AND try_strptime({t}, '%Y-%m-%d %H:%M:%S') IS NULL) "
-            f"THEN 'unparseable tweet_time ''' || left(coalesce({t}, ''), 60) || '''' "
-            f"WHEN {rt} IS NOT NULL AND TRY_CAST(lower({rt}) AS BOOLEAN) IS NULL "
-            f"THEN 'invalid is_retweet ''' || left({rt}, 60) || '''' "
-            "END"
-        )
+    # Values parsed once per row and reused by the validity rule and the columns.
+    _PRE = (
+        f"{_nz('tweetid')} AS _tid, "
+        f"try_strptime({_nz('tweet_time')}, '%Y-%m-%d %H:%M') AS _tmin, "
+        f"CASE WHEN strlen(trim(tweet_time)) > 16 THEN try_strptime({_nz('tweet_time')}, '%Y-%m-%d %H:%M:%S') END AS _tsec, "
+        f"TRY_CAST(lower({_nz('is_retweet')}) AS BOOLEAN) AS _rt0"
+    )
+    _WHY = (
+        "CASE "
+        "WHEN _tid IS NULL OR NOT regexp_full_match(_tid, '[0-9]{1,20}') OR TRY_CAST(_tid AS UBIGINT) IS NULL "
+        "THEN 'invalid tweetid ' || chr(39) || left(coalesce(_tid, ''), 60) || chr(39) "
+        f"WHEN {_nz('userid')} IS NULL THEN 'missing userid' "
+        "WHEN _tmin IS NULL AND _tsec IS NULL "
+        "THEN 'unparseable tweet_time ' || chr(39) || left(coalesce(tweet_time, ''), 60) || chr(39) "
+        f"WHEN _rt0 IS NULL AND {_nz('is_retweet')} IS NOT NULL "
+        "THEN 'invalid is_retweet ' || chr(39) || left(is_retweet, 60) || chr(39) "
+        "END"
+    )
 
     def read(self, ctx: ReadContext) -> int:
         con = ctx.con
         layout = self._layout(ctx)
         self._drop_rejects(con)
-        why = self._why_sql()
-        tid = _nz("tweetid")
-        t = _nz("tweet_time")
-        # minute (or second) given by the file, and the snowflake decoding of the id
-        inner = (
-            f"SELECT *, {why} AS _why, "
-            f"coalesce(try_strptime({t}, '%Y-%m-%d %H:%M'), try_strptime({t}, '%Y-%m-%d %H:%M:%S')) AS _given, "
-            f"CASE WHEN try_strptime({t}, '%Y-%m-%d %H:%M') IS NULL THEN 1000 ELSE 60000 END AS _span, "
-            f"(TRY_CAST({tid} AS UBIGINT) >> 22) + {SNOWFLAKE_EPOCH_MS} AS _snow_ms, "
-            f"coalesce(TRY_CAST(lower({_nz('is_retweet')}) AS BOOLEAN), false) AS _rt "
-            f"FROM ({_ordered_source(ctx.source, layout)})"
-        )
-        snow_ok = "(_snow_ms >= epoch_ms(_given) AND _snow_ms < epoch_ms(_given) + _span)"
-        rp = _nz("in_reply_to_tweetid")
-        qt = _nz("quoted_tweet_tweetid")
-        select = {
-            "post_id": tid,
+        from .normalize import install_macros
+
+        install_macros(con)  # cib_parse_list
+        # the given minute (or second) and the snowflake decoding of the id
+        given = "coalesce(_tmin, _tsec)"
+        span = "CASE WHEN _tmin IS NULL THEN 1000 ELSE 60000 END"
+        snow_ms = f"(TRY_CAST(_tid AS UBIGINT) >> 22) + {SNOWFLAKE_EPOCH_MS}"
+        snow_ok = f"({snow_ms} >= epoch_ms({given}) AND {snow_ms} < epoch_ms({given}) + {span})"
+        rt = "coalesce(_rt0, false)"
+        rp, qt = _nz("in_reply_to_tweetid"), _nz("quoted_tweet_tweetid")
+        posts = {
+            "post_id": "_tid",
             "account_id": _nz("userid"),
-            "platform": f"CASE WHEN _why IS NULL THEN 'twitter' ELSE '{_INVALID}' || _why END",
-            "created_at": f"CASE WHEN {snow_ok} THEN epoch_ms(CAST(_snow_ms AS BIGINT)) ELSE CAST(_given AS TIMESTAMP) END",
-            "time_precision": f"CASE WHEN {snow_ok} OR _span = 1000 THEN 'second' ELSE 'minute' END",
-            "kind": f"CASE WHEN _rt THEN 'repost' WHEN {rp} IS NOT NULL THEN 'reply' WHEN {qt} IS NOT NULL THEN 'quote' ELSE 'post' END",
-            "text": f"CASE WHEN _why IS NULL THEN tweet_text ELSE {_raw_sql(layout)} END",
-            "lang": _nz("tweet_language"),
-            "client": _nz("tweet_client_name"),
-            "repost_of": f"CASE WHEN _rt THEN {_nz('retweet_tweetid')} END",
-            "repost_of_account": f"CASE WHEN _rt THEN {_nz('retweet_userid')} END",
+            "platform": "'twitter'",
+            "created_at": f"CASE WHEN {snow_ok} THEN epoch_ms(CAST({snow_ms} AS BIGINT)) ELSE CAST({given} AS TIMESTAMP) END",
+            "time_precision": f"CASE WHEN {snow_ok} OR _tmin IS NULL THEN 'second' ELSE 'minute' END",
+            "kind": f"CASE WHEN {rt} THEN 'repost' WHEN {rp} IS NOT NULL THEN 'reply' WHEN {qt} IS NOT NULL THEN 'quote' ELSE 'post' END",
+            "text": "tweet_text",
+            "lang": _ne("tweet_language"),
+            "client": _ne("tweet_client_name"),
+            "repost_of": f"CASE WHEN {rt} THEN {_nz('retweet_tweetid')} END",
+            "repost_of_account": f"CASE WHEN {rt} THEN {_nz('retweet_userid')} END",
             "reply_to_post": rp,
             "reply_to_account": _nz("in_reply_to_userid"),
             "quote_of": qt,
@@ -475,56 +483,45 @@ class IOArchiveTweets(_ArchiveReader):
             "repost_count": _count_sql("retweet_count"),
             "reply_count": _count_sql("reply_count"),
             "quote_count": _count_sql("quote_count"),
-            "latitude": f"TRY_CAST(nullif(lower({_nz('latitude')}), 'absent') AS DOUBLE)",
-            "longitude": f"TRY_CAST(nullif(lower({_nz('longitude')}), 'absent') AS DOUBLE)",
+            # 'absent' (or anything not a number) -> NULL
+            "latitude": f"TRY_CAST({_ident('latitude')} AS DOUBLE)",
+            "longitude": f"TRY_CAST({_ident('longitude')} AS DOUBLE)",
             "source_file": _q(ctx.source.name),
             "source_line": "_line0",
             "hashtags": "cib_parse_list(hashtags)",
             "urls": "cib_parse_list(urls)",
             "mentions": "cib_parse_list(user_mentions)",
         }
-        names = list(select)
-        from .normalize import install_macros
-
-        install_macros(con)
-        con.execute(
-            f"INSERT INTO stage_posts ({', '.join(names)}) SELECT {', '.join(select[n] for n in names)} FROM ({inner})"
-        )
-        rejected = self._rejects(ctx, "stage_posts", layout)
-        invalid_n = self._move_invalid(con, "stage_posts", "text")
+        # the account snapshot travels raw; only the newest per account is transformed
+        profile = {c: _ident(c) for c in USER_COLUMNS if c != "userid"}
+        self._parse_into_raw(ctx, layout, {**posts, **profile}, self._WHY, pre=self._PRE)
+        rejected = self._rejects(ctx, "cib_raw", layout)
+        invalid = self._quarantine_invalid(ctx)
+        names = ", ".join(posts)
+        staged = self._count(con, f"INSERT INTO stage_posts ({names}) SELECT {names} FROM cib_raw WHERE _why IS NULL")
+        self._stage_snapshots(ctx, list(profile))
+        con.execute("DROP TABLE cib_raw")
         self._drop_rejects(con)
-        self._stage_snapshots(ctx, layout)
-        staged = self._count(con, "SELECT count(*) FROM stage_posts")
-        return staged + rejected + invalid_n
+        return staged + rejected + invalid
 
-    def _stage_snapshots(self, ctx: ReadContext, layout: _Layout) -> None:
+    def _stage_snapshots(self, ctx: ReadContext, profile: list[str]) -> None:
         """One account row per distinct userid, from its newest valid tweet (not counted as rows)."""
         cols = _account_cols_sql()
-        fields = {k: v for k, v in cols.items() if k not in ("account_id", "platform")}
-        pack = ", ".join(f"{k} := {v}" for k, v in fields.items())
-        t = _nz("tweet_time")
-        key = (
-            f"(coalesce(try_strptime({t}, '%Y-%m-%d %H:%M'), try_strptime({t}, '%Y-%m-%d %H:%M:%S')), "
-            f"TRY_CAST({_nz('tweetid')} AS UBIGINT))"
-        )
-        sel = ", ".join(f"snap.s.{k}" for k in fields)
+        pack = ", ".join(f"{_ident(c)} := {_ident(c)}" for c in profile)
         ctx.con.execute(
             f"""
-            INSERT INTO stage_accounts (account_id, platform, {', '.join(fields)}, source_file, source_line, from_users_file)
-            WITH snap AS MATERIALIZED (
-                SELECT {cols['account_id']} AS account_id,
-                       arg_max(struct_pack({pack}, post_id := {_nz('tweetid')}), {key}) AS s
-                FROM {_read_csv_sql(ctx.source, layout, rejects=False)}
-                WHERE ({self._why_sql()}) IS NULL
-                GROUP BY 1
-            ),
-            lines AS (
-                SELECT post_id, min(source_line) AS line FROM stage_posts
-                WHERE post_id IN (SELECT s.post_id FROM snap)
-                GROUP BY post_id
+            INSERT INTO stage_accounts ({', '.join(cols)}, source_file, source_line, from_users_file)
+            SELECT {', '.join(cols.values())}, {_q(ctx.source.name)}, source_line, false
+            FROM (
+                SELECT account_id AS userid, unnest(s)
+                FROM (
+                    SELECT account_id,
+                           arg_max(struct_pack({pack}, source_line := source_line),
+                                   (created_at, TRY_CAST(post_id AS UBIGINT))) AS s
+                    FROM cib_raw WHERE _why IS NULL
+                    GROUP BY account_id
+                )
             )
-            SELECT snap.account_id, 'twitter', {sel}, {_q(ctx.source.name)}, lines.line, false
-            FROM snap LEFT JOIN lines ON lines.post_id = snap.s.post_id
             """
         )
 

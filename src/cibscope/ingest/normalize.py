@@ -42,6 +42,10 @@ ASCII strings are already NFKC and skip it.
 
 from __future__ import annotations
 
+import sys
+import unicodedata
+from pathlib import Path
+
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -100,41 +104,101 @@ _URL_RE = r"^([A-Za-z][A-Za-z0-9+.\-]*)://([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$"
 # scheme-less values that still look like a link: www.x..., or host.tld followed by / ? # : or end
 _BARE_HOST_RE = r"^(?:[wW][wW][wW]\.|[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?:[/?#:]|$))"
 
+
+
+def _nfkc_sensitive_class() -> str:
+    """A regular-expression class of every code point that can make NFKC change a string.
+
+    That is: code points with a compatibility or canonical decomposition (NFKC(c) != c),
+    combining marks (canonical reordering, composition with the previous character), code
+    points that can be the second half of a canonical composition (NFC_QC=Maybe, e.g. Hangul
+    vowel jamo). A string with none of them is its own NFKC, so the UDF is skipped for it.
+    """
+    cps: set[int] = set()
+    for cp in range(0x80, sys.maxunicode + 1):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        c = chr(cp)
+        if unicodedata.combining(c) or unicodedata.normalize("NFKC", c) != c:
+            cps.add(cp)
+        d = unicodedata.decomposition(c)
+        if d and not d.startswith("<"):
+            parts = d.split()
+            if len(parts) == 2:
+                cps.add(int(parts[1], 16))
+    cps.update(range(0x1161, 0x1176))  # Hangul vowel jamo (compose with a leading consonant)
+    cps.update(range(0x11A8, 0x11C3))  # Hangul trailing consonants
+    ranges: list[tuple[int, int]] = []
+    for cp in sorted(cps):
+        if ranges and cp == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], cp)
+        else:
+            ranges.append((cp, cp))
+    return "[" + "".join(f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges) + "]"
+
+
+# Computing the class walks all 1.1M code points (~2 s), so it is shipped precomputed;
+# tests/test_normalize.py checks the file against _nfkc_sensitive_class().
+_NFKC_CLASS_FILE = Path(__file__).with_name("nfkc_class.txt")
+_NFKC_CLASS = _NFKC_CLASS_FILE.read_text(encoding="ascii").strip()
+
 _MACROS: tuple[str, ...] = (
     # -- NFKC and case ----------------------------------------------------------------------
-    # strlen (bytes) = length (code points) <=> pure ASCII <=> already NFKC.
-    "cib_nfkc(s) AS CASE WHEN strlen(s) = length(s) THEN s ELSE cib_nfkc_udf(s) END",
+    # Macros are expanded textually: a macro that uses its argument n times evaluates (and
+    # plans) the argument's expression n times. Composite macros therefore bind intermediate
+    # values once with list_transform([v], lambda n: ...)[1]; finalize goes further and computes
+    # each step in its own subquery.
+    # A string without any of the code points of _NFKC_CLASS is already NFKC (pure ASCII is
+    # checked first, cheaper: strlen counts bytes, length code points).
+    f"cib_nfkc(s) AS CASE WHEN strlen(s) = length(s) OR NOT regexp_matches(s, '{_NFKC_CLASS}') THEN s ELSE cib_nfkc_udf(s) END",
     "cib_fold(s) AS replace(lower(s), 'ß', 'ss')",
     # -- hashtags and mentions ----------------------------------------------------------------
-    "cib_hashtag(h) AS nullif(cib_fold(cib_nfkc(regexp_replace(trim(h), '^[#＃]+', ''))), '')",
+    "cib_hashtag_strip(h) AS nullif(regexp_replace(trim(h), '^[#＃]+', ''), '')",
+    "cib_hashtag(h) AS list_transform([cib_hashtag_strip(h)], lambda cib_h: nullif(cib_fold(cib_nfkc(cib_h)), ''))[1]",
     "cib_mention(m) AS nullif(CASE WHEN starts_with(trim(m), '@') THEN lower(ltrim(trim(m), '@')) ELSE trim(m) END, '')",
     # -- URLs ------------------------------------------------------------------------------------
-    f"cib_url_prep(u) AS CASE WHEN regexp_matches(trim(u), '{_BARE_HOST_RE}') AND NOT contains(trim(u), '://') "
+    # cib_url_parts: raw -> (scheme, authority, path, query, fragment) by one regular expression;
+    # cib_url_split: -> (scheme lower, userinfo, host lower without trailing dot, port, path, query);
+    # cib_url_build / cib_url_domain_of: the canonical URL and the domain from that split.
+    f"cib_url_prep(u) AS CASE WHEN NOT contains(trim(u), '://') AND regexp_matches(trim(u), '{_BARE_HOST_RE}') "
     "THEN 'http://' || trim(u) ELSE trim(u) END",
     f"cib_url_parts(u) AS regexp_extract(cib_url_prep(u), '{_URL_RE}', "
     "['scheme', 'authority', 'path', 'query', 'fragment'])",
-    # host of an authority [userinfo@]host[:port], lower-case, without trailing dot
-    "cib_url_host(authority) AS rtrim(lower(regexp_replace(regexp_replace(authority, '^.*@', ''), ':[0-9]*$', '')), '.')",
-    "cib_url_port(authority) AS regexp_extract(regexp_replace(authority, '^.*@', ''), ':([0-9]*)$', 1)",
-    "cib_url_userinfo(authority) AS regexp_extract(authority, '^(.*@)', 1)",
-    f"cib_url_query(q) AS array_to_string(list_filter(string_split(substr(q, 2), '&'), lambda p: p <> '' AND NOT regexp_matches(lower(split_part(p, '=', 1)), '{_TRACKING_RE}')), '&')",
-    # canonical URL from the parts of cib_url_parts (trimmed input when it is not a URL)
-    "cib_url_from_parts(p, raw) AS CASE WHEN p.scheme = '' OR cib_url_host(p.authority) = '' THEN nullif(trim(raw), '') ELSE "
-    "lower(p.scheme) || '://' || cib_url_userinfo(p.authority) || cib_url_host(p.authority) || "
-    "CASE WHEN cib_url_port(p.authority) = '' OR (lower(p.scheme) = 'http' AND cib_url_port(p.authority) = '80') "
-    "OR (lower(p.scheme) = 'https' AND cib_url_port(p.authority) = '443') THEN '' ELSE ':' || cib_url_port(p.authority) END || "
-    "CASE WHEN p.path = '' THEN '/' ELSE p.path END || "
-    "CASE WHEN cib_url_query(p.query) = '' THEN '' ELSE '?' || cib_url_query(p.query) END END",
-    "cib_url_domain_from_parts(p) AS CASE WHEN p.scheme = '' THEN NULL ELSE nullif(regexp_replace(cib_url_host(p.authority), '^www\\.', ''), '') END",
+    "cib_url_hostport(authority) AS CASE WHEN contains(authority, '@') THEN regexp_replace(authority, '^.*@', '') ELSE authority END",
+    "cib_url_split(p) AS list_transform([cib_url_hostport(p.authority)], lambda cib_hp: struct_pack("
+    "scheme := lower(p.scheme), "
+    "userinfo := CASE WHEN contains(p.authority, '@') THEN regexp_extract(p.authority, '^(.*@)', 1) ELSE '' END, "
+    "host := rtrim(lower(CASE WHEN contains(cib_hp, ':') THEN regexp_replace(cib_hp, ':[0-9]*$', '') ELSE cib_hp END), '.'), "
+    "port := CASE WHEN contains(cib_hp, ':') THEN regexp_extract(cib_hp, ':([0-9]*)$', 1) ELSE '' END, "
+    "path := p.path, query := p.query))[1]",
+    f"cib_url_query(q) AS CASE WHEN q = '' OR q = '?' THEN '' ELSE array_to_string(list_filter(string_split(substr(q, 2), '&'), "
+    f"lambda p: p <> '' AND NOT regexp_matches(lower(split_part(p, '=', 1)), '{_TRACKING_RE}')), '&') END",
+    # canonical URL (the trimmed input when it is not a URL)
+    "cib_url_build(x, raw) AS CASE WHEN x.scheme = '' OR x.host = '' THEN nullif(trim(raw), '') ELSE "
+    "x.scheme || '://' || x.userinfo || x.host || "
+    "CASE WHEN x.port = '' OR (x.scheme = 'http' AND x.port = '80') OR (x.scheme = 'https' AND x.port = '443') "
+    "THEN '' ELSE ':' || x.port END || "
+    "CASE WHEN x.path = '' THEN '/' ELSE x.path END || "
+    "coalesce('?' || nullif(cib_url_query(x.query), ''), '') END",
+    "cib_url_domain_of(x) AS CASE WHEN x.scheme = '' THEN NULL "
+    "ELSE nullif(CASE WHEN starts_with(x.host, 'www.') THEN substr(x.host, 5) ELSE x.host END, '') END",
     f"cib_is_shortener(domain) AS coalesce(list_contains({_SHORTENER_SQL}, domain), false)",
-    "cib_url(u) AS cib_url_from_parts(cib_url_parts(u), u)",
-    "cib_url_domain(u) AS cib_url_domain_from_parts(cib_url_parts(u))",
+    "cib_url_x(u) AS list_transform([cib_url_parts(u)], lambda cib_p: cib_url_split(cib_p))[1]",
+    "cib_url(u) AS list_transform([cib_url_x(u)], lambda cib_x: cib_url_build(cib_x, u))[1]",
+    "cib_url_domain(u) AS cib_url_domain_of(cib_url_x(u))",
     # -- text ------------------------------------------------------------------------------------
-    "cib_text_norm(t) AS trim(regexp_replace(regexp_replace(regexp_replace("
-    "cib_fold(cib_nfkc(t)), "
-    "'^(\\s*rt\\s+@\\w+:?)+', ' '), "
-    "'(https?://|www\\.)\\S*|@\\w+', ' ', 'g'), "
-    "'\\s+', ' ', 'g'))",
+    # the steps after NFKC + fold, split so that finalize can compute each once per row;
+    # the CASEs skip the regular expressions for the (many) texts they cannot change
+    "cib_text_strip_rt(s) AS CASE WHEN starts_with(ltrim(s), 'rt') "
+    "THEN regexp_replace(s, '^(?:\\s*rt\\s+@\\w+:?)+', ' ') ELSE s END",
+    "cib_text_strip_links(s) AS CASE WHEN contains(s, '://') OR contains(s, 'www.') OR contains(s, '@') "
+    "THEN regexp_replace(s, '(?:https?://|www\\.)\\S*|@\\w+', ' ', 'g') ELSE s END",
+    "cib_text_squash(s) AS trim(CASE WHEN contains(s, '  ') OR contains(s, chr(10)) OR contains(s, chr(9)) "
+    "OR contains(s, chr(13)) OR contains(s, chr(11)) OR contains(s, chr(12)) "
+    "THEN regexp_replace(s, '\\s\\s+|[\\t\\n\\r\\f\\v]', ' ', 'g') ELSE s END)",
+    "cib_text_norm(t) AS list_transform([cib_fold(cib_nfkc(t))], lambda cib_t1: "
+    "list_transform([cib_text_strip_rt(cib_t1)], lambda cib_t2: "
+    "list_transform([cib_text_strip_links(cib_t2)], lambda cib_t3: cib_text_squash(cib_t3))[1])[1])[1]",
     # -- bracketed lists of the IO archive: [a, b] / ['a', "b"] / '' -> VARCHAR[] -------------
     # quoted items are taken whole (they may contain commas); unquoted ones split on commas.
     "cib_parse_list(s) AS CASE WHEN s IS NULL OR trim(s) IN ('', '[]') THEN []::VARCHAR[] "
@@ -149,20 +213,28 @@ def _nfkc_arrow(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArra
     return pc.utf8_normalize(values, form="NFKC")
 
 
-def _has_function(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+def _installed(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Which of our functions exist on ``con``.
+
+    Asked every time, not remembered: macros created inside a transaction that is rolled back
+    (e.g. by --strict) disappear with it. A failing probe query would abort the caller's
+    transaction, so the catalog is listed instead.
+    """
     # fetchall, not fetchone: create_function refuses to run while a result is still pending
-    rows = con.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = ?", [name]).fetchall()
-    return bool(rows and rows[0][0])
+    rows = con.execute(
+        "SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_name IN ('cib_nfkc_udf', 'cib_parse_list')"
+    ).fetchall()
+    return {r[0] for r in rows}
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Create the normalisation macros (and the NFKC UDF) on ``con``; cheap to call again."""
-    if not _has_function(con, "cib_nfkc_udf"):
+    have = _installed(con)
+    if "cib_nfkc_udf" not in have:
         con.create_function("cib_nfkc_udf", _nfkc_arrow, ["VARCHAR"], "VARCHAR", type="arrow", side_effects=False)
-    if _has_function(con, "cib_parse_list"):
-        return
-    for body in _MACROS:
-        con.execute(f"CREATE OR REPLACE TEMP MACRO {body}")
+    if "cib_parse_list" not in have:
+        for body in _MACROS:
+            con.execute(f"CREATE OR REPLACE TEMP MACRO {body}")
 
 
 def normalize_values(con: duckdb.DuckDBPyConnection, macro: str, values: list[str | None]) -> list[object]:
