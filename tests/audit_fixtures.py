@@ -67,7 +67,9 @@ def add_detection(
     members: list[tuple[int, str]] = (),  # type: ignore[assignment]
     evidence: list[tuple[str, str, str]] = (),  # type: ignore[assignment]  (layer, account_a, account_b)
 ) -> None:
-    """Stand-in detection outputs (what `cibscope detect` writes), so verdicts can be tested alone."""
+    """Stand-in detection outputs (what `cibscope detect` writes), so verdicts can be tested alone.
+
+    Each distinct evidenced pair also becomes one significant edge (p = 1e-6) of its layer."""
     con = case.con
     con.execute("INSERT INTO detect_runs VALUES (TIMESTAMP '2020-01-01', '{}', '{}')")
     for acc, score, flagged, gid in scores:
@@ -76,6 +78,15 @@ def add_detection(
         con.execute("INSERT INTO score_contributions VALUES (?, ?, ?, ?, '')", [acc, name, value, n])
     for gid, acc in members:
         con.execute("INSERT INTO group_members VALUES (?, ?)", [gid, acc])
+    pairs: dict[tuple[str, str, str], int] = {}
+    for layer, a, b in evidence:
+        key = (layer, min(a, b), max(a, b))
+        pairs[key] = pairs.get(key, 0) + 1
+    for (layer, a, b), n in pairs.items():  # one significant edge per evidenced pair
+        con.execute(
+            "INSERT INTO edges VALUES (?, ?, ?, ?, ?, 0.1, 1e-6, TIMESTAMP '2019-08-01 10:00:00', TIMESTAMP '2019-08-01 10:00:04')",
+            [layer, a, b, n, float(n)],
+        )
     for i, (layer, a, b) in enumerate(evidence, 1):
         con.execute(
             "INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, TIMESTAMP '2019-08-01 10:00:00', TIMESTAMP '2019-08-01 10:00:04',"

@@ -24,7 +24,8 @@ P = VerdictParams()
 
 def _facts(**kw):
     base = {"account_id": "x", "claimed": True, "score": None, "flagged": None, "group_id": None, "group_size": None,
-            "terms": None, "n_evidence_rows": 0, "ev_layers": None, "n_edges": 0, "flags": "[]"}
+            "terms": None, "n_evidence_rows": 0, "n_evidence_claimed": 0, "evidence_table_rows": 100, "n_edges": 0,
+            "n_partners": 0, "n_partners_claimed": 0, "claim_layers": None, "shared_claimed": 0, "flags": "[]"}
     base.update(kw)
     return base
 
@@ -36,38 +37,74 @@ def _t(name, value, n=0):
 # ---- the rules, one per verdict ---------------------------------------------------------------
 
 
-def test_strong_needs_flag_two_layers_and_three_evidence_rows():
+def test_strong_needs_flag_two_layers_two_claimed_partners_and_three_evidence_rows():
     f = _facts(score=0.95, flagged=True, group_id=3, group_size=12,
                terms=[_t("co_retweet", 0.8, 9), _t("near_duplicate", 0.4, 2), _t("group", 0.9)],
-               n_evidence_rows=11, ev_layers=["co_retweet", "near_duplicate"], n_edges=5)
+               n_evidence_rows=11, n_evidence_claimed=11, n_edges=5, n_partners=5, n_partners_claimed=5,
+               claim_layers=["near_duplicate", "co_retweet"])
     v = decide(f, P)
     assert v["verdict"] == "strong"
-    assert v["n_layers"] == 2 and v["layers"] == ["co_retweet", "near_duplicate"]  # 'group' is not a trace
+    assert v["n_layers"] == 2 and v["layers"] == ["co_retweet", "near_duplicate"]
     assert v["reasons"][0] == "flagged by detection: score 0.95 in group 3 of 12 accounts"
-    assert "11 evidence rows across 2 trace(s): co_retweet, near_duplicate" in v["reasons"]
+    assert "linked to 5 claimed account(s) by significant edges in 2 trace(s) (co_retweet, near_duplicate), 11 evidence rows with them" in v["reasons"]
+    assert not any(r.startswith("group ") for r in v["reasons"])  # the group term is not a trace
 
 
-def test_flagged_on_one_layer_is_moderate_and_says_why():
+def test_flagged_below_strong_is_moderate_and_says_why():
     f = _facts(score=0.7, flagged=True, group_id=1, group_size=3, terms=[_t("co_retweet", 0.8, 4)],
-               n_evidence_rows=4, ev_layers=["co_retweet"], n_edges=2)
+               n_evidence_rows=4, n_evidence_claimed=4, n_edges=2, n_partners=2, n_partners_claimed=2, claim_layers=["co_retweet"])
     v = decide(f, P)
     assert v["verdict"] == "moderate"
-    assert "below strong: 1 trace(s) (needs 2)" in v["reasons"]
-    # two layers but only 2 evidence rows: still moderate
-    f2 = _facts(score=0.9, flagged=True, terms=[_t("a", 0.5, 1), _t("b", 0.5, 1)], n_evidence_rows=2, ev_layers=["a", "b"])
+    assert "below strong: 1 trace(s) with claimed accounts (needs 2)" in v["reasons"]
+    # two layers and partners but only 2 evidence rows
+    f2 = _facts(score=0.9, flagged=True, n_evidence_claimed=2, n_edges=2, n_partners=2, n_partners_claimed=2, claim_layers=["a", "b"])
     v2 = decide(f2, P)
-    assert v2["verdict"] == "moderate" and "below strong: 2 evidence rows (needs 3)" in v2["reasons"]
+    assert v2["verdict"] == "moderate" and "below strong: 2 evidence rows with claimed accounts (needs 3)" in v2["reasons"]
+    # two layers but one claimed partner
+    f3 = _facts(score=0.9, flagged=True, n_evidence_claimed=9, n_edges=2, n_partners=1, n_partners_claimed=1, claim_layers=["a", "b"])
+    assert "below strong: 1 claimed partner(s) (needs 2)" in decide(f3, P)["reasons"]
     # not flagged (e.g. no group) but a score of 0.5 with evidence
-    f3 = _facts(score=0.55, flagged=False, terms=[_t("co_link", 0.6, 2)], n_evidence_rows=2, ev_layers=["co_link"])
-    assert decide(f3, P)["verdict"] == "moderate"
+    f4 = _facts(score=0.55, flagged=False, n_evidence_claimed=2, n_edges=1, n_partners=1, n_partners_claimed=1, claim_layers=["co_link"])
+    assert decide(f4, P)["verdict"] == "moderate"
+
+
+def test_partners_mostly_outside_the_claim_lower_the_verdict():
+    # 2 claimed partners in 2 layers, 9 rows -- but 38 partners outside the claim (5% claimed)
+    f = _facts(score=0.96, flagged=True, n_evidence_claimed=9, n_edges=40, n_partners=40, n_partners_claimed=2,
+               claim_layers=["account_batch", "co_retweet"])
+    v = decide(f, P)
+    assert v["verdict"] == "weak"
+    assert "its coordination is mostly outside the claim (2 of 40 partners claimed, needs 20% for moderate)" in v["reasons"]
+    # 3 of 10 claimed (30%): moderate, not strong (needs 50%)
+    f2 = _facts(score=0.96, flagged=True, n_evidence_claimed=9, n_edges=10, n_partners=10, n_partners_claimed=3,
+                claim_layers=["a", "b"])
+    v2 = decide(f2, P)
+    assert v2["verdict"] == "moderate" and "below strong: 30% of its partners claimed (needs 50%)" in v2["reasons"]
+
+
+def test_coordination_outside_the_claim_is_weak():
+    # flagged with heavy evidence, but every partner is outside the claim (a fan club, say)
+    f = _facts(score=0.97, flagged=True, group_id=4, group_size=30, n_evidence_rows=80, n_evidence_claimed=0,
+               n_edges=12, n_partners=12, n_partners_claimed=0, claim_layers=None)
+    v = decide(f, P)
+    assert v["verdict"] == "weak"
+    assert "linked to 12 account(s) outside the claim (0% of its partners are claimed)" in v["reasons"]
+    assert "its coordination evidence is only with accounts outside the claim: no evidence for the claim" in v["reasons"]
 
 
 def test_a_small_score_or_an_edge_is_weak():
     assert decide(_facts(score=0.2, flagged=False), P)["verdict"] == "weak"
-    assert decide(_facts(score=0.0, n_edges=1), P)["verdict"] == "weak"
-    # a contribution below layer_min_value (0.1) is not a layer
-    v = decide(_facts(score=0.05, terms=[_t("co_hashtag", 0.05, 1)], n_evidence_rows=1, ev_layers=["co_hashtag"]), P)
-    assert v["verdict"] == "weak" and v["n_layers"] == 1  # the evidence row's layer still counts
+    assert decide(_facts(score=0.0, n_edges=1, n_partners=1), P)["verdict"] == "weak"
+    # edges to claimed accounts but neither flagged nor a score of 0.5: weak
+    v = decide(_facts(score=0.3, n_edges=1, n_partners=1, n_partners_claimed=1, n_evidence_claimed=2, claim_layers=["co_hashtag"]), P)
+    assert v["verdict"] == "weak" and v["n_layers"] == 1
+
+
+def test_without_evidence_rows_the_edges_shared_items_count():
+    f = _facts(score=0.9, flagged=True, evidence_table_rows=0, n_edges=3, n_partners=3, n_partners_claimed=3,
+               claim_layers=["a", "b"], shared_claimed=7)
+    v = decide(f, P)
+    assert (v["verdict"], v["n_evidence"]) == ("strong", 7)
 
 
 def test_signatures_alone_never_exceed_weak():
@@ -105,8 +142,9 @@ def test_thresholds_are_validated(tmp_path):
 
 def _build(case):
     """io1..io3: a flagged group with co_retweet + co_tweet evidence; io4: claimed, nothing;
-    org1: unclaimed, strong (a miss); org2: unclaimed, nothing. Account ids of io4 and org2 start
-    with '=' / '-' to check the CSV is formula-safe."""
+    org1: unclaimed, flagged, linked to io1..io3 by co_link / co_hashtag (a possible miss);
+    org2: unclaimed, nothing. Account ids of io4 and org2 start with '=' / '-' to check that
+    the CSV is formula-safe."""
     t = datetime(2019, 8, 1, 3)
     created = {"io1": datetime(2017, 8, 30), "io2": datetime(2017, 8, 30), "io3": datetime(2017, 8, 30),
                "=io4": datetime(2012, 3, 1), "org1": datetime(2013, 1, 1), "-org2": datetime(2014, 1, 1)}
@@ -122,8 +160,8 @@ def _build(case):
                        ("org1", "co_hashtag", 0.7, 3)],
         members=[(1, "io1"), (1, "io2"), (1, "io3"), (2, "org1")],
         evidence=[("co_retweet", "io1", "io2"), ("co_retweet", "io1", "io2"), ("co_tweet", "io1", "io2"),
-                  ("co_retweet", "io1", "io3"), ("co_link", "org1", "io1"), ("co_hashtag", "org1", "io2"),
-                  ("co_link", "org1", "io3")],
+                  ("co_retweet", "io1", "io3"), ("co_tweet", "io2", "io3"), ("co_link", "org1", "io1"),
+                  ("co_hashtag", "org1", "io2"), ("co_link", "org1", "io3")],
     )
 
 
@@ -133,8 +171,11 @@ def test_run_audit_end_to_end(tmp_path):
     with open_case(tmp_path / "c.duckdb") as case:
         _build(case)
         r = run_audit(case, claimed=claimed, out=tmp_path / "out")
-    # io1: flagged, layers co_retweet, co_tweet (+ co_link, co_hashtag via org1's evidence rows), 6 rows -> strong
-    # io2: co_retweet, co_tweet, co_hashtag, 4 rows -> strong; io3: co_retweet + co_link, 2 rows -> moderate
+    # only links to *claimed* accounts count (org1 is not claimed):
+    # io1: partners io2 (co_retweet x2, co_tweet), io3 (co_retweet): 2 layers, 2 partners, 4 rows -> strong
+    # io2: io1 (3 rows), io3 (co_tweet): 2 layers, 2 partners, 4 rows -> strong
+    # io3: io1 (co_retweet), io2 (co_tweet): 2 layers, 2 partners, 2 rows (< 3) -> moderate
+    # org1 (unclaimed, flagged): io1, io3 (co_link), io2 (co_hashtag): 2 layers, 3 partners, 3 rows -> strong
     assert r.verdict_counts == {"strong": 2, "moderate": 1, "weak": 0, "none": 1}
     assert r.n_claimed_listed == 5 and r.n_claimed == 4 and r.claimed_missing == ["ghost"]
     assert r.possible_false_positives == ["=io4"]
@@ -147,7 +188,8 @@ def test_run_audit_end_to_end(tmp_path):
     doc = json.loads((tmp_path / "out" / "audit.json").read_text(encoding="utf-8"))
     assert doc["summary"]["possible_false_positives"] == 1 and doc["possible_misses"] == ["org1"]
     io1 = next(a for a in doc["accounts"] if a["account_id"] == "io1")
-    assert len(io1["evidence"]) == 5  # capped at 5 of its 6 rows
+    assert len(io1["evidence"]) == 5  # its 5 rows (4 with io2/io3, 1 with org1); at most 5 are listed
+    assert io1["n_partners_claimed"] == 2 and io1["n_partners_other"] == 1
     assert {e["source_self"] for e in io1["evidence"]} <= {"tweets.csv:2", "tweets.csv:3"}
     claims = json.loads((tmp_path / "out" / "claims.json").read_text(encoding="utf-8"))
     assert claims["claims"] == [] and "no claims file" in claims["note"]

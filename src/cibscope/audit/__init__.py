@@ -35,7 +35,7 @@ __all__ = ["AuditResult", "SignatureParams", "VerdictParams", "read_id_list", "r
 
 CSV_COLUMNS = (
     "account_id", "claimed", "verdict", "score", "flagged", "group_id", "group_size", "n_layers", "n_evidence",
-    "layers", "signatures", "reasons", "created_at", "follower_count", "following_count", "account_language",
+    "n_partners_claimed", "n_partners_other", "layers", "signatures", "reasons", "created_at", "follower_count", "following_count", "account_language",
     "n_posts", "political_share", "inferred_utc_offset", "office_hours_share",
 )
 
@@ -355,7 +355,8 @@ def _write_outputs(
     for v in verdicts:
         s = sigs.get(v["account_id"], {})
         row = {
-            **{k: v.get(k) for k in ("account_id", "claimed", "verdict", "score", "flagged", "group_id", "group_size", "n_layers", "n_evidence")},
+            **{k: v.get(k) for k in ("account_id", "claimed", "verdict", "score", "flagged", "group_id", "group_size", "n_layers", "n_evidence",
+                                     "n_partners_claimed", "n_partners_other")},
             "layers": ";".join(v["layers"]),
             "signatures": ";".join(v["signatures"]),
             "reasons": " | ".join(v["reasons"]),
@@ -366,7 +367,8 @@ def _write_outputs(
         sig_json = {k: _jsonable(val) for k, val in s.items() if k not in ("flags", "evidence", "account_id")}
         json_accounts.append(
             {
-                **{k: v.get(k) for k in ("account_id", "claimed", "verdict", "score", "flagged", "group_id", "group_size", "n_layers", "n_evidence", "layers")},
+                **{k: v.get(k) for k in ("account_id", "claimed", "verdict", "score", "flagged", "group_id", "group_size", "n_layers", "n_evidence",
+                                         "n_partners_claimed", "n_partners_other", "layers")},
                 "reasons": v["reasons"],
                 "evidence": evidence.get(v["account_id"], []),
                 "signature_flags": v["signatures"],

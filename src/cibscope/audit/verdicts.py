@@ -1,20 +1,28 @@
 """Per-account verdicts: strong / moderate / weak / no coordination evidence (or not testable).
 
-Why these rules: a takedown says "these accounts coordinated". The question for each account
-is how much *checkable* evidence of coordination the data holds, and the answer must name it.
-The verdict therefore rests on what detection stored (``scores``, ``score_contributions``,
-``group_members``, ``evidence``) and is ordered by the kind of evidence, not by one number:
+Why these rules: a takedown says "these accounts coordinated *with each other*, as one
+operation". The question for each account is how much *checkable* evidence the data holds that
+it coordinated with the claimed network, and the answer must name it. The verdict therefore
+rests on what detection stored (``scores``, ``score_contributions``, ``group_members``,
+``edges``, ``evidence``) and counts the evidence that links the account to **other claimed
+accounts**: an account wrongly claimed may well coordinate -- with a fan club or a newsroom
+outside the claim -- and that is no evidence for the claim. (For an unclaimed account the same
+count measures its links to the claimed network: a possible miss.)
 
-* **strong** -- the account is flagged (a member of a significant group, linked to several
-  fellow members, score above detection's threshold) *and* its coordination shows in at least
-  ``strong_min_layers`` independent traces (e.g. co-retweet and near-duplicate text), backed by
-  at least ``strong_min_evidence`` concrete evidence rows (post pairs with file:line).
-* **moderate** -- flagged but on a single trace or thin evidence; or, not flagged, a score of
-  at least ``moderate_score`` (about one fully evidenced trace) with evidence rows.
-* **weak** -- some evidence of coordination below those bars (a significant edge, a score above
-  ``weak_score``), or only account-level IO signatures (office hours, creation burst,
-  repurposing ...). Signatures alone never make more than "weak": an office worker tweets on
-  office hours and many people sign up on launch day; they describe, they do not coordinate.
+* **strong** -- flagged by detection (a member of a significant group, linked to several fellow
+  members, score above detection's threshold) *and* linked to at least ``strong_min_partners``
+  claimed accounts by significant edges in at least ``strong_min_layers`` independent traces
+  (e.g. co-retweet and near-duplicate text), backed by at least ``strong_min_evidence`` concrete
+  evidence rows (post pairs with file:line) with claimed accounts, and at least
+  ``strong_min_claimed_share`` of its significant partners are claimed.
+* **moderate** -- flagged, or a score of at least ``moderate_score`` (about one fully evidenced
+  trace), with at least one evidence row linking it to a claimed account and at least
+  ``moderate_min_claimed_share`` of its partners claimed, but below "strong".
+* **weak** -- some evidence of coordination below those bars: coordination only or mostly with
+  accounts outside the claim, a significant edge, a score above ``weak_score``; or only account-level IO
+  signatures (office hours, creation burst, repurposing ...). Signatures alone never make more
+  than "weak": an office worker tweets on office hours and many people sign up on launch day;
+  they describe accounts, they do not show coordination.
 * **none** -- no significant edge, no evidence row, no signature.
 * **not testable** -- the case has no posts (account files only): coordination cannot be
   assessed at all, and saying "none" would be wrong.
@@ -51,18 +59,22 @@ SIGNATURE_TEXT = {
 class VerdictParams:
     """Thresholds of the verdict rules (see the module docstring and docs/audit.md)."""
 
-    strong_min_layers: int = 2
-    strong_min_evidence: int = 3
+    strong_min_layers: int = 2  # traces with significant edges to claimed accounts
+    strong_min_partners: int = 2  # distinct claimed accounts linked by significant edges
+    strong_min_evidence: int = 3  # evidence rows with claimed accounts
+    strong_min_claimed_share: float = 0.5  # of its significant partners, the share that are claimed
+    moderate_min_claimed_share: float = 0.2
     moderate_score: float = 0.5
     weak_score: float = 0.1
-    layer_min_value: float = 0.1  # a trace counts as a layer of evidence from this contribution up
 
     CONSTRAINTS = {
         "strong_min_layers": Interval(int, 1, None),
+        "strong_min_partners": Interval(int, 1, None),
         "strong_min_evidence": Interval(int, 0, None),
+        "strong_min_claimed_share": Interval(float, 0, 1),
+        "moderate_min_claimed_share": Interval(float, 0, 1),
         "moderate_score": Interval(float, 0, 1),
         "weak_score": Interval(float, 0, 1),
-        "layer_min_value": Interval(float, 0, None),
     }
 
     def validate(self) -> None:
@@ -100,29 +112,42 @@ def compute_verdicts(
             con,
             f"""
             WITH ids AS (SELECT account_id FROM signatures),
+            claimed AS (SELECT DISTINCT account_id FROM {claimed_table}),
             contrib AS (
                 SELECT account_id,
                        list(struct_pack(name := contribution, value := value, n := n_evidence, detail := detail)
                             ORDER BY value DESC) AS terms
                 FROM score_contributions WHERE value > 0 GROUP BY 1
             ),
-            ev AS (
-                SELECT account_id, count(*) AS n_evidence, list(DISTINCT layer) AS ev_layers FROM (
-                    SELECT account_a AS account_id, layer FROM evidence
-                    UNION ALL SELECT account_b, layer FROM evidence
-                ) GROUP BY 1
+            pairs AS (
+                SELECT layer, account_a AS account_id, account_b AS partner, n_shared FROM edges
+                UNION ALL SELECT layer, account_b, account_a, n_shared FROM edges
             ),
-            edge_n AS (
-                SELECT account_id, count(*) AS n_edges FROM (
-                    SELECT account_a AS account_id FROM edges UNION ALL SELECT account_b FROM edges
-                ) GROUP BY 1
+            links AS (
+                SELECT account_id, count(*) AS n_edges, count(DISTINCT partner) AS n_partners,
+                       count(DISTINCT partner) FILTER (WHERE partner IN (SELECT account_id FROM claimed)) AS n_partners_claimed,
+                       list(DISTINCT layer) FILTER (WHERE partner IN (SELECT account_id FROM claimed)) AS claim_layers,
+                       sum(n_shared) FILTER (WHERE partner IN (SELECT account_id FROM claimed)) AS shared_claimed
+                FROM pairs WHERE partner <> account_id GROUP BY 1
+            ),
+            ev AS (
+                SELECT account_id, count(*) AS n_evidence_rows,
+                       count(*) FILTER (WHERE partner IN (SELECT account_id FROM claimed)) AS n_evidence_claimed
+                FROM (
+                    SELECT account_a AS account_id, account_b AS partner FROM evidence
+                    UNION ALL SELECT account_b, account_a FROM evidence
+                ) WHERE partner <> account_id GROUP BY 1
             ),
             gm AS (SELECT group_id, count(*) AS group_size FROM group_members GROUP BY 1)
             SELECT ids.account_id,
-                   ids.account_id IN (SELECT account_id FROM {claimed_table}) AS claimed,
+                   ids.account_id IN (SELECT account_id FROM claimed) AS claimed,
                    s.score, s.flagged, s.group_id, gm.group_size, s.top_reasons,
-                   contrib.terms, coalesce(ev.n_evidence, 0) AS n_evidence_rows, ev.ev_layers,
-                   coalesce(edge_n.n_edges, 0) AS n_edges,
+                   contrib.terms, coalesce(ev.n_evidence_rows, 0) AS n_evidence_rows,
+                   coalesce(ev.n_evidence_claimed, 0) AS n_evidence_claimed,
+                   (SELECT count(*) FROM evidence) AS evidence_table_rows,
+                   coalesce(links.n_edges, 0) AS n_edges, coalesce(links.n_partners, 0) AS n_partners,
+                   coalesce(links.n_partners_claimed, 0) AS n_partners_claimed, links.claim_layers,
+                   coalesce(links.shared_claimed, 0) AS shared_claimed,
                    sig.flags, sig.n_posts, sig.creation_day_count, CAST(CAST(sig.created_at AS DATE) AS VARCHAR) AS created_day,
                    sig.creation_day_p, sig.office_hours_share, sig.office_hours_share_dataset,
                    sig.group_top_client, sig.group_client_share, sig.engagement_mismatch, sig.follower_count,
@@ -133,8 +158,8 @@ def compute_verdicts(
             LEFT JOIN scores s USING (account_id)
             LEFT JOIN gm ON gm.group_id = s.group_id
             LEFT JOIN contrib USING (account_id)
+            LEFT JOIN links USING (account_id)
             LEFT JOIN ev USING (account_id)
-            LEFT JOIN edge_n USING (account_id)
             LEFT JOIN signatures sig USING (account_id)
             ORDER BY ids.account_id
             """,
@@ -168,18 +193,22 @@ def decide(r: dict[str, Any], p: VerdictParams, *, has_posts: bool = True, offic
     if not has_posts:
         reasons = ["not testable without tweets: the case holds account metadata only, so coordination cannot be assessed"]
         reasons += [_signature_reason(f, r, office_offset) for f in flags]
-        return {**base, "verdict": "not testable", "n_layers": 0, "n_evidence": 0, "layers": [], "reasons": reasons}
+        return {**base, "verdict": "not testable", "n_layers": 0, "n_evidence": 0, "layers": [],
+                "n_partners_claimed": 0, "n_partners_other": 0, "reasons": reasons}
 
     terms = [t for t in (r.get("terms") or []) if t["name"] != GROUP_TERM]
-    layers = [t for t in terms if (t["value"] or 0) >= p.layer_min_value]
-    layer_names = sorted({t["name"] for t in layers} | set(r.get("ev_layers") or []))
-    n_layers = len(layer_names)
-    n_evidence = int(r.get("n_evidence_rows") or 0)
-    if n_evidence == 0:
-        n_evidence = int(sum((t["n"] or 0) for t in layers))
+    claim_layers = sorted(r.get("claim_layers") or [])
+    n_layers = len(claim_layers)
+    n_partners = int(r.get("n_partners") or 0)
+    n_claimed_partners = int(r.get("n_partners_claimed") or 0)
+    n_evidence = int(r.get("n_evidence_claimed") or 0)
+    if not r.get("evidence_table_rows"):  # detection kept no evidence rows: count shared items of the edges
+        n_evidence = int(r.get("shared_claimed") or 0)
     score = float(r.get("score") or 0.0)
     flagged = bool(r.get("flagged"))
     n_edges = int(r.get("n_edges") or 0)
+    n_other = n_partners - n_claimed_partners
+    claimed_share = (n_claimed_partners / n_partners) if n_partners else 0.0
 
     reasons: list[str] = []
     if flagged:
@@ -187,35 +216,59 @@ def decide(r: dict[str, Any], p: VerdictParams, *, has_posts: bool = True, offic
         reasons.append(f"flagged by detection: score {score:.2f}{g}")
     elif score > 0:
         reasons.append(f"score {score:.2f}, not flagged")
-    for t in layers:
+    for t in terms:
         detail = f": {t['detail']}" if t.get("detail") else ""
         reasons.append(f"{t['name']} {t['value']:.2f} ({t['n'] or 0} evidence rows){detail}")
-    if n_evidence:
-        reasons.append(f"{n_evidence} evidence rows across {n_layers} trace(s): {', '.join(layer_names)}")
+    if n_claimed_partners:
+        reasons.append(
+            f"linked to {n_claimed_partners} claimed account(s) by significant edges in {n_layers} trace(s) "
+            f"({', '.join(claim_layers)}), {n_evidence} evidence rows with them"
+        )
+    if n_other:
+        reasons.append(f"linked to {n_other} account(s) outside the claim ({claimed_share:.0%} of its partners are claimed)")
     sig_reasons = [_signature_reason(f, r, office_offset) for f in flags]
 
-    if flagged and n_layers >= p.strong_min_layers and n_evidence >= p.strong_min_evidence:
+    if (
+        flagged
+        and n_layers >= p.strong_min_layers
+        and n_claimed_partners >= p.strong_min_partners
+        and n_evidence >= p.strong_min_evidence
+        and claimed_share >= p.strong_min_claimed_share
+    ):
         verdict = "strong"
-    elif (flagged and n_evidence > 0) or (score >= p.moderate_score and n_evidence > 0):
+    elif (flagged or score >= p.moderate_score) and n_evidence > 0 and claimed_share >= p.moderate_min_claimed_share:
         verdict = "moderate"
-        if flagged:
-            short = []
-            if n_layers < p.strong_min_layers:
-                short.append(f"{n_layers} trace(s) (needs {p.strong_min_layers})")
-            if n_evidence < p.strong_min_evidence:
-                short.append(f"{n_evidence} evidence rows (needs {p.strong_min_evidence})")
-            reasons.append("below strong: " + ", ".join(short))
-    elif score >= p.weak_score or n_evidence > 0 or n_edges > 0 or flagged or flags:
+        short = []
+        if not flagged:
+            short.append("not flagged")
+        if n_layers < p.strong_min_layers:
+            short.append(f"{n_layers} trace(s) with claimed accounts (needs {p.strong_min_layers})")
+        if n_claimed_partners < p.strong_min_partners:
+            short.append(f"{n_claimed_partners} claimed partner(s) (needs {p.strong_min_partners})")
+        if n_evidence < p.strong_min_evidence:
+            short.append(f"{n_evidence} evidence rows with claimed accounts (needs {p.strong_min_evidence})")
+        if claimed_share < p.strong_min_claimed_share:
+            short.append(f"{claimed_share:.0%} of its partners claimed (needs {p.strong_min_claimed_share:.0%})")
+        reasons.append("below strong: " + ", ".join(short))
+    elif score >= p.weak_score or n_edges > 0 or flagged or flags or int(r.get("n_evidence_rows") or 0) > 0:
         verdict = "weak"
-        if not (score >= p.weak_score or n_evidence > 0 or n_edges > 0 or flagged):
+        if n_edges and not n_claimed_partners:
+            reasons.append("its coordination evidence is only with accounts outside the claim: no evidence for the claim")
+        elif n_claimed_partners and claimed_share < p.moderate_min_claimed_share:
+            reasons.append(
+                f"its coordination is mostly outside the claim ({n_claimed_partners} of {n_partners} partners claimed, "
+                f"needs {p.moderate_min_claimed_share:.0%} for moderate)"
+            )
+        elif not (score >= p.weak_score or n_edges > 0 or flagged):
             reasons.append("no coordination evidence; account-level signatures only")
-        elif n_edges and not n_evidence:
-            reasons.append(f"{n_edges} similarity edge(s) without evidence rows")
     else:
         verdict = "none"
         reasons.append("no coordination evidence: no significant edge, no evidence row, no IO signature")
     reasons += sig_reasons
-    return {**base, "verdict": verdict, "n_layers": n_layers, "n_evidence": n_evidence, "layers": layer_names, "reasons": reasons}
+    return {
+        **base, "verdict": verdict, "n_layers": n_layers, "n_evidence": n_evidence, "layers": claim_layers,
+        "n_partners_claimed": n_claimed_partners, "n_partners_other": n_other, "reasons": reasons,
+    }
 
 
 def _signature_reason(flag: str, r: dict[str, Any], office_offset: int) -> str:
