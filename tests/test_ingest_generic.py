@@ -364,3 +364,16 @@ def test_end_to_end_coortweet(real_data: Path, tmp_path: Path) -> None:
         (f,) = ingest(path, tmp_path / f"{mapping}.duckdb", mapping=mapping).files
         # a repeated content_id is quarantined by finalize: 35,125 read = 35,085 kept + 40
         assert (f.format, f.rows_read, f.rows_kept, f.rows_quarantined) == ("generic", 35125, 35085, 40)
+
+
+def test_bad_encoding_and_gzip(tmp_path: Path) -> None:
+    # line 3 holds bytes that are not UTF-8 -> quarantined by DuckDB; the file is gzipped
+    p = tmp_path / "enc.csv.gz"
+    with gzip.open(p, "wb") as f:
+        f.write(b"id,who,at\n1,a,1600000000\n2,\xff\xfe,1600000001\n3,c,1600000002\n")
+    m = parse_mapping({"platform": "x", "columns": {"post_id": "id", "account_id": "who"}, "time": {"column": "at", "format": "epoch_s"}})
+    case, n = stage(tmp_path, p, m)
+    assert n == 3
+    assert rows(case, "SELECT post_id, source_line FROM stage_posts ORDER BY 1") == [("1", 2), ("3", 4)]
+    assert rows(case, "SELECT source_line, regexp_replace(reason, ' \\(.*', '') FROM stage_quarantine") == [(3, "malformed CSV row")]
+    assert "INVALID ENCODING" in one(case, "SELECT reason FROM stage_quarantine")

@@ -538,6 +538,17 @@ def _reason_sql(m: Mapping) -> str:
 # ---- the reader --------------------------------------------------------------------------------
 
 
+def _drop_work_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> None:
+    """Drop the reader's temp tables; after a failed statement the transaction is aborted and
+    the orchestrator's ROLLBACK drops them, so errors here must not hide the first one."""
+    try:
+        con.execute("DROP VIEW IF EXISTS _g_src")
+        for t in tables:
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+    except duckdb.Error:
+        pass
+
+
 class GenericTable:
     """CSV or Parquet of any platform, read through a TOML column mapping."""
 
@@ -594,11 +605,7 @@ class GenericTable:
             with step(ctx.progress, f"converting {Path(src.name).name}"):
                 n_kept, n_bad = self._convert(con, src, m, cols, col_types)
         finally:
-            for t in ("_g_raw", "_g_lines", "_g_rejline", "_g_conv"):
-                con.execute(f"DROP TABLE IF EXISTS {t}")
-            con.execute("DROP VIEW IF EXISTS _g_src")
-            for t in (rej, rej_scan):
-                con.execute(f"DROP TABLE IF EXISTS {t}")
+            _drop_work_tables(con, ("_g_raw", "_g_lines", "_g_rejline", "_g_conv", rej, rej_scan))
         return n_kept + n_bad + n_rejected
 
     # -- loading -----------------------------------------------------------------------------
