@@ -74,6 +74,14 @@ def test_leiden_keeps_bridged_cliques_apart_components_merge_them(tmp_path: Path
         assert comps4 == leiden
 
 
+def test_both_leiden_engines_agree_on_the_planted_cliques(tmp_path: Path) -> None:
+    with build_case(tmp_path / "c.duckdb", bridge=True) as c:
+        net = fuse_layers(c.con)
+        a = find_groups(net, GroupParams(leiden_engine="igraph", seed=5))
+        b = find_groups(net, GroupParams(leiden_engine="leidenalg", seed=5))
+        assert a == b == {"a1": 1, "a2": 1, "a3": 1, "a4": 1, "b1": 2, "b2": 2, "b3": 2}
+
+
 def test_groups_are_deterministic_under_input_order(tmp_path: Path) -> None:
     with build_case(tmp_path / "c.duckdb", bridge=True) as c:
         first = find_groups(fuse_layers(c.con), GroupParams(seed=7))

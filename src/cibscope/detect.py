@@ -284,12 +284,16 @@ def detect(
             c.close()
 
 
-def export_outputs(case: Case, out: str | os.PathLike[str], *, net: FusedNetwork | None = None) -> dict[str, Path]:
+def export_outputs(
+    case: Case, out: str | os.PathLike[str], *, net: FusedNetwork | None = None, max_gexf_edges: int = 250_000
+) -> dict[str, Path]:
     """Write accounts.csv, groups.csv, edges.parquet and network.gexf into ``out``.
 
     The GEXF holds the significant per-layer edges (one parallel edge per layer, ``kind`` =
     layer) and their endpoints plus every flagged account, so it stays a readable size even
-    when ``edges`` holds millions of tested pairs; edges.parquet holds them all.
+    when ``edges`` holds millions of tested pairs; edges.parquet holds them all. Above
+    ``max_gexf_edges`` significant edges, the GEXF keeps edges inside groups first, then the
+    strongest (Gephi's layouts do not cope with millions of edges).
     """
     o = Path(out)
     o.mkdir(parents=True, exist_ok=True)
@@ -321,6 +325,15 @@ def export_outputs(case: Case, out: str | os.PathLike[str], *, net: FusedNetwork
     if net is None:
         net = fuse_layers(con, parse_params(_last_params(case)).multiplex)
     le = net.layer_edges
+    if le.num_rows > max_gexf_edges:
+        # Keep a graph Gephi can lay out: edges inside groups first, then the strongest.
+        members = dict(con.execute("SELECT account_id, group_id FROM group_members").fetchall())
+        ga = [members.get(x) for x in le.column("account_a").to_pylist()]
+        gb = [members.get(x) for x in le.column("account_b").to_pylist()]
+        inside = [x is not None and x == y for x, y in zip(ga, gb)]
+        strength = le.column("strength").to_pylist()
+        order = sorted(range(le.num_rows), key=lambda i: (not inside[i], -strength[i], i))[:max_gexf_edges]
+        le = le.take(pa.array(sorted(order)))
     edges = [
         {
             "source": a, "target": b, "kind": layer, "weight": float(w * s),

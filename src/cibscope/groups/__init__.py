@@ -43,6 +43,7 @@ __all__ = ["GroupParams", "Group", "find_groups", "describe_groups", "detect_gro
 PARAMETER_CONSTRAINTS = {
     "method": Options({"leiden", "components"}),
     "leiden_quality": Options({"cpm", "modularity"}),
+    "leiden_engine": Options({"igraph", "leidenalg"}),
     "resolution": Interval(float, 0.0, None, closed="neither"),
     "seed": Interval(int, 0, None),
     "min_size": Interval(int, 2, None),
@@ -57,6 +58,7 @@ class GroupParams:
 
     method : ``"leiden"`` or ``"components"``.
     leiden_quality : ``"cpm"`` (default) or ``"modularity"``.
+    leiden_engine : ``"igraph"`` (default, C implementation) or ``"leidenalg"`` (see :mod:`.leiden`).
     resolution : CPM gamma, the minimum internal density of a group (see :mod:`.leiden`).
     seed : Leiden's random seed.
     min_size : smallest group kept; smaller communities are not groups.
@@ -66,6 +68,7 @@ class GroupParams:
 
     method: str = "leiden"
     leiden_quality: str = "cpm"
+    leiden_engine: str = "igraph"
     resolution: float = 0.05
     seed: int = 42
     min_size: int = 3
@@ -104,7 +107,7 @@ def find_groups(net: FusedNetwork, params: GroupParams, *, cap: float = 20.0) ->
     if params.method == "leiden":
         labels = leiden_membership(
             len(nodes), src, dst, np.minimum(1.0, w / cap),
-            resolution=params.resolution, seed=params.seed, method=params.leiden_quality,
+            resolution=params.resolution, seed=params.seed, method=params.leiden_quality, engine=params.leiden_engine,
         )
     else:
         labels = component_membership(len(nodes), src, dst, w, min_weight=params.min_weight)

@@ -15,9 +15,17 @@ Edge weights for CPM are the fused weights divided by ``cap`` (one layer at full
 and clipped to 1, so density is measured in "fully evidenced pairs". Weakly significant pairs
 count partially; a group of accounts linked only by weak evidence must be denser to form.
 
-Determinism: vertices are the sorted account ids and edges are sorted, ``seed`` fixes
-leidenalg's random tie-breaking, and ``n_iterations=-1`` iterates until no improvement, so
-repeated runs (and runs on shuffled inputs) give the same partition.
+Determinism: vertices are the sorted account ids and edges are sorted, ``seed`` fixes the
+random tie-breaking, and ``n_iterations=-1`` iterates until no improvement, so repeated runs
+(and runs on shuffled inputs) give the same partition.
+
+Two engines run the same algorithm (Traag, Waltman & van Eck 2019): ``"igraph"`` (default),
+igraph's C implementation ``Graph.community_leiden``, contributed by the author of
+leidenalg; and ``"leidenalg"``, the reference package. On a fused network of 50,000 accounts
+and 500,000 edges the C implementation took 10 s where leidenalg took 106 s (2 iterations, same
+machine), so the default is igraph; leidenalg stays available to cross-check. igraph draws
+from Python's ``random`` module: the seed is applied through a private ``random.Random`` that is
+swapped in for the call and swapped back afterwards.
 """
 
 from __future__ import annotations
@@ -38,23 +46,36 @@ def leiden_membership(
     resolution: float,
     seed: int,
     method: str = "cpm",
+    engine: str = "igraph",
 ) -> list[int]:
     """Community label per node (0..n_nodes-1), from Leiden on an undirected weighted graph.
 
     ``method`` is ``"cpm"`` (default, see module docstring) or ``"modularity"``
     (RBConfiguration with ``resolution`` as its gamma).
     """
+    import random
+
     import igraph as ig
-    import leidenalg
 
     g = ig.Graph(n=n_nodes, edges=list(zip(np.asarray(src).tolist(), np.asarray(dst).tolist())), directed=False)
     w = np.asarray(weights, dtype=float).tolist()
+    if method not in ("cpm", "modularity"):  # validated by the caller; kept as a guard
+        raise ValueError(f"unknown Leiden method {method!r}")
+    if engine == "igraph":
+        ig.set_random_number_generator(random.Random(int(seed)))
+        try:
+            # for "modularity" igraph takes node weights = weighted degrees: RBConfiguration
+            objective = "CPM" if method == "cpm" else "modularity"
+            part = g.community_leiden(objective_function=objective, weights=w, resolution=float(resolution), n_iterations=-1)
+        finally:
+            ig.set_random_number_generator(random)
+        return list(part.membership)
+    import leidenalg
+
     if method == "cpm":
         part_type = leidenalg.CPMVertexPartition
-    elif method == "modularity":
+    else:
         part_type = leidenalg.RBConfigurationVertexPartition
-    else:  # validated by the caller; kept as a guard
-        raise ValueError(f"unknown Leiden method {method!r}")
     partition = leidenalg.find_partition(
         g,
         part_type,
