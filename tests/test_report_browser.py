@@ -69,6 +69,26 @@ def severe(d: webdriver.Chrome) -> list[dict]:
     return [e for e in d.get_log("browser") if e.get("level") == "SEVERE"]
 
 
+def save_full_page(d: webdriver.Chrome, path: Path) -> None:
+    """A screenshot of the whole page: scroll through it first so every lazy plot is drawn."""
+    import base64
+
+    height = d.execute_script("return document.documentElement.scrollHeight")
+    for y in range(0, height, 700):
+        d.execute_script("window.scrollTo({top: arguments[0], behavior: 'instant'})", y)
+        WebDriverWait(d, 10).until(lambda _: d.execute_script(
+            "return Array.prototype.every.call(document.querySelectorAll('[data-fig]'), function (e) {"
+            " var r = e.getBoundingClientRect(); return r.width === 0 || r.bottom < 0 || r.top > innerHeight"
+            " || e.querySelector('.main-svg'); });"))
+    d.execute_script("window.scrollTo({top: 0, behavior: 'instant'})")
+    height = d.execute_script("return document.documentElement.scrollHeight")
+    width = d.execute_script("return document.documentElement.scrollWidth")
+    shot = d.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
 def assert_nothing_ran(d: webdriver.Chrome) -> None:
     assert d.execute_script("return typeof window.__pwned") == "undefined"
     with pytest.raises(NoAlertPresentException):
@@ -104,6 +124,7 @@ def test_overview_network_navigation_and_safety(driver: webdriver.Chrome, index:
     d.execute_script("window.scrollTo({top: 0, behavior: 'instant'})")
     ARTIFACTS.mkdir(exist_ok=True)
     d.save_screenshot(str(ARTIFACTS / "report-overview.png"))
+    save_full_page(d, ARTIFACTS / "report-overview-full.png")
     assert severe(d) == []
 
     # Navigate: click user_a03 in the table (its description is an <img onerror> payload).
@@ -120,6 +141,7 @@ def test_overview_network_navigation_and_safety(driver: webdriver.Chrome, index:
     wait.until(lambda _: len(wf.find_elements(By.CSS_SELECTOR, ".point")) == 4)  # 3 contributions + sum
     assert_nothing_ran(d)
     d.save_screenshot(str(ARTIFACTS / "report-account.png"))
+    save_full_page(d, ARTIFACTS / "report-account-full.png")
     assert severe(d) == []
 
 
