@@ -67,6 +67,7 @@ def _configure(con: duckdb.DuckDBPyConnection) -> None:
     if mem:
         con.execute(f"SET memory_limit = '{mem}'")
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # the library never draws; the CLI shows Rich bars
 
 
 def open_case(path: str | os.PathLike[str], *, create: bool = True, read_only: bool = False) -> Case:

@@ -30,6 +30,15 @@ from .registry import get_reader, readers
 
 __all__ = ["FileReport", "IngestReport", "ingest", "sniff"]
 
+# Quarantine reasons grouped for the summary: drop quoted values and parenthesised details,
+# so "duplicate post_id '123' (first at f:3)" counts as "duplicate post_id".
+_REASON_SUMMARY_SQL = r"""
+SELECT reason, count(*) FROM (
+  SELECT trim(regexp_replace(regexp_replace(reason, ' \(.*$', ''), '\s*''[^'']*''', '', 'g')) AS reason
+  FROM stage_quarantine
+) GROUP BY 1 ORDER BY 2 DESC
+"""
+
 _SKIP_NAMES = {"SOURCE.md", "README.md", "LICENSE", ".DS_Store"}
 
 
@@ -180,7 +189,8 @@ def ingest(
     try:
         with ExitStack() as stack:
             sources = list(_iter_sources(paths, stack))
-            explicit_only = all(s is not None for s, _ in sources)
+            # a file named on the command line must be readable; unknown files inside a folder are reported and skipped
+            explicit = {str(Path(p)) for p in paths if not Path(p).is_dir()}
             # users/accounts files first, so their rows win over snapshots taken from posts
             ordered: list[tuple[Source, Reader]] = []
             for src, skipped in sources:
@@ -191,7 +201,7 @@ def ingest(
                 try:
                     reader = sniff(src, format if format else (("generic") if mapping is not None else None))
                 except UnknownFormatError as e:
-                    if explicit_only:
+                    if src.name in explicit:
                         raise
                     report.files.append(FileReport(src.name, None, "skipped", message=str(e).split(": ", 1)[-1]))
                     continue
@@ -226,7 +236,7 @@ def _ingest_one(c: Case, src: Source, reader: Reader, strict: bool, options: dic
         quarantined = int(q[0]) if q else 0
         reasons = dict(
             con.execute(
-                "SELECT reason, count(*) FROM (SELECT regexp_replace(reason, ' \\(.*$', '') AS reason FROM stage_quarantine) GROUP BY 1 ORDER BY 2 DESC"
+                _REASON_SUMMARY_SQL
             ).fetchall()
         )
         if rows_read != kept + quarantined:
