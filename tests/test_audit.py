@@ -74,12 +74,16 @@ def test_partners_mostly_outside_the_claim_lower_the_verdict():
                claim_layers=["account_batch", "co_retweet"])
     v = decide(f, P)
     assert v["verdict"] == "weak"
-    assert "its coordination is mostly outside the claim (2 of 40 partners claimed, needs 20% for moderate)" in v["reasons"]
-    # 3 of 10 claimed (30%): moderate, not strong (needs 50%)
-    f2 = _facts(score=0.96, flagged=True, n_evidence_claimed=9, n_edges=10, n_partners=10, n_partners_claimed=3,
+    assert "its coordination is mostly outside the claim (2 of 40 partners claimed, needs 50% for moderate)" in v["reasons"]
+    # two wrongly claimed fans linked to each other inside a fan club of 4 (1 of 4 partners claimed)
+    f2 = _facts(score=0.94, flagged=True, n_evidence_claimed=2, n_edges=4, n_partners=4, n_partners_claimed=1, claim_layers=["co_retweet"])
+    assert decide(f2, P)["verdict"] == "weak"
+    # with a lower bar for moderate, 3 of 10 claimed (30%) is moderate, still not strong (needs 50%)
+    low = VerdictParams(moderate_min_claimed_share=0.2)
+    f3 = _facts(score=0.96, flagged=True, n_evidence_claimed=9, n_edges=10, n_partners=10, n_partners_claimed=3,
                 claim_layers=["a", "b"])
-    v2 = decide(f2, P)
-    assert v2["verdict"] == "moderate" and "below strong: 30% of its partners claimed (needs 50%)" in v2["reasons"]
+    v3 = decide(f3, low)
+    assert v3["verdict"] == "moderate" and "below strong: 30% of its partners claimed (needs 50%)" in v3["reasons"]
 
 
 def test_coordination_outside_the_claim_is_weak():
@@ -361,8 +365,8 @@ def test_audit_verdicts_agree_with_generator_truth(tmp_path):
     The planted organic accounts must all come out weak or none (the audit's "no evidence for
     the claim"); most operation accounts strong or moderate. The generator also plants weak
     operation members (few coordinated actions) and hard negatives (fan clubs, news bursts),
-    so the operation rate is asserted with a margin: >= 70% (observed 83-88% on seeds 1-3 at
-    this size while developing; the seed here is another).
+    so the operation rate is asserted with a margin: >= 70% (observed 83-94% on seeds 1-3 at
+    this size, where the verdict thresholds were chosen; the seed here is another).
     """
     generate = pytest.importorskip("cibscope.generate")
     detect_mod = pytest.importorskip("cibscope.detect")

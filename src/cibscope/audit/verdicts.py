@@ -63,7 +63,7 @@ class VerdictParams:
     strong_min_partners: int = 2  # distinct claimed accounts linked by significant edges
     strong_min_evidence: int = 3  # evidence rows with claimed accounts
     strong_min_claimed_share: float = 0.5  # of its significant partners, the share that are claimed
-    moderate_min_claimed_share: float = 0.2
+    moderate_min_claimed_share: float = 0.5
     moderate_score: float = 0.5
     weak_score: float = 0.1
 
