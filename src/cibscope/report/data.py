@@ -39,6 +39,8 @@ __all__ = [
 ]
 
 AUDIT_TABLES = ("signatures", "audit_verdicts", "claim_results")
+# The claim table's columns worth a reader's eye, in reading order (the rest is in the exports).
+CLAIM_COLUMNS = ("statement", "status", "measured_text", "n", "method")
 
 
 # -- small helpers ---------------------------------------------------------------------------
@@ -169,7 +171,12 @@ def audit_summary(case: Case, *, max_rows: int = 5000, pages: set[str] | frozens
     con = case.con
     if present["claim_results"]:
         cols = _columns(case, "claim_results")
-        out["claims"] = {"columns": cols, "rows": _rows(con, "SELECT * FROM claim_results")}
+        shown = [c for c in CLAIM_COLUMNS if c in cols] or cols
+        rows = _rows(con, "SELECT * FROM claim_results ORDER BY ALL")
+        for r in rows:
+            if r.get("measured_text") is None and r.get("measured") is not None:
+                r["measured_text"] = f"{r['measured']:,.4g}" if isinstance(r["measured"], float) else str(r["measured"])
+        out["claims"] = {"columns": shown, "rows": rows}
     if present["audit_verdicts"]:
         cols = _columns(case, "audit_verdicts")
         order = "ORDER BY " + ", ".join(c for c in ("verdict", "account_id") if c in cols) if (
@@ -182,6 +189,8 @@ def audit_summary(case: Case, *, max_rows: int = 5000, pages: set[str] | frozens
             select = "v.*, a.screen_name AS _screen_name"
         rows = _rows(con, f"SELECT {select} FROM audit_verdicts v {join} {order} LIMIT {int(max_rows)}")
         for r in rows:
+            if isinstance(r.get("reasons"), str) and r["reasons"].startswith("["):
+                r["reasons"] = "; ".join(str(x) for x in _json_list(r["reasons"]))
             if "account_id" in r and r["account_id"] is not None:
                 r["_page"] = account_page_name(str(r["account_id"])) if r["account_id"] in pages else None
         out["verdicts"] = {"columns": cols, "rows": rows, "total": case.count("audit_verdicts")}
