@@ -248,7 +248,10 @@ def account_metadata(c: Case, claimed_table: str, reference: datetime | None) ->
     )
     years = fetch_dicts(
         con,
-        f"SELECT year(created_at) AS year, count(*) AS accounts FROM {sig} WHERE created_at IS NOT NULL GROUP BY 1 ORDER BY 1",
+        f"""SELECT year(created_at) AS year, count(*) AS accounts,
+                   count(*) FILTER (WHERE follower_count > 10000) AS followers_over_10000,
+                   count(*) FILTER (WHERE creation_burst) AS in_creation_burst
+            FROM {sig} WHERE created_at IS NOT NULL GROUP BY 1 ORDER BY 1""",
     )
     langs = fetch_dicts(
         con,
