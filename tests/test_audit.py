@@ -11,7 +11,7 @@ from importlib import resources
 import pytest
 from typer.testing import CliRunner
 
-from audit_fixtures import add_account, add_detection, add_post
+from audit_fixtures import add_account, add_detection, add_post, bulk
 from cibscope import open_case
 from cibscope.audit import read_id_list, run_audit
 from cibscope.audit.compare import cliffs_delta, cohens_h, compare_groups
@@ -149,24 +149,25 @@ def _build(case):
     org1: unclaimed, flagged, linked to io1..io3 by co_link / co_hashtag (a possible miss);
     org2: unclaimed, nothing. Account ids of io4 and org2 start with '=' / '-' to check that
     the CSV is formula-safe."""
-    t = datetime(2019, 8, 1, 3)
-    created = {"io1": datetime(2017, 8, 30), "io2": datetime(2017, 8, 30), "io3": datetime(2017, 8, 30),
-               "=io4": datetime(2012, 3, 1), "org1": datetime(2013, 1, 1), "-org2": datetime(2014, 1, 1)}
-    for acc, when in created.items():  # three on one day: fewer than 5, no creation burst
-        add_account(case, acc, when, followers=20, language="zh-cn")
-        for i in range(3):
-            add_post(case, acc, t + timedelta(hours=i), "cat photo")
-    add_detection(
-        case,
-        scores=[("io1", 0.95, True, 1), ("io2", 0.93, True, 1), ("io3", 0.7, True, 1), ("org1", 0.9, True, 2)],
-        contributions=[("io1", "co_retweet", 0.8, 3), ("io1", "co_tweet", 0.6, 2), ("io2", "co_retweet", 0.8, 3),
-                       ("io2", "co_tweet", 0.6, 2), ("io3", "co_retweet", 0.6, 1), ("org1", "co_link", 0.7, 3),
-                       ("org1", "co_hashtag", 0.7, 3)],
-        members=[(1, "io1"), (1, "io2"), (1, "io3"), (2, "org1")],
-        evidence=[("co_retweet", "io1", "io2"), ("co_retweet", "io1", "io2"), ("co_tweet", "io1", "io2"),
-                  ("co_retweet", "io1", "io3"), ("co_tweet", "io2", "io3"), ("co_link", "org1", "io1"),
-                  ("co_hashtag", "org1", "io2"), ("co_link", "org1", "io3")],
-    )
+    with bulk(case):
+        t = datetime(2019, 8, 1, 3)
+        created = {"io1": datetime(2017, 8, 30), "io2": datetime(2017, 8, 30), "io3": datetime(2017, 8, 30),
+                   "=io4": datetime(2012, 3, 1), "org1": datetime(2013, 1, 1), "-org2": datetime(2014, 1, 1)}
+        for acc, when in created.items():  # three on one day: fewer than 5, no creation burst
+            add_account(case, acc, when, followers=20, language="zh-cn")
+            for i in range(3):
+                add_post(case, acc, t + timedelta(hours=i), "cat photo")
+        add_detection(
+            case,
+            scores=[("io1", 0.95, True, 1), ("io2", 0.93, True, 1), ("io3", 0.7, True, 1), ("org1", 0.9, True, 2)],
+            contributions=[("io1", "co_retweet", 0.8, 3), ("io1", "co_tweet", 0.6, 2), ("io2", "co_retweet", 0.8, 3),
+                           ("io2", "co_tweet", 0.6, 2), ("io3", "co_retweet", 0.6, 1), ("org1", "co_link", 0.7, 3),
+                           ("org1", "co_hashtag", 0.7, 3)],
+            members=[(1, "io1"), (1, "io2"), (1, "io3"), (2, "org1")],
+            evidence=[("co_retweet", "io1", "io2"), ("co_retweet", "io1", "io2"), ("co_tweet", "io1", "io2"),
+                      ("co_retweet", "io1", "io3"), ("co_tweet", "io2", "io3"), ("co_link", "org1", "io1"),
+                      ("co_hashtag", "org1", "io2"), ("co_link", "org1", "io3")],
+        )
 
 
 def test_run_audit_end_to_end(tmp_path):
@@ -301,17 +302,18 @@ def test_cli_audit_prints_summary_and_writes_files(tmp_path):
     assert claims_doc["announcement"]["date"] == "2019-08-19"
 
 
-def test_cli_audit_error_is_one_line(tmp_path):
-    import subprocess
-    import sys
+def test_cli_audit_error_is_one_line(tmp_path, capsys, monkeypatch):
+    from cibscope.cli import main
 
-    proc = subprocess.run(
-        [sys.executable, "-m", "cibscope", "audit", "--case", str(tmp_path / "none.duckdb"), "--claimed", "all", "--out", str(tmp_path / "o")],
-        capture_output=True, text=True,
+    monkeypatch.setattr(
+        "sys.argv", ["cibscope", "audit", "--case", str(tmp_path / "none.duckdb"), "--claimed", "all", "--out", str(tmp_path / "o")]
     )
-    assert proc.returncode == 1
-    assert "error:" in proc.stderr and "no such case" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    with pytest.raises(SystemExit) as e:
+        main()
+    assert e.value.code == 1
+    err = capsys.readouterr().err
+    assert "error:" in err and "no such case" in err
+    assert "Traceback" not in err
 
 
 # ---- real data: Twitter's users file of the Hong Kong takedown (set 1), no tweets --------------

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from audit_fixtures import add_account, add_detection, add_post, signatures
+from audit_fixtures import add_account, add_detection, add_post, bulk, signatures
 from cibscope import open_case
 from cibscope.audit import changepoint, topic
 from cibscope.audit.signatures import SignatureParams, compute_signatures, infer_utc_offset
@@ -27,22 +27,23 @@ def case(tmp_path):
 
 
 def _office_and_evening(case):
-    # "office": two working weeks (Mon 1 Jul 2019 .. Fri 12 Jul), one post at hh:30 local
-    # (UTC+8) for hh in 9,10,11,13,14,15,16,17 -- none at 12 (lunch). 8 posts x 10 days = 80.
-    # In UTC these are 01:30 .. 09:30, the same calendar day.
-    add_account(case, "office", datetime(2019, 1, 1))
-    day = date(2019, 7, 1)
-    while day <= date(2019, 7, 12):
-        if day.isoweekday() <= 5:
-            for h in (9, 10, 11, 13, 14, 15, 16, 17):
-                add_post(case, "office", datetime(day.year, day.month, day.day, h - 8, 30))
-        day += timedelta(days=1)
-    # "evening": every day of the same two weeks (14 days), local 20:30 .. 23:30 -> UTC 12:30 .. 15:30.
-    add_account(case, "evening", datetime(2019, 1, 1))
-    for d in range(14):
-        day = date(2019, 7, 1) + timedelta(days=d)
-        for h in (20, 21, 22, 23):
-            add_post(case, "evening", datetime(day.year, day.month, day.day, h - 8, 30))
+    with bulk(case):
+        # "office": two working weeks (Mon 1 Jul 2019 .. Fri 12 Jul), one post at hh:30 local
+        # (UTC+8) for hh in 9,10,11,13,14,15,16,17 -- none at 12 (lunch). 8 posts x 10 days = 80.
+        # In UTC these are 01:30 .. 09:30, the same calendar day.
+        add_account(case, "office", datetime(2019, 1, 1))
+        day = date(2019, 7, 1)
+        while day <= date(2019, 7, 12):
+            if day.isoweekday() <= 5:
+                for h in (9, 10, 11, 13, 14, 15, 16, 17):
+                    add_post(case, "office", datetime(day.year, day.month, day.day, h - 8, 30))
+            day += timedelta(days=1)
+        # "evening": every day of the same two weeks (14 days), local 20:30 .. 23:30 -> UTC 12:30 .. 15:30.
+        add_account(case, "evening", datetime(2019, 1, 1))
+        for d in range(14):
+            day = date(2019, 7, 1) + timedelta(days=d)
+            for h in (20, 21, 22, 23):
+                add_post(case, "evening", datetime(day.year, day.month, day.day, h - 8, 30))
 
 
 def test_office_hours_account_is_flagged_and_evening_account_is_not(case):
@@ -91,23 +92,24 @@ def test_infer_utc_offset_recovers_a_workday():
 
 
 def test_repurposed_account_found_by_change_point(case):
-    t0 = datetime(2016, 1, 1, 12)
-    add_account(case, "repurposed", datetime(2015, 6, 1))
-    # 40 non-political posts, one every 20 days (days 0 .. 780) ...
-    for i in range(40):
-        add_post(case, "repurposed", t0 + timedelta(days=20 * i), "Lovely sunset at the beach today")
-    # ... then 30 political posts in Chinese, daily from day 800 (暴徒 and 警察 are lexicon terms)
-    pivot = add_post(case, "repurposed", t0 + timedelta(days=800), "暴徒破坏香港, 支持警察")
-    for i in range(1, 30):
-        add_post(case, "repurposed", t0 + timedelta(days=800 + i), "暴徒破坏香港, 支持警察")
-    # a control that mixes topics all along: alternate political / not, 70 posts
-    add_account(case, "mixed", datetime(2015, 6, 1))
-    for i in range(70):
-        add_post(case, "mixed", t0 + timedelta(days=10 * i), "Vote in the election" if i % 2 else "my garden")
-    # a quick pivot: 20 non-political posts then 20 political, all within 40 days
-    add_account(case, "quick", datetime(2015, 6, 1))
-    for i in range(40):
-        add_post(case, "quick", t0 + timedelta(days=i), "protesters marched" if i >= 20 else "lunch")
+    with bulk(case):
+        t0 = datetime(2016, 1, 1, 12)
+        add_account(case, "repurposed", datetime(2015, 6, 1))
+        # 40 non-political posts, one every 20 days (days 0 .. 780) ...
+        for i in range(40):
+            add_post(case, "repurposed", t0 + timedelta(days=20 * i), "Lovely sunset at the beach today")
+        # ... then 30 political posts in Chinese, daily from day 800 (暴徒 and 警察 are lexicon terms)
+        pivot = add_post(case, "repurposed", t0 + timedelta(days=800), "暴徒破坏香港, 支持警察")
+        for i in range(1, 30):
+            add_post(case, "repurposed", t0 + timedelta(days=800 + i), "暴徒破坏香港, 支持警察")
+        # a control that mixes topics all along: alternate political / not, 70 posts
+        add_account(case, "mixed", datetime(2015, 6, 1))
+        for i in range(70):
+            add_post(case, "mixed", t0 + timedelta(days=10 * i), "Vote in the election" if i % 2 else "my garden")
+        # a quick pivot: 20 non-political posts then 20 political, all within 40 days
+        add_account(case, "quick", datetime(2015, 6, 1))
+        for i in range(40):
+            add_post(case, "quick", t0 + timedelta(days=i), "protesters marched" if i >= 20 else "lunch")
     compute_signatures(case)
     s = signatures(case)
     r = s["repurposed"]
@@ -137,19 +139,20 @@ def test_repurposed_account_found_by_change_point(case):
 
 
 def test_creation_burst_with_templated_handles(case):
-    burst_day = datetime(2017, 8, 30, 10)
-    # six accounts the same day, handles = 4 letters + 8 digits -> shape 'a9/12'
-    # (numeric ids as in the archive: an id equal to the handle and display name means "hashed")
-    handles = ("ming12345678", "hong23456789", "ling34567890", "fang45678901", "jing56789012", "yang67890123")
-    for i, h in enumerate(handles):
-        add_account(case, f"90000000{i}", burst_day, screen_name=h)
-    # four background accounts on other days, other shapes
-    add_account(case, "bg1", datetime(2015, 1, 1), screen_name="alice_w")
-    add_account(case, "bg2", datetime(2016, 3, 5), screen_name="bob")
-    add_account(case, "bg3", datetime(2018, 6, 1), screen_name="carol99")
-    add_account(case, "bg4", datetime(2019, 2, 2), screen_name="dave")
-    # a hashed account (id = screen name = display name): its handle says nothing
-    add_account(case, "vMm2zemFOF7kmXoDyX24Bo+TorqhNutpZlATYyxsE=", datetime(2019, 2, 2), hashed=True)
+    with bulk(case):
+        burst_day = datetime(2017, 8, 30, 10)
+        # six accounts the same day, handles = 4 letters + 8 digits -> shape 'a9/12'
+        # (numeric ids as in the archive: an id equal to the handle and display name means "hashed")
+        handles = ("ming12345678", "hong23456789", "ling34567890", "fang45678901", "jing56789012", "yang67890123")
+        for i, h in enumerate(handles):
+            add_account(case, f"90000000{i}", burst_day, screen_name=h)
+        # four background accounts on other days, other shapes
+        add_account(case, "bg1", datetime(2015, 1, 1), screen_name="alice_w")
+        add_account(case, "bg2", datetime(2016, 3, 5), screen_name="bob")
+        add_account(case, "bg3", datetime(2018, 6, 1), screen_name="carol99")
+        add_account(case, "bg4", datetime(2019, 2, 2), screen_name="dave")
+        # a hashed account (id = screen name = display name): its handle says nothing
+        add_account(case, "vMm2zemFOF7kmXoDyX24Bo+TorqhNutpZlATYyxsE=", datetime(2019, 2, 2), hashed=True)
     compute_signatures(case)
     s = signatures(case)
     m = s["900000000"]
@@ -191,12 +194,13 @@ def test_ages_at_first_and_last_post_and_reference(case):
 
 
 def test_dormancy_and_reactivation(case):
-    add_account(case, "sleeper", datetime(2015, 1, 1))
-    for i in range(10):
-        add_post(case, "sleeper", datetime(2016, 1, 1 + i))
-    last_before = datetime(2016, 1, 10)
-    for i in range(6):
-        add_post(case, "sleeper", datetime(2018, 1, 10 + i))
+    with bulk(case):
+        add_account(case, "sleeper", datetime(2015, 1, 1))
+        for i in range(10):
+            add_post(case, "sleeper", datetime(2016, 1, 1 + i))
+        last_before = datetime(2016, 1, 10)
+        for i in range(6):
+            add_post(case, "sleeper", datetime(2018, 1, 10 + i))
     compute_signatures(case)
     s = signatures(case)["sleeper"]
     assert s["max_gap_days"] == (date(2018, 1, 10) - date(2016, 1, 10)).days  # 731
@@ -208,15 +212,16 @@ def test_dormancy_and_reactivation(case):
 
 
 def test_engagement_mismatch_both_ways(case):
-    add_account(case, "famous_silent", datetime(2015, 1, 1), followers=5000)
-    add_account(case, "nobody_loud", datetime(2015, 1, 1), followers=2)
-    add_account(case, "normal", datetime(2015, 1, 1), followers=300)
-    for i in range(12):
-        add_post(case, "famous_silent", datetime(2019, 1, 1 + i), likes=0)
-        add_post(case, "nobody_loud", datetime(2019, 1, 1 + i), likes=8, reposts=2)
-        add_post(case, "normal", datetime(2019, 1, 1 + i), likes=3)
-        # reposts carry no engagement of their own in the archive: ignored
-        add_post(case, "famous_silent", datetime(2019, 2, 1 + i), kind="repost", likes=0)
+    with bulk(case):
+        add_account(case, "famous_silent", datetime(2015, 1, 1), followers=5000)
+        add_account(case, "nobody_loud", datetime(2015, 1, 1), followers=2)
+        add_account(case, "normal", datetime(2015, 1, 1), followers=300)
+        for i in range(12):
+            add_post(case, "famous_silent", datetime(2019, 1, 1 + i), likes=0)
+            add_post(case, "nobody_loud", datetime(2019, 1, 1 + i), likes=8, reposts=2)
+            add_post(case, "normal", datetime(2019, 1, 1 + i), likes=3)
+            # reposts carry no engagement of their own in the archive: ignored
+            add_post(case, "famous_silent", datetime(2019, 2, 1 + i), kind="repost", likes=0)
     compute_signatures(case)
     s = signatures(case)
     assert s["famous_silent"]["engagement_per_post"] == 0.0
@@ -227,15 +232,16 @@ def test_engagement_mismatch_both_ways(case):
 
 
 def test_client_homogeneity_within_a_group(case):
-    for acc in ("g1", "g2", "g3"):
-        add_account(case, acc, datetime(2015, 1, 1))
-        for i in range(5):
-            add_post(case, acc, datetime(2019, 1, 1 + i), client="BotPoster 1.0")
-    for acc in ("o1", "o2", "o3"):
-        add_account(case, acc, datetime(2015, 1, 1))
-        for i in range(5):
-            add_post(case, acc, datetime(2019, 1, 1 + i), client="Twitter for iPhone" if i % 2 else "Twitter for Android")
-    add_detection(case, members=[(1, "g1"), (1, "g2"), (1, "g3"), (2, "o1"), (2, "o2"), (2, "o3")])
+    with bulk(case):
+        for acc in ("g1", "g2", "g3"):
+            add_account(case, acc, datetime(2015, 1, 1))
+            for i in range(5):
+                add_post(case, acc, datetime(2019, 1, 1 + i), client="BotPoster 1.0")
+        for acc in ("o1", "o2", "o3"):
+            add_account(case, acc, datetime(2015, 1, 1))
+            for i in range(5):
+                add_post(case, acc, datetime(2019, 1, 1 + i), client="Twitter for iPhone" if i % 2 else "Twitter for Android")
+        add_detection(case, members=[(1, "g1"), (1, "g2"), (1, "g3"), (2, "o1"), (2, "o2"), (2, "o3")])
     compute_signatures(case)
     s = signatures(case)
     # group 1: 15 of 15 posts from BotPoster; the dataset: 15 of 30 -> 1.0 >= 0.5 + 0.2
@@ -250,15 +256,16 @@ def test_client_homogeneity_within_a_group(case):
 
 
 def test_language_mix_and_shift(case):
-    add_account(case, "shifter", datetime(2015, 1, 1))
-    for i in range(20):
-        add_post(case, "shifter", datetime(2018, 1, 1) + timedelta(days=i), lang="es")
-    shift = add_post(case, "shifter", datetime(2018, 3, 1), lang="zh")
-    for i in range(1, 25):
-        add_post(case, "shifter", datetime(2018, 3, 1) + timedelta(days=i), lang="zh")
-    add_account(case, "steady", datetime(2015, 1, 1))
-    for i in range(45):
-        add_post(case, "steady", datetime(2018, 1, 1) + timedelta(days=i), lang="en" if i % 9 else "und")
+    with bulk(case):
+        add_account(case, "shifter", datetime(2015, 1, 1))
+        for i in range(20):
+            add_post(case, "shifter", datetime(2018, 1, 1) + timedelta(days=i), lang="es")
+        shift = add_post(case, "shifter", datetime(2018, 3, 1), lang="zh")
+        for i in range(1, 25):
+            add_post(case, "shifter", datetime(2018, 3, 1) + timedelta(days=i), lang="zh")
+        add_account(case, "steady", datetime(2015, 1, 1))
+        for i in range(45):
+            add_post(case, "steady", datetime(2018, 1, 1) + timedelta(days=i), lang="en" if i % 9 else "und")
     compute_signatures(case)
     s = signatures(case)
     sh = s["shifter"]

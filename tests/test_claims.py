@@ -9,7 +9,7 @@ from importlib import resources
 
 import pytest
 
-from audit_fixtures import add_account, add_detection, add_post
+from audit_fixtures import add_account, add_detection, add_post, bulk
 from cibscope import open_case
 from cibscope.audit.claims import KINDS, dump_claims, evaluate_claims, load_claims, parse_claims
 from cibscope.audit.signatures import SignatureParams, compute_signatures
@@ -88,23 +88,24 @@ def _case_with_posts(case):
     c4: created 2010-05-05, 0 followers, es, 1 post "hola".
     u1: unclaimed, created 2019-07-01, 30000 followers, no posts.
     """
-    add_account(case, "c1", datetime(2019, 7, 1), followers=12000, language="zh-cn")
-    add_account(case, "c2", datetime(2019, 7, 1), followers=50, language="zh-CN")
-    add_account(case, "c3", datetime(2012, 1, 1), followers=20000, language="en")
-    add_account(case, "c4", datetime(2010, 5, 5), followers=0, language="es")
-    add_account(case, "u1", datetime(2019, 7, 1), followers=30000, language="zh-cn")
-    slogan = "支持香港警察 严惩暴徒"  # political (警察, 暴徒), mentions 香港
-    t = datetime(2019, 8, 1, 2)
-    for i in range(10):
-        add_post(case, "c1", t + timedelta(hours=i), slogan, lang="zh")
-        add_post(case, "c1", t + timedelta(days=1, hours=i), f"香港示威 第{i}天", lang="zh")
-        add_post(case, "c2", t + timedelta(hours=i, minutes=1), slogan, lang="zh")
-    for i in range(21):
-        add_post(case, "c3", datetime(2017, 1, 1) + timedelta(days=20 * i), "my favourite noodle recipe")
-    for i in range(10):
-        add_post(case, "c3", t + timedelta(hours=i, minutes=2), slogan, lang="zh")
-    add_post(case, "c4", datetime(2019, 8, 1), "hola", lang="es")
-    case.con.execute("CREATE TEMP TABLE claimed AS SELECT * FROM (VALUES ('c1'), ('c2'), ('c3'), ('c4')) t(account_id)")
+    with bulk(case):
+        add_account(case, "c1", datetime(2019, 7, 1), followers=12000, language="zh-cn")
+        add_account(case, "c2", datetime(2019, 7, 1), followers=50, language="zh-CN")
+        add_account(case, "c3", datetime(2012, 1, 1), followers=20000, language="en")
+        add_account(case, "c4", datetime(2010, 5, 5), followers=0, language="es")
+        add_account(case, "u1", datetime(2019, 7, 1), followers=30000, language="zh-cn")
+        slogan = "支持香港警察 严惩暴徒"  # political (警察, 暴徒), mentions 香港
+        t = datetime(2019, 8, 1, 2)
+        for i in range(10):
+            add_post(case, "c1", t + timedelta(hours=i), slogan, lang="zh")
+            add_post(case, "c1", t + timedelta(days=1, hours=i), f"香港示威 第{i}天", lang="zh")
+            add_post(case, "c2", t + timedelta(hours=i, minutes=1), slogan, lang="zh")
+        for i in range(21):
+            add_post(case, "c3", datetime(2017, 1, 1) + timedelta(days=20 * i), "my favourite noodle recipe")
+        for i in range(10):
+            add_post(case, "c3", t + timedelta(hours=i, minutes=2), slogan, lang="zh")
+        add_post(case, "c4", datetime(2019, 8, 1), "hola", lang="es")
+        case.con.execute("CREATE TEMP TABLE claimed AS SELECT * FROM (VALUES ('c1'), ('c2'), ('c3'), ('c4')) t(account_id)")
 
 
 def _claims(*claims):
