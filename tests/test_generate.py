@@ -306,6 +306,10 @@ def test_batch_created_accounts_share_creation_days(users: pd.DataFrame, truth: 
     for g, members in batch.groupby("group"):
         days = created.loc[members.userid].value_counts()
         assert days.iloc[0] >= max(2, len(members) // 3), g
+        # ... and half of them carry the group's templated profile description, with small variations
+        desc = users.set_index("userid").user_profile_description.loc[members.userid]
+        desc = desc[desc != ""]
+        assert desc.str[:6].value_counts().iloc[0] >= 2, g
     # handles of unhashed batch accounts follow a name+digits pattern
     unhashed = users[users.userid.isin(batch.userid) & (users.userid != users.user_screen_name)]
     assert unhashed.user_screen_name.str.fullmatch(r"[a-z_]+\d{2,4}").all()

@@ -504,6 +504,10 @@ def build_population(rng: np.random.Generator, n_accounts: int, seed: int) -> Po
             if rng.random() < (0.9 if role[u] == ROLE_NEWS else 0.1):
                 profile_url[u] = "https://t.co/" + "".join(_choice(rng, list("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ0123456789")) for _ in range(10))
         else:
+            if kind.get(u) == "batch" and rng.random() < 0.5:
+                # templated profiles: one template per group, small variations per account
+                tpl = _BIO_TEMPLATES[int(group[u]) % len(_BIO_TEMPLATES)]
+                description[u] = tpl.format(e=_choice(rng, ["", " 🇨🇳", " ❤️", " 🙏", "!"]), n=int(rng.integers(1, 99)))
             if kind.get(u) == "repurposed" and rng.random() < 0.4:
                 description[u] = _bio(rng, topic_words, int(topics[u, 0]), int(topics[u, 1]), int(lang[u]), v.raw["emoji"])
             if rng.random() < 0.08:
@@ -525,6 +529,16 @@ def build_population(rng: np.random.Generator, n_accounts: int, seed: int) -> Po
     pop.seg_rhythm = seg[:, 5].astype(np.int64)
     pop.seg_tz = seg[:, 6].astype(np.int64)
     return pop
+
+
+_BIO_TEMPLATES = (
+    "热爱祖国，热爱香港{e}",
+    "守护香港 | 支持警察 | 反对暴力{e}",
+    "Love Hong Kong, love peace{e} #{n}",
+    "中国人，为香港加油{e}",
+    "Truth seeker. Hong Kong is China{e}",
+    "和平 · 稳定 · 繁荣{e}",
+)
 
 
 def _year_p() -> np.ndarray:

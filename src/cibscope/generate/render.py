@@ -280,13 +280,18 @@ class Renderer:
         urls = tx.singletons(self._urls(rng, int(has_url.sum())), has_url)
         has_m = rng.random(n) < 0.08
         m_uid, m_screen = self._popular_targets(rng, n)
-        sep = pa.array(np.where(rng.random(n) < 0.04, "\n", " "), pa.string())
+        # real text has line breaks and double quotes: a reader must parse CSV, not split lines
+        seps = pa.array([" ", "\n", "\n\n"], pa.string())
+        sep = seps.take(pa.array(np.where(rng.random(n) < 0.04, rng.integers(1, 3, n), 0)))
+        sep2 = seps.take(pa.array(np.where(rng.random(n) < 0.04, 1, 0)))
+        quoted_body = rng.random(n) < 0.03
+        body = pc.if_else(pa.array(quoted_body), tx.join('"', body, '"'), body)
         text = tx.join(
             body,
             tx.optional(emo, tx.emoji(rng, n)),
             tx.optional(has_m, m_screen, " @"),
             pc.if_else(pa.array(k > 0), tx.join(sep, tx.hashtag_text(tags)), tx.const("", n)),
-            tx.optional(has_url, tx.tco(rng, n)),
+            pc.if_else(pa.array(has_url), tx.join(sep2, tx.tco(rng, n)), tx.const("", n)),
         )
         ids = self.ids.ids(t)
         return Rows.make(u, t, ids, K_ORIG, lang, text, hashtags=tags, urls=urls, mentions=tx.singletons(m_uid, has_m))
