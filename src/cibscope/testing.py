@@ -63,7 +63,6 @@ def insert_rows(con: Any, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
             r.setdefault("time_precision", "second")
             kind = "repost" if r.get("repost_of") else "quote" if r.get("quote_of") else "reply" if r.get("reply_to_post") else "post"
             r.setdefault("kind", kind)
-            r.setdefault("text_norm", r.get("text").lower() if isinstance(r.get("text"), str) else None)
         if table in ("posts", "accounts"):
             r.setdefault("source_file", f"{table}.csv")
             r.setdefault("source_line", i + 1)
@@ -77,6 +76,7 @@ def insert_rows(con: Any, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
 
     arrow_types = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us")}
     arrays = {c: pa.array([row[j] for row in out], type=arrow_types[typ]) for j, (c, typ) in enumerate(t.columns)}
+    con.execute("SELECT 1").fetchall()  # DuckDB 2 refuses register() while a result is unfinished
     con.register("_cib_insert_rows", pa.table(arrays))
     try:
         con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _cib_insert_rows")
@@ -187,8 +187,11 @@ def _layer_output(con: Any, trace: Any) -> tuple[list[tuple[Any, ...]], list[tup
             "first_at, last_at, kept FROM _cib_edges ORDER BY account_a, account_b"
         ).fetchall()
         ev = con.execute(
-            "SELECT account_a, account_b, post_a, post_b, at_a, at_b, seconds_apart, item, source_a, source_b "
-            "FROM _cib_raw ORDER BY ALL"
+            "SELECT ma.account_id, mb.account_id, pa.post_id, pb.post_id, pa.at, pb.at, r.dt, "
+            "coalesce(pa.item, pb.item, pa.key), pa.source, pb.source FROM _cib_raw AS r "
+            "JOIN _cib_act AS pa ON pa.key_i = r.key_i AND pa.rn = r.rn_a "
+            "JOIN _cib_act AS pb ON pb.key_i = r.key_i AND pb.rn = r.rn_b "
+            "JOIN _cib_accmap AS ma ON ma.acc_i = r.a_i JOIN _cib_accmap AS mb ON mb.acc_i = r.b_i ORDER BY ALL"
         ).fetchall()
         trace.prepare(con)
         try:

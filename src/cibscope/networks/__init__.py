@@ -21,7 +21,7 @@ from ..errors import ParameterError
 from ..progress import Progress, step
 from ..traces import get_trace, trace_names
 from ..traces.base import Trace
-from .cooccurrence import CooccurrenceResult, drop_temp, run_cooccurrence
+from .cooccurrence import CooccurrenceResult, drop_temp, evidence_sql, run_cooccurrence
 from .significance import SIGNIFICANCE_TEMP_TABLES, score_pairs
 
 __all__ = ["LayerStats", "NetworkStats", "build_networks", "build_layer"]
@@ -97,27 +97,23 @@ def _write_layer(con: Any, layer: str, n_evidence: int) -> int:
     con.execute(
         "INSERT INTO edges (layer, account_a, account_b, n_shared, weight, expected, p_value, first_at, last_at) "
         "SELECT ?, account_a, account_b, n_shared, weight, expected, p_value, first_at, last_at "
-        "FROM _cib_edges WHERE kept ORDER BY account_a, account_b",
+        "FROM _cib_edges WHERE kept ORDER BY a_i, b_i",
         [layer],
     )
     if n_evidence <= 0:
         return 0
     row = con.execute("SELECT coalesce(max(evidence_id), 0) FROM evidence").fetchall()[0]
-    offset = int(row[0]) if row else 0
+    offset = int(row[0])
     before = con.execute("SELECT count(*) FROM evidence").fetchall()[0]
     con.execute(
         "INSERT INTO evidence (evidence_id, layer, account_a, account_b, post_a, post_b, at_a, at_b, "
         "seconds_apart, shared_item, source_a, source_b) "
-        "SELECT ? + row_number() OVER (ORDER BY account_a, account_b, rk), ?, account_a, account_b, post_a, post_b, "
-        "at_a, at_b, seconds_apart, item, source_a, source_b FROM ("
-        "SELECT r.*, row_number() OVER (PARTITION BY r.account_a, r.account_b "
-        "ORDER BY r.seconds_apart, r.at_a, r.at_b, r.post_a, r.post_b, r.key) AS rk "
-        "FROM _cib_raw AS r SEMI JOIN (SELECT account_a, account_b FROM _cib_edges WHERE kept) AS e "
-        "ON e.account_a = r.account_a AND e.account_b = r.account_b) AS x WHERE rk <= ?",
-        [offset, layer, int(n_evidence)],
+        "SELECT ? + row_number() OVER (ORDER BY v.a_i, v.b_i, v.rk), ?, v.account_a, v.account_b, v.post_a, v.post_b, "
+        f"v.at_a, v.at_b, v.seconds_apart, v.item, v.source_a, v.source_b FROM ({evidence_sql(n_evidence)}) AS v",
+        [offset, layer],
     )
     after = con.execute("SELECT count(*) FROM evidence").fetchall()[0]
-    return int(after[0]) - int(before[0]) if after and before else 0
+    return int(after[0]) - int(before[0])
 
 
 def build_networks(

@@ -3,11 +3,13 @@
 Input: a trace's rows ``(account_id, key, at, post_id, source, item, tolerance)`` (see
 :mod:`cibscope.traces.base`). Output (temp tables in the case connection):
 
+``_cib_accmap``   account_id -> acc_i (numbered in account_id order), ``_cib_keymap`` key -> key_i.
 ``_cib_act``      the distinct actions, ranked per key by time (``rn``), with ``c_upto``: how
                    many actions of the key happen no later than this one's time + window.
 ``_cib_raw``      co-occurring action pairs of two different accounts, oriented so that
-                   ``account_a < account_b``, with both posts, times, sources and seconds apart.
-``_cib_pairkey``  one row per (account_a, account_b, key): the keys a pair shares within the window.
+                   ``a_i < b_i`` (hence ``account_a < account_b``), pointing at both actions
+                   (``key_i``, ``rn_a``, ``rn_b``), with the seconds apart (``dt``).
+``_cib_pairkey``  one row per (a_i, b_i, key_i): the keys a pair shares within the window.
 
 How the self-join stays linear on hot keys
 ------------------------------------------
@@ -37,9 +39,9 @@ from typing import Any
 
 from ..traces.base import OPTIONAL_COLUMNS, TRACE_COLUMNS, Trace
 
-__all__ = ["CooccurrenceResult", "full_trace_sql", "cooccurrence_sql", "run_cooccurrence", "drop_temp", "TEMP_TABLES"]
+__all__ = ["CooccurrenceResult", "full_trace_sql", "cooccurrence_sql", "run_cooccurrence", "drop_temp", "evidence_sql", "TEMP_TABLES"]
 
-TEMP_TABLES = ("_cib_trace", "_cib_act", "_cib_raw", "_cib_pairkey")
+TEMP_TABLES = ("_cib_trace", "_cib_accmap", "_cib_keymap", "_cib_act", "_cib_raw", "_cib_pairkey")
 
 
 @dataclass
@@ -56,66 +58,92 @@ def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance:
     """The builder's statements (after ``_cib_trace`` exists), in order.
 
     ``window`` None means any time: the key itself fixes the span (a day, a bin, an account
-    attribute).
+    attribute). Accounts and keys are mapped to integers first (``_cib_accmap`` numbers
+    accounts in ``account_id`` order, so ``acc_i`` order is ``account_id`` order and pairs can be
+    oriented on integers); joins and aggregations then run on integers, not strings.
     """
     k = int(max_neighbors)
     if window is None:
-        c_upto = "count(*) OVER (PARTITION BY d.key)"
+        c_upto = "count(*) OVER (PARTITION BY d.key_i)"
         in_window = "TRUE"
-        seconds = "abs(epoch(o.at) - epoch(s.at))"
     else:
         frame = float(window) + 2.0 * float(max_tolerance)
         c_upto = (
-            "count(*) OVER (PARTITION BY d.key ORDER BY epoch(d.at) "
+            "count(*) OVER (PARTITION BY d.key_i ORDER BY d.t "
             f"RANGE BETWEEN UNBOUNDED PRECEDING AND {frame!r} FOLLOWING)"
         )
-        in_window = f"abs(epoch(o.at) - epoch(s.at)) <= {float(window)!r} + s.tolerance + o.tolerance"
-        seconds = "abs(epoch(o.at) - epoch(s.at))"
+        in_window = f"abs(o.t - s.t) <= {float(window)!r} + s.tolerance + o.tolerance"
 
     def pick(col: str) -> str:
-        return f"CASE WHEN s.account_id < o.account_id THEN s.{col} ELSE o.{col} END"
+        return f"CASE WHEN s.acc_i < o.acc_i THEN s.{col} ELSE o.{col} END"
 
     def other(col: str) -> str:
-        return f"CASE WHEN s.account_id < o.account_id THEN o.{col} ELSE s.{col} END"
+        return f"CASE WHEN s.acc_i < o.acc_i THEN o.{col} ELSE s.{col} END"
 
+    accmap = (
+        "CREATE OR REPLACE TEMP TABLE _cib_accmap AS SELECT u.account_id, "
+        "CAST(row_number() OVER (ORDER BY u.account_id) AS INTEGER) AS acc_i "
+        "FROM (SELECT DISTINCT x.account_id FROM _cib_trace AS x) AS u"
+    )
+    keymap = (
+        "CREATE OR REPLACE TEMP TABLE _cib_keymap AS SELECT u.key, "
+        "CAST(row_number() OVER (ORDER BY u.key) AS INTEGER) AS key_i "
+        "FROM (SELECT DISTINCT x.key FROM _cib_trace AS x) AS u"
+    )
     act = (
         "CREATE OR REPLACE TEMP TABLE _cib_act AS "
-        "SELECT d.account_id, d.key, d.at, d.post_id, d.source, d.item, d.tolerance, "
-        "row_number() OVER (PARTITION BY d.key ORDER BY d.at, d.account_id, d.post_id, d.source) AS rn, "
+        "SELECT d.key_i, d.acc_i, d.t, d.account_id, d.key, d.at, d.post_id, d.source, d.item, d.tolerance, "
+        "row_number() OVER (PARTITION BY d.key_i ORDER BY d.t, d.acc_i, d.post_id, d.source) AS rn, "
         f"{c_upto} AS c_upto "
-        "FROM (SELECT x.account_id, x.key, x.at, x.post_id, x.source, min(x.item) AS item, max(x.tolerance) AS tolerance "
-        "FROM _cib_trace AS x GROUP BY x.account_id, x.key, x.at, x.post_id, x.source) AS d"
+        "FROM (SELECT km.key_i, am.acc_i, coalesce(epoch(g.at), 0.0) AS t, g.* FROM "
+        "(SELECT x.account_id, x.key, x.at, x.post_id, x.source, min(x.item) AS item, max(x.tolerance) AS tolerance "
+        "FROM _cib_trace AS x GROUP BY x.account_id, x.key, x.at, x.post_id, x.source) AS g "
+        "JOIN _cib_accmap AS am ON am.account_id = g.account_id JOIN _cib_keymap AS km ON km.key = g.key) AS d"
     )
     raw = (
         "CREATE OR REPLACE TEMP TABLE _cib_raw AS "
-        "SELECT s.key AS key, "
-        "least(s.account_id, o.account_id) AS account_a, greatest(s.account_id, o.account_id) AS account_b, "
-        f"{pick('post_id')} AS post_a, {other('post_id')} AS post_b, "
-        f"{pick('at')} AS at_a, {other('at')} AS at_b, "
-        f"{pick('source')} AS source_a, {other('source')} AS source_b, "
-        f"coalesce({pick('item')}, s.key) AS item, "
-        f"{seconds} AS seconds_apart "
-        "FROM (SELECT a.key, a.rn, a.account_id, a.post_id, a.at, a.source, a.item, a.tolerance, "
+        "SELECT s.key_i, least(s.acc_i, o.acc_i) AS a_i, greatest(s.acc_i, o.acc_i) AS b_i, "
+        f"{pick('rn')} AS rn_a, {other('rn')} AS rn_b, "
+        "least(s.at, o.at) AS lo_at, greatest(s.at, o.at) AS hi_at, abs(o.t - s.t) AS dt "
+        "FROM (SELECT a.key_i, a.rn, a.acc_i, a.t, a.at, a.tolerance, "
         f"unnest(range(1, least(a.c_upto - a.rn, {k}) + 1)) AS d "
         "FROM _cib_act AS a WHERE a.c_upto > a.rn) AS s "
-        "JOIN _cib_act AS o ON o.key = s.key AND o.rn = s.rn + s.d "
-        f"WHERE o.account_id <> s.account_id AND {in_window}"
+        "JOIN _cib_act AS o ON o.key_i = s.key_i AND o.rn = s.rn + s.d "
+        f"WHERE o.acc_i <> s.acc_i AND {in_window}"
     )
     pairkey = (
         "CREATE OR REPLACE TEMP TABLE _cib_pairkey AS "
-        "SELECT account_a, account_b, key, min(least(at_a, at_b)) AS first_at, "
-        "max(greatest(at_a, at_b)) AS last_at, count(*) AS n_action_pairs "
-        "FROM _cib_raw GROUP BY account_a, account_b, key"
+        "SELECT r.a_i, r.b_i, r.key_i, min(r.lo_at) AS first_at, max(r.hi_at) AS last_at "
+        "FROM _cib_raw AS r GROUP BY r.a_i, r.b_i, r.key_i"
     )
-    return [act, raw, pairkey]
+    return [accmap, keymap, act, raw, pairkey]
+
+
+def evidence_sql(n_evidence: int) -> str:
+    """SELECT of up to ``n_evidence`` action pairs per kept edge, closest in time first.
+
+    Needs ``_cib_edges`` (with ``kept``) from :mod:`.significance`.
+    """
+    return (
+        "SELECT x.a_i, x.b_i, x.rk, ma.account_id AS account_a, mb.account_id AS account_b, "
+        "pa.post_id AS post_a, pb.post_id AS post_b, pa.at AS at_a, pb.at AS at_b, x.dt AS seconds_apart, "
+        "coalesce(pa.item, pb.item, pa.key) AS item, pa.source AS source_a, pb.source AS source_b FROM ("
+        "SELECT r.*, row_number() OVER (PARTITION BY r.a_i, r.b_i ORDER BY r.dt, r.lo_at, r.key_i, r.rn_a, r.rn_b) AS rk "
+        "FROM _cib_raw AS r SEMI JOIN (SELECT e.a_i, e.b_i FROM _cib_edges AS e WHERE e.kept) AS k "
+        f"ON k.a_i = r.a_i AND k.b_i = r.b_i) AS x "
+        "JOIN _cib_act AS pa ON pa.key_i = x.key_i AND pa.rn = x.rn_a "
+        "JOIN _cib_act AS pb ON pb.key_i = x.key_i AND pb.rn = x.rn_b "
+        "JOIN _cib_accmap AS ma ON ma.acc_i = x.a_i JOIN _cib_accmap AS mb ON mb.acc_i = x.b_i "
+        f"WHERE x.rk <= {int(n_evidence)}"
+    )
 
 
 def bounded_sql(max_neighbors: int) -> str:
     k = int(max_neighbors)
     return (
         f"SELECT coalesce(sum(greatest(c_upto - rn - {k}, 0)), 0) AS bounded, "
-        f"count(DISTINCT CASE WHEN c_upto - rn > {k} THEN key END) AS bounded_keys, "
-        "count(*) AS n_rows, count(DISTINCT key) AS n_keys FROM _cib_act"
+        f"count(DISTINCT CASE WHEN c_upto - rn > {k} THEN key_i END) AS bounded_keys, "
+        "count(*) AS n_rows, count(DISTINCT key_i) AS n_keys FROM _cib_act"
     )
 
 

@@ -102,72 +102,67 @@ def adjust_pvalues(p: np.ndarray, method: str) -> np.ndarray:
 def score_pairs(con: Any, *, min_shared: int, alpha: float, correction: str) -> SignificanceResult:
     """Create temp table ``_cib_edges`` (every candidate pair, scored, with ``kept``).
 
-    Needs ``_cib_act`` and ``_cib_pairkey`` from :func:`cibscope.networks.cooccurrence.run_cooccurrence`.
+    Needs ``_cib_act``, ``_cib_pairkey`` and ``_cib_accmap`` from
+    :func:`cibscope.networks.cooccurrence.run_cooccurrence`. Works on integer ids; the account
+    ids are joined back only for the output.
     """
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cib_keyw AS SELECT key, count(DISTINCT account_id) AS m, "
-        f"{rarity_weight_sql('count(DISTINCT account_id)')} AS w FROM _cib_act GROUP BY key"
+        "CREATE OR REPLACE TEMP TABLE _cib_keyw AS SELECT a.key_i, count(DISTINCT a.acc_i) AS m, "
+        f"{rarity_weight_sql('count(DISTINCT a.acc_i)')} AS w FROM _cib_act AS a GROUP BY a.key_i"
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cib_deg AS SELECT account_id, count(DISTINCT key) AS d "
-        "FROM _cib_act GROUP BY account_id"
+        "CREATE OR REPLACE TEMP TABLE _cib_deg AS SELECT a.acc_i, count(DISTINCT a.key_i) AS d "
+        "FROM _cib_act AS a GROUP BY a.acc_i"
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cib_pairs AS "
-        "SELECT row_number() OVER (ORDER BY p.account_a, p.account_b) - 1 AS pid, p.*, da.d AS d_a, db.d AS d_b "
-        "FROM (SELECT pk.account_a, pk.account_b, count(*) AS n_shared, sum(kw.w) AS weight, "
+        "SELECT p.*, da.d AS d_a, db.d AS d_b "
+        "FROM (SELECT pk.a_i, pk.b_i, count(*) AS n_shared, sum(kw.w) AS weight, "
         "sum(kw.w * kw.w) AS w2, min(pk.first_at) AS first_at, max(pk.last_at) AS last_at "
-        "FROM _cib_pairkey AS pk JOIN _cib_keyw AS kw ON kw.key = pk.key "
-        "GROUP BY pk.account_a, pk.account_b) AS p "
-        "JOIN _cib_deg AS da ON da.account_id = p.account_a JOIN _cib_deg AS db ON db.account_id = p.account_b"
+        "FROM _cib_pairkey AS pk JOIN _cib_keyw AS kw ON kw.key_i = pk.key_i "
+        "GROUP BY pk.a_i, pk.b_i) AS p "
+        "JOIN _cib_deg AS da ON da.acc_i = p.a_i JOIN _cib_deg AS db ON db.acc_i = p.b_i"
     )
     tot = con.execute(
         "SELECT (SELECT coalesce(sum(d), 0) FROM _cib_deg), (SELECT count(*) FROM _cib_deg), "
         "coalesce(2 * sum(weight), 0), coalesce(2 * sum(w2), 0), count(*) FROM _cib_pairs"
     ).fetchall()[0]
-    assert tot is not None
     big_l, n_acc, m1, m2, n_pairs = int(tot[0]), int(tot[1]), float(tot[2]), float(tot[3]), int(tot[4])
-    if n_pairs:
-        arr = con.execute("SELECT pid, n_shared, weight, d_a, d_b FROM _cib_pairs ORDER BY pid").fetchnumpy()
-        weight = np.asarray(arr["weight"], dtype=np.float64)
-        d_a = np.asarray(arr["d_a"], dtype=np.float64)
-        d_b = np.asarray(arr["d_b"], dtype=np.float64)
-        n_shared = np.asarray(arr["n_shared"], dtype=np.int64)
-        denom = float(big_l) * float(max(big_l - 1, 1))
-        expected = d_a * d_b * m1 / denom
-        c = m2 / m1 if m1 > 0 else 1.0
-        p_adj = adjust_pvalues(pvalues(weight, expected, c), correction)
-        kept = (n_shared >= min_shared) & (p_adj <= alpha)
-        scored = pa.table(
-            {
-                "pid": pa.array(np.asarray(arr["pid"], dtype=np.int64)),
-                "expected": pa.array(expected),
-                "p_value": pa.array(p_adj),
-                "kept": pa.array(kept),
-            }
-        )
-    else:
-        scored = pa.table(
-            {
-                "pid": pa.array([], pa.int64()),
-                "expected": pa.array([], pa.float64()),
-                "p_value": pa.array([], pa.float64()),
-                "kept": pa.array([], pa.bool_()),
-            }
-        )
+    arr = con.execute("SELECT a_i, b_i, n_shared, weight, d_a, d_b FROM _cib_pairs").fetchnumpy()
+    a_i = np.asarray(arr["a_i"], dtype=np.int32)
+    b_i = np.asarray(arr["b_i"], dtype=np.int32)
+    weight = np.asarray(arr["weight"], dtype=np.float64)
+    d_a = np.asarray(arr["d_a"], dtype=np.float64)
+    d_b = np.asarray(arr["d_b"], dtype=np.float64)
+    n_shared = np.asarray(arr["n_shared"], dtype=np.int64)
+    denom = float(big_l) * float(max(big_l - 1, 1))
+    expected = d_a * d_b * m1 / denom
+    c = m2 / m1 if m1 > 0 else 1.0
+    p_adj = adjust_pvalues(pvalues(weight, expected, c), correction)
+    kept = (n_shared >= min_shared) & (p_adj <= alpha)
+    scored = pa.table(
+        {
+            "a_i": pa.array(a_i, pa.int32()),
+            "b_i": pa.array(b_i, pa.int32()),
+            "expected": pa.array(expected, pa.float64()),
+            "p_value": pa.array(p_adj, pa.float64()),
+            "kept": pa.array(kept, pa.bool_()),
+        }
+    )
+    con.execute("SELECT 1").fetchall()  # DuckDB 2 refuses register() while a result is unfinished
     con.register("_cib_scored_arrow", scored)
     try:
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE _cib_edges AS SELECT p.account_a, p.account_b, p.n_shared, p.weight, "
-            "s.expected, s.p_value, p.first_at, p.last_at, s.kept FROM _cib_pairs AS p "
-            "JOIN _cib_scored_arrow AS s ON s.pid = p.pid"
+            "CREATE OR REPLACE TEMP TABLE _cib_edges AS SELECT p.a_i, p.b_i, ma.account_id AS account_a, "
+            "mb.account_id AS account_b, p.n_shared, p.weight, s.expected, s.p_value, p.first_at, p.last_at, s.kept "
+            "FROM _cib_pairs AS p JOIN _cib_scored_arrow AS s ON s.a_i = p.a_i AND s.b_i = p.b_i "
+            "JOIN _cib_accmap AS ma ON ma.acc_i = p.a_i JOIN _cib_accmap AS mb ON mb.acc_i = p.b_i"
         )
     finally:
         con.unregister("_cib_scored_arrow")
-    kept_n = con.execute("SELECT count(*) FROM _cib_edges WHERE kept").fetchall()[0]
     return SignificanceResult(
         pairs_considered=n_pairs,
-        pairs_kept=int(kept_n[0]) if kept_n else 0,
+        pairs_kept=int(kept.sum()),
         accounts=n_acc,
         incidences=big_l,
         m1=m1,
