@@ -144,6 +144,29 @@ def test_determinism_same_seed_same_bytes_other_seed_differs(gen: Path, tmp_path
         assert _sha(tmp_path / "b" / name) != _sha(gen / name), name
 
 
+def test_streaming_in_many_chunks_is_exact_and_deterministic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cibscope.generate as g
+
+    # ~2,500 rows per chunk: 12,000 tweets are written in about five chunks, each rendered while
+    # the previous one is assembled in a worker thread
+    monkeypatch.setattr(g, "CHUNK_ROWS", 2_500)
+    r1 = generate_dataset(tmp_path / "a", accounts=200, tweets=12_000, seed=3)
+    r2 = generate_dataset(tmp_path / "b", accounts=200, tweets=12_000, seed=3)
+    assert r1.n_chunks >= 4
+    assert _sha(r1.tweets_path) == _sha(r2.tweets_path)
+    t = pd.read_csv(r1.tweets_path, dtype=str, keep_default_na=False)
+    assert len(t) == 12_000 and t.tweetid.is_unique
+    ms = snowflake_ms(t.tweetid.astype("int64").to_numpy())
+    assert (pd.to_datetime(ms, unit="ms").strftime("%Y-%m-%d %H:%M") == t.tweet_time).all()
+    # retweets of originals written in an earlier chunk still match them
+    rt = t[t.is_retweet == "true"].merge(t, left_on="retweet_tweetid", right_on="tweetid", suffixes=("", "_o"))
+    assert len(rt) > 200
+    assert (rt.tweet_text == "RT @" + rt.user_screen_name_o + ": " + rt.tweet_text_o).all()
+    # chunks are consecutive day ranges: the file is sorted by time except for short spills
+    ms_sorted = np.maximum.accumulate(ms)
+    assert ((ms_sorted - ms) < 3 * 86_400_000).all()
+
+
 # ---------------------------------------------------------------- truth and the claim
 
 

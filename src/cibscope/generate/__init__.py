@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from ..progress import Progress, step
 from . import clock
 from .plan import Plan, build_plan
 from .population import Population, build_population
-from .render import TWEET_COLUMNS, USER_COLUMNS, Renderer
+from .render import TWEET_COLUMNS, USER_COLUMNS, Renderer, Rows
 from .writer import TRUTH_COLUMNS, TweetWriter, write_takedown, write_truth, write_users
 
 __all__ = ["GenerateResult", "generate_dataset", "TWEET_COLUMNS", "USER_COLUMNS", "TRUTH_COLUMNS"]
@@ -100,6 +101,11 @@ def generate_dataset(
     writer = TweetWriter(paths["tweets.csv"])
     remaining = seg_n.copy()
     assert pop.seg_d0 is not None and pop.seg_d1 is not None
+    # Two-stage pipeline: rows of chunk c+1 are rendered while a worker thread assembles and
+    # writes chunk c (Arrow and numpy release the GIL). Each stage has its own random stream,
+    # so the bytes do not depend on thread timing.
+    pool = ThreadPoolExecutor(max_workers=1)
+    pending: Future[int] | None = None
     try:
         with step(progress, "writing tweets", tweets) as bar:
             for c in range(len(edges) - 1):
@@ -113,10 +119,17 @@ def generate_dataset(
                 remaining -= n_c
                 seg_idx = np.flatnonzero(n_c)
                 lo, hi = np.searchsorted(plan.anchor_day, [a, b], side="left")
-                lines = renderer.chunk(rng, a, b, seg_idx, n_c[seg_idx], slice(int(lo), int(hi)))
-                writer.write(lines)
-                bar.advance(len(lines))
+                rows = renderer.rows(rng, a, b, seg_idx, n_c[seg_idx], slice(int(lo), int(hi)))
+                if pending is not None:
+                    bar.advance(pending.result())
+                pending = pool.submit(_assemble_and_write, renderer, writer, _rng(seed, 11, c), rows)
+            if pending is not None:
+                bar.advance(pending.result())
+                pending = None
     finally:
+        if pending is not None:
+            pending.cancel()
+        pool.shutdown(wait=True)
         writer.close()
     if remaining.sum() != 0 or writer.rows != tweets:  # a generator bug, never the user's
         raise AssertionError(f"generator row accounting: wrote {writer.rows} of {tweets}, {remaining.sum()} unplaced")
@@ -127,6 +140,12 @@ def generate_dataset(
         accounts, writer.rows, int(pop.is_io.sum()), int((pop.claimed & ~pop.is_io).sum()) if pop.claimed is not None else 0,
         groups, len(edges) - 1, time.perf_counter() - t_start,
     )
+
+
+def _assemble_and_write(renderer: Renderer, writer: TweetWriter, rng: np.random.Generator, rows: Rows) -> int:
+    lines = renderer.assemble(rng, rows)
+    writer.write(lines)
+    return len(lines)
 
 
 def _claim(rng: np.random.Generator, pop: Population) -> None:

@@ -32,7 +32,6 @@ from .population import (
     HK_KEY_DATES,
     HK_PIVOT_DAY,
     ROLE_CELEB,
-    ROLE_NEWS,
     ROLE_ORGANIC,
     Group,
     Population,
@@ -396,4 +395,4 @@ def _plan_links(rng: np.random.Generator, pop: Population, regular: np.ndarray, 
 
 
 __all__ = ["Plan", "Externals", "build_plan", "E_IO_RT", "E_IO_COPY", "E_IO_LINK", "E_IO_TAG",
-           "E_HN_FAN", "E_HN_TAG", "E_HN_LINK", "ROLE_NEWS"]
+           "E_HN_FAN", "E_HN_TAG", "E_HN_LINK"]

@@ -39,7 +39,6 @@ from .population import (
     HK_PIVOT_DAY,
     MODE_IO_HISTORY,
     MODE_IO_POLITICAL,
-    MODE_ORGANIC,
     MODE_ORGANIC_PIVOT,
     MODE_POPULAR,
     ROLE_CELEB,
@@ -207,8 +206,9 @@ class Renderer:
         self.outlet_index = outlet_ix
 
     # ------------------------------------------------------------------ chunk
-    def chunk(self, rng: np.random.Generator, day0: int, day1: int, seg_idx: np.ndarray, seg_n: np.ndarray,
-              planted: slice) -> pa.Array:
+    def rows(self, rng: np.random.Generator, day0: int, day1: int, seg_idx: np.ndarray, seg_n: np.ndarray,
+             planted: slice) -> Rows:
+        """Render one chunk's rows (sequential: it allocates ids and keeps the retweet pool)."""
         pop = self.pop
         # ---- background rows: who, when, what kind
         u = np.repeat(pop.seg_u[seg_idx], seg_n)
@@ -247,7 +247,7 @@ class Renderer:
         parts.append(self._quotes(rng, u[q], t[q], topic[q], lang[q], pool))
         r = kind == K_REPLY
         parts.append(self._replies(rng, u[r], t[r], topic[r], lang[r]))
-        return self._assemble(rng, Rows.concat(parts))
+        return Rows.concat(parts)
 
     # ------------------------------------------------------------------ pieces
     def _lang_topic(self, rng: np.random.Generator, u: np.ndarray, mode: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -543,13 +543,14 @@ class Renderer:
                          mentions=tx.singletons(self.ext_uid.take(pa.array(oi)), share))
 
     # ------------------------------------------------------------------ assembly
-    def _assemble(self, rng: np.random.Generator, rows: Rows) -> pa.Array:
+    def assemble(self, rng: np.random.Generator, rows: Rows) -> pa.Array:
         """One CSV line per row (all 31 fields quoted), sorted by time: a single string array.
 
         Building the lines with one Arrow string join and writing the array's data buffer is
         several times faster than a generic CSV writer over 31 columns; the per-account block
         of 10 fields is formatted once per account, and rows are sorted before the join so
-        the big lines are never copied twice.
+        the big lines are never copied twice. Reads only immutable state, so it can run in a
+        worker thread while the next chunk's rows are rendered.
         """
         pop = self.pop
         rows = rows.take(np.argsort(rows.t_ms, kind="stable"))
