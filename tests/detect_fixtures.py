@@ -2,13 +2,15 @@
 
 Accounts and the planted structure (every number below is derived by hand in the tests):
 
-* clique A = a1, a2, a3, a4: every pair co-retweets, p = 1e-6 (strength 6);
-  a1-a2 also share one link, layer co_url, p = 1e-3 (strength 3).
-* clique B = b1, b2, b3: every pair co-hashtags, p = 1e-4 (strength 4).
+Strength = -log10(p * m), m = pairs in the layer (no builder stats in this case):
+
+* clique A = a1, a2, a3, a4: every pair co-retweets, p = 1e-15 (m = 8: strength 15 - log10 8
+  = 14.0969); a1-a2 also share one link, layer co_url, p = 1e-13 (m = 1: strength 13).
+* clique B = b1, b2, b3: every pair co-hashtags, p = 1e-20 (m = 3: strength 19.5229).
 * organic o1, o2, o3: o1-o2 co-retweet p = 0.3 and a1-o1 co-retweet p = 0.2 -- not
   significant after Benjamini-Hochberg (m = 8 co_retweet pairs: q = 0.3 and 0.2286 > 0.01).
   o3 has no edge at all.
-* ``bridge=True`` adds one co_mention pair a4-b1, p = 1e-3 (strength 3): connected components
+* ``bridge=True`` adds one co_mention pair a4-b1, p = 1e-3 (m = 1: strength 3): connected components
   then merge A and B, Leiden (CPM) keeps them apart.
 
 a1's screen name starts with '=' to exercise formula-injection neutralisation.
@@ -40,10 +42,10 @@ def build_case(path: Path, *, bridge: bool = False) -> Case:
     t1 = "2020-01-03 12:00:00"
     rows = []
     for x, y in itertools.combinations(A, 2):
-        rows.append(("co_retweet", x, y, 5, 5.0, 0.1, 1e-6, t0, t1))
-    rows.append(("co_url", "a1", "a2", 2, 2.0, 0.01, 1e-3, "2020-01-02 00:00:00", "2020-01-02 00:10:00"))
+        rows.append(("co_retweet", x, y, 5, 5.0, 0.1, 1e-15, t0, t1))
+    rows.append(("co_url", "a1", "a2", 2, 2.0, 0.01, 1e-13, "2020-01-02 00:00:00", "2020-01-02 00:10:00"))
     for x, y in itertools.combinations(B, 2):
-        rows.append(("co_hashtag", x, y, 3, 3.0, 0.1, 1e-4, "2020-02-01 00:00:00", "2020-02-02 00:00:00"))
+        rows.append(("co_hashtag", x, y, 3, 3.0, 0.1, 1e-20, "2020-02-01 00:00:00", "2020-02-02 00:00:00"))
     rows.append(("co_retweet", "o1", "o2", 1, 1.0, 0.5, 0.3, t0, t0))
     rows.append(("co_retweet", "a1", "o1", 1, 1.0, 0.5, 0.2, t0, t0))
     if bridge:
@@ -86,7 +88,7 @@ def write_truth(path: Path) -> Path:
         ("a1", "io", "1", "retweet_ring"), ("a2", "io", "1", "retweet_ring"),
         ("a3", "io", "1", "retweet_ring"), ("a4", "io", "1", "retweet_ring"),
         ("b1", "io", "2", "hashtag_push"), ("b2", "io", "2", "hashtag_push"),
-        ("b3", "organic", "", "hn_activists"), ("o1", "io", "3", "lone_wolf"),
+        ("b3", "organic", "", "hn_activists|hn_fans"), ("o1", "io", "3", "lone_wolf"),
         ("o2", "organic", "", "hn_fans"), ("o3", "organic", "", "plain"),
     ]
     path.write_text("userid,label,group,tactic,claimed\n" + "".join(f"{u},{l},{g},{t},false\n" for u, l, g, t in rows))

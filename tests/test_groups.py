@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 from pathlib import Path
 
@@ -17,20 +18,35 @@ from detect_fixtures import build_case
 def test_bh_keeps_the_planted_pairs_and_drops_chance(tmp_path: Path) -> None:
     with build_case(tmp_path / "c.duckdb") as c:
         net = fuse_layers(c.con)
-        # co_retweet: m = 8; the six clique pairs have q = 1e-6 * 8 / 6 = 1.33e-6 <= 0.01;
+        # co_retweet: m = 8; the six clique pairs have q = 1e-15 * 8 / 6 <= 0.01;
         # a1-o1 (q = min(0.2 * 8 / 7, 0.3) = 0.2286) and o1-o2 (q = 0.3) are dropped.
         assert net.n_tested == {"co_hashtag": 3, "co_retweet": 8, "co_url": 1}
         kept = sorted(zip(net.layer_edges.column("layer").to_pylist(), net.layer_edges.column("account_a").to_pylist(), net.layer_edges.column("account_b").to_pylist()))
         assert ("co_retweet", "a1", "o1") not in kept and ("co_retweet", "o1", "o2") not in kept
         assert len(kept) == 6 + 1 + 3
         q = dict(zip(zip(net.layer_edges.column("layer").to_pylist(), net.layer_edges.column("account_a").to_pylist(), net.layer_edges.column("account_b").to_pylist()), net.layer_edges.column("q_value").to_pylist()))
-        assert q[("co_retweet", "a1", "a2")] == pytest.approx(1e-6 * 8 / 6)
-        # fused weight a1-a2 = co_retweet 6 + co_url 3 = 9, two layers; a2-a3 only co_retweet = 6
+        assert q[("co_retweet", "a1", "a2")] == pytest.approx(1e-15 * 8 / 6)
+        # strength = -log10(p * m): co_retweet 15 - log10(8), co_url 13 - log10(1), co_hashtag 20 - log10(3)
+        s_rt, s_url, s_ht = 15 - math.log10(8), 13.0, 20 - math.log10(3)
+        # fused weight a1-a2 = co_retweet + co_url, two layers; a2-a3 only co_retweet
         fused = {(a, b): (w, n, l) for a, b, w, n, l in zip(*(net.fused.column(k).to_pylist() for k in ("account_a", "account_b", "weight", "n_layers", "layers")))}
-        assert fused[("a1", "a2")] == (pytest.approx(9.0), 2, "co_retweet,co_url")
-        assert fused[("a2", "a3")] == (pytest.approx(6.0), 1, "co_retweet")
-        assert fused[("b1", "b3")] == (pytest.approx(4.0), 1, "co_hashtag")
+        assert fused[("a1", "a2")] == (pytest.approx(s_rt + s_url), 2, "co_retweet,co_url")
+        assert fused[("a2", "a3")] == (pytest.approx(s_rt), 1, "co_retweet")
+        assert fused[("b1", "b3")] == (pytest.approx(s_ht), 1, "co_hashtag")
         assert len(fused) == 6 + 3
+        # each clique is a component of its own: closed neighbourhoods coincide, sigma = 1
+        assert net.fused.column("structure").to_pylist() == [1.0] * 9
+
+
+def test_structural_similarity_of_a_bridge(tmp_path: Path) -> None:
+    with build_case(tmp_path / "c.duckdb", bridge=True) as c:
+        net = fuse_layers(c.con)
+        sigma = dict(zip(zip(net.fused.column("account_a").to_pylist(), net.fused.column("account_b").to_pylist()), net.fused.column("structure").to_pylist()))
+        # N[a4] = {a1..a4, b1} (5), N[b1] = {b1, b2, b3, a4} (4): common {a4, b1} -> 2 / sqrt(20)
+        assert sigma[("a4", "b1")] == pytest.approx(2 / math.sqrt(20))
+        # N[a1] = {a1..a4} (4), N[a4] (5): common 4 -> 4 / sqrt(20); a1-a2 untouched: 1
+        assert sigma[("a1", "a4")] == pytest.approx(4 / math.sqrt(20))
+        assert sigma[("a1", "a2")] == 1.0
 
 
 def test_without_correction_alpha_is_a_plain_p_cut(tmp_path: Path) -> None:
@@ -64,12 +80,13 @@ def test_leiden_keeps_bridged_cliques_apart_components_merge_them(tmp_path: Path
     with build_case(tmp_path / "c.duckdb", bridge=True) as c:
         net = fuse_layers(c.con)
         leiden = find_groups(net, GroupParams(resolution=0.05, seed=3))
-        # CPM gain of merging A and B: bridge weight 3/20 = 0.15 minus gamma * 4 * 3 = 0.6 < 0
+        # CPM (weights = structural similarity) gain of merging A and B at resolution 0.05:
+        # bridge sigma 2 / sqrt(20) = 0.447 minus gamma * 4 * 3 = 0.6 < 0
         assert {g for a, g in leiden.items() if a.startswith("a")} == {1}
         assert {g for a, g in leiden.items() if a.startswith("b")} == {2}
         comps = find_groups(net, GroupParams(method="components"))
         assert set(comps.values()) == {1} and len(comps) == 7
-        # a stricter edge cut (fused weight >= 4) drops the bridge (weight 3) and splits them again
+        # a stricter edge cut (fused weight >= 4) drops the bridge (strength 3) and splits them again
         comps4 = find_groups(net, GroupParams(method="components", min_weight=4.0))
         assert comps4 == leiden
 
@@ -77,8 +94,8 @@ def test_leiden_keeps_bridged_cliques_apart_components_merge_them(tmp_path: Path
 def test_both_leiden_engines_agree_on_the_planted_cliques(tmp_path: Path) -> None:
     with build_case(tmp_path / "c.duckdb", bridge=True) as c:
         net = fuse_layers(c.con)
-        a = find_groups(net, GroupParams(leiden_engine="igraph", seed=5))
-        b = find_groups(net, GroupParams(leiden_engine="leidenalg", seed=5))
+        a = find_groups(net, GroupParams(leiden_engine="igraph", seed=5, resolution=0.05))
+        b = find_groups(net, GroupParams(leiden_engine="leidenalg", seed=5, resolution=0.05))
         assert a == b == {"a1": 1, "a2": 1, "a3": 1, "a4": 1, "b1": 2, "b2": 2, "b3": 2}
 
 

@@ -12,11 +12,18 @@ from cibscope.errors import CaseStateError, ParameterError, UnknownAccountError
 from cibscope.evidence.explain import explain_account
 from detect_fixtures import build_case
 
-# Per-layer term: 1 - exp(-S / 10) with S = sum of min(-log10 p, 20) over significant edges.
-CO_RT_A = 1 - math.exp(-18 / 10)  # 3 co_retweet partners at p = 1e-6: S = 3 * 6 = 18 -> 0.834701
-CO_URL = 1 - math.exp(-3 / 10)  # one co_url partner at p = 1e-3: S = 3 -> 0.259182
-CO_HT_B = 1 - math.exp(-8 / 10)  # 2 co_hashtag partners at p = 1e-4: S = 2 * 4 = 8 -> 0.550671
-GROUP = 1.0  # linked to all other members of the group: 1.0 * (size - 1) / (size - 1)
+# strength s = -log10(p * m) (m = pairs in the layer; detect_fixtures): co_retweet 15 - log10 8,
+# co_url 13, co_hashtag 20 - log10 3. Structure (sigma) is 1 on every edge (two separate cliques).
+S_RT, S_URL, S_HT = 15 - math.log10(8), 13.0, 20 - math.log10(3)
+# Per-layer term: 1 - exp(-mean(sigma * s) * min(1, k / 5) / 10), k = the account's links in the layer.
+CO_RT_A = 1 - math.exp(-S_RT * (3 / 5) / 10)  # 3 co_retweet partners -> 0.570792
+CO_URL = 1 - math.exp(-S_URL * (1 / 5) / 10)  # one co_url partner -> 0.228948
+CO_HT_B = 1 - math.exp(-S_HT * (2 / 5) / 10)  # 2 co_hashtag partners -> 0.542013
+# Group term: group strength G * min(1, d / 5), G = mean over internal pairs of min(1, fused weight / 20).
+G_A = (min(1.0, (S_RT + S_URL) / 20) + 5 * S_RT / 20) / 6  # a1-a2 carries both layers -> 0.754038
+G_B = S_HT / 20  # 0.976144
+GROUP_A = G_A * 3 / 5
+GROUP_B = G_B * 2 / 5
 
 
 def contributions(c, acc: str) -> dict[str, tuple[float, int]]:
@@ -32,13 +39,13 @@ def test_contributions_are_exact_and_add_up_to_the_score(tmp_path: Path) -> None
         assert a1.keys() == {"co_retweet", "co_url", "group"}
         assert a1["co_retweet"] == (pytest.approx(CO_RT_A), 2)
         assert a1["co_url"] == (pytest.approx(CO_URL), 0)
-        assert a1["group"] == (pytest.approx(GROUP), 3)
+        assert a1["group"] == (pytest.approx(GROUP_A), 3)
         b3 = contributions(c, "b3")
-        assert b3 == {"co_hashtag": (pytest.approx(CO_HT_B), 0), "group": (pytest.approx(GROUP), 2)}
+        assert b3 == {"co_hashtag": (pytest.approx(CO_HT_B), 0), "group": (pytest.approx(GROUP_B), 2)}
         expected = {
-            "a1": CO_RT_A + CO_URL + GROUP, "a2": CO_RT_A + CO_URL + GROUP,
-            "a3": CO_RT_A + GROUP, "a4": CO_RT_A + GROUP,
-            "b1": CO_HT_B + GROUP, "b2": CO_HT_B + GROUP, "b3": CO_HT_B + GROUP,
+            "a1": CO_RT_A + CO_URL + GROUP_A, "a2": CO_RT_A + CO_URL + GROUP_A,
+            "a3": CO_RT_A + GROUP_A, "a4": CO_RT_A + GROUP_A,
+            "b1": CO_HT_B + GROUP_B, "b2": CO_HT_B + GROUP_B, "b3": CO_HT_B + GROUP_B,
             "o1": 0.0, "o2": 0.0, "o3": 0.0,
         }
         rows = {a: (s, f, g) for a, s, f, g in c.con.execute("SELECT account_id, score, flagged, group_id FROM scores").fetchall()}
@@ -48,25 +55,30 @@ def test_contributions_are_exact_and_add_up_to_the_score(tmp_path: Path) -> None
             summed = c.con.execute("SELECT coalesce(sum(value), 0) FROM score_contributions WHERE account_id = ?", [acc]).fetchone()[0]
             assert summed == pytest.approx(total)
             assert score == pytest.approx(1 - math.exp(-total))
-        assert rows["a1"][0] == pytest.approx(0.876792, abs=1e-6)  # 1 - exp(-2.093883)
-        assert rows["b1"][0] == pytest.approx(0.787894, abs=1e-6)
+        assert rows["a1"][0] == pytest.approx(0.714114, abs=1e-6)  # 1 - exp(-1.252164)
+        assert rows["a3"][0] == pytest.approx(0.640563, abs=1e-6)  # 1 - exp(-1.023215)
+        assert rows["b1"][0] == pytest.approx(0.606420, abs=1e-6)  # 1 - exp(-0.932471)
         assert {a for a, r in rows.items() if r[1]} == {"a1", "a2", "a3", "a4", "b1", "b2", "b3"}
         assert rows["a3"][2] == 1 and rows["b2"][2] == 2 and rows["o1"][2] is None
         reasons = c.con.execute("SELECT top_reasons FROM scores WHERE account_id = 'a1'").fetchone()[0]
-        assert reasons == "group 1.00; co_retweet 0.83; co_url 0.26"
+        assert reasons == "co_retweet 0.57; group 0.45; co_url 0.23"
 
 
 def test_threshold_and_min_partners_decide_the_flag(tmp_path: Path) -> None:
     with build_case(tmp_path / "c.duckdb") as c:
-        # B scores 0.7879 and A at least 0.8403: threshold 0.8 flags A only
-        detect(c, build=False, params={"threshold": 0.8})
+        # B scores 0.6064 and A at least 0.6406: threshold 0.62 flags A only
+        detect(c, build=False, params={"threshold": 0.62})
         flagged = {a for (a,) in c.con.execute("SELECT account_id FROM scores WHERE flagged").fetchall()}
         assert flagged == {"a1", "a2", "a3", "a4"}
         # B members have 2 partners each, A members 3: min_partners 3 again flags A only
         detect(c, build=False, params={"score.min_partners": 3})
         flagged = {a for (a,) in c.con.execute("SELECT account_id FROM scores WHERE flagged").fetchall()}
         assert flagged == {"a1", "a2", "a3", "a4"}
-        assert c.count("detect_runs") == 2
+        # group strength: A 0.754, B 0.976: a minimum of 0.8 leaves only B
+        detect(c, build=False, params={"score.min_group_strength": 0.8})
+        flagged = {a for (a,) in c.con.execute("SELECT account_id FROM scores WHERE flagged").fetchall()}
+        assert flagged == {"b1", "b2", "b3"}
+        assert c.count("detect_runs") == 3
 
 
 def test_unknown_score_parameter_is_rejected(tmp_path: Path) -> None:
@@ -82,7 +94,7 @@ def test_explain_shows_breakdown_and_evidence_with_file_and_line(tmp_path: Path)
         detect(c, build=False)
         ex = explain_account(c.con, "a1")
         assert ex.group_id == 1 and ex.flagged
-        assert [x.name for x in ex.contributions] == ["group", "co_retweet", "co_url"]  # largest first
+        assert [x.name for x in ex.contributions] == ["co_retweet", "group", "co_url"]  # largest first
         assert ex.score == pytest.approx(1 - math.exp(-ex.total))
         # a1 appears in evidence rows 1 (with a2, 4 s) and 3 (with a3, 30 s): closest first
         assert [(e.other_account, e.post, e.other_post, e.seconds_apart, e.shared_item, e.source, e.other_source) for e in ex.evidence] == [

@@ -15,12 +15,14 @@ name                        default   meaning
                             co_domain)
 ``groups.method``           leiden    ``leiden`` or ``components``
 ``groups.leiden_quality``   cpm       ``cpm`` or ``modularity``
-``groups.resolution``       0.05      CPM gamma: minimum internal density of a group
+``groups.resolution``       0.01      CPM gamma: minimum internal density of a group
 ``groups.seed``             42        Leiden seed
 ``groups.min_size``         3         smallest group
 ``groups.min_weight``       0         fused-weight cut for ``components``
-``score.saturation``        10        per-layer evidence at which a term reaches 1 - 1/e
+``score.saturation``        10        per-layer mean evidence at which a term reaches 1 - 1/e
 ``score.group_weight``      1         weight of the group-level term
+``score.min_group_strength`` 0.5      group strength needed to flag its members
+``score.affinity_weight``   1         weight of the group_affinity term
 ``score.threshold``         0.5       minimum score of a flagged account
 ``score.min_partners``      2         minimum fellow members a flagged account is linked to
 ``TRACE.PARAM``             (trace)   passed to the trace builder, e.g. ``co_retweet.window``
@@ -185,11 +187,27 @@ def _build_networks(case: Case, networks: dict[str, Any], progress: Progress | N
     return build_networks(case.con, params=network_params(networks) or None, progress=progress)
 
 
+def _n_tests(networks: Any) -> dict[str, int]:
+    """Pairs tested per layer, from the builder's stats (``pairs_considered``)."""
+    if not isinstance(networks, dict):
+        return {}
+    return {k: int(v.get("pairs_considered", 0)) for k, v in networks.get("layers", {}).items() if isinstance(v, dict)}
+
+
+def _last_n_tests(case: Case) -> dict[str, int]:
+    """Pairs tested per layer by the run that built the stored edges (its builder stats)."""
+    for (stats,) in case.con.execute("SELECT stats FROM detect_runs ORDER BY run_at DESC").fetchall():
+        st = json.loads(stats)
+        if "networks" in st:
+            return _n_tests(st["networks"])
+    return {}
+
+
 def rescore(case: Case, cfg: DetectConfig, *, exclude_layers: tuple[str, ...] = ()) -> ScoreResult:
     """Fuse -> groups -> scores on the stored edges, writing nothing (the ablation's re-score)."""
-    net = fuse_layers(case.con, cfg.multiplex, exclude_layers=exclude_layers)
+    net = fuse_layers(case.con, cfg.multiplex, exclude_layers=exclude_layers, n_tests=_last_n_tests(case))
     membership = find_groups(net, cfg.groups, cap=cfg.multiplex.cap)
-    return compute_scores(case.con, net, membership, cfg.score, with_evidence_counts=False)
+    return compute_scores(case.con, net, membership, cfg.score, with_evidence_counts=False, cap=cfg.multiplex.cap)
 
 
 def detect(
@@ -228,9 +246,10 @@ def detect(
             timings["networks"] = time.perf_counter() - t
         elif c.count("edges") == 0:
             raise CaseStateError(f"{c.path}: no edges to reuse", hint="run detect without --reuse-edges first")
+        n_tests = _n_tests(stats.get("networks")) if build else _last_n_tests(c)
         t = time.perf_counter()
         with step(progress, "fusing layers into the multiplex network"):
-            net = fuse_layers(c.con, cfg.multiplex)
+            net = fuse_layers(c.con, cfg.multiplex, n_tests=n_tests)
         timings["multiplex"] = time.perf_counter() - t
         t = time.perf_counter()
         with step(progress, f"finding groups ({cfg.groups.method}, resolution {cfg.groups.resolution:g})"):
@@ -239,7 +258,7 @@ def detect(
         timings["groups"] = time.perf_counter() - t
         t = time.perf_counter()
         with step(progress, "scoring accounts"):
-            result = compute_scores(c.con, net, membership, cfg.score)
+            result = compute_scores(c.con, net, membership, cfg.score, cap=cfg.multiplex.cap)
         timings["scores"] = time.perf_counter() - t
         c.con.execute("BEGIN TRANSACTION")
         try:
@@ -323,7 +342,7 @@ def export_outputs(
     )
     outputs["edges"] = epath
     if net is None:
-        net = fuse_layers(con, parse_params(_last_params(case)).multiplex)
+        net = fuse_layers(con, parse_params(_last_params(case)).multiplex, n_tests=_last_n_tests(case))
     le = net.layer_edges
     if le.num_rows > max_gexf_edges:
         # Keep a graph Gephi can lay out: edges inside groups first, then the strongest.

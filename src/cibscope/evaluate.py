@@ -6,7 +6,7 @@
 Truth file: CSV with ``userid`` (or ``account_id``) and ``label`` (``io`` = positive, anything
 else negative); optional ``tactic`` (recall per tactic; tactics starting with ``hn_`` are the
 generator's organic *hard negatives*: accounts that look coordinated for benign reasons) and
-``group``. Truth accounts absent from the case's scores count as score 0, not flagged: an
+``group``; a tactic cell may list several tactics separated by ``|``. Truth accounts absent from the case's scores count as score 0, not flagged: an
 account the pipeline never saw was not detected.
 
 Metrics are implemented with numpy (no scikit-learn):
@@ -16,7 +16,8 @@ Metrics are implemented with numpy (no scikit-learn):
 * ``pr_auc`` of ``score``: average precision, ``sum_k (R_k - R_{k-1}) P_k`` over the distinct
   score thresholds from high to low (scikit-learn's ``average_precision_score``);
 * ``hard_negative_fpr``: share of hard negatives flagged;
-* ``per_tactic``: accounts, positives and share flagged per tactic (recall for IO tactics);
+* ``per_tactic``: accounts and share flagged per tactic (recall for IO tactics, false-positive
+  rate for organic ones); an account with several tactics counts in each;
 * ``ablation``: the metrics again with one layer removed at a time, re-fusing, re-grouping
   and re-scoring the stored edges with the parameters of the case's last detect run.
 """
@@ -158,13 +159,15 @@ def evaluate(
         y, s, f = _align(truth, scores)
         p, r, f1 = prf(y, f)
         auc, ap = roc_auc(y, s), average_precision(y, s)
-        tactics = [t["tactic"] for t in truth]
-        hn = np.array([t.startswith("hn_") and not yy for t, yy in zip(tactics, y)], dtype=bool)
+        # a tactic cell may list several, separated by '|' (the generator's truth.csv does)
+        tactics = [[x.strip() for x in t["tactic"].split("|") if x.strip()] for t in truth]
+        hn = np.array([any(x.startswith("hn_") for x in ts) and not yy for ts, yy in zip(tactics, y)], dtype=bool)
         per: dict[str, dict[str, Any]] = {}
-        for t, yy, ff in zip(tactics, y, f):
-            d = per.setdefault(t or "(none)", {"tactic": t or "(none)", "label": "io" if yy else "organic", "n": 0, "flagged": 0})
-            d["n"] += 1
-            d["flagged"] += int(ff)
+        for ts, yy, ff in zip(tactics, y, f):
+            for t in ts or ["(none)"]:
+                d = per.setdefault(t, {"tactic": t, "label": "io" if yy else "organic", "n": 0, "flagged": 0})
+                d["n"] += 1
+                d["flagged"] += int(ff)
         per_tactic = []
         for d in sorted(per.values(), key=lambda d: (d["label"] != "io", d["tactic"])):
             d["share_flagged"] = d["flagged"] / d["n"] if d["n"] else 0.0

@@ -30,7 +30,7 @@ ParamOption = Annotated[
 ]
 WindowOption = Annotated[Optional[int], typer.Option("--window", help="Co-occurrence window in seconds, for every windowed trace.")]
 AlphaOption = Annotated[Optional[float], typer.Option("--alpha", help="False discovery rate per layer (default 0.01).")]
-ResolutionOption = Annotated[Optional[float], typer.Option("--resolution", help="Leiden CPM resolution: minimum group density (default 0.05).")]
+ResolutionOption = Annotated[Optional[float], typer.Option("--resolution", help="Leiden CPM resolution: minimum group density (default 0.01).")]
 SeedOption = Annotated[Optional[int], typer.Option("--seed", help="Leiden seed (default 42).")]
 
 

@@ -9,30 +9,35 @@ Terms for an account ``i``
 --------------------------
 * one term per trace layer ``l`` (named after the layer, e.g. ``co_retweet``)::
 
-      S_l(i) = sum over the significant edges of i in layer l of  w_l * min(-log10 p, cap)
-      c_l(i) = 1 - exp(-S_l(i) / saturation)
+      c_l(i) = 1 - exp(-mean_e(sigma_e * w_l * s_e) * min(1, k / partners_saturation) / saturation)
 
-  ``S_l`` is the account's evidence in layer ``l`` in orders of magnitude against chance
-  (the same strengths the fused network uses). The saturating transform caps each layer at
-  1, so one layer, however loud, cannot outvote agreement across layers: an account that
-  co-retweets *and* posts near-duplicate text *and* was created in a batch with its partners
-  scores higher than one that only co-retweets a lot. Account-level traces (creation
-  batches, templated profiles) are layers too, so they are terms of the same kind.
-* ``group`` -- the group-level term: ``group_weight * d / (size - 1)`` where ``d`` is the
-  number of fellow members the account is significantly linked to. It rewards accounts
-  embedded in a cohesive group (many independent partners), not merely attached to one.
+  over the ``k`` significant edges of ``i`` in layer ``l``; ``s_e = min(cap, -log10(p * m))`` is
+  the edge's evidence beyond what testing ``m`` pairs gives by chance (E-value, see
+  :mod:`cibscope.networks.multiplex`) and ``sigma_e`` its structural similarity (shared
+  partners). A *mean*, not a sum: forty chance links of a fan (each barely significant,
+  partners unrelated) do not add up to one strong link; breadth counts only up to
+  ``partners_saturation`` partners. A layer's term is below 1, so one loud layer cannot
+  outvote agreement across layers. Account-level traces (creation batches, templated
+  profiles) are layers too.
+* ``group`` -- ``group_weight * G * min(1, d / partners_saturation)``: ``G`` is the group's
+  *strength*, the mean over its internal pairs of ``min(1, fused weight / cap)`` (a fan club
+  tied by chance-level links has G near 0, an operation near 1), ``d`` the number of fellow
+  members the account is linked to. This is what carries an operation's quiet members, whose
+  own links are weak but all point into the group.
+* ``group_affinity`` -- ``affinity_weight * max over strong groups of`` the match between the
+  account's habits (hour-of-week profile, client app) and the group's (see
+  :func:`group_affinity`): an account-level signature, for members that leave no edges.
 
 Score and flag
 --------------
-``score = 1 - exp(-sum of terms)``: 0 without evidence, 0.63 for one fully evidenced layer,
-0.86 for two, 0.95 for three. ``flagged`` is the documented rule::
+``score = 1 - exp(-sum of terms)``: 0 without evidence. ``flagged`` is the documented rule::
 
-    flagged = member of a group (size >= min_size, built only from FDR-controlled edges)
+    flagged = member of a group (size >= min_size) whose strength G >= min_group_strength
               and score >= threshold
               and linked to at least min_partners fellow members
 
-All three parts are data-driven: groups come from edges that beat a null model at a
-controlled false discovery rate; the threshold is on a scale whose meaning is fixed above.
+All parts are data-driven: groups come from edges that beat a null model at a controlled
+false discovery rate; a group's strength is how far its internal links are beyond chance.
 """
 
 from __future__ import annotations
@@ -49,12 +54,16 @@ from ..params import Interval, validate
 __all__ = ["ScoreParams", "ScoreResult", "compute_scores", "write_scores", "squash", "GROUP_TERM"]
 
 GROUP_TERM = "group"
+AFFINITY_TERM = "group_affinity"
 
 PARAMETER_CONSTRAINTS = {
     "saturation": Interval(float, 0.0, None, closed="neither"),
     "group_weight": Interval(float, 0.0, None),
     "threshold": Interval(float, 0.0, 1.0),
     "min_partners": Interval(int, 1, None),
+    "partners_saturation": Interval(int, 1, None),
+    "min_group_strength": Interval(float, 0.0, 1.0),
+    "affinity_weight": Interval(float, 0.0, None),
     "top_reasons": Interval(int, 1, None),
 }
 
@@ -74,6 +83,9 @@ class ScoreParams:
     group_weight: float = 1.0
     threshold: float = 0.5
     min_partners: int = 2
+    partners_saturation: int = 5
+    min_group_strength: float = 0.5
+    affinity_weight: float = 1.0
     top_reasons: int = 3
 
     def validate(self) -> None:
@@ -104,6 +116,7 @@ def compute_scores(
     params: ScoreParams | None = None,
     *,
     with_evidence_counts: bool = True,
+    cap: float = 20.0,
 ) -> ScoreResult:
     """Score every account of the case (and any account in the edges) from the fused network.
 
@@ -120,9 +133,9 @@ def compute_scores(
         per_layer = con.execute(
             """
             WITH ends AS (
-                SELECT layer, account_a AS account_id, account_b AS other, layer_weight * strength AS s, p_value, n_shared FROM _cib_le
+                SELECT layer, account_a AS account_id, account_b AS other, structure * layer_weight * strength AS s, p_value, n_shared FROM _cib_le
                 UNION ALL
-                SELECT layer, account_b, account_a, layer_weight * strength, p_value, n_shared FROM _cib_le
+                SELECT layer, account_b, account_a, structure * layer_weight * strength, p_value, n_shared FROM _cib_le
             )
             SELECT account_id, layer, sum(s) AS s, count(*) AS k, sum(n_shared) AS shared,
                    arg_min(other, p_value) AS best_other, min(p_value) AS best_p
@@ -156,6 +169,21 @@ def compute_scores(
             ).fetchall()
         )
         sizes = dict(con.execute("SELECT group_id, count(*) FROM _cib_mem GROUP BY 1").fetchall())
+        # group strength: mean evidence of its internal pairs, each min(1, fused weight / cap)
+        con.register("_cib_fu", net.fused)
+        try:
+            strength = dict(
+                con.execute(
+                    f"""
+                    SELECT ma.group_id, avg(LEAST(1.0, f.weight / {float(cap)!r}))
+                    FROM _cib_fu f JOIN _cib_mem ma ON ma.account_id = f.account_a
+                                   JOIN _cib_mem mb ON mb.account_id = f.account_b AND mb.group_id = ma.group_id
+                    GROUP BY 1
+                    """
+                ).fetchall()
+            )
+        finally:
+            con.unregister("_cib_fu")
         accounts = [
             r[0]
             for r in con.execute(
@@ -177,24 +205,39 @@ def compute_scores(
     c_n: list[int] = []
     c_det: list[str] = []
     for acc, layer, s, k, shared, other, best_p in per_layer:
-        val = float(1.0 - np.exp(-float(s) / p.saturation))
+        breadth = min(1.0, int(k) / p.partners_saturation)
+        val = float(1.0 - np.exp(-(float(s) / int(k)) * breadth / p.saturation))
         c_acc.append(acc)
         c_name.append(layer)
         c_val.append(val)
         c_n.append(n_ev.get((acc, layer), 0) if with_evidence_counts else int(k))
         c_det.append(
             f"{int(k)} significant {layer} link(s), {int(shared or 0)} shared item(s), "
-            f"evidence {float(s):.1f} (-log10 p); strongest p={_fmt_p(float(best_p))} with {other}"
+            f"mean evidence {float(s) / int(k):.1f} (-log10 E, x structure); strongest p={_fmt_p(float(best_p))} with {other}"
         )
     for acc, g in membership.items():
         size = int(sizes[g])
         d = int(partners.get(acc, 0))
-        val = p.group_weight * d / (size - 1) if size > 1 else 0.0
+        gs = float(strength.get(g, 0.0))
+        val = p.group_weight * gs * min(1.0, d / p.partners_saturation)
         c_acc.append(acc)
         c_name.append(GROUP_TERM)
         c_val.append(float(val))
         c_n.append(d)
-        c_det.append(f"member of group {g} ({size} accounts), significantly linked to {d} of the {size - 1} other members")
+        c_det.append(
+            f"member of group {g} ({size} accounts, group strength {gs:.2f}), "
+            f"significantly linked to {d} of the {size - 1} other members"
+        )
+    if p.affinity_weight > 0:
+        strong = {g: [a for a, gg in membership.items() if gg == g] for g, v in strength.items() if float(v) >= p.min_group_strength}
+        for acc, (val, g, detail) in group_affinity(con, strong).items():
+            if val * p.affinity_weight <= 0:
+                continue
+            c_acc.append(acc)
+            c_name.append(AFFINITY_TERM)
+            c_val.append(float(p.affinity_weight * val))
+            c_n.append(0)
+            c_det.append(detail)
     contributions = pa.table(
         {
             "account_id": pa.array(c_acc, pa.string()),
@@ -218,7 +261,12 @@ def compute_scores(
         t = total.get(acc, 0.0)
         score = float(squash(t))
         g = membership.get(acc)
-        flag = g is not None and score >= p.threshold and int(partners.get(acc, 0)) >= p.min_partners
+        flag = (
+            g is not None
+            and score >= p.threshold
+            and int(partners.get(acc, 0)) >= p.min_partners
+            and float(strength.get(g, 0.0)) >= p.min_group_strength
+        )
         top = sorted(terms.get(acc, []), key=lambda x: (-x[0], x[1]))[: p.top_reasons]
         s_score.append(score)
         s_flag.append(bool(flag))
@@ -248,3 +296,82 @@ def write_scores(con: duckdb.DuckDBPyConnection, result: ScoreResult) -> None:
     finally:
         con.unregister("_cib_s")
         con.unregister("_cib_c")
+
+
+def group_affinity(
+    con: duckdb.DuckDBPyConnection, strong: dict[int, list[str]], *, min_posts: int = 5
+) -> dict[str, tuple[float, int, str]]:
+    """Account-level signature term: how much an account's habits match a strong group's.
+
+    For each strong group (built from edges, see ``min_group_strength``) two profiles are
+    taken from its members' posts: the hour-of-week histogram (168 UTC bins) and the client
+    app mix. An account's affinity to the group is
+
+        max(0, cos(h_account - h_all, h_group - h_all)) * client_match
+
+    where ``h_all`` is the whole case's histogram, so only what is *distinctive* about the
+    group's timing counts (an office-hours shift in another time zone, not the day-night
+    cycle everyone shares), and ``client_match`` is the account's share of posts from the
+    group's dominant client when the group is client-homogeneous (>= 90 % of its posts from one
+    client that is not the case's most common), else 1. The account gets the maximum over
+    strong groups. No label is used: the groups come from the data, and this term alone
+    never flags (flags need group membership); it ranks accounts that act like an operation
+    without leaving co-action edges -- an operation's quiet members.
+    """
+    if not strong:
+        return {}
+    rows = con.execute(
+        f"""
+        SELECT account_id, (isodow(created_at) - 1) * 24 + hour(created_at) AS how, count(*)
+        FROM posts WHERE created_at IS NOT NULL AND account_id IN (
+            SELECT account_id FROM posts GROUP BY 1 HAVING count(*) >= {int(min_posts)})
+        GROUP BY 1, 2
+        """
+    ).fetchall()
+    if not rows:
+        return {}
+    accs = sorted({r[0] for r in rows})
+    idx = {a: i for i, a in enumerate(accs)}
+    h = np.zeros((len(accs), 168))
+    for a, how, n in rows:
+        h[idx[a], int(how)] += n
+    totals = h.sum(axis=1, keepdims=True)
+    h_all = h.sum(axis=0) / max(h.sum(), 1.0)
+    hn = h / np.maximum(totals, 1.0)
+    clients = con.execute(
+        "SELECT account_id, client, count(*) FROM posts WHERE client IS NOT NULL GROUP BY 1, 2"
+    ).fetchall()
+    per_acc: dict[str, dict[str, int]] = {}
+    overall: dict[str, int] = {}
+    for a, cl, n in clients:
+        per_acc.setdefault(a, {})[cl] = int(n)
+        overall[cl] = overall.get(cl, 0) + int(n)
+    top_overall = max(overall, key=lambda k: overall[k]) if overall else None
+    out: dict[str, tuple[float, int, str]] = {}
+    centred = hn - h_all
+    norms = np.linalg.norm(centred, axis=1)
+    for g, members in sorted(strong.items()):
+        mi = [idx[m] for m in members if m in idx]
+        if not mi:
+            continue
+        hg = h[mi].sum(axis=0) / max(h[mi].sum(), 1.0) - h_all
+        ng = np.linalg.norm(hg)
+        if ng == 0:
+            continue
+        cos = np.clip(centred @ hg / np.maximum(norms * ng, 1e-12), 0.0, 1.0)
+        gcl: dict[str, int] = {}
+        for m in members:
+            for cl, n in per_acc.get(m, {}).items():
+                gcl[cl] = gcl.get(cl, 0) + n
+        dom = max(gcl, key=lambda k: gcl[k]) if gcl else None
+        homogeneous = dom is not None and gcl[dom] >= 0.9 * sum(gcl.values()) and dom != top_overall
+        for a, i in idx.items():
+            cm = 1.0
+            if homogeneous:
+                tot = sum(per_acc.get(a, {}).values())
+                cm = per_acc.get(a, {}).get(dom, 0) / tot if tot else 0.0
+            v = float(cos[i]) * cm
+            if v > out.get(a, (0.0, 0, ""))[0]:
+                what = f"client {dom!r} share {cm:.2f}" if homogeneous else "no dominant client"
+                out[a] = (v, g, f"habits match strong group {g}: hour-of-week profile cosine {float(cos[i]):.2f}, {what}")
+    return out

@@ -44,6 +44,7 @@ PARAMETER_CONSTRAINTS = {
     "method": Options({"leiden", "components"}),
     "leiden_quality": Options({"cpm", "modularity"}),
     "leiden_engine": Options({"igraph", "leidenalg"}),
+    "edge_weight": Options({"structure", "evidence"}),
     "resolution": Interval(float, 0.0, None, closed="neither"),
     "seed": Interval(int, 0, None),
     "min_size": Interval(int, 2, None),
@@ -59,6 +60,9 @@ class GroupParams:
     method : ``"leiden"`` or ``"components"``.
     leiden_quality : ``"cpm"`` (default) or ``"modularity"``.
     leiden_engine : ``"igraph"`` (default, C implementation) or ``"leidenalg"`` (see :mod:`.leiden`).
+    edge_weight : what Leiden weighs a fused pair by: ``"structure"`` (default: its SCAN structural
+        similarity, see :func:`cibscope.networks.multiplex.structural_similarity`) or
+        ``"evidence"`` (fused weight / cap, clipped to 1).
     resolution : CPM gamma, the minimum internal density of a group (see :mod:`.leiden`).
     seed : Leiden's random seed.
     min_size : smallest group kept; smaller communities are not groups.
@@ -69,7 +73,8 @@ class GroupParams:
     method: str = "leiden"
     leiden_quality: str = "cpm"
     leiden_engine: str = "igraph"
-    resolution: float = 0.05
+    edge_weight: str = "structure"
+    resolution: float = 0.01
     seed: int = 42
     min_size: int = 3
     min_weight: float = 0.0
@@ -105,8 +110,9 @@ def find_groups(net: FusedNetwork, params: GroupParams, *, cap: float = 20.0) ->
     dst = np.fromiter((index[x] for x in b), dtype=np.int64, count=len(b))
     w = fused.column("weight").to_numpy()
     if params.method == "leiden":
+        cpm_w = fused.column("structure").to_numpy() if params.edge_weight == "structure" else np.minimum(1.0, w / cap)
         labels = leiden_membership(
-            len(nodes), src, dst, np.minimum(1.0, w / cap),
+            len(nodes), src, dst, cpm_w,
             resolution=params.resolution, seed=params.seed, method=params.leiden_quality, engine=params.leiden_engine,
         )
     else:
@@ -228,7 +234,7 @@ def write_groups(con: duckdb.DuckDBPyConnection, groups: list[Group]) -> None:
 def detect_groups(
     con: duckdb.DuckDBPyConnection,
     *,
-    resolution: float = 0.05,
+    resolution: float = 0.01,
     seed: int = 42,
     min_size: int = 3,
     method: str = "leiden",
