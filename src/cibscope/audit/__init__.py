@@ -368,17 +368,19 @@ def _write_outputs(
         }
         csv_rows.append(row)
         sig_json = {k: _jsonable(val) for k, val in s.items() if k not in ("flags", "evidence", "account_id")}
-        json_accounts.append(
-            {
-                **{k: v.get(k) for k in ("account_id", "claimed", "verdict", "score", "flagged", "group_id", "group_size", "n_layers", "n_evidence",
-                                         "n_partners_claimed", "n_partners_other", "layers")},
-                "reasons": v["reasons"],
-                "evidence": evidence.get(v["account_id"], []),
-                "signature_flags": v["signatures"],
-                "signature_evidence": json.loads(s.get("evidence") or "{}"),
-                "signatures": sig_json,
-            }
-        )
+        entry = {
+            **{k: v.get(k) for k in ("account_id", "claimed", "verdict", "score", "flagged", "group_id", "group_size", "n_layers", "n_evidence",
+                                     "n_partners_claimed", "n_partners_other", "layers")},
+            "reasons": v["reasons"],
+            "signature_flags": v["signatures"],
+        }
+        # full detail for claimed accounts and for unclaimed ones with strong/moderate evidence;
+        # the many unclaimed weak/none accounts keep verdict and reasons (audit.csv has the rest)
+        if v["claimed"] or v["verdict"] in ("strong", "moderate"):
+            entry["evidence"] = evidence.get(v["account_id"], [])
+            entry["signature_evidence"] = json.loads(s.get("evidence") or "{}")
+            entry["signatures"] = sig_json
+        json_accounts.append(entry)
     order = {k: i for i, k in enumerate(VERDICTS)}
     csv_rows.sort(key=lambda r: (not r["claimed"], order[r["verdict"]], r["account_id"]))
     json_accounts.sort(key=lambda r: (not r["claimed"], order[r["verdict"]], r["account_id"]))
