@@ -95,7 +95,6 @@ _REJ_TABLE = "cib_rejects"
 _REJ_SCAN = "cib_reject_scans"
 
 
-
 def header_columns(head: bytes) -> list[str]:
     """Column names of the header row in ``head`` (BOM and surrounding spaces stripped)."""
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
@@ -136,7 +135,9 @@ class _Layout:
         return "{" + ", ".join(f"{_q(n)}: 'VARCHAR'" for n in self.names) + "}"
 
 
-def _read_csv_sql(source: Source, layout: _Layout, *, rejects: bool) -> str:
+def _read_csv_sql(source: Source, layout: _Layout) -> str:
+    """DuckDB's parallel CSV reader, no sniffing, every column VARCHAR, malformed records
+    recorded in the rejects tables (with their record number and byte position)."""
     comp = "gzip" if source.compression == "gzip" else "none"
     opts = [
         "auto_detect = false",
@@ -147,11 +148,10 @@ def _read_csv_sql(source: Source, layout: _Layout, *, rejects: bool) -> str:
         f"columns = {layout.columns_sql()}",
         f"compression = '{comp}'",
         f"max_line_size = {MAX_LINE_SIZE}",
+        "store_rejects = true",
+        f"rejects_table = '{_REJ_TABLE}'",
+        f"rejects_scan = '{_REJ_SCAN}'",
     ]
-    if rejects:
-        opts += ["store_rejects = true", f"rejects_table = '{_REJ_TABLE}'", f"rejects_scan = '{_REJ_SCAN}'"]
-    else:
-        opts.append("ignore_errors = true")
     return f"read_csv({_q(str(source.path))}, {', '.join(opts)})"
 
 
@@ -177,7 +177,7 @@ def _ordered_source(source: Source, layout: _Layout) -> str:
     return (
         "SELECT *, row_number() OVER () + 1 + "
         "sum(_nl) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - _nl AS _line0 "
-        f"FROM (SELECT *, {nl} AS _nl FROM {_read_csv_sql(source, layout, rejects=True)})"
+        f"FROM (SELECT *, {nl} AS _nl FROM {_read_csv_sql(source, layout)})"
     )
 
 
@@ -488,17 +488,21 @@ class IOArchiveTweets(_ArchiveReader):
             "longitude": f"TRY_CAST({_ident('longitude')} AS DOUBLE)",
             "source_file": _q(ctx.source.name),
             "source_line": "_line0",
-            "hashtags": "cib_parse_list(hashtags)",
-            "urls": "cib_parse_list(urls)",
-            "mentions": "cib_parse_list(user_mentions)",
+            # the bracketed lists stay strings in cib_raw; parsed when staged (lists are costly
+            # to materialise, so only once)
+            "hashtags": _ident("hashtags"),
+            "urls": _ident("urls"),
+            "mentions": _ident("user_mentions"),
         }
+        parsed = {"hashtags": "cib_parse_list(hashtags)", "urls": "cib_parse_list(urls)", "mentions": "cib_parse_list(mentions)"}
         # the account snapshot travels raw; only the newest per account is transformed
         profile = {c: _ident(c) for c in USER_COLUMNS if c != "userid"}
         self._parse_into_raw(ctx, layout, {**posts, **profile}, self._WHY, pre=self._PRE)
         rejected = self._rejects(ctx, "cib_raw", layout)
         invalid = self._quarantine_invalid(ctx)
         names = ", ".join(posts)
-        staged = self._count(con, f"INSERT INTO stage_posts ({names}) SELECT {names} FROM cib_raw WHERE _why IS NULL")
+        exprs = ", ".join(parsed.get(n, n) for n in posts)
+        staged = self._count(con, f"INSERT INTO stage_posts ({names}) SELECT {exprs} FROM cib_raw WHERE _why IS NULL")
         self._stage_snapshots(ctx, list(profile))
         con.execute("DROP TABLE cib_raw")
         self._drop_rejects(con)
