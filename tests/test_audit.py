@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from audit_fixtures import add_account, add_detection, add_post, bulk
 from cibscope import open_case
 from cibscope.audit import read_id_list, run_audit
-from cibscope.audit.compare import cliffs_delta, cohens_h, compare_groups
+from cibscope.audit.compare import cliffs_delta, cohens_h
 from cibscope.audit.verdicts import VerdictParams, decide
 from cibscope.cli import app
 from cibscope.errors import CaseStateError, InputError, ParameterError

@@ -42,7 +42,7 @@ from typing import Any
 from ..case import Case
 from ..errors import InputError
 from ..schema import CLAIM_RESULTS
-from ._util import fetch_dicts, replace_rows
+from ._util import replace_rows
 from .topic import political_sql
 
 CONDITIONS = ("at_least", "at_most", "equals", "tolerance", "share_at_least", "share_at_most")
