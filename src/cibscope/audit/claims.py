@@ -67,7 +67,7 @@ KINDS: dict[str, KindSpec] = {
         ("min_days", "max_days", "reference"),
     ),
     "accounts_recently_created": KindSpec(
-        "accounts created at most within_days before the reference (first post by default)",
+        "accounts created at most within_days before the reference (the announcement date when the file gives one, else the first post)",
         ("within_days", "reference"),
         ("within_days",),
     ),
