@@ -294,6 +294,16 @@ def test_unknown_single_file_is_an_error(case_path: Path, tmp_path: Path) -> Non
     assert str(e.value) == f"{f}: unknown format: the first bytes match none of the readers"
 
 
+def test_empty_file_is_an_error(case_path: Path, tmp_path: Path) -> None:
+    from cibscope.errors import InputError
+
+    f = tmp_path / "tweets.csv"
+    f.write_bytes(b"")
+    with pytest.raises(InputError) as e:
+        cibscope.ingest([f], case=case_path)
+    assert str(e.value) == f"{f}: file is empty"
+
+
 def test_header_only_file(case_path: Path) -> None:
     rep = ingest(HEADER_ONLY, case_path)
     (f,) = rep.files

@@ -35,9 +35,14 @@ Text (``cib_text_norm``), for near-duplicate detection
     5. ``@mentions`` removed; 6. runs of whitespace (including newlines) collapsed to one space;
     7. trimmed. Hashtags, punctuation and emoji are kept. NULL text gives NULL.
 
-NFKC: DuckDB has no NFKC function (only ``nfc_normalize``), so ``cib_nfkc`` is a vectorised
-Arrow UDF calling ``pyarrow.compute.utf8_normalize`` (utf8proc, C++) on whole vectors; pure
-ASCII strings are already NFKC and skip it.
+NFKC: DuckDB has no NFKC function (only ``nfc_normalize``), so ``cib_nfkc`` calls a vectorised
+Arrow UDF, ``pyarrow.compute.utf8_normalize`` (utf8proc, C++) on whole vectors, and only for
+strings that contain a code point NFKC can change (``nfkc_class.txt``, a precomputed regular
+expression class); pure ASCII and most other text skip it. A Python UDF holds the GIL, so this
+is the one step of ingest that runs on a single thread.
+
+Composite macros (``cib_url``, ``cib_hashtag``, ``cib_text_norm``) are for ad-hoc use and
+tests; :mod:`.finalize` calls their steps in nested subqueries so each runs once per row.
 """
 
 from __future__ import annotations
