@@ -271,7 +271,9 @@ def test_audit_section_only_when_audit_rows_exist(report: Path, tmp_path: Path) 
     assert 'id="audit"' in html and "accounts were &lt;b&gt;recently&lt;/b&gt; created" in html
     p = parse(index)
     verdicts = json.loads(p.json["tbl-verdicts"])["rows"]
-    assert sorted(r["account_id"] for r in verdicts) == ["a01", "a02", "a09", "a12"]
+    # claimed first, strongest verdict first: a01 strong, a09 weak, a12 none, then unclaimed a02
+    assert [r["account_id"] for r in verdicts] == ["a01", "a09", "a12", "a02"]
+    assert re.search(r'data-verdict="strong">.*?<div class="v">2</div>.*?1 claimed · 1 not claimed', html, re.S)
     heat = json.loads(p.json["fig-heatmap"])
     assert heat["data"][0]["name"] == "claimed"
     # claimed = a01 (4 posts) + a09 (2) + a12 (4) = 10 posts; others 30
@@ -356,3 +358,23 @@ def test_group_layers_as_an_object_are_read_as_names(tmp_path: Path) -> None:
     card = html[html.index('id="group-1"') : html.index('id="group-2"')]
     chips = re.findall(r'<span class="chip"><span class="sw"[^>]*></span>([^<]+)</span>', card)
     assert chips[:2] == ["co_retweet", "co_link"]
+
+
+def test_big_tables_are_gzipped_and_still_neutralised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+
+    from cibscope.report import exports
+
+    monkeypatch.setattr(exports, "GZIP_ROWS", 20)  # evidence (53 rows) is "big", accounts (12) is not
+    with build_case(tmp_path / "c.duckdb") as case:
+        written = exports.write_exports(case, tmp_path / "ex")
+    names = sorted(p.name for p in (tmp_path / "ex").iterdir())
+    assert "evidence.csv.gz" in names and "evidence.json.gz" in names and "evidence.csv" not in names
+    assert "accounts.csv" in names and "accounts.csv.gz" not in names
+    with gzip.open(tmp_path / "ex" / "evidence.csv.gz", "rt", encoding="utf-8", newline="") as f:
+        ev = list(csv.DictReader(f))
+    assert len(ev) == 53 and "'" + FORMULA_TEXT + " #freedom" in {r["text_a"] for r in ev}
+    with gzip.open(tmp_path / "ex" / "evidence.json.gz", "rt", encoding="utf-8") as f:
+        assert len(json.load(f)) == 53
+    evidence_entry = [w for w in written if w["name"] == "evidence"][0]
+    assert [f["format"] for f in evidence_entry["files"]] == ["CSV (gzip)", "PARQUET", "JSON (gzip)"]

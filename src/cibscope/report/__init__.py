@@ -191,24 +191,39 @@ def _flagged_table(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for r in rows:
         if r.get("screen_name") is None:
             r["screen_name"] = r["account_id"]
+        r["top_reasons"] = _truncate_text(r.get("top_reasons"), TEXT_CAP) if r.get("top_reasons") else None
+        r["display_name"] = _truncate_text(r.get("display_name"), 60) if r.get("display_name") else None
+        if isinstance(r.get("score"), float):
+            r["score"] = round(r["score"], 3)
+        r.pop("follower_count", None)
     return {"columns": cols, "rows": rows}
+
+
+# Verdict columns embedded in the index (the rest are in exports/verdicts.*), and text cap.
+VERDICT_COLUMNS = ("account_id", "claimed", "verdict", "score", "group_id", "n_layers", "n_evidence", "reasons")
+TEXT_CAP = 160
 
 
 def _verdict_table(verdicts: dict[str, Any]) -> dict[str, Any]:
     cols: list[dict[str, Any]] = []
-    for c in verdicts["columns"]:
+    shown = [c for c in verdicts["columns"] if c in VERDICT_COLUMNS] or list(verdicts["columns"])
+    for c in shown:
         if c == "account_id":
             cols.append({"key": "_screen_name", "title": "account", "type": "account", "label_key": "_label", "page_key": "_page"})
         elif c == "verdict":
             cols.append({"key": c, "title": c, "type": "badge"})
         else:
             cols.append({"key": c, "title": c.replace("_", " "), "type": "text"})
-    rows = verdicts["rows"]
-    for r in rows:
-        r["_label"] = r.get("_screen_name") or r.get("account_id")
-        for c in verdicts["columns"]:
-            if isinstance(r.get(c), float):
-                r[c] = round(r[c], 4)
+    rows = []
+    for r in verdicts["rows"]:
+        row = {c: r.get(c) for c in shown}
+        row.update(_label=r.get("_screen_name") or r.get("account_id"), _page=r.get("_page"), _screen_name=r.get("_screen_name"))
+        for c in shown:
+            if isinstance(row[c], float):
+                row[c] = round(row[c], 3)
+            elif isinstance(row[c], str):
+                row[c] = _truncate_text(row[c], TEXT_CAP)
+        rows.append(row)
     return {"columns": cols, "rows": rows}
 
 

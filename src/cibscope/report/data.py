@@ -39,6 +39,11 @@ __all__ = [
 ]
 
 AUDIT_TABLES = ("signatures", "audit_verdicts", "claim_results")
+# Strongest verdict first, whatever the audit's exact wording.
+VERDICT_RANK = (
+    "CASE WHEN lower({col}) LIKE 'strong%' THEN 0 WHEN lower({col}) LIKE 'moderate%' THEN 1"
+    " WHEN lower({col}) LIKE 'weak%' THEN 2 WHEN lower({col}) LIKE 'no%' THEN 3 ELSE 4 END"
+)
 # The claim table's columns worth a reader's eye, in reading order (the rest is in the exports).
 CLAIM_COLUMNS = ("statement", "status", "measured_text", "n", "method")
 
@@ -179,9 +184,16 @@ def audit_summary(case: Case, *, max_rows: int = 5000, pages: set[str] | frozens
         out["claims"] = {"columns": shown, "rows": rows}
     if present["audit_verdicts"]:
         cols = _columns(case, "audit_verdicts")
-        order = "ORDER BY " + ", ".join(c for c in ("verdict", "account_id") if c in cols) if (
-            "verdict" in cols or "account_id" in cols
-        ) else ""
+        keys = []
+        if "claimed" in cols:
+            keys.append("claimed DESC NULLS LAST")
+        if "verdict" in cols:
+            keys.append(VERDICT_RANK.format(col="verdict"))
+        if "score" in cols:
+            keys.append("score DESC NULLS LAST")
+        if "account_id" in cols:
+            keys.append("account_id")
+        order = ("ORDER BY " + ", ".join(keys)) if keys else ""
         join = ""
         select = "v.*"
         if "account_id" in cols:
@@ -195,8 +207,11 @@ def audit_summary(case: Case, *, max_rows: int = 5000, pages: set[str] | frozens
                 r["_page"] = account_page_name(str(r["account_id"])) if r["account_id"] in pages else None
         out["verdicts"] = {"columns": cols, "rows": rows, "total": case.count("audit_verdicts")}
         if "verdict" in cols:
+            claimed = "count(*) FILTER (WHERE claimed)" if "claimed" in cols else "NULL"
             out["verdict_counts"] = _rows(
-                con, "SELECT verdict, count(*) AS n FROM audit_verdicts GROUP BY verdict ORDER BY n DESC, verdict"
+                con,
+                f"""SELECT verdict, count(*) AS n, {claimed} AS n_claimed FROM audit_verdicts
+                    GROUP BY verdict ORDER BY {VERDICT_RANK.format(col='verdict')}, verdict""",
             )
     return out
 
@@ -290,8 +305,8 @@ def group_cards(
     *,
     top_groups: int,
     max_nodes: int = 120,
-    max_edges: int = 800,
-    max_timeline: int = 600,
+    max_edges: int = 600,
+    max_timeline: int = 400,
     max_items: int = 10,
     pages: set[str] | frozenset[str] = frozenset(),
     seed: int = 7,

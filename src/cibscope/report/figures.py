@@ -186,8 +186,8 @@ def timeline_figure(card: Mapping[str, Any], colors: Mapping[str, str]) -> dict[
                 "x": [min(p["at_a"] or p["at_b"], p["at_b"] or p["at_a"]) for p in pts],
                 "y": [esc(layer)] * len(pts),
                 "text": [
-                    f"{esc(short(p['name_a'], 30))} ↔ {esc(short(p['name_b'], 30))}<br>"
-                    f"{_secs(p['seconds_apart'])} apart<br>{esc(short(p['shared_item'], 70))}"
+                    f"{esc(short(p['name_a'], 24))} ↔ {esc(short(p['name_b'], 24))}<br>"
+                    f"{_secs(p['seconds_apart'])} apart · {esc(short(p['shared_item'], 48))}"
                     for p in pts
                 ],
                 "hovertemplate": "%{x|%Y-%m-%d %H:%M:%S} UTC<br>%{text}<extra></extra>",
