@@ -117,6 +117,18 @@ def test_tweets_lines_kinds_times(case_path: Path) -> None:
     ]
 
 
+def test_crlf_and_bom(case_path: Path, tmp_path: Path) -> None:
+    # Windows line ends (also inside the quoted text) and a UTF-8 byte-order mark: same lines
+    crlf = tmp_path / "tweets_crlf.csv"
+    crlf.write_bytes(b"\xef\xbb\xbf" + TWEETS.read_bytes().replace(b"\n", b"\r\n"))
+    rep = ingest(crlf, case_path)
+    assert (rep.files[0].format, rep.files[0].rows_read, rep.files[0].rows_kept) == ("io-archive-tweets", 6, 5)
+    assert rows(case_path, "SELECT source_line FROM posts ORDER BY 1") == [(2,), (4,), (6,), (8,), (9,)]
+    assert rows(case_path, "SELECT source_line, reason, raw FROM quarantine") == [
+        (5, "expected 31 fields, found 13", TWEETS.read_text(encoding="utf-8").split("\n")[4])
+    ]
+
+
 def test_tweets_entities(case_path: Path) -> None:
     ingest(TWEETS, case_path)
     assert rows(case_path, "SELECT post_id, position, hashtag, hashtag_raw FROM post_hashtags ORDER BY post_id, position") == [

@@ -259,9 +259,10 @@ class _ArchiveReader:
         physical = _physical_lines(ctx.source, [int(r[1] or 0) for r in rows])
         out = []
         for (ordinal, _pos, raw, err), line in zip(rows, physical):
-            raw = raw or ""
-            # newlines the rejected record spans (a trailing one is its record terminator)
-            spans = raw.rstrip("\r\n").count("\n")
+            # DuckDB's text of a rejected record may start with the '\n' of the previous CRLF
+            # and end with its own terminator: neither is a line the record spans
+            raw = (raw or "").strip("\r\n")
+            spans = raw.count("\n")
             out.append((int(ordinal), line, raw, _reject_reason(err, n_fields), spans))
         con.executemany(
             "INSERT INTO stage_quarantine VALUES (?, ?, ?, ?)",
