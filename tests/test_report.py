@@ -378,3 +378,17 @@ def test_big_tables_are_gzipped_and_still_neutralised(tmp_path: Path, monkeypatc
         assert len(json.load(f)) == 53
     evidence_entry = [w for w in written if w["name"] == "evidence"][0]
     assert [f["format"] for f in evidence_entry["files"]] == ["CSV (gzip)", "PARQUET", "JSON (gzip)"]
+
+
+def test_capped_networks_keep_every_members_strongest_edges() -> None:
+    from cibscope.report.data import _keep_edges
+
+    # Strongest first: a-b, a-c, b-c (a tight clique), then the weaker a-x and b-y.
+    edges = [{"account_a": a, "account_b": b} for a, b in (("a", "b"), ("a", "c"), ("b", "c"), ("a", "x"), ("b", "y"))]
+    # Budget 3, one edge per member first: a-b (a, b new), a-c (c new), b-c skipped (b and c
+    # have one), a-x (x new), b-y (y new) -> first pass a-b, a-c, a-x, b-y -> cut to 3.
+    # Plain "strongest 3" would be the clique and leave x and y as isolated dots.
+    kept = _keep_edges(edges, 3, per_node=1)
+    assert [(e["account_a"], e["account_b"]) for e in kept] == [("a", "b"), ("a", "c"), ("a", "x")]
+    # Budget 5 keeps everything.
+    assert _keep_edges(edges, 5, per_node=1) == edges

@@ -300,6 +300,31 @@ def _layout(n: int, edges: list[tuple[int, int, float]], seed: int) -> list[tupl
     return [(round(2 * (x - cx) / span, 4), round(2 * (y - cy) / span, 4)) for x, y in coords]
 
 
+def _keep_edges(edges: list[dict[str, Any]], budget: int, per_node: int = 3) -> list[dict[str, Any]]:
+    """At most ``budget`` edges (given strongest first): every member's ``per_node`` strongest
+    edges first, then the strongest of the rest.
+
+    Why not simply the strongest: in a dense group the strongest edges pile up among a dozen
+    members and everyone else would be drawn as an isolated dot, which misrepresents the group.
+    """
+    if len(edges) <= budget:
+        return edges
+    seen: dict[str, int] = {}
+    first: list[int] = []
+    for i, e in enumerate(edges):
+        a, b = e["account_a"], e["account_b"]
+        if seen.get(a, 0) < per_node or seen.get(b, 0) < per_node:
+            first.append(i)
+            seen[a] = seen.get(a, 0) + 1
+            seen[b] = seen.get(b, 0) + 1
+    keep = set(first[:budget])
+    for i in range(len(edges)):
+        if len(keep) >= budget:
+            break
+        keep.add(i)
+    return [e for i, e in enumerate(edges) if i in keep]
+
+
 def group_cards(
     case: Case,
     *,
@@ -348,7 +373,7 @@ def group_cards(
                 ORDER BY weight DESC NULLS LAST, layer, account_a, account_b""",
         )
         n_edges_total = len(edges)
-        edges = [e for e in edges if e["account_a"] in index and e["account_b"] in index][:max_edges]
+        edges = _keep_edges([e for e in edges if e["account_a"] in index and e["account_b"] in index], max_edges)
         fused: dict[tuple[int, int], float] = {}
         for e in edges:
             key = (index[e["account_a"]], index[e["account_b"]])

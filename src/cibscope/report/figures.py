@@ -144,6 +144,7 @@ def network_figure(card: Mapping[str, Any], colors: Mapping[str, str]) -> dict[s
                 "marker": {"size": 8, "color": colors.get(layer, "#94a3b8"), "opacity": 0},
             }
         )
+    shrink = 1.0 if len(members) <= 30 else max(0.45, math.sqrt(30 / len(members)))  # crowded groups: smaller dots
     data.append(
         {
             "type": "scatter", "mode": "markers", "name": "accounts", "meta": "nodes",
@@ -158,7 +159,7 @@ def network_figure(card: Mapping[str, Any], colors: Mapping[str, str]) -> dict[s
             ],
             "hovertemplate": "%{text}<extra></extra>",
             "marker": {
-                "size": [8 + 14 * float(m["score"] or 0) for m in members],
+                "size": [round((8 + 14 * float(m["score"] or 0)) * shrink, 1) for m in members],
                 "color": ["#111827" if m["flagged"] else "#cbd5e1" for m in members],
                 "line": {"color": "#ffffff", "width": 1.5},
             },
