@@ -180,11 +180,17 @@ def network_params(flat: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return nested
 
 
-def _build_networks(case: Case, networks: dict[str, Any], progress: Progress | None) -> Any:
+def _build_networks(case: Case, networks: dict[str, Any], progress: Progress | None, traces: list[str] | None = None) -> Any:
     """Call the shared co-occurrence builder (cibscope.networks.build_networks)."""
     from .networks import build_networks
 
-    return build_networks(case.con, params=network_params(networks) or None, progress=progress)
+    nested = network_params(networks)
+    if traces is not None:
+        nested = {k: v for k, v in nested.items() if k in traces}
+        # the builder replaces only the layers it builds: drop the others so the case holds one run
+        case.con.execute("DELETE FROM edges")
+        case.con.execute("DELETE FROM evidence")
+    return build_networks(case.con, traces=traces, params=nested or None, progress=progress)
 
 
 def _n_tests(networks: Any) -> dict[str, int]:
@@ -217,12 +223,14 @@ def detect(
     out: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
     build: bool = True,
+    traces: list[str] | None = None,
 ) -> DetectResult:
     """Run detection on a case and write ``edges``/``evidence`` (via the builder), ``groups``,
     ``group_members``, ``scores``, ``score_contributions`` and a ``detect_runs`` row.
 
     ``build=False`` reuses the edges and evidence already in the case (re-grouping and
-    re-scoring with other parameters takes seconds). With ``out``, also writes
+    re-scoring with other parameters takes seconds). ``traces`` builds only the named layers
+    (default: every registered trace) and drops the others' stored edges. With ``out``, also writes
     ``accounts.csv``, ``groups.csv``, ``edges.parquet`` and ``network.gexf`` there.
     """
     t0 = time.perf_counter()
@@ -236,7 +244,7 @@ def detect(
         stats: dict[str, Any] = {}
         if build:
             t = time.perf_counter()
-            net_stats = _build_networks(c, cfg.networks, progress)
+            net_stats = _build_networks(c, cfg.networks, progress, traces)
             stats["networks"] = _jsonable(net_stats.to_dict() if hasattr(net_stats, "to_dict") else net_stats)
             layers = stats["networks"].get("layers", {}) if isinstance(stats["networks"], dict) else {}
             stats["hot_keys"] = {

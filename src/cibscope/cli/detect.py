@@ -166,6 +166,7 @@ def register(app: typer.Typer) -> None:
         resolution: ResolutionOption = None,
         seed: SeedOption = None,
         reuse_edges: Annotated[bool, typer.Option("--reuse-edges", help="Keep the case's edges; only re-group and re-score.")] = False,
+        trace: Annotated[Optional[list[str]], typer.Option("--trace", help="Build only this trace's layer (repeatable; default: all).")] = None,
     ) -> None:
         """Find coordinated groups and score every account, with evidence."""
         from ..case import open_case
@@ -174,7 +175,7 @@ def register(app: typer.Typer) -> None:
         params = collect_params(param, window, alpha, resolution, seed)
         with open_case(case, create=False) as c:
             with RichProgress() as progress:
-                res = detect(c, params=params, out=out, progress=progress, build=not reuse_edges)
+                res = detect(c, params=params, out=out, progress=progress, build=not reuse_edges, traces=trace or None)
             render_detect(res, c)
 
     @app.command("explain")
