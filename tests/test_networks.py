@@ -97,11 +97,20 @@ def test_significance_hand_computed(case):
     assert e[("a", "b")][0] == 2
     assert e[("a", "b")][1] == pytest.approx(2 * w)
     assert e[("a", "b")][2] == pytest.approx(4 * 8 * w / 30)
-    assert e[("a", "b")][3] == pytest.approx(q)
+    assert e[("a", "b")][3] == pytest.approx(p_ab)  # edges.p_value is the raw p-value
     assert e[("a", "c")][1] == pytest.approx(w)
     assert e[("a", "c")][3] == pytest.approx(p_ac)
     # the default min_shared = 2 keeps only a-b (when significant enough: alpha = 1 here)
     build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0}})
+    assert list(edges(case.con)) == [("a", "b")]
+    # kept when the BH q-value <= alpha: q = 0.6559 (all three q's equal p_ac) keeps all at
+    # alpha = 0.66 and none at 0.65; without correction a-b (p = 0.289) passes at 0.3
+    assert q == pytest.approx(p_ac) and 0.65 < q < 0.66
+    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 0.66, "min_shared": 1}})
+    assert len(edges(case.con)) == 3
+    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 0.65, "min_shared": 1}})
+    assert len(edges(case.con)) == 0
+    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 0.3, "min_shared": 1, "correction": "none"}})
     assert list(edges(case.con)) == [("a", "b")]
 
 
@@ -160,7 +169,7 @@ def test_celebrity_is_not_coordination_but_a_rare_repeating_group_is(case):
     # every pair of the group shares the six rare items: 10 significant edges ...
     assert group <= set(e)
     for pair in group:
-        assert e[pair][0] == 6 and e[pair][3] <= 0.001
+        assert e[pair][0] == 6 and e[pair][3] <= 1e-6
     # ... and no fan pair is significant, although 300 fans retweeted C0 within 30 s and some
     # pairs of fans also share C1..C3 (n_shared up to 4)
     assert set(e) == group
@@ -180,7 +189,11 @@ def test_fan_pairs_share_several_celebrity_items_yet_stay_out(case):
     row = case.con.execute(
         "SELECT max(n_shared), min(p_value), count(*) FROM edges WHERE account_a LIKE 'f%' AND account_b LIKE 'f%'"
     ).fetchall()[0]
-    assert row[0] == 4 and row[1] > 0.001 and row[2] > 1000
+    assert row[0] == 4 and row[2] > 1000
+    # the most surprising fan pair has a raw p-value of about 0.019 (fans are 300 of 305 accounts,
+    # so sharing celebrity items is what the null expects); the group's pairs are below 1e-10
+    assert row[1] > 0.01
+    assert case.con.execute("SELECT max(p_value) FROM edges WHERE account_a LIKE 'g%'").fetchall()[0][0] < 1e-10
 
 
 def test_unbounded_hot_key_pairs_all(case):
@@ -232,10 +245,24 @@ def test_builder_sql_transpiles_to_spark(window):
     # the bounded neighbour expansion becomes Spark's EXPLODE(SEQUENCE(1, n))
     assert "EXPLODE(" in out[3] and "SEQUENCE(1" in out[3]
     if window is not None:  # the frame is widened by twice the largest tolerance: 60 + 2 * 60
-        assert "180.0 FOLLOWING" in out[2].upper()
+        assert "180000000 FOLLOWING" in out[2].upper()
 
 
 def test_snowflake_fixture_roundtrip():
     # (id >> 22) + 1288834974657 ms = the time encoded
     sid = int(snowflake(T0, 5))
     assert ((sid >> 22) + 1288834974657) / 1000 == (T0 - T0.replace(year=1970, month=1, day=1, hour=0)).total_seconds()
+
+
+def test_directed_counts_match_the_peer_definition(case):
+    # The QUT toolkit's weight(u1 -> u2) = distinct posts of u1 with a post of u2 on the same key
+    # within the window.  X: a retweets twice (0 s, 5 s), b once (20 s): a -> b = 2, b -> a = 1.
+    # Y: a (100 s), c (500 s): 400 s apart, no pair.
+    from cibscope.networks.cooccurrence import directed_counts_sql, drop_temp, run_cooccurrence
+    from cibscope.traces import get_trace
+
+    insert_rows(case.con, "posts", [rt("1", "a", 0, "X"), rt("2", "a", 5, "X"), rt("3", "b", 20, "X"), rt("4", "a", 100, "Y"), rt("5", "c", 500, "Y")])
+    run_cooccurrence(case.con, get_trace("co_retweet")())
+    got = sorted(case.con.execute(directed_counts_sql()).fetchall())
+    drop_temp(case.con)
+    assert got == [("a", "b", 2), ("b", "a", 1)]

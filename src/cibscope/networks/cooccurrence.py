@@ -39,7 +39,7 @@ from typing import Any
 
 from ..traces.base import OPTIONAL_COLUMNS, TRACE_COLUMNS, Trace
 
-__all__ = ["CooccurrenceResult", "full_trace_sql", "cooccurrence_sql", "run_cooccurrence", "drop_temp", "evidence_sql", "TEMP_TABLES"]
+__all__ = ["CooccurrenceResult", "full_trace_sql", "cooccurrence_sql", "run_cooccurrence", "drop_temp", "evidence_sql", "directed_counts_sql", "TEMP_TABLES"]
 
 TEMP_TABLES = ("_cib_trace", "_cib_accmap", "_cib_keymap", "_cib_act", "_cib_raw", "_cib_pairkey")
 
@@ -67,12 +67,15 @@ def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance:
         c_upto = "count(*) OVER (PARTITION BY d.key_i)"
         in_window = "TRUE"
     else:
-        frame = float(window) + 2.0 * float(max_tolerance)
+        # times are integer microseconds: exact comparisons, no floating-point edge cases at
+        # |dt| == window (the peer benchmark checks equality with another tool)
+        w_us = int(round(float(window) * 1e6))
+        frame = w_us + 2 * int(round(float(max_tolerance) * 1e6))
         c_upto = (
             "count(*) OVER (PARTITION BY d.key_i ORDER BY d.t "
-            f"RANGE BETWEEN UNBOUNDED PRECEDING AND {frame!r} FOLLOWING)"
+            f"RANGE BETWEEN UNBOUNDED PRECEDING AND {frame} FOLLOWING)"
         )
-        in_window = f"abs(o.t - s.t) <= {float(window)!r} + s.tolerance + o.tolerance"
+        in_window = f"abs(o.t - s.t) <= {w_us} + CAST(round((s.tolerance + o.tolerance) * 1000000) AS BIGINT)"
 
     def pick(col: str) -> str:
         return f"CASE WHEN s.acc_i < o.acc_i THEN s.{col} ELSE o.{col} END"
@@ -95,7 +98,7 @@ def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance:
         "SELECT d.key_i, d.acc_i, d.t, d.account_id, d.key, d.at, d.post_id, d.source, d.item, d.tolerance, "
         "row_number() OVER (PARTITION BY d.key_i ORDER BY d.t, d.acc_i, d.post_id, d.source) AS rn, "
         f"{c_upto} AS c_upto "
-        "FROM (SELECT km.key_i, am.acc_i, coalesce(epoch(g.at), 0.0) AS t, g.* FROM "
+        "FROM (SELECT km.key_i, am.acc_i, coalesce(date_diff('microsecond', TIMESTAMP '1970-01-01 00:00:00', g.at), 0) AS t, g.* FROM "
         "(SELECT x.account_id, x.key, x.at, x.post_id, x.source, min(x.item) AS item, max(x.tolerance) AS tolerance "
         "FROM _cib_trace AS x GROUP BY x.account_id, x.key, x.at, x.post_id, x.source) AS g "
         "JOIN _cib_accmap AS am ON am.account_id = g.account_id JOIN _cib_keymap AS km ON km.key = g.key) AS d"
@@ -104,7 +107,7 @@ def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance:
         "CREATE OR REPLACE TEMP TABLE _cib_raw AS "
         "SELECT s.key_i, least(s.acc_i, o.acc_i) AS a_i, greatest(s.acc_i, o.acc_i) AS b_i, "
         f"{pick('rn')} AS rn_a, {other('rn')} AS rn_b, "
-        "least(s.at, o.at) AS lo_at, greatest(s.at, o.at) AS hi_at, abs(o.t - s.t) AS dt "
+        "least(s.at, o.at) AS lo_at, greatest(s.at, o.at) AS hi_at, abs(o.t - s.t) / 1000000.0 AS dt "
         "FROM (SELECT a.key_i, a.rn, a.acc_i, a.t, a.at, a.tolerance, "
         f"unnest(range(1, least(a.c_upto - a.rn, {k}) + 1)) AS d "
         "FROM _cib_act AS a WHERE a.c_upto > a.rn) AS s "
@@ -207,3 +210,20 @@ def run_cooccurrence(con: Any, trace: Trace, *, trace_sql: str | None = None) ->
 def drop_temp(con: Any) -> None:
     for t in TEMP_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def directed_counts_sql() -> str:
+    """SELECT (user_1, user_2, weight): the QUT coordination-network-toolkit's directed weight.
+
+    The peer counts, for each ordered pair of different accounts, the distinct posts of
+    ``user_1`` that have at least one post of ``user_2`` on the same key within the window
+    (``count(distinct e_1.message_id)`` in its co-retweet query). Computed from ``_cib_raw``; equal
+    to the peer's network when nothing was bounded (``max_neighbors`` large enough).
+    """
+    return (
+        "SELECT m1.account_id AS user_1, m2.account_id AS user_2, c.weight FROM ("
+        "SELECT u1, u2, count(*) AS weight FROM ("
+        "SELECT DISTINCT r.a_i AS u1, r.b_i AS u2, r.key_i, r.rn_a AS rn FROM _cib_raw AS r "
+        "UNION ALL SELECT DISTINCT r.b_i AS u1, r.a_i AS u2, r.key_i, r.rn_b AS rn FROM _cib_raw AS r) AS x "
+        "GROUP BY u1, u2) AS c JOIN _cib_accmap AS m1 ON m1.acc_i = c.u1 JOIN _cib_accmap AS m2 ON m2.acc_i = c.u2"
+    )

@@ -35,11 +35,13 @@ P-value (compound Poisson, scaled-Poisson approximation)
     scores far below sharing rare ones (w ~ 1) for the same count.
 
 Multiplicity
-    Every account pair with at least one co-occurrence is a test. ``correction='bh'`` (default)
-    stores Benjamini-Hochberg adjusted p-values (q-values, controlling the false discovery rate),
-    ``'bonferroni'`` multiplies by the number of tests, ``'none'`` keeps raw p-values. An edge is
-    kept when ``p_value <= alpha`` and ``n_shared >= min_shared``; the stored ``p_value`` is the
-    adjusted one, so that rule can be re-applied by anyone reading the table.
+    Every account pair with at least one co-occurrence is a test (their number is the layer's
+    ``pairs_considered``). An edge is kept when its adjusted p-value is ``<= alpha`` and
+    ``n_shared >= min_shared``: ``correction='bh'`` (default) adjusts by Benjamini-Hochberg
+    (q-values, false discovery rate), ``'bonferroni'`` multiplies by the number of tests,
+    ``'none'`` uses the raw p-value. ``edges.p_value`` stores the *raw* p-value, so a later stage
+    can re-apply a correction with ``pairs_considered`` tests (BH over the kept edges' raw
+    p-values with that m reproduces the builder's q-values, up to pairs removed by min_shared).
 
 Assumptions (also in docs/traces.md): actions are exchangeable between accounts given their
 degrees (communities of interest, e.g. fans of one account, violate this and can still pass:
@@ -138,14 +140,16 @@ def score_pairs(con: Any, *, min_shared: int, alpha: float, correction: str) -> 
     denom = float(big_l) * float(max(big_l - 1, 1))
     expected = d_a * d_b * m1 / denom
     c = m2 / m1 if m1 > 0 else 1.0
-    p_adj = adjust_pvalues(pvalues(weight, expected, c), correction)
+    p_raw = pvalues(weight, expected, c)
+    p_adj = adjust_pvalues(p_raw, correction)
     kept = (n_shared >= min_shared) & (p_adj <= alpha)
     scored = pa.table(
         {
             "a_i": pa.array(a_i, pa.int32()),
             "b_i": pa.array(b_i, pa.int32()),
             "expected": pa.array(expected, pa.float64()),
-            "p_value": pa.array(p_adj, pa.float64()),
+            "p_value": pa.array(p_raw, pa.float64()),
+            "q_value": pa.array(p_adj, pa.float64()),
             "kept": pa.array(kept, pa.bool_()),
         }
     )
@@ -154,7 +158,7 @@ def score_pairs(con: Any, *, min_shared: int, alpha: float, correction: str) -> 
     try:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _cib_edges AS SELECT p.a_i, p.b_i, ma.account_id AS account_a, "
-            "mb.account_id AS account_b, p.n_shared, p.weight, s.expected, s.p_value, p.first_at, p.last_at, s.kept "
+            "mb.account_id AS account_b, p.n_shared, p.weight, s.expected, s.p_value, s.q_value, p.first_at, p.last_at, s.kept "
             "FROM _cib_pairs AS p JOIN _cib_scored_arrow AS s ON s.a_i = p.a_i AND s.b_i = p.b_i "
             "JOIN _cib_accmap AS ma ON ma.acc_i = p.a_i JOIN _cib_accmap AS mb ON mb.acc_i = p.b_i"
         )
