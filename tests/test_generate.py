@@ -80,8 +80,9 @@ def test_exact_row_counts_and_every_field_quoted(gen: Path) -> None:
 
 
 def test_a_standard_csv_writer_reproduces_the_files_byte_for_byte(gen: Path, tmp_path: Path) -> None:
-    # the lines are assembled by hand for speed; Arrow's CSV writer (quote everything, double
-    # embedded quotes, "\n" line ends) must produce exactly the same bytes from the parsed rows
+    # parse the files as CSV (quoted newlines and doubled quotes included) and write them again
+    # with every value quoted: the round trip must give exactly the same bytes, so no field was
+    # mangled and the quoting is the archive's
     import pyarrow as pa
     import pyarrow.csv as pacsv
 

@@ -143,9 +143,9 @@ def generate_dataset(
 
 
 def _assemble_and_write(renderer: Renderer, writer: TweetWriter, rng: np.random.Generator, rows: Rows) -> int:
-    lines = renderer.assemble(rng, rows)
-    writer.write(lines)
-    return len(lines)
+    table = renderer.assemble(rng, rows)
+    writer.write(table)
+    return table.num_rows
 
 
 def _claim(rng: np.random.Generator, pop: Population) -> None:

@@ -64,23 +64,18 @@ def write_takedown(pop: Population, path: Path) -> None:
 
 
 class TweetWriter:
-    """Streams chunks of ready CSV lines into one file under the archive's 31-column header."""
+    """Streams chunks of tweet rows into one CSV under the archive's 31-column header."""
 
     def __init__(self, path: Path) -> None:
         self._file: BinaryIO = open(path, "wb")
-        self._file.write((",".join(f'"{c}"' for c in TWEET_COLUMNS) + "\n").encode())
+        schema = pa.schema([(c, pa.string()) for c in TWEET_COLUMNS])
+        self._writer = pacsv.CSVWriter(self._file, schema, write_options=_OPTIONS)
         self.rows = 0
 
-    def write(self, lines: pa.Array) -> None:
-        """Write a string array whose every value is one complete line (ending in a newline)."""
-        if len(lines) == 0:
-            return
-        offsets = lines.buffers()[1]
-        data = lines.buffers()[2]
-        off = np.frombuffer(offsets, dtype=np.int32, count=lines.offset + len(lines) + 1, offset=0)
-        lo, hi = int(off[lines.offset]), int(off[lines.offset + len(lines)])
-        self._file.write(memoryview(data)[lo:hi])
-        self.rows += len(lines)
+    def write(self, table: pa.Table) -> None:
+        self._writer.write_table(table)
+        self.rows += table.num_rows
 
     def close(self) -> None:
+        self._writer.close()
         self._file.close()
