@@ -101,7 +101,7 @@ def _seconds(v: Any) -> str:
         return "?"
     x = float(v)
     if x < 120:
-        return f"{x:g} s"
+        return f"{x:.3g} s"
     if x < 7200:
         return f"{x / 60:.1f} min"
     return f"{x / 3600:.1f} h"

@@ -210,7 +210,7 @@ def _secs(v: Any) -> str:
         return "?"
     v = float(v)
     if v < 120:
-        return f"{v:g} s"
+        return f"{v:.3g} s"
     if v < 7200:
         return f"{v / 60:.1f} min"
     return f"{v / 3600:.1f} h"
