@@ -124,3 +124,26 @@ def test_gexf_strips_characters_xml_forbids(tmp_path: Path) -> None:
     root = ET.parse(p).getroot()  # would raise on an invalid character
     node = root.find("g:graph/g:nodes/g:node", NS)
     assert node.get("id") == "x<1>" and node.get("label") == "a & b"
+
+
+def test_run_ingests_detects_audits_reports_and_says_where(tmp_path: Path) -> None:
+    from cibscope.generate import generate_dataset
+
+    data = tmp_path / "data"
+    generate_dataset(data, accounts=300, tweets=20_000, seed=7)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["run", str(data), "--out", str(out)], env={"COLUMNS": "250"})
+    assert res.exit_code == 0, res.output
+    text = res.output.replace("\n", "")
+    # truth.csv and takedown.txt are not ingested as data: takedown.txt is audited, truth.csv evaluated
+    assert (out / "case.duckdb").exists()
+    with open(out / "accounts.csv", newline="", encoding="utf-8") as f:
+        assert sum(1 for _ in csv.DictReader(f)) == 300
+    for name in ("case.duckdb", "accounts.csv", "groups.csv", "edges.parquet", "network.gexf", "audit.csv", "index.html"):
+        assert (out / name).exists(), name
+        assert str(out / name) in text, name
+    assert f"against {data / 'truth.csv'}: F1" in text
+    con = duckdb.connect(str(out / "case.duckdb"), read_only=True)
+    files = {r[0] for r in con.execute("SELECT source_file FROM ingest_log").fetchall()}
+    con.close()
+    assert {Path(f).name for f in files} == {"users.csv", "tweets.csv"}
