@@ -162,3 +162,15 @@ def test_script_in_a_tweet_does_not_run(driver: webdriver.Chrome, index: Path) -
     assert d.find_element(By.ID, "handle").text in {"@user_a07", "@user_a08"}
     assert_nothing_ran(d)
     assert severe(d) == []
+
+
+def test_the_execution_check_would_catch_a_script(driver: webdriver.Chrome, tmp_path: Path) -> None:
+    # Control: the same check on a page that *does* run an inline script and open an alert,
+    # so the assertions above are known to be able to fail.
+    page = tmp_path / "control.html"
+    page.write_text("<!doctype html><title>c</title><script>window.__pwned = 1; alert('x');</script>", encoding="utf-8")
+    driver.get(page.as_uri())
+    assert driver.switch_to.alert.text == "x"
+    driver.switch_to.alert.accept()
+    assert driver.execute_script("return window.__pwned") == 1
+    driver.get_log("browser")  # drop this page's messages so they do not leak into other tests
