@@ -363,8 +363,9 @@ def export_outputs(
         le = le.take(pa.array(sorted(order)))
     edges = [
         {
-            "source": a, "target": b, "kind": layer, "weight": float(w * s),
-            "layer": layer, "n_shared": int(n) if n is not None else None, "p_value": float(p),
+            # Gephi's layouts pull by weight: an edge at chance-level strength (0) still links
+            "source": a, "target": b, "kind": layer, "weight": max(float(w * s), 0.1),
+            "layer": layer, "strength": float(w * s), "n_shared": int(n) if n is not None else None, "p_value": float(p),
         }
         for layer, a, b, n, p, s, w in zip(
             le.column("layer").to_pylist(), le.column("account_a").to_pylist(), le.column("account_b").to_pylist(),
@@ -391,7 +392,7 @@ def export_outputs(
     ]
     outputs["network"] = write_gexf(
         o / "network.gexf", nodes, edges,
-        node_attrs=["score", "flagged", "group"], edge_attrs=["layer", "n_shared", "p_value"],
+        node_attrs=["score", "flagged", "group"], edge_attrs=["layer", "strength", "n_shared", "p_value"],
         description="cibscope detect: significant per-layer coordination edges",
     )
     return outputs
