@@ -111,7 +111,7 @@ def render_explanation(ex: Explanation) -> None:
         return
     e = Table(title="evidence (this account's post | the other account's post)", show_lines=True)
     for col in ("layer", "shared item", "this post", "other post", "seconds apart"):
-        e.add_column(col)
+        e.add_column(col, overflow="fold")  # never cut a file:line short
     for r in ex.evidence:
         mine = Text(f"{r.post} at {r.at}\n{r.source}\n{(r.text or '')[:140]}")
         other = Text(f"{r.other_account}{' (same group)' if r.same_group else ''}: {r.other_post} at {r.other_at}\n{r.other_source}\n{(r.other_text or '')[:140]}")
