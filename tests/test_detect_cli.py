@@ -139,7 +139,7 @@ def test_run_ingests_detects_audits_reports_and_says_where(tmp_path: Path) -> No
     assert (out / "case.duckdb").exists()
     with open(out / "accounts.csv", newline="", encoding="utf-8") as f:
         assert sum(1 for _ in csv.DictReader(f)) == 300
-    for name in ("case.duckdb", "accounts.csv", "groups.csv", "edges.parquet", "network.gexf", "audit.csv", "index.html"):
+    for name in ("case.duckdb", "accounts.csv", "groups.csv", "edges.parquet", "network.gexf", "audit.csv", "report/index.html"):
         assert (out / name).exists(), name
         assert str(out / name) in text, name
     assert f"against {data / 'truth.csv'}: F1" in text

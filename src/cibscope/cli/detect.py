@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -169,8 +168,10 @@ def register(app: typer.Typer) -> None:
         trace: Annotated[Optional[list[str]], typer.Option("--trace", help="Build only this trace's layer (repeatable; default: all).")] = None,
     ) -> None:
         """Find coordinated groups and score every account, with evidence."""
+        from ..audit import run_audit
         from ..case import open_case
         from ..detect import detect
+        from ..report import render_report
 
         params = collect_params(param, window, alpha, resolution, seed)
         with open_case(case, create=False) as c:
@@ -217,8 +218,10 @@ def register(app: typer.Typer) -> None:
         seed: SeedOption = None,
     ) -> None:
         """Ingest + detect (+ audit, + report) in one go."""
+        from ..audit import run_audit
         from ..case import open_case
         from ..detect import detect
+        from ..report import render_report
         from ..evaluate import evaluate
         from ..ingest import ingest
         from .ingest import render_ingest_report
@@ -249,17 +252,12 @@ def register(app: typer.Typer) -> None:
                 res = detect(c, params=params, out=out, progress=progress)
             render_detect(res, c)
             outputs.update(res.outputs)
-            audit_fn = _optional("cibscope.audit", "run_audit")
-            if claimed is not None and audit_fn is not None:
+            if claimed is not None:
                 with RichProgress() as progress:
-                    ares = audit_fn(c, claimed=claimed, out=out, progress=progress)
+                    ares = run_audit(c, claimed=claimed, out=out, progress=progress)
                 outputs.update(_paths_of(ares, "audit"))
-            elif claimed is not None:
-                console.print("[yellow]audit skipped: cibscope.audit.run_audit is not available in this build[/]")
-            report_fn = _optional("cibscope.report", "render_report")
-            if report_fn is not None:
-                with RichProgress() as progress:
-                    outputs["report"] = report_fn(c, out, progress=progress)
+            with RichProgress() as progress:
+                outputs["report"] = render_report(c, out / "report", progress=progress)
         if truth is not None:
             r = evaluate(case_path, truth, ablation=False)
             console.print(
@@ -269,16 +267,6 @@ def register(app: typer.Typer) -> None:
         console.print("[bold]outputs[/]")
         for name, path in outputs.items():
             console.print(f"  {name}: {path}")
-
-
-def _optional(module: str, name: str) -> Any:
-    """A function of a module that may not exist yet in this build (audit, report)."""
-    try:
-        mod = import_module(module)
-    except ImportError:
-        return None
-    fn = getattr(mod, name, None)
-    return fn if callable(fn) else None
 
 
 def _paths_of(result: Any, prefix: str) -> dict[str, Any]:
