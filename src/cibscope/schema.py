@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyarrow as pa
+
 SCHEMA_VERSION = 1
 
 # Kinds of post.
@@ -39,6 +41,22 @@ class Table:
     @property
     def column_names(self) -> list[str]:
         return [n for n, _ in self.columns]
+
+    def arrow_schema(self) -> pa.Schema:
+        """The table as an Arrow schema (for vectorised inserts from Python)."""
+        return pa.schema([(n, ARROW_TYPES[t]) for n, t in self.columns])
+
+
+# DuckDB column types used in the schema -> Arrow types
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "VARCHAR": pa.string(),
+    "BIGINT": pa.int64(),
+    "INTEGER": pa.int32(),
+    "DOUBLE": pa.float64(),
+    "BOOLEAN": pa.bool_(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "VARCHAR[]": pa.list_(pa.string()),
+}
 
 
 META = Table("meta", (("key", "VARCHAR"), ("value", "VARCHAR")), "Case metadata: schema_version, created_at, cibscope_version.")

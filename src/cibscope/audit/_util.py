@@ -9,16 +9,6 @@ import pyarrow as pa
 
 from ..schema import Table
 
-_ARROW = {
-    "VARCHAR": pa.string(),
-    "BIGINT": pa.int64(),
-    "INTEGER": pa.int32(),
-    "DOUBLE": pa.float64(),
-    "BOOLEAN": pa.bool_(),
-    "TIMESTAMP": pa.timestamp("us"),
-}
-
-
 def fetch_dicts(con: Any, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
     """Rows as dicts (plain DB-API, so it works the same on every supported DuckDB version)."""
     cur = con.execute(sql, params or [])
@@ -32,8 +22,8 @@ def replace_rows(con: Any, table: Table, rows: Sequence[dict[str, Any]]) -> None
     Arrow instead of executemany: one vectorised insert, fast for 100k+ accounts.
     """
     names = table.column_names
-    types = dict(table.columns)
-    tbl = pa.table({n: pa.array([r.get(n) for r in rows], type=_ARROW[types[n]]) for n in names})
+    schema = table.arrow_schema()
+    tbl = pa.table({n: pa.array([r.get(n) for r in rows], type=schema.field(n).type) for n in names})
     con.execute(f"DELETE FROM {table.name}")
     view = f"_audit_arrow_{table.name}"
     con.register(view, tbl)

@@ -60,20 +60,10 @@ BATCH_ROWS = 5000
 RAW_LIMIT = 4096
 PLATFORM = "twitter"
 
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "VARCHAR": pa.string(),
-    "BIGINT": pa.int64(),
-    "INTEGER": pa.int32(),
-    "DOUBLE": pa.float64(),
-    "BOOLEAN": pa.bool_(),
-    "TIMESTAMP": pa.timestamp("us"),
-    "VARCHAR[]": pa.list_(pa.string()),
-}
-
 
 def arrow_schema(table: Table) -> pa.Schema:
     """The Arrow schema matching a staging table, so batches insert without casts."""
-    return pa.schema([(n, _ARROW_TYPES[t]) for n, t in table.columns])
+    return table.arrow_schema()
 
 
 class StageWriter:
