@@ -171,14 +171,14 @@ def _raw_sql(layout: _Layout) -> str:
     ) + ")"
 
 
-def _ordered_source(source: Source, layout: _Layout) -> str:
-    """The file's records in order with ``_line0``: their physical line assuming no rejects."""
-    nl = _nl_sql(layout)
-    return (
-        "SELECT *, row_number() OVER () + 1 + "
-        "sum(_nl) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - _nl AS _line0 "
-        f"FROM (SELECT *, {nl} AS _nl FROM {_read_csv_sql(source, layout)})"
-    )
+def _parsed_source(source: Source, layout: _Layout) -> str:
+    """The file's records with ``_nl`` (embedded newlines) and a placeholder ``_line0``.
+
+    No window here: a streaming window (``row_number() OVER ()``) forces the whole pipeline,
+    CSV parsing included, onto one thread. The lines are numbered afterwards, over the
+    materialised table (see :meth:`_ArchiveReader._number_lines`).
+    """
+    return f"SELECT *, {_nl_sql(layout)} AS _nl, CAST(NULL AS BIGINT) AS _line0 FROM {_read_csv_sql(source, layout)}"
 
 
 class _ArchiveReader:
@@ -224,8 +224,34 @@ class _ArchiveReader:
         ctx.con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE cib_raw AS
-            SELECT {cols}, _why, CASE WHEN _why IS NOT NULL THEN {_raw_sql(layout)} END AS _raw
-            FROM (SELECT *, {why} AS _why FROM (SELECT *, {pre} FROM ({_ordered_source(ctx.source, layout)})))
+            SELECT {cols}, _nl, _why, CASE WHEN _why IS NOT NULL THEN {_raw_sql(layout)} END AS _raw
+            FROM (SELECT *, {why} AS _why FROM (SELECT *, {pre} FROM ({_parsed_source(ctx.source, layout)})))
+            """
+        )
+        self._number_lines(ctx.con)
+
+    @staticmethod
+    def _number_lines(con: duckdb.DuckDBPyConnection) -> None:
+        """Set ``cib_raw.source_line`` to the record's physical line assuming no rejects:
+        ``record ordinal + 1 (header) + newlines embedded in all earlier records``.
+
+        ``cib_raw`` was filled from the parallel CSV scan with insertion order preserved, so
+        its rowids (fresh in this transaction, never deleted from yet) follow file order. The
+        numbering runs on the narrow (rowid, _nl) projection, after the parallel parse.
+        """
+        rows = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
+        if rows and not rows[0][0]:
+            raise AssertionError("cib_raw needs preserve_insertion_order = true (file order)")
+        con.execute(
+            """
+            UPDATE cib_raw SET source_line = n.line
+            FROM (
+                SELECT rowid AS rid,
+                       row_number() OVER w + 1 + sum(_nl) OVER w - _nl AS line
+                FROM cib_raw
+                WINDOW w AS (ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+            ) n
+            WHERE cib_raw.rowid = n.rid
             """
         )
 
