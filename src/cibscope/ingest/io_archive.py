@@ -22,14 +22,19 @@ What the SQL does, and why:
 * ``hashtags``/``urls``/``user_mentions`` are bracketed lists (``[]``, ``[a, b]``, ``['a', "b"]``)
   parsed into ``VARCHAR[]`` by the ``cib_parse_list`` macro.
 * A hashed account (fewer than 5,000 followers) has userid = screen name = display name.
+* The valid rows are not copied into ``stage_posts``: ``cib_raw`` already has its columns
+  (lists parsed in the parallel parse), so the invalid rows and extra columns are dropped and
+  ``cib_raw`` is renamed ``stage_posts`` (one materialisation of every row instead of two).
 * Each tweet row also carries a snapshot of its account: one ``stage_accounts`` row per
   distinct account (from its newest tweet) is staged with ``from_users_file = false``; a users
   file, when there is one, wins over it (see :mod:`.finalize`).
 
 Source lines. Every row keeps ``source_line``, the 1-based *physical* line where its record
 starts (the header is line 1). Quoted fields may hold newlines, so the line is
-``record ordinal + newlines embedded in all earlier records``, computed with a streaming window
-(``row_number() OVER ()`` and a running sum of embedded newlines, in file order). Records DuckDB
+``record ordinal + newlines embedded in all earlier records``. The parse itself carries no
+window (a streaming window would put the whole parse on one thread): it fills ``cib_raw`` with
+insertion order preserved, and the lines are numbered afterwards over its rowids (file order)
+with a running sum of embedded newlines. Records DuckDB
 rejects (wrong field count, unterminated quote, invalid UTF-8, ...) are not in that stream:
 their own line comes from their byte position, and the rows after them are shifted by the
 lines they spanned.
@@ -47,7 +52,7 @@ from typing import ClassVar
 import duckdb
 
 from ..errors import MissingColumnsError
-from .base import ReadContext, Reader, Source
+from .base import STAGE_POSTS, ReadContext, Reader, Source
 
 USER_COLUMNS: tuple[str, ...] = (
     "userid",
@@ -515,25 +520,50 @@ class IOArchiveTweets(_ArchiveReader):
             "longitude": f"TRY_CAST({_ident('longitude')} AS DOUBLE)",
             "source_file": _q(ctx.source.name),
             "source_line": "_line0",
-            # the bracketed lists stay strings in cib_raw; parsed when staged (lists are costly
-            # to materialise, so only once)
-            "hashtags": _ident("hashtags"),
-            "urls": _ident("urls"),
-            "mentions": _ident("user_mentions"),
+            # the bracketed lists are parsed in the (parallel) parse pass: cib_raw becomes
+            # stage_posts itself, see _become_stage_posts
+            "hashtags": f"cib_parse_list({_ident('hashtags')})",
+            "urls": f"cib_parse_list({_ident('urls')})",
+            "mentions": f"cib_parse_list({_ident('user_mentions')})",
         }
-        parsed = {"hashtags": "cib_parse_list(hashtags)", "urls": "cib_parse_list(urls)", "mentions": "cib_parse_list(mentions)"}
+        # exactly the stage_posts columns, in order and with its types
+        types = dict(STAGE_POSTS.columns)
+        if list(posts) != list(types):
+            raise AssertionError("IOArchiveTweets.read: posts columns differ from stage_posts")
+        posts = {n: f"CAST({e} AS {types[n]})" for n, e in posts.items()}
         # the account snapshot travels raw; only the newest per account is transformed
         profile = {c: _ident(c) for c in USER_COLUMNS if c != "userid"}
         self._parse_into_raw(ctx, layout, {**posts, **profile}, self._WHY, pre=self._PRE)
         rejected = self._rejects(ctx, "cib_raw", layout)
         invalid = self._quarantine_invalid(ctx)
-        names = ", ".join(posts)
-        exprs = ", ".join(parsed.get(n, n) for n in posts)
-        staged = self._count(con, f"INSERT INTO stage_posts ({names}) SELECT {exprs} FROM cib_raw WHERE _why IS NULL")
         self._stage_snapshots(ctx, list(profile))
-        con.execute("DROP TABLE cib_raw")
+        staged = self._become_stage_posts(con, invalid, [*profile, "_nl", "_why", "_raw"])
         self._drop_rejects(con)
         return staged + rejected + invalid
+
+    @classmethod
+    def _become_stage_posts(cls, con: duckdb.DuckDBPyConnection, invalid: int, extra: list[str]) -> int:
+        """Move the valid rows of ``cib_raw`` to ``stage_posts``; returns how many.
+
+        Copying them (``INSERT INTO stage_posts SELECT ...``) would materialise every row a
+        second time. Instead, when ``stage_posts`` is still empty (it always is: the
+        orchestrator recreates it for every file), the invalid rows are deleted from
+        ``cib_raw``, its extra columns dropped (metadata only) and ``cib_raw`` *renamed* to
+        ``stage_posts``: same columns, order and types, rows untouched. All of it is inside
+        the file's transaction, so a rollback restores the empty stage table.
+        """
+        names = ", ".join(n for n, _ in STAGE_POSTS.columns)
+        if cls._count(con, "SELECT count(*) FROM (SELECT 1 FROM stage_posts LIMIT 1)"):
+            staged = cls._count(con, f"INSERT INTO stage_posts ({names}) SELECT {names} FROM cib_raw WHERE _why IS NULL")
+            con.execute("DROP TABLE cib_raw")
+            return staged
+        if invalid:
+            con.execute("DELETE FROM cib_raw WHERE _why IS NOT NULL")
+        for c in extra:
+            con.execute(f"ALTER TABLE cib_raw DROP COLUMN {_ident(c)}")
+        con.execute("DROP TABLE stage_posts")
+        con.execute("ALTER TABLE cib_raw RENAME TO stage_posts")
+        return cls._count(con, "SELECT count(*) FROM stage_posts")
 
     def _stage_snapshots(self, ctx: ReadContext, profile: list[str]) -> None:
         """One account row per distinct userid, from its newest valid tweet (not counted as rows)."""
