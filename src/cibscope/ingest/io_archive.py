@@ -566,22 +566,26 @@ class IOArchiveTweets(_ArchiveReader):
         return cls._count(con, "SELECT count(*) FROM stage_posts")
 
     def _stage_snapshots(self, ctx: ReadContext, profile: list[str]) -> None:
-        """One account row per distinct userid, from its newest valid tweet (not counted as rows)."""
+        """One account row per distinct userid, from its newest valid tweet (not counted as rows).
+
+        The newest row is picked by rowid (``arg_max`` over two narrow columns), and only
+        those few rows' profile columns are read back: packing the 9 profile strings into a
+        struct for every tweet cost more than the whole snapshot.
+        """
         cols = _account_cols_sql()
-        pack = ", ".join(f"{_ident(c)} := {_ident(c)}" for c in profile)
+        prof = ", ".join(f"r.{_ident(c)}" for c in profile)
         ctx.con.execute(
             f"""
             INSERT INTO stage_accounts ({', '.join(cols)}, source_file, source_line, from_users_file)
             SELECT {', '.join(cols.values())}, {_q(ctx.source.name)}, source_line, false
             FROM (
-                SELECT account_id AS userid, unnest(s)
-                FROM (
-                    SELECT account_id,
-                           arg_max(struct_pack({pack}, source_line := source_line),
-                                   (created_at, TRY_CAST(post_id AS UBIGINT))) AS s
+                SELECT r.account_id AS userid, {prof}, r.source_line
+                FROM cib_raw r
+                JOIN (
+                    SELECT arg_max(rowid, (created_at, TRY_CAST(post_id AS UBIGINT))) AS rid
                     FROM cib_raw WHERE _why IS NULL
                     GROUP BY account_id
-                )
+                ) m ON r.rowid = m.rid
             )
             """
         )
