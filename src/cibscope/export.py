@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -76,16 +77,14 @@ def write_csv(
 
 # ---- GEXF (Gephi) ------------------------------------------------------------------------
 
-_XML_BAD = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_text(value: Any) -> str:
-    """Text safe for an XML 1.0 attribute: ElementTree escapes ``<&"``, but characters
-    below 0x20 (other than tab, newline, CR) and lone surrogates are not allowed at all and
-    would make Gephi refuse the file, so they are dropped."""
-    s = "" if value is None else str(value)
-    s = s.translate(_XML_BAD)
-    return s.encode("utf-8", "replace").decode("utf-8") if any(0xD800 <= ord(ch) <= 0xDFFF for ch in s) else s
+    """A value as text XML 1.0 can carry: ElementTree escapes ``<&"``, but C0 controls (other
+    than tab, LF, CR), lone surrogates and U+FFFE/U+FFFF are not allowed at all and would make
+    Gephi refuse the file, so they are dropped."""
+    return _XML_BAD.sub("", "" if value is None else str(value))
 
 
 def _gexf_type(value: Any) -> str:

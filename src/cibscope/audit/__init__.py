@@ -24,6 +24,7 @@ from typing import Any
 
 from ..case import Case, open_case
 from ..errors import CaseStateError, InputError
+from ..export import write_csv
 from ..progress import Progress, step
 from ._util import fetch_dicts
 from .claims import ClaimResult, ClaimsFile, load_claims
@@ -300,38 +301,6 @@ def _evidence_examples(c: Case, per_account: int = 5) -> dict[str, list[dict[str
     return out
 
 
-def _csv_writer() -> Any:
-    """The project's formula-injection-safe CSV writer (cibscope.export.write_csv), or, in a
-    build without it, a local one applying the same rule: text cells starting with
-    = + - @ tab or CR get a leading apostrophe so spreadsheets do not run them."""
-    try:
-        from ..export import write_csv
-
-        return write_csv
-    except ImportError:  # pragma: no cover - export.py ships with cibscope
-        import csv
-
-        def _cell(v: Any) -> str:
-            if v is None:
-                return ""
-            if isinstance(v, bool):
-                return "true" if v else "false"
-            if isinstance(v, (int, float)):
-                return repr(v) if isinstance(v, float) else str(v)
-            t = str(v)
-            return "'" + t if t.startswith(("=", "+", "-", "@", "\t", "\r")) else t
-
-        def write_csv(path: Path, rows: Any, columns: Any) -> Path:
-            with open(path, "w", newline="", encoding="utf-8") as f:
-                w = csv.writer(f)
-                w.writerow(list(columns))
-                for r in rows:
-                    w.writerow([_cell(r.get(c)) for c in columns])
-            return Path(path)
-
-        return write_csv
-
-
 def _jsonable(v: Any) -> Any:
     if isinstance(v, datetime):
         return v.isoformat(sep=" ")
@@ -349,7 +318,6 @@ def _write_outputs(
     sp: SignatureParams,
     vp: VerdictParams,
 ) -> dict[str, str]:
-    write_csv = _csv_writer()
     out.mkdir(parents=True, exist_ok=True)
     sigs = {r["account_id"]: r for r in fetch_dicts(c.con, "SELECT * FROM signatures")}
     evidence = _evidence_examples(c)

@@ -10,12 +10,12 @@ otherwise make the whole file unreadable to Gephi).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 from ..case import Case
+from ..export import xml_text
 from ..progress import Progress, step
 
 __all__ = ["write_exports", "write_csv_sql", "neutralise_sql", "write_gexf", "write_graphml", "xml_text", "EXPORT_QUERIES"]
@@ -52,15 +52,6 @@ EXPORT_QUERIES: dict[str, tuple[str, str]] = {
 # (0.5 GB of CSV, 0.7 GB of JSON uncompressed); no spreadsheet opens that anyway, and
 # pandas/DuckDB read the .gz directly. Parquet is always written (zstd), and is the smallest.
 GZIP_ROWS = 200_000
-# Characters XML 1.0 forbids (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF).
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def xml_text(value: Any) -> str:
-    """A value as text XML 1.0 can carry (forbidden characters dropped; not yet escaped)."""
-    return _XML_BAD.sub("", "" if value is None else str(value))
-
-
 def _sql_path(p: Path) -> str:
     return "'" + str(p).replace("'", "''") + "'"
 
