@@ -209,7 +209,10 @@ _MACROS: tuple[str, ...] = (
     "cib_parse_list(s) AS CASE WHEN s IS NULL OR trim(s) IN ('', '[]') THEN []::VARCHAR[] "
     "WHEN regexp_matches(s, '^\\s*\\[?\\s*[''\"]') THEN "
     "list_filter(list_transform(regexp_extract_all(s, '''[^'']*''|\"[^\"]*\"'), lambda x: trim(x[2:-2])), lambda x: x <> '') "
-    "ELSE list_filter(list_transform(string_split(regexp_replace(trim(s), '^\\[|\\]$', '', 'g'), ','), lambda x: trim(x)), lambda x: x <> '') END",
+    # (one leading '[' and one trailing ']' cut by slicing: the regular expression it replaces,
+    # regexp_replace(trim(s), '^\\[|\\]$', '', 'g'), cost most of the time of the whole macro)
+    "ELSE list_filter(list_transform(string_split(trim(s)[CASE WHEN starts_with(trim(s), '[') THEN 2 ELSE 1 END : "
+    "CASE WHEN ends_with(trim(s), ']') THEN -2 ELSE -1 END], ','), lambda x: trim(x)), lambda x: x <> '') END",
 )
 
 
