@@ -19,6 +19,7 @@ from scipy import stats
 
 from ..case import Case
 from ._util import fetch_dicts
+from .signatures import FLAG_COLUMNS
 
 NUMERIC = (
     "n_posts",
@@ -37,15 +38,7 @@ NUMERIC = (
     "engagement_per_post",
     "max_gap_days",
 )
-BOOLEAN = (
-    "creation_burst",
-    "office_hours",
-    "client_homogeneous",
-    "engagement_mismatch",
-    "reactivated",
-    "repurposed",
-    "lang_shift",
-)
+BOOLEAN = FLAG_COLUMNS  # the yes/no signatures, declared once in signatures.py
 
 
 def cliffs_delta(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
