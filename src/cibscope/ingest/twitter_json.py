@@ -250,6 +250,19 @@ def _kind(repost_of: str | None, reply_to_post: str | None, reply_to_account: st
     return "post"
 
 
+def _post_row(
+    *, latitude: Any = None, longitude: Any = None, **cols: Any
+) -> dict[str, Any]:
+    """A staged post row from the columns a reader found: the columns every Twitter JSON post
+    shares (platform, second precision, the kind derived from its links) are filled here, once
+    for v2 and v1.1."""
+    row = {"platform": PLATFORM, "time_precision": "second", **cols}
+    row["kind"] = _kind(row["repost_of"], row["reply_to_post"], row["reply_to_account"], row["quote_of"])
+    row["latitude"] = float(latitude) if latitude is not None else None
+    row["longitude"] = float(longitude) if longitude is not None else None
+    return row
+
+
 def _entity_lists(entities: dict[str, Any] | None, *, v2: bool) -> tuple[list[str], list[str], list[str]]:
     """Raw hashtags (no '#'), URLs (expanded when known) and mentions (id, else lower-cased handle)."""
     entities = entities or {}
@@ -622,31 +635,28 @@ class TwitterV2(_JsonReader):
         pm = t.get("public_metrics") or {}
         coords = (((t.get("geo") or {}).get("coordinates")) or {}).get("coordinates")
         lon, lat = (coords[0], coords[1]) if isinstance(coords, list) and len(coords) == 2 else (None, None)
-        row = {
-            "post_id": pid,
-            "account_id": account,
-            "platform": PLATFORM,
-            "created_at": created,
-            "time_precision": "second",
-            "kind": _kind(repost_of, reply_to, reply_to_account, quote_of),
-            "text": text,
-            "lang": _str_or_none(t.get("lang")),
-            "client": _client(t.get("source")),
-            "repost_of": repost_of,
-            "repost_of_account": repost_of_account,
-            "reply_to_post": reply_to,
-            "reply_to_account": reply_to_account,
-            "quote_of": quote_of,
-            "like_count": _int(pm.get("like_count")),
-            "repost_count": _int(pm.get("retweet_count")),
-            "reply_count": _int(pm.get("reply_count")),
-            "quote_count": _int(pm.get("quote_count")),
-            "latitude": float(lat) if lat is not None else None,
-            "longitude": float(lon) if lon is not None else None,
-            "hashtags": hashtags,
-            "urls": urls,
-            "mentions": mentions,
-        }
+        row = _post_row(
+            post_id=pid,
+            account_id=account,
+            created_at=created,
+            text=text,
+            lang=_str_or_none(t.get("lang")),
+            client=_client(t.get("source")),
+            repost_of=repost_of,
+            repost_of_account=repost_of_account,
+            reply_to_post=reply_to,
+            reply_to_account=reply_to_account,
+            quote_of=quote_of,
+            like_count=_int(pm.get("like_count")),
+            repost_count=_int(pm.get("retweet_count")),
+            reply_count=_int(pm.get("reply_count")),
+            quote_count=_int(pm.get("quote_count")),
+            latitude=lat,
+            longitude=lon,
+            hashtags=hashtags,
+            urls=urls,
+            mentions=mentions,
+        )
         return row, author or users.get(account)
 
 
@@ -745,31 +755,28 @@ class TwitterV1(_JsonReader):
             geo = (s.get("geo") or {}).get("coordinates") if isinstance(s.get("geo"), dict) else None
             if isinstance(geo, list) and len(geo) == 2:
                 lat, lon = geo
-        row = {
-            "post_id": pid,
-            "account_id": account,
-            "platform": PLATFORM,
-            "created_at": created,
-            "time_precision": "second",
-            "kind": _kind(repost_of, reply_to, reply_to_account, quote_of),
-            "text": text,
-            "lang": _str_or_none(s.get("lang")),
-            "client": _client(s.get("source")),
-            "repost_of": repost_of,
-            "repost_of_account": repost_of_account,
-            "reply_to_post": reply_to,
-            "reply_to_account": reply_to_account,
-            "quote_of": quote_of,
-            "like_count": _int(s.get("favorite_count")),
-            "repost_count": _int(s.get("retweet_count")),
-            "reply_count": _int(s.get("reply_count")),
-            "quote_count": _int(s.get("quote_count")),
-            "latitude": float(lat) if lat is not None else None,
-            "longitude": float(lon) if lon is not None else None,
-            "hashtags": hashtags,
-            "urls": urls,
-            "mentions": mentions,
-        }
+        row = _post_row(
+            post_id=pid,
+            account_id=account,
+            created_at=created,
+            text=text,
+            lang=_str_or_none(s.get("lang")),
+            client=_client(s.get("source")),
+            repost_of=repost_of,
+            repost_of_account=repost_of_account,
+            reply_to_post=reply_to,
+            reply_to_account=reply_to_account,
+            quote_of=quote_of,
+            like_count=_int(s.get("favorite_count")),
+            repost_count=_int(s.get("retweet_count")),
+            reply_count=_int(s.get("reply_count")),
+            quote_count=_int(s.get("quote_count")),
+            latitude=lat,
+            longitude=lon,
+            hashtags=hashtags,
+            urls=urls,
+            mentions=mentions,
+        )
         return row, user
 
 
