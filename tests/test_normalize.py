@@ -125,6 +125,8 @@ def test_text_norm(con: duckdb.DuckDBPyConnection, raw: str | None, norm: str | 
     [
         ("['SyrianArmy', 'Hama', 'InsideSyriaMC']", ["SyrianArmy", "Hama", "InsideSyriaMC"]),
         ("[2876420003, 12]", ["2876420003", "12"]),
+        ("[2876420003,12,]", ["2876420003", "12"]),  # no space: split without trimming, empty items dropped
+        ("[\t#a,b]", ["\t#a", "b"]),  # only spaces are trimmed (as before)
         ("[http://goo.gl/32K38q]", ["http://goo.gl/32K38q"]),
         ("[\"it's\", 'c,d']", ["it's", "c,d"]),  # quoted items may hold commas and the other quote
         ("[香港, ＨＫ]", ["香港", "ＨＫ"]),

@@ -206,11 +206,14 @@ _MACROS: tuple[str, ...] = (
     "list_transform([cib_text_strip_links(cib_t2)], lambda cib_t3: cib_text_squash(cib_t3))[1])[1])[1]",
     # -- bracketed lists of the IO archive: [a, b] / ['a', "b"] / '' -> VARCHAR[] -------------
     # quoted items are taken whole (they may contain commas); unquoted ones split on commas.
-    "cib_parse_list(s) AS CASE WHEN s IS NULL OR trim(s) IN ('', '[]') THEN []::VARCHAR[] "
+    "cib_parse_list(s) AS CASE WHEN s IS NULL OR s = '[]' OR trim(s) IN ('', '[]') THEN []::VARCHAR[] "
     "WHEN regexp_matches(s, '^\\s*\\[?\\s*[''\"]') THEN "
     "list_filter(list_transform(regexp_extract_all(s, '''[^'']*''|\"[^\"]*\"'), lambda x: trim(x[2:-2])), lambda x: x <> '') "
     # (one leading '[' and one trailing ']' cut by slicing: the regular expression it replaces,
     # regexp_replace(trim(s), '^\\[|\\]$', '', 'g'), cost most of the time of the whole macro)
+    # no space at all (DuckDB's trim removes spaces only): nothing to trim, no lambda
+    "WHEN NOT contains(s, ' ') THEN list_filter(string_split(s[CASE WHEN starts_with(s, '[') "
+    "THEN 2 ELSE 1 END : CASE WHEN ends_with(s, ']') THEN -2 ELSE -1 END], ','), lambda x: x <> '') "
     "ELSE list_filter(list_transform(string_split(trim(s)[CASE WHEN starts_with(trim(s), '[') THEN 2 ELSE 1 END : "
     "CASE WHEN ends_with(trim(s), ']') THEN -2 ELSE -1 END], ','), lambda x: trim(x)), lambda x: x <> '') END",
 )
