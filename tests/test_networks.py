@@ -240,12 +240,20 @@ def test_bad_parameters_are_rejected(case):
 
 @pytest.mark.parametrize("window", [60.0, None])
 def test_builder_sql_transpiles_to_spark(window):
-    out = [transpile(stmt, to="spark") for stmt in cooccurrence_sql(window=window, max_neighbors=50, max_tolerance=60.0)]
-    assert len(out) == 5
-    # the bounded neighbour expansion becomes Spark's EXPLODE(SEQUENCE(1, n))
-    assert "EXPLODE(" in out[3] and "SEQUENCE(1" in out[3]
+    from cibscope.networks.cooccurrence import directed_counts_sql, evidence_sql, trace_table_sql
+
+    stmts = cooccurrence_sql(window=window, max_neighbors=50, max_tolerance=60.0)
+    out = {s.split(" AS ", 1)[0].split()[-1]: transpile(s, to="spark") for s in stmts}
+    assert list(out) == ["_cib_accmap", "_cib_keymap", "_cib_acti", "_cib_act", "_cib_big", "_cib_raw", "_cib_pairkey"]
+    for extra in (trace_table_sql("SELECT 1 AS x", dedup=True), directed_counts_sql(), evidence_sql(20)):
+        transpile(extra, to="spark")
+    # the bounded neighbour expansion on big keys becomes Spark's EXPLODE(SEQUENCE(1, n)); small
+    # keys (at most min(max_neighbors + 1, DIRECT_MAX) = 51 actions) take the direct join
+    assert "EXPLODE(" in out["_cib_raw"] and "SEQUENCE(1" in out["_cib_raw"]
+    assert "m_k <= 51" in out["_cib_raw"] and "m_k > 51" in out["_cib_big"]
     if window is not None:  # the frame is widened by twice the largest tolerance: 60 + 2 * 60
-        assert "180000000 FOLLOWING" in out[2].upper()
+        assert "180000000 FOLLOWING" in out["_cib_big"].upper()
+        assert "o.t <= s.t + 180000000" in out["_cib_raw"] and "o.t >= s.t - 180000000" in out["_cib_raw"]
 
 
 def test_snowflake_fixture_roundtrip():
@@ -266,3 +274,85 @@ def test_directed_counts_match_the_peer_definition(case):
     got = sorted(case.con.execute(directed_counts_sql()).fetchall())
     drop_temp(case.con)
     assert got == [("a", "b", 2), ("b", "a", 1)]
+
+
+def _random_retweets(seed: int) -> list[dict]:
+    """12 accounts, 6 originals of 1..40 retweets each, times on a 7 s grid (many exact ties and
+    |dt| == window cases), a quarter of them minute precision, some accounts retweeting twice."""
+    rng = random.Random(seed)
+    rows = []
+    n = 0
+    for k, size in enumerate([1, 2, 5, 9, 25, 40]):
+        for _ in range(size):
+            n += 1
+            rows.append(rt(f"p{n:03d}", f"u{rng.randrange(12):02d}", 7.0 * rng.randrange(40), f"K{k}",
+                           "minute" if rng.random() < 0.25 else "second"))
+    return rows
+
+
+def _brute_force_pairs(rows: list[dict], window: float) -> set[tuple]:
+    """Every pair of posts of two different accounts on one key with |dt| <= window + tolerances."""
+    tol = {"second": 0.0, "minute": 60.0}
+    out = set()
+    for i, x in enumerate(rows):
+        for y in rows[i + 1:]:
+            if x["repost_of"] != y["repost_of"] or x["account_id"] == y["account_id"]:
+                continue
+            dt = abs((x["created_at"] - y["created_at"]).total_seconds())
+            if dt <= window + tol[x["time_precision"]] + tol[y["time_precision"]]:
+                a, b = sorted([x, y], key=lambda r: r["account_id"])
+                out.add((a["account_id"], b["account_id"], a["post_id"], b["post_id"], dt))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_direct_and_ranked_paths_give_the_same_pairs(case, monkeypatch, seed):
+    # Small keys take the direct band join, big keys the ranked frame expansion; with nothing
+    # bounded both must give exactly the brute-force pairs (and the same directed counts).
+    import cibscope.networks.cooccurrence as cooc
+    from cibscope.traces import get_trace
+
+    rows = _random_retweets(seed)
+    insert_rows(case.con, "posts", rows)
+    expected = _brute_force_pairs(rows, 14.0)
+    assert len(expected) > 100
+    q = (
+        "SELECT ma.account_id, mb.account_id, pa.post_id, pb.post_id, r.dt FROM _cib_raw AS r "
+        "JOIN _cib_act AS pa ON pa.rn = r.rn_a JOIN _cib_act AS pb ON pb.rn = r.rn_b "
+        "JOIN _cib_accmap AS ma ON ma.acc_i = r.a_i JOIN _cib_accmap AS mb ON mb.acc_i = r.b_i"
+    )
+    got = {}
+    for direct_max in (1000, 10, 1):  # all keys direct, the two biggest ranked, all ranked
+        monkeypatch.setattr(cooc, "DIRECT_MAX", direct_max)
+        co = cooc.run_cooccurrence(case.con, get_trace("co_retweet")(window=14.0, max_neighbors=100))
+        pairs = case.con.execute(q).fetchall()
+        assert len(pairs) == co.action_pairs == len(set(pairs))
+        assert set(pairs) == expected and co.bounded_action_pairs == 0
+        got[direct_max] = sorted(case.con.execute(cooc.directed_counts_sql()).fetchall())
+        cooc.drop_temp(case.con)
+    assert got[1000] == got[10] == got[1]
+    # directed weight(u -> v) = posts of u with a post of v within the window, from the brute force
+    directed: dict[tuple[str, str], set[str]] = {}
+    for a, b, pa, pb, _ in expected:
+        directed.setdefault((a, b), set()).add(pa)
+        directed.setdefault((b, a), set()).add(pb)
+    assert got[1] == sorted((u, v, len(s)) for (u, v), s in directed.items())
+
+
+def test_identical_trace_rows_are_one_action(case):
+    # The same action twice (a hashtag written twice in one post, say) is one action: with item
+    # 'x1' (the smallest) and tolerance 60 (the largest). a at 0 s, b at 90 s: 90 <= 60 + 60 + 0,
+    # so one pair, not two; without the merged tolerance there would be none.
+    from cibscope.networks.cooccurrence import drop_temp, run_cooccurrence
+    from cibscope.traces import get_trace
+
+    t0 = "TIMESTAMP '2020-01-01 00:00:00'"
+    t90 = "TIMESTAMP '2020-01-01 00:01:30'"
+    sql = (
+        f"SELECT * FROM (VALUES ('a', 'X', {t0}, 'p1', 'f:1', 'x2', 0.0), ('a', 'X', {t0}, 'p1', 'f:1', 'x1', 60.0), "
+        f"('b', 'X', {t90}, 'p2', 'f:2', 'x3', 0.0)) AS v(account_id, key, \"at\", post_id, source, item, tolerance)"
+    )
+    co = run_cooccurrence(case.con, get_trace("co_retweet")(), trace_sql=sql)
+    assert (co.rows, co.action_pairs) == (2, 1)
+    assert case.con.execute("SELECT item, tolerance FROM _cib_act WHERE post_id = 'p1'").fetchall() == [("x1", 60.0)]
+    drop_temp(case.con)

@@ -1,33 +1,56 @@
 """The one co-occurrence builder: any trace table -> account pairs acting on the same key together.
 
 Input: a trace's rows ``(account_id, key, at, post_id, source, item, tolerance)`` (see
-:mod:`cibscope.traces.base`). Output (temp tables in the case connection):
+:mod:`cibscope.traces.base`). Output (temp tables and views in the case connection):
 
+``_cib_trace``    the trace's distinct rows, each with an id ``rid`` (materialised once).
 ``_cib_accmap``   account_id -> acc_i (numbered in account_id order), ``_cib_keymap`` key -> key_i.
-``_cib_act``      the distinct actions, ranked per key by time (``rn``), with ``c_upto``: how
-                   many actions of the key happen no later than this one's time + window.
+``_cib_acti``     the actions on integers: ``rn`` (= the row's ``rid``: a unique action id, not a
+                   rank), ``key_i``, ``acc_i``, ``at``, ``t`` (integer microseconds), ``tolerance``,
+                   ``m_k`` (actions on the key) and ``m_ka`` (actions of this account on the key).
+``_cib_act``      view: ``_cib_acti`` with the trace's strings (account_id, key, post_id, source, item).
+``_cib_big``      the actions of *big* keys only (below), ranked per key by time (``r``), with
+                   ``c_upto``: how many actions of the key happen no later than this one's time + window.
 ``_cib_raw``      co-occurring action pairs of two different accounts, oriented so that
                    ``a_i < b_i`` (hence ``account_a < account_b``), pointing at both actions
-                   (``key_i``, ``rn_a``, ``rn_b``), with the seconds apart (``dt``).
-``_cib_pairkey``  one row per (a_i, b_i, key_i): the keys a pair shares within the window.
+                   (``key_i``, ``rn_a``, ``rn_b``), with the seconds apart (``dt``) and ``single``:
+                   true when both accounts act only once on the key (the pair is then the only
+                   one of its (a, b, key)).
+``_cib_pairkey``  view: one row per (a_i, b_i, key_i): the keys a pair shares within the window,
+                   with ``n_a``/``n_b``, the distinct actions of each side in those pairs.
 
 How the self-join stays linear on hot keys
 ------------------------------------------
 A naive self-join on the key is quadratic in the number of actions on that key: one celebrity
-tweet retweeted by 100,000 accounts is 5 billion pairs. Instead, actions of a key are sorted
-by time and numbered (``rn``); a frame count gives ``c_upto`` (actions with time <= t + window),
-so ``nf = c_upto - rn`` later actions fall inside this action's window. Each action is paired
-with its ``min(nf, max_neighbors)`` *nearest later* actions by an equi-join on
-``(key, rn + d)``, which produces exactly the in-window pairs when no action has more than
-``max_neighbors`` later neighbours, and at most ``max_neighbors`` pairs per action otherwise.
-The pairs left out, ``sum(max(nf - max_neighbors, 0))``, are counted (``bounded_action_pairs``)
-and reported, never dropped silently. Closest-in-time neighbours are kept because they are the
-strongest evidence of acting together.
+tweet retweeted by 100,000 accounts is 5 billion pairs. Keys are therefore split by their
+action count ``m_k``:
+
+* a **small** key (``m_k <= min(max_neighbors + 1, DIRECT_MAX)``) cannot give any action more than
+  ``max_neighbors`` later neighbours, so nothing on it can be bounded: its pairs come from a
+  plain band join on ``(key, time)``, at most ``DIRECT_MAX^2 / 2`` comparisons per key. Most keys
+  are small, and this join needs no sort and no window frame.
+* a **big** key's actions are sorted by time and numbered (``r``); a frame count gives ``c_upto``
+  (actions with time <= t + window), so ``nf = c_upto - r`` later actions fall inside this
+  action's window. Each action is paired with its ``min(nf, max_neighbors)`` *nearest later*
+  actions by an equi-join on ``(key, r + d)``, which produces exactly the in-window pairs when no
+  action has more than ``max_neighbors`` later neighbours, and at most ``max_neighbors`` pairs
+  per action otherwise. The pairs left out, ``sum(max(nf - max_neighbors, 0))``, are counted
+  (``bounded_action_pairs``) and reported, never dropped silently. Closest-in-time neighbours
+  are kept because they are the strongest evidence of acting together; ties in time are broken
+  by account, post id and source, so what is kept does not depend on input order.
+
+Both paths give every in-window pair once when nothing is bounded (the tests compare them).
 
 Imprecise times: an action whose time has a tolerance (minute precision: the true time is up
 to 60 s later) matches when ``|dt| <= window + tol_a + tol_b``, so a minute-precision post
 never misses a pair it could be part of (it may over-match; docs/traces.md says so). The
-frame uses the widest tolerance present, then the exact condition filters.
+join and the frame use the widest tolerance present, then the exact condition filters (left
+out when no action has a tolerance).
+
+Duplicates: identical trace rows (same account, key, time, post and source; e.g. a hashtag
+written twice in one post) are one action, with the smallest ``item`` and the largest
+``tolerance``. Finding them costs a string GROUP BY, so it only runs when an integer check
+(two rows of one account on one key at the same microsecond) says it can find any.
 
 All SQL is DuckDB SQL that :func:`cibscope.sql.transpile` turns into Spark SQL.
 """
@@ -39,9 +62,27 @@ from typing import Any
 
 from ..traces.base import OPTIONAL_COLUMNS, TRACE_COLUMNS, Trace
 
-__all__ = ["CooccurrenceResult", "full_trace_sql", "cooccurrence_sql", "run_cooccurrence", "drop_temp", "evidence_sql", "directed_counts_sql", "TEMP_TABLES"]
+__all__ = [
+    "CooccurrenceResult",
+    "full_trace_sql",
+    "trace_table_sql",
+    "cooccurrence_sql",
+    "run_cooccurrence",
+    "drop_temp",
+    "evidence_sql",
+    "directed_counts_sql",
+    "TEMP_TABLES",
+    "TEMP_VIEWS",
+    "DIRECT_MAX",
+]
 
-TEMP_TABLES = ("_cib_trace", "_cib_accmap", "_cib_keymap", "_cib_act", "_cib_raw", "_cib_pairkey")
+TEMP_VIEWS = ("_cib_act", "_cib_pairkey")
+TEMP_TABLES = ("_cib_trace", "_cib_accmap", "_cib_keymap", "_cib_acti", "_cib_big", "_cib_raw")
+
+#: Largest key (in actions) whose pairs come from the direct band join (see the module docstring).
+DIRECT_MAX = 1000
+
+_EPOCH_US = "coalesce(date_diff('microsecond', TIMESTAMP '1970-01-01 00:00:00', {x}), 0)"
 
 
 @dataclass
@@ -54,8 +95,53 @@ class CooccurrenceResult:
     window: float | None
 
 
+def trace_table_sql(sql: str, *, dedup: bool = False) -> str:
+    """``_cib_trace``: the trace rows (``sql``, already typed) with a row id ``rid``.
+
+    ``dedup`` collapses identical actions (see the module docstring). ``rid`` only has to be
+    unique: nothing the builder outputs depends on which row got which number.
+    """
+    if dedup:
+        sql = (
+            "SELECT x.account_id, x.key, x.at, x.post_id, x.source, min(x.item) AS item, max(x.tolerance) AS tolerance "
+            f"FROM ({sql}) AS x GROUP BY x.account_id, x.key, x.at, x.post_id, x.source"
+        )
+    return f"CREATE OR REPLACE TEMP TABLE _cib_trace AS SELECT CAST(row_number() OVER () AS BIGINT) AS rid, q.* FROM ({sql}) AS q"
+
+
+def _maps_sql() -> list[str]:
+    accmap = (
+        "CREATE OR REPLACE TEMP TABLE _cib_accmap AS SELECT u.account_id, "
+        "CAST(row_number() OVER (ORDER BY u.account_id) AS INTEGER) AS acc_i "
+        "FROM (SELECT DISTINCT x.account_id FROM _cib_trace AS x) AS u"
+    )
+    keymap = (
+        "CREATE OR REPLACE TEMP TABLE _cib_keymap AS SELECT u.key, u.m, "
+        "CAST(row_number() OVER (ORDER BY u.key) AS INTEGER) AS key_i "
+        "FROM (SELECT x.key, count(*) AS m FROM _cib_trace AS x GROUP BY x.key) AS u"
+    )
+    return [accmap, keymap]
+
+
+def _acti_sql() -> str:
+    return (
+        "CREATE OR REPLACE TEMP TABLE _cib_acti AS SELECT b.rn, b.key_i, b.acc_i, b.at, b.t, b.tolerance, b.m_k, "
+        "count(*) OVER (PARTITION BY b.key_i, b.acc_i) AS m_ka FROM ("
+        "SELECT g.rid AS rn, km.key_i, am.acc_i, g.at, " + _EPOCH_US.format(x="g.at") + " AS t, g.tolerance, km.m AS m_k "
+        "FROM _cib_trace AS g JOIN _cib_accmap AS am ON am.account_id = g.account_id "
+        "JOIN _cib_keymap AS km ON km.key = g.key) AS b"
+    )
+
+
+# two rows of one account on one key at the same microsecond (only possible where m_ka > 1)
+DUPLICATE_CHECK_SQL = (
+    "SELECT count(*) FROM (SELECT a.key_i, a.acc_i, a.t FROM _cib_acti AS a WHERE a.m_ka > 1 "
+    "GROUP BY a.key_i, a.acc_i, a.t HAVING count(*) > 1) AS d"
+)
+
+
 def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance: float) -> list[str]:
-    """The builder's statements (after ``_cib_trace`` exists), in order.
+    """The builder's statements after ``_cib_trace`` exists (:func:`trace_table_sql`), in order.
 
     ``window`` None means any time: the key itself fixes the span (a day, a bin, an account
     attribute). Accounts and keys are mapped to integers first (``_cib_accmap`` numbers
@@ -63,19 +149,26 @@ def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance:
     oriented on integers); joins and aggregations then run on integers, not strings.
     """
     k = int(max_neighbors)
+    small = min(k + 1, DIRECT_MAX)
     if window is None:
-        c_upto = "count(*) OVER (PARTITION BY d.key_i)"
-        in_window = "TRUE"
+        c_upto = "count(*) OVER (PARTITION BY j.key_i)"
+        band = ""
+        in_window = ""
     else:
         # times are integer microseconds: exact comparisons, no floating-point edge cases at
         # |dt| == window (the peer benchmark checks equality with another tool)
         w_us = int(round(float(window) * 1e6))
         frame = w_us + 2 * int(round(float(max_tolerance) * 1e6))
         c_upto = (
-            "count(*) OVER (PARTITION BY d.key_i ORDER BY d.t "
+            "count(*) OVER (PARTITION BY j.key_i ORDER BY j.t "
             f"RANGE BETWEEN UNBOUNDED PRECEDING AND {frame} FOLLOWING)"
         )
-        in_window = f"abs(o.t - s.t) <= {w_us} + CAST(round((s.tolerance + o.tolerance) * 1000000) AS BIGINT)"
+        band = f" AND o.t >= s.t - {frame} AND o.t <= s.t + {frame}"
+        in_window = (
+            f" AND abs(o.t - s.t) <= {w_us} + CAST(round((s.tolerance + o.tolerance) * 1000000) AS BIGINT)"
+            if max_tolerance > 0
+            else ""
+        )
 
     def pick(col: str) -> str:
         return f"CASE WHEN s.acc_i < o.acc_i THEN s.{col} ELSE o.{col} END"
@@ -83,70 +176,81 @@ def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance:
     def other(col: str) -> str:
         return f"CASE WHEN s.acc_i < o.acc_i THEN o.{col} ELSE s.{col} END"
 
-    accmap = (
-        "CREATE OR REPLACE TEMP TABLE _cib_accmap AS SELECT u.account_id, "
-        "CAST(row_number() OVER (ORDER BY u.account_id) AS INTEGER) AS acc_i "
-        "FROM (SELECT DISTINCT x.account_id FROM _cib_trace AS x) AS u"
+    pair_cols = (
+        "s.key_i, least(s.acc_i, o.acc_i) AS a_i, greatest(s.acc_i, o.acc_i) AS b_i, "
+        f"{pick('rn')} AS rn_a, {other('rn')} AS rn_b, "
+        "least(s.at, o.at) AS lo_at, greatest(s.at, o.at) AS hi_at, abs(o.t - s.t) / 1000000.0 AS dt, "
+        "s.m_ka = 1 AND o.m_ka = 1 AS single"
     )
-    keymap = (
-        "CREATE OR REPLACE TEMP TABLE _cib_keymap AS SELECT u.key, "
-        "CAST(row_number() OVER (ORDER BY u.key) AS INTEGER) AS key_i "
-        "FROM (SELECT DISTINCT x.key FROM _cib_trace AS x) AS u"
+    # the direct join takes each unordered pair once, as (s, o) with s.acc_i < o.acc_i: already oriented
+    direct_cols = (
+        "s.key_i, s.acc_i AS a_i, o.acc_i AS b_i, s.rn AS rn_a, o.rn AS rn_b, "
+        "least(s.at, o.at) AS lo_at, greatest(s.at, o.at) AS hi_at, abs(o.t - s.t) / 1000000.0 AS dt, "
+        "s.m_ka = 1 AND o.m_ka = 1 AS single"
     )
     act = (
-        "CREATE OR REPLACE TEMP TABLE _cib_act AS "
-        "SELECT d.key_i, d.acc_i, d.t, d.account_id, d.key, d.at, d.post_id, d.source, d.item, d.tolerance, "
-        "row_number() OVER (PARTITION BY d.key_i ORDER BY d.t, d.acc_i, d.post_id, d.source) AS rn, "
+        "CREATE OR REPLACE TEMP VIEW _cib_act AS SELECT a.key_i, a.acc_i, a.t, a.rn, a.m_k, a.m_ka, "
+        "g.account_id, g.key, g.at, g.post_id, g.source, g.item, g.tolerance "
+        "FROM _cib_acti AS a JOIN _cib_trace AS g ON g.rid = a.rn"
+    )
+    big = (
+        "CREATE OR REPLACE TEMP TABLE _cib_big AS SELECT j.rn, j.key_i, j.acc_i, j.at, j.t, j.tolerance, j.m_ka, "
+        "row_number() OVER (PARTITION BY j.key_i ORDER BY j.t, j.acc_i, j.post_id, j.source) AS r, "
         f"{c_upto} AS c_upto "
-        "FROM (SELECT km.key_i, am.acc_i, coalesce(date_diff('microsecond', TIMESTAMP '1970-01-01 00:00:00', g.at), 0) AS t, g.* FROM "
-        "(SELECT x.account_id, x.key, x.at, x.post_id, x.source, min(x.item) AS item, max(x.tolerance) AS tolerance "
-        "FROM _cib_trace AS x GROUP BY x.account_id, x.key, x.at, x.post_id, x.source) AS g "
-        "JOIN _cib_accmap AS am ON am.account_id = g.account_id JOIN _cib_keymap AS km ON km.key = g.key) AS d"
+        "FROM (SELECT a.*, g.post_id, g.source FROM _cib_acti AS a JOIN _cib_trace AS g ON g.rid = a.rn "
+        f"WHERE a.m_k > {small}) AS j"
     )
     raw = (
-        "CREATE OR REPLACE TEMP TABLE _cib_raw AS "
-        "SELECT s.key_i, least(s.acc_i, o.acc_i) AS a_i, greatest(s.acc_i, o.acc_i) AS b_i, "
-        f"{pick('rn')} AS rn_a, {other('rn')} AS rn_b, "
-        "least(s.at, o.at) AS lo_at, greatest(s.at, o.at) AS hi_at, abs(o.t - s.t) / 1000000.0 AS dt "
-        "FROM (SELECT a.key_i, a.rn, a.acc_i, a.t, a.at, a.tolerance, "
-        f"unnest(range(1, least(a.c_upto - a.rn, {k}) + 1)) AS d "
-        "FROM _cib_act AS a WHERE a.c_upto > a.rn) AS s "
-        "JOIN _cib_act AS o ON o.key_i = s.key_i AND o.rn = s.rn + s.d "
-        f"WHERE o.acc_i <> s.acc_i AND {in_window}"
+        f"CREATE OR REPLACE TEMP TABLE _cib_raw AS SELECT {direct_cols} "
+        "FROM _cib_acti AS s JOIN _cib_acti AS o ON o.key_i = s.key_i AND o.acc_i > s.acc_i"
+        f"{band} WHERE s.m_k <= {small}{in_window} "
+        f"UNION ALL SELECT {pair_cols} "
+        "FROM (SELECT a.key_i, a.r, a.rn, a.acc_i, a.t, a.at, a.tolerance, a.m_ka, "
+        f"unnest(range(1, least(a.c_upto - a.r, {k}) + 1)) AS d "
+        "FROM _cib_big AS a WHERE a.c_upto > a.r) AS s "
+        "JOIN _cib_big AS o ON o.key_i = s.key_i AND o.r = s.r + s.d "
+        f"WHERE o.acc_i <> s.acc_i{in_window}"
     )
     pairkey = (
-        "CREATE OR REPLACE TEMP TABLE _cib_pairkey AS "
-        "SELECT r.a_i, r.b_i, r.key_i, min(r.lo_at) AS first_at, max(r.hi_at) AS last_at "
-        "FROM _cib_raw AS r GROUP BY r.a_i, r.b_i, r.key_i"
+        "CREATE OR REPLACE TEMP VIEW _cib_pairkey AS "
+        "SELECT r.a_i, r.b_i, r.key_i, r.lo_at AS first_at, r.hi_at AS last_at, 1 AS n_a, 1 AS n_b "
+        "FROM _cib_raw AS r WHERE r.single "
+        "UNION ALL SELECT r.a_i, r.b_i, r.key_i, min(r.lo_at) AS first_at, max(r.hi_at) AS last_at, "
+        "count(DISTINCT r.rn_a) AS n_a, count(DISTINCT r.rn_b) AS n_b "
+        "FROM _cib_raw AS r WHERE NOT r.single GROUP BY r.a_i, r.b_i, r.key_i"
     )
-    return [accmap, keymap, act, raw, pairkey]
+    return [*_maps_sql(), _acti_sql(), act, big, raw, pairkey]
 
 
 def evidence_sql(n_evidence: int) -> str:
     """SELECT of up to ``n_evidence`` action pairs per kept edge, closest in time first.
 
-    Needs ``_cib_edges`` (with ``kept``) from :mod:`.significance`.
+    Ties are broken by the earlier time, the key, then the posts' ids and sources, never by
+    the internal action ids. Needs ``_cib_edges`` (with ``kept``) from :mod:`.significance`.
     """
     return (
         "SELECT x.a_i, x.b_i, x.rk, ma.account_id AS account_a, mb.account_id AS account_b, "
-        "pa.post_id AS post_a, pb.post_id AS post_b, pa.at AS at_a, pb.at AS at_b, x.dt AS seconds_apart, "
-        "coalesce(pa.item, pb.item, pa.key) AS item, pa.source AS source_a, pb.source AS source_b FROM ("
-        "SELECT r.*, row_number() OVER (PARTITION BY r.a_i, r.b_i ORDER BY r.dt, r.lo_at, r.key_i, r.rn_a, r.rn_b) AS rk "
+        "x.post_a, x.post_b, x.at_a, x.at_b, x.dt AS seconds_apart, x.item, x.source_a, x.source_b FROM ("
+        "SELECT r.a_i, r.b_i, r.dt, pa.post_id AS post_a, pb.post_id AS post_b, pa.at AS at_a, pb.at AS at_b, "
+        "coalesce(pa.item, pb.item, pa.key) AS item, pa.source AS source_a, pb.source AS source_b, "
+        "row_number() OVER (PARTITION BY r.a_i, r.b_i ORDER BY r.dt, r.lo_at, r.key_i, pa.post_id, pb.post_id, "
+        "pa.source, pb.source) AS rk "
         "FROM _cib_raw AS r SEMI JOIN (SELECT e.a_i, e.b_i FROM _cib_edges AS e WHERE e.kept) AS k "
-        f"ON k.a_i = r.a_i AND k.b_i = r.b_i) AS x "
-        "JOIN _cib_act AS pa ON pa.key_i = x.key_i AND pa.rn = x.rn_a "
-        "JOIN _cib_act AS pb ON pb.key_i = x.key_i AND pb.rn = x.rn_b "
+        "ON k.a_i = r.a_i AND k.b_i = r.b_i "
+        "JOIN _cib_trace AS pa ON pa.rid = r.rn_a JOIN _cib_trace AS pb ON pb.rid = r.rn_b) AS x "
         "JOIN _cib_accmap AS ma ON ma.acc_i = x.a_i JOIN _cib_accmap AS mb ON mb.acc_i = x.b_i "
         f"WHERE x.rk <= {int(n_evidence)}"
     )
 
 
 def bounded_sql(max_neighbors: int) -> str:
+    """Pairs left out on big keys, keys where that happened, actions and keys in all."""
     k = int(max_neighbors)
     return (
-        f"SELECT coalesce(sum(greatest(c_upto - rn - {k}, 0)), 0) AS bounded, "
-        f"count(DISTINCT CASE WHEN c_upto - rn > {k} THEN key_i END) AS bounded_keys, "
-        "count(*) AS n_rows, count(DISTINCT key_i) AS n_keys FROM _cib_act"
+        f"SELECT (SELECT coalesce(sum(greatest(b.c_upto - b.r - {k}, 0)), 0) FROM _cib_big AS b) AS bounded, "
+        f"(SELECT count(DISTINCT b.key_i) FROM _cib_big AS b WHERE b.c_upto - b.r > {k}) AS bounded_keys, "
+        "(SELECT count(*) FROM _cib_acti) AS n_rows, (SELECT count(*) FROM _cib_keymap) AS n_keys, "
+        "(SELECT count(*) FROM _cib_raw) AS n_pairs"
     )
 
 
@@ -185,22 +289,31 @@ def run_cooccurrence(con: Any, trace: Trace, *, trace_sql: str | None = None) ->
     ``trace.prepare(con)`` must have run. ``trace_sql`` overrides the trace's SELECT (tests).
     """
     sql = trace_sql if trace_sql is not None else full_trace_sql(con, trace)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _cib_trace AS {sql}")
+    drop_temp(con)
+    con.execute(trace_table_sql(sql))
     window = trace.window
     max_tol = 0.0
     if window is not None:
         row = con.execute("SELECT coalesce(max(tolerance), 0) FROM _cib_trace").fetchall()[0]
         max_tol = float(row[0]) if row else 0.0
     k = int(trace.params["max_neighbors"])
-    for stmt in cooccurrence_sql(window=window, max_neighbors=k, max_tolerance=max_tol):
+    stmts = cooccurrence_sql(window=window, max_neighbors=k, max_tolerance=max_tol)
+    for stmt in stmts[:3]:  # the two maps and _cib_acti
+        con.execute(stmt)
+    dup = con.execute(DUPLICATE_CHECK_SQL).fetchall()[0]
+    if dup is not None and int(dup[0]) > 0:
+        # some account acts twice on one key at one instant: collapse identical rows, renumber
+        con.execute(trace_table_sql(sql, dedup=True))
+        for stmt in stmts[:3]:
+            con.execute(stmt)
+    for stmt in stmts[3:]:
         con.execute(stmt)
     b = con.execute(bounded_sql(k)).fetchall()[0]
-    n_pairs = con.execute("SELECT count(*) FROM _cib_raw").fetchall()[0]
-    assert b is not None and n_pairs is not None
+    assert b is not None
     return CooccurrenceResult(
         rows=int(b[2]),
         keys=int(b[3]),
-        action_pairs=int(n_pairs[0]),
+        action_pairs=int(b[4]),
         bounded_action_pairs=int(b[0]),
         bounded_keys=int(b[1]),
         window=window,
@@ -208,6 +321,8 @@ def run_cooccurrence(con: Any, trace: Trace, *, trace_sql: str | None = None) ->
 
 
 def drop_temp(con: Any) -> None:
+    for v in TEMP_VIEWS:
+        con.execute(f"DROP VIEW IF EXISTS {v}")
     for t in TEMP_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
@@ -217,13 +332,15 @@ def directed_counts_sql() -> str:
 
     The peer counts, for each ordered pair of different accounts, the distinct posts of
     ``user_1`` that have at least one post of ``user_2`` on the same key within the window
-    (``count(distinct e_1.message_id)`` in its co-retweet query). Computed from ``_cib_raw``; equal
-    to the peer's network when nothing was bounded (``max_neighbors`` large enough).
+    (``count(distinct e_1.message_id)`` in its co-retweet query). An action belongs to one key,
+    so that is the sum over keys of ``_cib_pairkey.n_a`` (``n_b`` the other way round). Equal to
+    the peer's network when nothing was bounded (``max_neighbors`` large enough).
     """
     return (
-        "SELECT m1.account_id AS user_1, m2.account_id AS user_2, c.weight FROM ("
-        "SELECT u1, u2, count(*) AS weight FROM ("
-        "SELECT DISTINCT r.a_i AS u1, r.b_i AS u2, r.key_i, r.rn_a AS rn FROM _cib_raw AS r "
-        "UNION ALL SELECT DISTINCT r.b_i AS u1, r.a_i AS u2, r.key_i, r.rn_b AS rn FROM _cib_raw AS r) AS x "
-        "GROUP BY u1, u2) AS c JOIN _cib_accmap AS m1 ON m1.acc_i = c.u1 JOIN _cib_accmap AS m2 ON m2.acc_i = c.u2"
+        "WITH c AS MATERIALIZED (SELECT p.a_i, p.b_i, sum(p.n_a) AS w_ab, sum(p.n_b) AS w_ba "
+        "FROM _cib_pairkey AS p GROUP BY p.a_i, p.b_i) "
+        "SELECT m1.account_id AS user_1, m2.account_id AS user_2, x.weight FROM ("
+        "SELECT c.a_i AS u1, c.b_i AS u2, c.w_ab AS weight FROM c UNION ALL "
+        "SELECT c.b_i AS u1, c.a_i AS u2, c.w_ba AS weight FROM c) AS x "
+        "JOIN _cib_accmap AS m1 ON m1.acc_i = x.u1 JOIN _cib_accmap AS m2 ON m2.acc_i = x.u2"
     )
