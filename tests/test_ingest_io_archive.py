@@ -118,6 +118,33 @@ def test_tweets_lines_kinds_times(case_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("variant", ["plain", "gzip", "no final newline"])
+def test_newline_outside_free_text_fields(case_path: Path, tmp_path: Path, variant: str) -> None:
+    # Only the free-text columns are searched for embedded newlines when the file's lines are
+    # known; a newline anywhere else (here between the items of t1's hashtags list) must still
+    # be counted. t1 now spans lines 2-4 (one newline in its text, one in its hashtags), so
+    # every later record moves down one line: t2 5, the 13-field record 6, t3 7-8, t4 9, t5 10.
+    data = TWEETS.read_bytes()
+    assert data.count(b"['HK', 'Freedom']") == 1
+    data = data.replace(b"['HK', 'Freedom']", b"['HK',\n'Freedom']")
+    if variant == "no final newline":
+        data = data.rstrip(b"\n")
+    path = tmp_path / "tweets_nl.csv"
+    if variant == "gzip":
+        path = tmp_path / "tweets_nl.csv.gz"
+        path.write_bytes(gzip.compress(data))
+    else:
+        path.write_bytes(data)
+    rep = ingest(path, case_path)
+    check_accounting(rep, case_path)
+    assert rows(case_path, "SELECT source_line FROM posts ORDER BY source_line") == [(2,), (5,), (7,), (9,), (10,)]
+    assert rows(case_path, "SELECT source_line FROM quarantine") == [(6,)]
+    assert rows(case_path, "SELECT hashtag FROM post_hashtags WHERE post_id = '1161219769488113671' ORDER BY position") == [
+        ("hk",),
+        ("freedom",),
+    ]
+
+
 def test_crlf_and_bom(case_path: Path, tmp_path: Path) -> None:
     # Windows line ends (also inside the quoted text) and a UTF-8 byte-order mark: same lines
     crlf = tmp_path / "tweets_crlf.csv"

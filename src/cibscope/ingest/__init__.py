@@ -118,9 +118,20 @@ def _file_sources(p: Path, stack: ExitStack, *, in_folder: bool) -> Iterator[tup
     yield Source(p, str(p), comp), None
 
 
-def _content_hash(path: Path) -> str:
+def _content_hash(path: Path, count_lines: bool = False) -> tuple[str, int | None]:
+    """sha1 of the file's bytes and, if asked, its physical lines (one pass over the file)."""
+    if not count_lines:
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha1").hexdigest(), None
+    h = hashlib.sha1()
+    newlines = 0
+    last = b""
     with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha1").hexdigest()
+        while chunk := f.read(1 << 22):
+            h.update(chunk)
+            newlines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return h.hexdigest(), newlines + (1 if last not in (b"", b"\n") else 0)
 
 
 def sniff(source: Source, forced: str | None = None) -> Reader:
@@ -217,7 +228,8 @@ def ingest(
 
 def _ingest_one(c: Case, src: Source, reader: Reader, strict: bool, options: dict[str, Any], progress: Progress | None, finalize: Any) -> FileReport:
     t0 = time.perf_counter()
-    digest = _content_hash(src.path)
+    # the line count is only meaningful for the bytes the reader parses (not gzip's)
+    digest, lines = _content_hash(src.path, getattr(reader, "counts_lines", False) and src.compression is None)
     prev = c.con.execute(
         "SELECT source_file FROM ingest_log WHERE content_hash = ? LIMIT 1", [digest]
     ).fetchone()
@@ -228,7 +240,7 @@ def _ingest_one(c: Case, src: Source, reader: Reader, strict: bool, options: dic
     con.execute("BEGIN TRANSACTION")
     try:
         with step(progress, f"reading {Path(src.name).name} ({reader.name})") as _:
-            rows_read = reader.read(ReadContext(con, src, progress, options))
+            rows_read = reader.read(ReadContext(con, src, progress, options, physical_lines=lines))
         with step(progress, f"normalising {Path(src.name).name}") as _:
             finalize(con, src.name, reader.kind)
         kept = _staged_count(con, reader.kind)

@@ -66,6 +66,11 @@ class ReadContext:
     source: Source
     progress: Progress | None = None
     options: dict[str, Any] = field(default_factory=dict)  # e.g. {"mapping": Mapping} for generic
+    # Physical lines of the file (newlines, plus one for an unterminated last line), counted in
+    # the same pass as the content hash when the reader asks for it (``counts_lines = True``)
+    # and the file is not compressed; None when unknown. A CSV reader can then check that the
+    # newlines it found inside fields account for every line instead of searching every field.
+    physical_lines: int | None = None
 
 
 class Reader(Protocol):
