@@ -1,26 +1,31 @@
 """Co-retweet: cibscope vs the QUT coordination-network-toolkit 1.5.2, same data, same 60 s window.
 
-    .venv/bin/python bench/bench_coretweet.py                 # 1M tweets
-    .venv/bin/python bench/bench_coretweet.py --tweets 5000000
-    .venv/bin/python bench/bench_coretweet.py --tweets 1000000 --tweets 5000000
+    CIBSCOPE_THREADS=2 .venv/bin/python bench/bench_coretweet.py --tweets 1000000
+    CIBSCOPE_THREADS=2 .venv/bin/python bench/bench_coretweet.py --tweets 5000000 --accounts 25000
 
-What is timed (seconds, wall clock, this machine, this run):
+The generated IO archive (``cibscope.generate``) is converted once (not timed) to the peer's
+8-column CSV (message_id, user_id, username, repost_id, reply_id, message, timestamp, urls), with
+``timestamp`` = each tweet's snowflake time in POSIX seconds with its milliseconds
+(``1483229164.362``). Timed, wall clock and CPU seconds, in this order:
 
-* peer: ``preprocess --format csv`` (its own SQLite store) and ``compute co_retweet
-  --time_window 60000 --min_edge_weight 1 --n_cpus 2``;
-* cibscope: ``ingest`` of the generated IO archive (users.csv + tweets.csv, every table) and the
-  co-retweet co-occurrence (the builder, exact: nothing bounded), plus, for information, the full
-  layer (significance test and evidence, default parameters).
+1. cibscope on **that same file**: ``ingest`` (generic reader, preset
+   ``coordination-network-toolkit``, every case table) and the co-retweet **compute**;
+2. the peer on that file: ``preprocess --format csv`` into its SQLite store, then ``compute
+   co_retweet --time_window 60 --min_edge_weight 1 --n_cpus 2``;
+3. cibscope on the IO archive itself (``users.csv`` + ``tweets.csv``, the times recovered from
+   the snowflake ids) and the same compute: a second, labelled figure.
 
-The peer reads an 8-column CSV, so the generated ``tweets.csv`` is converted to it first (not
-timed). Both tools see the same times: the snowflake time of each tweet id in integer
-milliseconds (the peer's timestamps are "seconds, any consistent unit": milliseconds with a
-60,000 window), which is what cibscope's ingest recovers.
+cibscope's **compute** is what a user gets for the layer's pairs and the peer's directed counts:
+``run_cooccurrence`` (the trace, integer ids, every co-occurring action pair materialised in
+``_cib_raw``, nothing bounded) and ``directed_counts_sql()`` materialised, account ids included.
+It does not include the significance test and the evidence of the full layer
+(``build_networks(traces=["co_retweet"])``, default parameters), which is timed and printed too.
 
 Equality: the peer's network is directed (weight(u1 -> u2) = distinct retweets of u1 with a
 retweet of u2 of the same original within the window) and includes self-loops; the comparison
 drops self-loops and checks that the directed edge sets and every weight are identical to
-cibscope's ``directed_counts_sql()`` over the same co-occurrences.
+cibscope's, for both cibscope cases. (The peer compares float seconds; with every time in one
+binade, 2^30..2^31 s, t +- 60 is exact, so |dt| == 60 s is "in" for both tools.)
 
 The peer is installed by this script into bench/.venv-peer (gitignored) from PyPI.
 """
@@ -67,13 +72,14 @@ def generate(out: Path, tweets: int, accounts: int, seed: int) -> Path:
 
 
 def peer_csv(data: Path, out: Path) -> Path:
-    """The peer's 8-column CSV from the IO archive tweets (snowflake time in integer ms)."""
+    """The peer's 8-column CSV from the IO archive tweets (snowflake time in seconds, ms decimals)."""
     import duckdb
 
-    target = out / "peer.csv"
+    target = out / "peer-s.csv"  # (peer.csv of earlier runs held integer milliseconds)
     if target.exists():
         return target
     con = duckdb.connect()
+    ms = "((CAST(tweetid AS BIGINT) >> 22) + 1288834974657)"
     con.execute(
         f"""
         COPY (
@@ -81,7 +87,7 @@ def peer_csv(data: Path, out: Path) -> Path:
                  CASE WHEN lower(is_retweet) = 'true' THEN retweet_tweetid ELSE '' END AS repost_id,
                  coalesce(in_reply_to_tweetid, '') AS reply_id,
                  tweet_text AS message,
-                 (CAST(tweetid AS BIGINT) >> 22) + 1288834974657 AS timestamp,
+                 CAST({ms} // 1000 AS VARCHAR) || '.' || lpad(CAST({ms} % 1000 AS VARCHAR), 3, '0') AS timestamp,
                  trim(replace(replace(replace(replace(coalesce(urls, ''), '[', ''), ']', ''), '''', ''), ',', ' ')) AS urls
           FROM read_csv('{data / "tweets.csv"}', all_varchar = true, header = true)
         ) TO '{target}' (HEADER, DELIMITER ',')
@@ -91,62 +97,94 @@ def peer_csv(data: Path, out: Path) -> Path:
     return target
 
 
-def run_peer(py: Path, csv_path: Path, out: Path) -> tuple[float, float, dict[tuple[str, str], int]]:
+def _cpu_children() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _cpu_self() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def run_peer(py: Path, csv_path: Path, out: Path) -> dict[str, object]:
     db = out / "peer.db"
     for p in out.glob("peer.db*"):
         p.unlink()
-    t0 = time.perf_counter()
+    load0 = os.getloadavg()[0]
+    c0, t0 = _cpu_children(), time.perf_counter()
     subprocess.run([str(py), "-m", "coordination_network_toolkit", str(db), "preprocess", "--format", "csv", str(csv_path)], check=True, capture_output=True)
-    t1 = time.perf_counter()
+    c1, t1 = _cpu_children(), time.perf_counter()
     subprocess.run(
-        [str(py), "-m", "coordination_network_toolkit", str(db), "compute", "co_retweet", "--time_window", str(WINDOW_S * 1000),
+        [str(py), "-m", "coordination_network_toolkit", str(db), "compute", "co_retweet", "--time_window", str(WINDOW_S),
          "--min_edge_weight", "1", "--n_cpus", "2"],
         check=True, capture_output=True,
     )
-    t2 = time.perf_counter()
+    c2, t2 = _cpu_children(), time.perf_counter()
     con = sqlite3.connect(db)
     edges = {(str(a), str(b)): int(w) for a, b, w in con.execute("SELECT user_1, user_2, weight FROM co_retweet_network WHERE user_1 != user_2")}
     con.close()
-    return t1 - t0, t2 - t1, edges
+    return {"ingest": t1 - t0, "compute": t2 - t1, "ingest_cpu": c1 - c0, "compute_cpu": c2 - c1, "edges": edges,
+            "load": (load0, os.getloadavg()[0])}
 
 
-def run_cibscope(data: Path, out: Path) -> dict[str, object]:
+def run_cibscope(inputs: list[Path], out: Path, name: str, *, mapping: str | None = None, layer: bool = True) -> dict[str, object]:
+    """Ingest ``inputs`` into a fresh case, then time the co-retweet compute (and the full layer)."""
     from cibscope.case import open_case
     from cibscope.ingest import ingest
     from cibscope.networks import build_networks
     from cibscope.networks.cooccurrence import directed_counts_sql, drop_temp, run_cooccurrence
     from cibscope.traces import get_trace
 
-    case_path = out / "case.duckdb"
-    for p in out.glob("case.duckdb*"):
+    case_path = out / f"{name}.duckdb"
+    for p in out.glob(f"{name}.duckdb*"):
         p.unlink()
-    t0 = time.perf_counter()
-    ingest([data / "users.csv", data / "tweets.csv"], case_path)
-    t1 = time.perf_counter()
+    load0 = os.getloadavg()[0]
+    c0, t0 = _cpu_self(), time.perf_counter()
+    ingest(inputs, case_path, mapping=mapping)
+    c1, t1 = _cpu_self(), time.perf_counter()
     case = open_case(case_path)
     con = case.con
     trace = get_trace("co_retweet")(window=float(WINDOW_S), max_neighbors=10**9)
-    t2 = time.perf_counter()
+    c2, t2 = _cpu_self(), time.perf_counter()
     co = run_cooccurrence(con, trace)
     con.execute(f"CREATE TEMP TABLE bench_directed AS {directed_counts_sql()}")
-    t3 = time.perf_counter()
+    c3, t3 = _cpu_self(), time.perf_counter()
     edges = {(a, b): int(w) for a, b, w in con.execute("SELECT user_1, user_2, weight FROM bench_directed").fetchall()}
     drop_temp(con)
     con.execute("DROP TABLE bench_directed")
-    t4 = time.perf_counter()
-    stats = build_networks(con, traces=["co_retweet"])
-    t5 = time.perf_counter()
-    case.close()
-    return {
-        "ingest": t1 - t0,
-        "compute": t3 - t2,
-        "layer": t5 - t4,
-        "edges": edges,
-        "bounded": co.bounded_action_pairs,
-        "action_pairs": co.action_pairs,
-        "kept": stats.layers["co_retweet"].pairs_kept,
-        "considered": stats.layers["co_retweet"].pairs_considered,
+    res: dict[str, object] = {
+        "ingest": t1 - t0, "compute": t3 - t2, "ingest_cpu": c1 - c0, "compute_cpu": c3 - c2, "edges": edges,
+        "bounded": co.bounded_action_pairs, "action_pairs": co.action_pairs, "load": (load0, os.getloadavg()[0]),
     }
+    if layer:
+        t4 = time.perf_counter()
+        stats = build_networks(con, traces=["co_retweet"])
+        res["layer"] = time.perf_counter() - t4
+        res["kept"] = stats.layers["co_retweet"].pairs_kept
+        res["considered"] = stats.layers["co_retweet"].pairs_considered
+    case.close()
+    return res
+
+
+def _same(mine: object, peer: object) -> tuple[bool, str]:
+    assert isinstance(mine, dict) and isinstance(peer, dict)
+    only_mine, only_peer = len(set(mine) - set(peer)), len(set(peer) - set(mine))
+    diff_w = sum(1 for k in set(mine) & set(peer) if mine[k] != peer[k])
+    ok = only_mine == 0 and only_peer == 0 and diff_w == 0
+    return ok, f"only cibscope {only_mine}, only peer {only_peer}, weights differing {diff_w}"
+
+
+def _line(label: str, r: dict[str, object]) -> str:
+    lo = r["load"]
+    assert isinstance(lo, tuple)
+    txt = (f"{label}: ingest {r['ingest']:.1f} s (cpu {r['ingest_cpu']:.1f} s), co-retweet {r['compute']:.2f} s "
+           f"(cpu {r['compute_cpu']:.2f} s); {len(r['edges']):,} directed edges")  # type: ignore[arg-type]
+    if "action_pairs" in r:
+        txt += f", {r['action_pairs']:,} action pairs, bounded {r['bounded']}"
+    if "layer" in r:
+        txt += f"; full layer {r['layer']:.1f} s, keeps {r['kept']:,} of {r['considered']:,} pairs"
+    return txt + f"; load {lo[0]:.1f} -> {lo[1]:.1f}"
 
 
 def main() -> None:
@@ -156,6 +194,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--out", type=Path, default=HERE / "out" / "coretweet")
     ap.add_argument("--skip-peer", action="store_true", help="time cibscope only")
+    ap.add_argument("--skip-archive", action="store_true", help="leave out the IO-archive ingest (the second figure)")
     args = ap.parse_args()
     sizes = args.tweets or [1_000_000]
     os.environ.setdefault("CIBSCOPE_THREADS", "2")
@@ -167,29 +206,41 @@ def main() -> None:
         out.mkdir(parents=True, exist_ok=True)
         print(f"== {n:,} tweets, {accounts:,} accounts (seed {args.seed}); load average {os.getloadavg()[0]:.1f}", flush=True)
         data = generate(out, n, accounts, args.seed)
-        ours = run_cibscope(data, out)
-        print(f"cibscope: ingest {ours['ingest']:.1f} s, co-retweet {ours['compute']:.1f} s, full layer {ours['layer']:.1f} s; "
-              f"{len(ours['edges']):,} directed edges, {ours['action_pairs']:,} action pairs, bounded {ours['bounded']}; "
-              f"layer keeps {ours['kept']:,} of {ours['considered']:,} pairs", flush=True)
-        if py is None:
-            continue
         csv_path = peer_csv(data, out)
-        pre, comp, peer_edges = run_peer(py, csv_path, out)
-        mine = ours["edges"]
-        assert isinstance(mine, dict)
-        same_set = set(mine) == set(peer_edges)
-        diff_w = sum(1 for k in set(mine) & set(peer_edges) if mine[k] != peer_edges[k])
-        print(f"peer: preprocess {pre:.1f} s, compute {comp:.1f} s; {len(peer_edges):,} directed edges (self-loops excluded)")
-        print(f"equal edge sets: {same_set} (only cibscope {len(set(mine) - set(peer_edges))}, only peer {len(set(peer_edges) - set(mine))}); "
-              f"weights differing: {diff_w}", flush=True)
-        rows.append((n, pre, comp, float(ours["ingest"]), float(ours["compute"]), float(ours["layer"]), same_set and diff_w == 0, len(peer_edges)))
+        mine = run_cibscope([csv_path], out, "case-peer-csv", mapping="coordination-network-toolkit")
+        print(_line("cibscope, peer CSV", mine), flush=True)
+        peer = run_peer(py, csv_path, out) if py is not None else None
+        if peer is not None:
+            print(_line("peer", peer) + " (self-loops excluded)", flush=True)
+        arch = None
+        if not args.skip_archive:
+            arch = run_cibscope([data / "users.csv", data / "tweets.csv"], out, "case-archive", layer=False)
+            print(_line("cibscope, IO archive", arch), flush=True)
+            ok0, why0 = _same(arch["edges"], mine["edges"])
+            print(f"cibscope IO archive vs peer CSV case: identical {ok0} ({why0})", flush=True)
+        if peer is None:
+            continue
+        ok1, why1 = _same(mine["edges"], peer["edges"])
+        print(f"peer vs cibscope (peer CSV): identical {ok1} ({why1})", flush=True)
+        ok2 = None
+        if arch is not None:
+            ok2, why2 = _same(arch["edges"], peer["edges"])
+            print(f"peer vs cibscope (IO archive): identical {ok2} ({why2})", flush=True)
+        rows.append((n, peer, mine, arch, ok1, ok2, len(peer["edges"])))  # type: ignore[arg-type]
     if rows:
         print()
-        print("| tweets | peer preprocess | peer compute | peer total | cibscope ingest | cibscope co-retweet | cibscope total | ratio total | ratio compute | cibscope full layer | identical edges & weights |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
-        for n, pre, comp, ing, co, layer, ok, ne in rows:
-            print(f"| {n:,} | {pre:.1f} s | {comp:.1f} s | {pre + comp:.1f} s | {ing:.1f} s | {co:.1f} s | {ing + co:.1f} s | "
-                  f"{(pre + comp) / (ing + co):.1f}x | {comp / co:.1f}x | {layer:.1f} s | {'yes' if ok else 'NO'} ({ne:,} edges) |")
+        print("| tweets | peer preprocess | peer compute | peer total | cibscope input | cibscope ingest | cibscope co-retweet | "
+              "cibscope total | ratio total | ratio compute | cibscope full layer | identical edges & weights |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for n, peer, mine, arch, ok1, ok2, ne in rows:
+            pre, comp = float(peer["ingest"]), float(peer["compute"])
+            for label, r, ok in (("peer CSV", mine, ok1), ("IO archive", arch, ok2)):
+                if r is None:
+                    continue
+                ing, co = float(r["ingest"]), float(r["compute"])
+                layer = f"{r['layer']:.1f} s" if "layer" in r else "-"
+                print(f"| {n:,} | {pre:.1f} s | {comp:.1f} s | {pre + comp:.1f} s | {label} | {ing:.1f} s | {co:.2f} s | {ing + co:.1f} s | "
+                      f"{(pre + comp) / (ing + co):.1f}x | {comp / co:.1f}x | {layer} | {'yes' if ok else 'NO'} ({ne:,} edges) |")
     print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB; load average {os.getloadavg()[0]:.1f}")
 
 

@@ -337,10 +337,9 @@ def directed_counts_sql() -> str:
     the peer's network when nothing was bounded (``max_neighbors`` large enough).
     """
     return (
-        "WITH c AS MATERIALIZED (SELECT p.a_i, p.b_i, sum(p.n_a) AS w_ab, sum(p.n_b) AS w_ba "
-        "FROM _cib_pairkey AS p GROUP BY p.a_i, p.b_i) "
-        "SELECT m1.account_id AS user_1, m2.account_id AS user_2, x.weight FROM ("
-        "SELECT c.a_i AS u1, c.b_i AS u2, c.w_ab AS weight FROM c UNION ALL "
-        "SELECT c.b_i AS u1, c.a_i AS u2, c.w_ba AS weight FROM c) AS x "
-        "JOIN _cib_accmap AS m1 ON m1.acc_i = x.u1 JOIN _cib_accmap AS m2 ON m2.acc_i = x.u2"
+        "WITH c AS MATERIALIZED (SELECT m1.account_id AS user_a, m2.account_id AS user_b, w.w_ab, w.w_ba FROM ("
+        "SELECT p.a_i, p.b_i, sum(p.n_a) AS w_ab, sum(p.n_b) AS w_ba FROM _cib_pairkey AS p GROUP BY p.a_i, p.b_i) AS w "
+        "JOIN _cib_accmap AS m1 ON m1.acc_i = w.a_i JOIN _cib_accmap AS m2 ON m2.acc_i = w.b_i) "
+        "SELECT c.user_a AS user_1, c.user_b AS user_2, c.w_ab AS weight FROM c UNION ALL "
+        "SELECT c.user_b AS user_1, c.user_a AS user_2, c.w_ba AS weight FROM c"
     )
