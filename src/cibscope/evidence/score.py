@@ -50,11 +50,13 @@ import pyarrow as pa
 
 from ..networks.multiplex import FusedNetwork
 from ..params import Interval, validate
+from .membership import DEFAULT_LAYERS, MEMBERSHIP_LAYER, group_membership
 
-__all__ = ["ScoreParams", "ScoreResult", "compute_scores", "write_scores", "squash", "GROUP_TERM"]
+__all__ = ["ScoreParams", "ScoreResult", "compute_scores", "write_scores", "squash", "GROUP_TERM", "MEMBERSHIP_TERM"]
 
 GROUP_TERM = "group"
 AFFINITY_TERM = "group_affinity"
+MEMBERSHIP_TERM = MEMBERSHIP_LAYER
 
 PARAMETER_CONSTRAINTS = {
     "saturation": Interval(float, 0.0, None, closed="neither"),
@@ -64,6 +66,10 @@ PARAMETER_CONSTRAINTS = {
     "partners_saturation": Interval(int, 1, None),
     "min_group_strength": Interval(float, 0.0, 1.0),
     "affinity_weight": Interval(float, 0.0, None),
+    "membership_weight": Interval(float, 0.0, None),
+    "membership_saturation": Interval(float, 0.0, None, closed="neither"),
+    "membership_min_evidence": Interval(float, 0.0, None),
+    "membership_min_members": Interval(int, 1, None),
     "top_reasons": Interval(int, 1, None),
 }
 
@@ -76,6 +82,12 @@ class ScoreParams:
     group_weight : weight of the group-level term.
     threshold : minimum score of a flagged account.
     min_partners : minimum number of fellow group members a flagged account is linked to.
+    membership_weight : weight of the ``group_membership`` term (0 switches the test off).
+    membership_saturation : membership evidence (-log10 E) at which the term reaches its full value.
+    membership_min_evidence : membership evidence (-log10 E) that flags an account outside the
+        group (with ``score >= threshold``); 1 means E <= 0.1.
+    membership_min_members : distinct members of a group that must act on a key within the
+        window for an action there to count as acting with the group.
     top_reasons : how many terms to list in ``top_reasons``.
     """
 
@@ -86,6 +98,10 @@ class ScoreParams:
     partners_saturation: int = 5
     min_group_strength: float = 0.5
     affinity_weight: float = 1.0
+    membership_weight: float = 1.0
+    membership_saturation: float = 2.0
+    membership_min_evidence: float = 1.0
+    membership_min_members: int = 2
     top_reasons: int = 3
 
     def validate(self) -> None:
@@ -98,6 +114,9 @@ class ScoreResult:
 
     scores: pa.Table
     contributions: pa.Table
+    #: rows for the case table ``evidence`` produced while scoring (the group-membership test's
+    #: hits, layer ``group_membership``); None when scoring produced none
+    evidence: pa.Table | None = None
 
 
 def squash(total: np.ndarray | float) -> np.ndarray | float:
@@ -238,6 +257,36 @@ def compute_scores(
             c_val.append(float(p.affinity_weight * val))
             c_n.append(0)
             c_det.append(detail)
+    m_best: dict[str, tuple[int, float, float, int, int, float, float]] = {}
+    m_evidence: pa.Table | None = None
+    if p.membership_weight > 0:
+        strong_members = {
+            g: [a for a, gg in membership.items() if gg == g] for g, v in strength.items() if float(v) >= p.min_group_strength
+        }
+        strong_set = {a for m in strong_members.values() for a in m}
+        present = set(net.layer_edges.column("layer").to_pylist())
+        mres = group_membership(
+            con, strong_members, layers=tuple(l for l in DEFAULT_LAYERS if l in present), cap=cap,
+            evidence_per_account=10 if with_evidence_counts else 0, min_members=p.membership_min_members,
+        )
+        m_best = {a: v for a, v in mres.best().items() if v[1] > 0}
+        m_evidence = mres.evidence if mres.evidence.num_rows else None
+        m_ev_n: dict[str, int] = {}
+        if m_evidence is not None:
+            for a, b in zip(m_evidence.column("account_a").to_pylist(), m_evidence.column("account_b").to_pylist()):
+                tested = b if a in strong_set else a
+                m_ev_n[tested] = m_ev_n.get(tested, 0) + 1
+        for acc, (g, s_m, pv, n_hits, n_act, obs, exp) in sorted(m_best.items()):
+            gs = float(strength.get(g, 0.0))
+            c_acc.append(acc)
+            c_name.append(MEMBERSHIP_TERM)
+            c_val.append(float(p.membership_weight * gs * min(1.0, s_m / p.membership_saturation)))
+            c_n.append(m_ev_n.get(acc, n_hits))
+            c_det.append(
+                f"{n_hits} of its {n_act} actions co-occur with strong group {g} (group strength {gs:.2f}): "
+                f"summed group share {obs:.2f} vs {exp:.4f} expected by chance, p={_fmt_p(pv)}, "
+                f"evidence {s_m:.1f} (-log10 E over {mres.n_tests} account-group tests)"
+            )
     contributions = pa.table(
         {
             "account_id": pa.array(c_acc, pa.string()),
@@ -267,6 +316,12 @@ def compute_scores(
             and int(partners.get(acc, 0)) >= p.min_partners
             and float(strength.get(g, 0.0)) >= p.min_group_strength
         )
+        mb = m_best.get(acc)
+        if not flag and mb is not None and mb[1] >= p.membership_min_evidence and score >= p.threshold:
+            # outside a strong group (or loosely in one) but its actions tie it to one beyond chance
+            flag = True
+            if g is None or float(strength.get(g, 0.0)) < p.min_group_strength:
+                g = mb[0]
         top = sorted(terms.get(acc, []), key=lambda x: (-x[0], x[1]))[: p.top_reasons]
         s_score.append(score)
         s_flag.append(bool(flag))
@@ -281,13 +336,26 @@ def compute_scores(
             "top_reasons": pa.array(s_reasons, pa.string()),
         }
     )
-    return ScoreResult(scores=scores, contributions=contributions)
+    return ScoreResult(scores=scores, contributions=contributions, evidence=m_evidence)
 
 
 def write_scores(con: duckdb.DuckDBPyConnection, result: ScoreResult) -> None:
     """Replace the case's ``scores`` and ``score_contributions`` tables."""
     con.execute("DELETE FROM scores")
     con.execute("DELETE FROM score_contributions")
+    con.execute("DELETE FROM evidence WHERE layer = ?", [MEMBERSHIP_LAYER])
+    if result.evidence is not None and result.evidence.num_rows:
+        con.register("_cib_e", result.evidence)
+        try:
+            con.execute(
+                "INSERT INTO evidence (evidence_id, layer, account_a, account_b, post_a, post_b, at_a, at_b, seconds_apart, "
+                "shared_item, source_a, source_b) "
+                "SELECT (SELECT coalesce(max(evidence_id), 0) FROM evidence) + row_number() OVER (ORDER BY account_a, account_b, post_a, post_b), "
+                "?, account_a, account_b, post_a, post_b, at_a, at_b, seconds_apart, shared_item, source_a, source_b FROM _cib_e",
+                [MEMBERSHIP_LAYER],
+            )
+        finally:
+            con.unregister("_cib_e")
     con.register("_cib_s", result.scores)
     con.register("_cib_c", result.contributions)
     try:

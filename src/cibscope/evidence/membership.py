@@ -1,0 +1,474 @@
+"""Group-membership test: does an account act together with a *group*, beyond chance?
+
+Why a second test
+-----------------
+The network builder tests account *pairs*. An operation's quiet member who joins only 3 of
+its group's 100 events shares 3 items with each of 20 members: no single pair beats chance
+after testing hundreds of thousands of pairs, so the member has no significant edge and, in
+a pairwise world, no evidence. Seen from the group it is obvious: 3 of the account's 5
+actions landed, within seconds, on items the group was pushing at that moment -- something a
+random account's actions almost never do. This module tests each account against each
+*strong* group (strength >= ``min_group_strength``: operations, not fan clubs; see
+:mod:`cibscope.evidence.score`) once the groups exist.
+
+The statistic
+-------------
+Actions are the rows of the trace layers in ``layers`` (the same trace SQL the builder runs:
+key, time, post). An action ``s`` of account ``a`` on key ``k`` at time ``t`` *hits* group
+``G`` when a member of ``G`` other than ``a`` acted on ``k`` within the trace's window of
+``t``. A hit weighs the **group's share** of the key at that moment::
+
+    share(s, G) = (members of G acting on k within the window of t) / (accounts acting on k within it)
+
+(distinct accounts, ``a`` excluded). A weak member retweeting, 20 s after 40 group members,
+an original nobody else retweeted has share 1; a fan retweeting a celebrity's post along
+with 1,000 other fans, two of them in ``G``, has share 0.002. Popularity is thus discounted
+per key, like the builder's rarity weight, but measured against the group.
+
+Null model: an account's actions are ``n_a`` slots drawn at random from the layer's actions
+of non-members (the builder's label-shuffling null, seen from one side). For each layer
+``l`` and group ``G``, ``r1 = sum(share) / N`` and ``r2 = sum(share^2) / N`` over the ``N``
+non-member actions of the layer, so the account's summed share ``T`` has mean
+``mu = sum_l n_al r1_l`` and variance ``v = sum_l n_al r2_l``; with ``c = v / mu``,
+``p = P(Poisson(mu / c) >= T / c)`` (the builder's scaled-Poisson approximation,
+:func:`cibscope.networks.significance.pvalues`). Every (account, strong group) is a test;
+the evidence of the best group is ``s = min(cap, -log10(p * m))`` with ``m`` the number of
+tests (the E-value, as for edges: how many accounts this strongly tied to some group chance
+alone would give).
+
+Benign causes: an ordinary account that happens to follow an operation's favourite
+accounts and retweets them within a minute, repeatedly (it then *is* amplifying the
+operation's content, knowingly or not); hashtag lists copied from a campaign by real
+supporters. The hard negatives of the generator (fans, news-hashtag crowds, popular links)
+score ~0: their hits are on keys where the group is a tiny share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+__all__ = ["DEFAULT_LAYERS", "MEMBERSHIP_LAYER", "MembershipResult", "group_membership"]
+
+#: Evidence rows of this test carry this ``layer`` value (and the score term this name).
+MEMBERSHIP_LAYER = "group_membership"
+#: Post-level traces whose actions are tested (cheap SQL traces; see docs/detection.md).
+DEFAULT_LAYERS: tuple[str, ...] = (
+    "co_retweet",
+    "co_quote",
+    "co_reply",
+    "co_link",
+    "co_hashtag",
+    "hashtag_sequence",
+    "co_mention",
+    "near_duplicate",
+)
+
+
+@dataclass
+class MembershipResult:
+    """``tests``: one row per (account, group) with at least one hit; ``evidence``: rows for the
+    ``evidence`` table (layer ``group_membership``) behind each account's best group.
+
+    tests columns: account_id, group_id, n_actions, n_hits, observed (summed share),
+    expected, p_value, strength (``min(cap, -log10(p * n_tests))``, 0 if not beyond chance).
+    """
+
+    tests: pa.Table
+    evidence: pa.Table
+    n_tests: int
+
+    def best(self) -> dict[str, tuple[int, float, float, int, int, float, float]]:
+        """account -> (group, strength, p, n_hits, n_actions, observed, expected) of its strongest test."""
+        out: dict[str, tuple[int, float, float, int, int, float, float]] = {}
+        t = self.tests.to_pydict()
+        for acc, g, na, nh, obs, exp, p, s in zip(
+            t["account_id"], t["group_id"], t["n_actions"], t["n_hits"], t["observed"], t["expected"], t["p_value"], t["strength"]
+        ):
+            cur = out.get(acc)
+            if cur is None or (s, -p) > (cur[1], -cur[2]):
+                out[acc] = (int(g), float(s), float(p), int(nh), int(na), float(obs), float(exp))
+        return out
+
+
+_EVIDENCE_COLUMNS = (
+    ("account_a", pa.string()),
+    ("account_b", pa.string()),
+    ("post_a", pa.string()),
+    ("post_b", pa.string()),
+    ("at_a", pa.timestamp("us")),
+    ("at_b", pa.timestamp("us")),
+    ("seconds_apart", pa.float64()),
+    ("shared_item", pa.string()),
+    ("source_a", pa.string()),
+    ("source_b", pa.string()),
+)
+
+
+def _empty(n_tests: int = 0) -> MembershipResult:
+    tests = pa.table(
+        {
+            "account_id": pa.array([], pa.string()),
+            "group_id": pa.array([], pa.int32()),
+            "n_actions": pa.array([], pa.int64()),
+            "n_hits": pa.array([], pa.int64()),
+            "observed": pa.array([], pa.float64()),
+            "expected": pa.array([], pa.float64()),
+            "p_value": pa.array([], pa.float64()),
+            "strength": pa.array([], pa.float64()),
+        }
+    )
+    ev = pa.table({n: pa.array([], t) for n, t in _EVIDENCE_COLUMNS})
+    return MembershipResult(tests=tests, evidence=ev, n_tests=n_tests)
+
+
+#: The membership test's own action key (no trace of its own): one post's hashtag *set* on one
+#: UTC day. A campaign posts the day's tag list at any hour, so co_hashtag's 60-second window
+#: misses a quiet member; the day fixes the span instead. Tested as action layer ``hashtag_day``
+#: whenever ``co_hashtag`` is tested.
+HASHTAG_SET_DAY_SQL = (
+    "SELECT p.account_id, CAST(CAST(p.created_at AS DATE) AS VARCHAR) || '|' || "
+    "list_aggregate(list_sort(list_distinct(list(h.hashtag))), 'string_agg', ' ') AS key, "
+    "p.post_id, (p.source_file || ':' || CAST(p.source_line AS VARCHAR)) AS source, "
+    "CAST(CAST(p.created_at AS DATE) AS VARCHAR) || ' #' || "
+    "list_aggregate(list_sort(list_distinct(list(h.hashtag))), 'string_agg', ' #') AS item, p.created_at AS at "
+    "FROM post_hashtags AS h JOIN posts AS p ON p.post_id = h.post_id "
+    "WHERE h.hashtag IS NOT NULL AND h.hashtag <> '' AND p.repost_of IS NULL AND p.created_at IS NOT NULL "
+    "AND p.time_precision <> 'day' "
+    "GROUP BY p.account_id, p.post_id, p.source_file, p.source_line, p.created_at HAVING count(DISTINCT h.hashtag) >= {min_tags}"
+)
+
+
+def _source_sql(name: str, sql: str, window: float | None, tolerance: str = "tr.tolerance") -> str:
+    w = -1 if window is None else int(round(window * 1e6))
+    return (
+        f"SELECT '{name}' AS layer, tr.account_id, tr.key, tr.post_id, tr.source, tr.item, tr.at, "
+        "coalesce(date_diff('microsecond', TIMESTAMP '1970-01-01 00:00:00', tr.at), 0) AS t, "
+        f"CAST(round({tolerance} * 1000000) AS BIGINT) AS tol, CAST({w} AS BIGINT) AS w "
+        f"FROM ({sql}) AS tr"
+    )
+
+
+def _trace_union(con: duckdb.DuckDBPyConnection, layers: tuple[str, ...], min_tags: int = 2) -> str:
+    """One SELECT over every layer's trace rows: layer, account, key, t (microseconds), window, ..."""
+    from ..networks.cooccurrence import full_trace_sql
+    from ..traces import get_trace
+
+    parts = []
+    for name in layers:
+        if name == "near_duplicate":
+            continue  # see _near_duplicate_actions
+        trace = get_trace(name)()
+        if trace.level != "post" or name in ("fast_retweet", "sync_activity"):
+            continue  # fast_retweet repeats co_retweet's keys; sync_activity's keys are time bins
+        parts.append(_source_sql(name, full_trace_sql(con, trace), trace.window))
+        if name == "co_hashtag":
+            parts.append(_source_sql("hashtag_day", HASHTAG_SET_DAY_SQL.format(min_tags=int(min_tags)), None, "0.0"))
+    return " UNION ALL ".join(parts)
+
+
+def _near_duplicate_rows(con: duckdb.DuckDBPyConnection, window: float) -> str | None:
+    """Near-duplicate actions for the test, as a SELECT over temp table ``_cib_gm_nd``.
+
+    Clustering every text of the case again (what the near_duplicate trace does, the most
+    expensive step of detect) is not needed: a hit needs a text close to one of a strong
+    group's *copy posts* -- the posts the builder already matched between two members
+    (``evidence`` rows of layer near_duplicate) -- posted within ``window`` seconds of it.
+    So only the non-retweet posts inside those time windows are shingled and clustered (the
+    trace's own MinHash/LSH code and defaults); every other non-retweet post is an action on
+    a key of its own (it counts towards the account's activity, and cannot hit).
+    """
+    from ..traces.near_duplicate import NearDuplicate, cluster_texts, normalise_sql
+
+    nd = NearDuplicate()
+    w = int(round(float(window)))
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _cib_gm_ndm AS
+        WITH ev AS (
+            SELECT e.post_a, e.post_b FROM evidence e
+            JOIN _cib_gm_mem ma ON ma.account_id = e.account_a
+            JOIN _cib_gm_mem mb ON mb.account_id = e.account_b AND mb.group_id = ma.group_id
+            WHERE e.layer = 'near_duplicate'
+        )
+        SELECT DISTINCT p.post_id, p.created_at FROM (SELECT post_a AS pid FROM ev UNION SELECT post_b FROM ev) x
+        JOIN posts p ON p.post_id = x.pid WHERE p.created_at IS NOT NULL
+        """
+    )
+    if not con.execute("SELECT count(*) FROM _cib_gm_ndm").fetchall()[0][0]:
+        return None
+    t = f"trim(CASE WHEN p.text_norm IS NOT NULL THEN p.text_norm ELSE {normalise_sql('p.text')} END)"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _cib_gm_ndp AS
+        WITH s AS (SELECT created_at - INTERVAL {w} SECOND AS lo, created_at + INTERVAL {w} SECOND AS hi FROM _cib_gm_ndm),
+        g AS (SELECT lo, hi, CASE WHEN lo > max(hi) OVER (ORDER BY lo, hi ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                                  THEN 1 ELSE 0 END AS new FROM s),
+        h AS (SELECT lo, hi, sum(new) OVER (ORDER BY lo, hi ROWS UNBOUNDED PRECEDING) AS grp FROM g),
+        iv AS (SELECT min(lo) AS lo, max(hi) AS hi FROM h GROUP BY grp),
+        q AS (SELECT DISTINCT p.post_id, {t} AS t FROM posts p JOIN iv ON p.created_at BETWEEN iv.lo AND iv.hi
+              WHERE p.repost_of IS NULL AND p.text IS NOT NULL)
+        SELECT post_id, t, CAST(dense_rank() OVER (ORDER BY t) - 1 AS BIGINT) AS tid FROM q WHERE t <> ''
+        """
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE _cib_nd_text AS SELECT tid, min(t) AS t FROM _cib_gm_ndp GROUP BY tid")
+    try:
+        con.execute(nd.shingles_sql())
+        n_text = int(con.execute("SELECT count(*) FROM _cib_nd_text").fetchall()[0][0])
+        arr = con.execute("SELECT tid, h FROM _cib_nd_sh").fetchnumpy()
+    finally:
+        con.execute("DROP TABLE IF EXISTS _cib_nd_sh")
+        con.execute("DROP TABLE IF EXISTS _cib_nd_text")
+    labels, present = cluster_texts(
+        np.asarray(arr["tid"], dtype=np.int64), np.asarray(arr["h"], dtype=np.uint64), n_text,
+        bands=int(nd.params["bands"]), rows=int(nd.params["rows"]),
+        threshold=float(nd.params["threshold"]), min_shingles=int(nd.params["min_shingles"]),
+    )
+    con.execute("SELECT 1").fetchall()
+    con.register("_cib_gm_ndc_arrow", pa.table({"tid": pa.array(present, pa.int64()), "cluster": pa.array(labels[present], pa.int64())}))
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _cib_gm_nd AS "
+            "SELECT p.account_id, coalesce('c' || CAST(c.cluster AS VARCHAR), 'p' || p.post_id) AS key, p.post_id, "
+            "(p.source_file || ':' || CAST(p.source_line AS VARCHAR)) AS source, substr(p.text, 1, 140) AS item, p.created_at AS at, "
+            "(CASE p.time_precision WHEN 'minute' THEN 60.0 WHEN 'day' THEN 86400.0 ELSE 0.0 END) AS tolerance "
+            "FROM posts p LEFT JOIN _cib_gm_ndp q ON q.post_id = p.post_id LEFT JOIN _cib_gm_ndc_arrow c ON c.tid = q.tid "
+            "WHERE p.repost_of IS NULL AND p.text IS NOT NULL AND p.created_at IS NOT NULL AND p.account_id IS NOT NULL"
+        )
+    finally:
+        con.unregister("_cib_gm_ndc_arrow")
+    return _source_sql("near_duplicate", "SELECT * FROM _cib_gm_nd", float(window))
+
+
+def group_membership(
+    con: duckdb.DuckDBPyConnection,
+    strong: dict[int, list[str]],
+    *,
+    layers: tuple[str, ...] = DEFAULT_LAYERS,
+    cap: float = 20.0,
+    evidence_per_account: int = 10,
+    max_key_actions: int = 5000,
+    min_members: int = 2,
+) -> MembershipResult:
+    """Test every account that acted in ``layers`` against every group of ``strong`` (group -> members).
+
+    Members of a strong group are not tested (their group was found from their own links;
+    testing them against it would be circular); ``n_tests`` = tested accounts x groups.
+
+    ``min_members``: an action hits a group only when at least this many distinct members
+    acted on its key within the window -- the *group* acting, not one member (co-acting with a
+    single account is the pairwise test's business, and one stray member of a group must not
+    pull in its own contacts).
+    ``max_key_actions``: keys with more actions than this in a layer (a celebrity's post
+    retweeted by 100,000) are left out of the test: a group's share of such a key is
+    negligible, and pairing them would be quadratic.
+    """
+    strong = {int(g): sorted(set(m)) for g, m in strong.items() if m}
+    layers = tuple(l for l in layers if l)
+    if not strong or not layers:
+        return _empty()
+    sql = _trace_union(con, layers)
+    mem = pa.table(
+        {
+            "account_id": pa.array([a for g, m in strong.items() for a in m], pa.string()),
+            "group_id": pa.array([g for g, m in strong.items() for _ in m], pa.int32()),
+        }
+    )
+    con.register("_cib_gm_mem", mem)
+    try:
+        # every action of the tested layers once; actions only matter for their counts unless
+        # their key is one a strong group's member acted on
+        if "near_duplicate" in layers:
+            from ..traces import get_trace
+
+            nd_sql = _near_duplicate_rows(con, float(get_trace("near_duplicate").default_window or 3600.0))
+            if nd_sql is not None:
+                sql = f"{sql} UNION ALL {nd_sql}" if sql else nd_sql
+        if not sql:
+            return _empty()
+        con.execute("CREATE OR REPLACE TEMP TABLE _cib_gm_all AS " + sql)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _cib_gm_act AS "
+            "SELECT CAST(row_number() OVER () AS BIGINT) AS aid, a.* FROM _cib_gm_all AS a "
+            "SEMI JOIN (SELECT x.layer, x.key FROM _cib_gm_all AS x "
+            "  WHERE (x.layer, x.key) IN (SELECT (y.layer, y.key) FROM _cib_gm_all AS y SEMI JOIN _cib_gm_mem AS m ON m.account_id = y.account_id) "
+            f"  GROUP BY 1, 2 HAVING count(*) <= {int(max_key_actions)}) AS k "
+            "ON k.layer = a.layer AND k.key = a.key"
+        )
+        # Per action of a tested account (not in a strong group): the actions of other accounts
+        # on its key within the window (n) and, per strong group, how many of them are the
+        # group's (g). Frame counts, not a self-join: a hot hashtag's thousands of actions
+        # stay linear. Imprecise times widen the frame by twice the layer's largest tolerance.
+        groups = sorted(strong)
+        frames = con.execute("SELECT layer, max(w), max(tol) FROM _cib_gm_act GROUP BY 1 ORDER BY 1").fetchall()
+        if not frames:  # no member acted on any key in these layers: nothing can hit
+            return _empty()
+        gcols = ", ".join(f"count(DISTINCT a.account_id) FILTER (WHERE m.group_id = {g}) OVER f AS g{g}" for g in groups)
+        parts = []
+        for layer, w, tol in frames:
+            frame = (
+                "PARTITION BY a.key ORDER BY a.t RANGE BETWEEN "
+                f"{int(w) + 2 * int(tol)} PRECEDING AND {int(w) + 2 * int(tol)} FOLLOWING"
+                if int(w) >= 0 else "PARTITION BY a.key"
+            )
+            parts.append(
+                f"SELECT a.aid, m.group_id AS gid, count(DISTINCT a.account_id) OVER f - 1 AS n, {gcols} "
+                f"FROM _cib_gm_act AS a LEFT JOIN _cib_gm_mem AS m ON m.account_id = a.account_id "
+                f"WHERE a.layer = '{layer}' WINDOW f AS ({frame})"
+            )
+        unpiv = " UNION ALL ".join(f"SELECT aid, {g} AS group_id, g{g} AS g, n FROM c" for g in groups)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _cib_gm_share AS "
+            f"WITH c AS (SELECT * FROM ({' UNION ALL '.join(parts)}) WHERE gid IS NULL) "
+            f"SELECT aid, group_id, g, n, least(1.0, g / greatest(n, 1)) AS share FROM ({unpiv}) WHERE g >= {int(min_members)}"
+        )
+        # null rates per layer and group, over the tested accounts' actions
+        rates = con.execute(
+            """
+            WITH nonmem AS (
+                SELECT a.layer, count(*) AS n_act FROM _cib_gm_all AS a
+                WHERE a.account_id NOT IN (SELECT account_id FROM _cib_gm_mem) GROUP BY 1
+            ), sums AS (
+                SELECT a.layer, s.group_id, sum(s.share) AS s1, sum(s.share * s.share) AS s2
+                FROM _cib_gm_share AS s JOIN _cib_gm_act AS a ON a.aid = s.aid GROUP BY 1, 2
+            )
+            SELECT s.layer, s.group_id, s.s1 / n.n_act, s.s2 / n.n_act FROM sums s JOIN nonmem n ON n.layer = s.layer
+            """
+        ).fetchall()
+        n_accounts = int(
+            con.execute(
+                "SELECT count(DISTINCT account_id) FROM _cib_gm_all WHERE account_id NOT IN (SELECT account_id FROM _cib_gm_mem)"
+            ).fetchall()[0][0]
+        )
+        per_acc = con.execute(
+            """
+            WITH obs AS (
+                SELECT a.account_id, s.group_id, count(*) AS n_hits, sum(s.share) AS observed
+                FROM _cib_gm_share s JOIN _cib_gm_act a ON a.aid = s.aid GROUP BY 1, 2
+            ), n AS (SELECT account_id, layer, count(*) AS n FROM _cib_gm_all GROUP BY 1, 2)
+            SELECT o.account_id, o.group_id, o.n_hits, o.observed, n.layer, n.n
+            FROM obs o JOIN n ON n.account_id = o.account_id
+            WHERE o.account_id NOT IN (SELECT account_id FROM _cib_gm_mem)
+            ORDER BY 1, 2, 5
+            """
+        ).fetchall()
+        r1 = {(l, int(g)): float(a) for l, g, a, _ in rates}
+        r2 = {(l, int(g)): float(b) for l, g, _, b in rates}
+        acc_l: list[str] = []
+        grp_l: list[int] = []
+        nact_l: list[int] = []
+        hits_l: list[int] = []
+        obs_l: list[float] = []
+        mu_l: list[float] = []
+        var_l: list[float] = []
+        cur: tuple[str, int] | None = None
+        for acc, g, nh, obs, layer, n in per_acc:
+            key = (acc, int(g))
+            if key != cur:
+                cur = key
+                acc_l.append(acc)
+                grp_l.append(int(g))
+                nact_l.append(0)
+                hits_l.append(int(nh))
+                obs_l.append(float(obs))
+                mu_l.append(0.0)
+                var_l.append(0.0)
+            nact_l[-1] += int(n)
+            mu_l[-1] += int(n) * r1.get((layer, int(g)), 0.0)
+            var_l[-1] += int(n) * r2.get((layer, int(g)), 0.0)
+        n_tests = max(1, n_accounts * len(strong))
+        obs = np.asarray(obs_l, dtype=float)
+        mu = np.asarray(mu_l, dtype=float)
+        var = np.asarray(var_l, dtype=float)
+        pv = _pvalues(obs, mu, var)
+        strength = np.clip(-np.log10(np.maximum(pv * n_tests, 1e-300)), 0.0, float(cap))
+        tests = pa.table(
+            {
+                "account_id": pa.array(acc_l, pa.string()),
+                "group_id": pa.array(grp_l, pa.int32()),
+                "n_actions": pa.array(nact_l, pa.int64()),
+                "n_hits": pa.array(hits_l, pa.int64()),
+                "observed": pa.array(obs, pa.float64()),
+                "expected": pa.array(mu, pa.float64()),
+                "p_value": pa.array(pv, pa.float64()),
+                "strength": pa.array(strength, pa.float64()),
+            }
+        )
+        result = MembershipResult(tests=tests, evidence=_empty().evidence, n_tests=n_tests)
+        best = {a: v for a, v in result.best().items() if v[1] > 0}
+        if best and evidence_per_account > 0:
+            result.evidence = _evidence(con, best, evidence_per_account)
+        return result
+    finally:
+        con.unregister("_cib_gm_mem")
+        for t in ("_cib_gm_all", "_cib_gm_act", "_cib_gm_share", "_cib_gm_ndm", "_cib_gm_ndp", "_cib_gm_nd"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _pvalues(obs: np.ndarray, mu: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """``P(Poisson(mu / c) >= obs / c)``, ``c = var / mu`` per test (scaled Poisson)."""
+    from scipy.special import gammainc
+
+    out = np.ones(obs.size)
+    pos = obs > 0
+    zero_mu = pos & (mu <= 0)
+    out[zero_mu] = 0.0  # a hit where the null gives none (cannot happen with rates from the same data)
+    ok = pos & (mu > 0)
+    c = np.where(ok, var / np.where(mu > 0, mu, 1.0), 1.0)
+    c = np.where(c > 0, c, 1.0)
+    out[ok] = gammainc(obs[ok] / c[ok], mu[ok] / c[ok])
+    return np.clip(out, 0.0, 1.0)
+
+
+def _evidence(con: duckdb.DuckDBPyConnection, best: dict[str, tuple], k: int) -> pa.Table:
+    """The hits behind each account's best group: its post and the closest member post."""
+    sel = pa.table(
+        {
+            "account_id": pa.array(list(best), pa.string()),
+            "group_id": pa.array([v[0] for v in best.values()], pa.int32()),
+        }
+    )
+    con.register("_cib_gm_best", sel)
+    try:
+        rows = con.execute(
+            f"""
+            WITH hits AS (
+                SELECT a.*, s.share, b.group_id FROM _cib_gm_best b
+                JOIN _cib_gm_act a ON a.account_id = b.account_id
+                JOIN _cib_gm_share s ON s.aid = a.aid AND s.group_id = b.group_id
+            ), closest AS (
+                SELECT h.aid, arg_min(m.aid, (abs(m.t - h.t), m.post_id)) AS maid FROM hits h
+                JOIN _cib_gm_mem gm ON gm.group_id = h.group_id
+                JOIN _cib_gm_act m ON m.account_id = gm.account_id AND m.layer = h.layer AND m.key = h.key
+                 AND (h.w < 0 OR abs(m.t - h.t) <= h.w + h.tol + m.tol)
+                GROUP BY 1
+            )
+            SELECT * FROM (
+                SELECT h.account_id AS acc, m.account_id AS member, h.post_id AS post, m.post_id AS mpost, h.at AS at, m.at AS mat,
+                       abs(m.t - h.t) / 1000000.0 AS dt, h.layer, coalesce(h.item, h.key) AS item, h.source AS src, m.source AS msrc,
+                       h.share,
+                       row_number() OVER (PARTITION BY h.account_id ORDER BY h.share DESC, abs(m.t - h.t), h.post_id, h.layer) AS rk
+                FROM hits h JOIN closest c ON c.aid = h.aid JOIN _cib_gm_act m ON m.aid = c.maid
+            ) WHERE rk <= {int(k)} ORDER BY acc, rk
+            """
+        ).fetchall()
+    finally:
+        con.unregister("_cib_gm_best")
+    cols: dict[str, list] = {n: [] for n, _ in _EVIDENCE_COLUMNS}
+    for acc, member, post, mpost, at, mat, dt, layer, item, src, msrc, share, _rk in rows:
+        swap = member < acc  # stored as account_a < account_b, like edge evidence
+        a, b = (member, acc) if swap else (acc, member)
+        cols["account_a"].append(a)
+        cols["account_b"].append(b)
+        cols["post_a"].append(mpost if swap else post)
+        cols["post_b"].append(post if swap else mpost)
+        cols["at_a"].append(mat if swap else at)
+        cols["at_b"].append(at if swap else mat)
+        cols["seconds_apart"].append(float(dt))
+        cols["shared_item"].append(f"[{layer}, group share {float(share):.2f}] {item}")
+        cols["source_a"].append(msrc if swap else src)
+        cols["source_b"].append(src if swap else msrc)
+    return pa.table({n: pa.array(cols[n], t) for n, t in _EVIDENCE_COLUMNS})
