@@ -1,7 +1,8 @@
 """Detection accuracy (and full-detect time) on generated data, fully unsupervised.
 
-    .venv/bin/python bench/bench_accuracy.py                      # report seeds 101 102 103, 5,000 accounts, 1M tweets
-    .venv/bin/python bench/bench_accuracy.py --seeds 1 2 3        # the seeds tuning was done on
+    .venv/bin/python bench/bench_accuracy.py                      # report seeds 201 202 203, 5,000 accounts, 1M tweets
+    .venv/bin/python bench/bench_accuracy.py --seeds 101 102 103  # the earlier report seeds
+    .venv/bin/python bench/bench_accuracy.py --seeds 1 2          # the seeds tuning was done on
     .venv/bin/python bench/bench_accuracy.py --seeds 201 --accounts 50000 --tweets 10000000 --no-ablation
 
 For every seed: generate the dataset (cached under --work), ingest it into a fresh case, run
@@ -11,7 +12,10 @@ DuckDB included: it runs in-process) is measured alone.
 
 Targets (issue 3 §6): F1 >= 0.95, ROC-AUC >= 0.98, FPR among organic hard negatives <= 1 %;
 full detect on 10M tweets within 10 minutes on 2 cores with peak memory <= 12 GB.
-Tuning was done on seeds 1-3 only; the report seeds (101-103) were run once the defaults were fixed.
+Tuning was done on seeds 1 and 2 only. Report seeds: 101-103 were run once the first scoring's
+defaults were fixed (their figures then showed ROC-AUC below target); the group-membership test
+was then developed on seeds 1 and 2 only, and seeds 201-203 (never used before) were run once its
+defaults were fixed. ``--reuse`` re-scores a seed's stored edges (for seeds already built).
 """
 
 from __future__ import annotations
@@ -80,7 +84,7 @@ def one(seed: int, accounts: int, tweets: int, work: Path, ablation: bool, param
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seeds", type=int, nargs="+", default=[101, 102, 103])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[201, 202, 203])
     ap.add_argument("--accounts", type=int, default=5000)
     ap.add_argument("--tweets", type=int, default=1_000_000)
     ap.add_argument("--work", type=Path, default=Path("/tmp/cibscope-bench"))

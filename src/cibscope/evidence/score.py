@@ -27,6 +27,11 @@ Terms for an account ``i``
 * ``group_affinity`` -- ``affinity_weight * max over strong groups of`` the match between the
   account's habits (hour-of-week profile, client app) and the group's (see
   :func:`group_affinity`): an account-level signature, for members that leave no edges.
+* ``group_membership`` -- ``membership_weight * G * min(1, s / membership_saturation)`` for an
+  account outside the strong groups, where ``s`` is the evidence (-log10 E-value) of the
+  group-membership test against its best strong group (:mod:`.membership`): its actions
+  co-occur with the group's members more than chance allows, although no single pair does.
+  Its hits are stored in ``evidence`` (layer ``group_membership``).
 
 Score and flag
 --------------
@@ -35,6 +40,8 @@ Score and flag
     flagged = member of a group (size >= min_size) whose strength G >= min_group_strength
               and score >= threshold
               and linked to at least min_partners fellow members
+           or  group-membership evidence s >= membership_min_evidence against a strong group
+              and score >= threshold                  (group_id is then that group)
 
 All parts are data-driven: groups come from edges that beat a null model at a controlled
 false discovery rate; a group's strength is how far its internal links are beyond chance.
