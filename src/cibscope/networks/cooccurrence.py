@@ -226,20 +226,26 @@ def evidence_sql(n_evidence: int) -> str:
     """SELECT of up to ``n_evidence`` action pairs per kept edge, closest in time first.
 
     Ties are broken by the earlier time, the key, then the posts' ids and sources, never by
-    the internal action ids. Needs ``_cib_edges`` (with ``kept``) from :mod:`.significance`.
+    the internal action ids. The strings are joined only to the pairs that can make the cut (a
+    ``rank()`` on the integer columns first), not to every pair of a kept edge. Needs
+    ``_cib_edges`` (with ``kept``) from :mod:`.significance`.
     """
+    n = int(n_evidence)
     return (
         "SELECT x.a_i, x.b_i, x.rk, ma.account_id AS account_a, mb.account_id AS account_b, "
         "x.post_a, x.post_b, x.at_a, x.at_b, x.dt AS seconds_apart, x.item, x.source_a, x.source_b FROM ("
-        "SELECT r.a_i, r.b_i, r.dt, pa.post_id AS post_a, pb.post_id AS post_b, pa.at AS at_a, pb.at AS at_b, "
+        "SELECT y.a_i, y.b_i, y.dt, pa.post_id AS post_a, pb.post_id AS post_b, pa.at AS at_a, pb.at AS at_b, "
         "coalesce(pa.item, pb.item, pa.key) AS item, pa.source AS source_a, pb.source AS source_b, "
-        "row_number() OVER (PARTITION BY r.a_i, r.b_i ORDER BY r.dt, r.lo_at, r.key_i, pa.post_id, pb.post_id, "
-        "pa.source, pb.source) AS rk "
+        "row_number() OVER (PARTITION BY y.a_i, y.b_i ORDER BY y.dt, y.lo_at, y.key_i, pa.post_id, pb.post_id, "
+        "pa.source, pb.source) AS rk FROM ("
+        "SELECT r.a_i, r.b_i, r.dt, r.lo_at, r.key_i, r.rn_a, r.rn_b, "
+        "rank() OVER (PARTITION BY r.a_i, r.b_i ORDER BY r.dt, r.lo_at, r.key_i) AS rk0 "
         "FROM _cib_raw AS r SEMI JOIN (SELECT e.a_i, e.b_i FROM _cib_edges AS e WHERE e.kept) AS k "
-        "ON k.a_i = r.a_i AND k.b_i = r.b_i "
-        "JOIN _cib_trace AS pa ON pa.rid = r.rn_a JOIN _cib_trace AS pb ON pb.rid = r.rn_b) AS x "
+        "ON k.a_i = r.a_i AND k.b_i = r.b_i) AS y "
+        "JOIN _cib_trace AS pa ON pa.rid = y.rn_a JOIN _cib_trace AS pb ON pb.rid = y.rn_b "
+        f"WHERE y.rk0 <= {n}) AS x "
         "JOIN _cib_accmap AS ma ON ma.acc_i = x.a_i JOIN _cib_accmap AS mb ON mb.acc_i = x.b_i "
-        f"WHERE x.rk <= {int(n_evidence)}"
+        f"WHERE x.rk <= {n}"
     )
 
 
