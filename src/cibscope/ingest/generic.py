@@ -430,21 +430,26 @@ def _entity_sql(kind: str, spec: EntitySpec | None, m: Mapping, col_types: dict[
         return empty
     if spec.from_text:
         text = f"CAST(r.{_ident(m.columns['text'])} AS VARCHAR)"
+        # each regular expression only runs on texts that hold its marker character
         if kind == "hashtags":
             items = f"regexp_extract_all({text}, {_lit(_HASHTAG_RE)}, 1)"
-            return f"coalesce([x FOR x IN {items} IF NOT regexp_full_match(x, '[0-9]+')], {empty})"
+            found = f"coalesce([x FOR x IN {items} IF NOT regexp_full_match(x, '[0-9]+')], {empty})"
+            return f"CASE WHEN contains({text}, '#') THEN {found} ELSE {empty} END"
         if kind == "mentions":
-            return f"coalesce([lower(x) FOR x IN regexp_extract_all({text}, {_lit(_MENTION_RE)}, 1)], {empty})"
+            found = f"coalesce([lower(x) FOR x IN regexp_extract_all({text}, {_lit(_MENTION_RE)}, 1)], {empty})"
+            return f"CASE WHEN contains({text}, '@') THEN {found} ELSE {empty} END"
         items = f"regexp_extract_all({text}, {_lit(_URL_RE)})"
-        return f"coalesce([regexp_replace(x, '[.,;:!?)\\]…]+$', '') FOR x IN {items}], {empty})"
+        found = f"coalesce([regexp_replace(x, '[.,;:!?)\\]…]+$', '') FOR x IN {items}], {empty})"
+        return f"CASE WHEN contains({text}, '://') THEN {found} ELSE {empty} END"
     assert spec.column is not None
     col = f"r.{_ident(spec.column)}"
     if col_types.get(spec.column, "VARCHAR").endswith("[]"):  # Parquet list column
         items = f"[CAST(x AS VARCHAR) FOR x IN {col}]"
     else:
         items = f"string_split(CAST({col} AS VARCHAR), {_lit(spec.separator)})"
-    strip = "^[\\s\\[\\]'\"]+|[\\s\\[\\]'\"]+$"
-    clean = f"regexp_replace(x, {_lit(strip)}, '', 'g')"
+    # brackets, quotes and whitespace (RE2's \s: tab, newline, form feed, carriage return,
+    # space) trimmed from both ends of each item; trim with a character set, no regex
+    clean = f"trim(x, {_lit(chr(9) + chr(10) + chr(12) + chr(13) + ' []' + chr(39) + chr(34))})"
     if kind == "hashtags":
         clean = f"regexp_replace({clean}, '^#', '')"
     elif kind == "mentions":
@@ -453,7 +458,11 @@ def _entity_sql(kind: str, spec: EntitySpec | None, m: Mapping, col_types: dict[
 
 
 def _float_id_sql(expr: str) -> str:
-    return f"regexp_full_match({expr}, '[0-9]+(\\.[0-9]+)?[eE][+-]?[0-9]+|[0-9]+\\.0+')"
+    # the regex only for values holding a '.', 'e' or 'E' (integer ids, the bulk, skip it)
+    return (
+        f"((contains({expr}, '.') OR contains({expr}, 'e') OR contains({expr}, 'E')) "
+        f"AND regexp_full_match({expr}, '[0-9]+(\\.[0-9]+)?[eE][+-]?[0-9]+|[0-9]+\\.0+'))"
+    )
 
 
 def _raw_sql(cols: list[str], delim: str) -> str:
@@ -554,6 +563,7 @@ class GenericTable:
 
     name: ClassVar[str] = "generic"
     kind: ClassVar[str] = "posts"
+    counts_lines: ClassVar[bool] = True  # see ReadContext.physical_lines
     description: ClassVar[str] = "CSV/Parquet of any platform with a TOML column mapping (--mapping FILE or preset name)"
 
     def sniff(self, source: Source, head: bytes) -> bool:
@@ -600,7 +610,7 @@ class GenericTable:
                     cols, col_types = self._load_parquet(con, src, m)
                     n_rejected = 0
                 else:
-                    cols, col_types = self._load_csv(con, src, m, head, rej, rej_scan)
+                    cols, col_types = self._load_csv(con, src, m, head, rej, rej_scan, ctx.physical_lines)
                     n_rejected = self._quarantine_rejects(con, src, rej)
             with step(ctx.progress, f"converting {Path(src.name).name}"):
                 n_kept, n_bad = self._convert(con, src, m, cols, col_types)
@@ -631,7 +641,14 @@ class GenericTable:
         return names, dict(described)
 
     def _load_csv(
-        self, con: duckdb.DuckDBPyConnection, src: Source, m: Mapping, head: bytes, rej: str, rej_scan: str
+        self,
+        con: duckdb.DuckDBPyConnection,
+        src: Source,
+        m: Mapping,
+        head: bytes,
+        rej: str,
+        rej_scan: str,
+        physical_lines: int | None = None,
     ) -> tuple[list[str], dict[str, str]]:
         header = _csv_header(head, m)
         if not header:
@@ -659,20 +676,45 @@ class GenericTable:
             f"rejects_scan = {_lit(rej_scan)}",
             "max_line_size = 16777216",
         ]
+        # newlines embedded in each record's fields (each makes the record span one more line)
+        nl = " + ".join(
+            f"CASE WHEN contains({_ident(n)}, chr(10)) THEN strlen({_ident(n)}) - strlen(replace({_ident(n)}, chr(10), '')) ELSE 0 END"
+            for n in names
+        )
         try:
-            # row_number() OVER () numbers rows in file order (DuckDB's streaming window keeps
-            # the scan order); rowid cannot be used: inside a transaction it starts at 2**55.
+            # The parallel scan with insertion order preserved: rowids follow file order (inside
+            # a transaction they start at 2**55, so they are ranked, not used as numbers). No
+            # window in the scan itself: a streaming window would run the whole parse on one thread.
             con.execute(
-                f"CREATE TEMP TABLE _g_raw AS SELECT row_number() OVER () - 1 AS _g_rn, * FROM read_csv({_lit(str(src.path))}, {', '.join(opts)})"
+                f"CREATE TEMP TABLE _g_raw AS SELECT CAST(NULL AS BIGINT) AS _g_rn, *, {nl} AS _g_nl "
+                f"FROM read_csv({_lit(str(src.path))}, {', '.join(opts)})"
             )
         except duckdb.Error as e:
             raise InputError(f"cannot read as CSV ({str(e).splitlines()[0]})", file=src.name) from e
-        # Map DuckDB's record order to physical start lines.
-        starts = _record_starts(src, m)
-        n_raw = int(con.execute("SELECT count(*) FROM _g_raw").fetchall()[0][0])
-        if n_raw and con.execute("SELECT min(_g_rn) = 0 AND max(_g_rn) = count(*) - 1 FROM _g_raw").fetchall()[0][0] is not True:
-            raise AssertionError("row numbering of the CSV scan is not 0..n-1")
-        if starts is not None:
+        con.execute(
+            "UPDATE _g_raw SET _g_rn = n.idx FROM (SELECT rowid AS rid, row_number() OVER (ORDER BY rowid) - 1 AS idx FROM _g_raw) n "
+            "WHERE _g_raw.rowid = n.rid"
+        )
+        n_raw, n_nl = con.execute("SELECT count(*), coalesce(sum(_g_nl), 0) FROM _g_raw").fetchall()[0]
+        n_raw = int(n_raw)
+        n_rej = int(con.execute(f"SELECT count(DISTINCT line) FROM {rej}").fetchall()[0][0])
+        # Map DuckDB's record order to physical start lines. When nothing was rejected and the
+        # header, the records and their embedded newlines account for every physical line of
+        # the file (counted with its content hash), record k starts at line k + 2 + the newlines
+        # of the records before it: no second pass over the file. Otherwise (blank lines,
+        # rejected records, compressed input) the file is scanned in Python.
+        fast = physical_lines is not None and n_rej == 0 and 1 + n_raw + int(n_nl) == physical_lines
+        starts = None if fast else _record_starts(src, m)
+        if fast:
+            con.execute(
+                """CREATE TEMP TABLE _g_lines AS
+                SELECT _g_rn AS idx, _g_rn + 2 AS rec,
+                       _g_rn + 2 + sum(_g_nl) OVER (ORDER BY _g_rn ROWS UNBOUNDED PRECEDING) - _g_nl AS line
+                FROM _g_raw"""
+            )
+            con.execute("CREATE TEMP TABLE _g_rejline AS SELECT CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
+            n_lines = n_raw
+        elif starts is not None:
             recs = pa.table({"rec": pa.array(starts[0]), "line": pa.array(starts[1])})
             con.register("_g_recs", recs)
             try:
@@ -692,7 +734,7 @@ class GenericTable:
             con.execute("CREATE OR REPLACE TEMP TABLE _g_lines AS SELECT CAST(NULL AS BIGINT) AS idx, CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
             con.execute("CREATE OR REPLACE TEMP TABLE _g_rejline AS SELECT CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
         con.execute(
-            "CREATE TEMP VIEW _g_src AS SELECT g.* EXCLUDE (_g_rn), l.line AS _line, g._g_rn AS _rowid FROM _g_raw g LEFT JOIN _g_lines l ON g._g_rn = l.idx"
+            "CREATE TEMP VIEW _g_src AS SELECT g.* EXCLUDE (_g_rn, _g_nl), l.line AS _line, g._g_rn AS _rowid FROM _g_raw g LEFT JOIN _g_lines l ON g._g_rn = l.idx"
         )
         return names, {n: "VARCHAR" for n in names}
 

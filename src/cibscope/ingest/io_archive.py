@@ -280,8 +280,15 @@ class _ArchiveReader:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE cib_nl AS SELECT {_nl_sql(layout)} AS _nl FROM {_read_csv_sql(ctx.source, layout, scratch)}"
         )
-        # both tables were filled in file order within this transaction: equal rowids, same record
-        con.execute("UPDATE cib_raw SET _nl = n._nl FROM (SELECT rowid AS rid, _nl FROM cib_nl) n WHERE cib_raw.rowid = n.rid")
+        # both tables were filled in file order: the k-th rowid of each is the same record
+        con.execute(
+            """
+            UPDATE cib_raw SET _nl = n._nl
+            FROM (SELECT row_number() OVER (ORDER BY rowid) AS k, _nl FROM cib_nl) n,
+                 (SELECT row_number() OVER (ORDER BY rowid) AS k, rowid AS rid FROM cib_raw) r
+            WHERE n.k = r.k AND cib_raw.rowid = r.rid
+            """
+        )
         for t in ("cib_nl", *scratch):
             con.execute(f"DROP TABLE IF EXISTS {t}")
 
