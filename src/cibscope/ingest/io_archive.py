@@ -26,8 +26,10 @@ What the SQL does, and why:
   (lists parsed in the parallel parse), so the invalid rows and extra columns are dropped and
   ``cib_raw`` is renamed ``stage_posts`` (one materialisation of every row instead of two).
 * Each tweet row also carries a snapshot of its account: one ``stage_accounts`` row per
-  distinct account (from its newest tweet) is staged with ``from_users_file = false``; a users
-  file, when there is one, wins over it (see :mod:`.finalize`).
+  account the case does not have yet (from its newest tweet) is staged with
+  ``from_users_file = false``; a users file, when there is one, wins over it (see
+  :mod:`.finalize`). Its profile columns are read by a second, filtered scan only when some
+  account needs a snapshot (not when a users file was ingested first).
 
 Source lines. Every row keeps ``source_line``, the 1-based *physical* line where its record
 starts (the header is line 1). Quoted fields may hold newlines, so the line is
@@ -599,13 +601,11 @@ class IOArchiveTweets(_ArchiveReader):
         if list(posts) != list(types):
             raise AssertionError("IOArchiveTweets.read: posts columns differ from stage_posts")
         posts = {n: f"CAST({e} AS {types[n]})" for n, e in posts.items()}
-        # the account snapshot travels raw; only the newest per account is transformed
-        profile = {c: _ident(c) for c in USER_COLUMNS if c != "userid"}
-        self._parse_into_raw(ctx, layout, {**posts, **profile}, self._WHY, pre=self._PRE)
+        self._parse_into_raw(ctx, layout, posts, self._WHY, pre=self._PRE)
         rejected = self._rejects(ctx, "cib_raw", layout)
         invalid = self._quarantine_invalid(ctx)
-        self._stage_snapshots(ctx, list(profile))
-        staged = self._become_stage_posts(con, invalid, [*profile, "_nl", "_why", "_raw"])
+        self._stage_snapshots(ctx, layout)
+        staged = self._become_stage_posts(con, invalid, ["_nl", "_why", "_raw"])
         self._drop_rejects(con)
         return staged + rejected + invalid
 
@@ -633,30 +633,58 @@ class IOArchiveTweets(_ArchiveReader):
         con.execute("ALTER TABLE cib_raw RENAME TO stage_posts")
         return cls._count(con, "SELECT count(*) FROM stage_posts")
 
-    def _stage_snapshots(self, ctx: ReadContext, profile: list[str]) -> None:
-        """One account row per distinct userid, from its newest valid tweet (not counted as rows).
+    def _stage_snapshots(self, ctx: ReadContext, layout: _Layout) -> None:
+        """One account row per account that the case does not know yet, from its newest valid
+        tweet (not counted as rows).
 
-        The newest row is picked by rowid (``arg_max`` over two narrow columns), and only
-        those few rows' profile columns are read back: packing the 9 profile strings into a
-        struct for every tweet cost more than the whole snapshot.
+        Only accounts without a row in ``accounts`` need one: an account already there (from a
+        users file, read first, or an earlier file) wins over a snapshot anyway (see
+        :mod:`.finalize`). So the profile columns are not carried through the parse; when some
+        accounts need a snapshot, a second scan of the file reads the profile columns of just
+        their newest tweets (picked by time and id in ``cib_raw``). With a users file, the usual
+        release, there is no second scan.
         """
-        cols = _account_cols_sql()
-        prof = ", ".join(f"r.{_ident(c)}" for c in profile)
-        ctx.con.execute(
-            f"""
-            INSERT INTO stage_accounts ({', '.join(cols)}, source_file, source_line, from_users_file)
-            SELECT {', '.join(cols.values())}, {_q(ctx.source.name)}, source_line, false
-            FROM (
-                SELECT r.account_id AS userid, {prof}, r.source_line
-                FROM cib_raw r
-                JOIN (
-                    SELECT arg_max(rowid, (created_at, TRY_CAST(post_id AS UBIGINT))) AS rid
-                    FROM cib_raw WHERE _why IS NULL
-                    GROUP BY account_id
-                ) m ON r.rowid = m.rid
-            )
+        con = ctx.con
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE cib_snap AS
+            SELECT r.account_id, r.post_id, r.source_line
+            FROM cib_raw r
+            JOIN (
+                SELECT arg_max(rowid, (created_at, TRY_CAST(post_id AS UBIGINT))) AS rid
+                FROM cib_raw
+                WHERE _why IS NULL AND account_id NOT IN (SELECT account_id FROM accounts)
+                GROUP BY account_id
+            ) m ON r.rowid = m.rid
             """
         )
+        if self._count(con, "SELECT count(*) FROM cib_snap"):
+            cols = _account_cols_sql()
+            raw = ", ".join(_ident(c) for c in USER_COLUMNS)
+            scratch = ("cib_rejects_snap", "cib_reject_scans_snap")
+            con.execute(
+                f"""
+                CREATE OR REPLACE TEMP TABLE cib_prof AS
+                SELECT {_nz('tweetid')} AS _pid, {raw}
+                FROM {_read_csv_sql(ctx.source, layout, scratch)}
+                WHERE {_nz('tweetid')} IN (SELECT post_id FROM cib_snap)
+                """
+            )
+            # a tweet id repeated in the file: its first record (finalize keeps that one)
+            con.execute(
+                f"""
+                INSERT INTO stage_accounts ({', '.join(cols)}, source_file, source_line, from_users_file)
+                SELECT {', '.join(cols.values())}, {_q(ctx.source.name)}, source_line, false
+                FROM (
+                    SELECT p.*, s.source_line FROM cib_prof p
+                    JOIN cib_snap s ON s.post_id = p._pid AND s.account_id = {_nz('userid')}
+                    QUALIFY row_number() OVER (PARTITION BY s.account_id ORDER BY p.rowid) = 1
+                )
+                """
+            )
+            for t in ("cib_prof", *scratch):
+                con.execute(f"DROP TABLE IF EXISTS {t}")
+        con.execute("DROP TABLE cib_snap")
 
 
 READERS: list[Reader] = [IOArchiveUsers(), IOArchiveTweets()]
