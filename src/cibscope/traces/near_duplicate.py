@@ -8,17 +8,25 @@ Pipeline (all vectorised; no Python loop over posts):
 2. SQL: shingles. CJK runs (Han, Hiragana, Katakana, Hangul) give character ``char_ngram``-grams
    (not single characters: a Jaccard over character *sets* makes any two Chinese texts on one
    topic look alike, the QUT toolkit's trap); other words give word ``word_ngram``-grams. A
-   mixed text gets both. Each shingle is hashed once (64-bit).
-3. numpy: MinHash with ``bands * rows`` hash functions (multiply-shift hashing of the
-   64-bit shingle hashes), one vectorised pass per function. (One-permutation hashing with
-   densification was tried first: on short texts most bins are empty and densified bins of
-   unrelated texts collide, flooding LSH with candidates.)
+   mixed text gets both. Each shingle is hashed once (64-bit). The SQL indexes no array
+   (DuckDB lists are 1-based, Spark arrays 0-based; see :meth:`NearDuplicate.shingles_sql`),
+   so its sqlglot translation is correct Spark SQL.
+3. numpy: MinHash with ``bands * rows`` hash functions (``a_i x + b_i mod 2^32`` on 32 bits of
+   the shingle hash), computed on padded 2-D blocks of shingles so each function is three
+   SIMD passes, not a per-text ``reduceat``. (One-permutation hashing with densification was
+   tried first: on short texts most bins are empty and densified bins of unrelated texts
+   collide, flooding LSH with candidates.)
 4. numpy: LSH banding. Texts agreeing on all ``rows`` bins of a band are candidates; inside a
    bucket each text is compared with its next few neighbours only (a chain suffices for
-   clustering), so a huge bucket of copies stays linear.
+   clustering), so a huge bucket of copies stays linear: at most ``bands * 4`` candidates per
+   text. One in-place sort of a 64-bit key per band (bucket hash above, text index below).
 5. numpy: candidates are verified by the estimated Jaccard similarity (fraction of equal
    signature entries; standard error about 0.06 at J = 0.7 with 64 functions) >= ``threshold``;
    verified pairs are clustered by connected components (scipy).
+
+Measured on the 1M-tweet benchmark case (614,561 distinct texts, 7.4M shingles, CPU seconds
+on the loaded 2-core machine): MinHash 7.8 -> 1.7 s, candidates 10.7 -> 2.3 s, verification
+0.8 s; the two SQL statements (texts 5 s, shingles 6-8 s) are now most of the layer's own work.
 
 The trace's key is the cluster: two accounts co-occur when they post texts of one cluster
 within the window. Texts shorter than ``min_shingles`` shingles are left out (short replies
@@ -45,6 +53,19 @@ def normalise_sql(col: str) -> str:
         "trim(regexp_replace(regexp_replace(lower(" + col + "), "
         "'https?://\\S+|www\\.\\S+|@\\S+', ' ', 'g'), '\\s+', ' ', 'g'))"
     )
+
+
+def _drop_words(col: str, k: int) -> str:
+    """SQL: ``col`` (words separated by single spaces) without its first ``k`` words.
+
+    ``substr(x, strpos(x, ' ') + 1)`` drops one word without a regular expression (half the
+    cost of a regex pass); a text of one word stays as it is, which is harmless because it
+    is then shorter than any n-gram the caller extracts from it.
+    """
+    out = col
+    for _ in range(k):
+        out = f"substr({out}, strpos({out}, ' ') + 1)"
+    return out
 
 
 class NearDuplicate(Trace):
@@ -104,18 +125,34 @@ class NearDuplicate(Trace):
         )
 
     def shingles_sql(self) -> str:
-        """(tid, 64-bit shingle hash) rows, repeats included (numpy de-duplicates and counts)."""
+        """(tid, 64-bit shingle hash) rows, repeats included (numpy de-duplicates and counts).
+
+        No list indexing: DuckDB lists are 1-based, Spark arrays 0-based, and sqlglot does not
+        rewrite a computed index (``w[i + 1]`` would silently take the wrong word on Spark).
+        Word n-grams come from the text with its words joined by single spaces (``tw``):
+        ``regexp_extract_all(tw, '\\S+( \\S+){m-1}')`` gives the non-overlapping n-grams
+        starting at words 1, 1 + m, ...; the same after dropping the first k words (k < m)
+        gives those starting at 1 + k, so the m extractions together are every n-gram once.
+        A text of fewer than m words is one shingle (all its words). Character n-grams of CJK
+        runs use ``substr`` (1-based in both engines).
+        """
         n = int(self.params["char_ngram"])
         m = int(self.params["word_ngram"])
-        gram = " || ' ' || ".join(f"w[i + {j}]" for j in range(m)) if m > 1 else "w[i]"
+        gram = "\\S+" + (f"( \\S+){{{m - 1}}}" if m > 1 else "")
+        words = [
+            f"SELECT tid, unnest(regexp_extract_all({_drop_words('tw', k)}, '{gram}')) AS g FROM wd"
+            for k in range(m)
+        ]
+        n_words = "(length(tw) - length(replace(tw, ' ', '')) + 1)"
         return (
             "CREATE OR REPLACE TEMP TABLE _cib_nd_sh AS "
             "WITH runs AS (SELECT tid, unnest(regexp_extract_all(t, '[" + CJK + "]+')) AS run FROM _cib_nd_text), "
             f"cj AS (SELECT tid, run, unnest(range(1, greatest(length(run) - {n} + 1, 1) + 1)) AS i FROM runs), "
-            "wd AS (SELECT tid, regexp_extract_all(t, '[^\\s\\pP\\pS" + CJK + "]+') AS w FROM _cib_nd_text), "
-            f"wg AS (SELECT tid, w, unnest(range(1, greatest(len(w) - {m} + 1, 1) + 1)) AS i FROM wd WHERE len(w) > 0) "
+            "wd AS (SELECT tid, trim(regexp_replace(t, '[\\s\\pP\\pS" + CJK + "]+', ' ', 'g')) AS tw FROM _cib_nd_text), "
+            f"wg AS ({' UNION ALL '.join(words)} UNION ALL "
+            f"SELECT tid, tw AS g FROM wd WHERE tw <> '' AND {n_words} < {m}) "
             f"SELECT tid, hash('c' || substr(run, i, {n})) AS h FROM cj "
-            f"UNION ALL SELECT tid, hash('w' || coalesce({gram}, array_to_string(w, ' '))) AS h FROM wg"
+            "UNION ALL SELECT tid, hash('w' || g) AS h FROM wg"
         )
 
     def sql(self) -> str:
@@ -160,97 +197,141 @@ class NearDuplicate(Trace):
 
 
 _HASH_SEED = 20191001
+#: shingle-hash values per block of the MinHash pass (the block's temporaries stay in cache)
+_BLOCK = 1 << 18
+#: smallest padded width of a text's shingle row
+_MIN_WIDTH = 8
+
+
+def _group_shingles(tid: np.ndarray, h: np.ndarray, min_shingles: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct shingles grouped by text: (texts kept, their first row, their count, 32-bit shingle values).
+
+    One in-place sort of a single 64-bit key: the text id in the top bits, the shingle hash's
+    top bits below (no argsort, no gather: ~3x faster than sorting two arrays). The 32
+    shingle bits kept are the hash bits just below the text id: distinct shingles of one text
+    collide with probability 2^-32 per pair, which changes a Jaccard estimate by nothing
+    measurable.
+    """
+    tb = max(int(tid.max()).bit_length(), 1)
+    if tb > 32:
+        raise ValueError("near_duplicate handles at most 2^32 distinct texts")
+    key = (tid.astype(np.uint64) << np.uint64(64 - tb)) | (h.astype(np.uint64) >> np.uint64(tb))
+    key.sort()
+    keep = np.empty(key.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(key[1:], key[:-1], out=keep[1:])
+    key = key[keep]
+    del keep
+    t = (key >> np.uint64(64 - tb)).astype(np.int64)
+    x = key.astype(np.uint32)  # the low 32 bits
+    del key
+    starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
+    counts = np.diff(np.r_[starts, t.size])
+    ok = counts >= min_shingles
+    return t[starts[ok]], starts[ok], counts[ok], x
 
 
 def minhash_signatures(tid: np.ndarray, h: np.ndarray, n_hashes: int, min_shingles: int) -> tuple[np.ndarray, np.ndarray]:
-    """Classic MinHash over distinct shingle hashes: (texts kept, signatures (n_kept, n_hashes) uint32).
+    """Classic MinHash over distinct shingles: (texts kept, signatures (n_kept, n_hashes) uint32).
 
-    Hash functions are multiply-shift ``(a_i * h + b_i) mod 2^64`` (bits 32..63 and 16..47)
-    with fixed odd ``a_i``, so signatures are identical run to run. One vectorised pass per hash function
-    (not per text): ``np.minimum.reduceat`` over the shingles grouped by text. Texts with fewer
-    than ``min_shingles`` distinct shingles are left out.
+    Hash function i maps a 32-bit shingle value x to ``(a_i * x + b_i) mod 2^32`` with fixed
+    random odd ``a_i`` (a bijection, so two minima are equal exactly when they come from the
+    same shingle); signatures are identical run to run. Estimates are unbiased with binomial
+    spread on random sets (checked: J = 0.2-0.74, 3,000 pairs each, 64 functions).
+
+    Speed: texts are laid out as padded rows of a 2-D block (width = the next power of two of
+    the text's shingle count, padded with a repeat of its first shingle, which cannot change a
+    minimum), transposed so that the minimum over a text is an element-wise minimum of
+    contiguous rows. Each hash function is then three SIMD passes over the block (multiply,
+    add, minimum) instead of a ``reduceat`` over ~12-element segments, which costs a call
+    per text and was 4x slower. Texts with fewer than ``min_shingles`` distinct shingles are
+    left out.
     """
     if h.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros((0, n_hashes), dtype=np.uint32)
-    # sort by (text, shingle) with one 64-bit key: text id in the top 24+ bits, the shingle
-    # hash's top bits below (np.lexsort on two keys is ~15x slower)
-    shift = np.uint64(max(int(tid.max()).bit_length(), 1))
-    key = (tid.astype(np.uint64) << (np.uint64(64) - shift)) | (h >> shift)
-    order = np.argsort(key)
-    key = key[order]
-    tid = tid[order]
-    h = h[order]
-    new = np.ones(tid.size, dtype=bool)
-    new[1:] = key[1:] != key[:-1]
-    del key
-    tid = tid[new]
-    h = h[new]
-    starts = np.flatnonzero(np.r_[True, tid[1:] != tid[:-1]])
-    counts = np.diff(np.r_[starts, tid.size])
-    ok = counts >= min_shingles
-    keep_rows = np.repeat(ok, counts)
-    tid = tid[keep_rows]
-    h = h[keep_rows]
-    texts = tid[np.r_[True, tid[1:] != tid[:-1]]] if tid.size else np.zeros(0, dtype=np.int64)
-    if tid.size == 0:
-        return texts, np.zeros((0, n_hashes), dtype=np.uint32)
-    starts = np.flatnonzero(np.r_[True, tid[1:] != tid[:-1]])
-    n_pass = (n_hashes + 1) // 2  # each 64-bit product gives two 32-bit hash values
+    texts, starts, counts, x = _group_shingles(tid, h, min_shingles)
+    sig = np.empty((texts.size, n_hashes), dtype=np.uint32)
+    if texts.size == 0:
+        return texts, sig
     rng = np.random.default_rng(_HASH_SEED)
-    a = rng.integers(1, 2**63, size=n_pass, dtype=np.uint64) | np.uint64(1)
-    b = rng.integers(0, 2**63, size=n_pass, dtype=np.uint64)
-    sig = np.empty((texts.size, 2 * n_pass), dtype=np.uint32)
-    # work in chunks of whole texts of about 2^18 shingles so the temporaries stay in cache
-    bounds = np.searchsorted(starts, np.arange(0, h.size, 1 << 18), side="left")
-    bounds = np.unique(np.r_[bounds, starts.size])
-    for lo_t, hi_t in zip(bounds[:-1], bounds[1:]):
-        lo = starts[lo_t]
-        hi = starts[hi_t] if hi_t < starts.size else h.size
-        hh = h[lo:hi]
-        local = starts[lo_t:hi_t] - lo
-        x = np.empty_like(hh)
-        for i in range(n_pass):
-            # multiply-shift: bits 32..63 and 16..47 of a*h + b are two hash values (h is
-            # already a uniform 64-bit hash, so the lower window is as good for our purpose)
-            np.multiply(hh, a[i], out=x)
-            np.add(x, b[i], out=x)
-            sig[lo_t:hi_t, 2 * i] = np.minimum.reduceat(x >> np.uint64(32), local)
-            np.right_shift(x, np.uint64(16), out=x)
-            np.bitwise_and(x, np.uint64(0xFFFFFFFF), out=x)
-            sig[lo_t:hi_t, 2 * i + 1] = np.minimum.reduceat(x, local)
-    return texts, sig[:, :n_hashes]
+    a = (rng.integers(0, 2**32, size=n_hashes, dtype=np.uint64) | np.uint64(1)).astype(np.uint32)
+    b = rng.integers(0, 2**32, size=n_hashes, dtype=np.uint64).astype(np.uint32)
+    width = np.maximum(np.left_shift(1, np.ceil(np.log2(counts)).astype(np.int64)), _MIN_WIDTH)
+    for w in np.unique(width):
+        rows = np.flatnonzero(width == w)
+        step = max(_BLOCK // int(w), 1)
+        j = np.arange(int(w))[:, None]
+        for lo in range(0, rows.size, step):
+            r = rows[lo : lo + step]
+            block = x[starts[r][None, :] + np.where(j < counts[r][None, :], j, 0)]  # (w, len(r))
+            tmp = np.empty_like(block)
+            out = np.empty((n_hashes, r.size), dtype=np.uint32)
+            for i in range(n_hashes):
+                np.multiply(block, a[i], out=tmp)
+                np.add(tmp, b[i], out=tmp)
+                np.minimum.reduce(tmp, axis=0, out=out[i])
+            sig[r] = out.T
+    return texts, sig
 
 
 def candidate_pairs(sig: np.ndarray, bands: int, rows: int, valid: np.ndarray) -> np.ndarray:
-    """Unique (i, j), i < j, of texts agreeing on all bins of some band (chained in big buckets)."""
+    """Unique (i, j), i < j, of texts agreeing on all bins of some band (chained in big buckets).
+
+    Per band, the ``rows`` bins are mixed into a 64-bit bucket key whose low bits are replaced
+    by the text's index, and that single array is sorted in place: equal buckets become runs
+    ordered by index. Each text is paired with the next ``_NEIGHBOURS_IN_BUCKET`` texts of its
+    run, so a bucket of 10,000 copies gives 40,000 pairs, not 50 million: at most
+    ``bands * _NEIGHBOURS_IN_BUCKET`` candidates per text, linear in the number of texts.
+    (Replacing low key bits by the index lets unrelated buckets merge with probability
+    2^-(64 - index bits) per pair; such pairs fail verification.)
+    """
     idx_valid = np.flatnonzero(valid)
-    if idx_valid.size < 2:
+    n_valid = idx_valid.size
+    if n_valid < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    s = sig[idx_valid].astype(np.uint64)
-    mults = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5], dtype=np.uint64)
+    ib = max(int(n_valid - 1).bit_length(), 1)
+    low = np.uint64((1 << ib) - 1)
+    local = np.arange(n_valid, dtype=np.uint64)
+    s = sig if n_valid == sig.shape[0] else sig[idx_valid]  # no copy of every signature when all are valid
+    n = np.int64(sig.shape[0])
     out = []
-    for b in range(bands):
-        key = np.zeros(idx_valid.size, dtype=np.uint64)
+    for band in range(bands):
+        key = np.zeros(n_valid, dtype=np.uint64)
         for r in range(rows):
-            col = s[:, b * rows + r]
-            key = (key ^ (col * mults[r % 4] + np.uint64(r + 1))) * np.uint64(0xFF51AFD7ED558CCD)
+            key ^= s[:, band * rows + r].astype(np.uint64)
+            key *= np.uint64(0x9E3779B97F4A7C15)
             key ^= key >> np.uint64(29)
-        order = np.argsort(key, kind="stable")
-        ks = key[order]
+        key &= ~low
+        key |= local
+        key.sort()
+        bucket = key >> np.uint64(ib)
+        who = idx_valid[(key & low).astype(np.int64)]
+        del key
         for d in range(1, _NEIGHBOURS_IN_BUCKET + 1):
-            if d >= ks.size:
+            if d >= n_valid:
                 break
-            same = ks[:-d] == ks[d:]
-            if same.any():
-                a = idx_valid[order[:-d][same]]
-                c = idx_valid[order[d:][same]]
-                out.append(np.stack([np.minimum(a, c), np.maximum(a, c)], axis=1))
+            same = bucket[d:] == bucket[:-d]
+            if not same.any():
+                break  # no run is longer than d
+            out.append(who[:-d][same] * n + who[d:][same])  # who is increasing inside a run
     if not out:
         return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.concatenate(out).astype(np.int64)
-    n = np.int64(sig.shape[0])
-    code = np.unique(pairs[:, 0] * n + pairs[:, 1])  # 1-D unique is far faster than axis=0
+    code = np.concatenate(out)
+    code.sort()
+    code = code[np.r_[True, code[1:] != code[:-1]]]
     return np.stack([code // n, code % n], axis=1)
+
+
+def verify_pairs(sig: np.ndarray, pairs: np.ndarray, threshold: float) -> np.ndarray:
+    """Mask of candidate pairs whose estimated Jaccard similarity (equal signature entries / all) >= threshold."""
+    keep = np.zeros(len(pairs), dtype=bool)
+    n_hashes = sig.shape[1]
+    step = 1 << 16
+    for lo in range(0, len(pairs), step):
+        p = pairs[lo : lo + step]
+        equal = np.count_nonzero(sig[p[:, 0]] == sig[p[:, 1]], axis=1)
+        keep[lo : lo + step] = equal / n_hashes >= threshold
+    return keep
 
 
 def cluster_texts(
@@ -267,13 +348,8 @@ def cluster_texts(
     pairs = candidate_pairs(sig, bands, rows, np.ones(texts.size, dtype=bool))
     if pairs.size == 0:
         return labels, texts
-    keep = np.zeros(len(pairs), dtype=bool)
-    step = 200_000
-    for lo in range(0, len(pairs), step):
-        p = pairs[lo : lo + step]
-        sim = (sig[p[:, 0]] == sig[p[:, 1]]).mean(axis=1)  # unbiased estimate of the Jaccard similarity
-        keep[lo : lo + step] = sim >= threshold
-    pairs = pairs[keep]
+    pairs = pairs[verify_pairs(sig, pairs, threshold)]
+    del sig
     if pairs.size == 0:
         return labels, texts
     n = texts.size

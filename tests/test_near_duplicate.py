@@ -1,0 +1,121 @@
+"""near_duplicate internals: the shingle SQL (DuckDB result and its Spark translation), LSH bounds.
+
+The end-to-end pairs on hand-made texts are in tests/test_traces.py; these tests pin the parts
+that make the trace portable and scalable.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from cibscope.sql import transpile
+from cibscope.traces.near_duplicate import NearDuplicate, candidate_pairs, cluster_texts, minhash_signatures
+
+
+def shingles(texts: list[str], **params) -> list[set[str]]:
+    """The shingles the trace's SQL makes of each (already normalised) text, as strings.
+
+    Runs the real shingle statement on a one-column ``_cib_nd_text`` and maps each hash back
+    to the candidate n-gram strings of the text (all word n-grams of every length and all
+    character n-grams are hashed the same way here, so a hash identifies its string).
+    """
+    con = duckdb.connect()
+    con.execute("CREATE TEMP TABLE _cib_nd_text (tid BIGINT, t VARCHAR)")
+    con.executemany("INSERT INTO _cib_nd_text VALUES (?, ?)", list(enumerate(texts)))
+    con.execute(NearDuplicate(**params).shingles_sql())
+    got = con.execute("SELECT tid, h FROM _cib_nd_sh").fetchall()
+    out: list[set[str]] = [set() for _ in texts]
+    for tid, h in got:
+        text = texts[tid]
+        words = text.replace(",", " ").replace("!", " ").replace("。", " ").split()
+        cand = {"w" + " ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1)}
+        cand |= {"c" + text[i:j] for i in range(len(text)) for j in range(i + 1, len(text) + 1)}
+        names = [c for c in cand if con.execute("SELECT hash(?)", [c]).fetchall()[0][0] == h]
+        assert len(names) == 1, (text, h, names)
+        out[tid].add(names[0])
+    return out
+
+
+def test_word_ngrams_are_every_run_of_consecutive_words_whatever_separates_them() -> None:
+    # "a b, c! d e": words a b c d e -> bigrams ab bc cd de; trigrams abc bcd cde.
+    # "x y": one bigram; "solo": fewer words than n -> the whole text is one shingle.
+    t = ["a b, c! d e", "x y", "solo"]
+    assert shingles(t) == [{"wa b", "wb c", "wc d", "wd e"}, {"wx y"}, {"wsolo"}]
+    assert shingles(t, word_ngram=3) == [{"wa b c", "wb c d", "wc d e"}, {"wx y"}, {"wsolo"}]
+    assert shingles(t, word_ngram=1) == [{"wa", "wb", "wc", "wd", "we"}, {"wx", "wy"}, {"wsolo"}]
+
+
+def test_cjk_runs_give_character_ngrams_and_latin_words_give_word_ngrams() -> None:
+    # "香港今天。ok go": CJK run 香港今天 -> trigrams 香港今 港今天; words ok go -> bigram "ok go".
+    # "天气": a run shorter than n -> the run itself.
+    assert shingles(["香港今天。ok go", "天气"]) == [{"c香港今", "c港今天", "wok go"}, {"c天气"}]
+
+
+def test_spark_translation_has_no_array_indexing() -> None:
+    # DuckDB lists are 1-based and Spark arrays 0-based; sqlglot copies a computed index such as
+    # w[i + 1] unchanged, which would pick the wrong word on Spark. The statements must not index
+    # arrays at all: parse the Spark SQL and look for subscripts (exp.Bracket).
+    for params in ({}, {"word_ngram": 3}, {"word_ngram": 1, "char_ngram": 2}):
+        for stmt in NearDuplicate(**params).sql_statements():
+            spark = transpile(stmt, to="spark")
+            tree = sqlglot.parse_one(spark, read="spark")
+            assert not list(tree.find_all(exp.Bracket)), spark
+    spark = transpile(NearDuplicate(word_ngram=3).shingles_sql(), to="spark")
+    # the n-grams starting at word 1, 2 and 3: REGEXP_EXTRACT_ALL with group 0 (the whole
+    # match), the leading words dropped with SUBSTRING(x, LOCATE(' ', x) + 1) (both 1-based)
+    assert spark.count("REGEXP_EXTRACT_ALL(") == 4  # 3 word passes + the CJK runs
+    assert spark.count(", '\\\\S+( \\\\S+){2}', 0)") == 3
+    assert "SUBSTRING(tw, LOCATE(' ', tw) + 1)" in spark
+    assert "SUBSTRING(run, i, 3)" in spark
+
+
+def test_the_old_indexing_form_is_what_the_test_catches() -> None:
+    # control: the form this trace used before (w[i + 1]) is found by the same check
+    tree = sqlglot.parse_one(transpile("SELECT w[i + 1] AS x FROM t", to="spark"), read="spark")
+    assert list(tree.find_all(exp.Bracket))
+
+
+def test_a_bucket_of_copies_gives_a_linear_chain_of_candidates() -> None:
+    # 1,000 identical signatures share every band's bucket; each text is paired with its next 4
+    # in the bucket: (n-1) + (n-2) + (n-3) + (n-4) = 3,990 distinct pairs (not n(n-1)/2 = 499,500)
+    sig = np.tile(np.arange(64, dtype=np.uint32), (1000, 1))
+    pairs = candidate_pairs(sig, 16, 4, np.ones(1000, dtype=bool))
+    assert len(pairs) == 3990
+    assert (pairs[:, 0] < pairs[:, 1]).all() and set(pairs[:, 1] - pairs[:, 0]) == {1, 2, 3, 4}
+    # all of them are one cluster
+    tid = np.repeat(np.arange(1000), 8)
+    h = np.tile(np.arange(8, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15), 1000)
+    labels, present = cluster_texts(tid, h, 1000, bands=16, rows=4, threshold=0.7, min_shingles=5)
+    assert present.size == 1000 and set(labels.tolist()) == {0}
+
+
+def test_minhash_is_exact_for_identical_and_disjoint_sets() -> None:
+    # text 0 and 1: the same 10 shingles (in another order and with a repeat) -> equal signatures;
+    # text 2: 10 other shingles -> no equal entry (the hash functions are bijections on 32 bits);
+    # text 3: 4 distinct shingles < min_shingles = 5 -> left out.
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 2**63, size=10, dtype=np.uint64)
+    b = rng.integers(0, 2**63, size=10, dtype=np.uint64)
+    tid = np.r_[[0] * 10, [1] * 11, [2] * 10, [3] * 4]
+    h = np.r_[a, a[::-1], a[:1], b, b[:4]]
+    texts, sig = minhash_signatures(tid, h, 64, 5)
+    assert texts.tolist() == [0, 1, 2]
+    assert (sig[0] == sig[1]).all()
+    assert not (sig[0] == sig[2]).any()
+
+
+@pytest.mark.parametrize("n_shared", [20, 14, 10])
+def test_minhash_estimate_is_close_to_the_jaccard_similarity(n_shared: int) -> None:
+    # two texts of 20 shingles sharing n_shared: J = n / (40 - n) = 1, 0.54, 0.33; with 64 hash
+    # functions the estimate's standard error is at most 0.0625, so within 0.2 (3.2 SE) here
+    rng = np.random.default_rng(n_shared)
+    u = rng.integers(0, 2**63, size=40 - n_shared, dtype=np.uint64)
+    tid = np.r_[[0] * 20, [1] * 20]
+    h = np.r_[u[:20], u[20 - n_shared :]]
+    _, sig = minhash_signatures(tid, h, 64, 1)
+    j = n_shared / (40 - n_shared)
+    assert abs((sig[0] == sig[1]).mean() - j) < 0.2
