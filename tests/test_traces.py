@@ -207,19 +207,22 @@ def test_fast_retweet(con):
 
 
 def test_sync_activity(con):
-    # a and b post in the same 60-s bins ten times (at 600k + 5 s and 600k + 40 s, k = 0..9).
-    # c posts at 600k + 300 s (other bins), except for k = 0 at 10 s (a's and b's first bin):
+    # a and b post in the same 10-s bins ten times (at 600k + 1 s and 600k + 8 s, k = 0..9).
+    # c posts at 600k + 300 s (other bins), except for k = 0 at 5 s (a's and b's first bin):
     # a-c and b-c share 1 bin.  d posts only 3 times (< min_posts = 10): left out.
     rows = []
     for k in range(10):
-        rows += [post(f"a{k}", "a", 600 * k + 5), post(f"b{k}", "b", 600 * k + 40), post(f"c{k}", "c", 600 * k + 300 if k else 10)]
-    rows += [post(f"d{k}", "d", 600 * k + 6) for k in range(3)]
+        rows += [post(f"a{k}", "a", 600 * k + 1), post(f"b{k}", "b", 600 * k + 8), post(f"c{k}", "c", 600 * k + 300 if k else 5)]
+    rows += [post(f"d{k}", "d", 600 * k + 2) for k in range(3)]
     insert_rows(con, "posts", rows)
     assert pairs(con, "sync_activity") == {("a", "b"): 10, ("a", "c"): 1, ("b", "c"): 1}
     # 10-minute bins: c's 600k + 300 s is in bin k too -> c shares all 10 bins with a and b
     assert pairs(con, "sync_activity", bin_seconds=600) == {("a", "b"): 10, ("a", "c"): 10, ("b", "c"): 10}
     # min_posts = 11: nobody qualifies
     assert pairs(con, "sync_activity", min_posts=11) == {}
+    # max_neighbors = 1 in the first 10-s bin (a0 at 1 s, c0 at 5 s, b0 at 8 s): each post is
+    # paired with its next post only -> a-c and c-b; a-b loses that bin (9 left), 1 pair bounded
+    assert pairs(con, "sync_activity", max_neighbors=1) == {("a", "b"): 9, ("a", "c"): 1, ("b", "c"): 1}
 
 
 def test_account_batch(con):

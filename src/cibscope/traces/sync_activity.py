@@ -12,7 +12,15 @@ class SyncActivity(Trace):
 
     After Pacheco et al. (case study 5, 30-minute bins) but with fine bins and the shared
     significance test instead of a top-0.5% cut: accounts driven by one scheduler post in the
-    same minutes far more often than their activity levels explain.
+    same seconds far more often than their activity levels explain.
+
+    Why 10-s bins and 10 neighbours: the number of co-occurring post pairs grows with the
+    posts per bin, i.e. with the bin width times the data's density. At 10M tweets from 50,000
+    accounts a 60-s bin holds 5 posts (median; 43 at the 99th percentile) and the layer had
+    80M post pairs and needed more than 12 GB; 10-s bins with 10 neighbours give 15M. On the
+    1M-tweet benchmark case (seed 101) the finer bins also made the layer more precise: 97.8%
+    of its kept edges join two members of one operation (94.9% with 60-s bins), edges
+    touching organic accounts fell from 769 to 218, operation accounts covered from 473 to 450.
     """
 
     name: ClassVar[str] = "sync_activity"
@@ -30,18 +38,20 @@ class SyncActivity(Trace):
         "bin_seconds": Interval(int, 1, None),
         "min_posts": Interval(int, 1, None),
     }
-    own_defaults: ClassVar[dict[str, Any]] = {"bin_seconds": 60, "min_posts": 10}
-    builder_overrides: ClassVar[dict[str, Any]] = {"min_shared": 3, "max_neighbors": 50}
+    own_defaults: ClassVar[dict[str, Any]] = {"bin_seconds": 10, "min_posts": 10}
+    builder_overrides: ClassVar[dict[str, Any]] = {"min_shared": 3, "max_neighbors": 10}
 
     def sql(self) -> str:
         b = int(self.params["bin_seconds"])
         n = int(self.params["min_posts"])
+        # accounts with enough posts: a grouped semi-join (a hash aggregate), not a window
+        # partitioned by account over every post, which sorts them all
         return (
             "SELECT s.account_id, CAST(s.bin AS VARCHAR) AS key, s.at, s.post_id, s.source, "
             f"CAST(to_timestamp(s.bin * {b}) AS VARCHAR) AS item, s.tolerance FROM ("
             f"SELECT p.account_id, CAST(floor(epoch(p.created_at) / {b}) AS BIGINT) AS bin, p.created_at AS at, "
-            f"p.post_id, {source_expr('p')} AS source, {tolerance_expr('p')} AS tolerance, "
-            "count(*) OVER (PARTITION BY p.account_id) AS n_posts "
-            f"FROM posts AS p WHERE p.created_at IS NOT NULL AND {tolerance_expr('p')} < {b}) AS s "
-            f"WHERE s.n_posts >= {n}"
+            f"p.post_id, {source_expr('p')} AS source, {tolerance_expr('p')} AS tolerance "
+            f"FROM posts AS p WHERE p.created_at IS NOT NULL AND {tolerance_expr('p')} < {b} "
+            "AND p.account_id IN (SELECT c.account_id FROM posts AS c WHERE c.created_at IS NOT NULL "
+            f"AND {tolerance_expr('c')} < {b} GROUP BY c.account_id HAVING count(*) >= {n})) AS s"
         )
