@@ -27,6 +27,9 @@ drops self-loops and checks that the directed edge sets and every weight are ide
 cibscope's, for both cibscope cases. (The peer compares float seconds; with every time in one
 binade, 2^30..2^31 s, t +- 60 is exact, so |dt| == 60 s is "in" for both tools.)
 
+``--interleave N`` re-times only the two compute steps, alternating N times, on the stores an
+earlier full run left (the machine is shared: both then run under the same load).
+
 The peer is installed by this script into bench/.venv-peer (gitignored) from PyPI.
 """
 
@@ -187,6 +190,44 @@ def _line(label: str, r: dict[str, object]) -> str:
     return txt + f"; load {lo[0]:.1f} -> {lo[1]:.1f}"
 
 
+def interleave_compute(py: Path, out: Path, rounds: int) -> None:
+    """Re-time only the two compute steps, alternating, on the stores the full run left behind.
+
+    The machine is shared: alternating peer and cibscope several times puts both under the same
+    load; min and median of each are printed with CPU seconds.
+    """
+    import statistics
+
+    from cibscope.case import open_case
+    from cibscope.networks.cooccurrence import directed_counts_sql, drop_temp, run_cooccurrence
+    from cibscope.traces import get_trace
+
+    peer_w, peer_c, mine_w, mine_c = [], [], [], []
+    for i in range(rounds):
+        c0, t0 = _cpu_children(), time.perf_counter()
+        subprocess.run(
+            [str(py), "-m", "coordination_network_toolkit", str(out / "peer.db"), "compute", "co_retweet", "--time_window",
+             str(WINDOW_S), "--min_edge_weight", "1", "--n_cpus", "2"],
+            check=True, capture_output=True,
+        )
+        peer_w.append(time.perf_counter() - t0)
+        peer_c.append(_cpu_children() - c0)
+        case = open_case(out / "case-peer-csv.duckdb")
+        c0, t0 = _cpu_self(), time.perf_counter()
+        run_cooccurrence(case.con, get_trace("co_retweet")(window=float(WINDOW_S), max_neighbors=10**9))
+        case.con.execute(f"CREATE TEMP TABLE bench_directed AS {directed_counts_sql()}")
+        mine_w.append(time.perf_counter() - t0)
+        mine_c.append(_cpu_self() - c0)
+        drop_temp(case.con)
+        case.close()
+        print(f"round {i + 1}: peer {peer_w[-1]:.2f} s (cpu {peer_c[-1]:.2f}), cibscope {mine_w[-1]:.2f} s (cpu {mine_c[-1]:.2f}); "
+              f"load {os.getloadavg()[0]:.1f}", flush=True)
+    med = statistics.median
+    print(f"compute, {rounds} alternating rounds: peer min {min(peer_w):.2f} s / median {med(peer_w):.2f} s (cpu median {med(peer_c):.2f} s); "
+          f"cibscope min {min(mine_w):.2f} s / median {med(mine_w):.2f} s (cpu median {med(mine_c):.2f} s); "
+          f"ratio of medians {med(peer_w) / med(mine_w):.1f}x wall, {med(peer_c) / med(mine_c):.1f}x cpu", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--tweets", type=int, action="append", help="tweets to generate (repeatable); default 1,000,000")
@@ -195,6 +236,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=HERE / "out" / "coretweet")
     ap.add_argument("--skip-peer", action="store_true", help="time cibscope only")
     ap.add_argument("--skip-archive", action="store_true", help="leave out the IO-archive ingest (the second figure)")
+    ap.add_argument("--interleave", type=int, default=0, metavar="N",
+                    help="only re-time the two compute steps, alternating N times, on the stores of an earlier full run")
     args = ap.parse_args()
     sizes = args.tweets or [1_000_000]
     os.environ.setdefault("CIBSCOPE_THREADS", "2")
@@ -205,6 +248,10 @@ def main() -> None:
         out = args.out / f"{n}"
         out.mkdir(parents=True, exist_ok=True)
         print(f"== {n:,} tweets, {accounts:,} accounts (seed {args.seed}); load average {os.getloadavg()[0]:.1f}", flush=True)
+        if args.interleave:
+            assert py is not None, "--interleave needs the peer"
+            interleave_compute(py, out, args.interleave)
+            continue
         data = generate(out, n, accounts, args.seed)
         csv_path = peer_csv(data, out)
         mine = run_cibscope([csv_path], out, "case-peer-csv", mapping="coordination-network-toolkit")
