@@ -49,9 +49,10 @@ def _child(code: str) -> dict:
         " peak_rss_mb=ru.ru_maxrss / 1024)\n"
         "out.update(extra)\nprint(json.dumps(out))\n"
     )
-    res = subprocess.run([PY, "-c", wrapper], capture_output=True, text=True)
+    # stderr is passed through: the detect child reports each step as it ends (a 10M run is long)
+    res = subprocess.run([PY, "-c", wrapper], stdout=subprocess.PIPE, text=True)
     if res.returncode != 0:
-        raise SystemExit(f"benchmark step failed:\n{res.stderr}")
+        raise SystemExit(f"benchmark step failed (exit code {res.returncode}); its error is above")
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
@@ -88,7 +89,7 @@ def prepare(data: Path, tweets: int, accounts: int, seed: int) -> Path:
 
 
 DETECT = """
-import duckdb
+import sys
 from cibscope.case import open_case
 from cibscope.detect import detect
 
@@ -112,6 +113,7 @@ class Recorder:
         if self._cur is not None:
             d, w, c = self._cur
             self.rows.append((d, time.perf_counter() - w, time.process_time() - c))
+            print(f"[{time.strftime('%H:%M:%S', time.gmtime())}] {d}: {self.rows[-1][1]:.1f} s wall, {self.rows[-1][2]:.1f} s CPU", file=sys.stderr, flush=True)
             self._cur = None
 
 case = open_case(CASE, create=False)
