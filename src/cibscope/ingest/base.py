@@ -74,7 +74,11 @@ class ReadContext:
 
 
 class Reader(Protocol):
-    """A file format. Register instances in :data:`cibscope.ingest.registry.READERS`."""
+    """A file format. Register instances in :data:`cibscope.ingest.registry.READERS`.
+
+    Optional class attribute ``counts_lines = True``: the orchestrator then counts the file's
+    physical lines while hashing it and passes them as :attr:`ReadContext.physical_lines`.
+    """
 
     name: ClassVar[str]
     description: ClassVar[str]
