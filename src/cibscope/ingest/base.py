@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any, ClassVar, Protocol
 
 import duckdb
@@ -36,6 +37,21 @@ STAGE_ACCOUNTS = Table(
 )
 STAGE_QUARANTINE = Table("stage_quarantine", QUARANTINE.columns, "Rows the reader could not keep.")
 STAGE_TABLES = (STAGE_POSTS, STAGE_ACCOUNTS, STAGE_QUARANTINE)
+
+
+def sql_ident(name: str) -> str:
+    """A column name as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def embedded_newlines_sql(columns: Iterable[str]) -> str:
+    """SQL: the newlines inside a CSV record's fields (each makes the record span one more
+    physical line), summed over ``columns``; '0' for none."""
+    parts = [
+        f"CASE WHEN contains({c}, chr(10)) THEN strlen({c}) - strlen(replace({c}, chr(10), '')) ELSE 0 END"
+        for c in map(sql_ident, columns)
+    ]
+    return " + ".join(parts) or "0"
 
 
 @dataclass

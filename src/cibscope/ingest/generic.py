@@ -44,7 +44,7 @@ from ..errors import InputError, MissingColumnsError
 from ..params import Options, validate
 from ..progress import step
 from ..schema import POST_KINDS, TIME_PRECISIONS
-from .base import ReadContext, Reader, Source
+from .base import ReadContext, Reader, Source, embedded_newlines_sql, sql_ident
 
 __all__ = ["READERS", "GenericTable", "Mapping", "EntitySpec", "load_mapping", "parse_mapping", "presets"]
 
@@ -373,8 +373,7 @@ def _lit(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _ident(s: str) -> str:
-    return '"' + s.replace('"', '""') + '"'
+_ident = sql_ident
 
 
 def _v(col: str) -> str:
@@ -677,10 +676,7 @@ class GenericTable:
             "max_line_size = 16777216",
         ]
         # newlines embedded in each record's fields (each makes the record span one more line)
-        nl = " + ".join(
-            f"CASE WHEN contains({_ident(n)}, chr(10)) THEN strlen({_ident(n)}) - strlen(replace({_ident(n)}, chr(10), '')) ELSE 0 END"
-            for n in names
-        )
+        nl = embedded_newlines_sql(names)
         try:
             # The parallel scan with insertion order preserved: rowids follow file order (inside
             # a transaction they start at 2**55, so they are ranked, not used as numbers). No

@@ -54,7 +54,7 @@ from typing import ClassVar
 import duckdb
 
 from ..errors import MissingColumnsError
-from .base import STAGE_POSTS, ReadContext, Reader, Source
+from .base import STAGE_POSTS, ReadContext, Reader, Source, embedded_newlines_sql, sql_ident
 
 USER_COLUMNS: tuple[str, ...] = (
     "userid",
@@ -117,8 +117,7 @@ def _q(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _ident(s: str) -> str:
-    return '"' + s.replace('"', '""') + '"'
+_ident = sql_ident
 
 
 @dataclass
@@ -180,12 +179,8 @@ _NL_FIELDS = frozenset(
 
 
 def _nl_sql(layout: _Layout, names: list[str] | None = None) -> str:
-    """Newlines embedded in a record's fields (each spans one more physical line)."""
-    parts = [
-        f"CASE WHEN contains({_ident(n)}, chr(10)) THEN strlen({_ident(n)}) - strlen(replace({_ident(n)}, chr(10), '')) ELSE 0 END"
-        for n in (layout.names if names is None else names)
-    ]
-    return " + ".join(parts) or "0"
+    """Newlines embedded in a record's fields (all of them, or ``names``)."""
+    return embedded_newlines_sql(layout.names if names is None else names)
 
 
 def _raw_sql(layout: _Layout) -> str:
