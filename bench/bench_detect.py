@@ -147,6 +147,9 @@ def main() -> None:
     args.data.mkdir(parents=True, exist_ok=True)
     ingested = prepare(args.data, args.tweets, accounts, args.seed)
     work = args.data / "case_detect.duckdb"
+    for stale in (work, Path(str(work) + ".wal")):  # a killed run leaves its WAL: it must not be replayed
+        stale.unlink(missing_ok=True)
+    shutil.rmtree(str(work) + ".tmp", ignore_errors=True)
     shutil.copyfile(ingested, work)
     out = args.data / "out"
     threads = os.environ.get("CIBSCOPE_THREADS", "(DuckDB default)")
