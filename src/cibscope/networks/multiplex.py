@@ -33,6 +33,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..params import Interval, Options, validate
 
@@ -188,13 +189,14 @@ def fuse_layers(
         con.unregister("_cib_layer_edges")
     sigma = structural_similarity(fused)
     fused = fused.append_column("structure", pa.array(sigma, pa.float64()))
-    # the same sigma on every layer row of a pair
+    # the same sigma on every layer row of a pair (an Arrow hash join: no Python objects per
+    # edge, which at 10M tweets ran to tens of GB), back in (layer, account_a, account_b) order
     if layer_edges.num_rows:
-        key = {(a, b): v for a, b, v in zip(fused.column("account_a").to_pylist(), fused.column("account_b").to_pylist(), sigma.tolist())}
-        le_sigma = [key[(a, b)] for a, b in zip(layer_edges.column("account_a").to_pylist(), layer_edges.column("account_b").to_pylist())]
+        layer_edges = layer_edges.join(
+            fused.select(["account_a", "account_b", "structure"]), keys=["account_a", "account_b"], join_type="left outer"
+        ).sort_by([("layer", "ascending"), ("account_a", "ascending"), ("account_b", "ascending")])
     else:
-        le_sigma = []
-    layer_edges = layer_edges.append_column("structure", pa.array(le_sigma, pa.float64()))
+        layer_edges = layer_edges.append_column("structure", pa.array([], pa.float64()))
     return FusedNetwork(layer_edges=layer_edges, fused=fused, n_tested={str(k): int(v) for k, v in n_tested.items()})
 
 
@@ -211,25 +213,29 @@ def structural_similarity(fused: pa.Table) -> np.ndarray:
     an operation -- even the weak ones, active in only a few of its events -- are linked to
     the same partners (sigma 0.4 to 0.9). Sigma is 1 for a pair with no other partners; such
     pairs never make a group on their own (``groups.min_size`` >= 3).
+
+    Computed per edge by igraph's Jaccard similarity of closed neighbourhoods (``loops=True``;
+    C code intersecting sorted neighbour lists, memory linear in the edges) and converted:
+    ``|N[u] & N[v]| = J (|N[u]| + |N[v]|) / (1 + J)``. (A sparse product of the edges'
+    neighbourhood rows, used before, held sum(degree^2) entries and ran out of memory at 10M
+    tweets; it gave the same values, checked on a 1M-tweet case.)
     """
     n = fused.num_rows
     if n == 0:
         return np.zeros(0)
-    from scipy.sparse import coo_matrix, identity
+    import igraph as ig
 
-    a = fused.column("account_a").to_pylist()
-    b = fused.column("account_b").to_pylist()
-    nodes = {x: i for i, x in enumerate(sorted(set(a) | set(b)))}
-    ia = np.fromiter((nodes[x] for x in a), np.int64, n)
-    ib = np.fromiter((nodes[x] for x in b), np.int64, n)
-    m = len(nodes)
-    adj = coo_matrix((np.ones(2 * n), (np.r_[ia, ib], np.r_[ib, ia])), shape=(m, m)).tocsr()
-    adj.data[:] = 1.0  # duplicate pairs (none expected) count once
-    closed = (adj + identity(m, format="csr")).tocsr()
-    deg = np.asarray(closed.sum(axis=1)).ravel()
-    # common closed neighbours of each edge: row_a . row_b, computed only where an edge exists
-    common = np.asarray(closed[ia].multiply(closed[ib]).sum(axis=1)).ravel()
-    return common / np.sqrt(deg[ia] * deg[ib])
+    a = fused.column("account_a").combine_chunks()
+    b = fused.column("account_b").combine_chunks()
+    nodes = pc.unique(pa.concat_arrays([a, b]))
+    ia = pc.index_in(a, value_set=nodes).to_numpy(zero_copy_only=False).astype(np.int64)
+    ib = pc.index_in(b, value_set=nodes).to_numpy(zero_copy_only=False).astype(np.int64)
+    pairs = np.column_stack([ia, ib])
+    g = ig.Graph(n=len(nodes), edges=pairs, directed=False)
+    size = np.asarray(g.degree(), dtype=np.float64) + 1.0  # closed neighbourhood: u and its partners
+    jac = np.asarray(g.similarity_jaccard(pairs=pairs, loops=True), dtype=np.float64)
+    common = np.rint(jac * (size[ia] + size[ib]) / (1.0 + jac))
+    return common / np.sqrt(size[ia] * size[ib])
 
 
 def describe(net: FusedNetwork) -> dict[str, Any]:
