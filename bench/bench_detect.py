@@ -30,30 +30,16 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
 
-PY = sys.executable
+from _child import run_child
+
 
 
 def _child(code: str) -> dict:
-    """Run ``code`` in a fresh interpreter; it must leave a dict in ``extra``. Returns its JSON."""
-    wrapper = (
-        "import json, resource, time\nt0 = time.perf_counter()\nextra = {}\n"
-        + textwrap.dedent(code).strip()
-        + "\nru = resource.getrusage(resource.RUSAGE_SELF)"
-        "\nout = dict(seconds=time.perf_counter() - t0, cpu=ru.ru_utime + ru.ru_stime,"
-        " peak_rss_mb=ru.ru_maxrss / 1024)\n"
-        "out.update(extra)\nprint(json.dumps(out))\n"
-    )
     # stderr is passed through: the detect child reports each step as it ends (a 10M run is long)
-    res = subprocess.run([PY, "-c", wrapper], stdout=subprocess.PIPE, text=True)
-    if res.returncode != 0:
-        raise SystemExit(f"benchmark step failed (exit code {res.returncode}); its error is above")
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    return run_child(code, stream_stderr=True)
 
 
 def prepare(data: Path, tweets: int, accounts: int, seed: int) -> Path:

@@ -22,31 +22,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
+from _child import run_child
+
 HERE = Path(__file__).resolve().parent
-PY = sys.executable
 
 
-def _child(code: str) -> dict[str, float]:
-    """Run ``code`` in a fresh interpreter; it must print one JSON object as its last line."""
-    wrapper = (
-        "import json, resource, time\nt0 = time.perf_counter()\nextra = {}\n"
-        + textwrap.dedent(code).strip()
-        + "\nru = resource.getrusage(resource.RUSAGE_SELF)"
-        "\nout = dict(seconds=time.perf_counter() - t0, cpu=ru.ru_utime + ru.ru_stime,"
-        " peak_rss_mb=ru.ru_maxrss / 1024)\n"
-        "out.update(extra)\nprint(json.dumps(out))\n"
-    )
-    res = subprocess.run([PY, "-c", wrapper], capture_output=True, text=True)
-    if res.returncode != 0:
-        raise SystemExit(f"benchmark step failed:\n{res.stderr}")
-    return json.loads(res.stdout.strip().splitlines()[-1])
+def _child(code: str) -> dict:
+    return run_child(code)
 
 
 def generate(data: Path, tweets: int, accounts: int, seed: int) -> tuple[Path, Path, float]:
