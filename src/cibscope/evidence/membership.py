@@ -409,18 +409,16 @@ def group_membership(
 
 
 def _pvalues(obs: np.ndarray, mu: np.ndarray, var: np.ndarray) -> np.ndarray:
-    """``P(Poisson(mu / c) >= obs / c)``, ``c = var / mu`` per test (scaled Poisson)."""
-    from scipy.special import gammainc
+    """``P(Poisson(mu / c) >= obs / c)``, ``c = var / mu`` per test: the builder's scaled
+    Poisson (:func:`cibscope.networks.significance.pvalues`); no hit gives p = 1."""
+    from ..networks.significance import pvalues
 
     out = np.ones(obs.size)
     pos = obs > 0
-    zero_mu = pos & (mu <= 0)
-    out[zero_mu] = 0.0  # a hit where the null gives none (cannot happen with rates from the same data)
+    out[pos & (mu <= 0)] = 0.0  # a hit where the null gives none (cannot happen with rates from the same data)
     ok = pos & (mu > 0)
-    c = np.where(ok, var / np.where(mu > 0, mu, 1.0), 1.0)
-    c = np.where(c > 0, c, 1.0)
-    out[ok] = gammainc(obs[ok] / c[ok], mu[ok] / c[ok])
-    return np.clip(out, 0.0, 1.0)
+    out[ok] = pvalues(obs[ok], mu[ok], var[ok] / mu[ok])
+    return out
 
 
 def _evidence(con: duckdb.DuckDBPyConnection, best: dict[str, tuple], k: int) -> pa.Table:

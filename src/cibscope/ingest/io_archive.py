@@ -369,8 +369,6 @@ class _ArchiveReader:
 
 def _reject_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     """One row per record DuckDB rejected: (record ordinal, byte position, raw text, error)."""
-    if not con.execute(f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{_REJ_TABLE}'").fetchall():
-        return []
     return con.execute(
         f"""
         SELECT line, min(line_byte_position) AS pos,

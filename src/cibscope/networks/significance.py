@@ -76,11 +76,12 @@ def rarity_weight_sql(m: str) -> str:
     return f"(1.0 / log2(greatest({m}, 2)))"
 
 
-def pvalues(weight: np.ndarray, expected: np.ndarray, c: float) -> np.ndarray:
-    """Upper-tail p-values of the scaled Poisson approximation (vectorised)."""
+def pvalues(weight: np.ndarray, expected: np.ndarray, c: float | np.ndarray) -> np.ndarray:
+    """Upper-tail p-values of the scaled Poisson approximation (vectorised); ``c`` is one
+    dispersion for all tests or one per test (a non-positive ``c`` counts as 1)."""
     if weight.size == 0:
         return np.zeros(0)
-    c = c if c > 0 else 1.0
+    c = np.where(np.asarray(c, dtype=float) > 0, c, 1.0)
     a = np.maximum(weight / c, 1e-12)
     x = np.maximum(expected / c, 0.0)
     return np.clip(gammainc(a, x), 0.0, 1.0)
