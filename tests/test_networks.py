@@ -356,3 +356,31 @@ def test_identical_trace_rows_are_one_action(case):
     assert (co.rows, co.action_pairs) == (2, 1)
     assert case.con.execute("SELECT item, tolerance FROM _cib_act WHERE post_id = 'p1'").fetchall() == [("x1", 60.0)]
     drop_temp(case.con)
+
+
+def test_duplicate_check_fires_only_on_identical_rows(case):
+    # a posts p1 and p2 in the same microsecond on key X (a burst): two different actions, so the
+    # check finds nothing and the string GROUP BY over the trace is skipped; p1 written twice
+    # (same post, same source) is one duplicate group. b's single row never counts.
+    from cibscope.networks.cooccurrence import DUPLICATE_CHECK_SQL, drop_temp, run_cooccurrence
+    from cibscope.traces import get_trace
+
+    t0 = "TIMESTAMP '2020-01-01 00:00:00'"
+    rows = "('a', 'X', {t}, 'p1', 'f:1'), ('a', 'X', {t}, 'p2', 'f:2'), ('b', 'X', {t}, 'p3', 'f:3')"
+    burst = f"SELECT * FROM (VALUES {rows.format(t=t0)}) AS v(account_id, key, \"at\", post_id, source)"
+    co = run_cooccurrence(
+        case.con, get_trace("co_retweet")(), trace_sql=f"SELECT *, CAST(NULL AS VARCHAR) AS item, 0.0 AS tolerance FROM ({burst}) AS q"
+    )
+    assert case.con.execute(DUPLICATE_CHECK_SQL).fetchall() == [(0,)]
+    assert (co.rows, co.action_pairs) == (3, 2)  # a-p1 with b, a-p2 with b
+    twice = burst.replace("'p2', 'f:2'", "'p1', 'f:1'")
+    case.con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _cib_trace AS SELECT CAST(row_number() OVER () AS BIGINT) AS rid, q.*, "
+        f"CAST(NULL AS VARCHAR) AS item, 0.0 AS tolerance FROM ({twice}) AS q"
+    )
+    from cibscope.networks.cooccurrence import cooccurrence_sql
+
+    for stmt in cooccurrence_sql(window=60.0, max_neighbors=200, max_tolerance=0.0)[:3]:
+        case.con.execute(stmt)
+    assert case.con.execute(DUPLICATE_CHECK_SQL).fetchall() == [(1,)]
+    drop_temp(case.con)

@@ -108,7 +108,7 @@ def _write_layer(con: Any, layer: str, n_evidence: int) -> int:
     con.execute(
         "INSERT INTO evidence (evidence_id, layer, account_a, account_b, post_a, post_b, at_a, at_b, "
         "seconds_apart, shared_item, source_a, source_b) "
-        "SELECT ? + row_number() OVER (ORDER BY v.a_i, v.b_i, v.rk), ?, v.account_a, v.account_b, v.post_a, v.post_b, "
+        "SELECT ? + v.eid, ?, v.account_a, v.account_b, v.post_a, v.post_b, "
         f"v.at_a, v.at_b, v.seconds_apart, v.item, v.source_a, v.source_b FROM ({evidence_sql(n_evidence)}) AS v",
         [offset, layer],
     )

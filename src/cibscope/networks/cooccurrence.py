@@ -49,8 +49,10 @@ out when no action has a tolerance).
 
 Duplicates: identical trace rows (same account, key, time, post and source; e.g. a hashtag
 written twice in one post) are one action, with the smallest ``item`` and the largest
-``tolerance``. Finding them costs a string GROUP BY, so it only runs when an integer check
-(two rows of one account on one key at the same microsecond) says it can find any.
+``tolerance``. Collapsing them costs a string GROUP BY over the whole trace, so it only runs
+when a check finds any: among the rows of one account on one key at the same microsecond (an
+integer GROUP BY), two with the same post and source. (Two *different* posts of an account in
+one second are common -- a scheduler's burst in one ``sync_activity`` bin -- and need nothing.)
 
 All SQL is DuckDB SQL that :func:`cibscope.sql.transpile` turns into Spark SQL.
 """
@@ -133,10 +135,14 @@ def _acti_sql() -> str:
     )
 
 
-# two rows of one account on one key at the same microsecond (only possible where m_ka > 1)
+# identical rows: same account, key and microsecond (integers; only possible where m_ka > 1),
+# then, among those few, same post and source
 DUPLICATE_CHECK_SQL = (
-    "SELECT count(*) FROM (SELECT a.key_i, a.acc_i, a.t FROM _cib_acti AS a WHERE a.m_ka > 1 "
-    "GROUP BY a.key_i, a.acc_i, a.t HAVING count(*) > 1) AS d"
+    "SELECT count(*) FROM (SELECT a.key_i, a.acc_i, a.t, g.post_id, g.source FROM _cib_acti AS a "
+    "JOIN (SELECT c.key_i, c.acc_i, c.t FROM _cib_acti AS c WHERE c.m_ka > 1 "
+    "GROUP BY c.key_i, c.acc_i, c.t HAVING count(*) > 1) AS d ON d.key_i = a.key_i AND d.acc_i = a.acc_i AND d.t = a.t "
+    "JOIN _cib_trace AS g ON g.rid = a.rn "
+    "GROUP BY a.key_i, a.acc_i, a.t, g.post_id, g.source HAVING count(*) > 1) AS x"
 )
 
 
@@ -229,19 +235,24 @@ def evidence_sql(n_evidence: int) -> str:
     the internal action ids. The strings are joined only to the pairs that can make the cut (a
     ``rank()`` on the integer columns first), not to every pair of a kept edge. Needs
     ``_cib_edges`` (with ``kept``) from :mod:`.significance`.
+
+    ``eid`` numbers the rows ``(edge - 1) * n_evidence + rk``, with ``edge`` the kept edge's
+    ordinal in ``(a_i, b_i)`` order: unique and in (edge, closeness) order, but with gaps. A
+    dense ``row_number()`` over every evidence row would be one global sort of rows carrying
+    all their strings: at 10M tweets it cost as much as choosing the rows.
     """
     n = int(n_evidence)
     return (
-        "SELECT x.a_i, x.b_i, x.rk, ma.account_id AS account_a, mb.account_id AS account_b, "
+        f"SELECT x.a_i, x.b_i, x.rk, (x.o - 1) * {n} + x.rk AS eid, ma.account_id AS account_a, mb.account_id AS account_b, "
         "x.post_a, x.post_b, x.at_a, x.at_b, x.dt AS seconds_apart, x.item, x.source_a, x.source_b FROM ("
-        "SELECT y.a_i, y.b_i, y.dt, pa.post_id AS post_a, pb.post_id AS post_b, pa.at AS at_a, pb.at AS at_b, "
+        "SELECT y.a_i, y.b_i, y.o, y.dt, pa.post_id AS post_a, pb.post_id AS post_b, pa.at AS at_a, pb.at AS at_b, "
         "coalesce(pa.item, pb.item, pa.key) AS item, pa.source AS source_a, pb.source AS source_b, "
         "row_number() OVER (PARTITION BY y.a_i, y.b_i ORDER BY y.dt, y.lo_at, y.key_i, pa.post_id, pb.post_id, "
         "pa.source, pb.source) AS rk FROM ("
-        "SELECT r.a_i, r.b_i, r.dt, r.lo_at, r.key_i, r.rn_a, r.rn_b, "
+        "SELECT r.a_i, r.b_i, k.o, r.dt, r.lo_at, r.key_i, r.rn_a, r.rn_b, "
         "rank() OVER (PARTITION BY r.a_i, r.b_i ORDER BY r.dt, r.lo_at, r.key_i) AS rk0 "
-        "FROM _cib_raw AS r SEMI JOIN (SELECT e.a_i, e.b_i FROM _cib_edges AS e WHERE e.kept) AS k "
-        "ON k.a_i = r.a_i AND k.b_i = r.b_i) AS y "
+        "FROM _cib_raw AS r JOIN (SELECT e.a_i, e.b_i, row_number() OVER (ORDER BY e.a_i, e.b_i) AS o "
+        "FROM _cib_edges AS e WHERE e.kept) AS k ON k.a_i = r.a_i AND k.b_i = r.b_i) AS y "
         "JOIN _cib_trace AS pa ON pa.rid = y.rn_a JOIN _cib_trace AS pb ON pb.rid = y.rn_b "
         f"WHERE y.rk0 <= {n}) AS x "
         "JOIN _cib_accmap AS ma ON ma.acc_i = x.a_i JOIN _cib_accmap AS mb ON mb.acc_i = x.b_i "

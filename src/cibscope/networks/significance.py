@@ -105,17 +105,17 @@ def adjust_pvalues(p: np.ndarray, method: str) -> np.ndarray:
 def score_pairs(con: Any, *, min_shared: int, alpha: float, correction: str) -> SignificanceResult:
     """Create temp table ``_cib_edges`` (every candidate pair, scored, with ``kept``).
 
-    Needs ``_cib_act``, ``_cib_pairkey`` and ``_cib_accmap`` from
+    Needs ``_cib_acti``, ``_cib_pairkey`` and ``_cib_accmap`` from
     :func:`cibscope.networks.cooccurrence.run_cooccurrence`. Works on integer ids; the account
     ids are joined back only for the output.
     """
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cib_keyw AS SELECT a.key_i, count(DISTINCT a.acc_i) AS m, "
-        f"{rarity_weight_sql('count(DISTINCT a.acc_i)')} AS w FROM _cib_act AS a GROUP BY a.key_i"
+        f"{rarity_weight_sql('count(DISTINCT a.acc_i)')} AS w FROM _cib_acti AS a GROUP BY a.key_i"
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cib_deg AS SELECT a.acc_i, count(DISTINCT a.key_i) AS d "
-        "FROM _cib_act AS a GROUP BY a.acc_i"
+        "FROM _cib_acti AS a GROUP BY a.acc_i"
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cib_pairs AS "
