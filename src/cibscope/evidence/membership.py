@@ -128,17 +128,16 @@ def _empty(n_tests: int = 0) -> MembershipResult:
 #: The membership test's own action key (no trace of its own): one post's hashtag *set* on one
 #: UTC day. A campaign posts the day's tag list at any hour, so co_hashtag's 60-second window
 #: misses a quiet member; the day fixes the span instead. Tested as action layer ``hashtag_day``
-#: whenever ``co_hashtag`` is tested.
+#: whenever ``co_hashtag`` is tested. The tag set is built per post id first (one grouping on
+#: one column, then one join to ``posts``), not per joined post row.
 HASHTAG_SET_DAY_SQL = (
-    "SELECT p.account_id, CAST(CAST(p.created_at AS DATE) AS VARCHAR) || '|' || "
-    "list_aggregate(list_sort(list_distinct(list(h.hashtag))), 'string_agg', ' ') AS key, "
+    "WITH t AS (SELECT h.post_id, list_sort(list_distinct(list(h.hashtag))) AS tags FROM post_hashtags AS h "
+    "WHERE h.hashtag IS NOT NULL AND h.hashtag <> '' GROUP BY h.post_id) "
+    "SELECT p.account_id, CAST(CAST(p.created_at AS DATE) AS VARCHAR) || '|' || list_aggregate(t.tags, 'string_agg', ' ') AS key, "
     "p.post_id, (p.source_file || ':' || CAST(p.source_line AS VARCHAR)) AS source, "
-    "CAST(CAST(p.created_at AS DATE) AS VARCHAR) || ' #' || "
-    "list_aggregate(list_sort(list_distinct(list(h.hashtag))), 'string_agg', ' #') AS item, p.created_at AS at "
-    "FROM post_hashtags AS h JOIN posts AS p ON p.post_id = h.post_id "
-    "WHERE h.hashtag IS NOT NULL AND h.hashtag <> '' AND p.repost_of IS NULL AND p.created_at IS NOT NULL "
-    "AND p.time_precision <> 'day' "
-    "GROUP BY p.account_id, p.post_id, p.source_file, p.source_line, p.created_at HAVING count(DISTINCT h.hashtag) >= {min_tags}"
+    "CAST(CAST(p.created_at AS DATE) AS VARCHAR) || ' #' || list_aggregate(t.tags, 'string_agg', ' #') AS item, p.created_at AS at "
+    "FROM t JOIN posts AS p ON p.post_id = t.post_id "
+    "WHERE len(t.tags) >= {min_tags} AND p.repost_of IS NULL AND p.created_at IS NOT NULL AND p.time_precision <> 'day'"
 )
 
 
@@ -152,26 +151,31 @@ def _source_sql(name: str, sql: str, window: float | None, tolerance: str = "tr.
     )
 
 
-def _trace_union(con: duckdb.DuckDBPyConnection, layers: tuple[str, ...], min_tags: int = 2) -> str:
-    """One SELECT over every layer's trace rows: layer, account, key, t (microseconds), window, ..."""
+def _trace_sources(con: duckdb.DuckDBPyConnection, layers: tuple[str, ...], min_tags: int = 2) -> list[tuple[str, str]]:
+    """(layer, SELECT over the layer's trace rows: layer, account, key, t (microseconds), window, ...)."""
     from ..networks.cooccurrence import full_trace_sql
     from ..traces import get_trace
 
     parts = []
     for name in layers:
         if name == "near_duplicate":
-            continue  # see _near_duplicate_actions
+            continue  # see _near_duplicate_rows
         trace = get_trace(name)()
         if trace.level != "post" or name in ("fast_retweet", "sync_activity"):
             continue  # fast_retweet repeats co_retweet's keys; sync_activity's keys are time bins
-        parts.append(_source_sql(name, full_trace_sql(con, trace), trace.window))
+        parts.append((name, _source_sql(name, full_trace_sql(con, trace), trace.window)))
         if name == "co_hashtag":
-            parts.append(_source_sql("hashtag_day", HASHTAG_SET_DAY_SQL.format(min_tags=int(min_tags)), None, "0.0"))
-    return " UNION ALL ".join(parts)
+            parts.append(("hashtag_day", _source_sql("hashtag_day", HASHTAG_SET_DAY_SQL.format(min_tags=int(min_tags)), None, "0.0")))
+    return parts
 
 
-def _near_duplicate_rows(con: duckdb.DuckDBPyConnection, window: float) -> str | None:
-    """Near-duplicate actions for the test, as a SELECT over temp table ``_cib_gm_nd``.
+#: The near_duplicate layer's actions: every non-retweet post with a text (one action each).
+_ND_POSTS_WHERE = "p.repost_of IS NULL AND p.text IS NOT NULL AND p.created_at IS NOT NULL AND p.account_id IS NOT NULL"
+
+
+def _near_duplicate_rows(con: duckdb.DuckDBPyConnection, window: float) -> tuple[str, str] | None:
+    """Near-duplicate actions for the test: (SELECT of the rows that can share a key with a
+    member, SELECT of every action's account), or None when no strong group has copy posts.
 
     Clustering every text of the case again (what the near_duplicate trace does, the most
     expensive step of detect) is not needed: a hit needs a text close to one of a strong
@@ -179,7 +183,9 @@ def _near_duplicate_rows(con: duckdb.DuckDBPyConnection, window: float) -> str |
     (``evidence`` rows of layer near_duplicate) -- posted within ``window`` seconds of it.
     So only the non-retweet posts inside those time windows are shingled and clustered (the
     trace's own MinHash/LSH code and defaults); every other non-retweet post is an action on
-    a key of its own (it counts towards the account's activity, and cannot hit).
+    a key of its own (it counts towards the account's activity, and cannot hit). Rows are kept
+    (temp table ``_cib_gm_nd``) only for members' posts and for posts in a cluster holding a
+    member's post: no other action shares a key with a member.
     """
     from ..traces.near_duplicate import NearDuplicate, cluster_texts, normalise_sql
 
@@ -188,33 +194,50 @@ def _near_duplicate_rows(con: duckdb.DuckDBPyConnection, window: float) -> str |
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _cib_gm_ndm AS
-        WITH ev AS (
-            SELECT e.post_a, e.post_b FROM evidence e
+        WITH e AS (
+            SELECT e.account_a, e.account_b, e.post_a, e.post_b FROM evidence e
+            SEMI JOIN _cib_gm_mem ma ON ma.account_id = e.account_a
+            WHERE e.layer = 'near_duplicate'
+        ), ev AS (
+            SELECT e.post_a, e.post_b FROM e
             JOIN _cib_gm_mem ma ON ma.account_id = e.account_a
             JOIN _cib_gm_mem mb ON mb.account_id = e.account_b AND mb.group_id = ma.group_id
-            WHERE e.layer = 'near_duplicate'
-        )
-        SELECT DISTINCT p.post_id, p.created_at FROM (SELECT post_a AS pid FROM ev UNION SELECT post_b FROM ev) x
-        JOIN posts p ON p.post_id = x.pid WHERE p.created_at IS NOT NULL
+        ), x AS (SELECT DISTINCT pid FROM (SELECT post_a AS pid FROM ev UNION ALL SELECT post_b FROM ev))
+        SELECT DISTINCT p.post_id, p.created_at FROM posts p SEMI JOIN x ON p.post_id = x.pid WHERE p.created_at IS NOT NULL
         """
     )
     if not con.execute("SELECT count(*) FROM _cib_gm_ndm").fetchall()[0][0]:
         return None
     t = f"trim(CASE WHEN p.text_norm IS NOT NULL THEN p.text_norm ELSE {normalise_sql('p.text')} END)"
+    # the merged time intervals around the copy posts; a post lies in at most one of them
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _cib_gm_ndp AS
+        CREATE OR REPLACE TEMP TABLE _cib_gm_iv AS
         WITH s AS (SELECT created_at - INTERVAL {w} SECOND AS lo, created_at + INTERVAL {w} SECOND AS hi FROM _cib_gm_ndm),
         g AS (SELECT lo, hi, CASE WHEN lo > max(hi) OVER (ORDER BY lo, hi ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
                                   THEN 1 ELSE 0 END AS new FROM s),
-        h AS (SELECT lo, hi, sum(new) OVER (ORDER BY lo, hi ROWS UNBOUNDED PRECEDING) AS grp FROM g),
-        iv AS (SELECT min(lo) AS lo, max(hi) AS hi FROM h GROUP BY grp),
-        q AS (SELECT DISTINCT p.post_id, {t} AS t FROM posts p JOIN iv ON p.created_at BETWEEN iv.lo AND iv.hi
-              WHERE p.repost_of IS NULL AND p.text IS NOT NULL)
-        SELECT post_id, t, CAST(dense_rank() OVER (ORDER BY t) - 1 AS BIGINT) AS tid FROM q WHERE t <> ''
+        h AS (SELECT lo, hi, sum(new) OVER (ORDER BY lo, hi ROWS UNBOUNDED PRECEDING) AS grp FROM g)
+        SELECT min(lo) AS lo, max(hi) AS hi FROM h GROUP BY grp
         """
     )
-    con.execute("CREATE OR REPLACE TEMP TABLE _cib_nd_text AS SELECT tid, min(t) AS t FROM _cib_gm_ndp GROUP BY tid")
+    # Post ids are unique (ingest rejects duplicates) and the intervals disjoint: one row per post.
+    # A text id is any numbering of the distinct texts (a cluster's label only has to be equal
+    # within the cluster), so the texts are numbered by hashing, not by sorting them.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _cib_gm_ndq AS
+        SELECT p.post_id, {t} AS t FROM posts p JOIN _cib_gm_iv iv ON p.created_at BETWEEN iv.lo AND iv.hi
+        WHERE p.repost_of IS NULL AND p.text IS NOT NULL
+        """
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _cib_nd_text AS "
+        "SELECT CAST(row_number() OVER () - 1 AS BIGINT) AS tid, t FROM (SELECT DISTINCT t FROM _cib_gm_ndq WHERE t <> '')"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _cib_gm_ndp AS SELECT q.post_id, x.tid FROM _cib_gm_ndq q JOIN _cib_nd_text x ON x.t = q.t"
+    )
+    con.execute("DROP TABLE IF EXISTS _cib_gm_ndq")
     try:
         con.execute(nd.shingles_sql())
         n_text = int(con.execute("SELECT count(*) FROM _cib_nd_text").fetchall()[0][0])
@@ -230,17 +253,36 @@ def _near_duplicate_rows(con: duckdb.DuckDBPyConnection, window: float) -> str |
     con.execute("SELECT 1").fetchall()
     con.register("_cib_gm_ndc_arrow", pa.table({"tid": pa.array(present, pa.int64()), "cluster": pa.array(labels[present], pa.int64())}))
     try:
+        # the cluster of every clustered post (each post's action key is 'c' || cluster, else 'p' || post id)
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE _cib_gm_nd AS "
-            "SELECT p.account_id, coalesce('c' || CAST(c.cluster AS VARCHAR), 'p' || p.post_id) AS key, p.post_id, "
-            "(p.source_file || ':' || CAST(p.source_line AS VARCHAR)) AS source, substr(p.text, 1, 140) AS item, p.created_at AS at, "
-            "(CASE p.time_precision WHEN 'minute' THEN 60.0 WHEN 'day' THEN 86400.0 ELSE 0.0 END) AS tolerance "
-            "FROM posts p LEFT JOIN _cib_gm_ndp q ON q.post_id = p.post_id LEFT JOIN _cib_gm_ndc_arrow c ON c.tid = q.tid "
-            "WHERE p.repost_of IS NULL AND p.text IS NOT NULL AND p.created_at IS NOT NULL AND p.account_id IS NOT NULL"
+            "CREATE OR REPLACE TEMP TABLE _cib_gm_ndk AS "
+            "SELECT q.post_id, c.cluster FROM _cib_gm_ndp q JOIN _cib_gm_ndc_arrow c ON c.tid = q.tid"
         )
     finally:
         con.unregister("_cib_gm_ndc_arrow")
-    return _source_sql("near_duplicate", "SELECT * FROM _cib_gm_nd", float(window))
+    # only the clusters holding a member's post, and members' own posts, can share a key with a member
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _cib_gm_nd AS "
+        "WITH mp AS (SELECT p.post_id FROM posts p SEMI JOIN _cib_gm_mem m ON m.account_id = p.account_id WHERE " + _ND_POSTS_WHERE + "), "
+        "mc AS (SELECT DISTINCT k.cluster FROM _cib_gm_ndk k SEMI JOIN mp ON mp.post_id = k.post_id), "
+        "kc AS (SELECT k.post_id, k.cluster FROM _cib_gm_ndk k SEMI JOIN mc ON mc.cluster = k.cluster), "
+        "keep AS (SELECT post_id FROM mp UNION SELECT post_id FROM kc) "
+        "SELECT p.account_id, coalesce('c' || CAST(c.cluster AS VARCHAR), 'p' || p.post_id) AS key, p.post_id, "
+        "(p.source_file || ':' || CAST(p.source_line AS VARCHAR)) AS source, substr(p.text, 1, 140) AS item, p.created_at AS at, "
+        "(CASE p.time_precision WHEN 'minute' THEN 60.0 WHEN 'day' THEN 86400.0 ELSE 0.0 END) AS tolerance "
+        "FROM posts p SEMI JOIN keep ON keep.post_id = p.post_id LEFT JOIN kc c ON c.post_id = p.post_id "
+        "WHERE " + _ND_POSTS_WHERE
+    )
+    return (
+        _source_sql("near_duplicate", "SELECT * FROM _cib_gm_nd", float(window)),
+        "SELECT 'near_duplicate' AS layer, p.account_id FROM posts p WHERE " + _ND_POSTS_WHERE,
+    )
+
+
+_TEMP_TABLES = (
+    "_cib_gm_all", "_cib_gm_cnt", "_cib_gm_mk", "_cib_gm_ks", "_cib_gm_k2", "_cib_gm_kid", "_cib_gm_kg", "_cib_gm_act", "_cib_gm_isl", "_cib_gm_q", "_cib_gm_share",
+    "_cib_gm_ndm", "_cib_gm_iv", "_cib_gm_ndq", "_cib_gm_ndp", "_cib_gm_ndk", "_cib_gm_nd",
+)
 
 
 def group_membership(
@@ -265,12 +307,20 @@ def group_membership(
     ``max_key_actions``: keys with more actions than this in a layer (a celebrity's post
     retweeted by 100,000) are left out of the test: a group's share of such a key is
     negligible, and pairing them would be quadratic.
+
+    How it stays cheap on millions of actions: the layers' trace SQL is never materialised as
+    a whole. Passes over it keep only (1) the action count per account and layer, (2) the
+    members' (key, account) pairs, (3) the size and largest time tolerance of each key a
+    member acted on, and (4) the full rows of the keys that can hold a hit: at least
+    ``min_members`` members of one group and one other account on it, at most
+    ``max_key_actions`` actions. Frame counts then run on those rows only, one partition per
+    (key, group acting on it) instead of one window column per group.
     """
     strong = {int(g): sorted(set(m)) for g, m in strong.items() if m}
     layers = tuple(l for l in layers if l)
     if not strong or not layers:
         return _empty()
-    sql = _trace_union(con, layers)
+    sources = _trace_sources(con, layers)
     mem = pa.table(
         {
             "account_id": pa.array([a for g, m in strong.items() for a in m], pa.string()),
@@ -279,58 +329,160 @@ def group_membership(
     )
     con.register("_cib_gm_mem", mem)
     try:
-        # every action of the tested layers once; actions only matter for their counts unless
-        # their key is one a strong group's member acted on
+        # every action of the tested layers, as (layer, SELECT of rows, SELECT of layer+account of every action)
+        layer_sql = [(name, sql, "") for name, sql in sources]
         if "near_duplicate" in layers:
             from ..traces import get_trace
 
-            nd_sql = _near_duplicate_rows(con, float(get_trace("near_duplicate").default_window or 3600.0))
-            if nd_sql is not None:
-                sql = f"{sql} UNION ALL {nd_sql}" if sql else nd_sql
-        if not sql:
+            nd = _near_duplicate_rows(con, float(get_trace("near_duplicate").default_window or 3600.0))
+            if nd is not None:
+                layer_sql.append(("near_duplicate", nd[0], nd[1]))
+        if not layer_sql:
             return _empty()
-        con.execute("CREATE OR REPLACE TEMP TABLE _cib_gm_all AS " + sql)
+        # every action's row once (the traces' SQL is the expensive part: one pass)
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE _cib_gm_act AS "
-            "SELECT CAST(row_number() OVER () AS BIGINT) AS aid, a.* FROM _cib_gm_all AS a "
-            "SEMI JOIN (SELECT x.layer, x.key FROM _cib_gm_all AS x "
-            "  WHERE (x.layer, x.key) IN (SELECT (y.layer, y.key) FROM _cib_gm_all AS y SEMI JOIN _cib_gm_mem AS m ON m.account_id = y.account_id) "
-            f"  GROUP BY 1, 2 HAVING count(*) <= {int(max_key_actions)}) AS k "
-            "ON k.layer = a.layer AND k.key = a.key"
+            "CREATE OR REPLACE TEMP TABLE _cib_gm_all AS " + " UNION ALL ".join(f"({sql})" for _, sql, _ in layer_sql)
         )
-        # Per action of a tested account (not in a strong group): the actions of other accounts
-        # on its key within the window (n) and, per strong group, how many of them are the
-        # group's (g). Frame counts, not a self-join: a hot hashtag's thousands of actions
-        # stay linear. Imprecise times widen the frame by twice the layer's largest tolerance.
-        groups = sorted(strong)
-        frames = con.execute("SELECT layer, max(w), max(tol) FROM _cib_gm_act GROUP BY 1 ORDER BY 1").fetchall()
+        # (1) actions per account and layer (the null model's counts); near_duplicate's rows above
+        # are only those that can share a key with a member, its counts come from every post
+        counts = [f"SELECT layer, account_id FROM _cib_gm_all WHERE layer <> 'near_duplicate'"]
+        counts += [c for name, _, c in layer_sql if name == "near_duplicate"]
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _cib_gm_cnt AS SELECT layer, account_id, count(*) AS n FROM ("
+            + " UNION ALL ".join(f"({c})" for c in counts) + ") GROUP BY 1, 2"
+        )
+        # (2) members' actions per (layer, key, member)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _cib_gm_mk AS SELECT x.layer, x.key, x.account_id, count(*) AS n "
+            "FROM _cib_gm_all AS x SEMI JOIN _cib_gm_mem AS m ON m.account_id = x.account_id GROUP BY 1, 2, 3"
+        )
+        # (3) size and largest tolerance of every key a member acted on
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _cib_gm_ks AS SELECT x.layer, x.key, count(*) AS n, max(x.tol) AS tol, max(x.w) AS w "
+            "FROM _cib_gm_all AS x "
+            "SEMI JOIN (SELECT DISTINCT layer, key FROM _cib_gm_mk) AS k ON k.layer = x.layer AND k.key = x.key GROUP BY 1, 2"
+        )
+        # Imprecise times widen the frame by twice the largest tolerance of the layer's tested keys.
+        frames = con.execute(
+            f"SELECT layer, max(w), max(tol) FROM _cib_gm_ks WHERE n <= {int(max_key_actions)} GROUP BY 1 ORDER BY 1"
+        ).fetchall()
         if not frames:  # no member acted on any key in these layers: nothing can hit
             return _empty()
-        gcols = ", ".join(f"count(DISTINCT a.account_id) FILTER (WHERE m.group_id = {g}) OVER f AS g{g}" for g in groups)
-        parts = []
-        for layer, w, tol in frames:
-            frame = (
-                "PARTITION BY a.key ORDER BY a.t RANGE BETWEEN "
-                f"{int(w) + 2 * int(tol)} PRECEDING AND {int(w) + 2 * int(tol)} FOLLOWING"
-                if int(w) >= 0 else "PARTITION BY a.key"
-            )
-            parts.append(
-                f"SELECT a.aid, m.group_id AS gid, count(DISTINCT a.account_id) OVER f - 1 AS n, {gcols} "
-                f"FROM _cib_gm_act AS a LEFT JOIN _cib_gm_mem AS m ON m.account_id = a.account_id "
-                f"WHERE a.layer = '{layer}' WINDOW f AS ({frame})"
-            )
-        unpiv = " UNION ALL ".join(f"SELECT aid, {g} AS group_id, g{g} AS g, n FROM c" for g in groups)
+        # keys where a group can act (min_members of its members) next to someone else; per (key, group)
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE _cib_gm_share AS "
-            f"WITH c AS (SELECT * FROM ({' UNION ALL '.join(parts)}) WHERE gid IS NULL) "
-            f"SELECT aid, group_id, g, n, least(1.0, g / greatest(n, 1)) AS share FROM ({unpiv}) WHERE g >= {int(min_members)}"
+            f"""
+            CREATE OR REPLACE TEMP TABLE _cib_gm_k2 AS
+            WITH kg AS (
+                SELECT k.layer, k.key, m.group_id, count(DISTINCT k.account_id) AS g FROM _cib_gm_mk k
+                JOIN _cib_gm_mem m ON m.account_id = k.account_id GROUP BY 1, 2, 3
+            ), km AS (SELECT layer, key, sum(n) AS n FROM _cib_gm_mk GROUP BY 1, 2)
+            SELECT kg.layer, kg.key, kg.group_id FROM kg
+            JOIN _cib_gm_ks ks ON ks.layer = kg.layer AND ks.key = kg.key
+            JOIN km ON km.layer = kg.layer AND km.key = kg.key
+            WHERE kg.g >= {int(min_members)} AND ks.n <= {int(max_key_actions)} AND ks.n > km.n
+            """
         )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _cib_gm_kid AS "
+            "SELECT layer, key, CAST(row_number() OVER () AS BIGINT) AS kid FROM (SELECT DISTINCT layer, key FROM _cib_gm_k2)"
+        )
+        # (4) the full rows of those keys
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _cib_gm_act AS "
+            "SELECT CAST(row_number() OVER () AS BIGINT) AS aid, k.kid, a.* FROM _cib_gm_all AS a "
+            "JOIN _cib_gm_kid AS k ON k.layer = a.layer AND k.key = a.key"
+        )
+        # Per action of a tested account (not in a strong group) and group acting on its key: the
+        # distinct accounts on the key within the window, itself excluded (n), and how many of
+        # them are the group's (g) -- what a window frame of +-W around the action would count
+        # (W = the layer's window widened by twice its largest tolerance), computed by a sweep
+        # so a hot hashtag's thousands of actions stay O(n log n): an account is within W of
+        # time t iff t lies in one of its *islands* [first - W, last + W] (its actions on the key
+        # chained by gaps <= 2W; one account's islands are disjoint), so the count at t is the
+        # islands opened at or before t minus those closed before t: a running sum over the
+        # islands' ends and the actions sorted by (time, open < action < close).
+        con.register(
+            "_cib_gm_fr",
+            pa.table({
+                "layer": pa.array([l for l, _, _ in frames], pa.string()),
+                "fw": pa.array([int(w) + 2 * int(tol) if int(w) >= 0 else -1 for _, w, tol in frames], pa.int64()),
+            }),
+        )
+        try:
+            con.execute(
+                """
+                CREATE OR REPLACE TEMP TABLE _cib_gm_isl AS
+                WITH a AS (
+                    SELECT a.kid, a.account_id, a.t, f.fw,
+                           CASE WHEN a.t - lag(a.t) OVER (PARTITION BY a.kid, a.account_id ORDER BY a.t) <= 2 * f.fw
+                                THEN 0 ELSE 1 END AS new
+                    FROM _cib_gm_act a JOIN _cib_gm_fr f ON f.layer = a.layer WHERE a.account_id IS NOT NULL AND f.fw >= 0
+                ), b AS (
+                    SELECT *, sum(new) OVER (PARTITION BY kid, account_id ORDER BY t, new DESC ROWS UNBOUNDED PRECEDING) AS isl FROM a
+                )
+                SELECT kid, account_id, min(t) - fw AS lo, max(t) + fw AS hi FROM b GROUP BY kid, account_id, isl, fw
+                """
+            )
+            # the tested actions (not by a member) on these keys, and the groups acting on each key
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _cib_gm_q AS SELECT a.aid, a.kid, a.t, f.fw FROM _cib_gm_act a "
+                "JOIN _cib_gm_fr f ON f.layer = a.layer ANTI JOIN _cib_gm_mem m ON m.account_id = a.account_id"
+            )
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _cib_gm_kg AS SELECT k.kid, k2.group_id FROM _cib_gm_k2 k2 "
+                "JOIN _cib_gm_kid k ON k.layer = k2.layer AND k.key = k2.key"
+            )
+            # Running sums over one global order (key, [group,] time, kind): every partition's
+            # opens and closes cancel, so no PARTITION BY is needed.
+            con.execute(
+                f"""
+                CREATE OR REPLACE TEMP TABLE _cib_gm_share AS
+                WITH ev_n AS (
+                    SELECT kid, lo AS pos, 0 AS typ, 1 AS d, CAST(NULL AS BIGINT) AS aid FROM _cib_gm_isl
+                    UNION ALL SELECT kid, hi, 2, -1, NULL FROM _cib_gm_isl
+                    UNION ALL SELECT kid, t, 1, 0, aid FROM _cib_gm_q WHERE fw >= 0
+                ), n_w AS (
+                    SELECT aid, n FROM (
+                        SELECT aid, sum(d) OVER (ORDER BY kid, pos, typ ROWS UNBOUNDED PRECEDING) - 1 AS n FROM ev_n
+                    ) WHERE aid IS NOT NULL
+                ), n_all AS (
+                    SELECT q.aid, k.n FROM _cib_gm_q q JOIN (
+                        SELECT a.kid, count(DISTINCT a.account_id) - 1 AS n FROM _cib_gm_act a
+                        JOIN _cib_gm_fr f ON f.layer = a.layer WHERE f.fw < 0 GROUP BY 1
+                    ) k ON k.kid = q.kid WHERE q.fw < 0
+                ), gi AS (
+                    SELECT i.kid, m.group_id, i.lo, i.hi FROM _cib_gm_isl i JOIN _cib_gm_mem m ON m.account_id = i.account_id
+                    SEMI JOIN _cib_gm_kg k ON k.kid = i.kid AND k.group_id = m.group_id
+                ), ev_g AS (
+                    SELECT kid, group_id, lo AS pos, 0 AS typ, 1 AS d, CAST(NULL AS BIGINT) AS aid FROM gi
+                    UNION ALL SELECT kid, group_id, hi, 2, -1, NULL FROM gi
+                    UNION ALL SELECT q.kid, k.group_id, q.t, 1, 0, q.aid FROM _cib_gm_q q JOIN _cib_gm_kg k ON k.kid = q.kid WHERE q.fw >= 0
+                ), g_w AS (
+                    SELECT aid, group_id, g FROM (
+                        SELECT aid, group_id, sum(d) OVER (ORDER BY kid, group_id, pos, typ ROWS UNBOUNDED PRECEDING) AS g FROM ev_g
+                    ) WHERE aid IS NOT NULL AND g >= {int(min_members)}
+                ), g_all AS (
+                    SELECT q.aid, k.group_id, k.g FROM _cib_gm_q q JOIN (
+                        SELECT a.kid, m.group_id, count(DISTINCT a.account_id) AS g FROM _cib_gm_act a
+                        JOIN _cib_gm_mem m ON m.account_id = a.account_id GROUP BY 1, 2
+                    ) k ON k.kid = q.kid
+                    WHERE q.fw < 0 AND k.g >= {int(min_members)}
+                ), c AS (
+                    SELECT g.aid, g.group_id, g.g, n.n FROM g_w g JOIN n_w n ON n.aid = g.aid
+                    UNION ALL
+                    SELECT g.aid, g.group_id, g.g, n.n FROM g_all g JOIN n_all n ON n.aid = g.aid
+                )
+                SELECT aid, group_id, g, n, least(1.0, g / greatest(n, 1)) AS share FROM c
+                """
+            )
+        finally:
+            con.unregister("_cib_gm_fr")
         # null rates per layer and group, over the tested accounts' actions
         rates = con.execute(
             """
             WITH nonmem AS (
-                SELECT a.layer, count(*) AS n_act FROM _cib_gm_all AS a
-                WHERE a.account_id NOT IN (SELECT account_id FROM _cib_gm_mem) GROUP BY 1
+                SELECT c.layer, sum(c.n) AS n_act FROM _cib_gm_cnt AS c
+                WHERE c.account_id NOT IN (SELECT account_id FROM _cib_gm_mem) GROUP BY 1
             ), sums AS (
                 SELECT a.layer, s.group_id, sum(s.share) AS s1, sum(s.share * s.share) AS s2
                 FROM _cib_gm_share AS s JOIN _cib_gm_act AS a ON a.aid = s.aid GROUP BY 1, 2
@@ -340,7 +492,7 @@ def group_membership(
         ).fetchall()
         n_accounts = int(
             con.execute(
-                "SELECT count(DISTINCT account_id) FROM _cib_gm_all WHERE account_id NOT IN (SELECT account_id FROM _cib_gm_mem)"
+                "SELECT count(DISTINCT account_id) FROM _cib_gm_cnt WHERE account_id NOT IN (SELECT account_id FROM _cib_gm_mem)"
             ).fetchall()[0][0]
         )
         per_acc = con.execute(
@@ -348,9 +500,9 @@ def group_membership(
             WITH obs AS (
                 SELECT a.account_id, s.group_id, count(*) AS n_hits, sum(s.share) AS observed
                 FROM _cib_gm_share s JOIN _cib_gm_act a ON a.aid = s.aid GROUP BY 1, 2
-            ), n AS (SELECT account_id, layer, count(*) AS n FROM _cib_gm_all GROUP BY 1, 2)
+            )
             SELECT o.account_id, o.group_id, o.n_hits, o.observed, n.layer, n.n
-            FROM obs o JOIN n ON n.account_id = o.account_id
+            FROM obs o JOIN _cib_gm_cnt n ON n.account_id = o.account_id
             WHERE o.account_id NOT IN (SELECT account_id FROM _cib_gm_mem)
             ORDER BY 1, 2, 5
             """
@@ -404,7 +556,7 @@ def group_membership(
         return result
     finally:
         con.unregister("_cib_gm_mem")
-        for t in ("_cib_gm_all", "_cib_gm_act", "_cib_gm_share", "_cib_gm_ndm", "_cib_gm_ndp", "_cib_gm_nd"):
+        for t in _TEMP_TABLES:
             con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
