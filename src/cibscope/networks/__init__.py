@@ -77,6 +77,7 @@ def build_layer(con: Any, trace: Trace) -> tuple[LayerStats, CooccurrenceResult]
         min_shared=int(trace.params["min_shared"]),
         alpha=float(trace.params["alpha"]),
         correction=str(trace.params["correction"]),
+        evidence_per_edge=int(trace.params["evidence_per_edge"]),
     )
     st = LayerStats(
         layer=trace.layer,

@@ -17,7 +17,8 @@ Input: a trace's rows ``(account_id, key, at, post_id, source, item, tolerance)`
                    true when both accounts act only once on the key (the pair is then the only
                    one of its (a, b, key)).
 ``_cib_pairkey``  view: one row per (a_i, b_i, key_i): the keys a pair shares within the window,
-                   with ``n_a``/``n_b``, the distinct actions of each side in those pairs.
+                   with ``n_a``/``n_b``, the distinct actions of each side in those pairs, and
+                   ``min_dt``, the seconds between the pair's closest two actions on the key.
 
 How the self-join stays linear on hot keys
 ------------------------------------------
@@ -219,10 +220,10 @@ def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance:
     )
     pairkey = (
         "CREATE OR REPLACE TEMP VIEW _cib_pairkey AS "
-        "SELECT r.a_i, r.b_i, r.key_i, r.lo_at AS first_at, r.hi_at AS last_at, 1 AS n_a, 1 AS n_b "
+        "SELECT r.a_i, r.b_i, r.key_i, r.lo_at AS first_at, r.hi_at AS last_at, 1 AS n_a, 1 AS n_b, r.dt AS min_dt "
         "FROM _cib_raw AS r WHERE r.single "
         "UNION ALL SELECT r.a_i, r.b_i, r.key_i, min(r.lo_at) AS first_at, max(r.hi_at) AS last_at, "
-        "count(DISTINCT r.rn_a) AS n_a, count(DISTINCT r.rn_b) AS n_b "
+        "count(DISTINCT r.rn_a) AS n_a, count(DISTINCT r.rn_b) AS n_b, min(r.dt) AS min_dt "
         "FROM _cib_raw AS r WHERE NOT r.single GROUP BY r.a_i, r.b_i, r.key_i"
     )
     return [*_maps_sql(), _acti_sql(), act, big, raw, pairkey]
@@ -235,6 +236,12 @@ def evidence_sql(n_evidence: int) -> str:
     the internal action ids. The strings are joined only to the pairs that can make the cut (a
     ``rank()`` on the integer columns first), not to every pair of a kept edge. Needs
     ``_cib_edges`` (with ``kept``) from :mod:`.significance`.
+
+    Only action pairs at most ``ev_tau`` seconds apart are ranked (``_cib_edges.ev_tau``, from
+    :func:`.significance.score_pairs`: the smallest of ``EVIDENCE_CUTOFFS`` under which the
+    pair shares at least ``n_evidence`` keys, NULL if none). That is exact: ``n`` keys with a
+    closest pair within ``ev_tau`` are ``n`` action pairs within it, so the ``n`` closest all
+    are; the rest, often most of a busy pair's actions, are never sorted.
 
     ``eid`` numbers the rows ``(edge - 1) * n_evidence + rk``, with ``edge`` the kept edge's
     ordinal in ``(a_i, b_i)`` order: unique and in (edge, closeness) order, but with gaps. A
@@ -251,8 +258,9 @@ def evidence_sql(n_evidence: int) -> str:
         "pa.source, pb.source) AS rk FROM ("
         "SELECT r.a_i, r.b_i, k.o, r.dt, r.lo_at, r.key_i, r.rn_a, r.rn_b, "
         "rank() OVER (PARTITION BY r.a_i, r.b_i ORDER BY r.dt, r.lo_at, r.key_i) AS rk0 "
-        "FROM _cib_raw AS r JOIN (SELECT e.a_i, e.b_i, row_number() OVER (ORDER BY e.a_i, e.b_i) AS o "
-        "FROM _cib_edges AS e WHERE e.kept) AS k ON k.a_i = r.a_i AND k.b_i = r.b_i) AS y "
+        "FROM _cib_raw AS r JOIN (SELECT e.a_i, e.b_i, e.ev_tau, row_number() OVER (ORDER BY e.a_i, e.b_i) AS o "
+        "FROM _cib_edges AS e WHERE e.kept) AS k ON k.a_i = r.a_i AND k.b_i = r.b_i "
+        "WHERE k.ev_tau IS NULL OR r.dt <= k.ev_tau) AS y "
         "JOIN _cib_trace AS pa ON pa.rid = y.rn_a JOIN _cib_trace AS pb ON pb.rid = y.rn_b "
         f"WHERE y.rk0 <= {n}) AS x "
         "JOIN _cib_accmap AS ma ON ma.acc_i = x.a_i JOIN _cib_accmap AS mb ON mb.acc_i = x.b_i "

@@ -102,8 +102,27 @@ def adjust_pvalues(p: np.ndarray, method: str) -> np.ndarray:
     return out
 
 
-def score_pairs(con: Any, *, min_shared: int, alpha: float, correction: str) -> SignificanceResult:
+#: Seconds: the evidence of an edge is chosen among its action pairs at most the smallest of
+#: these apart under which it shares ``evidence_per_edge`` keys (see ``evidence_sql``).
+EVIDENCE_CUTOFFS: tuple[int, ...] = (0, 1, 10, 60, 600, 3600, 86400)
+
+
+def _ev_tau_sql(n_evidence: int) -> str:
+    if n_evidence <= 0:
+        return "CAST(NULL AS DOUBLE)"
+    whens = " ".join(
+        f"WHEN count(*) FILTER (WHERE pk.min_dt <= {c}) >= {int(n_evidence)} THEN {float(c)}" for c in EVIDENCE_CUTOFFS
+    )
+    return f"CASE {whens} ELSE CAST(NULL AS DOUBLE) END"
+
+
+def score_pairs(
+    con: Any, *, min_shared: int, alpha: float, correction: str, evidence_per_edge: int = 0
+) -> SignificanceResult:
     """Create temp table ``_cib_edges`` (every candidate pair, scored, with ``kept``).
+
+    ``evidence_per_edge`` sets ``_cib_edges.ev_tau``, the evidence cutoff of
+    :func:`cibscope.networks.cooccurrence.evidence_sql` (NULL: rank every action pair).
 
     Needs ``_cib_acti``, ``_cib_pairkey`` and ``_cib_accmap`` from
     :func:`cibscope.networks.cooccurrence.run_cooccurrence`. Works on integer ids; the account
@@ -121,7 +140,8 @@ def score_pairs(con: Any, *, min_shared: int, alpha: float, correction: str) -> 
         "CREATE OR REPLACE TEMP TABLE _cib_pairs AS "
         "SELECT p.*, da.d AS d_a, db.d AS d_b "
         "FROM (SELECT pk.a_i, pk.b_i, count(*) AS n_shared, sum(kw.w) AS weight, "
-        "sum(kw.w * kw.w) AS w2, min(pk.first_at) AS first_at, max(pk.last_at) AS last_at "
+        "sum(kw.w * kw.w) AS w2, min(pk.first_at) AS first_at, max(pk.last_at) AS last_at, "
+        f"{_ev_tau_sql(int(evidence_per_edge))} AS ev_tau "
         "FROM _cib_pairkey AS pk JOIN _cib_keyw AS kw ON kw.key_i = pk.key_i "
         "GROUP BY pk.a_i, pk.b_i) AS p "
         "JOIN _cib_deg AS da ON da.acc_i = p.a_i JOIN _cib_deg AS db ON db.acc_i = p.b_i"
@@ -159,7 +179,7 @@ def score_pairs(con: Any, *, min_shared: int, alpha: float, correction: str) -> 
     try:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _cib_edges AS SELECT p.a_i, p.b_i, ma.account_id AS account_a, "
-            "mb.account_id AS account_b, p.n_shared, p.weight, s.expected, s.p_value, s.q_value, p.first_at, p.last_at, s.kept "
+            "mb.account_id AS account_b, p.n_shared, p.weight, s.expected, s.p_value, s.q_value, p.first_at, p.last_at, s.kept, p.ev_tau "
             "FROM _cib_pairs AS p JOIN _cib_scored_arrow AS s ON s.a_i = p.a_i AND s.b_i = p.b_i "
             "JOIN _cib_accmap AS ma ON ma.acc_i = p.a_i JOIN _cib_accmap AS mb ON mb.acc_i = p.b_i"
         )
