@@ -104,7 +104,7 @@ def adjust_pvalues(p: np.ndarray, method: str) -> np.ndarray:
 
 #: Seconds: the evidence of an edge is chosen among its action pairs at most the smallest of
 #: these apart under which it shares ``evidence_per_edge`` keys (see ``evidence_sql``).
-EVIDENCE_CUTOFFS: tuple[int, ...] = (0, 1, 10, 60, 600, 3600, 86400)
+EVIDENCE_CUTOFFS: tuple[int, ...] = (1, 10, 60)
 
 
 def _ev_tau_sql(n_evidence: int) -> str:
