@@ -13,7 +13,7 @@ import sqlglot
 from sqlglot import exp
 
 from cibscope.sql import transpile
-from cibscope.traces.near_duplicate import NearDuplicate, candidate_pairs, cluster_texts, minhash_signatures
+from cibscope.traces.near_duplicate import NearDuplicate, candidate_pairs, cluster_texts, minhash_signatures, verify_pairs
 
 
 def shingles(texts: list[str], **params) -> list[set[str]]:
@@ -119,3 +119,68 @@ def test_minhash_estimate_is_close_to_the_jaccard_similarity(n_shared: int) -> N
     _, sig = minhash_signatures(tid, h, 64, 1)
     j = n_shared / (40 - n_shared)
     assert abs((sig[0] == sig[1]).mean() - j) < 0.2
+
+
+def test_verify_pairs_is_exact_at_the_threshold_whether_or_not_the_sketch_sees_the_differences() -> None:
+    # 64 hash functions, threshold 0.7: 45 equal entries pass (45/64 = 0.703), 44 do not (0.6875).
+    # Text 0 is the base signature. A "+16" edit changes an entry but not its low 4 bits (the
+    # sketch filter cannot see it: only the full comparison rejects); a "+1" edit changes the
+    # low bits too (the sketch filter rejects). Texts 1-3 get 20/19/18 "+16" edits, texts 4-6
+    # 20/19/18 "+1" edits: equal counts 44, 45, 46 each -> pass = F, T, T both ways.
+    base = np.arange(64, dtype=np.uint32) * np.uint32(32)
+    rows = [base]
+    for delta in (16, 1):
+        for k in (20, 19, 18):
+            r = base.copy()
+            r[:k] += np.uint32(delta)
+            rows.append(r)
+    sig = np.stack(rows)
+    pairs = np.array([[0, i] for i in range(1, 7)])
+    assert verify_pairs(sig, pairs, 0.7).tolist() == [False, True, True, False, True, True]
+    # the same from the hash-major layout minhash_signatures returns (a transposed view)
+    assert verify_pairs(np.ascontiguousarray(sig.T).T, pairs, 0.7).tolist() == [False, True, True, False, True, True]
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.7, 0.9, 1.0])
+def test_verify_pairs_equals_comparing_every_entry(threshold: float) -> None:
+    # 400 pairs (2p, 2p + 1): a random signature and a copy with k = 0..64 random entries (k = 0 for 40)
+    # edited, each edit either above the sketch's 4 bits (+16) or in them (+1); the reference
+    # is the plain definition: equal entries / 64 >= threshold
+    rng = np.random.default_rng(7)
+    sig = rng.integers(0, 2**32, size=(800, 64), dtype=np.uint64).astype(np.uint32)
+    for p in range(400):
+        sig[2 * p + 1] = sig[2 * p]
+        at = rng.choice(64, size=0 if p < 40 else rng.integers(0, 65), replace=False)
+        sig[2 * p + 1, at] += rng.choice(np.array([1, 16], dtype=np.uint32), size=at.size)
+    pairs = np.arange(800).reshape(400, 2)
+    expected = (sig[pairs[:, 0]] == sig[pairs[:, 1]]).sum(axis=1) / 64 >= threshold
+    assert expected.sum() >= 20 and (~expected).sum() >= 20
+    assert verify_pairs(sig, pairs, threshold).tolist() == expected.tolist()
+
+
+def test_the_trace_tables_are_the_distinct_texts_in_text_order_and_are_dropped(tmp_path) -> None:
+    # posts: "b b" twice (one normalised from upper case), "a a", an empty text after
+    # normalisation (a URL only) and a retweet. Distinct texts in text order: "a a" -> tid 0,
+    # "b b" -> tid 1; the URL-only text and the retweet are not texts.
+    from cibscope.case import open_case
+    from cibscope.testing import T0, insert_rows
+
+    case = open_case(tmp_path / "c.duckdb")
+    con = case.con
+    insert_rows(con, "posts", [
+        dict(post_id="1", account_id="x", created_at=T0, text="b b"),
+        dict(post_id="2", account_id="y", created_at=T0, text="B B"),
+        dict(post_id="3", account_id="y", created_at=T0, text="a a"),
+        dict(post_id="4", account_id="z", created_at=T0, text="https://t.co/x"),
+        dict(post_id="5", account_id="z", created_at=T0, text="a a", repost_of="3"),
+    ])
+    nd = NearDuplicate()
+    con.execute(nd.texts_sql())
+    assert con.execute("SELECT tid, t FROM _cib_nd_text ORDER BY tid").fetchall() == [(0, "a a"), (1, "b b")]
+    nd.prepare(con)  # every text is shorter than min_shingles: no cluster, no trace row
+    assert con.execute(f"SELECT count(*) FROM ({nd.sql()})").fetchall() == [(0,)]
+    temp = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+    assert temp == {"_cib_nd_key"}  # prepare keeps only what sql() reads
+    nd.cleanup(con)
+    assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()[0][0]
+    case.close()
