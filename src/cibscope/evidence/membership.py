@@ -262,16 +262,21 @@ def _near_duplicate_rows(con: duckdb.DuckDBPyConnection, window: float) -> tuple
         con.unregister("_cib_gm_ndc_arrow")
     # only the clusters holding a member's post, and members' own posts, can share a key with a member
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cib_gm_nd AS "
-        "WITH mp AS (SELECT p.post_id FROM posts p SEMI JOIN _cib_gm_mem m ON m.account_id = p.account_id WHERE " + _ND_POSTS_WHERE + "), "
+        "CREATE OR REPLACE TEMP TABLE _cib_gm_ndkeep AS "
+        "WITH mp AS (SELECT p.post_id FROM posts p WHERE p.account_id IN (SELECT account_id FROM _cib_gm_mem) AND " + _ND_POSTS_WHERE + "), "
         "mc AS (SELECT DISTINCT k.cluster FROM _cib_gm_ndk k SEMI JOIN mp ON mp.post_id = k.post_id), "
-        "kc AS (SELECT k.post_id, k.cluster FROM _cib_gm_ndk k SEMI JOIN mc ON mc.cluster = k.cluster), "
-        "keep AS (SELECT post_id FROM mp UNION SELECT post_id FROM kc) "
-        "SELECT p.account_id, coalesce('c' || CAST(c.cluster AS VARCHAR), 'p' || p.post_id) AS key, p.post_id, "
-        "(p.source_file || ':' || CAST(p.source_line AS VARCHAR)) AS source, substr(p.text, 1, 140) AS item, p.created_at AS at, "
+        "kc AS (SELECT k.post_id, k.cluster FROM _cib_gm_ndk k SEMI JOIN mc ON mc.cluster = k.cluster) "
+        "SELECT post_id, cluster FROM kc UNION ALL SELECT post_id, NULL FROM mp ANTI JOIN kc ON kc.post_id = mp.post_id"
+    )
+    # (an IN filter on the posts scan: the text is read for the kept posts only)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _cib_gm_nd AS "
+        "WITH x AS (SELECT p.account_id, p.post_id, (p.source_file || ':' || CAST(p.source_line AS VARCHAR)) AS source, "
+        "substr(p.text, 1, 140) AS item, p.created_at AS at, "
         "(CASE p.time_precision WHEN 'minute' THEN 60.0 WHEN 'day' THEN 86400.0 ELSE 0.0 END) AS tolerance "
-        "FROM posts p SEMI JOIN keep ON keep.post_id = p.post_id LEFT JOIN kc c ON c.post_id = p.post_id "
-        "WHERE " + _ND_POSTS_WHERE
+        "FROM posts p WHERE p.post_id IN (SELECT post_id FROM _cib_gm_ndkeep) AND " + _ND_POSTS_WHERE + ") "
+        "SELECT x.account_id, coalesce('c' || CAST(k.cluster AS VARCHAR), 'p' || x.post_id) AS key, x.post_id, x.source, x.item, x.at, x.tolerance "
+        "FROM x JOIN _cib_gm_ndkeep k ON k.post_id = x.post_id"
     )
     return (
         _source_sql("near_duplicate", "SELECT * FROM _cib_gm_nd", float(window)),
@@ -281,7 +286,7 @@ def _near_duplicate_rows(con: duckdb.DuckDBPyConnection, window: float) -> tuple
 
 _TEMP_TABLES = (
     "_cib_gm_all", "_cib_gm_cnt", "_cib_gm_mk", "_cib_gm_ks", "_cib_gm_k2", "_cib_gm_kid", "_cib_gm_kg", "_cib_gm_act", "_cib_gm_isl", "_cib_gm_q", "_cib_gm_share",
-    "_cib_gm_ndm", "_cib_gm_iv", "_cib_gm_ndq", "_cib_gm_ndp", "_cib_gm_ndk", "_cib_gm_nd",
+    "_cib_gm_ndm", "_cib_gm_iv", "_cib_gm_ndq", "_cib_gm_ndp", "_cib_gm_ndk", "_cib_gm_ndkeep", "_cib_gm_nd",
 )
 
 
