@@ -235,9 +235,9 @@ def evidence_sql(n_evidence: int) -> str:
     Ties are broken by the earlier time, the key, then the posts' ids and sources, never by
     the internal action ids. The strings are joined only to the pairs that can make the cut (a
     ``rank()`` on the integer columns first), not to every pair of a kept edge, and sorted only
-    where they break a tie: ``rk0``/``rk1`` are the first/last position of the row's group of
-    equal (seconds, time, key); a row alone in its group is at ``rk0``, a tied group is ordered
-    by the strings among itself. (Sorting every row on the strings cost more than all the
+    where they break a tie: ``rk0`` is the first position of the row's group of equal (seconds,
+    time, key), and a group is tied when a row of it has ``row_number() <> rk0``; a row alone in
+    its group is at ``rk0``, a tied group is ordered by the strings among itself. (Sorting every row on the strings cost more than all the
     rest.) Needs ``_cib_edges`` (with ``kept``) from :mod:`.significance`.
 
     Only action pairs at most ``ev_tau`` seconds apart are ranked (``_cib_edges.ev_tau``, from
@@ -253,27 +253,30 @@ def evidence_sql(n_evidence: int) -> str:
     """
     n = int(n_evidence)
     cands = (
-        # rank (first position of the row's tie group) and the tie group's last position, one sort
-        "SELECT r.a_i, r.b_i, k.o, r.dt, r.lo_at, r.key_i, r.rn_a, r.rn_b, rank() OVER w AS rk0, count(*) OVER w AS rk1 "
+        # rank = first position of the row's tie group; row_number differs from it on the
+        # group's later rows (one sort for both; a frame count would cost as much again)
+        "SELECT r.a_i, r.b_i, k.o, r.dt, r.lo_at, r.key_i, r.rn_a, r.rn_b, rank() OVER w AS rk0, row_number() OVER w AS rn0 "
         "FROM _cib_raw AS r JOIN (SELECT e.a_i, e.b_i, e.ev_tau, row_number() OVER (ORDER BY e.a_i, e.b_i) AS o "
         "FROM _cib_edges AS e WHERE e.kept) AS k ON k.a_i = r.a_i AND k.b_i = r.b_i "
         "WHERE k.ev_tau IS NULL OR r.dt <= k.ev_tau "
         "WINDOW w AS (PARTITION BY r.a_i, r.b_i ORDER BY r.dt, r.lo_at, r.key_i)"
     )
     strs = (
-        "SELECT y.a_i, y.b_i, y.o, y.dt, y.rk0, y.rk1, pa.post_id AS post_a, pb.post_id AS post_b, pa.at AS at_a, "
+        "SELECT y.a_i, y.b_i, y.o, y.dt, y.rk0, y.rn0, pa.post_id AS post_a, pb.post_id AS post_b, pa.at AS at_a, "
         "pb.at AS at_b, coalesce(pa.item, pb.item, pa.key) AS item, pa.source AS source_a, pb.source AS source_b "
         f"FROM ({cands}) AS y JOIN _cib_trace AS pa ON pa.rid = y.rn_a JOIN _cib_trace AS pb ON pb.rid = y.rn_b "
         f"WHERE y.rk0 <= {n}"
     )
     cols = "s.a_i, s.b_i, s.o, s.dt, s.post_a, s.post_b, s.at_a, s.at_b, s.item, s.source_a, s.source_b"
+    tied = "(SELECT t.a_i, t.b_i, t.rk0 FROM s AS t WHERE t.rn0 <> t.rk0 GROUP BY t.a_i, t.b_i, t.rk0) AS g"
     return (
         f"WITH s AS MATERIALIZED ({strs}) "
         f"SELECT x.a_i, x.b_i, x.rk, (x.o - 1) * {n} + x.rk AS eid, ma.account_id AS account_a, mb.account_id AS account_b, "
         "x.post_a, x.post_b, x.at_a, x.at_b, x.dt AS seconds_apart, x.item, x.source_a, x.source_b FROM ("
-        f"SELECT {cols}, s.rk0 AS rk FROM s WHERE s.rk1 = s.rk0 UNION ALL "
+        f"SELECT {cols}, s.rk0 AS rk FROM s ANTI JOIN {tied} ON g.a_i = s.a_i AND g.b_i = s.b_i AND g.rk0 = s.rk0 UNION ALL "
         f"SELECT {cols}, s.rk0 - 1 + row_number() OVER (PARTITION BY s.a_i, s.b_i, s.rk0 "
-        "ORDER BY s.post_a, s.post_b, s.source_a, s.source_b) AS rk FROM s WHERE s.rk1 > s.rk0) AS x "
+        f"ORDER BY s.post_a, s.post_b, s.source_a, s.source_b) AS rk FROM s SEMI JOIN {tied} "
+        "ON g.a_i = s.a_i AND g.b_i = s.b_i AND g.rk0 = s.rk0) AS x "
         "JOIN _cib_accmap AS ma ON ma.acc_i = x.a_i JOIN _cib_accmap AS mb ON mb.acc_i = x.b_i "
         f"WHERE x.rk <= {n}"
     )
