@@ -22,7 +22,7 @@ from ..progress import Progress, step
 from ..traces import get_trace, trace_names
 from ..traces.base import Trace
 from .cooccurrence import CooccurrenceResult, drop_temp, evidence_sql, run_cooccurrence
-from .significance import SIGNIFICANCE_TEMP_TABLES, score_pairs
+from .significance import SIGNIFICANCE_TEMP_TABLES, evidence_cutoffs, score_pairs
 
 __all__ = ["LayerStats", "NetworkStats", "build_networks", "build_layer"]
 
@@ -78,6 +78,7 @@ def build_layer(con: Any, trace: Trace) -> tuple[LayerStats, CooccurrenceResult]
         alpha=float(trace.params["alpha"]),
         correction=str(trace.params["correction"]),
         evidence_per_edge=int(trace.params["evidence_per_edge"]),
+        evidence_cutoffs=evidence_cutoffs(trace.window),
     )
     st = LayerStats(
         layer=trace.layer,

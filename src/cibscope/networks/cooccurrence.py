@@ -241,7 +241,7 @@ def evidence_sql(n_evidence: int) -> str:
     rest.) Needs ``_cib_edges`` (with ``kept``) from :mod:`.significance`.
 
     Only action pairs at most ``ev_tau`` seconds apart are ranked (``_cib_edges.ev_tau``, from
-    :func:`.significance.score_pairs`: the smallest of ``EVIDENCE_CUTOFFS`` under which the
+    :func:`.significance.score_pairs`: the smallest of :func:`.significance.evidence_cutoffs` under which the
     pair shares at least ``n_evidence`` keys, NULL if none). That is exact: ``n`` keys with a
     closest pair within ``ev_tau`` are ``n`` action pairs within it, so the ``n`` closest all
     are; the rest, often most of a busy pair's actions, are never sorted.

@@ -103,26 +103,42 @@ def adjust_pvalues(p: np.ndarray, method: str) -> np.ndarray:
 
 
 #: Seconds: the evidence of an edge is chosen among its action pairs at most the smallest of
-#: these apart under which it shares ``evidence_per_edge`` keys (see ``evidence_sql``).
-EVIDENCE_CUTOFFS: tuple[int, ...] = (1, 10, 60)
+#: these apart under which it shares ``evidence_per_edge`` keys (see ``evidence_sql``), for a
+#: layer without a window; a windowed layer uses ``window`` times ``EVIDENCE_CUTOFF_FRACTIONS``
+#: (a 60-s window: 1, 10 and 60 s; near_duplicate's hour: 1, 10 and 60 minutes).
+EVIDENCE_CUTOFFS: tuple[float, ...] = (1.0, 10.0, 60.0)
+EVIDENCE_CUTOFF_FRACTIONS: tuple[float, ...] = (1 / 60, 1 / 6, 1.0)
 
 
-def _ev_tau_sql(n_evidence: int) -> str:
-    if n_evidence <= 0:
+def evidence_cutoffs(window: float | None) -> tuple[float, ...]:
+    """The evidence cutoffs (seconds) of a layer with this window."""
+    if window is None:
+        return EVIDENCE_CUTOFFS
+    return tuple(float(window) * f for f in EVIDENCE_CUTOFF_FRACTIONS)
+
+
+def _ev_tau_sql(n_evidence: int, cutoffs: tuple[float, ...]) -> str:
+    if n_evidence <= 0 or not cutoffs:
         return "CAST(NULL AS DOUBLE)"
     whens = " ".join(
-        f"WHEN count(*) FILTER (WHERE pk.min_dt <= {c}) >= {int(n_evidence)} THEN {float(c)}" for c in EVIDENCE_CUTOFFS
+        f"WHEN count(*) FILTER (WHERE pk.min_dt <= {c!r}) >= {int(n_evidence)} THEN {c!r}" for c in cutoffs
     )
     return f"CASE {whens} ELSE CAST(NULL AS DOUBLE) END"
 
 
 def score_pairs(
-    con: Any, *, min_shared: int, alpha: float, correction: str, evidence_per_edge: int = 0
+    con: Any,
+    *,
+    min_shared: int,
+    alpha: float,
+    correction: str,
+    evidence_per_edge: int = 0,
+    evidence_cutoffs: tuple[float, ...] = EVIDENCE_CUTOFFS,
 ) -> SignificanceResult:
     """Create temp table ``_cib_edges`` (every candidate pair, scored, with ``kept``).
 
-    ``evidence_per_edge`` sets ``_cib_edges.ev_tau``, the evidence cutoff of
-    :func:`cibscope.networks.cooccurrence.evidence_sql` (NULL: rank every action pair).
+    ``evidence_per_edge`` and ``evidence_cutoffs`` set ``_cib_edges.ev_tau``, the evidence
+    cutoff of :func:`cibscope.networks.cooccurrence.evidence_sql` (NULL: rank every action pair).
 
     Needs ``_cib_acti``, ``_cib_pairkey`` and ``_cib_accmap`` from
     :func:`cibscope.networks.cooccurrence.run_cooccurrence`. Works on integer ids; the account
@@ -141,7 +157,7 @@ def score_pairs(
         "SELECT p.*, da.d AS d_a, db.d AS d_b "
         "FROM (SELECT pk.a_i, pk.b_i, count(*) AS n_shared, sum(kw.w) AS weight, "
         "sum(kw.w * kw.w) AS w2, min(pk.first_at) AS first_at, max(pk.last_at) AS last_at, "
-        f"{_ev_tau_sql(int(evidence_per_edge))} AS ev_tau "
+        f"{_ev_tau_sql(int(evidence_per_edge), tuple(evidence_cutoffs))} AS ev_tau "
         "FROM _cib_pairkey AS pk JOIN _cib_keyw AS kw ON kw.key_i = pk.key_i "
         "GROUP BY pk.a_i, pk.b_i) AS p "
         "JOIN _cib_deg AS da ON da.acc_i = p.a_i JOIN _cib_deg AS db ON db.acc_i = p.b_i"
