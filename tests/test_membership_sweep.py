@@ -24,11 +24,11 @@ import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from cibscope.case import Case, open_case
 from cibscope.evidence.membership import group_membership
+from cibscope.testing import insert_rows
 
 T0 = datetime(2020, 1, 1)
 
@@ -36,20 +36,11 @@ T0 = datetime(2020, 1, 1)
 def _case(path: Path, actions: list[tuple[str, str, int]]) -> Case:
     """A case whose posts are retweets: (account, original, seconds after T0)."""
     c = open_case(path)
-    n = len(actions)
-    posts = pa.table({
-        "post_id": [f"p{i}" for i in range(n)],
-        "account_id": [a for a, _, _ in actions],
-        "created_at": pa.array([T0 + timedelta(seconds=s) for _, _, s in actions], pa.timestamp("us")),
-        "repost_of": [k for _, k, _ in actions],
-        "source_line": pa.array(range(2, n + 2), pa.int64()),
-    })
-    c.con.register("_t_posts", posts)
-    c.con.execute(
-        "INSERT INTO posts (post_id, account_id, platform, created_at, time_precision, kind, text, repost_of, source_file, source_line) "
-        "SELECT post_id, account_id, 'twitter', created_at, 'second', 'repost', 'RT ' || repost_of, repost_of, 'tweets.csv', source_line FROM _t_posts"
-    )
-    c.con.unregister("_t_posts")
+    insert_rows(c.con, "posts", (
+        dict(post_id=f"p{i}", account_id=a, created_at=T0 + timedelta(seconds=sec), repost_of=k, text=f"RT {k}",
+             source_file="tweets.csv")
+        for i, (a, k, sec) in enumerate(actions)
+    ))
     return c
 
 
