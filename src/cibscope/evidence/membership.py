@@ -51,6 +51,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ..traces.base import source_expr, tolerance_expr
+from ..traces.near_duplicate import NearDuplicate
+
 __all__ = ["DEFAULT_LAYERS", "MEMBERSHIP_LAYER", "MembershipResult", "group_membership"]
 
 #: Evidence rows of this test carry this ``layer`` value (and the score term this name).
@@ -134,7 +137,7 @@ HASHTAG_SET_DAY_SQL = (
     "WITH t AS (SELECT h.post_id, list_sort(list_distinct(list(h.hashtag))) AS tags FROM post_hashtags AS h "
     "WHERE h.hashtag IS NOT NULL AND h.hashtag <> '' GROUP BY h.post_id) "
     "SELECT p.account_id, CAST(CAST(p.created_at AS DATE) AS VARCHAR) || '|' || list_aggregate(t.tags, 'string_agg', ' ') AS key, "
-    "p.post_id, (p.source_file || ':' || CAST(p.source_line AS VARCHAR)) AS source, "
+    f"p.post_id, {source_expr('p')} AS source, "
     "CAST(CAST(p.created_at AS DATE) AS VARCHAR) || ' #' || list_aggregate(t.tags, 'string_agg', ' #') AS item, p.created_at AS at "
     "FROM t JOIN posts AS p ON p.post_id = t.post_id "
     "WHERE len(t.tags) >= {min_tags} AND p.repost_of IS NULL AND p.created_at IS NOT NULL AND p.time_precision <> 'day'"
@@ -170,7 +173,7 @@ def _trace_sources(con: duckdb.DuckDBPyConnection, layers: tuple[str, ...], min_
 
 
 #: The near_duplicate layer's actions: every non-retweet post with a text (one action each).
-_ND_POSTS_WHERE = "p.repost_of IS NULL AND p.text IS NOT NULL AND p.created_at IS NOT NULL AND p.account_id IS NOT NULL"
+_ND_POSTS_WHERE = NearDuplicate.POSTS_WHERE + " AND p.created_at IS NOT NULL AND p.account_id IS NOT NULL"
 
 
 def _near_duplicate_rows(con: duckdb.DuckDBPyConnection, window: float) -> tuple[str, str] | None:
@@ -187,7 +190,7 @@ def _near_duplicate_rows(con: duckdb.DuckDBPyConnection, window: float) -> tuple
     (temp table ``_cib_gm_nd``) only for members' posts and for posts in a cluster holding a
     member's post: no other action shares a key with a member.
     """
-    from ..traces.near_duplicate import NearDuplicate, cluster_texts, normalise_sql
+    from ..traces.near_duplicate import cluster_texts
 
     nd = NearDuplicate()
     w = int(round(float(window)))
@@ -208,7 +211,7 @@ def _near_duplicate_rows(con: duckdb.DuckDBPyConnection, window: float) -> tuple
     )
     if not con.execute("SELECT count(*) FROM _cib_gm_ndm").fetchall()[0][0]:
         return None
-    t = f"trim(CASE WHEN p.text_norm IS NOT NULL THEN p.text_norm ELSE {normalise_sql('p.text')} END)"
+    t = NearDuplicate.text_expr()
     # the merged time intervals around the copy posts; a post lies in at most one of them
     con.execute(
         f"""
@@ -227,7 +230,7 @@ def _near_duplicate_rows(con: duckdb.DuckDBPyConnection, window: float) -> tuple
         f"""
         CREATE OR REPLACE TEMP TABLE _cib_gm_ndq AS
         SELECT p.post_id, {t} AS t FROM posts p JOIN _cib_gm_iv iv ON p.created_at BETWEEN iv.lo AND iv.hi
-        WHERE p.repost_of IS NULL AND p.text IS NOT NULL
+        WHERE {NearDuplicate.POSTS_WHERE}
         """
     )
     con.execute(
@@ -271,9 +274,9 @@ def _near_duplicate_rows(con: duckdb.DuckDBPyConnection, window: float) -> tuple
     # (an IN filter on the posts scan: the text is read for the kept posts only)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cib_gm_nd AS "
-        "WITH x AS (SELECT p.account_id, p.post_id, (p.source_file || ':' || CAST(p.source_line AS VARCHAR)) AS source, "
+        f"WITH x AS (SELECT p.account_id, p.post_id, {source_expr('p')} AS source, "
         "substr(p.text, 1, 140) AS item, p.created_at AS at, "
-        "(CASE p.time_precision WHEN 'minute' THEN 60.0 WHEN 'day' THEN 86400.0 ELSE 0.0 END) AS tolerance "
+        f"{tolerance_expr('p')} AS tolerance "
         "FROM posts p WHERE p.post_id IN (SELECT post_id FROM _cib_gm_ndkeep) AND " + _ND_POSTS_WHERE + ") "
         "SELECT x.account_id, coalesce('c' || CAST(k.cluster AS VARCHAR), 'p' || x.post_id) AS key, x.post_id, x.source, x.item, x.at, x.tolerance "
         "FROM x JOIN _cib_gm_ndkeep k ON k.post_id = x.post_id"

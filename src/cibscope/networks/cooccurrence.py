@@ -237,12 +237,14 @@ def evidence_sql(n_evidence: int) -> str:
     ``rank()`` on the integer columns first), not to every pair of a kept edge, and sorted only
     where they break a tie: ``rk0`` is the first position of the row's group of equal (seconds,
     time, key), and a group is tied when a row of it has ``row_number() <> rk0``; a row alone in
-    its group is at ``rk0``, a tied group is ordered by the strings among itself. (Sorting every row on the strings cost more than all the
-    rest.) Needs ``_cib_edges`` (with ``kept``) from :mod:`.significance`.
+    its group is at ``rk0``, a tied group is ordered by the strings among itself. (Sorting every
+    row on the strings cost more than all the rest.) Needs ``_cib_edges`` (with ``kept``) from
+    :mod:`.significance`.
 
     Only action pairs at most ``ev_tau`` seconds apart are ranked (``_cib_edges.ev_tau``, from
-    :func:`.significance.score_pairs`: the smallest of :func:`.significance.evidence_cutoffs` under which the
-    pair shares at least ``n_evidence`` keys, NULL if none). That is exact: ``n`` keys with a
+    :func:`.significance.score_pairs` with the same ``n_evidence``: the smallest of
+    :func:`.significance.evidence_cutoffs` under which the pair shares at least ``n_evidence``
+    keys, NULL if none). That is exact: ``n`` keys with a
     closest pair within ``ev_tau`` are ``n`` action pairs within it, so the ``n`` closest all
     are; the rest, often most of a busy pair's actions, are never sorted.
 

@@ -119,12 +119,14 @@ class NearDuplicate(Trace):
 
     # -- SQL ---------------------------------------------------------------------------
     @staticmethod
-    def _text_expr() -> str:
+    def text_expr() -> str:
+        """SQL for the normalised text of a posts row aliased ``p`` (also used by group_membership)."""
         # ingest's text_norm is already normalised (NFKC, case-folded, URLs and mentions out);
         # the regex pass runs only for rows without it
         return f"trim(CASE WHEN p.text_norm IS NOT NULL THEN p.text_norm ELSE {normalise_sql('p.text')} END)"
 
-    _POSTS_WHERE: ClassVar[str] = "p.repost_of IS NULL AND p.text IS NOT NULL"
+    #: the posts whose text is clustered (posts aliased ``p``)
+    POSTS_WHERE: ClassVar[str] = "p.repost_of IS NULL AND p.text IS NOT NULL"
 
     def texts_sql(self) -> str:
         """``_cib_nd_text (tid, t)``: the distinct normalised texts of non-retweet posts, numbered in text order.
@@ -138,7 +140,7 @@ class NearDuplicate(Trace):
         return (
             "CREATE OR REPLACE TEMP TABLE _cib_nd_text AS "
             "SELECT CAST(row_number() OVER (ORDER BY u.t) - 1 AS BIGINT) AS tid, u.t FROM ("
-            f"SELECT DISTINCT {self._text_expr()} AS t FROM posts AS p WHERE {self._POSTS_WHERE}) AS u WHERE u.t <> ''"
+            f"SELECT DISTINCT {self.text_expr()} AS t FROM posts AS p WHERE {self.POSTS_WHERE}) AS u WHERE u.t <> ''"
         )
 
     def key_sql(self) -> str:
@@ -183,7 +185,7 @@ class NearDuplicate(Trace):
         return (
             "SELECT p.account_id, k.cluster AS key, p.created_at AS at, p.post_id, "
             f"{source_expr('p')} AS source, substr(p.text, 1, 140) AS item, {tolerance_expr('p')} AS tolerance "
-            f"FROM posts AS p JOIN _cib_nd_key AS k ON k.t = {self._text_expr()} WHERE {self._POSTS_WHERE}"
+            f"FROM posts AS p JOIN _cib_nd_key AS k ON k.t = {self.text_expr()} WHERE {self.POSTS_WHERE}"
         )
 
     def sql_statements(self) -> list[str]:
