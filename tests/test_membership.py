@@ -34,6 +34,7 @@ from cibscope.case import Case, open_case
 from cibscope.detect import detect
 from cibscope.evidence.explain import explain_account
 from cibscope.evidence.membership import group_membership
+from cibscope.networks import build_networks
 
 MEMBERS = [f"m{j:02d}" for j in range(1, 11)]
 FANS = [f"f{i:04d}" for i in range(1000)]
@@ -177,8 +178,7 @@ TEXT = "香港警察守护法治我们支持恢复秩序止暴制乱反对暴力
 
 
 def test_near_duplicate_and_hashtag_day_actions_hit_the_group(tmp_path: Path) -> None:
-    """Members m1..m3 copy-paste TEXT at 09:00:00-02 (the builder's near_duplicate evidence links
-    them) and post #alpha #beta during the day; w posts TEXT with its last character changed at
+    """Members m1..m3 copy-paste TEXT at 09:00:00-02 (the near_duplicate trace clusters them) and post #alpha #beta during the day; w posts TEXT with its last character changed at
     09:00:30 (46 - 2 = 44 character 3-grams, 43 shared: Jaccard 43/45 = 0.96) and #beta #alpha
     in the evening (same tag set, same day); o posts an unrelated text at 09:00:30 and
     #alpha #gamma. w: 2 hits (near_duplicate share 3/3, hashtag_day share 3/3), o: none."""
@@ -200,10 +200,12 @@ def test_near_duplicate_and_hashtag_day_actions_hit_the_group(tmp_path: Path) ->
             )
             for k, tag in enumerate(t[1:] for t in text.split() if t.startswith("#")):
                 c.con.execute("INSERT INTO post_hashtags VALUES (?, ?, ?, ?, ?, ?)", [pid, acc, at, k, tag, tag])
-        for eid, (a, b, pa_, pb_) in enumerate([("m1", "m2", "t1", "t2"), ("m1", "m3", "t1", "t3"), ("m2", "m3", "t2", "t3")], start=1):
-            c.con.execute(
-                "INSERT INTO evidence VALUES (?, 'near_duplicate', ?, ?, ?, ?, NULL, NULL, 1.0, 'text', NULL, NULL)", [eid, a, b, pa_, pb_]
-            )
+        # the near_duplicate layer stores its text clusters (keys of >= 2 posts) in post_keys
+        build_networks(c.con, traces=["near_duplicate"])
+        build_networks(c.con, traces=["near_duplicate"])  # a rebuild replaces the layer's keys
+        assert c.con.execute("SELECT count(*) FROM post_keys").fetchall()[0][0] == 4
+        keys = dict(c.con.execute("SELECT post_id, key FROM post_keys WHERE layer = 'near_duplicate'").fetchall())
+        assert set(keys) == {"t1", "t2", "t3", "tw"} and len(set(keys.values())) == 1
         res = group_membership(c.con, {1: ["m1", "m2", "m3"]}, layers=("co_hashtag", "near_duplicate"))
         t = {a: r for a, r in zip(res.tests.column("account_id").to_pylist(), res.tests.to_pylist())}
         assert set(t) == {"w"}
@@ -213,3 +215,49 @@ def test_near_duplicate_and_hashtag_day_actions_hit_the_group(tmp_path: Path) ->
         assert items == ["[hashtag_day, group share 1.00] 2020-06-01 #alpha #beta", f"[near_duplicate, group share 1.00] {TEXT[:-1]}好"]
         # closest member posts: t3 (28 s before tw) and h3 (13:00, 8 hours before hw)
         assert sorted(res.evidence.column("seconds_apart").to_pylist()) == [28.0, 8.0 * 3600]
+
+
+def test_kept_trace_tables_and_rerun_traces_give_the_same_test(tmp_path: Path) -> None:
+    """detect keeps the builder's trace tables for this test; re-scoring stored edges runs the
+    traces again. Both must give the same tests and evidence, with the parameters the edges were
+    built with. Extra rows: members m01..m03 and w post #gov twice in one post each (a
+    duplicated action the builder collapses) at 11:00:00 + 0/1/2/30 s on day 1.
+    With co_retweet's window at 5 s, w's retweets (11 s after the closest member) no longer
+    hit; its #gov post (28 s after m03) hits co_hashtag (60 s window) and hashtag_day is not
+    reached (one tag per post)."""
+    from datetime import datetime
+
+    from cibscope.networks import drop_kept_traces, kept_trace_table
+    from cibscope.testing import insert_rows
+
+    with build_membership_case(tmp_path / "c.duckdb", group_edges=False) as c:
+        tagged = [("g1", "m01", 0), ("g2", "m02", 1), ("g3", "m03", 2), ("gw", "w", 30)]
+        insert_rows(c.con, "posts", (
+            dict(post_id=p, account_id=a, created_at=datetime.fromisoformat(_at("2020-03-01 11:00:00", s)), text="#gov #gov", source_file="tweets.csv")
+            for p, a, s in tagged
+        ))
+        insert_rows(c.con, "post_hashtags", (
+            dict(post_id=p, position=k, hashtag="gov", hashtag_raw="gov") for p, _, _ in tagged for k in (0, 1)
+        ))
+        layers = ("co_retweet", "co_hashtag")
+        results = {}
+        for params in (None, {"co_retweet": {"window": 5}}):
+            rerun = group_membership(c.con, {1: MEMBERS}, layers=layers, trace_params=params)
+            build_networks(c.con, traces=list(layers), params=params, keep=layers)
+            assert kept_trace_table(c.con, "co_retweet") and kept_trace_table(c.con, "co_hashtag")
+            # the kept table holds the collapsed actions: one #gov action per post
+            assert c.con.execute(f"SELECT count(*) FROM {kept_trace_table(c.con, 'co_hashtag')}").fetchall()[0][0] == 4
+            kept = group_membership(c.con, {1: MEMBERS}, layers=layers, trace_params=params)
+            drop_kept_traces(c.con)
+            assert kept_trace_table(c.con, "co_retweet") is None
+            # (floating-point sums may differ in the last bits: parallel sums add in any order)
+            assert kept.tests.to_pylist() == [
+                {k: pytest.approx(v, rel=1e-12) if isinstance(v, float) else v for k, v in r.items()}
+                for r in rerun.tests.to_pylist()
+            ]
+            assert kept.evidence.to_pylist() == rerun.evidence.to_pylist()
+            results[bool(params)] = {r["account_id"]: r for r in kept.tests.to_pylist()}
+        # w's actions: 5 retweets + 1 #gov action (the tag written twice is one action)
+        assert results[False]["w"]["n_actions"] == results[True]["w"]["n_actions"] == 6
+        assert results[False]["w"]["n_hits"] == 4  # 3 retweets + #gov
+        assert results[True]["w"]["n_hits"] == 1  # only #gov with a 5-s co_retweet window

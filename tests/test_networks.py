@@ -245,8 +245,11 @@ def test_builder_sql_transpiles_to_spark(window):
     stmts = cooccurrence_sql(window=window, max_neighbors=50, max_tolerance=60.0)
     out = {s.split(" AS ", 1)[0].split()[-1]: transpile(s, to="spark") for s in stmts}
     assert list(out) == ["_cib_accmap", "_cib_keymap", "_cib_acti", "_cib_act", "_cib_big", "_cib_raw", "_cib_pairkey"]
-    for extra in (trace_table_sql("SELECT 1 AS x", dedup=True), directed_counts_sql(), evidence_sql(20)):
+    for extra in (*trace_table_sql("SELECT 1 AS x"), *trace_table_sql(None), directed_counts_sql(), evidence_sql(20)):
         transpile(extra, to="spark")
+    # the row id of the materialised trace: DuckDB's rowid, Spark's monotonically_increasing_id()
+    rid = transpile(trace_table_sql("SELECT 1 AS x")[1], to="spark")
+    assert "MONOTONICALLY_INCREASING_ID()" in rid.upper() and "rowid" not in rid.lower()
     # the bounded neighbour expansion on big keys becomes Spark's EXPLODE(SEQUENCE(1, n)); small
     # keys (at most min(max_neighbors + 1, DIRECT_MAX) = 51 actions) take the direct join
     assert "EXPLODE(" in out["_cib_raw"] and "SEQUENCE(1" in out["_cib_raw"]

@@ -180,7 +180,9 @@ def network_params(flat: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return nested
 
 
-def _build_networks(case: Case, networks: dict[str, Any], progress: Progress | None, traces: list[str] | None = None) -> Any:
+def _build_networks(
+    case: Case, networks: dict[str, Any], progress: Progress | None, traces: list[str] | None = None, keep: tuple[str, ...] = ()
+) -> Any:
     """Call the shared co-occurrence builder (cibscope.networks.build_networks)."""
     from .networks import build_networks
 
@@ -188,9 +190,9 @@ def _build_networks(case: Case, networks: dict[str, Any], progress: Progress | N
     if traces is not None:
         nested = {k: v for k, v in nested.items() if k in traces}
         # the builder replaces only the layers it builds: drop the others so the case holds one run
-        case.con.execute("DELETE FROM edges")
-        case.con.execute("DELETE FROM evidence")
-    return build_networks(case.con, traces=traces, params=nested or None, progress=progress)
+        for table in ("edges", "evidence", "post_keys"):
+            case.con.execute(f"DELETE FROM {table}")
+    return build_networks(case.con, traces=traces, params=nested or None, progress=progress, keep=keep)
 
 
 def _n_tests(networks: Any) -> dict[str, int]:
@@ -213,7 +215,10 @@ def rescore(case: Case, cfg: DetectConfig, *, exclude_layers: tuple[str, ...] = 
     """Fuse -> groups -> scores on the stored edges, writing nothing (the ablation's re-score)."""
     net = fuse_layers(case.con, cfg.multiplex, exclude_layers=exclude_layers, n_tests=_last_n_tests(case))
     membership = find_groups(net, cfg.groups, cap=cfg.multiplex.cap)
-    return compute_scores(case.con, net, membership, cfg.score, with_evidence_counts=False, cap=cfg.multiplex.cap)
+    return compute_scores(
+        case.con, net, membership, cfg.score, with_evidence_counts=False, cap=cfg.multiplex.cap,
+        trace_params=network_params(cfg.networks),
+    )
 
 
 def detect(
@@ -235,6 +240,9 @@ def detect(
     """
     t0 = time.perf_counter()
     cfg = parse_params(params)
+    from .evidence.membership import DEFAULT_LAYERS as MEMBERSHIP_LAYERS
+    from .networks import drop_kept_traces
+
     owns = not isinstance(case, Case)
     c = open_case(case, create=False) if not isinstance(case, Case) else case
     try:
@@ -244,7 +252,9 @@ def detect(
         stats: dict[str, Any] = {}
         if build:
             t = time.perf_counter()
-            net_stats = _build_networks(c, cfg.networks, progress, traces)
+            # the group-membership test reads these layers' trace rows: the builder keeps them
+            keep = MEMBERSHIP_LAYERS if cfg.score.membership_weight > 0 else ()
+            net_stats = _build_networks(c, cfg.networks, progress, traces, keep=keep)
             stats["networks"] = _jsonable(net_stats.to_dict() if hasattr(net_stats, "to_dict") else net_stats)
             layers = stats["networks"].get("layers", {}) if isinstance(stats["networks"], dict) else {}
             stats["hot_keys"] = {
@@ -266,7 +276,10 @@ def detect(
         timings["groups"] = time.perf_counter() - t
         t = time.perf_counter()
         with step(progress, "scoring accounts"):
-            result = compute_scores(c.con, net, membership, cfg.score, cap=cfg.multiplex.cap)
+            result = compute_scores(
+                c.con, net, membership, cfg.score, cap=cfg.multiplex.cap, trace_params=network_params(cfg.networks)
+            )
+        drop_kept_traces(c.con)
         timings["scores"] = time.perf_counter() - t
         c.con.execute("BEGIN TRANSACTION")
         try:
@@ -307,6 +320,7 @@ def detect(
         res.seconds = time.perf_counter() - t0
         return res
     finally:
+        drop_kept_traces(c.con)  # after a failure too: the caller's connection must not keep them
         if owns:
             c.close()
 

@@ -259,6 +259,14 @@ EVIDENCE = Table(
     "Concrete, checkable evidence behind edges: the two posts, their times, the shared item, and file:line of each.",
 )
 
+POST_KEYS = Table(
+    "post_keys",
+    (("layer", "VARCHAR"), ("post_id", "VARCHAR"), ("account_id", "VARCHAR"), ("key", "VARCHAR")),
+    "Keys the builder computed for posts, for layers whose key is not a column of the case "
+    "(near_duplicate: the cluster of the post's normalised text); only keys of at least two posts. "
+    "The group-membership test reads them instead of clustering the texts again.",
+)
+
 DETECT_RUNS = Table(
     "detect_runs",
     (("run_at", "TIMESTAMP"), ("params", "VARCHAR"), ("stats", "VARCHAR")),
@@ -370,6 +378,6 @@ CLAIM_RESULTS = Table(
 )
 
 INGEST_TABLES = (ACCOUNTS, POSTS, POST_HASHTAGS, POST_URLS, POST_MENTIONS, INGEST_LOG, QUARANTINE)
-DETECT_TABLES = (EDGES, GROUPS, GROUP_MEMBERS, SCORES, SCORE_CONTRIBUTIONS, EVIDENCE, DETECT_RUNS)
+DETECT_TABLES = (EDGES, GROUPS, GROUP_MEMBERS, SCORES, SCORE_CONTRIBUTIONS, EVIDENCE, POST_KEYS, DETECT_RUNS)
 AUDIT_TABLES = (SIGNATURES, AUDIT_VERDICTS, CLAIM_RESULTS)
 ALL_TABLES = (META, *INGEST_TABLES, *DETECT_TABLES, *AUDIT_TABLES)

@@ -13,6 +13,7 @@ emitting SQL the other engine would reject.
 from __future__ import annotations
 
 import sqlglot
+from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
 from .errors import BackendError
@@ -32,14 +33,26 @@ def transpile(sql: str, *, to: str = "spark", source: str = "duckdb", pretty: bo
     if to not in DIALECTS:
         raise BackendError(f"unknown SQL dialect {to!r}; expected one of {', '.join(DIALECTS)}")
     try:
-        out = sqlglot.transpile(
-            sql,
-            read=source,
-            write=to,
-            pretty=pretty,
-            unsupported_level=ErrorLevel.RAISE,
-            error_level=ErrorLevel.RAISE,
-        )
+        trees = sqlglot.parse(sql, read=source, error_level=ErrorLevel.RAISE)
+        if source == "duckdb" and to == "spark":
+            trees = [t.transform(_rowid_to_spark) if t is not None else t for t in trees]
+        out = [
+            t.sql(dialect=to, pretty=pretty, unsupported_level=ErrorLevel.RAISE)
+            for t in trees
+            if t is not None
+        ]
     except SqlglotError as e:
         raise BackendError(f"cannot translate SQL from {source} to {to}: {e}") from e
     return ";\n".join(out)
+
+
+def _rowid_to_spark(node: exp.Expression) -> exp.Expression:
+    """DuckDB's ``rowid`` (a stored row's unique id) is Spark's ``monotonically_increasing_id()``.
+
+    cibscope reads ``rowid`` only where it needs a unique id for each row of a table it has just
+    materialised (the builder's ``_cib_trace.rid``), never for an order. On Spark the table
+    holding it must be cached (a temporary view would draw new ids on every scan).
+    """
+    if isinstance(node, exp.Column) and node.name.lower() == "rowid":
+        return exp.Anonymous(this="monotonically_increasing_id", expressions=[])
+    return node

@@ -13,8 +13,9 @@ random account's actions almost never do. This module tests each account against
 
 The statistic
 -------------
-Actions are the rows of the trace layers in ``layers`` (the same trace SQL the builder runs:
-key, time, post). An action ``s`` of account ``a`` on key ``k`` at time ``t`` *hits* group
+Actions are the rows of the trace layers in ``layers`` (the builder's trace rows, kept by
+detect or from the same trace SQL; near_duplicate's text clusters from ``post_keys``: key,
+time, post). An action ``s`` of account ``a`` on key ``k`` at time ``t`` *hits* group
 ``G`` when a member of ``G`` other than ``a`` acted on ``k`` within the trace's window of
 ``t``. A hit weighs the **group's share** of the key at that moment::
 
@@ -46,6 +47,7 @@ score ~0: their hits are on keys where the group is a tiny share.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 import duckdb
 import numpy as np
@@ -154,21 +156,49 @@ def _source_sql(name: str, sql: str, window: float | None, tolerance: str = "tr.
     )
 
 
-def _trace_sources(con: duckdb.DuckDBPyConnection, layers: tuple[str, ...], min_tags: int = 2) -> list[tuple[str, str]]:
-    """(layer, SELECT over the layer's trace rows: layer, account, key, t (microseconds), window, ...)."""
-    from ..networks.cooccurrence import full_trace_sql
+def _make_trace(name: str, trace_params: Mapping[str, Mapping[str, Any]] | None) -> Any:
     from ..traces import get_trace
 
+    return get_trace(name)(**dict((trace_params or {}).get(name, {})))
+
+
+def _trace_sources(
+    con: duckdb.DuckDBPyConnection,
+    layers: tuple[str, ...],
+    trace_params: Mapping[str, Mapping[str, Any]] | None = None,
+    min_tags: int = 2,
+) -> list[tuple[str, str, bool]]:
+    """(layer, SELECT over the layer's actions: layer, account, key, t (microseconds), window, ...,
+    whether the SELECT is cheap to scan again).
+
+    A layer's actions are its trace's distinct rows (identical rows collapsed, as the builder
+    does), with the parameters the edges were built with (``trace_params``). When detect kept
+    the builder's trace table (:func:`cibscope.networks.kept_trace_table`) they are read from
+    it; otherwise (re-scoring stored edges) the trace's SQL runs again.
+    """
+    from ..networks import kept_trace_table
+    from ..networks.cooccurrence import full_trace_sql
+
+    cols = "x.account_id, x.key, x.post_id, x.source, x.item, x.at, x.tolerance"
     parts = []
     for name in layers:
         if name == "near_duplicate":
             continue  # see _near_duplicate_rows
-        trace = get_trace(name)()
+        trace = _make_trace(name, trace_params)
         if trace.level != "post" or name in ("fast_retweet", "sync_activity"):
             continue  # fast_retweet repeats co_retweet's keys; sync_activity's keys are time bins
-        parts.append((name, _source_sql(name, full_trace_sql(con, trace), trace.window)))
+        kept = kept_trace_table(con, trace.layer)
+        if kept is not None:
+            parts.append((name, _source_sql(name, f"SELECT {cols} FROM {kept} AS x", trace.window), True))
+        else:
+            sql = (
+                "SELECT x.account_id, x.key, x.post_id, x.source, min(x.item) AS item, x.at, max(x.tolerance) AS tolerance "
+                f"FROM ({full_trace_sql(con, trace)}) AS x GROUP BY x.account_id, x.key, x.at, x.post_id, x.source"
+            )
+            parts.append((name, _source_sql(name, sql, trace.window), False))
         if name == "co_hashtag":
-            parts.append(("hashtag_day", _source_sql("hashtag_day", HASHTAG_SET_DAY_SQL.format(min_tags=int(min_tags)), None, "0.0")))
+            sql = HASHTAG_SET_DAY_SQL.format(min_tags=int(min_tags))
+            parts.append(("hashtag_day", _source_sql("hashtag_day", sql, None, "0.0"), False))
     return parts
 
 
@@ -176,120 +206,43 @@ def _trace_sources(con: duckdb.DuckDBPyConnection, layers: tuple[str, ...], min_
 _ND_POSTS_WHERE = NearDuplicate.POSTS_WHERE + " AND p.created_at IS NOT NULL AND p.account_id IS NOT NULL"
 
 
-def _near_duplicate_rows(con: duckdb.DuckDBPyConnection, window: float) -> tuple[str, str] | None:
+def _near_duplicate_rows(con: duckdb.DuckDBPyConnection, window: float | None) -> tuple[str, str] | None:
     """Near-duplicate actions for the test: (SELECT of the rows that can share a key with a
-    member, SELECT of every action's account), or None when no strong group has copy posts.
+    member, SELECT of every action's account), or None when no member's post is in a cluster.
 
-    Clustering every text of the case again (what the near_duplicate trace does, the most
-    expensive step of detect) is not needed: a hit needs a text close to one of a strong
-    group's *copy posts* -- the posts the builder already matched between two members
-    (``evidence`` rows of layer near_duplicate) -- posted within ``window`` seconds of it.
-    So only the non-retweet posts inside those time windows are shingled and clustered (the
-    trace's own MinHash/LSH code and defaults); every other non-retweet post is an action on
-    a key of its own (it counts towards the account's activity, and cannot hit). Rows are kept
-    (temp table ``_cib_gm_nd``) only for members' posts and for posts in a cluster holding a
-    member's post: no other action shares a key with a member.
+    The builder stored the cluster of every clustered post (``post_keys``, layer
+    near_duplicate, clusters of at least two posts); every other non-retweet post is an action
+    on a key of its own (it counts towards the account's activity, and cannot hit). Rows are
+    kept (temp table ``_cib_gm_nd``) only for the posts of clusters holding a member's post:
+    no other action shares a key with a member.
     """
-    from ..traces.near_duplicate import cluster_texts
-
-    nd = NearDuplicate()
-    w = int(round(float(window)))
     con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _cib_gm_ndm AS
-        WITH e AS (
-            SELECT e.account_a, e.account_b, e.post_a, e.post_b FROM evidence e
-            SEMI JOIN _cib_gm_mem ma ON ma.account_id = e.account_a
-            WHERE e.layer = 'near_duplicate'
-        ), ev AS (
-            SELECT e.post_a, e.post_b FROM e
-            JOIN _cib_gm_mem ma ON ma.account_id = e.account_a
-            JOIN _cib_gm_mem mb ON mb.account_id = e.account_b AND mb.group_id = ma.group_id
-        ), x AS (SELECT DISTINCT pid FROM (SELECT post_a AS pid FROM ev UNION ALL SELECT post_b FROM ev))
-        SELECT DISTINCT p.post_id, p.created_at FROM posts p SEMI JOIN x ON p.post_id = x.pid WHERE p.created_at IS NOT NULL
-        """
+        "CREATE OR REPLACE TEMP TABLE _cib_gm_ndk AS "
+        "WITH mc AS (SELECT DISTINCT k.key FROM post_keys AS k SEMI JOIN _cib_gm_mem AS m ON m.account_id = k.account_id "
+        "WHERE k.layer = 'near_duplicate') "
+        "SELECT k.post_id, k.key FROM post_keys AS k SEMI JOIN mc ON mc.key = k.key WHERE k.layer = 'near_duplicate'"
     )
-    if not con.execute("SELECT count(*) FROM _cib_gm_ndm").fetchall()[0][0]:
+    if not con.execute("SELECT count(*) FROM _cib_gm_ndk").fetchall()[0][0]:
         return None
-    t = NearDuplicate.text_expr()
-    # the merged time intervals around the copy posts; a post lies in at most one of them
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _cib_gm_iv AS
-        WITH s AS (SELECT created_at - INTERVAL {w} SECOND AS lo, created_at + INTERVAL {w} SECOND AS hi FROM _cib_gm_ndm),
-        g AS (SELECT lo, hi, CASE WHEN lo > max(hi) OVER (ORDER BY lo, hi ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-                                  THEN 1 ELSE 0 END AS new FROM s),
-        h AS (SELECT lo, hi, sum(new) OVER (ORDER BY lo, hi ROWS UNBOUNDED PRECEDING) AS grp FROM g)
-        SELECT min(lo) AS lo, max(hi) AS hi FROM h GROUP BY grp
-        """
-    )
-    # Post ids are unique (ingest rejects duplicates) and the intervals disjoint: one row per post.
-    # A text id is any numbering of the distinct texts (a cluster's label only has to be equal
-    # within the cluster), so the texts are numbered by hashing, not by sorting them.
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _cib_gm_ndq AS
-        SELECT p.post_id, {t} AS t FROM posts p JOIN _cib_gm_iv iv ON p.created_at BETWEEN iv.lo AND iv.hi
-        WHERE {NearDuplicate.POSTS_WHERE}
-        """
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cib_nd_text AS "
-        "SELECT CAST(row_number() OVER () - 1 AS BIGINT) AS tid, t FROM (SELECT DISTINCT t FROM _cib_gm_ndq WHERE t <> '')"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cib_gm_ndp AS SELECT q.post_id, x.tid FROM _cib_gm_ndq q JOIN _cib_nd_text x ON x.t = q.t"
-    )
-    con.execute("DROP TABLE IF EXISTS _cib_gm_ndq")
-    try:
-        con.execute(nd.shingles_sql())
-        n_text = int(con.execute("SELECT count(*) FROM _cib_nd_text").fetchall()[0][0])
-        arr = con.execute("SELECT tid, h FROM _cib_nd_sh").fetchnumpy()
-    finally:
-        con.execute("DROP TABLE IF EXISTS _cib_nd_sh")
-        con.execute("DROP TABLE IF EXISTS _cib_nd_text")
-    labels, present = cluster_texts(
-        np.asarray(arr["tid"], dtype=np.int64), np.asarray(arr["h"], dtype=np.uint64), n_text,
-        bands=int(nd.params["bands"]), rows=int(nd.params["rows"]),
-        threshold=float(nd.params["threshold"]), min_shingles=int(nd.params["min_shingles"]),
-    )
-    con.execute("SELECT 1").fetchall()
-    con.register("_cib_gm_ndc_arrow", pa.table({"tid": pa.array(present, pa.int64()), "cluster": pa.array(labels[present], pa.int64())}))
-    try:
-        # the cluster of every clustered post (each post's action key is 'c' || cluster, else 'p' || post id)
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _cib_gm_ndk AS "
-            "SELECT q.post_id, c.cluster FROM _cib_gm_ndp q JOIN _cib_gm_ndc_arrow c ON c.tid = q.tid"
-        )
-    finally:
-        con.unregister("_cib_gm_ndc_arrow")
-    # only the clusters holding a member's post, and members' own posts, can share a key with a member
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cib_gm_ndkeep AS "
-        "WITH mp AS (SELECT p.post_id FROM posts p WHERE p.account_id IN (SELECT account_id FROM _cib_gm_mem) AND " + _ND_POSTS_WHERE + "), "
-        "mc AS (SELECT DISTINCT k.cluster FROM _cib_gm_ndk k SEMI JOIN mp ON mp.post_id = k.post_id), "
-        "kc AS (SELECT k.post_id, k.cluster FROM _cib_gm_ndk k SEMI JOIN mc ON mc.cluster = k.cluster) "
-        "SELECT post_id, cluster FROM kc UNION ALL SELECT post_id, NULL FROM mp ANTI JOIN kc ON kc.post_id = mp.post_id"
-    )
     # (an IN filter on the posts scan: the text is read for the kept posts only)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cib_gm_nd AS "
         f"WITH x AS (SELECT p.account_id, p.post_id, {source_expr('p')} AS source, "
         "substr(p.text, 1, 140) AS item, p.created_at AS at, "
         f"{tolerance_expr('p')} AS tolerance "
-        "FROM posts p WHERE p.post_id IN (SELECT post_id FROM _cib_gm_ndkeep) AND " + _ND_POSTS_WHERE + ") "
-        "SELECT x.account_id, coalesce('c' || CAST(k.cluster AS VARCHAR), 'p' || x.post_id) AS key, x.post_id, x.source, x.item, x.at, x.tolerance "
-        "FROM x JOIN _cib_gm_ndkeep k ON k.post_id = x.post_id"
+        "FROM posts p WHERE p.post_id IN (SELECT post_id FROM _cib_gm_ndk) AND " + _ND_POSTS_WHERE + ") "
+        "SELECT x.account_id, 'c' || k.key AS key, x.post_id, x.source, x.item, x.at, x.tolerance "
+        "FROM x JOIN _cib_gm_ndk k ON k.post_id = x.post_id"
     )
     return (
-        _source_sql("near_duplicate", "SELECT * FROM _cib_gm_nd", float(window)),
+        _source_sql("near_duplicate", "SELECT * FROM _cib_gm_nd", window),
         "SELECT 'near_duplicate' AS layer, p.account_id FROM posts p WHERE " + _ND_POSTS_WHERE,
     )
 
 
 _TEMP_TABLES = (
-    "_cib_gm_all", "_cib_gm_cnt", "_cib_gm_mk", "_cib_gm_ks", "_cib_gm_k2", "_cib_gm_kid", "_cib_gm_kg", "_cib_gm_act", "_cib_gm_isl", "_cib_gm_q", "_cib_gm_share",
-    "_cib_gm_ndm", "_cib_gm_iv", "_cib_gm_ndq", "_cib_gm_ndp", "_cib_gm_ndk", "_cib_gm_ndkeep", "_cib_gm_nd",
+    "_cib_gm_cnt", "_cib_gm_mk", "_cib_gm_ks", "_cib_gm_k2", "_cib_gm_kid", "_cib_gm_kg", "_cib_gm_act", "_cib_gm_isl", "_cib_gm_q", "_cib_gm_share",
+    "_cib_gm_ndk", "_cib_gm_nd",
 )
 
 
@@ -302,6 +255,7 @@ def group_membership(
     evidence_per_account: int = 10,
     max_key_actions: int = 5000,
     min_members: int = 2,
+    trace_params: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> MembershipResult:
     """Test every account that acted in ``layers`` against every group of ``strong`` (group -> members).
 
@@ -315,20 +269,24 @@ def group_membership(
     ``max_key_actions``: keys with more actions than this in a layer (a celebrity's post
     retweeted by 100,000) are left out of the test: a group's share of such a key is
     negligible, and pairing them would be quadratic.
+    ``trace_params``: per trace, the parameters the edges were built with (as for
+    :func:`cibscope.networks.build_networks`): the same actions and windows.
 
-    How it stays cheap on millions of actions: the layers' trace SQL is never materialised as
-    a whole. Passes over it keep only (1) the action count per account and layer, (2) the
-    members' (key, account) pairs, (3) the size and largest time tolerance of each key a
-    member acted on, and (4) the full rows of the keys that can hold a hit: at least
-    ``min_members`` members of one group and one other account on it, at most
-    ``max_key_actions`` actions. Frame counts then run on those rows only, one partition per
-    (key, group acting on it) instead of one window column per group.
+    How it stays cheap on millions of actions: the actions are read from the builder's kept
+    trace tables (detect keeps them for this test; otherwise each trace runs once, into a temp
+    table) and near_duplicate's clusters from ``post_keys``. Passes over them keep only (1) the
+    action count per account and layer, (2) the members' (key, account) pairs, (3) the size
+    and largest time tolerance of each key a member acted on, and (4) the full rows of the
+    keys that can hold a hit: at least ``min_members`` members of one group and one other
+    account on it, at most ``max_key_actions`` actions. Counts within the window then run on
+    those rows only, one sweep per (key, group acting on it) instead of one window column per
+    group.
     """
     strong = {int(g): sorted(set(m)) for g, m in strong.items() if m}
     layers = tuple(l for l in layers if l)
     if not strong or not layers:
         return _empty()
-    sources = _trace_sources(con, layers)
+    sources = _trace_sources(con, layers, trace_params)
     mem = pa.table(
         {
             "account_id": pa.array([a for g, m in strong.items() for a in m], pa.string()),
@@ -336,20 +294,25 @@ def group_membership(
         }
     )
     con.register("_cib_gm_mem", mem)
+    n_src = 0
     try:
-        # every action of the tested layers, as (layer, SELECT of rows, SELECT of layer+account of every action)
-        layer_sql = [(name, sql, "") for name, sql in sources]
+        # every action of the tested layers, as (layer, SELECT of rows, SELECT of layer+account of every action);
+        # a trace that has to run again is materialised once, kept trace tables are read as they are
+        layer_sql: list[tuple[str, str, str]] = []
+        for name, sql, cheap in sources:
+            if not cheap:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _cib_gm_src{n_src} AS {sql}")
+                sql = f"SELECT * FROM _cib_gm_src{n_src}"
+                n_src += 1
+            layer_sql.append((name, sql, ""))
         if "near_duplicate" in layers:
-            from ..traces import get_trace
-
-            nd = _near_duplicate_rows(con, float(get_trace("near_duplicate").default_window or 3600.0))
+            nd = _near_duplicate_rows(con, _make_trace("near_duplicate", trace_params).window)
             if nd is not None:
                 layer_sql.append(("near_duplicate", nd[0], nd[1]))
         if not layer_sql:
             return _empty()
-        # every action's row once (the traces' SQL is the expensive part: one pass)
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE _cib_gm_all AS " + " UNION ALL ".join(f"({sql})" for _, sql, _ in layer_sql)
+            "CREATE OR REPLACE TEMP VIEW _cib_gm_all AS " + " UNION ALL ".join(f"({sql})" for _, sql, _ in layer_sql)
         )
         # (1) actions per account and layer (the null model's counts); near_duplicate's rows above
         # are only those that can share a key with a member, its counts come from every post
@@ -395,11 +358,13 @@ def group_membership(
             "SELECT layer, key, CAST(row_number() OVER () AS BIGINT) AS kid FROM (SELECT DISTINCT layer, key FROM _cib_gm_k2)"
         )
         # (4) the full rows of those keys
+        # (a unique id from the stored rows: a row_number() over the join would run it on one thread)
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE _cib_gm_act AS "
-            "SELECT CAST(row_number() OVER () AS BIGINT) AS aid, k.kid, a.* FROM _cib_gm_all AS a "
-            "JOIN _cib_gm_kid AS k ON k.layer = a.layer AND k.key = a.key"
+            "CREATE OR REPLACE TEMP TABLE _cib_gm_act0 AS "
+            "SELECT k.kid, a.* FROM _cib_gm_all AS a JOIN _cib_gm_kid AS k ON k.layer = a.layer AND k.key = a.key"
         )
+        con.execute("CREATE OR REPLACE TEMP TABLE _cib_gm_act AS SELECT CAST(a.rowid AS BIGINT) AS aid, a.* FROM _cib_gm_act0 AS a")
+        con.execute("DROP TABLE _cib_gm_act0")
         # Per action of a tested account (not in a strong group) and group acting on its key: the
         # distinct accounts on the key within the window, itself excluded (n), and how many of
         # them are the group's (g) -- what a window frame of +-W around the action would count
@@ -564,7 +529,8 @@ def group_membership(
         return result
     finally:
         con.unregister("_cib_gm_mem")
-        for t in _TEMP_TABLES:
+        con.execute("DROP VIEW IF EXISTS _cib_gm_all")
+        for t in (*_TEMP_TABLES, "_cib_gm_act0", *(f"_cib_gm_src{i}" for i in range(n_src))):
             con.execute(f"DROP TABLE IF EXISTS {t}")
 
 

@@ -50,6 +50,7 @@ false discovery rate; a group's strength is how far its internal links are beyon
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 import duckdb
 import numpy as np
@@ -143,11 +144,14 @@ def compute_scores(
     *,
     with_evidence_counts: bool = True,
     cap: float = 20.0,
+    trace_params: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ScoreResult:
     """Score every account of the case (and any account in the edges) from the fused network.
 
     ``membership`` maps account -> group id (from :func:`cibscope.groups.find_groups`).
     ``with_evidence_counts=False`` skips counting evidence rows (the ablation does not need them).
+    ``trace_params``: per trace, the parameters the edges were built with (the group-membership
+    test uses the same actions and windows).
     """
     p = params or ScoreParams()
     p.validate()
@@ -275,6 +279,7 @@ def compute_scores(
         mres = group_membership(
             con, strong_members, layers=tuple(l for l in DEFAULT_LAYERS if l in present), cap=cap,
             evidence_per_account=10 if with_evidence_counts else 0, min_members=p.membership_min_members,
+            trace_params=trace_params,
         )
         m_best = {a: v for a, v in mres.best().items() if v[1] > 0}
         m_evidence = mres.evidence if mres.evidence.num_rows else None

@@ -8,14 +8,17 @@ pairs acting on the same key within the trace's window, :mod:`.significance` wei
 keys by rarity and tests each pair against chance, and the kept pairs go to the case table
 ``edges`` (one row per layer and pair, ``account_a < account_b``). For every kept edge up to
 ``evidence_per_edge`` concrete post pairs (closest in time first) go to ``evidence``, with the
-shared item, the seconds apart and both sources as ``file:line``.
+shared item, the seconds apart and both sources as ``file:line``. Traces that compute their
+keys (``stores_keys``: near_duplicate's text clusters) also leave each post's key in
+``post_keys``. ``keep`` leaves a layer's trace rows in a temp table for the scorer
+(:func:`kept_trace_table`), so the group-membership test does not run the trace again.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Collection
 
 from ..errors import ParameterError
 from ..progress import Progress, step
@@ -24,7 +27,10 @@ from ..traces.base import Trace
 from .cooccurrence import CooccurrenceResult, drop_temp, evidence_sql, run_cooccurrence
 from .significance import SIGNIFICANCE_TEMP_TABLES, evidence_cutoffs, score_pairs
 
-__all__ = ["LayerStats", "NetworkStats", "build_networks", "build_layer"]
+__all__ = ["LayerStats", "NetworkStats", "build_networks", "build_layer", "kept_trace_table", "drop_kept_traces"]
+
+#: ``build_networks(keep=...)`` leaves a layer's trace rows in the temp table with this prefix
+KEPT_PREFIX = "_cib_keep_"
 
 
 @dataclass
@@ -95,7 +101,13 @@ def build_layer(con: Any, trace: Trace) -> tuple[LayerStats, CooccurrenceResult]
     return st, co
 
 
-def _write_layer(con: Any, layer: str, n_evidence: int) -> int:
+def _write_layer(con: Any, layer: str, n_evidence: int, *, stores_keys: bool = False) -> int:
+    if stores_keys:
+        con.execute(
+            "INSERT INTO post_keys (layer, post_id, account_id, key) SELECT ?, g.post_id, g.account_id, g.key "
+            "FROM _cib_trace AS g JOIN _cib_keymap AS km ON km.key = g.key WHERE km.m >= 2",
+            [layer],
+        )
     con.execute(
         "INSERT INTO edges (layer, account_a, account_b, n_shared, weight, expected, p_value, first_at, last_at) "
         "SELECT ?, account_a, account_b, n_shared, weight, expected, p_value, first_at, last_at "
@@ -124,6 +136,7 @@ def build_networks(
     traces: list[str] | None = None,
     params: dict[str, dict[str, Any]] | None = None,
     progress: Progress | None = None,
+    keep: Collection[str] = (),
 ) -> NetworkStats:
     """Build every (or the named) trace's layer into the case tables ``edges`` and ``evidence``.
 
@@ -134,6 +147,8 @@ def build_networks(
     params : per trace name, parameter overrides, e.g. ``{"co_retweet": {"window": 30}}``.
         Validated before anything is written (ParameterError names trace and parameter).
     progress : progress sink (one step per layer).
+    keep : layers whose trace rows stay in a temp table (:func:`kept_trace_table`) until
+        :func:`drop_kept_traces`; the caller drops them.
 
     Rows of the rebuilt layers are replaced (all rows when ``traces`` is None). Returns
     per-layer counters, including what was bounded on hot keys.
@@ -147,24 +162,55 @@ def build_networks(
     stats = NetworkStats()
     t_all = time.perf_counter()
     if traces is None:
-        con.execute("DELETE FROM edges")
-        con.execute("DELETE FROM evidence")
+        for table in ("edges", "evidence", "post_keys"):
+            con.execute(f"DELETE FROM {table}")
     else:
         for t in objs:
-            con.execute("DELETE FROM edges WHERE layer = ?", [t.layer])
-            con.execute("DELETE FROM evidence WHERE layer = ?", [t.layer])
+            for table in ("edges", "evidence", "post_keys"):
+                con.execute(f"DELETE FROM {table} WHERE layer = ?", [t.layer])
     for t in objs:
         with step(progress, f"network: {t.layer}", None):
             try:
                 st, _ = build_layer(con, t)
                 t1 = time.perf_counter()
-                st.evidence_rows = _write_layer(con, t.layer, int(t.params["evidence_per_edge"]))
+                st.evidence_rows = _write_layer(
+                    con, t.layer, int(t.params["evidence_per_edge"]), stores_keys=bool(t.stores_keys)
+                )
+                if t.layer in keep:
+                    con.execute(f"DROP TABLE IF EXISTS {KEPT_PREFIX}{t.layer}")
+                    con.execute(f"ALTER TABLE _cib_trace RENAME TO {KEPT_PREFIX}{t.layer}")
                 st.seconds += time.perf_counter() - t1
             finally:
                 _drop_all(con)
         stats.layers[t.layer] = st
     stats.seconds = time.perf_counter() - t_all
     return stats
+
+
+def kept_trace_table(con: Any, layer: str) -> str | None:
+    """Name of the temp table holding ``layer``'s trace rows from ``build_networks(keep=...)``, or None.
+
+    Columns: ``rid, account_id, key, at, post_id, source, item, tolerance`` -- the trace's
+    distinct actions as the builder used them (identical rows collapsed), with the parameters
+    of that build.
+    """
+    name = f"{KEPT_PREFIX}{layer}"
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]
+    ).fetchall()[0]
+    return name if int(row[0]) else None
+
+
+def drop_kept_traces(con: Any) -> None:
+    """Drop every trace table ``build_networks(keep=...)`` left behind."""
+    names = [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, ?)", [KEPT_PREFIX]
+        ).fetchall()
+    ]
+    for n in names:
+        con.execute(f"DROP TABLE IF EXISTS {n}")
 
 
 def _drop_all(con: Any) -> None:

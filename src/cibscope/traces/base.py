@@ -102,6 +102,9 @@ class Trace:
     windowed : True when co-occurrence is bounded by ``window`` seconds; False when the key
         itself already fixes the time span (a day, a time bin) or time does not matter.
     own_constraints / own_defaults : the trace's own parameters.
+    stores_keys : True when the trace computes its keys (they are not a column of the case, e.g.
+        near_duplicate's text clusters): the builder then stores each post's key, for keys of
+        at least two posts, in the case table ``post_keys`` (read by the group-membership test).
     """
 
     name: ClassVar[str] = ""
@@ -114,6 +117,7 @@ class Trace:
     own_constraints: ClassVar[dict[str, Constraint]] = {}
     own_defaults: ClassVar[dict[str, Any]] = {}
     builder_overrides: ClassVar[dict[str, Any]] = {}
+    stores_keys: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)

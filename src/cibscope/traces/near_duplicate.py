@@ -93,6 +93,9 @@ class NearDuplicate(Trace):
     # neighbours per post made 60M post pairs at 10M tweets (27M with 50); the 50 closest copies
     # in time are the strongest evidence anyway, and what is left out is counted (bounded).
     builder_overrides: ClassVar[dict[str, Any]] = {"max_neighbors": 50}
+    # the clusters are computed here, not a column of the case: the builder keeps them in
+    # ``post_keys`` for the group-membership test
+    stores_keys: ClassVar[bool] = True
     own_constraints: ClassVar[dict[str, Any]] = {
         "threshold": Interval(float, 0, 1, closed="right"),
         "char_ngram": Interval(int, 1, 10),
