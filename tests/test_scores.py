@@ -117,3 +117,19 @@ def test_explain_errors_are_typed(tmp_path: Path) -> None:
         detect(c, build=False)
         with pytest.raises(UnknownAccountError, match="no account 'zz9' in this case"):
             explain_account(c.con, "zz9")
+
+
+def test_strongest_partner_is_smallest_p_then_strongest_then_by_name(tmp_path: Path) -> None:
+    # a4's three co_retweet partners a1, a2, a3 tie at p = 1e-15. An extra co_url edge a1-o3
+    # widens a1's neighbourhood, so the structure (sigma) of a1-a4 drops below 1 and a1 is the
+    # weakest of the three; a2 and a3 still tie (sigma 1) and the name decides: a2, whatever
+    # order the edges are stored in.
+    with build_case(tmp_path / "c.duckdb") as c:
+        c.con.execute("INSERT INTO edges VALUES ('co_url', 'a1', 'o3', 3, 3.0, 0.1, 1e-13, '2020-01-01', '2020-01-02')")
+        detail = "SELECT detail FROM score_contributions WHERE account_id = 'a4' AND contribution = 'co_retweet'"
+        for order in ("ASC", "DESC"):
+            rows = c.con.execute(f"SELECT * FROM edges ORDER BY layer, account_a {order}, account_b {order}").fetchall()
+            c.con.execute("DELETE FROM edges")
+            c.con.executemany(f"INSERT INTO edges VALUES ({', '.join('?' * len(rows[0]))})", rows)
+            detect(c, build=False)
+            assert c.con.execute(detail).fetchone()[0].endswith("strongest p=1.0e-15 with a2")

@@ -168,7 +168,8 @@ def compute_scores(
                 SELECT layer, account_b, account_a, structure * layer_weight * strength, p_value, n_shared FROM _cib_le
             )
             SELECT account_id, layer, sum(s) AS s, count(*) AS k, sum(n_shared) AS shared,
-                   arg_min(other, p_value) AS best_other, min(p_value) AS best_p
+                   -- the strongest partner: smallest p, then largest strength, then name (p ties at 0)
+                   arg_min(other, (p_value, -s, other)) AS best_other, min(p_value) AS best_p
             FROM ends GROUP BY 1, 2 ORDER BY 1, 2
             """
         ).fetchall()
