@@ -261,3 +261,25 @@ def test_kept_trace_tables_and_rerun_traces_give_the_same_test(tmp_path: Path) -
         assert results[False]["w"]["n_actions"] == results[True]["w"]["n_actions"] == 6
         assert results[False]["w"]["n_hits"] == 4  # 3 retweets + #gov
         assert results[True]["w"]["n_hits"] == 1  # only #gov with a 5-s co_retweet window
+
+
+def test_evidence_ties_on_one_post_are_ordered_by_key(tmp_path: Path) -> None:
+    """w's one post carries #zeta and #alpha; members m01 and m02 post both tags 5 s earlier.
+    Both hits have share 1 and are 5 s from the closest member: with one evidence row per
+    account, the tie goes to the first key by name (#alpha), whatever the insertion order."""
+    from datetime import datetime
+
+    from cibscope.testing import insert_rows
+
+    for tags in (("zeta", "alpha"), ("alpha", "zeta")):
+        with open_case(tmp_path / f"c-{tags[0]}.duckdb") as c:
+            posts = [("p1", "m01", 0), ("p2", "m02", 0), ("pw", "w", 5)]
+            insert_rows(c.con, "posts", (
+                dict(post_id=p, account_id=a, created_at=datetime(2020, 1, 1, 0, 0, s), text=" ".join("#" + t for t in tags))
+                for p, a, s in posts
+            ))
+            insert_rows(c.con, "post_hashtags", (
+                dict(post_id=p, position=k, hashtag=t, hashtag_raw=t) for p, _, _ in posts for k, t in enumerate(tags)
+            ))
+            res = group_membership(c.con, {1: ["m01", "m02"]}, layers=("co_hashtag",), evidence_per_account=1)
+            assert res.evidence.column("shared_item").to_pylist() == ["[co_hashtag, group share 1.00] #alpha"]

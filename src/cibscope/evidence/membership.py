@@ -574,7 +574,7 @@ def _evidence(con: duckdb.DuckDBPyConnection, best: dict[str, tuple], k: int) ->
                 SELECT h.account_id AS acc, m.account_id AS member, h.post_id AS post, m.post_id AS mpost, h.at AS at, m.at AS mat,
                        abs(m.t - h.t) / 1000000.0 AS dt, h.layer, coalesce(h.item, h.key) AS item, h.source AS src, m.source AS msrc,
                        h.share,
-                       row_number() OVER (PARTITION BY h.account_id ORDER BY h.share DESC, abs(m.t - h.t), h.post_id, h.layer) AS rk
+                       row_number() OVER (PARTITION BY h.account_id ORDER BY h.share DESC, abs(m.t - h.t), h.post_id, h.layer, h.key) AS rk
                 FROM hits h JOIN closest c ON c.aid = h.aid JOIN _cib_gm_act m ON m.aid = c.maid
             ) WHERE rk <= {int(k)} ORDER BY acc, rk
             """
