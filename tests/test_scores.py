@@ -133,3 +133,33 @@ def test_strongest_partner_is_smallest_p_then_strongest_then_by_name(tmp_path: P
             c.con.executemany(f"INSERT INTO edges VALUES ({', '.join('?' * len(rows[0]))})", rows)
             detect(c, build=False)
             assert c.con.execute(detail).fetchone()[0].endswith("strongest p=1.0e-15 with a2")
+
+
+def test_group_affinity_matches_hour_profile_and_client(tmp_path: Path) -> None:
+    """Strong group {m1, m2} posts Mondays 03:00 UTC (hour-of-week 3) from client BotApp only;
+    o1..o3 post Thursdays 04:00 (hour-of-week 76) from Web; x posts Mondays 03:00, 3 times from
+    BotApp and twice from Web. Every account has 5 posts (min_posts 5).
+    h_all = (15 at 3, 15 at 76) / 30; centred group profile (+0.5, -0.5); x's the same: cosine 1;
+    o's (-0.5, +0.5): cosine -1, clipped to 0 (left out). Clients: Web 17 > BotApp 13, so the
+    group's BotApp (100% of its posts, not the case's most common) is dominant: the client
+    factor is an account's BotApp share: x 3/5 -> affinity 0.6; members 1.0."""
+    from datetime import datetime, timedelta
+
+    from cibscope.case import open_case
+    from cibscope.evidence.score import group_affinity
+    from cibscope.testing import insert_rows
+
+    rows = []
+    for acc in ("m1", "m2", "x", "o1", "o2", "o3"):
+        base = datetime(2020, 1, 6, 3) if acc[0] in "mx" else datetime(2020, 1, 9, 4)
+        for k in range(5):
+            client = "Web" if acc[0] == "o" or (acc == "x" and k >= 3) else "BotApp"
+            rows.append(dict(post_id=f"{acc}-{k}", account_id=acc, created_at=base + timedelta(minutes=k), client=client, text="x"))
+    with open_case(tmp_path / "c.duckdb") as c:
+        insert_rows(c.con, "posts", rows)
+        out = group_affinity(c.con, {7: ["m1", "m2"]})
+        assert set(out) == {"m1", "m2", "x"}
+        assert out["x"][:2] == (pytest.approx(0.6), 7)
+        assert out["x"][2] == "habits match strong group 7: hour-of-week profile cosine 1.00, client 'BotApp' share 0.60"
+        assert out["m1"][:2] == (pytest.approx(1.0), 7)
+        assert group_affinity(c.con, {}) == {}  # no strong group, no term
