@@ -23,6 +23,7 @@ A fan: T = 0.005994 < mu = 3 r1 = 0.0089791: p ~ 0.9, s = 0.
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from pathlib import Path
 
@@ -215,6 +216,9 @@ def test_near_duplicate_and_hashtag_day_actions_hit_the_group(tmp_path: Path) ->
         assert items == ["[hashtag_day, group share 1.00] 2020-06-01 #alpha #beta", f"[near_duplicate, group share 1.00] {TEXT[:-1]}好"]
         # closest member posts: t3 (28 s before tw) and h3 (13:00, 8 hours before hw)
         assert sorted(res.evidence.column("seconds_apart").to_pylist()) == [28.0, 8.0 * 3600]
+        # detect building other layers only drops every stored layer, near_duplicate's keys too
+        detect(c, traces=["co_hashtag"])
+        assert c.con.execute("SELECT count(*) FROM post_keys").fetchall()[0][0] == 0
 
 
 def test_kept_trace_tables_and_rerun_traces_give_the_same_test(tmp_path: Path) -> None:
@@ -283,3 +287,72 @@ def test_evidence_ties_on_one_post_are_ordered_by_key(tmp_path: Path) -> None:
             ))
             res = group_membership(c.con, {1: ["m01", "m02"]}, layers=("co_hashtag",), evidence_per_account=1)
             assert res.evidence.column("shared_item").to_pylist() == ["[co_hashtag, group share 1.00] #alpha"]
+
+
+def _membership_evidence(c: Case) -> list[tuple]:
+    return c.con.execute(
+        "SELECT account_a, account_b, post_a, post_b, seconds_apart FROM evidence WHERE layer = 'group_membership' ORDER BY ALL"
+    ).fetchall()
+
+
+def test_reused_edges_keep_the_parameters_they_were_built_with(tmp_path: Path) -> None:
+    """w retweets 11 s after the closest member (m10). The edges are built with co_retweet.window
+    = 5 s, then made strong by hand (every member pair at p = 1e-25, as in
+    build_membership_case), so the members form a strong group when the stored edges are
+    re-scored. Re-scoring must test w with the 5 s the edges were built with: no hit, no
+    membership evidence (the 60-s default would give w 3 hits, shown at the end), and it
+    records that window; trace parameters with reused edges are refused. detect leaves none of
+    the builder's trace tables behind."""
+    from cibscope.errors import ParameterError
+    from cibscope.networks import kept_trace_table
+
+    with build_membership_case(tmp_path / "c.duckdb", group_edges=False) as c:
+        detect(c, params={"co_retweet.window": 5, "score.affinity_weight": 0}, traces=["co_retweet"])
+        assert kept_trace_table(c.con, "co_retweet") is None
+        c.con.execute("DELETE FROM edges")
+        c.con.executemany(
+            "INSERT INTO edges VALUES ('co_retweet', ?, ?, 5, 5.0, 0.01, 1e-25, '2020-03-01 10:00:00', '2020-03-05 10:00:09')",
+            list(itertools.combinations(MEMBERS, 2)),
+        )
+        detect(c, build=False, params={"score.affinity_weight": 0})
+        assert c.con.execute("SELECT bool_and(flagged) FROM scores WHERE account_id LIKE 'm%'").fetchone()[0]  # strong
+        assert _membership_evidence(c) == []
+        runs = [json.loads(p)["networks"] for (p,) in c.con.execute("SELECT params FROM detect_runs ORDER BY run_at").fetchall()]
+        assert runs == [{"co_retweet.window": 5}, {"co_retweet.window": 5}]
+        with pytest.raises(ParameterError, match="only apply when the edges are built"):
+            detect(c, build=False, params={"co_retweet.window": 60})
+        # with the default window the same group gives w its three hits
+        res = group_membership(c.con, {1: MEMBERS}, layers=("co_retweet",))
+        assert [(e["post_a"], e["post_b"], e["seconds_apart"]) for e in res.evidence.to_pylist()] == [
+            (f"r{i}-m10", f"r{i}-w", 11.0) for i in (1, 2, 3)
+        ]
+
+
+def test_detect_drops_the_kept_trace_tables_when_scoring_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cibscope.detect as detect_module
+    from cibscope.networks import kept_trace_table
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("scoring failed")
+
+    with build_membership_case(tmp_path / "c.duckdb", group_edges=False) as c:
+        monkeypatch.setattr(detect_module, "compute_scores", fail)
+        with pytest.raises(RuntimeError, match="scoring failed"):
+            detect(c, traces=["co_retweet", "co_hashtag"])
+        assert kept_trace_table(c.con, "co_retweet") is None and kept_trace_table(c.con, "co_hashtag") is None
+
+
+def test_edges_built_without_post_keys_are_refused_for_rescoring(tmp_path: Path) -> None:
+    """An older case: near_duplicate edges but no stored clusters. Re-scoring would silently lose
+    the test's near-duplicate actions; it stops and says to rebuild."""
+    from cibscope.errors import CaseStateError
+
+    with build_membership_case(tmp_path / "c.duckdb") as c:
+        c.con.execute(
+            "INSERT INTO edges VALUES ('near_duplicate', 'm01', 'm02', 2, 2.0, 0.1, 1e-9, '2020-03-01 10:00:00', '2020-03-01 10:00:01')"
+        )
+        with pytest.raises(CaseStateError, match="no stored text clusters"):
+            group_membership(c.con, {1: MEMBERS}, layers=("co_retweet", "near_duplicate"))
+        # a case without near_duplicate edges needs no clusters
+        c.con.execute("DELETE FROM edges WHERE layer = 'near_duplicate'")
+        assert group_membership(c.con, {1: MEMBERS}, layers=("co_retweet", "near_duplicate")).n_tests == 1001

@@ -390,21 +390,24 @@ def test_duplicate_check_fires_only_on_identical_rows(case):
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_evidence_is_the_closest_pairs_of_every_edge(case, seed):
+@pytest.mark.parametrize("window", [14.0, 60.0])
+def test_evidence_is_the_closest_pairs_of_every_edge(case, seed, window):
     # Every edge kept (alpha 1, min_shared 1); each edge's evidence must be its 2 action pairs
     # with the smallest (seconds apart, earlier time, key, post a, post b), from the brute force.
-    # Times on a 7 s grid give many ties and pairs sharing >= 2 keys within 0 or 10 s, so the
-    # evidence cutoff (ev_tau) is set for some edges and left NULL for others: both paths run.
+    # Times on a 7 s grid give many ties; pairs are 0, 7, 14, ... s apart, so the cutoff of the
+    # evidence choice (ev_tau: 1/60, 1/12, 1/6, 1/2 or all of the window) varies by edge: over
+    # seeds 1-3 it is 0.23, 7 or 14 s for the 14-s window and 1, 10, 30 or 60 s for 60 s, and
+    # NULL (every pair ranked) for edges sharing too few keys: every path runs.
     rows = _random_retweets(seed)
     insert_rows(case.con, "posts", rows)
     by_post = {r["post_id"]: r for r in rows}
     per_edge: dict[tuple[str, str], list[tuple]] = {}
-    for a, b, pa, pb, dt in _brute_force_pairs(rows, 14.0):
+    for a, b, pa, pb, dt in _brute_force_pairs(rows, window):
         lo = min(by_post[pa]["created_at"], by_post[pb]["created_at"])
         per_edge.setdefault((a, b), []).append((dt, lo, by_post[pa]["repost_of"], pa, pb))
     expected = sorted((a, b, x[3], x[4], x[0]) for (a, b), xs in per_edge.items() for x in sorted(xs)[:2])
     build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {
-        "window": 14.0, "alpha": 1.0, "min_shared": 1, "max_neighbors": 1000, "evidence_per_edge": 2}})
+        "window": window, "alpha": 1.0, "min_shared": 1, "max_neighbors": 1000, "evidence_per_edge": 2}})
     got = case.con.execute("SELECT account_a, account_b, post_a, post_b, seconds_apart FROM evidence").fetchall()
     assert sorted(got) == expected
     # ids follow (edge, closeness) order

@@ -202,13 +202,29 @@ def _n_tests(networks: Any) -> dict[str, int]:
     return {k: int(v.get("pairs_considered", 0)) for k, v in networks.get("layers", {}).items() if isinstance(v, dict)}
 
 
-def _last_n_tests(case: Case) -> dict[str, int]:
-    """Pairs tested per layer by the run that built the stored edges (its builder stats)."""
-    for (stats,) in case.con.execute("SELECT stats FROM detect_runs ORDER BY run_at DESC").fetchall():
+def _building_run(case: Case) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(params, stats) of the run that built the stored edges (the latest with builder stats)."""
+    for params, stats in case.con.execute("SELECT params, stats FROM detect_runs ORDER BY run_at DESC").fetchall():
         st = json.loads(stats)
         if "networks" in st:
-            return _n_tests(st["networks"])
-    return {}
+            return json.loads(params), st
+    return None
+
+
+def _last_n_tests(case: Case) -> dict[str, int]:
+    """Pairs tested per layer by the run that built the stored edges (its builder stats)."""
+    run = _building_run(case)
+    return _n_tests(run[1]["networks"]) if run else {}
+
+
+def built_network_params(case: Case) -> dict[str, Any]:
+    """The trace parameters (flat, as ``DetectConfig.networks``) the stored edges were built with.
+
+    Re-scoring stored edges must use them: the group-membership test reads the same traces'
+    actions and windows as the builder did. ``{}`` (the defaults) when no recorded run built them.
+    """
+    run = _building_run(case)
+    return dict(run[0].get("networks", {})) if run else {}
 
 
 def rescore(case: Case, cfg: DetectConfig, *, exclude_layers: tuple[str, ...] = ()) -> ScoreResult:
@@ -217,7 +233,7 @@ def rescore(case: Case, cfg: DetectConfig, *, exclude_layers: tuple[str, ...] = 
     membership = find_groups(net, cfg.groups, cap=cfg.multiplex.cap)
     return compute_scores(
         case.con, net, membership, cfg.score, with_evidence_counts=False, cap=cfg.multiplex.cap,
-        trace_params=network_params(cfg.networks),
+        trace_params=network_params(built_network_params(case)),
     )
 
 
@@ -234,13 +250,14 @@ def detect(
     ``group_members``, ``scores``, ``score_contributions`` and a ``detect_runs`` row.
 
     ``build=False`` reuses the edges and evidence already in the case (re-grouping and
-    re-scoring with other parameters takes seconds). ``traces`` builds only the named layers
+    re-scoring with other parameters takes seconds), with the trace parameters they were built
+    with (giving trace parameters then is a ParameterError). ``traces`` builds only the named layers
     (default: every registered trace) and drops the others' stored edges. With ``out``, also writes
     ``accounts.csv``, ``groups.csv``, ``edges.parquet`` and ``network.gexf`` there.
     """
     t0 = time.perf_counter()
     cfg = parse_params(params)
-    from .evidence.membership import DEFAULT_LAYERS as MEMBERSHIP_LAYERS
+    from .evidence.membership import TRACE_LAYERS as MEMBERSHIP_LAYERS
     from .networks import drop_kept_traces
 
     owns = not isinstance(case, Case)
@@ -262,8 +279,16 @@ def detect(
                 "bounded_keys": sum(int(v.get("bounded_keys", 0)) for v in layers.values()),
             }
             timings["networks"] = time.perf_counter() - t
-        elif c.count("edges") == 0:
-            raise CaseStateError(f"{c.path}: no edges to reuse", hint="run detect without --reuse-edges first")
+        else:
+            if c.count("edges") == 0:
+                raise CaseStateError(f"{c.path}: no edges to reuse", hint="run detect without --reuse-edges first")
+            if cfg.networks:
+                raise ParameterError(
+                    f"trace parameters ({', '.join(sorted(cfg.networks))}) only apply when the edges are built; "
+                    "reusing the stored edges keeps the parameters they were built with"
+                )
+            # the run is recorded with (and scores use) the parameters the stored edges were built with
+            cfg.networks = built_network_params(c)
         n_tests = _n_tests(stats.get("networks")) if build else _last_n_tests(c)
         t = time.perf_counter()
         with step(progress, "fusing layers into the multiplex network"):
@@ -320,7 +345,10 @@ def detect(
         res.seconds = time.perf_counter() - t0
         return res
     finally:
-        drop_kept_traces(c.con)  # after a failure too: the caller's connection must not keep them
+        try:
+            drop_kept_traces(c.con)  # after a failure too: the caller's connection must not keep them
+        except Exception:  # noqa: BLE001 -- never hide the error that brought us here
+            pass
         if owns:
             c.close()
 

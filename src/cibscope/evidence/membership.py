@@ -56,7 +56,7 @@ import pyarrow as pa
 from ..traces.base import source_expr, tolerance_expr
 from ..traces.near_duplicate import NearDuplicate
 
-__all__ = ["DEFAULT_LAYERS", "MEMBERSHIP_LAYER", "MembershipResult", "group_membership"]
+__all__ = ["DEFAULT_LAYERS", "TRACE_LAYERS", "MEMBERSHIP_LAYER", "MembershipResult", "group_membership"]
 
 #: Evidence rows of this test carry this ``layer`` value (and the score term this name).
 MEMBERSHIP_LAYER = "group_membership"
@@ -71,6 +71,9 @@ DEFAULT_LAYERS: tuple[str, ...] = (
     "co_mention",
     "near_duplicate",
 )
+#: The layers whose trace rows the test reads (detect keeps the builder's tables of these);
+#: near_duplicate's clusters come from ``post_keys`` instead.
+TRACE_LAYERS: tuple[str, ...] = tuple(l for l in DEFAULT_LAYERS if l != "near_duplicate")
 
 
 @dataclass
@@ -216,6 +219,16 @@ def _near_duplicate_rows(con: duckdb.DuckDBPyConnection, window: float | None) -
     kept (temp table ``_cib_gm_nd``) only for the posts of clusters holding a member's post:
     no other action shares a key with a member.
     """
+    stored = con.execute("SELECT count(*) FROM post_keys WHERE layer = 'near_duplicate'").fetchall()[0][0]
+    built = con.execute("SELECT count(*) FROM edges WHERE layer = 'near_duplicate'").fetchall()[0][0]
+    if not stored and built:
+        from ..errors import CaseStateError
+
+        raise CaseStateError(
+            "the case has near_duplicate edges but no stored text clusters (post_keys): its edges were "
+            "built by an older cibscope",
+            hint="rebuild the edges: cibscope detect without --reuse-edges",
+        )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cib_gm_ndk AS "
         "WITH mc AS (SELECT DISTINCT k.key FROM post_keys AS k SEMI JOIN _cib_gm_mem AS m ON m.account_id = k.account_id "

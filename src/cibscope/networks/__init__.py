@@ -105,7 +105,7 @@ def _write_layer(con: Any, layer: str, n_evidence: int, *, stores_keys: bool = F
     if stores_keys:
         con.execute(
             "INSERT INTO post_keys (layer, post_id, account_id, key) SELECT ?, g.post_id, g.account_id, g.key "
-            "FROM _cib_trace AS g JOIN _cib_keymap AS km ON km.key = g.key WHERE km.m >= 2",
+            "FROM _cib_trace AS g JOIN _cib_keymap AS km ON km.key = g.key WHERE km.m >= 2 ORDER BY g.post_id",
             [layer],
         )
     con.execute(

@@ -3,7 +3,9 @@
 Input: a trace's rows ``(account_id, key, at, post_id, source, item, tolerance)`` (see
 :mod:`cibscope.traces.base`). Output (temp tables and views in the case connection):
 
-``_cib_trace``    the trace's distinct rows, each with an id ``rid`` (materialised once).
+``_cib_trace``    the trace's rows (identical rows collapsed, see *Duplicates*), each with an id
+                   ``rid``: the rows are stored first (``_cib_trace0``) and copied with their
+                   stored row id (:func:`trace_table_sql`).
 ``_cib_accmap``   account_id -> acc_i (numbered in account_id order), ``_cib_keymap`` key -> key_i.
 ``_cib_acti``     the actions on integers: ``rn`` (= the row's ``rid``: a unique action id, not a
                    rank), ``key_i``, ``acc_i``, ``at``, ``t`` (integer microseconds), ``tolerance``,
