@@ -259,8 +259,12 @@ def compute_scores(
             f"member of group {g} ({size} accounts, group strength {gs:.2f}), "
             f"significantly linked to {d} of the {size - 1} other members"
         )
+    # the strong groups' members (one pass over the membership, not one per group)
+    strong: dict[int, list[str]] = {g: [] for g, v in strength.items() if float(v) >= p.min_group_strength}
+    for a, g in membership.items():
+        if g in strong:
+            strong[g].append(a)
     if p.affinity_weight > 0:
-        strong = {g: [a for a, gg in membership.items() if gg == g] for g, v in strength.items() if float(v) >= p.min_group_strength}
         for acc, (val, g, detail) in group_affinity(con, strong).items():
             if val * p.affinity_weight <= 0:
                 continue
@@ -272,9 +276,7 @@ def compute_scores(
     m_best: dict[str, tuple[int, float, float, int, int, float, float]] = {}
     m_evidence: pa.Table | None = None
     if p.membership_weight > 0:
-        strong_members = {
-            g: [a for a, gg in membership.items() if gg == g] for g, v in strength.items() if float(v) >= p.min_group_strength
-        }
+        strong_members = strong
         strong_set = {a for m in strong_members.values() for a in m}
         present = set(net.layer_edges.column("layer").to_pylist())
         mres = group_membership(
