@@ -231,7 +231,7 @@ def test_kept_trace_tables_and_rerun_traces_give_the_same_test(tmp_path: Path) -
     reached (one tag per post)."""
     from datetime import datetime
 
-    from cibscope.networks import drop_kept_traces, kept_trace_table
+    from cibscope.networks import drop_kept_traces, keep_traces, kept_trace_table
     from cibscope.testing import insert_rows
 
     with build_membership_case(tmp_path / "c.duckdb", group_edges=False) as c:
@@ -252,6 +252,12 @@ def test_kept_trace_tables_and_rerun_traces_give_the_same_test(tmp_path: Path) -
             # the kept table holds the collapsed actions: one #gov action per post
             assert c.con.execute(f"SELECT count(*) FROM {kept_trace_table(c.con, 'co_hashtag')}").fetchall()[0][0] == 4
             kept = group_membership(c.con, {1: MEMBERS}, layers=layers, trace_params=params)
+            # keep_traces (evaluate's ablation) stores the same rows without building edges
+            cols = "account_id, key, \"at\", post_id, source, item, tolerance"
+            snap = {l: sorted(c.con.execute(f"SELECT {cols} FROM {kept_trace_table(c.con, l)}").fetchall()) for l in layers}
+            drop_kept_traces(c.con)
+            keep_traces(c.con, list(layers), params)
+            assert {l: sorted(c.con.execute(f"SELECT {cols} FROM {kept_trace_table(c.con, l)}").fetchall()) for l in layers} == snap
             drop_kept_traces(c.con)
             assert kept_trace_table(c.con, "co_retweet") is None
             # (floating-point sums may differ in the last bits: parallel sums add in any order)

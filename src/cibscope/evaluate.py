@@ -191,27 +191,43 @@ def evaluate(
             missing_from_case=sum(1 for t in truth if t["id"] not in scores),
         )
         if ablation:
-            from .detect import _last_params_all, parse_params, rescore
+            from .detect import _last_params_all, built_network_params, network_params, parse_params, rescore
+            from .evidence.membership import TRACE_LAYERS
+            from .networks import drop_kept_traces, keep_traces
 
             cfg = parse_params(_last_params_all(json.loads(runs[0])))
             layers = [str(x[0]) for x in c.con.execute("SELECT DISTINCT layer FROM edges ORDER BY 1").fetchall()]
-            with step(progress, "ablation: re-scoring without each layer", len(layers)) as h:
-                for layer in layers:
-                    res = rescore(c, cfg, exclude_layers=(layer,))
-                    sc = {
-                        a: (float(v), bool(fl))
-                        for a, v, fl in zip(
-                            res.scores.column("account_id").to_pylist(),
-                            res.scores.column("score").to_pylist(),
-                            res.scores.column("flagged").to_pylist(),
-                        )
-                    }
-                    ya, sa, fa = _align(truth, sc)
-                    _, _, f1a = prf(ya, fa)
-                    auca, apa = roc_auc(ya, sa), average_precision(ya, sa)
-                    result.ablation.append(AblationRow(layer, f1a, auca, apa, f1a - f1, auca - auc, apa - ap))
-                    h.advance(1)
+            if cfg.score.membership_weight > 0:
+                # the group-membership test reads these traces at every re-score: run them once
+                keep_traces(c.con, [l for l in TRACE_LAYERS if l in layers], network_params(built_network_params(c)))
+            try:
+                _ablation(c, cfg, layers, truth, f1, auc, ap, result, progress, rescore)
+            finally:
+                drop_kept_traces(c.con)
         return result
     finally:
         if owns:
             c.close()
+
+
+def _ablation(
+    c: Case, cfg: Any, layers: list[str], truth: Any, f1: float, auc: float, ap: float,
+    result: EvaluationResult, progress: Progress | None, rescore: Any,
+) -> None:
+    """Re-score without each layer in turn; one row per layer in ``result.ablation``."""
+    with step(progress, "ablation: re-scoring without each layer", len(layers)) as h:
+        for layer in layers:
+            res = rescore(c, cfg, exclude_layers=(layer,))
+            sc = {
+                a: (float(v), bool(fl))
+                for a, v, fl in zip(
+                    res.scores.column("account_id").to_pylist(),
+                    res.scores.column("score").to_pylist(),
+                    res.scores.column("flagged").to_pylist(),
+                )
+            }
+            ya, sa, fa = _align(truth, sc)
+            _, _, f1a = prf(ya, fa)
+            auca, apa = roc_auc(ya, sa), average_precision(ya, sa)
+            result.ablation.append(AblationRow(layer, f1a, auca, apa, f1a - f1, auca - auc, apa - ap))
+            h.advance(1)

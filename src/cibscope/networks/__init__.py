@@ -24,10 +24,12 @@ from ..errors import ParameterError
 from ..progress import Progress, step
 from ..traces import get_trace, trace_names
 from ..traces.base import Trace
-from .cooccurrence import CooccurrenceResult, drop_temp, evidence_sql, run_cooccurrence
+from .cooccurrence import CooccurrenceResult, drop_temp, evidence_sql, full_trace_sql, run_cooccurrence, trace_table_sql
 from .significance import SIGNIFICANCE_TEMP_TABLES, evidence_cutoffs, score_pairs
 
-__all__ = ["LayerStats", "NetworkStats", "build_networks", "build_layer", "kept_trace_table", "drop_kept_traces"]
+__all__ = [
+    "LayerStats", "NetworkStats", "build_networks", "build_layer", "keep_traces", "kept_trace_table", "drop_kept_traces",
+]
 
 #: ``build_networks(keep=...)`` leaves a layer's trace rows in the temp table with this prefix
 KEPT_PREFIX = "_cib_keep_"
@@ -185,6 +187,31 @@ def build_networks(
         stats.layers[t.layer] = st
     stats.seconds = time.perf_counter() - t_all
     return stats
+
+
+def keep_traces(con: Any, traces: list[str], params: dict[str, dict[str, Any]] | None = None) -> None:
+    """Store these traces' rows as :func:`kept_trace_table` tables without building any edges.
+
+    The same rows ``build_networks(keep=...)`` leaves (identical rows collapsed; only the
+    ``rid`` numbering may differ), for work that re-scores stored edges several times -- the
+    ablation of :func:`cibscope.evaluate.evaluate` -- so the traces run once, not once per
+    re-score. ``params`` as for :func:`build_networks`. The caller drops them
+    (:func:`drop_kept_traces`).
+    """
+    params = dict(params or {})
+    for name in traces:
+        t = _make(name, params.get(name))
+        t.prepare(con)
+        try:
+            for stmt in trace_table_sql(full_trace_sql(con, t)):
+                con.execute(stmt)
+            for stmt in trace_table_sql(None):  # collapse identical rows (always: the check costs as much)
+                con.execute(stmt)
+            con.execute(f"DROP TABLE IF EXISTS {KEPT_PREFIX}{t.layer}")
+            con.execute(f"ALTER TABLE _cib_trace RENAME TO {KEPT_PREFIX}{t.layer}")
+        finally:
+            t.cleanup(con)
+            drop_temp(con)
 
 
 def kept_trace_table(con: Any, layer: str) -> str | None:
