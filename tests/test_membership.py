@@ -231,8 +231,13 @@ def test_kept_trace_tables_and_rerun_traces_give_the_same_test(tmp_path: Path) -
     reached (one tag per post)."""
     from datetime import datetime
 
+    import cibscope.networks.cooccurrence as cooc
     from cibscope.networks import drop_kept_traces, keep_traces, kept_trace_table
     from cibscope.testing import insert_rows
+    from cibscope.traces import get_trace
+
+    def _refuse(*a: object, **k: object) -> str:
+        raise AssertionError("trace SQL ran again")
 
     with build_membership_case(tmp_path / "c.duckdb", group_edges=False) as c:
         tagged = [("g1", "m01", 0), ("g2", "m02", 1), ("g3", "m03", 2), ("gw", "w", 30)]
@@ -249,9 +254,17 @@ def test_kept_trace_tables_and_rerun_traces_give_the_same_test(tmp_path: Path) -
             rerun = group_membership(c.con, {1: MEMBERS}, layers=layers, trace_params=params)
             build_networks(c.con, traces=list(layers), params=params, keep=layers)
             assert kept_trace_table(c.con, "co_retweet") and kept_trace_table(c.con, "co_hashtag")
+            # a kept table serves only the parameters it was made with (else the trace runs again)
+            made = get_trace("co_retweet")(**(params or {}).get("co_retweet", {})).get_params()
+            assert kept_trace_table(c.con, "co_retweet", made)
+            assert kept_trace_table(c.con, "co_retweet", {**made, "window": 7.0}) is None
             # the kept table holds the collapsed actions: one #gov action per post
             assert c.con.execute(f"SELECT count(*) FROM {kept_trace_table(c.con, 'co_hashtag')}").fetchall()[0][0] == 4
-            kept = group_membership(c.con, {1: MEMBERS}, layers=layers, trace_params=params)
+            with pytest.MonkeyPatch.context() as m:  # the kept tables are read: no trace SQL runs
+                m.setattr(cooc, "full_trace_sql", _refuse)
+                kept = group_membership(c.con, {1: MEMBERS}, layers=layers, trace_params=params)
+                with pytest.raises(AssertionError, match="trace SQL ran"):  # other parameters: it would run
+                    group_membership(c.con, {1: MEMBERS}, layers=layers, trace_params={"co_retweet": {"window": 7}})
             # keep_traces (evaluate's ablation) stores the same rows without building edges
             cols = "account_id, key, \"at\", post_id, source, item, tolerance"
             snap = {l: sorted(c.con.execute(f"SELECT {cols} FROM {kept_trace_table(c.con, l)}").fetchall()) for l in layers}
@@ -362,3 +375,4 @@ def test_edges_built_without_post_keys_are_refused_for_rescoring(tmp_path: Path)
         # a case without near_duplicate edges needs no clusters
         c.con.execute("DELETE FROM edges WHERE layer = 'near_duplicate'")
         assert group_membership(c.con, {1: MEMBERS}, layers=("co_retweet", "near_duplicate")).n_tests == 1001
+

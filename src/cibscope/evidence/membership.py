@@ -190,7 +190,7 @@ def _trace_sources(
         trace = _make_trace(name, trace_params)
         if trace.level != "post" or name in ("fast_retweet", "sync_activity"):
             continue  # fast_retweet repeats co_retweet's keys; sync_activity's keys are time bins
-        kept = kept_trace_table(con, trace.layer)
+        kept = kept_trace_table(con, trace.layer, trace.get_params())  # only if made with these parameters
         if kept is not None:
             parts.append((name, _source_sql(name, f"SELECT {cols} FROM {kept} AS x", trace.window), True))
         else:

@@ -16,6 +16,7 @@ keys (``stores_keys``: near_duplicate's text clusters) also leave each post's ke
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Collection
@@ -33,6 +34,8 @@ __all__ = [
 
 #: ``build_networks(keep=...)`` leaves a layer's trace rows in the temp table with this prefix
 KEPT_PREFIX = "_cib_keep_"
+#: (layer, parameters as JSON) of each kept table: a table kept with other parameters is not used
+_KEPT_PARAMS = "_cib_kept_params"
 
 
 @dataclass
@@ -179,8 +182,7 @@ def build_networks(
                     con, t.layer, int(t.params["evidence_per_edge"]), stores_keys=bool(t.stores_keys)
                 )
                 if t.layer in keep:
-                    con.execute(f"DROP TABLE IF EXISTS {KEPT_PREFIX}{t.layer}")
-                    con.execute(f"ALTER TABLE _cib_trace RENAME TO {KEPT_PREFIX}{t.layer}")
+                    _keep_trace_table(con, t)
                 st.seconds += time.perf_counter() - t1
             finally:
                 _drop_all(con)
@@ -207,36 +209,55 @@ def keep_traces(con: Any, traces: list[str], params: dict[str, dict[str, Any]] |
                 con.execute(stmt)
             for stmt in trace_table_sql(None):  # collapse identical rows (always: the check costs as much)
                 con.execute(stmt)
-            con.execute(f"DROP TABLE IF EXISTS {KEPT_PREFIX}{t.layer}")
-            con.execute(f"ALTER TABLE _cib_trace RENAME TO {KEPT_PREFIX}{t.layer}")
+            _keep_trace_table(con, t)
         finally:
             t.cleanup(con)
             drop_temp(con)
 
 
-def kept_trace_table(con: Any, layer: str) -> str | None:
-    """Name of the temp table holding ``layer``'s trace rows from ``build_networks(keep=...)``, or None.
+def _keep_trace_table(con: Any, t: Trace) -> None:
+    """Rename ``_cib_trace`` to the layer's kept table and record the parameters it was made with."""
+    con.execute(f"DROP TABLE IF EXISTS {KEPT_PREFIX}{t.layer}")
+    con.execute(f"ALTER TABLE _cib_trace RENAME TO {KEPT_PREFIX}{t.layer}")
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_KEPT_PARAMS} (layer VARCHAR, params VARCHAR)")
+    con.execute(f"DELETE FROM {_KEPT_PARAMS} WHERE layer = ?", [t.layer])
+    con.execute(f"INSERT INTO {_KEPT_PARAMS} VALUES (?, ?)", [t.layer, _params_key(t.get_params())])
+
+
+def _params_key(params: dict[str, Any]) -> str:
+    return json.dumps(params, sort_keys=True, default=str)
+
+
+def kept_trace_table(con: Any, layer: str, params: dict[str, Any] | None = None) -> str | None:
+    """Name of the temp table holding ``layer``'s trace rows from ``build_networks(keep=...)`` or
+    :func:`keep_traces`, or None (also when ``params``, the trace's full parameters as
+    ``Trace.get_params()`` gives them, differ from those the rows were made with).
 
     Columns: ``rid, account_id, key, at, post_id, source, item, tolerance`` -- the trace's
-    distinct actions as the builder used them (identical rows collapsed), with the parameters
-    of that build.
+    distinct actions as the builder used them (identical rows collapsed).
     """
     name = f"{KEPT_PREFIX}{layer}"
     row = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]
     ).fetchall()[0]
-    return name if int(row[0]) else None
+    if not int(row[0]):
+        return None
+    if params is not None:
+        made = con.execute(f"SELECT params FROM {_KEPT_PARAMS} WHERE layer = ?", [layer]).fetchall()
+        if not made or made[0][0] != _params_key(params):
+            return None
+    return name
 
 
 def drop_kept_traces(con: Any) -> None:
-    """Drop every trace table ``build_networks(keep=...)`` left behind."""
+    """Drop every trace table ``build_networks(keep=...)`` or :func:`keep_traces` left behind."""
     names = [
         r[0]
         for r in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, ?)", [KEPT_PREFIX]
         ).fetchall()
     ]
-    for n in names:
+    for n in [*names, _KEPT_PARAMS]:
         con.execute(f"DROP TABLE IF EXISTS {n}")
 
 
