@@ -13,7 +13,8 @@ class CoHashtag(Trace):
     name: ClassVar[str] = "co_hashtag"
     description: ClassVar[str] = (
         "Accounts that use the same hashtag within `window` seconds of each other "
-        "(hashtag pushing to make a tag trend). Retweets are left out: their hashtags are the original's."
+        "(hashtag pushing to make a tag trend). Retweets are left out: their hashtags are the original's. "
+        "A tag written twice in one post is one use."
     )
     benign_causes: ClassVar[tuple[str, ...]] = (
         "Trending and event hashtags used by thousands at once (low rarity weight).",
@@ -25,11 +26,14 @@ class CoHashtag(Trace):
 
     def sql(self) -> str:
         rep = "" if self.params["include_reposts"] else " AND p.repost_of IS NULL"
+        # one action per (post, hashtag): a tag written twice in a post is one use (the builder
+        # would collapse the identical rows anyway, at the cost of building its tables twice)
         return (
             f"SELECT p.account_id, h.hashtag AS key, p.created_at AS at, p.post_id, {source_expr('p')} AS source, "
             f"'#' || h.hashtag AS item, {tolerance_expr('p')} AS tolerance "
-            "FROM post_hashtags AS h JOIN posts AS p ON p.post_id = h.post_id "
-            f"WHERE h.hashtag IS NOT NULL AND h.hashtag <> ''{rep}"
+            "FROM (SELECT DISTINCT x.post_id, x.hashtag FROM post_hashtags AS x "
+            "WHERE x.hashtag IS NOT NULL AND x.hashtag <> '') AS h JOIN posts AS p ON p.post_id = h.post_id"
+            f"{' WHERE p.repost_of IS NULL' if rep else ''}"
         )
 
 
