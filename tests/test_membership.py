@@ -231,7 +231,7 @@ def test_kept_trace_tables_and_rerun_traces_give_the_same_test(tmp_path: Path) -
     reached (one tag per post)."""
     from datetime import datetime
 
-    import cibscope.networks.cooccurrence as cooc
+    import cibscope.networks as networks_module
     from cibscope.networks import drop_kept_traces, keep_traces, kept_trace_table
     from cibscope.testing import insert_rows
     from cibscope.traces import get_trace
@@ -261,7 +261,7 @@ def test_kept_trace_tables_and_rerun_traces_give_the_same_test(tmp_path: Path) -
             # the kept table holds the collapsed actions: one #gov action per post
             assert c.con.execute(f"SELECT count(*) FROM {kept_trace_table(c.con, 'co_hashtag')}").fetchall()[0][0] == 4
             with pytest.MonkeyPatch.context() as m:  # the kept tables are read: no trace SQL runs
-                m.setattr(cooc, "full_trace_sql", _refuse)
+                m.setattr(networks_module, "full_trace_sql", _refuse)  # where the traces run
                 kept = group_membership(c.con, {1: MEMBERS}, layers=layers, trace_params=params)
                 with pytest.raises(AssertionError, match="trace SQL ran"):  # other parameters: it would run
                     group_membership(c.con, {1: MEMBERS}, layers=layers, trace_params={"co_retweet": {"window": 7}})

@@ -191,7 +191,7 @@ def evaluate(
             missing_from_case=sum(1 for t in truth if t["id"] not in scores),
         )
         if ablation:
-            from .detect import _last_params_all, built_network_params, network_params, parse_params, rescore
+            from .detect import _last_params_all, built_network_params, network_params, parse_params
             from .evidence.membership import TRACE_LAYERS
             from .networks import drop_kept_traces, keep_traces
 
@@ -201,7 +201,7 @@ def evaluate(
                 # the group-membership test reads these traces at every re-score: run them once
                 keep_traces(c.con, [l for l in TRACE_LAYERS if l in layers], network_params(built_network_params(c)))
             try:
-                _ablation(c, cfg, layers, truth, f1, auc, ap, result, progress, rescore)
+                _ablation(c, cfg, layers, truth, f1, auc, ap, result, progress)
             finally:
                 drop_kept_traces(c.con)
         return result
@@ -212,9 +212,11 @@ def evaluate(
 
 def _ablation(
     c: Case, cfg: Any, layers: list[str], truth: Any, f1: float, auc: float, ap: float,
-    result: EvaluationResult, progress: Progress | None, rescore: Any,
+    result: EvaluationResult, progress: Progress | None,
 ) -> None:
     """Re-score without each layer in turn; one row per layer in ``result.ablation``."""
+    from .detect import rescore
+
     with step(progress, "ablation: re-scoring without each layer", len(layers)) as h:
         for layer in layers:
             res = rescore(c, cfg, exclude_layers=(layer,))

@@ -169,21 +169,21 @@ def _trace_sources(
     con: duckdb.DuckDBPyConnection,
     layers: tuple[str, ...],
     trace_params: Mapping[str, Mapping[str, Any]] | None = None,
-    min_tags: int = 2,
-) -> list[tuple[str, str, bool]]:
-    """(layer, SELECT over the layer's actions: layer, account, key, t (microseconds), window, ...,
-    whether the SELECT is cheap to scan again).
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """(layer, SELECT over the layer's actions: layer, account, key, t (microseconds), window,
+    ...) for every trace layer tested, and the layers whose trace tables this call made.
 
-    A layer's actions are its trace's distinct rows (identical rows collapsed, as the builder
-    does), with the parameters the edges were built with (``trace_params``). When detect kept
-    the builder's trace table (:func:`cibscope.networks.kept_trace_table`) they are read from
-    it; otherwise (re-scoring stored edges) the trace's SQL runs again.
+    A layer's actions are its trace's rows as the builder used them (identical rows collapsed),
+    with the parameters the edges were built with (``trace_params``): the trace table detect
+    kept (:func:`cibscope.networks.kept_trace_table`), or, when there is none for these
+    parameters (re-scoring stored edges), one made now by :func:`cibscope.networks.keep_traces`
+    (the caller drops those).
     """
-    from ..networks import kept_trace_table
-    from ..networks.cooccurrence import full_trace_sql
+    from ..networks import keep_traces, kept_trace_table
 
     cols = "x.account_id, x.key, x.post_id, x.source, x.item, x.at, x.tolerance"
-    parts = []
+    parts: list[tuple[str, str]] = []
+    made: list[str] = []
     for name in layers:
         if name == "near_duplicate":
             continue  # see _near_duplicate_rows
@@ -191,18 +191,12 @@ def _trace_sources(
         if trace.level != "post" or name in ("fast_retweet", "sync_activity"):
             continue  # fast_retweet repeats co_retweet's keys; sync_activity's keys are time bins
         kept = kept_trace_table(con, trace.layer, trace.get_params())  # only if made with these parameters
-        if kept is not None:
-            parts.append((name, _source_sql(name, f"SELECT {cols} FROM {kept} AS x", trace.window), True))
-        else:
-            sql = (
-                "SELECT x.account_id, x.key, x.post_id, x.source, min(x.item) AS item, x.at, max(x.tolerance) AS tolerance "
-                f"FROM ({full_trace_sql(con, trace)}) AS x GROUP BY x.account_id, x.key, x.at, x.post_id, x.source"
-            )
-            parts.append((name, _source_sql(name, sql, trace.window), False))
-        if name == "co_hashtag":
-            sql = HASHTAG_SET_DAY_SQL.format(min_tags=int(min_tags))
-            parts.append(("hashtag_day", _source_sql("hashtag_day", sql, None, "0.0"), False))
-    return parts
+        if kept is None:
+            keep_traces(con, [name], {name: trace.get_params()})
+            made.append(trace.layer)
+            kept = kept_trace_table(con, trace.layer)
+        parts.append((name, _source_sql(name, f"SELECT {cols} FROM {kept} AS x", trace.window)))
+    return parts, made
 
 
 #: The near_duplicate layer's actions: every non-retweet post with a text (one action each).
@@ -299,7 +293,6 @@ def group_membership(
     layers = tuple(l for l in layers if l)
     if not strong or not layers:
         return _empty()
-    sources = _trace_sources(con, layers, trace_params)
     mem = pa.table(
         {
             "account_id": pa.array([a for g, m in strong.items() for a in m], pa.string()),
@@ -307,17 +300,14 @@ def group_membership(
         }
     )
     con.register("_cib_gm_mem", mem)
-    n_src = 0
+    made: list[str] = []
     try:
-        # every action of the tested layers, as (layer, SELECT of rows, SELECT of layer+account of every action);
-        # a trace that has to run again is materialised once, kept trace tables are read as they are
-        layer_sql: list[tuple[str, str, str]] = []
-        for name, sql, cheap in sources:
-            if not cheap:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE _cib_gm_src{n_src} AS {sql}")
-                sql = f"SELECT * FROM _cib_gm_src{n_src}"
-                n_src += 1
-            layer_sql.append((name, sql, ""))
+        # every action of the tested layers, as (layer, SELECT of rows, SELECT of layer+account of every action)
+        sources, made = _trace_sources(con, layers, trace_params)
+        layer_sql = [(name, sql, "") for name, sql in sources]
+        if any(name == "co_hashtag" for name, _ in sources):  # the test's own hashtag_day key, run once
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _cib_gm_hday AS {HASHTAG_SET_DAY_SQL.format(min_tags=2)}")
+            layer_sql.append(("hashtag_day", _source_sql("hashtag_day", "SELECT * FROM _cib_gm_hday", None, "0.0"), ""))
         if "near_duplicate" in layers:
             nd = _near_duplicate_rows(con, _make_trace("near_duplicate", trace_params).window)
             if nd is not None:
@@ -543,8 +533,12 @@ def group_membership(
     finally:
         con.unregister("_cib_gm_mem")
         con.execute("DROP VIEW IF EXISTS _cib_gm_all")
-        for t in (*_TEMP_TABLES, "_cib_gm_act0", *(f"_cib_gm_src{i}" for i in range(n_src))):
+        for t in (*_TEMP_TABLES, "_cib_gm_act0", "_cib_gm_hday"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
+        if made:
+            from ..networks import drop_kept_traces
+
+            drop_kept_traces(con, made)
 
 
 def _pvalues(obs: np.ndarray, mu: np.ndarray, var: np.ndarray) -> np.ndarray:

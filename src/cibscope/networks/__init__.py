@@ -197,8 +197,8 @@ def keep_traces(con: Any, traces: list[str], params: dict[str, dict[str, Any]] |
     The same rows ``build_networks(keep=...)`` leaves (identical rows collapsed; only the
     ``rid`` numbering may differ), for work that re-scores stored edges several times -- the
     ablation of :func:`cibscope.evaluate.evaluate` -- so the traces run once, not once per
-    re-score. ``params`` as for :func:`build_networks`. The caller drops them
-    (:func:`drop_kept_traces`).
+    re-score. ``params`` as for :func:`build_networks`. A kept table of the same layer is
+    replaced. The caller drops them (:func:`drop_kept_traces`).
     """
     params = dict(params or {})
     for name in traces:
@@ -249,16 +249,23 @@ def kept_trace_table(con: Any, layer: str, params: dict[str, Any] | None = None)
     return name
 
 
-def drop_kept_traces(con: Any) -> None:
-    """Drop every trace table ``build_networks(keep=...)`` or :func:`keep_traces` left behind."""
-    names = [
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, ?)", [KEPT_PREFIX]
-        ).fetchall()
-    ]
-    for n in [*names, _KEPT_PARAMS]:
-        con.execute(f"DROP TABLE IF EXISTS {n}")
+def drop_kept_traces(con: Any, layers: Collection[str] | None = None) -> None:
+    """Drop the trace tables ``build_networks(keep=...)`` or :func:`keep_traces` left behind
+    (every one, or those of ``layers``)."""
+    if layers is None:
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, ?)", [KEPT_PREFIX]
+            ).fetchall()
+        ]
+        for n in [*names, _KEPT_PARAMS]:
+            con.execute(f"DROP TABLE IF EXISTS {n}")
+        return
+    for layer in layers:
+        con.execute(f"DROP TABLE IF EXISTS {KEPT_PREFIX}{layer}")
+        if con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [_KEPT_PARAMS]).fetchall()[0][0]:
+            con.execute(f"DELETE FROM {_KEPT_PARAMS} WHERE layer = ?", [layer])
 
 
 def _drop_all(con: Any) -> None:
