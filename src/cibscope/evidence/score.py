@@ -276,11 +276,10 @@ def compute_scores(
     m_best: dict[str, tuple[int, float, float, int, int, float, float]] = {}
     m_evidence: pa.Table | None = None
     if p.membership_weight > 0:
-        strong_members = strong
-        strong_set = {a for m in strong_members.values() for a in m}
+        strong_set = {a for m in strong.values() for a in m}
         present = set(net.layer_edges.column("layer").to_pylist())
         mres = group_membership(
-            con, strong_members, layers=tuple(l for l in DEFAULT_LAYERS if l in present), cap=cap,
+            con, strong, layers=tuple(l for l in DEFAULT_LAYERS if l in present), cap=cap,
             evidence_per_account=10 if with_evidence_counts else 0, min_members=p.membership_min_members,
             trace_params=trace_params,
         )
