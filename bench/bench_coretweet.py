@@ -12,6 +12,9 @@ The generated IO archive (``cibscope.generate``) is converted once (not timed) t
    ``coordination-network-toolkit``, every case table) and the co-retweet **compute**;
 2. the peer on that file: ``preprocess --format csv`` into its SQLite store, then ``compute
    co_retweet --time_window 60 --min_edge_weight 1 --n_cpus 2``;
+   and ``cibscope network --counts`` on that file (``cibscope.onelayer.network_from_files``:
+   a *lean* read of only the post fields the co-retweet trace reads, into an in-memory case,
+   then the same compute), timed from the file to the counts table;
 3. cibscope on the IO archive itself (``users.csv`` + ``tweets.csv``, the times recovered from
    the snowflake ids) and the same compute: a second, labelled figure.
 
@@ -26,6 +29,9 @@ retweet of u2 of the same original within the window) and includes self-loops; t
 drops self-loops and checks that the directed edge sets and every weight are identical to
 cibscope's, for both cibscope cases. (The peer compares float seconds; with every time in one
 binade, 2^30..2^31 s, t +- 60 is exact, so |dt| == 60 s is "in" for both tools.)
+
+``--interleave-e2e N`` re-times end to end only, alternating N times the peer's preprocess +
+compute and ``cibscope network --counts`` on the same file (equality checked every round).
 
 ``--interleave N`` re-times only the two compute steps, alternating N times, on the stores an
 earlier full run left (the machine is shared: both then run under the same load).
@@ -170,6 +176,50 @@ def run_cibscope(inputs: list[Path], out: Path, name: str, *, mapping: str | Non
     return res
 
 
+def run_lean(inputs: list[Path]) -> dict[str, object]:
+    """``cibscope network --counts`` as a library call: lean read (only the post fields the
+    co-retweet trace reads) into an in-memory case, then the same directed counts as
+    :func:`run_cibscope`'s compute. Timed from the files to the counts table."""
+    from cibscope.onelayer import network_from_files
+
+    load0 = os.getloadavg()[0]
+    c0, t0 = _cpu_self(), time.perf_counter()
+    res = network_from_files(inputs, "co_retweet", params={"window": float(WINDOW_S), "max_neighbors": 10**9}, counts=True)
+    c1, t1 = _cpu_self(), time.perf_counter()
+    assert res.counts is not None
+    cols = [res.counts.column(c).to_pylist() for c in ("user_1", "user_2", "weight")]
+    return {
+        "ingest": res.seconds["ingest"], "compute": res.seconds["network"], "total": t1 - t0, "total_cpu": c1 - c0,
+        "ingest_cpu": float("nan"), "compute_cpu": float("nan"),
+        "edges": {(a, b): int(w) for a, b, w in zip(*cols)}, "bounded": res.stats.bounded_action_pairs,
+        "action_pairs": res.stats.action_pairs, "load": (load0, os.getloadavg()[0]),
+    }
+
+
+def interleave_end_to_end(py: Path, csv_path: Path, out: Path, rounds: int) -> None:
+    """Alternate the peer's preprocess + compute and ``cibscope network --counts`` on the same
+    file, ``rounds`` times (both under the same load); min and median of each."""
+    import statistics
+
+    peer_t, peer_c, mine_t, mine_c = [], [], [], []
+    for i in range(rounds):
+        p = run_peer(py, csv_path, out)
+        peer_t.append(float(p["ingest"]) + float(p["compute"]))  # type: ignore[arg-type]
+        peer_c.append(float(p["ingest_cpu"]) + float(p["compute_cpu"]))  # type: ignore[arg-type]
+        m = run_lean([csv_path])
+        mine_t.append(float(m["total"]))  # type: ignore[arg-type]
+        mine_c.append(float(m["total_cpu"]))  # type: ignore[arg-type]
+        ok, why = _same(m["edges"], p["edges"])
+        print(f"round {i + 1}: peer {peer_t[-1]:.1f} s (cpu {peer_c[-1]:.1f}; preprocess {float(p['ingest']):.1f} s), "  # type: ignore[arg-type]
+              f"cibscope network {mine_t[-1]:.2f} s (cpu {mine_c[-1]:.2f}; read {float(m['ingest']):.2f} s); "  # type: ignore[arg-type]
+              f"identical {ok} ({why}); load {os.getloadavg()[0]:.1f}", flush=True)
+    med = statistics.median
+    print(f"end to end, {rounds} alternating rounds: peer min {min(peer_t):.1f} s / median {med(peer_t):.1f} s "
+          f"(cpu median {med(peer_c):.1f} s); cibscope network min {min(mine_t):.2f} s / median {med(mine_t):.2f} s "
+          f"(cpu median {med(mine_c):.2f} s); ratio of medians {med(peer_t) / med(mine_t):.1f}x wall, "
+          f"{med(peer_c) / med(mine_c):.1f}x cpu; best vs best {min(peer_t) / min(mine_t):.1f}x wall", flush=True)
+
+
 def _same(mine: object, peer: object) -> tuple[bool, str]:
     assert isinstance(mine, dict) and isinstance(peer, dict)
     only_mine, only_peer = len(set(mine) - set(peer)), len(set(peer) - set(mine))
@@ -240,6 +290,8 @@ def main() -> None:
     ap.add_argument("--skip-archive", action="store_true", help="leave out the IO-archive ingest (the second figure)")
     ap.add_argument("--interleave", type=int, default=0, metavar="N",
                     help="only re-time the two compute steps, alternating N times, on the stores of an earlier full run")
+    ap.add_argument("--interleave-e2e", type=int, default=0, metavar="N",
+                    help="only re-time end to end, alternating N times: the peer's preprocess + compute and `cibscope network --counts`")
     args = ap.parse_args()
     sizes = args.tweets or [1_000_000]
     os.environ.setdefault("CIBSCOPE_THREADS", "2")
@@ -256,8 +308,14 @@ def main() -> None:
             continue
         data = generate(out, n, accounts, args.seed)
         csv_path = peer_csv(data, out)
+        if args.interleave_e2e:
+            assert py is not None, "--interleave-e2e needs the peer"
+            interleave_end_to_end(py, csv_path, out, args.interleave_e2e)
+            continue
         mine = run_cibscope([csv_path], out, "case-peer-csv", mapping="coordination-network-toolkit")
         print(_line("cibscope, peer CSV", mine), flush=True)
+        lean = run_lean([csv_path])
+        print(_line("cibscope network (lean read, in memory), peer CSV", lean) + f"; total {float(lean['total']):.2f} s", flush=True)  # type: ignore[arg-type]
         peer = run_peer(py, csv_path, out) if py is not None else None
         if peer is not None:
             print(_line("peer", peer) + " (self-loops excluded)", flush=True)
@@ -271,19 +329,21 @@ def main() -> None:
             continue
         ok1, why1 = _same(mine["edges"], peer["edges"])
         print(f"peer vs cibscope (peer CSV): identical {ok1} ({why1})", flush=True)
+        okl, whyl = _same(lean["edges"], peer["edges"])
+        print(f"peer vs cibscope network (lean, peer CSV): identical {okl} ({whyl})", flush=True)
         ok2 = None
         if arch is not None:
             ok2, why2 = _same(arch["edges"], peer["edges"])
             print(f"peer vs cibscope (IO archive): identical {ok2} ({why2})", flush=True)
-        rows.append((n, peer, mine, arch, ok1, ok2, len(peer["edges"])))  # type: ignore[arg-type]
+        rows.append((n, peer, mine, arch, ok1, ok2, len(peer["edges"]), lean, okl))  # type: ignore[arg-type]
     if rows:
         print()
         print("| tweets | peer preprocess | peer compute | peer total | cibscope input | cibscope ingest | cibscope co-retweet | "
               "cibscope total | ratio total | ratio compute | cibscope full layer | identical edges & weights |")
         print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-        for n, peer, mine, arch, ok1, ok2, ne in rows:
+        for n, peer, mine, arch, ok1, ok2, ne, lean, okl in rows:
             pre, comp = float(peer["ingest"]), float(peer["compute"])
-            for label, r, ok in (("peer CSV", mine, ok1), ("IO archive", arch, ok2)):
+            for label, r, ok in (("peer CSV", mine, ok1), ("peer CSV, `network --counts` (lean read)", lean, okl), ("IO archive", arch, ok2)):
                 if r is None:
                     continue
                 ing, co = float(r["ingest"]), float(r["compute"])

@@ -18,7 +18,7 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 
 from .errors import BackendError
 
-__all__ = ["transpile", "DIALECTS"]
+__all__ = ["transpile", "referenced_columns", "DIALECTS"]
 
 #: Engines cibscope generates SQL for (DuckDB is the source dialect).
 DIALECTS = ("duckdb", "spark")
@@ -56,3 +56,37 @@ def _rowid_to_spark(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Column) and node.name.lower() == "rowid":
         return exp.Anonymous(this="monotonically_increasing_id", expressions=[])
     return node
+
+
+def referenced_columns(sql: str, schema: dict[str, dict[str, str]]) -> dict[str, frozenset[str]]:
+    """The columns of ``schema``'s tables that ``sql`` (DuckDB, ``;``-separated) reads.
+
+    Columns are resolved with sqlglot's qualifier (unqualified names and ``*`` are expanded
+    against ``schema``, ``{table: {column: type}}``); tables outside ``schema`` (temp tables a
+    statement creates) are left out. Used to know which parts of a case a trace needs.
+
+    >>> cols = referenced_columns("SELECT p.a FROM t AS p WHERE b > 1", {"t": {"a": "INT", "b": "INT", "c": "INT"}})
+    >>> sorted(cols["t"])
+    ['a', 'b']
+    """
+    from sqlglot.optimizer.qualify import qualify
+
+    try:
+        trees = [t for t in sqlglot.parse(sql, read="duckdb", error_level=ErrorLevel.RAISE) if t is not None]
+        out: dict[str, set[str]] = {}
+        for tree in trees:
+            q = qualify(tree, schema=schema, dialect="duckdb", validate_qualify_columns=False)
+            for select in q.find_all(exp.Select):
+                # an alias may name different tables in nested SELECTs: a column counts for
+                # every table its alias names that has it (a superset, never a miss)
+                alias: dict[str, set[str]] = {}
+                for t in select.find_all(exp.Table):
+                    if t.name in schema:
+                        alias.setdefault(t.alias_or_name, set()).add(t.name)
+                for col in select.find_all(exp.Column):
+                    for table in alias.get(col.table, ()):
+                        if col.name in schema[table]:
+                            out.setdefault(table, set()).add(col.name)
+    except SqlglotError as e:
+        raise BackendError(f"cannot analyse SQL: {e}") from e
+    return {t: frozenset(c) for t, c in sorted(out.items())}

@@ -170,6 +170,7 @@ def ingest(
     strict: bool = False,
     mapping: str | Path | None = None,
     progress: Progress | None = None,
+    fields: Iterable[str] | None = None,
 ) -> IngestReport:
     """Ingest files or folders into the case at ``case`` (created if absent).
 
@@ -180,6 +181,13 @@ def ingest(
     format : force a reader by name (see ``cibscope formats``) instead of sniffing.
     strict : raise :class:`StrictModeError` (and keep nothing of that file) if any row is quarantined.
     mapping : TOML column mapping for the generic CSV/Parquet reader.
+    fields : a *lean* read: fill only these ``stage_posts`` fields (plus the core ones:
+        ids, time, kind, links between posts, place in the file); the rest of ``posts`` is
+        NULL and no hashtags/URLs/mentions are exploded unless asked for. For one analysis
+        that needs little of the data (``cibscope network``: one trace,
+        :func:`cibscope.ingest.base.stage_fields` of its :meth:`~cibscope.traces.Trace.case_columns`).
+        The case records the fields (meta ``lean_fields``) and ``build_networks`` refuses a
+        trace that needs more. Rows are validated and counted as in a full read.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -192,6 +200,7 @@ def ingest(
     owns = not isinstance(case, Case)
     c = open_case(case) if not isinstance(case, Case) else case
     report = IngestReport(case_path=c.path)
+    lean = _lean_fields(c, fields)
     options: dict[str, Any] = {}
     if mapping is not None:
         from .generic import load_mapping
@@ -219,14 +228,38 @@ def ingest(
                 ordered.append((src, reader))
             ordered.sort(key=lambda sr: 0 if sr[1].kind == "accounts" else 1)
             for src, reader in ordered:
-                report.files.append(_ingest_one(c, src, reader, strict, options, progress, finalize))
+                report.files.append(_ingest_one(c, src, reader, strict, options, progress, finalize, lean))
     finally:
         if owns:
             c.close()
     return report
 
 
-def _ingest_one(c: Case, src: Source, reader: Reader, strict: bool, options: dict[str, Any], progress: Progress | None, finalize: Any) -> FileReport:
+def _lean_fields(c: Case, fields: Iterable[str] | None) -> frozenset[str] | None:
+    """Validate a lean read's ``fields`` and record in the case what every post has."""
+    if fields is None:
+        return None
+    from ..errors import ParameterError
+    from .base import CORE_POST_FIELDS, LEAN_FIELDS_META, STAGE_POSTS, case_lean_fields
+
+    known = {n for n, _ in STAGE_POSTS.columns}
+    wanted = frozenset(fields) | CORE_POST_FIELDS
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise ParameterError(f"fields: unknown stage_posts field(s) {', '.join(unknown)}; expected some of {', '.join(sorted(known))}")
+    # what every post of the case has: the fields of every lean read (a full read has them all)
+    before = case_lean_fields(c.con)
+    if before is None and c.con.execute("SELECT count(*) FROM (SELECT 1 FROM posts LIMIT 1)").fetchall()[0][0] == 0:
+        before = frozenset(known)
+    after = wanted & (before if before is not None else frozenset(known))
+    c.set_meta(LEAN_FIELDS_META, ",".join(sorted(after)))
+    return wanted
+
+
+def _ingest_one(
+    c: Case, src: Source, reader: Reader, strict: bool, options: dict[str, Any], progress: Progress | None, finalize: Any,
+    fields: frozenset[str] | None = None,
+) -> FileReport:
     t0 = time.perf_counter()
     # the line count is only meaningful for the bytes the reader parses (not gzip's)
     digest, lines = _content_hash(src.path, getattr(reader, "counts_lines", False) and src.compression is None)
@@ -240,7 +273,7 @@ def _ingest_one(c: Case, src: Source, reader: Reader, strict: bool, options: dic
     con.execute("BEGIN TRANSACTION")
     try:
         with step(progress, f"reading {Path(src.name).name} ({reader.name})") as _:
-            rows_read = reader.read(ReadContext(con, src, progress, options, physical_lines=lines))
+            rows_read = reader.read(ReadContext(con, src, progress, options, physical_lines=lines, fields=fields))
         with step(progress, f"normalising {Path(src.name).name}") as _:
             finalize(con, src.name, reader.kind)
         kept = _staged_count(con, reader.kind)

@@ -39,6 +39,55 @@ STAGE_QUARANTINE = Table("stage_quarantine", QUARANTINE.columns, "Rows the reade
 STAGE_TABLES = (STAGE_POSTS, STAGE_ACCOUNTS, STAGE_QUARANTINE)
 
 
+#: stage_posts fields every read fills, whatever the caller needs: identity, time, kind (and the
+#: links between posts it is derived from), platform and the place in the file (for evidence).
+CORE_POST_FIELDS = frozenset(
+    {
+        "post_id", "account_id", "platform", "created_at", "time_precision", "kind",
+        "repost_of", "repost_of_account", "reply_to_post", "reply_to_account", "quote_of",
+        "source_file", "source_line",
+    }
+)
+# case tables filled from one stage_posts list column each
+_ENTITY_FIELD = {"post_hashtags": "hashtags", "post_urls": "urls", "post_mentions": "mentions"}
+
+
+def stage_fields(case_columns: dict[str, frozenset[str]] | dict[str, set[str]]) -> frozenset[str]:
+    """The stage_posts fields a read must fill for the case columns ``case_columns`` (as
+    :meth:`cibscope.traces.Trace.case_columns` gives them) to hold what a full read puts there.
+
+    ``posts.text_norm`` comes from ``text``; ``post_hashtags``/``post_urls``/``post_mentions``
+    from the lists of the same name. ``accounts`` needs no post field (account rows are always
+    read in full).
+    """
+    fields = set(CORE_POST_FIELDS)
+    stage = {n for n, _ in STAGE_POSTS.columns}
+    for table, cols in case_columns.items():
+        if table == "posts":
+            fields |= {"text" if c == "text_norm" else c for c in cols if c == "text_norm" or c in stage}
+        elif table in _ENTITY_FIELD:
+            fields.add(_ENTITY_FIELD[table])
+    return frozenset(fields)
+
+
+#: case meta key: the stage_posts fields every post of a case has, when a lean read made any
+LEAN_FIELDS_META = "lean_fields"
+
+
+def case_lean_fields(con: duckdb.DuckDBPyConnection) -> frozenset[str] | None:
+    """The fields every post of the case has after lean reads; None when none was lean."""
+    rows = con.execute("SELECT value FROM meta WHERE key = ?", [LEAN_FIELDS_META]).fetchall()
+    if not rows:
+        return None
+    return frozenset(f for f in str(rows[0][0]).split(",") if f)
+
+
+def absent_sql(field_name: str) -> str:
+    """SQL for a stage_posts field a lean read does not fill: NULL, or an empty list."""
+    typ = dict(STAGE_POSTS.columns)[field_name]
+    return f"CAST([] AS {typ})" if typ.endswith("[]") else f"CAST(NULL AS {typ})"
+
+
 def sql_ident(name: str) -> str:
     """A column name as a quoted SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
@@ -87,6 +136,13 @@ class ReadContext:
     # and the file is not compressed; None when unknown. A CSV reader can then check that the
     # newlines it found inside fields account for every line instead of searching every field.
     physical_lines: int | None = None
+    # The stage_posts fields the caller needs (see stage_fields); None = every field. A reader
+    # may fill more; it must fill these exactly as a full read would.
+    fields: frozenset[str] | None = None
+
+    def wants(self, field_name: str) -> bool:
+        """Must this read fill stage_posts field ``field_name``?"""
+        return self.fields is None or field_name in self.fields
 
 
 class Reader(Protocol):

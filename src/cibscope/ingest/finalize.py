@@ -128,6 +128,15 @@ def _finalize_posts(con: duckdb.DuckDBPyConnection) -> None:
     # for reposts: a repost's text is the original's ("RT @user: ..."), near-duplicate
     # detection leaves reposts out (co-retweet covers them), and skipping them saves a third of
     # the normalisation and of the second text column on a typical archive
+    if not _one(con, "SELECT count(*) FROM (SELECT 1 FROM stage_posts WHERE text IS NOT NULL AND kind IS DISTINCT FROM 'repost' LIMIT 1)"):
+        # no text to normalise (e.g. a lean read without text)
+        con.execute(f"INSERT INTO posts ({', '.join(cols)}, text_norm) SELECT {', '.join(cols)}, CAST(NULL AS VARCHAR) FROM stage_posts")
+    else:
+        _insert_posts_normalised(con, cols)
+    _insert_entities(con)
+
+
+def _insert_posts_normalised(con: duckdb.DuckDBPyConnection, cols: list[str]) -> None:
     con.execute(
         f"""
         INSERT INTO posts ({', '.join(cols)}, text_norm)
@@ -140,7 +149,10 @@ def _finalize_posts(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
-    # exploded entities: position = 1-based index of the item in the post's list
+
+
+def _insert_entities(con: duckdb.DuckDBPyConnection) -> None:
+    """Hashtags, URLs and mentions exploded; position = 1-based index of the item in the post's list."""
     con.execute(
         """
         INSERT INTO post_hashtags (post_id, account_id, created_at, position, hashtag, hashtag_raw)

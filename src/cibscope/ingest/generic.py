@@ -121,13 +121,24 @@ class Mapping:
     description: str = ""
     path: str | None = None
 
-    def source_columns(self) -> list[str]:
-        """Every source column the mapping reads, in a stable order, once each."""
-        cols = [self.columns[f] for f in POST_FIELDS if f in self.columns]
+    def source_columns(self, fields: frozenset[str] | None = None) -> list[str]:
+        """Every source column the mapping reads, in a stable order, once each; with
+        ``fields`` (stage_posts fields, see ReadContext.fields) only those they need."""
+
+        def wants(f: str) -> bool:
+            return fields is None or f in fields
+
+        cols = [self.columns[f] for f in POST_FIELDS if f in self.columns and wants(f)]
         cols.append(self.time_column)
         if self.kind_column:
             cols.append(self.kind_column)
-        cols += [e.column for e in self.entities.values() if e.column]
+        for kind, e in self.entities.items():
+            if e.column and wants(kind):
+                cols.append(e.column)
+            elif e.from_text and wants(kind) and "text" in self.columns:
+                cols.append(self.columns["text"])
+        if "post_id" not in self.columns and "text" in self.columns:
+            cols.append(self.columns["text"])  # part of the generated post id
         cols += [self.account[f] for f in ACCOUNT_FIELDS if f in self.account]
         return list(dict.fromkeys(cols))
 
@@ -377,8 +388,10 @@ _ident = sql_ident
 
 
 def _v(col: str) -> str:
-    """A source column as trimmed text, NULL when empty."""
-    return f"NULLIF(trim(CAST(r.{_ident(col)} AS VARCHAR)), '')"
+    """A source column as trimmed text (spaces, as DuckDB's trim), NULL when empty."""
+    v = f"CAST(r.{_ident(col)} AS VARCHAR)"
+    # trim only values holding a space: most ids hold none, and trim costs more than the test
+    return f"CASE WHEN contains({v}, ' ') THEN NULLIF(trim({v}), '') ELSE NULLIF({v}, '') END"
 
 
 def _time_sql(col: str, fmt: str, tz: str | None) -> str:
@@ -475,9 +488,12 @@ def _raw_sql(cols: list[str], delim: str) -> str:
     return f"left(concat_ws({_lit(delim)}, {', '.join(parts)}), {RAW_LIMIT})"
 
 
-def _convert_sql(m: Mapping, all_cols: list[str], col_types: dict[str, str], basename: str) -> str:
-    """SELECT over r (source rows, with `_line` and `_rowid`) giving prefixed converted values."""
-    c = m.columns
+def _convert_sql(
+    m: Mapping, all_cols: list[str], col_types: dict[str, str], basename: str, fields: frozenset[str] | None = None
+) -> str:
+    """SELECT over r (source rows, with `_line` and `_rowid`) giving prefixed converted values;
+    stage_posts fields outside ``fields`` (a lean read) are NULL or empty lists."""
+    c = {f: col for f, col in m.columns.items() if fields is None or f in fields}
     sel: list[str] = ["r._line AS source_line"]
     for f in ID_FIELDS:
         if f in c:
@@ -485,7 +501,7 @@ def _convert_sql(m: Mapping, all_cols: list[str], col_types: dict[str, str], bas
         elif f == "post_id":
             # No post ids in the source: a stable id from the file name, the line and the row's
             # account, time and text (so identical rows of same-named files in two folders differ).
-            parts = [f"coalesce(CAST(r.{_ident(col)} AS VARCHAR), '')" for col in (c["account_id"], m.time_column, c.get("text")) if col]
+            parts = [f"coalesce(CAST(r.{_ident(col)} AS VARCHAR), '')" for col in (c["account_id"], m.time_column, m.columns.get("text")) if col]
             key = f"{_lit(basename)} || ':' || coalesce(r._line, r._rowid + 1) || ':' || " + " || ':' || ".join(parts)
             sel.append(f"'g' || left(md5({key}), 20) AS p_post_id")
         else:
@@ -510,7 +526,8 @@ def _convert_sql(m: Mapping, all_cols: list[str], col_types: dict[str, str], bas
     else:
         sel.append("CAST(NULL AS VARCHAR) AS kind_given")
     for k in ENTITY_KINDS:
-        sel.append(f"{_entity_sql(k, m.entities.get(k), m, col_types)} AS p_{k}")
+        spec = m.entities.get(k) if fields is None or k in fields else None
+        sel.append(f"{_entity_sql(k, spec, m, col_types)} AS p_{k}")
     a = m.account
     for f in ("screen_name", "display_name", "description", "location", "profile_url", "account_language"):
         sel.append(f"NULLIF(CAST(r.{_ident(a[f])} AS VARCHAR), '') AS a_{f}" if f in a else f"CAST(NULL AS VARCHAR) AS a_{f}")
@@ -544,6 +561,18 @@ def _reason_sql(m: Mapping) -> str:
 
 
 # ---- the reader --------------------------------------------------------------------------------
+
+
+def _kept(names: list[str], m: Mapping, fields: frozenset[str] | None) -> list[str]:
+    """The source columns a read keeps: all, or (a lean read) those ``fields`` need."""
+    if fields is None:
+        return names
+    need = set(m.source_columns(fields))
+    return [n for n in names if n in need]
+
+
+def _kept_sql(names: list[str], m: Mapping, fields: frozenset[str] | None) -> str:
+    return ", ".join(map(_ident, _kept(names, m, fields)))
 
 
 def _drop_work_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> None:
@@ -606,13 +635,13 @@ class GenericTable:
         try:
             with step(ctx.progress, f"reading {Path(src.name).name} with mapping {m.name}"):
                 if _is_parquet(src, head):
-                    cols, col_types = self._load_parquet(con, src, m)
+                    cols, col_types = self._load_parquet(con, src, m, ctx.fields)
                     n_rejected = 0
                 else:
-                    cols, col_types = self._load_csv(con, src, m, head, rej, rej_scan, ctx.physical_lines)
+                    cols, col_types = self._load_csv(con, src, m, head, rej, rej_scan, ctx.physical_lines, ctx.fields)
                     n_rejected = self._quarantine_rejects(con, src, rej)
             with step(ctx.progress, f"converting {Path(src.name).name}"):
-                n_kept, n_bad = self._convert(con, src, m, cols, col_types)
+                n_kept, n_bad = self._convert(con, src, m, cols, col_types, ctx.fields)
         finally:
             _drop_work_tables(con, ("_g_raw", "_g_lines", "_g_rejline", "_g_conv", rej, rej_scan))
         return n_kept + n_bad + n_rejected
@@ -624,7 +653,9 @@ class GenericTable:
         if missing:
             raise MissingColumnsError(src.name, missing, m.label)
 
-    def _load_parquet(self, con: duckdb.DuckDBPyConnection, src: Source, m: Mapping) -> tuple[list[str], dict[str, str]]:
+    def _load_parquet(
+        self, con: duckdb.DuckDBPyConnection, src: Source, m: Mapping, fields: frozenset[str] | None = None
+    ) -> tuple[list[str], dict[str, str]]:
         try:
             described = _parquet_columns(con, src.path)
         except duckdb.Error as e:
@@ -632,12 +663,13 @@ class GenericTable:
         names = [n for n, _ in described]
         self._check_columns(src, m, names)
         con.execute(
-            f"CREATE TEMP TABLE _g_raw AS SELECT * FROM read_parquet({_lit(str(src.path))}, file_row_number = true)"
+            f"CREATE TEMP TABLE _g_raw AS SELECT {_kept_sql(names, m, fields)}, file_row_number "
+            f"FROM read_parquet({_lit(str(src.path))}, file_row_number = true)"
         )
         con.execute(
             "CREATE TEMP VIEW _g_src AS SELECT *, file_row_number + 1 AS _line, file_row_number AS _rowid FROM _g_raw"
         )
-        return names, dict(described)
+        return _kept(names, m, fields), dict(described)
 
     def _load_csv(
         self,
@@ -648,6 +680,7 @@ class GenericTable:
         rej: str,
         rej_scan: str,
         physical_lines: int | None = None,
+        fields: frozenset[str] | None = None,
     ) -> tuple[list[str], dict[str, str]]:
         header = _csv_header(head, m)
         if not header:
@@ -682,17 +715,23 @@ class GenericTable:
             # a transaction they start at 2**55, so they are ranked, not used as numbers). No
             # window in the scan itself: a streaming window would run the whole parse on one thread.
             con.execute(
-                f"CREATE TEMP TABLE _g_raw AS SELECT CAST(NULL AS BIGINT) AS _g_rn, *, {nl} AS _g_nl "
+                f"CREATE TEMP TABLE _g_raw AS SELECT CAST(NULL AS BIGINT) AS _g_rn, {_kept_sql(names, m, fields)}, {nl} AS _g_nl "
                 f"FROM read_csv({_lit(str(src.path))}, {', '.join(opts)})"
             )
         except duckdb.Error as e:
             raise InputError(f"cannot read as CSV ({str(e).splitlines()[0]})", file=src.name) from e
-        con.execute(
-            "UPDATE _g_raw SET _g_rn = n.idx FROM (SELECT rowid AS rid, row_number() OVER (ORDER BY rowid) - 1 AS idx FROM _g_raw) n "
-            "WHERE _g_raw.rowid = n.rid"
-        )
-        n_raw, n_nl = con.execute("SELECT count(*), coalesce(sum(_g_nl), 0) FROM _g_raw").fetchall()[0]
+        n_raw, n_nl, lo, hi = con.execute("SELECT count(*), coalesce(sum(_g_nl), 0), min(rowid), max(rowid) FROM _g_raw").fetchall()[0]
         n_raw = int(n_raw)
+        if n_raw and int(hi) - int(lo) + 1 == n_raw:
+            # one block of consecutive rowids in file order: record k is rowid - min (no sort)
+            rn_col, rn_base = "rowid", int(lo)
+        else:
+            con.execute(
+                "UPDATE _g_raw SET _g_rn = n.idx FROM (SELECT rowid AS rid, row_number() OVER (ORDER BY rowid) - 1 AS idx FROM _g_raw) n "
+                "WHERE _g_raw.rowid = n.rid"
+            )
+            rn_col, rn_base = "_g_rn", 0
+        rn = f"(g.{rn_col} - {rn_base})"  # the record's 0-based ordinal in the file, over _g_raw g
         n_rej = int(con.execute(f"SELECT count(DISTINCT line) FROM {rej}").fetchall()[0][0])
         # Map DuckDB's record order to physical start lines. When nothing was rejected and the
         # header, the records and their embedded newlines account for every physical line of
@@ -702,13 +741,20 @@ class GenericTable:
         fast = physical_lines is not None and n_rej == 0 and 1 + n_raw + int(n_nl) == physical_lines
         starts = None if fast else _record_starts(src, m)
         if fast:
-            con.execute(
-                """CREATE TEMP TABLE _g_lines AS
-                SELECT _g_rn AS idx, _g_rn + 2 AS rec,
-                       _g_rn + 2 + sum(_g_nl) OVER (ORDER BY _g_rn ROWS UNBOUNDED PRECEDING) - _g_nl AS line
-                FROM _g_raw"""
-            )
             con.execute("CREATE TEMP TABLE _g_rejline AS SELECT CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
+        if fast and int(n_nl) == 0:
+            # one line per record: record k is on line k + 2, no table needed
+            con.execute(
+                f"CREATE TEMP VIEW _g_src AS SELECT g.* EXCLUDE (_g_rn, _g_nl), {rn} + 2 AS _line, {rn} AS _rowid FROM _g_raw g"
+            )
+            return _kept(names, m, fields), {n: "VARCHAR" for n in names}
+        if fast:
+            con.execute(
+                f"""CREATE TEMP TABLE _g_lines AS
+                SELECT {rn} AS idx, {rn} + 2 AS rec,
+                       {rn} + 2 + sum(_g_nl) OVER (ORDER BY {rn} ROWS UNBOUNDED PRECEDING) - _g_nl AS line
+                FROM _g_raw g"""
+            )
             n_lines = n_raw
         elif starts is not None:
             recs = pa.table({"rec": pa.array(starts[0]), "line": pa.array(starts[1])})
@@ -730,9 +776,9 @@ class GenericTable:
             con.execute("CREATE OR REPLACE TEMP TABLE _g_lines AS SELECT CAST(NULL AS BIGINT) AS idx, CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
             con.execute("CREATE OR REPLACE TEMP TABLE _g_rejline AS SELECT CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
         con.execute(
-            "CREATE TEMP VIEW _g_src AS SELECT g.* EXCLUDE (_g_rn, _g_nl), l.line AS _line, g._g_rn AS _rowid FROM _g_raw g LEFT JOIN _g_lines l ON g._g_rn = l.idx"
+            f"CREATE TEMP VIEW _g_src AS SELECT g.* EXCLUDE (_g_rn, _g_nl), l.line AS _line, {rn} AS _rowid FROM _g_raw g LEFT JOIN _g_lines l ON {rn} = l.idx"
         )
-        return names, {n: "VARCHAR" for n in names}
+        return _kept(names, m, fields), {n: "VARCHAR" for n in names}
 
     @staticmethod
     def _quarantine_rejects(con: duckdb.DuckDBPyConnection, src: Source, rej: str) -> int:
@@ -749,9 +795,12 @@ class GenericTable:
         return int(con.execute(f"SELECT count(DISTINCT line) FROM {rej}").fetchall()[0][0])
 
     # -- conversion ----------------------------------------------------------------------------
-    def _convert(self, con: duckdb.DuckDBPyConnection, src: Source, m: Mapping, cols: list[str], col_types: dict[str, str]) -> tuple[int, int]:
+    def _convert(
+        self, con: duckdb.DuckDBPyConnection, src: Source, m: Mapping, cols: list[str], col_types: dict[str, str],
+        fields: frozenset[str] | None = None,
+    ) -> tuple[int, int]:
         basename = Path(src.name.split("!")[-1]).name
-        con.execute(f"CREATE TEMP TABLE _g_conv AS SELECT *, {_reason_sql(m)} AS reason FROM ({_convert_sql(m, cols, col_types, basename)})")
+        con.execute(f"CREATE TEMP TABLE _g_conv AS SELECT *, {_reason_sql(m)} AS reason FROM ({_convert_sql(m, cols, col_types, basename, fields)})")
         if not m.time_precision:
             # Seconds that are always :00 (over 20+ rows) mean minute data written with seconds.
             row = con.execute(
@@ -792,8 +841,12 @@ class GenericTable:
                    a_following_count AS following_count, a_created_at AS created_at,
                    a_account_language AS account_language, {str(m.hashed).lower()} AS is_hashed,
                    {file} AS source_file, source_line, false AS from_users_file
-            FROM _g_conv WHERE reason IS NULL
-            QUALIFY row_number() OVER (PARTITION BY p_account_id ORDER BY p_created_at DESC, source_line DESC NULLS LAST) = 1"""
+            FROM _g_conv
+            WHERE rowid IN (
+                -- each account's newest row (then the latest line, then the last read)
+                SELECT arg_max(rowid, (p_created_at, coalesce(source_line, -1), rowid)) FROM _g_conv
+                WHERE reason IS NULL GROUP BY p_account_id
+            )"""
         )
         row = con.execute("SELECT count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason IS NOT NULL) FROM _g_conv").fetchall()[0]
         return int(row[0]), int(row[1])

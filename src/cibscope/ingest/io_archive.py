@@ -54,7 +54,7 @@ from typing import ClassVar
 import duckdb
 
 from ..errors import MissingColumnsError
-from .base import STAGE_POSTS, ReadContext, Reader, Source, embedded_newlines_sql, sql_ident
+from .base import STAGE_POSTS, ReadContext, Reader, Source, absent_sql, embedded_newlines_sql, sql_ident
 
 USER_COLUMNS: tuple[str, ...] = (
     "userid",
@@ -593,7 +593,8 @@ class IOArchiveTweets(_ArchiveReader):
         types = dict(STAGE_POSTS.columns)
         if list(posts) != list(types):
             raise AssertionError("IOArchiveTweets.read: posts columns differ from stage_posts")
-        posts = {n: f"CAST({e} AS {types[n]})" for n, e in posts.items()}
+        # a lean read (ctx.fields) leaves out what the caller does not need (text, lists, counts)
+        posts = {n: f"CAST({e if ctx.wants(n) else absent_sql(n)} AS {types[n]})" for n, e in posts.items()}
         self._parse_into_raw(ctx, layout, posts, self._WHY, pre=self._PRE)
         rejected = self._rejects(ctx, "cib_raw", layout)
         invalid = self._quarantine_invalid(ctx)

@@ -21,7 +21,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Collection
 
-from ..errors import ParameterError
+from ..errors import CaseStateError, ParameterError
 from ..progress import Progress, step
 from ..traces import get_trace, trace_names
 from ..traces.base import Trace
@@ -164,6 +164,7 @@ def build_networks(
     if unknown:
         raise ParameterError(f"parameters given for trace(s) not being built: {', '.join(unknown)}")
     objs = [_make(n, params.get(n)) for n in names]  # validate everything first
+    _check_lean_case(con, objs)
     stats = NetworkStats()
     t_all = time.perf_counter()
     if traces is None:
@@ -189,6 +190,23 @@ def build_networks(
         stats.layers[t.layer] = st
     stats.seconds = time.perf_counter() - t_all
     return stats
+
+
+def _check_lean_case(con: Any, objs: list[Trace]) -> None:
+    """Refuse traces that need post fields a lean read of the case left out."""
+    from ..ingest.base import case_lean_fields, stage_fields
+
+    have = case_lean_fields(con)
+    if have is None:
+        return
+    missing = {t.name: sorted(stage_fields(t.case_columns()) - have) for t in objs}
+    missing = {n: m for n, m in missing.items() if m}
+    if missing:
+        detail = "; ".join(f"{n} needs {', '.join(m)}" for n, m in missing.items())
+        raise CaseStateError(
+            f"the case was read lean (only {', '.join(sorted(have))}): {detail}",
+            hint="ingest the data again into a new case without `fields` (a full read)",
+        )
 
 
 def keep_traces(con: Any, traces: list[str], params: dict[str, dict[str, Any]] | None = None) -> None:

@@ -194,6 +194,19 @@ class Trace:
         """Every SQL statement this trace runs (for transpilation checks)."""
         return [self.sql()]
 
+    def case_columns(self) -> dict[str, frozenset[str]]:
+        """The case tables and columns this trace reads, found in :meth:`sql_statements` by
+        sqlglot (no hand-kept list): ``{"posts": {"account_id", "repost_of", ...}, ...}``.
+
+        A lean read (:func:`cibscope.ingest.ingest` with ``fields``) stages only what these
+        need; a trace contract test checks that the trace finds the same pairs on such a case.
+        """
+        from ..schema import ALL_TABLES
+        from ..sql import referenced_columns
+
+        schema = {t.name: dict(t.columns) for t in ALL_TABLES}
+        return referenced_columns(";\n".join(self.sql_statements()), schema)
+
 
 # re-exported for trace modules
 __all__ += ["Interval", "Options", "IsBool", "Constraint", "WINDOW_CONSTRAINT"]

@@ -1,0 +1,191 @@
+"""One trace's network straight from data files, without a case on disk (``cibscope network``).
+
+>>> res = network_from_files(["tweets.csv"], "co_retweet", params={"window": 60})   # doctest: +SKIP
+>>> write_network(res, "out/")                                                      # doctest: +SKIP
+
+For a question that needs one layer (who co-retweets whom within 60 s?) a full case is more
+than the job: it normalises text, explodes URLs, hashtags and mentions, and stores every
+column. Here the files are read *lean* (:func:`cibscope.ingest.ingest` with ``fields``: only the
+post fields the trace's SQL reads, found by :meth:`cibscope.traces.Trace.case_columns`) into an
+in-memory case; rows are still validated, counted and quarantined as in a full read. Then:
+
+* default: the trace's layer exactly as ``detect`` builds it (the same builder, significance
+  test against chance and evidence rows, with file:line of both posts), and its significant
+  edges after the Benjamini-Hochberg correction of the layer (``alpha``);
+* ``counts=True``: every co-occurring pair's directed count, untested -- the weight of the QUT
+  coordination-network-toolkit (``weight(u1 -> u2)`` = posts of ``u1`` with a post of ``u2`` on
+  the same key within the window). Hot keys are bounded as in the builder (``max_neighbors``;
+  what was left out is counted in ``stats.bounded_action_pairs``); raise ``max_neighbors`` for
+  exact counts on them.
+
+Nothing is kept after the call: for groups, scores and audits, ingest into a case and run
+``detect``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from .case import open_case
+from .errors import ParameterError
+from .export import write_arrow_csv, write_gexf
+from .ingest import IngestReport, ingest
+from .ingest.base import stage_fields
+from .networks import LayerStats, build_networks
+from .networks.cooccurrence import directed_counts_sql, drop_temp, run_cooccurrence
+from .networks.multiplex import MultiplexParams, arrow_query, fuse_layers
+from .progress import Progress, step
+from .traces import get_trace, trace_names
+
+__all__ = ["LayerNetwork", "network_from_files", "write_network"]
+
+
+@dataclass
+class LayerNetwork:
+    """One layer's network read from files.
+
+    edges : the significant pairs (tested mode): account_a, account_b, n_shared, p_value,
+        q_value, strength, first_at, last_at; empty in counts mode.
+    evidence : the evidence rows of those pairs (post ids, times, seconds apart, shared item,
+        file:line of both posts).
+    counts : counts mode only: user_1, user_2, weight (directed, every co-occurring pair).
+    labels : account_id -> screen name, where the data has one.
+    """
+
+    trace: str
+    params: dict[str, Any]
+    ingest: IngestReport
+    stats: LayerStats
+    edges: pa.Table
+    evidence: pa.Table
+    counts: pa.Table | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def network_from_files(
+    paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
+    trace: str = "co_retweet",
+    *,
+    params: Mapping[str, Any] | None = None,
+    counts: bool = False,
+    alpha: float | None = None,
+    format: str | None = None,
+    mapping: str | os.PathLike[str] | None = None,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> LayerNetwork:
+    """Read ``paths`` lean and build ``trace``'s network (see the module docstring).
+
+    ``params`` are the trace's parameters (``window``, ``max_neighbors``, ...; see
+    ``docs/traces.md``); ``alpha`` is the false discovery rate for the significant edges
+    (default 0.01, as ``detect``'s ``multiplex.alpha``). ``format``/``mapping``/``strict`` as
+    for ingest.
+    """
+    if trace not in trace_names():
+        raise ParameterError(f"unknown trace {trace!r}; expected one of {', '.join(trace_names())}")
+    t = get_trace(trace)(**dict(params or {}))
+    # the layer's significant edges as detect's fusion picks them (BH per layer at alpha)
+    mp = MultiplexParams(layer_weights={t.layer: 1.0}) if alpha is None else MultiplexParams(alpha=alpha, layer_weights={t.layer: 1.0})
+    mp.validate()
+    secs: dict[str, float] = {}
+    t0 = time.perf_counter()
+    case = open_case(":memory:")
+    try:
+        con = case.con
+        report = ingest(
+            paths, case, format=format, mapping=mapping, strict=strict, progress=progress,
+            fields=stage_fields(t.case_columns()),
+        )
+        secs["ingest"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        labels = dict(
+            con.execute(
+                "SELECT account_id, any_value(screen_name) FROM accounts WHERE screen_name IS NOT NULL GROUP BY 1"
+            ).fetchall()
+        )
+        empty_evidence = arrow_query(con, "SELECT * FROM evidence WHERE false")
+        if counts:
+            with step(progress, f"{trace}: co-occurrence counts", None):
+                res = _counts(con, t)
+            res.ingest, res.labels = report, labels
+            res.evidence = empty_evidence
+        else:
+            with step(progress, f"{trace}: layer and significance", None):
+                built = build_networks(con, traces=[trace], params={trace: t.get_params()})
+            st = built.layers[t.layer]
+            net = fuse_layers(con, mp, only_layers=[t.layer], n_tests={t.layer: st.pairs_considered})
+            le = net.layer_edges
+            edges = le.select(["account_a", "account_b", "n_shared", "p_value", "q_value", "strength", "first_at", "last_at"])
+            con.register("_cib_sig", edges.select(["account_a", "account_b"]))
+            try:
+                evidence = arrow_query(
+                    con,
+                    "SELECT e.* FROM evidence e SEMI JOIN _cib_sig s ON s.account_a = e.account_a AND s.account_b = e.account_b "
+                    "ORDER BY e.account_a, e.account_b, e.evidence_id",
+                )
+            finally:
+                con.unregister("_cib_sig")
+            res = LayerNetwork(trace, t.get_params(), report, st, edges, evidence, None, labels)
+        secs["network"] = time.perf_counter() - t1
+    finally:
+        case.close()
+    res.seconds = secs
+    return res
+
+
+def _counts(con: Any, t: Any) -> LayerNetwork:
+    """Every co-occurring pair's directed count (the trace's actions, nothing tested)."""
+    t0 = time.perf_counter()
+    t.prepare(con)
+    try:
+        co = run_cooccurrence(con, t)
+    finally:
+        t.cleanup(con)
+    try:
+        table = arrow_query(con, f"SELECT * FROM ({directed_counts_sql()}) ORDER BY user_1, user_2")
+    finally:
+        drop_temp(con)
+    st = LayerStats(
+        layer=t.layer, params=t.get_params(), rows=co.rows, keys=co.keys, action_pairs=co.action_pairs,
+        bounded_action_pairs=co.bounded_action_pairs, bounded_keys=co.bounded_keys, seconds=time.perf_counter() - t0,
+    )
+    empty = pa.table({})
+    return LayerNetwork(t.name, t.get_params(), IngestReport(case_path=":memory:"), st, empty, empty, table)
+
+
+def write_network(res: LayerNetwork, out: str | os.PathLike[str]) -> dict[str, Path]:
+    """Write ``res`` into the folder ``out``: ``counts.csv`` (counts mode), or ``edges.csv``,
+    ``evidence.csv`` and ``network.gexf`` (Gephi; node label = screen name where known)."""
+    o = Path(out)
+    o.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    if res.counts is not None:
+        written["counts"] = write_arrow_csv(res.counts, o / "counts.csv")
+        return written
+    written["edges"] = write_arrow_csv(res.edges, o / "edges.csv")
+    written["evidence"] = write_arrow_csv(res.evidence, o / "evidence.csv")
+    e = res.edges.to_pylist()
+    ends = sorted({r["account_a"] for r in e} | {r["account_b"] for r in e})
+    nodes = [{"id": a, "label": res.labels.get(a, a)} for a in ends]
+    edges = [
+        {
+            "source": r["account_a"], "target": r["account_b"], "weight": max(float(r["strength"]), 0.1),
+            "n_shared": int(r["n_shared"]), "p_value": float(r["p_value"]), "q_value": float(r["q_value"]),
+            "strength": float(r["strength"]),
+        }
+        for r in e
+    ]
+    written["network"] = write_gexf(
+        o / "network.gexf", nodes, edges, node_attrs=[], edge_attrs=["n_shared", "p_value", "q_value", "strength"],
+        description=f"cibscope network: significant {res.trace} edges",
+    )
+    return written
+

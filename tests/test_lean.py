@@ -1,0 +1,234 @@
+"""Lean reads (ingest with ``fields``) and ``cibscope network`` (one trace's network from files).
+
+The claim under test: a trace finds exactly the same pairs, weights, p-values and evidence on
+a case read lean -- only the post fields its own SQL reads -- as on a full case. Checked for
+every registered trace, on generated data read by two readers (the IO archive and the
+generic reader's coordination-network-toolkit preset).
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from cibscope.case import open_case
+from cibscope.cli import app
+from cibscope.errors import CaseStateError, ParameterError
+from cibscope.generate import generate_dataset
+from cibscope.ingest import ingest
+from cibscope.ingest.base import CORE_POST_FIELDS, case_lean_fields, stage_fields
+from cibscope.networks import build_networks
+from cibscope.networks.multiplex import MultiplexParams, fuse_layers
+from cibscope.onelayer import network_from_files, write_network
+from cibscope.sql import referenced_columns
+from cibscope.traces import get_trace, trace_names
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("lean") / "data"
+    generate_dataset(d, accounts=300, tweets=20_000, seed=7)
+    return d
+
+
+@pytest.fixture(scope="module")
+def toolkit_csv(data: Path) -> Path:
+    """The generated tweets as the coordination-network-toolkit's 8-column CSV."""
+    target = data.parent / "toolkit.csv"
+    ms = "((CAST(tweetid AS BIGINT) >> 22) + 1288834974657)"
+    duckdb.execute(
+        f"""COPY (SELECT tweetid AS message_id, userid AS user_id, user_screen_name AS username,
+                  CASE WHEN lower(is_retweet) = 'true' THEN retweet_tweetid ELSE '' END AS repost_id,
+                  coalesce(in_reply_to_tweetid, '') AS reply_id, tweet_text AS message,
+                  CAST({ms} // 1000 AS VARCHAR) || '.' || lpad(CAST({ms} % 1000 AS VARCHAR), 3, '0') AS timestamp,
+                  trim(replace(replace(replace(replace(coalesce(urls, ''), '[', ''), ']', ''), '''', ''), ',', ' ')) AS urls
+           FROM read_csv('{data / "tweets.csv"}', all_varchar = true, header = true)) TO '{target}' (HEADER)"""
+    )
+    return target
+
+
+def _layer(case_path: Path, name: str) -> tuple[list[tuple], list[tuple]]:
+    layer = get_trace(name).layer
+    with open_case(case_path) as c:
+        build_networks(c.con, traces=[name])
+        edges = c.con.execute(
+            # floats to 10 significant digits: parallel sums may differ in the last bit between runs
+            "SELECT layer, account_a, account_b, n_shared, printf('%.9e', weight), printf('%.9e', expected), "
+            "printf('%.9e', p_value), first_at, last_at "
+            "FROM edges WHERE layer = ? ORDER BY ALL", [layer]
+        ).fetchall()
+        evidence = c.con.execute(
+            "SELECT layer, account_a, account_b, post_a, post_b, at_a, at_b, seconds_apart, shared_item, source_a, source_b "
+            "FROM evidence WHERE layer = ? ORDER BY ALL", [layer]
+        ).fetchall()
+    return edges, evidence
+
+
+@pytest.fixture(scope="module")
+def full_cases(data: Path, toolkit_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("full")
+    cases = {"archive": d / "archive.duckdb", "toolkit": d / "toolkit.duckdb"}
+    ingest([data / "users.csv", data / "tweets.csv"], cases["archive"])
+    ingest([toolkit_csv], cases["toolkit"])
+    return cases
+
+
+@pytest.mark.parametrize("reader", ["archive", "toolkit"])
+@pytest.mark.parametrize("name", trace_names())
+def test_trace_finds_the_same_on_a_lean_read(
+    name: str, reader: str, data: Path, toolkit_csv: Path, full_cases: dict[str, Path], tmp_path: Path
+) -> None:
+    inputs = [data / "users.csv", data / "tweets.csv"] if reader == "archive" else [toolkit_csv]
+    fields = stage_fields(get_trace(name)().case_columns())
+    lean = tmp_path / "lean.duckdb"
+    ingest(inputs, lean, fields=fields)
+    full_edges, full_evidence = _layer(full_cases[reader], name)
+    lean_edges, lean_evidence = _layer(lean, name)
+    assert lean_edges == full_edges
+    assert lean_evidence == full_evidence
+    if name in ("co_retweet", "co_hashtag", "near_duplicate") or (reader == "archive" and name == "account_batch"):
+        assert full_edges, f"{name} found nothing on the {reader} data: the comparison would be empty"
+
+
+def test_a_lean_read_leaves_out_what_the_trace_does_not_read(data: Path, tmp_path: Path) -> None:
+    fields = stage_fields(get_trace("co_retweet")().case_columns())
+    assert fields == CORE_POST_FIELDS  # co-retweet reads posts' core columns only
+    case = tmp_path / "lean.duckdb"
+    report = ingest([data / "users.csv", data / "tweets.csv"], case, fields=fields)
+    assert [f.rows_kept for f in report.files] == [300, 20_000]  # every row still read and counted
+    with open_case(case) as c:
+        con = c.con
+        assert con.execute("SELECT count(*) FROM posts WHERE text IS NOT NULL OR text_norm IS NOT NULL").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM post_hashtags").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM posts WHERE repost_of IS NOT NULL").fetchone()[0] > 0
+        assert case_lean_fields(con) == fields
+        # a trace that needs what was left out is refused, before anything is written
+        with pytest.raises(CaseStateError, match="co_hashtag needs hashtags"):
+            build_networks(con, traces=["co_retweet", "co_hashtag"])
+        with pytest.raises(CaseStateError, match="near_duplicate needs text"):
+            build_networks(con)
+        build_networks(con, traces=["co_retweet"])
+        assert con.execute("SELECT count(*) FROM edges").fetchone()[0] > 0
+
+
+def test_a_full_read_after_a_lean_one_keeps_the_case_lean(data: Path, toolkit_csv: Path, tmp_path: Path) -> None:
+    case = tmp_path / "c.duckdb"
+    with open_case(case) as c:
+        assert case_lean_fields(c.con) is None
+    ingest([data / "tweets.csv"], case, fields={"hashtags"})
+    ingest([toolkit_csv], case)  # its posts are already in the case: all quarantined, still lean
+    with open_case(case) as c:
+        assert case_lean_fields(c.con) == CORE_POST_FIELDS | {"hashtags"}
+
+
+def test_unknown_fields_are_rejected(data: Path, tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match="unknown stage_posts field"):
+        ingest([data / "tweets.csv"], tmp_path / "c.duckdb", fields={"txt"})
+
+
+def test_stage_fields_follow_the_traces_sql() -> None:
+    def extra(name: str) -> set[str]:
+        return set(stage_fields(get_trace(name)().case_columns()) - CORE_POST_FIELDS)
+
+    assert extra("co_hashtag") == {"hashtags"}
+    assert extra("co_link") == {"urls"}
+    assert extra("co_mention") == {"mentions"}
+    assert extra("near_duplicate") == {"text"}  # text_norm is made from text
+    assert extra("account_batch") == set()  # account rows are always read in full
+    assert "accounts" in get_trace("account_batch")().case_columns()
+
+
+def test_referenced_columns_resolves_aliases_nested_selects_and_stars() -> None:
+    schema = {"posts": {"a": "INT", "b": "INT", "c": "INT"}, "acc": {"a": "INT", "d": "INT"}}
+    got = referenced_columns(
+        "SELECT p.a FROM posts AS p WHERE p.b IN (SELECT p.d FROM acc AS p); CREATE TEMP TABLE x AS SELECT * FROM acc",
+        schema,
+    )
+    # the inner alias p names acc: its d is acc's; the outer p.b is posts'; * expands acc
+    assert got == {"acc": frozenset({"a", "d"}), "posts": frozenset({"a", "b"})}
+    assert referenced_columns("SELECT 1 FROM tmp_table", schema) == {}
+
+
+# ---- cibscope network ----------------------------------------------------------------------
+
+TOOLKIT_HEADER = "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n"
+
+
+def test_counts_are_the_toolkits_directed_weights(tmp_path: Path) -> None:
+    """Hand fixture (60 s window). Original o1 retweeted by u1 at 0 s and 50 s, u2 at 30 s,
+    u3 at 100 s; original o2 by u1 at 0 s and u2 at 61 s (outside the window).
+
+    weight(x -> y) = x's retweets with a retweet of y of the same original within 60 s:
+    u1 -> u2: both u1 retweets of o1 (|0-30|, |50-30| <= 60) = 2; u2 -> u1 = 1;
+    u1 -> u3: the 50 s retweet (|50-100| = 50) = 1; u3 -> u1 = 1; u2 -> u3: |30-100| = 70, none.
+    """
+    rows = [
+        ("r1", "u1", "o1", 1_600_000_000),
+        ("r2", "u1", "o1", 1_600_000_050),
+        ("r3", "u2", "o1", 1_600_000_030),
+        ("r4", "u3", "o1", 1_600_000_100),
+        ("r5", "u1", "o2", 1_600_001_000),
+        ("r6", "u2", "o2", 1_600_001_061),
+    ]
+    f = tmp_path / "t.csv"
+    f.write_text(TOOLKIT_HEADER + "".join(f"{m},{u},{u}_name,{o},,RT x,{t},\n" for m, u, o, t in rows))
+    res = network_from_files([f], "co_retweet", params={"window": 60}, counts=True)
+    assert res.counts is not None
+    got = {(a, b): w for a, b, w in zip(*(res.counts.column(c).to_pylist() for c in ("user_1", "user_2", "weight")))}
+    assert got == {("u1", "u2"): 2, ("u2", "u1"): 1, ("u1", "u3"): 1, ("u3", "u1"): 1}
+    assert res.ingest.totals()["rows_kept"] == 6
+    written = write_network(res, tmp_path / "out")
+    with open(written["counts"], newline="") as fh:
+        assert sorted((r["user_1"], r["user_2"], int(r["weight"])) for r in csv.DictReader(fh)) == sorted(
+            (a, b, w) for (a, b), w in got.items()
+        )
+
+
+def test_network_equals_detects_layer_on_a_full_case(data: Path, full_cases: dict[str, Path]) -> None:
+    res = network_from_files([data / "users.csv", data / "tweets.csv"], "co_retweet")
+    with open_case(full_cases["archive"]) as c:
+        st = build_networks(c.con, traces=["co_retweet"]).layers["co_retweet"]
+        net = fuse_layers(c.con, MultiplexParams(layer_weights={"co_retweet": 1.0}), only_layers=["co_retweet"],
+                          n_tests={"co_retweet": st.pairs_considered})
+        want = sorted(zip(net.layer_edges.column("account_a").to_pylist(), net.layer_edges.column("account_b").to_pylist()))
+        n_evidence = c.con.execute(
+            "SELECT count(*) FROM evidence e SEMI JOIN (SELECT unnest(?) AS a, unnest(?) AS b) s ON s.a = e.account_a AND s.b = e.account_b WHERE e.layer = 'co_retweet'",
+            [[a for a, _ in want], [b for _, b in want]],
+        ).fetchone()[0]
+    got = sorted(zip(res.edges.column("account_a").to_pylist(), res.edges.column("account_b").to_pylist()))
+    assert got == want and len(got) > 10
+    assert res.evidence.num_rows == n_evidence
+    # every evidence row points at a line of the file it came from
+    assert all(s.startswith(str(data / "tweets.csv") + ":") for s in res.evidence.column("source_a").to_pylist())
+
+
+def test_network_cli_writes_gephi_and_csv_files(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "net"
+    r = CliRunner().invoke(app, ["network", str(data / "users.csv"), str(data / "tweets.csv"), "--out", str(out), "--window", "30"])
+    assert r.exit_code == 0, r.output
+    assert "network: co_retweet" in r.output
+    with open(out / "edges.csv", newline="") as fh:
+        edges = list(csv.DictReader(fh))
+    with open(out / "evidence.csv", newline="") as fh:
+        evidence = list(csv.DictReader(fh))
+    assert edges and evidence
+    assert all(float(e["seconds_apart"]) <= 30 for e in evidence)  # the --window reached the trace
+    pairs = {(e["account_a"], e["account_b"]) for e in edges}
+    assert {(e["account_a"], e["account_b"]) for e in evidence} <= pairs
+    g = ET.parse(out / "network.gexf").getroot()
+    ns = {"g": "http://gexf.net/1.3"}
+    assert len(g.findall(".//g:edge", ns)) == len(edges)
+    assert len(g.findall(".//g:node", ns)) == len(set(itertools.chain.from_iterable(pairs)))
+
+
+def test_network_rejects_unknown_traces_and_bad_alpha(data: Path) -> None:
+    with pytest.raises(ParameterError, match="unknown trace"):
+        network_from_files([data / "tweets.csv"], "co_retweeet")
+    with pytest.raises(ParameterError, match="alpha"):
+        network_from_files([data / "tweets.csv"], "co_retweet", alpha=0.0)
