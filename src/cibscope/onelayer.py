@@ -55,7 +55,8 @@ class LayerNetwork:
         q_value, strength, first_at, last_at; empty in counts mode.
     evidence : the evidence rows of those pairs (post ids, times, seconds apart, shared item,
         file:line of both posts).
-    counts : counts mode only: user_1, user_2, weight (directed, every co-occurring pair).
+    counts : counts mode only: user_1, user_2, weight (directed, every co-occurring pair), in
+        no particular order (``write_network`` sorts).
     labels : account_id -> screen name, where the data has one.
     """
 
@@ -111,12 +112,11 @@ def network_from_files(
                 "SELECT account_id, any_value(screen_name) FROM accounts WHERE screen_name IS NOT NULL GROUP BY 1"
             ).fetchall()
         )
-        empty_evidence = arrow_query(con, "SELECT * FROM evidence WHERE false")
         if counts:
             with step(progress, f"{trace}: co-occurrence counts", None):
                 res = _counts(con, t)
             res.ingest, res.labels = report, labels
-            res.evidence = empty_evidence
+            res.evidence = arrow_query(con, "SELECT * FROM evidence WHERE false")
         else:
             with step(progress, f"{trace}: layer and significance", None):
                 built = build_networks(con, traces=[trace], params={trace: t.get_params()})
@@ -150,7 +150,7 @@ def _counts(con: Any, t: Any) -> LayerNetwork:
     finally:
         t.cleanup(con)
     try:
-        table = arrow_query(con, f"SELECT * FROM ({directed_counts_sql()}) ORDER BY user_1, user_2")
+        table = arrow_query(con, directed_counts_sql())  # in any order: write_network sorts
     finally:
         drop_temp(con)
     st = LayerStats(
@@ -168,7 +168,7 @@ def write_network(res: LayerNetwork, out: str | os.PathLike[str]) -> dict[str, P
     o.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     if res.counts is not None:
-        written["counts"] = write_arrow_csv(res.counts, o / "counts.csv")
+        written["counts"] = write_arrow_csv(res.counts, o / "counts.csv", order=["user_1", "user_2"])
         return written
     written["edges"] = write_arrow_csv(res.edges, o / "edges.csv")
     written["evidence"] = write_arrow_csv(res.evidence, o / "evidence.csv")

@@ -15,7 +15,8 @@ import shutil
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -262,13 +263,22 @@ def _ingest_one(
 ) -> FileReport:
     t0 = time.perf_counter()
     # the line count is only meaningful for the bytes the reader parses (not gzip's)
-    digest, lines = _content_hash(src.path, getattr(reader, "counts_lines", False) and src.compression is None)
-    prev = c.con.execute(
-        "SELECT source_file FROM ingest_log WHERE content_hash = ? LIMIT 1", [digest]
-    ).fetchone()
-    if prev is not None:
-        return FileReport(src.name, reader.name, "already ingested", message=f"same content as {prev[0]}; nothing added")
+    count = bool(getattr(reader, "counts_lines", False) and src.compression is None)
     con = c.con
+    hashing: Future[tuple[str, int | None]] | None = None
+    lines: int | Callable[[], int | None] | None
+    if con.execute("SELECT count(*) FROM (SELECT 1 FROM ingest_log LIMIT 1)").fetchall()[0][0]:
+        digest, lines = _content_hash(src.path, count)
+        prev = con.execute("SELECT source_file FROM ingest_log WHERE content_hash = ? LIMIT 1", [digest]).fetchone()
+        if prev is not None:
+            return FileReport(src.name, reader.name, "already ingested", message=f"same content as {prev[0]}; nothing added")
+    else:
+        # Nothing ingested yet, so the file cannot be a repeat: hash it in a thread while the
+        # reader parses (hashlib and DuckDB both release the GIL).
+        pool = ThreadPoolExecutor(1, thread_name_prefix="cibscope-hash")
+        hashing = pool.submit(_content_hash, src.path, count)
+        pool.shutdown(wait=False)
+        lines = (lambda: hashing.result()[1]) if count else None
     _create_staging(c)
     con.execute("BEGIN TRANSACTION")
     try:
@@ -298,6 +308,8 @@ def _ingest_one(
                 line=int(first[0]) if first and first[0] is not None else None,
             )
         con.execute("INSERT INTO quarantine SELECT * FROM stage_quarantine")
+        if hashing is not None:
+            digest = hashing.result()[0]
         seconds = time.perf_counter() - t0
         con.execute(
             "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -306,6 +318,8 @@ def _ingest_one(
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
+        if hashing is not None:
+            hashing.cancel()
         raise
     return FileReport(src.name, reader.name, "ingested", rows_read, kept, quarantined, seconds, quarantine_reasons=reasons)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Protocol
 
 import duckdb
@@ -93,12 +93,13 @@ def sql_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def embedded_newlines_sql(columns: Iterable[str]) -> str:
+def embedded_newlines_sql(columns: Iterable[str], alias: str | None = None) -> str:
     """SQL: the newlines inside a CSV record's fields (each makes the record span one more
-    physical line), summed over ``columns``; '0' for none."""
+    physical line), summed over ``columns`` (of table ``alias``, if given); '0' for none."""
+    prefix = f"{alias}." if alias else ""
     parts = [
         f"CASE WHEN contains({c}, chr(10)) THEN strlen({c}) - strlen(replace({c}, chr(10), '')) ELSE 0 END"
-        for c in map(sql_ident, columns)
+        for c in (prefix + sql_ident(n) for n in columns)
     ]
     return " + ".join(parts) or "0"
 
@@ -135,10 +136,17 @@ class ReadContext:
     # the same pass as the content hash when the reader asks for it (``counts_lines = True``)
     # and the file is not compressed; None when unknown. A CSV reader can then check that the
     # newlines it found inside fields account for every line instead of searching every field.
-    physical_lines: int | None = None
+    # May be a function (the hash still running in a thread): read it with line_count(), after
+    # the parse; ``physical_lines is not None`` says beforehand whether it will be known.
+    physical_lines: int | Callable[[], int | None] | None = None
     # The stage_posts fields the caller needs (see stage_fields); None = every field. A reader
     # may fill more; it must fill these exactly as a full read would.
     fields: frozenset[str] | None = None
+
+    def line_count(self) -> int | None:
+        """The file's physical lines (waits for the hash thread if it still runs)."""
+        v = self.physical_lines
+        return v() if callable(v) else v
 
     def wants(self, field_name: str) -> bool:
         """Must this read fill stage_posts field ``field_name``?"""
@@ -166,3 +174,56 @@ class Reader(Protocol):
         Raise :class:`cibscope.errors.MissingColumnsError` for a missing or renamed column.
         """
         ...
+
+
+def become_stage_posts(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    *,
+    invalid: str | None = None,
+    renames: dict[str, str] | None = None,
+    constants: dict[str, str] | None = None,
+) -> int:
+    """Make the reader's work table ``table`` the ``stage_posts`` table; returns the rows staged.
+
+    Copying every row (``INSERT INTO stage_posts SELECT ...``) would materialise the file a
+    second time. Instead, when ``stage_posts`` is empty (it always is: the orchestrator
+    recreates it for every file) and the types agree, the rows matching ``invalid`` (SQL) are
+    deleted, columns renamed (``renames``: work name -> stage name), stage columns the table
+    lacks added (``constants``: stage name -> SQL default; NULL when not given, which costs
+    nothing), the rest dropped, and the table renamed: metadata, rows untouched. Otherwise the
+    valid rows are inserted by name. All of it inside the file's transaction.
+    """
+    renames, constants = dict(renames or {}), dict(constants or {})
+    stage = dict(STAGE_POSTS.columns)
+    have = {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    mapped = {renames.get(c, c): c for c in have}
+    typed = all(have[mapped[n]] == t for n, t in stage.items() if n in mapped)
+    empty = not con.execute("SELECT count(*) FROM (SELECT 1 FROM stage_posts LIMIT 1)").fetchall()[0][0]
+    if not (typed and empty):
+        cols = ", ".join(
+            f"{sql_ident(mapped[n])} AS {sql_ident(n)}" if n in mapped else f"CAST({constants.get(n, 'NULL')} AS {t}) AS {sql_ident(n)}"
+            for n, t in stage.items()
+        )
+        where = f" WHERE NOT coalesce({invalid}, false)" if invalid else ""
+        before = con.execute("SELECT count(*) FROM stage_posts").fetchall()[0][0]
+        con.execute(f"INSERT INTO stage_posts BY NAME SELECT {cols} FROM {table}{where}")
+        con.execute(f"DROP TABLE {table}")
+        return int(con.execute("SELECT count(*) FROM stage_posts").fetchall()[0][0]) - int(before)
+    if invalid:
+        con.execute(f"DELETE FROM {table} WHERE coalesce({invalid}, false)")
+    for c in have:
+        if renames.get(c, c) not in stage:
+            con.execute(f"ALTER TABLE {table} DROP COLUMN {sql_ident(c)}")
+    for old, new in renames.items():
+        if old in have and new in stage:
+            con.execute(f"ALTER TABLE {table} RENAME COLUMN {sql_ident(old)} TO {sql_ident(new)}")
+    for n, t in stage.items():
+        if n not in mapped:
+            default = constants.get(n, "NULL")
+            # a NULL column is metadata; a default is written into every row
+            null = default.upper() == "NULL" or default.upper().startswith("CAST(NULL")
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {sql_ident(n)} {t}" + ("" if null else f" DEFAULT {default}"))
+    con.execute("DROP TABLE stage_posts")
+    con.execute(f"ALTER TABLE {table} RENAME TO stage_posts")
+    return int(con.execute("SELECT count(*) FROM stage_posts").fetchall()[0][0])

@@ -30,7 +30,7 @@ import io
 import re
 import tomllib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -44,7 +44,7 @@ from ..errors import InputError, MissingColumnsError
 from ..params import Options, validate
 from ..progress import step
 from ..schema import POST_KINDS, TIME_PRECISIONS
-from .base import ReadContext, Reader, Source, embedded_newlines_sql, sql_ident
+from .base import STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, sql_ident
 
 __all__ = ["READERS", "GenericTable", "Mapping", "EntitySpec", "load_mapping", "parse_mapping", "presets"]
 
@@ -477,10 +477,11 @@ def _float_id_sql(expr: str) -> str:
     )
 
 
-def _raw_sql(cols: list[str], delim: str) -> str:
+def _raw_sql(cols: list[str], delim: str, alias: str = "r") -> str:
+    """The record re-serialised as one CSV line (for quarantined rows), from ``alias``'s ``cols``."""
     parts = []
     for c in cols:
-        v = f"CAST(r.{_ident(c)} AS VARCHAR)"
+        v = f"CAST({alias}.{_ident(c)} AS VARCHAR)"
         parts.append(
             f"CASE WHEN {v} IS NULL THEN '' WHEN regexp_matches({v}, {_lit('[' + re.escape(delim) + chr(34) + chr(10) + chr(13) + ']')}) "
             f"THEN '\"' || replace({v}, '\"', '\"\"') || '\"' ELSE {v} END"
@@ -488,22 +489,23 @@ def _raw_sql(cols: list[str], delim: str) -> str:
     return f"left(concat_ws({_lit(delim)}, {', '.join(parts)}), {RAW_LIMIT})"
 
 
-def _convert_sql(
-    m: Mapping, all_cols: list[str], col_types: dict[str, str], basename: str, fields: frozenset[str] | None = None
-) -> str:
-    """SELECT over r (source rows, with `_line` and `_rowid`) giving prefixed converted values;
-    stage_posts fields outside ``fields`` (a lean read) are NULL or empty lists."""
+def _convert_sql(m: Mapping, col_types: dict[str, str], line: str, fields: frozenset[str] | None = None) -> list[str]:
+    """The converted values (``expr AS name``) of a source row ``r``: prefixed stage fields,
+    ``source_line`` = ``line`` (SQL over r; NULL when the lines are numbered afterwards) and,
+    without a post id column, ``_gkey`` (the generated id's row part, see :func:`_generated_id_sql`).
+    Stage fields outside ``fields`` (a lean read) are NULL or empty lists."""
     c = {f: col for f, col in m.columns.items() if fields is None or f in fields}
-    sel: list[str] = ["r._line AS source_line"]
+    sel: list[str] = [f"{line} AS source_line"]
     for f in ID_FIELDS:
         if f in c:
             sel.append(f"{_v(c[f])} AS p_{f}")
         elif f == "post_id":
             # No post ids in the source: a stable id from the file name, the line and the row's
-            # account, time and text (so identical rows of same-named files in two folders differ).
+            # account, time and text (so identical rows of same-named files in two folders
+            # differ); set once the lines are known.
             parts = [f"coalesce(CAST(r.{_ident(col)} AS VARCHAR), '')" for col in (c["account_id"], m.time_column, m.columns.get("text")) if col]
-            key = f"{_lit(basename)} || ':' || coalesce(r._line, r._rowid + 1) || ':' || " + " || ':' || ".join(parts)
-            sel.append(f"'g' || left(md5({key}), 20) AS p_post_id")
+            sel.append("CAST(NULL AS VARCHAR) AS p_post_id")
+            sel.append(f"{' || chr(58) || '.join(parts)} AS _gkey")
         else:
             sel.append(f"CAST(NULL AS VARCHAR) AS p_{f}")
     for f in ("text", "lang", "client"):
@@ -537,8 +539,54 @@ def _convert_sql(
         sel.append(f"{_time_sql(a['created_at'], m.account_created_at_format, m.time_zone)} AS a_created_at")
     else:
         sel.append("CAST(NULL AS TIMESTAMP) AS a_created_at")
-    sel.append("r._rowid AS src_rowid")
-    return "SELECT " + ",\n  ".join(sel) + "\nFROM _g_src r"
+    return sel
+
+
+def _generated_id_sql(basename: str, rn: str) -> str:
+    """A post id for a file without one: md5 of the file name, the line (else the record
+    ordinal + 1) and the row's account, time and text (``_gkey``)."""
+    key = f"{_lit(basename)} || ':' || coalesce(source_line, {rn} + 1) || ':' || _gkey"
+    return f"'g' || left(md5({key}), 20)"
+
+
+# a post's kind: the mapping's kind column, else derived from the links between posts
+_KIND_SQL = (
+    "coalesce(c.kind_given, CASE WHEN c.p_repost_of IS NOT NULL THEN 'repost' "
+    "WHEN c.p_reply_to_post IS NOT NULL OR c.p_reply_to_account IS NOT NULL THEN 'reply' "
+    "WHEN c.p_quote_of IS NOT NULL THEN 'quote' ELSE 'post' END)"
+)
+
+# converted columns that are filled in later, so never constants (see _constant_columns)
+_UPDATED_LATER = frozenset({"source_line", "p_time_precision", "p_post_id"})
+
+
+def _constant_columns(m: Mapping, fields: frozenset[str] | None) -> dict[str, str]:
+    """Converted columns whose value is the same for every row (a field the mapping or a lean
+    read leaves out, a constant platform): name -> SQL. They are not stored in ``_g_conv``
+    (a column of NULL strings still costs 16 bytes a row) but written by the staging INSERTs."""
+    out: dict[str, str] = {}
+    for item in _convert_sql(m, {}, "NULL", fields):
+        expr, name = item.rsplit(" AS ", 1)
+        if "r." not in expr and name not in _UPDATED_LATER:
+            out[name] = expr
+    return out
+
+
+def _parse_sql(m: Mapping, scan: str, raw_cols: list[str], col_types: dict[str, str], line: str,
+               fields: frozenset[str] | None, newlines: str) -> str:
+    """One pass over the source (``scan`` aliased r): converted values, ``reason`` (NULL for a
+    valid row), ``_raw`` (the record as CSV, invalid rows only), ``_g_nl`` (newlines inside
+    fields) and a ``_g_rn`` placeholder. Parsing and converting in one statement materialises
+    the rows once; the source columns never become a table."""
+    raws = [f"r.{_ident(c)} AS _r{i}" for i, c in enumerate(raw_cols)]
+    inner = ", ".join(["CAST(NULL AS BIGINT) AS _g_rn", *_convert_sql(m, col_types, line, fields), *raws, f"{newlines} AS _g_nl"])
+    rnames = [f"_r{i}" for i in range(len(raw_cols))]
+    dropped = rnames + list(_constant_columns(m, fields))
+    exclude = f" EXCLUDE ({', '.join(dropped)})" if dropped else ""
+    return (
+        f"SELECT q.*{exclude}, CASE WHEN q.reason IS NOT NULL THEN {_raw_sql(rnames, m.delimiter, 'q')} END AS _raw "
+        f"FROM (SELECT c.*, {_reason_sql(m)} AS reason, {_KIND_SQL} AS p_kind FROM (SELECT {inner} FROM {scan} r) c) q"
+    )
 
 
 def _reason_sql(m: Mapping) -> str:
@@ -571,15 +619,10 @@ def _kept(names: list[str], m: Mapping, fields: frozenset[str] | None) -> list[s
     return [n for n in names if n in need]
 
 
-def _kept_sql(names: list[str], m: Mapping, fields: frozenset[str] | None) -> str:
-    return ", ".join(map(_ident, _kept(names, m, fields)))
-
-
 def _drop_work_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> None:
     """Drop the reader's temp tables; after a failed statement the transaction is aborted and
     the orchestrator's ROLLBACK drops them, so errors here must not hide the first one."""
     try:
-        con.execute("DROP VIEW IF EXISTS _g_src")
         for t in tables:
             con.execute(f"DROP TABLE IF EXISTS {t}")
     except duckdb.Error:
@@ -632,46 +675,43 @@ class GenericTable:
         con = ctx.con
         tag = uuid.uuid4().hex[:8]
         rej, rej_scan = f"_g_rejects_{tag}", f"_g_rejects_scan_{tag}"
+        basename = Path(src.name.split("!")[-1]).name
         try:
             with step(ctx.progress, f"reading {Path(src.name).name} with mapping {m.name}"):
                 if _is_parquet(src, head):
-                    cols, col_types = self._load_parquet(con, src, m, ctx.fields)
+                    rn = self._parse_parquet(con, src, m, ctx.fields)
                     n_rejected = 0
                 else:
-                    cols, col_types = self._load_csv(con, src, m, head, rej, rej_scan, ctx.physical_lines, ctx.fields)
+                    rn = self._parse_csv(con, src, m, head, rej, rej_scan, ctx.line_count, ctx.fields)
                     n_rejected = self._quarantine_rejects(con, src, rej)
             with step(ctx.progress, f"converting {Path(src.name).name}"):
-                n_kept, n_bad = self._convert(con, src, m, cols, col_types, ctx.fields)
+                n_kept, n_bad = self._stage(con, src, m, basename, rn, ctx.fields)
         finally:
-            _drop_work_tables(con, ("_g_raw", "_g_lines", "_g_rejline", "_g_conv", rej, rej_scan))
+            _drop_work_tables(con, ("_g_lines", "_g_rejline", "_g_conv", rej, rej_scan))
         return n_kept + n_bad + n_rejected
 
-    # -- loading -----------------------------------------------------------------------------
+    # -- parsing -----------------------------------------------------------------------------
     @staticmethod
     def _check_columns(src: Source, m: Mapping, present: list[str]) -> None:
         missing = [c for c in m.source_columns() if c not in present]
         if missing:
             raise MissingColumnsError(src.name, missing, m.label)
 
-    def _load_parquet(
-        self, con: duckdb.DuckDBPyConnection, src: Source, m: Mapping, fields: frozenset[str] | None = None
-    ) -> tuple[list[str], dict[str, str]]:
+    def _parse_parquet(self, con: duckdb.DuckDBPyConnection, src: Source, m: Mapping, fields: frozenset[str] | None = None) -> str:
+        """Parse and convert into ``_g_conv`` (``source_line`` = row number + 1); returns the
+        SQL of a row's 0-based ordinal (columns qualified with ``_g_conv``)."""
         try:
             described = _parquet_columns(con, src.path)
         except duckdb.Error as e:
             raise InputError(f"not a readable Parquet file ({str(e).splitlines()[0]})", file=src.name) from e
         names = [n for n, _ in described]
         self._check_columns(src, m, names)
-        con.execute(
-            f"CREATE TEMP TABLE _g_raw AS SELECT {_kept_sql(names, m, fields)}, file_row_number "
-            f"FROM read_parquet({_lit(str(src.path))}, file_row_number = true)"
-        )
-        con.execute(
-            "CREATE TEMP VIEW _g_src AS SELECT *, file_row_number + 1 AS _line, file_row_number AS _rowid FROM _g_raw"
-        )
-        return _kept(names, m, fields), dict(described)
+        scan = f"read_parquet({_lit(str(src.path))}, file_row_number = true)"
+        sql = _parse_sql(m, scan, _kept(names, m, fields), dict(described), "r.file_row_number + 1", fields, "0")
+        con.execute(f"CREATE TEMP TABLE _g_conv AS {sql}")
+        return "(_g_conv.source_line - 1)"
 
-    def _load_csv(
+    def _parse_csv(
         self,
         con: duckdb.DuckDBPyConnection,
         src: Source,
@@ -679,9 +719,11 @@ class GenericTable:
         head: bytes,
         rej: str,
         rej_scan: str,
-        physical_lines: int | None = None,
+        line_count: Callable[[], int | None] = lambda: None,
         fields: frozenset[str] | None = None,
-    ) -> tuple[list[str], dict[str, str]]:
+    ) -> str:
+        """Parse and convert into ``_g_conv``, then number the physical lines; returns the SQL
+        of a row's 0-based record ordinal (columns qualified with ``_g_conv``)."""
         header = _csv_header(head, m)
         if not header:
             raise InputError("no header row", file=src.name)
@@ -708,77 +750,67 @@ class GenericTable:
             f"rejects_scan = {_lit(rej_scan)}",
             "max_line_size = 16777216",
         ]
+        scan = f"read_csv({_lit(str(src.path))}, {', '.join(opts)})"
         # newlines embedded in each record's fields (each makes the record span one more line)
-        nl = embedded_newlines_sql(names)
+        sql = _parse_sql(m, scan, _kept(names, m, fields), {n: "VARCHAR" for n in names}, "CAST(NULL AS BIGINT)",
+                         fields, embedded_newlines_sql(names, alias="r"))
         try:
-            # The parallel scan with insertion order preserved: rowids follow file order (inside
-            # a transaction they start at 2**55, so they are ranked, not used as numbers). No
+            # The parallel scan with insertion order preserved: rowids follow file order. No
             # window in the scan itself: a streaming window would run the whole parse on one thread.
-            con.execute(
-                f"CREATE TEMP TABLE _g_raw AS SELECT CAST(NULL AS BIGINT) AS _g_rn, {_kept_sql(names, m, fields)}, {nl} AS _g_nl "
-                f"FROM read_csv({_lit(str(src.path))}, {', '.join(opts)})"
-            )
+            con.execute(f"CREATE TEMP TABLE _g_conv AS {sql}")
         except duckdb.Error as e:
             raise InputError(f"cannot read as CSV ({str(e).splitlines()[0]})", file=src.name) from e
-        n_raw, n_nl, lo, hi = con.execute("SELECT count(*), coalesce(sum(_g_nl), 0), min(rowid), max(rowid) FROM _g_raw").fetchall()[0]
+        n_raw, n_nl, lo, hi = con.execute("SELECT count(*), coalesce(sum(_g_nl), 0), min(rowid), max(rowid) FROM _g_conv").fetchall()[0]
         n_raw = int(n_raw)
         if n_raw and int(hi) - int(lo) + 1 == n_raw:
             # one block of consecutive rowids in file order: record k is rowid - min (no sort)
-            rn_col, rn_base = "rowid", int(lo)
+            rn = f"(_g_conv.rowid - {int(lo)})"
         else:
             con.execute(
-                "UPDATE _g_raw SET _g_rn = n.idx FROM (SELECT rowid AS rid, row_number() OVER (ORDER BY rowid) - 1 AS idx FROM _g_raw) n "
-                "WHERE _g_raw.rowid = n.rid"
+                "UPDATE _g_conv SET _g_rn = n.idx FROM (SELECT rowid AS rid, row_number() OVER (ORDER BY rowid) - 1 AS idx FROM _g_conv) n "
+                "WHERE _g_conv.rowid = n.rid"
             )
-            rn_col, rn_base = "_g_rn", 0
-        rn = f"(g.{rn_col} - {rn_base})"  # the record's 0-based ordinal in the file, over _g_raw g
+            rn = "_g_conv._g_rn"
         n_rej = int(con.execute(f"SELECT count(DISTINCT line) FROM {rej}").fetchall()[0][0])
         # Map DuckDB's record order to physical start lines. When nothing was rejected and the
         # header, the records and their embedded newlines account for every physical line of
         # the file (counted with its content hash), record k starts at line k + 2 + the newlines
         # of the records before it: no second pass over the file. Otherwise (blank lines,
         # rejected records, compressed input) the file is scanned in Python.
+        physical_lines = line_count()  # after the parse: the hash may run alongside it
         fast = physical_lines is not None and n_rej == 0 and 1 + n_raw + int(n_nl) == physical_lines
         starts = None if fast else _record_starts(src, m)
-        if fast:
-            con.execute("CREATE TEMP TABLE _g_rejline AS SELECT CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
+        con.execute("CREATE TEMP TABLE _g_rejline AS SELECT CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
         if fast and int(n_nl) == 0:
-            # one line per record: record k is on line k + 2, no table needed
-            con.execute(
-                f"CREATE TEMP VIEW _g_src AS SELECT g.* EXCLUDE (_g_rn, _g_nl), {rn} + 2 AS _line, {rn} AS _rowid FROM _g_raw g"
-            )
-            return _kept(names, m, fields), {n: "VARCHAR" for n in names}
+            # one line per record: record k is on line k + 2
+            con.execute(f"UPDATE _g_conv SET source_line = {rn} + 2")
+            return rn
         if fast:
             con.execute(
                 f"""CREATE TEMP TABLE _g_lines AS
-                SELECT {rn} AS idx, {rn} + 2 AS rec,
-                       {rn} + 2 + sum(_g_nl) OVER (ORDER BY {rn} ROWS UNBOUNDED PRECEDING) - _g_nl AS line
-                FROM _g_raw g"""
+                SELECT {rn} AS idx, {rn} + 2 + sum(_g_nl) OVER (ORDER BY {rn} ROWS UNBOUNDED PRECEDING) - _g_nl AS line
+                FROM _g_conv"""
             )
-            n_lines = n_raw
         elif starts is not None:
             recs = pa.table({"rec": pa.array(starts[0]), "line": pa.array(starts[1])})
             con.register("_g_recs", recs)
             try:
                 con.execute(
                     f"""CREATE TEMP TABLE _g_lines AS
-                    SELECT row_number() OVER (ORDER BY rec) - 1 AS idx, rec, line FROM _g_recs
+                    SELECT row_number() OVER (ORDER BY rec) - 1 AS idx, line FROM _g_recs
                     WHERE rec NOT IN (SELECT line FROM {rej})"""
                 )
-                con.execute(f"CREATE TEMP TABLE _g_rejline AS SELECT rec, line FROM _g_recs WHERE rec IN (SELECT line FROM {rej})")
+                con.execute(f"INSERT INTO _g_rejline SELECT rec, line FROM _g_recs WHERE rec IN (SELECT line FROM {rej})")
             finally:
                 con.unregister("_g_recs")
-            n_lines = int(con.execute("SELECT count(*) FROM _g_lines").fetchall()[0][0])
+            if int(con.execute("SELECT count(*) FROM _g_lines").fetchall()[0][0]) != n_raw:
+                # The two parsers disagree (odd quoting): lines are unknown rather than wrong.
+                con.execute("DELETE FROM _g_lines")
+                con.execute("DELETE FROM _g_rejline")
         else:
-            n_lines = -1
-        if n_lines != n_raw:
-            # The two parsers disagree (odd quoting): lines are unknown rather than wrong.
-            con.execute("CREATE OR REPLACE TEMP TABLE _g_lines AS SELECT CAST(NULL AS BIGINT) AS idx, CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
-            con.execute("CREATE OR REPLACE TEMP TABLE _g_rejline AS SELECT CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
-        con.execute(
-            f"CREATE TEMP VIEW _g_src AS SELECT g.* EXCLUDE (_g_rn, _g_nl), l.line AS _line, {rn} AS _rowid FROM _g_raw g LEFT JOIN _g_lines l ON {rn} = l.idx"
-        )
-        return _kept(names, m, fields), {n: "VARCHAR" for n in names}
+            return rn  # lines unknown
+        con.execute(f"UPDATE _g_conv SET source_line = l.line FROM _g_lines l WHERE l.idx = {rn}")
+        return rn
 
     @staticmethod
     def _quarantine_rejects(con: duckdb.DuckDBPyConnection, src: Source, rej: str) -> int:
@@ -794,13 +826,18 @@ class GenericTable:
         con.execute("DROP TABLE IF EXISTS _g_rejline")
         return int(con.execute(f"SELECT count(DISTINCT line) FROM {rej}").fetchall()[0][0])
 
-    # -- conversion ----------------------------------------------------------------------------
-    def _convert(
-        self, con: duckdb.DuckDBPyConnection, src: Source, m: Mapping, cols: list[str], col_types: dict[str, str],
-        fields: frozenset[str] | None = None,
+    # -- staging -------------------------------------------------------------------------------
+    def _stage(
+        self, con: duckdb.DuckDBPyConnection, src: Source, m: Mapping, basename: str, rn: str, fields: frozenset[str] | None = None
     ) -> tuple[int, int]:
-        basename = Path(src.name.split("!")[-1]).name
-        con.execute(f"CREATE TEMP TABLE _g_conv AS SELECT *, {_reason_sql(m)} AS reason FROM ({_convert_sql(m, cols, col_types, basename, fields)})")
+        """``_g_conv`` -> stage_quarantine (invalid rows), stage_posts and stage_accounts."""
+        consts = _constant_columns(m, fields)
+
+        def c(name: str) -> str:  # a converted column, or its constant
+            return consts.get(name, name)
+
+        if "post_id" not in m.columns:
+            con.execute(f"UPDATE _g_conv SET p_post_id = {_generated_id_sql(basename, rn)}")
         if not m.time_precision:
             # Seconds that are always :00 (over 20+ rows) mean minute data written with seconds.
             row = con.execute(
@@ -812,43 +849,33 @@ class GenericTable:
         file = _lit(src.name)
         con.execute(
             f"""INSERT INTO stage_quarantine BY NAME
-            SELECT {file} AS source_file, source_line, {_raw_sql(cols, m.delimiter)} AS raw, reason
-            FROM _g_conv q JOIN _g_src r ON r._rowid = q.src_rowid
-            WHERE q.reason IS NOT NULL"""
-        )
-        con.execute(
-            f"""INSERT INTO stage_posts BY NAME
-            SELECT p_post_id AS post_id, p_account_id AS account_id, p_platform AS platform,
-                   p_created_at AS created_at, p_time_precision AS time_precision,
-                   coalesce(kind_given,
-                            CASE WHEN p_repost_of IS NOT NULL THEN 'repost'
-                                 WHEN p_reply_to_post IS NOT NULL OR p_reply_to_account IS NOT NULL THEN 'reply'
-                                 WHEN p_quote_of IS NOT NULL THEN 'quote' ELSE 'post' END) AS kind,
-                   p_text AS text, p_lang AS lang, p_client AS client,
-                   p_repost_of AS repost_of, p_repost_of_account AS repost_of_account,
-                   p_reply_to_post AS reply_to_post, p_reply_to_account AS reply_to_account, p_quote_of AS quote_of,
-                   p_like_count AS like_count, p_repost_count AS repost_count, p_reply_count AS reply_count,
-                   p_quote_count AS quote_count, p_latitude AS latitude, p_longitude AS longitude,
-                   {file} AS source_file, source_line,
-                   p_hashtags AS hashtags, p_urls AS urls, p_mentions AS mentions
-            FROM _g_conv WHERE reason IS NULL"""
+            SELECT {file} AS source_file, source_line, _raw AS raw, reason FROM _g_conv WHERE reason IS NOT NULL"""
         )
         con.execute(
             f"""INSERT INTO stage_accounts BY NAME
-            SELECT p_account_id AS account_id, p_platform AS platform,
-                   a_screen_name AS screen_name, a_display_name AS display_name, a_description AS description,
-                   a_location AS location, a_profile_url AS profile_url, a_follower_count AS follower_count,
-                   a_following_count AS following_count, a_created_at AS created_at,
-                   a_account_language AS account_language, {str(m.hashed).lower()} AS is_hashed,
+            SELECT {c('p_account_id')} AS account_id, {c('p_platform')} AS platform,
+                   {c('a_screen_name')} AS screen_name, {c('a_display_name')} AS display_name, {c('a_description')} AS description,
+                   {c('a_location')} AS location, {c('a_profile_url')} AS profile_url, {c('a_follower_count')} AS follower_count,
+                   {c('a_following_count')} AS following_count, {c('a_created_at')} AS created_at,
+                   {c('a_account_language')} AS account_language, {str(m.hashed).lower()} AS is_hashed,
                    {file} AS source_file, source_line, false AS from_users_file
             FROM _g_conv
             WHERE rowid IN (
                 -- each account's newest row (then the latest line, then the last read)
-                SELECT arg_max(rowid, (p_created_at, coalesce(source_line, -1), rowid)) FROM _g_conv
+                SELECT arg_max(rowid, ({c('p_created_at')}, coalesce(source_line, -1), rowid)) FROM _g_conv
                 WHERE reason IS NULL GROUP BY p_account_id
             )"""
         )
         row = con.execute("SELECT count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason IS NOT NULL) FROM _g_conv").fetchall()[0]
+        # _g_conv becomes stage_posts: p_X columns renamed X, constants added, the rest dropped
+        stage = [n for n, _ in STAGE_POSTS.columns]
+        renames = {f"p_{n}": n for n in stage}
+        # an empty list and NULL mean the same to finalize (no items); NULL costs nothing to add
+        constants = {n[2:]: ("NULL" if e.startswith("CAST([]") else e) for n, e in consts.items() if n.startswith("p_")}
+        constants["source_file"] = file
+        staged = become_stage_posts(con, "_g_conv", invalid="reason IS NOT NULL" if row[1] else None, renames=renames, constants=constants)
+        if staged != int(row[0]):
+            raise AssertionError(f"generic reader: staged {staged} posts of {row[0]} valid rows")
         return int(row[0]), int(row[1])
 
 

@@ -54,7 +54,7 @@ from typing import ClassVar
 import duckdb
 
 from ..errors import MissingColumnsError
-from .base import STAGE_POSTS, ReadContext, Reader, Source, absent_sql, embedded_newlines_sql, sql_ident
+from .base import STAGE_POSTS, ReadContext, Reader, Source, absent_sql, become_stage_posts, embedded_newlines_sql, sql_ident
 
 USER_COLUMNS: tuple[str, ...] = (
     "userid",
@@ -268,7 +268,7 @@ class _ArchiveReader:
         records account for exactly the file's physical lines?"""
         parsed = ctx.con.execute("SELECT count(*), coalesce(sum(_nl), 0) FROM cib_raw").fetchall()[0]
         rejected = sum(1 + _reject_spans(raw) for _o, _p, raw, _e in _reject_rows(ctx.con))
-        return 1 + int(parsed[0]) + int(parsed[1]) + rejected == ctx.physical_lines
+        return 1 + int(parsed[0]) + int(parsed[1]) + rejected == ctx.line_count()
 
     def _recount_newlines(self, ctx: ReadContext, layout: _Layout) -> None:
         """Set ``cib_raw._nl`` from every field, by a second scan of the file in the same order."""
@@ -584,7 +584,7 @@ class IOArchiveTweets(_ArchiveReader):
             "source_file": _q(ctx.source.name),
             "source_line": "_line0",
             # the bracketed lists are parsed in the (parallel) parse pass: cib_raw becomes
-            # stage_posts itself, see _become_stage_posts
+            # stage_posts itself, see base.become_stage_posts
             "hashtags": f"cib_parse_list({_ident('hashtags')})",
             "urls": f"cib_parse_list({_ident('urls')})",
             "mentions": f"cib_parse_list({_ident('user_mentions')})",
@@ -599,33 +599,10 @@ class IOArchiveTweets(_ArchiveReader):
         rejected = self._rejects(ctx, "cib_raw", layout)
         invalid = self._quarantine_invalid(ctx)
         self._stage_snapshots(ctx, layout)
-        staged = self._become_stage_posts(con, invalid, ["_nl", "_why", "_raw"])
+        # cib_raw has exactly the stage_posts columns plus these: it becomes stage_posts (no copy)
+        staged = become_stage_posts(con, "cib_raw", invalid="_why IS NOT NULL" if invalid else None)
         self._drop_rejects(con)
         return staged + rejected + invalid
-
-    @classmethod
-    def _become_stage_posts(cls, con: duckdb.DuckDBPyConnection, invalid: int, extra: list[str]) -> int:
-        """Move the valid rows of ``cib_raw`` to ``stage_posts``; returns how many.
-
-        Copying them (``INSERT INTO stage_posts SELECT ...``) would materialise every row a
-        second time. Instead, when ``stage_posts`` is still empty (it always is: the
-        orchestrator recreates it for every file), the invalid rows are deleted from
-        ``cib_raw``, its extra columns dropped (metadata only) and ``cib_raw`` *renamed* to
-        ``stage_posts``: same columns, order and types, rows untouched. All of it is inside
-        the file's transaction, so a rollback restores the empty stage table.
-        """
-        names = ", ".join(n for n, _ in STAGE_POSTS.columns)
-        if cls._count(con, "SELECT count(*) FROM (SELECT 1 FROM stage_posts LIMIT 1)"):
-            staged = cls._count(con, f"INSERT INTO stage_posts ({names}) SELECT {names} FROM cib_raw WHERE _why IS NULL")
-            con.execute("DROP TABLE cib_raw")
-            return staged
-        if invalid:
-            con.execute("DELETE FROM cib_raw WHERE _why IS NOT NULL")
-        for c in extra:
-            con.execute(f"ALTER TABLE cib_raw DROP COLUMN {_ident(c)}")
-        con.execute("DROP TABLE stage_posts")
-        con.execute("ALTER TABLE cib_raw RENAME TO stage_posts")
-        return cls._count(con, "SELECT count(*) FROM stage_posts")
 
     def _stage_snapshots(self, ctx: ReadContext, layout: _Layout) -> None:
         """One account row per account that the case does not know yet, from its newest valid

@@ -53,7 +53,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 # Query parameters that only track the click; dropped from canonical URLs (compared lower-case).
 TRACKING_PARAMS: tuple[str, ...] = (
@@ -221,6 +220,8 @@ _MACROS: tuple[str, ...] = (
 
 def _nfkc_arrow(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """NFKC of a whole Arrow vector in C++ (utf8proc); the body of the ``cib_nfkc_udf`` UDF."""
+    import pyarrow.compute as pc  # here, not at import: it takes 0.2 s and lean reads never need it
+
     return pc.utf8_normalize(values, form="NFKC")
 
 
