@@ -39,7 +39,7 @@ from .export import write_arrow_csv, write_gexf
 from .ingest import IngestReport, ingest
 from .ingest.base import stage_fields
 from .networks import LayerStats, build_networks
-from .networks.cooccurrence import directed_counts_sql, drop_temp, run_cooccurrence
+from .networks.cooccurrence import directed_counts_sql, drop_temp, full_trace_sql, run_cooccurrence
 from .networks.multiplex import MultiplexParams, arrow_query, fuse_layers
 from .progress import Progress, step
 from .traces import get_trace, trace_names
@@ -146,7 +146,13 @@ def _counts(con: Any, t: Any) -> LayerNetwork:
     t0 = time.perf_counter()
     t.prepare(con)
     try:
-        co = run_cooccurrence(con, t)
+        # no evidence here: the trace rows without their source (file:line) and item strings
+        sql = full_trace_sql(con, t)
+        co = run_cooccurrence(
+            con, t,
+            trace_sql="SELECT q.account_id, q.key, q.at, q.post_id, CAST(NULL AS VARCHAR) AS source, "
+            f"CAST(NULL AS VARCHAR) AS item, q.tolerance FROM ({sql}) AS q",
+        )
     finally:
         t.cleanup(con)
     try:

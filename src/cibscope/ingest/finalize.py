@@ -214,7 +214,9 @@ def _quarantine_post_duplicates(con: duckdb.DuckDBPyConnection) -> None:
         """
     )
     # repeated within the file: keep the first record (lowest line)
-    dup_ids = _one(
+    # as many distinct 64-bit hashes as ids means no repeated id (an integer aggregate, cheaper
+    # than grouping the strings); only otherwise are the strings grouped
+    dup_ids = _one(con, "SELECT count(post_id) - count(DISTINCT hash(post_id)) FROM stage_posts") and _one(
         con,
         "SELECT count(*) FROM (SELECT post_id FROM stage_posts WHERE post_id IS NOT NULL GROUP BY post_id HAVING count(*) > 1)",
     )

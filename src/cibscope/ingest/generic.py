@@ -786,11 +786,16 @@ class GenericTable:
             con.execute(f"UPDATE _g_conv SET source_line = {rn} + 2")
             return rn
         if fast:
-            con.execute(
-                f"""CREATE TEMP TABLE _g_lines AS
-                SELECT {rn} AS idx, {rn} + 2 + sum(_g_nl) OVER (ORDER BY {rn} ROWS UNBOUNDED PRECEDING) - _g_nl AS line
-                FROM _g_conv"""
-            )
+            # record k starts on line k + 2 + the newlines inside records 0..k-1: a running sum,
+            # in numpy (DuckDB's window would sort a million rows by the ordinal first)
+            got = con.sql(f"SELECT {rn} AS idx, _g_nl FROM _g_conv").to_arrow_table()
+            nl = np.zeros(n_raw, dtype=np.int64)
+            nl[got.column("idx").to_numpy()] = got.column("_g_nl").to_numpy()
+            con.register("_g_recs", pa.table({"idx": np.arange(n_raw, dtype=np.int64), "line": np.arange(2, n_raw + 2) + np.cumsum(nl) - nl}))
+            try:
+                con.execute("CREATE TEMP TABLE _g_lines AS SELECT idx, line FROM _g_recs")
+            finally:
+                con.unregister("_g_recs")
         elif starts is not None:
             recs = pa.table({"rec": pa.array(starts[0]), "line": pa.array(starts[1])})
             con.register("_g_recs", recs)
