@@ -18,11 +18,13 @@ The generated IO archive (``cibscope.generate``) is converted once (not timed) t
 3. cibscope on the IO archive itself (``users.csv`` + ``tweets.csv``, the times recovered from
    the snowflake ids) and the same compute: a second, labelled figure.
 
-cibscope's **compute** is what a user gets for the layer's pairs and the peer's directed counts:
-``run_cooccurrence`` (the trace, integer ids, every co-occurring action pair materialised in
-``_cib_raw``, nothing bounded) and ``directed_counts_sql()`` materialised, account ids included.
-It does not include the significance test and the evidence of the full layer
-(``build_networks(traces=["co_retweet"])``, default parameters), which is timed and printed too.
+cibscope's **compute** is what ``cibscope network --counts`` runs after reading, the peer's
+output: ``cibscope.onelayer.directed_counts`` (the trace without evidence strings, integer ids,
+every co-occurring action pair materialised in ``_cib_raw``, nothing bounded, then the directed
+counts with account ids as an Arrow table). The same counts from trace rows carrying the
+evidence strings (``run_cooccurrence`` as the full layer builds it) are timed and printed too,
+and so is the full layer (``build_networks(traces=["co_retweet"])``, default parameters:
+significance test and evidence).
 
 Equality: the peer's network is directed (weight(u1 -> u2) = distinct retweets of u1 with a
 retweet of u2 of the same original within the window) and includes self-loops; the comparison
@@ -143,6 +145,7 @@ def run_cibscope(inputs: list[Path], out: Path, name: str, *, mapping: str | Non
     from cibscope.ingest import ingest
     from cibscope.networks import build_networks
     from cibscope.networks.cooccurrence import directed_counts_sql, drop_temp, run_cooccurrence
+    from cibscope.onelayer import directed_counts
     from cibscope.traces import get_trace
 
     case_path = out / f"{name}.duckdb"
@@ -156,15 +159,20 @@ def run_cibscope(inputs: list[Path], out: Path, name: str, *, mapping: str | Non
     con = case.con
     trace = get_trace("co_retweet")(window=float(WINDOW_S), max_neighbors=10**9)
     c2, t2 = _cpu_self(), time.perf_counter()
-    co = run_cooccurrence(con, trace)
-    con.execute(f"CREATE TEMP TABLE bench_directed AS {directed_counts_sql()}")
+    table, st = directed_counts(con, trace)
     c3, t3 = _cpu_self(), time.perf_counter()
-    edges = {(a, b): int(w) for a, b, w in con.execute("SELECT user_1, user_2, weight FROM bench_directed").fetchall()}
+    edges = {(a, b): int(w) for a, b, w in zip(*(table.column(c).to_pylist() for c in ("user_1", "user_2", "weight")))}
+    # the same counts from trace rows carrying evidence strings (what the full layer builds on)
+    t4 = time.perf_counter()
+    run_cooccurrence(con, trace)
+    con.execute(f"CREATE TEMP TABLE bench_directed AS {directed_counts_sql()}")
+    t5 = time.perf_counter()
     drop_temp(con)
     con.execute("DROP TABLE bench_directed")
     res: dict[str, object] = {
         "ingest": t1 - t0, "compute": t3 - t2, "ingest_cpu": c1 - c0, "compute_cpu": c3 - c2, "edges": edges,
-        "bounded": co.bounded_action_pairs, "action_pairs": co.action_pairs, "load": (load0, os.getloadavg()[0]),
+        "bounded": st.bounded_action_pairs, "action_pairs": st.action_pairs, "load": (load0, os.getloadavg()[0]),
+        "compute_evidence_rows": t5 - t4,
     }
     if layer:
         t4 = time.perf_counter()
@@ -235,6 +243,8 @@ def _line(label: str, r: dict[str, object]) -> str:
            f"(cpu {r['compute_cpu']:.2f} s); {len(r['edges']):,} directed edges")  # type: ignore[arg-type]
     if "action_pairs" in r:
         txt += f", {r['action_pairs']:,} action pairs, bounded {r['bounded']}"
+    if "compute_evidence_rows" in r:
+        txt += f"; the same counts from trace rows with evidence strings {float(r['compute_evidence_rows']):.2f} s"  # type: ignore[arg-type]
     if "layer" in r:
         txt += f"; full layer {r['layer']:.1f} s, keeps {r['kept']:,} of {r['considered']:,} pairs"
     return txt + f"; load {lo[0]:.1f} -> {lo[1]:.1f}"
@@ -249,7 +259,7 @@ def interleave_compute(py: Path, out: Path, rounds: int) -> None:
     import statistics
 
     from cibscope.case import open_case
-    from cibscope.networks.cooccurrence import directed_counts_sql, drop_temp, run_cooccurrence
+    from cibscope.onelayer import directed_counts
     from cibscope.traces import get_trace
 
     peer_w, peer_c, mine_w, mine_c = [], [], [], []
@@ -264,11 +274,9 @@ def interleave_compute(py: Path, out: Path, rounds: int) -> None:
         peer_c.append(_cpu_children() - c0)
         case = open_case(out / "case-peer-csv.duckdb")
         c0, t0 = _cpu_self(), time.perf_counter()
-        run_cooccurrence(case.con, get_trace("co_retweet")(window=float(WINDOW_S), max_neighbors=10**9))
-        case.con.execute(f"CREATE TEMP TABLE bench_directed AS {directed_counts_sql()}")
+        directed_counts(case.con, get_trace("co_retweet")(window=float(WINDOW_S), max_neighbors=10**9))
         mine_w.append(time.perf_counter() - t0)
         mine_c.append(_cpu_self() - c0)
-        drop_temp(case.con)
         case.close()
         print(f"round {i + 1}: peer {peer_w[-1]:.2f} s (cpu {peer_c[-1]:.2f}), cibscope {mine_w[-1]:.2f} s (cpu {mine_c[-1]:.2f}); "
               f"load {os.getloadavg()[0]:.1f}", flush=True)

@@ -43,8 +43,9 @@ from .networks.cooccurrence import directed_counts_sql, drop_temp, full_trace_sq
 from .networks.multiplex import MultiplexParams, arrow_query, fuse_layers
 from .progress import Progress, step
 from .traces import get_trace, trace_names
+from .traces.base import Trace
 
-__all__ = ["LayerNetwork", "network_from_files", "write_network"]
+__all__ = ["LayerNetwork", "directed_counts", "network_from_files", "write_network"]
 
 
 @dataclass
@@ -114,9 +115,9 @@ def network_from_files(
         )
         if counts:
             with step(progress, f"{trace}: co-occurrence counts", None):
-                res = _counts(con, t)
-            res.ingest, res.labels = report, labels
-            res.evidence = arrow_query(con, "SELECT * FROM evidence WHERE false")
+                table, st = directed_counts(con, t)
+            empty = pa.table({})
+            res = LayerNetwork(trace, t.get_params(), report, st, empty, arrow_query(con, "SELECT * FROM evidence WHERE false"), table, labels)
         else:
             with step(progress, f"{trace}: layer and significance", None):
                 built = build_networks(con, traces=[trace], params={trace: t.get_params()})
@@ -141,8 +142,10 @@ def network_from_files(
     return res
 
 
-def _counts(con: Any, t: Any) -> LayerNetwork:
-    """Every co-occurring pair's directed count (the trace's actions, nothing tested)."""
+def directed_counts(con: Any, t: Trace) -> tuple[pa.Table, LayerStats]:
+    """Every co-occurring pair's directed count on the case ``con`` (the trace's actions,
+    nothing tested; no evidence, so the trace rows carry no source or item strings):
+    ``(user_1, user_2, weight)`` in no particular order, and the layer's counters."""
     t0 = time.perf_counter()
     t.prepare(con)
     try:
@@ -163,8 +166,7 @@ def _counts(con: Any, t: Any) -> LayerNetwork:
         layer=t.layer, params=t.get_params(), rows=co.rows, keys=co.keys, action_pairs=co.action_pairs,
         bounded_action_pairs=co.bounded_action_pairs, bounded_keys=co.bounded_keys, seconds=time.perf_counter() - t0,
     )
-    empty = pa.table({})
-    return LayerNetwork(t.name, t.get_params(), IngestReport(case_path=":memory:"), st, empty, empty, table)
+    return table, st
 
 
 def write_network(res: LayerNetwork, out: str | os.PathLike[str]) -> dict[str, Path]:

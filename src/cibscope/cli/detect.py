@@ -45,16 +45,22 @@ def _parse_value(text: str) -> Any:
     return text
 
 
-def collect_params(
-    param: list[str] | None, window: int | None, alpha: float | None, resolution: float | None, seed: int | None
-) -> dict[str, Any]:
-    """Turn the CLI options into the flat parameter mapping of :func:`cibscope.detect.detect`."""
+def parse_param_items(param: list[str] | None) -> dict[str, Any]:
+    """``--param NAME=VALUE`` items as a mapping (values parsed as bool, int, float or text)."""
     out: dict[str, Any] = {}
     for item in param or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise ParameterError(f"The --param option must be NAME=VALUE. Got {item!r} instead.")
         out[name.strip()] = _parse_value(value)
+    return out
+
+
+def collect_params(
+    param: list[str] | None, window: int | None, alpha: float | None, resolution: float | None, seed: int | None
+) -> dict[str, Any]:
+    """Turn the CLI options into the flat parameter mapping of :func:`cibscope.detect.detect`."""
+    out = parse_param_items(param)
     for name, value in (("window", window), ("alpha", alpha), ("resolution", resolution), ("seed", seed)):
         if value is not None:
             out[name] = value

@@ -8,7 +8,6 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from ..errors import ParameterError
 from .common import RichProgress, console
 
 
@@ -40,15 +39,10 @@ def register(app: typer.Typer) -> None:
         stored: for groups, scores and audits use `cibscope ingest` and `cibscope detect`.
         """
         from ..onelayer import network_from_files, write_network
-        from .detect import _parse_value
+        from .detect import parse_param_items
         from .ingest import render_ingest_report
 
-        params: dict[str, object] = {}
-        for item in param or []:
-            name, sep, value = item.partition("=")
-            if not sep or not name.strip():
-                raise ParameterError(f"The --param option must be NAME=VALUE. Got {item!r} instead.")
-            params[name.strip()] = _parse_value(value)
+        params = parse_param_items(param)
         if window is not None:
             params["window"] = window
         with RichProgress() as progress:

@@ -17,9 +17,14 @@ How a file is read
   over the file maps record numbers to the physical line where each record starts (records with
   quoted newlines span several lines; blank lines are records DuckDB skips).
 * Parquet is read by ``read_parquet``; ``source_line`` is the row number + 1.
-* Conversion (ids, times, entity lists, kinds, account snapshots) is SQL over the parsed rows.
+* Conversion (ids, times, entity lists, kinds, account snapshots) is SQL in the same statement
+  as the parse: one table (``_g_conv``) of converted values, the reason a row cannot be kept
+  and, for those rows only, the record as CSV. Physical lines are filled in afterwards. The
+  table then *becomes* ``stage_posts`` (:func:`.base.become_stage_posts`): no second copy.
   Rows whose account id, post id or time is missing or unparseable, or whose ids were mangled
   into float notation (``1.2e+18``, ``123.0``: 64-bit ids lose digits that way), are quarantined.
+* A lean read (``ReadContext.fields``) converts only the fields asked for; the others are
+  NULL columns, which cost nothing to add.
 """
 
 from __future__ import annotations
