@@ -267,6 +267,21 @@ def test_reingest_same_file_adds_nothing(case_path: Path) -> None:
     assert rows(case_path, "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM accounts), (SELECT count(*) FROM post_hashtags), (SELECT count(*) FROM quarantine)") == before
 
 
+def test_a_file_given_twice_in_one_call_is_read_once(case_path: Path, tmp_path: Path) -> None:
+    """Into a new case the content hash runs alongside the parse; a copy of a file read earlier
+    in the same call is then recognised after its parse and rolled back, as a repeat into a
+    case with files is recognised before (test above)."""
+    copy = tmp_path / "copy_of_tweets.csv"
+    copy.write_bytes(TWEETS.read_bytes())
+    rep = ingest([USERS, TWEETS, copy], case_path)
+    assert [f.status for f in rep.files] == ["ingested", "ingested", "already ingested"]
+    assert str(TWEETS) in rep.files[2].message
+    once = tmp_path / "once.duckdb"
+    ingest([USERS, TWEETS], once)
+    q = "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM quarantine), (SELECT count(*) FROM ingest_log)"
+    assert rows(case_path, q) == rows(once, q)
+
+
 def test_same_rows_under_another_name_are_duplicates(case_path: Path, tmp_path: Path) -> None:
     ingest(TWEETS, case_path)
     copy = tmp_path / "copy.csv"

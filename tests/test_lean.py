@@ -232,3 +232,73 @@ def test_network_rejects_unknown_traces_and_bad_alpha(data: Path) -> None:
         network_from_files([data / "tweets.csv"], "co_retweeet")
     with pytest.raises(ParameterError, match="alpha"):
         network_from_files([data / "tweets.csv"], "co_retweet", alpha=0.0)
+
+
+def test_the_lean_mark_is_set_only_when_lean_posts_are_kept(data: Path, tmp_path: Path) -> None:
+    case = tmp_path / "c.duckdb"
+    ingest([data / "tweets.csv"], case)
+    ingest([data / "tweets.csv"], case, fields={"hashtags"})  # already ingested: nothing added
+    with open_case(case) as c:
+        assert case_lean_fields(c.con) is None
+    bad = tmp_path / "bad.csv"  # one row without a user id: quarantined, so --strict fails
+    with open(data / "tweets.csv", encoding="utf-8") as fh:
+        header, first = fh.readline(), fh.readline()
+    bad.write_text(header + first.replace(first.split(",")[1], "", 1), encoding="utf-8")
+    fresh = tmp_path / "f.duckdb"
+    with pytest.raises(Exception, match="strict"):
+        ingest([bad], fresh, fields={"hashtags"}, strict=True)
+    with open_case(fresh) as c:
+        assert case_lean_fields(c.con) is None  # the failed file left no mark
+
+
+def test_detect_audit_and_report_refuse_a_lean_case(data: Path, tmp_path: Path) -> None:
+    from cibscope.audit import run_audit
+    from cibscope.detect import detect
+    from cibscope.report import render_report
+
+    case = tmp_path / "lean.duckdb"
+    ingest([data / "users.csv", data / "tweets.csv"], case, fields=CORE_POST_FIELDS)
+    with pytest.raises(CaseStateError, match="read lean"):
+        detect(case)
+    with pytest.raises(CaseStateError, match="read lean"):
+        run_audit(case, claimed="all", out=tmp_path / "audit")
+    with pytest.raises(CaseStateError, match="read lean"):
+        render_report(case, tmp_path / "report")
+
+
+def test_a_stopped_hash_ends_early(tmp_path: Path) -> None:
+    import threading
+
+    from cibscope.ingest import _content_hash
+
+    f = tmp_path / "big.bin"
+    f.write_bytes(b"x\n" * (3 << 22))  # three read chunks
+    stop = threading.Event()
+    full = _content_hash(f, True)
+    assert full[1] == 3 << 22
+    stop.set()
+    assert _content_hash(f, True, stop) != full  # nothing read after the stop
+
+
+def test_network_out_must_be_a_folder(data: Path, tmp_path: Path) -> None:
+    target = tmp_path / "a_file"
+    target.write_text("x")
+    r = CliRunner().invoke(app, ["network", str(data / "tweets.csv"), "--out", str(target)])
+    assert r.exit_code != 0 and "must be a folder" in str(r.exception or r.output)
+
+
+def test_write_arrow_csv_defuses_every_text_column(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from cibscope.export import write_arrow_csv
+
+    t = pa.table({
+        "plain": pa.array(["=1+1", "ok"]),
+        "dict": pa.array(["@x", "-y"]).dictionary_encode(),
+        "num": pa.array([-0.5, float("nan")]),
+        "n": pa.array([-3, 4]),
+    })
+    p = write_arrow_csv(t, tmp_path / "t.csv", order=["n"])
+    with open(p, newline="") as fh:
+        got = list(csv.reader(fh))
+    assert got == [["plain", "dict", "num", "n"], ["'=1+1", "'@x", "-0.5", "-3"], ["ok", "'-y", "", "4"]]

@@ -10,8 +10,12 @@ from typing import Any
 import duckdb
 
 from . import __version__
-from .errors import SchemaError
+from .errors import CaseStateError, SchemaError
 from .schema import ALL_TABLES, SCHEMA_VERSION, Table
+
+
+#: case meta key: the stage_posts fields every post of the case has, when a lean read added posts
+LEAN_FIELDS_META = "lean_fields"
 
 
 class Case:
@@ -48,6 +52,16 @@ class Case:
     def set_meta(self, key: str, value: Any) -> None:
         self.con.execute("DELETE FROM meta WHERE key = ?", [key])
         self.con.execute("INSERT INTO meta VALUES (?, ?)", [key, str(value)])
+
+    def require_full_read(self, step: str) -> None:
+        """Raise CaseStateError when a lean read (``ingest(fields=...)``) left post fields out:
+        ``step`` (detect, audit, report) reads text, entities and counts of every post."""
+        lean = self.meta(LEAN_FIELDS_META)
+        if lean is not None:
+            raise CaseStateError(
+                f"{self.path}: the case was read lean (posts have only {lean.replace(',', ', ')}); {step} needs every field",
+                hint="ingest the data again into a new case without `fields` (a full read)",
+            )
 
     def close(self) -> None:
         self.con.close()

@@ -263,6 +263,7 @@ def detect(
     owns = not isinstance(case, Case)
     c = open_case(case, create=False) if not isinstance(case, Case) else case
     try:
+        c.require_full_read("detect")
         if c.count("posts") == 0 and c.count("edges") == 0:
             raise CaseStateError(f"{c.path}: the case has no posts", hint="ingest data first: cibscope ingest DATA --case FILE")
         timings: dict[str, float] = {}

@@ -91,11 +91,14 @@ def write_arrow_csv(table: Any, path: str | os.PathLike[str], *, order: Sequence
     cols = []
     for f in table.schema:
         q = '"' + f.name.replace('"', '""') + '"'
-        if pa.types.is_string(f.type) or pa.types.is_large_string(f.type) or pa.types.is_timestamp(f.type):
+        t = f.type
+        if pa.types.is_floating(t):
+            cols.append(f"CASE WHEN isnan({q}) THEN NULL ELSE {q} END AS {q}")  # NaN: the empty cell
+        elif pa.types.is_integer(t) or pa.types.is_boolean(t) or pa.types.is_decimal(t):
+            cols.append(q)
+        else:  # text of any encoding (plain, large, view, dictionary), times, lists: defused as text
             v = f"CAST({q} AS VARCHAR)"
             cols.append(f"CASE WHEN left({v}, 1) IN ({prefixes}) THEN chr(39) || {v} ELSE {v} END AS {q}")
-        else:
-            cols.append(q)
     con = duckdb.connect()
     try:
         con.execute("SET threads = 1")  # rows in the table's order

@@ -144,6 +144,7 @@ def run_audit(
     c = open_case(case, create=False) if not isinstance(case, Case) else case
     try:
         con = c.con
+        c.require_full_read("audit")
         account_only = c.count("posts") == 0
         if not account_only and not detection_ran(c):
             raise CaseStateError(

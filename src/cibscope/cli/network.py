@@ -38,7 +38,11 @@ def register(app: typer.Typer) -> None:
         co-occurring pair, as the coordination-network-toolkit computes them). Nothing is
         stored: for groups, scores and audits use `cibscope ingest` and `cibscope detect`.
         """
+        from ..errors import InputError
         from ..onelayer import network_from_files, write_network
+
+        if out.exists() and not out.is_dir():
+            raise InputError("--out must be a folder, and this is a file", file=str(out))
         from .detect import parse_param_items
         from .ingest import render_ingest_report
 

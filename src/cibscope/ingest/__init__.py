@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -23,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..case import Case, open_case
+from ..case import LEAN_FIELDS_META, Case, open_case
 from ..errors import InputError, StrictModeError, UnknownFormatError
 from ..progress import Progress, step
 from .base import STAGE_TABLES, ReadContext, Reader, Source
@@ -119,19 +120,24 @@ def _file_sources(p: Path, stack: ExitStack, *, in_folder: bool) -> Iterator[tup
     yield Source(p, str(p), comp), None
 
 
-def _content_hash(path: Path, count_lines: bool = False) -> tuple[str, int | None]:
-    """sha1 of the file's bytes and, if asked, its physical lines (one pass over the file)."""
-    if not count_lines:
-        with open(path, "rb") as f:
-            return hashlib.file_digest(f, "sha1").hexdigest(), None
+def _content_hash(path: Path, count_lines: bool = False, stop: threading.Event | None = None) -> tuple[str, int | None]:
+    """sha1 of the file's bytes and, if asked, its physical lines (one pass over the file).
+
+    ``stop`` set (from another thread) ends the pass early; the result is then meaningless.
+    """
     h = hashlib.sha1()
     newlines = 0
     last = b""
     with open(path, "rb") as f:
         while chunk := f.read(1 << 22):
+            if stop is not None and stop.is_set():
+                break
             h.update(chunk)
-            newlines += chunk.count(b"\n")
+            if count_lines:
+                newlines += chunk.count(b"\n")
             last = chunk[-1:]
+    if not count_lines:
+        return h.hexdigest(), None
     return h.hexdigest(), newlines + (1 if last not in (b"", b"\n") else 0)
 
 
@@ -201,7 +207,8 @@ def ingest(
     owns = not isinstance(case, Case)
     c = open_case(case) if not isinstance(case, Case) else case
     report = IngestReport(case_path=c.path)
-    lean = _lean_fields(c, fields)
+    lean = _lean_fields(fields)
+    overlap = not c.con.execute("SELECT count(*) FROM (SELECT 1 FROM ingest_log LIMIT 1)").fetchall()[0][0]
     options: dict[str, Any] = {}
     if mapping is not None:
         from .generic import load_mapping
@@ -229,54 +236,63 @@ def ingest(
                 ordered.append((src, reader))
             ordered.sort(key=lambda sr: 0 if sr[1].kind == "accounts" else 1)
             for src, reader in ordered:
-                report.files.append(_ingest_one(c, src, reader, strict, options, progress, finalize, lean))
+                report.files.append(_ingest_one(c, src, reader, strict, options, progress, finalize, lean, overlap))
     finally:
         if owns:
             c.close()
     return report
 
 
-def _lean_fields(c: Case, fields: Iterable[str] | None) -> frozenset[str] | None:
-    """Validate a lean read's ``fields`` and record in the case what every post has."""
+def _lean_fields(fields: Iterable[str] | None) -> frozenset[str] | None:
+    """A lean read's ``fields``, validated, with the core fields added."""
     if fields is None:
         return None
     from ..errors import ParameterError
-    from .base import CORE_POST_FIELDS, LEAN_FIELDS_META, STAGE_POSTS, case_lean_fields
+    from .base import CORE_POST_FIELDS, STAGE_POSTS
 
     known = {n for n, _ in STAGE_POSTS.columns}
     wanted = frozenset(fields) | CORE_POST_FIELDS
     unknown = sorted(wanted - known)
     if unknown:
         raise ParameterError(f"fields: unknown stage_posts field(s) {', '.join(unknown)}; expected some of {', '.join(sorted(known))}")
-    # what every post of the case has: the fields of every lean read (a full read has them all)
-    before = case_lean_fields(c.con)
-    if before is None and c.con.execute("SELECT count(*) FROM (SELECT 1 FROM posts LIMIT 1)").fetchall()[0][0] == 0:
-        before = frozenset(known)
-    after = wanted & (before if before is not None else frozenset(known))
-    c.set_meta(LEAN_FIELDS_META, ",".join(sorted(after)))
     return wanted
+
+
+def _mark_lean(c: Case, fields: frozenset[str]) -> None:
+    """Record what every post of the case has once a lean read added posts: the fields of
+    every lean read so far (a full read has them all, and never clears the mark)."""
+    from .base import STAGE_POSTS, case_lean_fields
+
+    before = case_lean_fields(c.con)
+    every = frozenset(n for n, _ in STAGE_POSTS.columns)
+    c.set_meta(LEAN_FIELDS_META, ",".join(sorted(fields & (before if before is not None else every))))
 
 
 def _ingest_one(
     c: Case, src: Source, reader: Reader, strict: bool, options: dict[str, Any], progress: Progress | None, finalize: Any,
     fields: frozenset[str] | None = None,
+    overlap: bool = False,
 ) -> FileReport:
+    """Read one file into the case in one transaction. ``overlap``: the case had no files
+    before this ingest call (the content hash may then run alongside the parse)."""
     t0 = time.perf_counter()
     # the line count is only meaningful for the bytes the reader parses (not gzip's)
     count = bool(getattr(reader, "counts_lines", False) and src.compression is None)
     con = c.con
     hashing: Future[tuple[str, int | None]] | None = None
+    stop = threading.Event()  # tells the hash thread to give up when the read fails
     lines: int | Callable[[], int | None] | None
-    if con.execute("SELECT count(*) FROM (SELECT 1 FROM ingest_log LIMIT 1)").fetchall()[0][0]:
+    if not overlap:
         digest, lines = _content_hash(src.path, count)
-        prev = con.execute("SELECT source_file FROM ingest_log WHERE content_hash = ? LIMIT 1", [digest]).fetchone()
+        prev = _same_content(con, digest)
         if prev is not None:
-            return FileReport(src.name, reader.name, "already ingested", message=f"same content as {prev[0]}; nothing added")
+            return FileReport(src.name, reader.name, "already ingested", message=f"same content as {prev}; nothing added")
     else:
-        # Nothing ingested yet, so the file cannot be a repeat: hash it in a thread while the
-        # reader parses (hashlib and DuckDB both release the GIL).
+        # The case had no files before this call, so the file can only repeat one read in this
+        # call: hash it in a thread while the reader parses (hashlib and DuckDB both release the
+        # GIL) and check for a repeat after the parse (a wasted parse only for a file given twice).
         pool = ThreadPoolExecutor(1, thread_name_prefix="cibscope-hash")
-        hashing = pool.submit(_content_hash, src.path, count)
+        hashing = pool.submit(_content_hash, src.path, count, stop)
         pool.shutdown(wait=False)
         lines = (lambda: hashing.result()[1]) if count else None
     _create_staging(c)
@@ -286,6 +302,12 @@ def _ingest_one(
             rows_read = reader.read(ReadContext(con, src, progress, options, physical_lines=lines, fields=fields))
         with step(progress, f"normalising {Path(src.name).name}") as _:
             finalize(con, src.name, reader.kind)
+        if hashing is not None:
+            digest = hashing.result()[0]
+            prev = _same_content(con, digest)
+            if prev is not None:
+                con.execute("ROLLBACK")
+                return FileReport(src.name, reader.name, "already ingested", message=f"same content as {prev}; nothing added")
         kept = _staged_count(con, reader.kind)
         q = con.execute("SELECT count(*) FROM stage_quarantine").fetchone()
         quarantined = int(q[0]) if q else 0
@@ -308,8 +330,8 @@ def _ingest_one(
                 line=int(first[0]) if first and first[0] is not None else None,
             )
         con.execute("INSERT INTO quarantine SELECT * FROM stage_quarantine")
-        if hashing is not None:
-            digest = hashing.result()[0]
+        if fields is not None and reader.kind == "posts" and kept:
+            _mark_lean(c, fields)  # in the file's transaction: only when lean posts are kept
         seconds = time.perf_counter() - t0
         con.execute(
             "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -318,10 +340,15 @@ def _ingest_one(
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
-        if hashing is not None:
-            hashing.cancel()
+        stop.set()
         raise
     return FileReport(src.name, reader.name, "ingested", rows_read, kept, quarantined, seconds, quarantine_reasons=reasons)
+
+
+def _same_content(con: Any, digest: str) -> str | None:
+    """The file already in the case with this content hash, if any."""
+    row = con.execute("SELECT source_file FROM ingest_log WHERE content_hash = ? LIMIT 1", [digest]).fetchone()
+    return None if row is None else str(row[0])
 
 
 def _staged_count(con: Any, kind: str) -> int:

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Protocol
 
 import duckdb
 
+from ..case import LEAN_FIELDS_META
 from ..progress import Progress
 from ..schema import ACCOUNTS, POSTS, QUARANTINE, Table
 
@@ -68,10 +69,6 @@ def stage_fields(case_columns: dict[str, frozenset[str]] | dict[str, set[str]]) 
         elif table in _ENTITY_FIELD:
             fields.add(_ENTITY_FIELD[table])
     return frozenset(fields)
-
-
-#: case meta key: the stage_posts fields every post of a case has, when a lean read made any
-LEAN_FIELDS_META = "lean_fields"
 
 
 def case_lean_fields(con: duckdb.DuckDBPyConnection) -> frozenset[str] | None:

@@ -216,7 +216,7 @@ def _quarantine_post_duplicates(con: duckdb.DuckDBPyConnection) -> None:
     # repeated within the file: keep the first record (lowest line)
     # as many distinct 64-bit hashes as ids means no repeated id (an integer aggregate, cheaper
     # than grouping the strings); only otherwise are the strings grouped
-    dup_ids = _one(con, "SELECT count(post_id) - count(DISTINCT hash(post_id)) FROM stage_posts") and _one(
+    dup_ids = _one(con, "SELECT count(post_id) - count(DISTINCT hash(post_id)) FILTER (WHERE post_id IS NOT NULL) FROM stage_posts") and _one(
         con,
         "SELECT count(*) FROM (SELECT post_id FROM stage_posts WHERE post_id IS NOT NULL GROUP BY post_id HAVING count(*) > 1)",
     )

@@ -253,6 +253,7 @@ def render_report(
     own = not isinstance(case, Case)
     c = open_case(case, create=False, read_only=True) if own else case  # type: ignore[arg-type]
     try:
+        c.require_full_read("report")
         return _render(c, Path(out_dir), top_n, top_groups, max_evidence, exports, progress)
     finally:
         if own:
