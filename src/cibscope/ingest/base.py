@@ -79,10 +79,13 @@ def case_lean_fields(con: duckdb.DuckDBPyConnection) -> frozenset[str] | None:
     return frozenset(f for f in str(rows[0][0]).split(",") if f)
 
 
-def absent_sql(field_name: str) -> str:
-    """SQL for a stage_posts field a lean read does not fill: NULL, or an empty list."""
-    typ = dict(STAGE_POSTS.columns)[field_name]
-    return f"CAST([] AS {typ})" if typ.endswith("[]") else f"CAST(NULL AS {typ})"
+def trimmed_sql(expr: str) -> str:
+    """SQL: ``expr`` (text) without surrounding spaces (DuckDB's ``trim``), NULL when empty.
+
+    ``trim`` runs only on values holding a space: most ids and times hold none, and testing
+    for one costs far less than trimming (~0.15 s per million values per column).
+    """
+    return f"CASE WHEN contains({expr}, ' ') THEN nullif(trim({expr}), '') ELSE nullif({expr}, '') END"
 
 
 def sql_ident(name: str) -> str:

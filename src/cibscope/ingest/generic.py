@@ -49,7 +49,7 @@ from ..errors import InputError, MissingColumnsError
 from ..params import Options, validate
 from ..progress import step
 from ..schema import POST_KINDS, TIME_PRECISIONS
-from .base import STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, sql_ident
+from .base import STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, sql_ident, trimmed_sql
 
 __all__ = ["READERS", "GenericTable", "Mapping", "EntitySpec", "load_mapping", "parse_mapping", "presets"]
 
@@ -394,9 +394,7 @@ _ident = sql_ident
 
 def _v(col: str) -> str:
     """A source column as trimmed text (spaces, as DuckDB's trim), NULL when empty."""
-    v = f"CAST(r.{_ident(col)} AS VARCHAR)"
-    # trim only values holding a space: most ids hold none, and trim costs more than the test
-    return f"CASE WHEN contains({v}, ' ') THEN NULLIF(trim({v}), '') ELSE NULLIF({v}, '') END"
+    return trimmed_sql(f"CAST(r.{_ident(col)} AS VARCHAR)")
 
 
 def _time_sql(col: str, fmt: str, tz: str | None) -> str:

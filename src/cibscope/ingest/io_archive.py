@@ -54,7 +54,7 @@ from typing import ClassVar
 import duckdb
 
 from ..errors import MissingColumnsError
-from .base import STAGE_POSTS, ReadContext, Reader, Source, absent_sql, become_stage_posts, embedded_newlines_sql, sql_ident
+from .base import STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, sql_ident, trimmed_sql
 
 USER_COLUMNS: tuple[str, ...] = (
     "userid",
@@ -442,7 +442,7 @@ def _physical_lines(source: Source, positions: list[int]) -> list[int]:
 
 def _nz(col: str) -> str:
     """Trimmed value, NULL when empty."""
-    return f"nullif(trim({_ident(col)}), '')"
+    return trimmed_sql(_ident(col))
 
 
 def _ne(col: str) -> str:
@@ -593,8 +593,9 @@ class IOArchiveTweets(_ArchiveReader):
         types = dict(STAGE_POSTS.columns)
         if list(posts) != list(types):
             raise AssertionError("IOArchiveTweets.read: posts columns differ from stage_posts")
-        # a lean read (ctx.fields) leaves out what the caller does not need (text, lists, counts)
-        posts = {n: f"CAST({e if ctx.wants(n) else absent_sql(n)} AS {types[n]})" for n, e in posts.items()}
+        # a lean read (ctx.fields) leaves out what the caller does not need (text, lists, counts):
+        # not even stored as NULLs here -- become_stage_posts adds those columns (metadata only)
+        posts = {n: f"CAST({e} AS {types[n]})" for n, e in posts.items() if ctx.wants(n)}
         self._parse_into_raw(ctx, layout, posts, self._WHY, pre=self._PRE)
         rejected = self._rejects(ctx, "cib_raw", layout)
         invalid = self._quarantine_invalid(ctx)
