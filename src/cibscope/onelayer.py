@@ -159,7 +159,14 @@ def directed_counts(con: Any, t: Trace) -> tuple[pa.Table, LayerStats]:
     finally:
         t.cleanup(con)
     try:
-        table = arrow_query(con, directed_counts_sql())  # in any order: write_network sorts
+        # integer accounts, labelled by a dictionary of the account ids (acc_i - 1 indexes it):
+        # the same values as directed_counts_sql() with ids, without a string per row
+        ints = arrow_query(con, directed_counts_sql(account_ids=False))  # in any order: write_network sorts
+        ids = arrow_query(con, "SELECT account_id FROM _cib_accmap ORDER BY acc_i").column(0).combine_chunks()
+        table = pa.table({
+            c: pa.DictionaryArray.from_arrays(ints.column(c).combine_chunks().cast(pa.int32()), ids)
+            for c in ("user_1", "user_2")
+        } | {"weight": ints.column("weight")})
     finally:
         drop_temp(con)
     st = LayerStats(

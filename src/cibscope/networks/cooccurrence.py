@@ -382,7 +382,7 @@ def drop_temp(con: Any) -> None:
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
-def directed_counts_sql() -> str:
+def directed_counts_sql(*, account_ids: bool = True) -> str:
     """SELECT (user_1, user_2, weight): the QUT coordination-network-toolkit's directed weight.
 
     The peer counts, for each ordered pair of different accounts, the distinct posts of
@@ -390,7 +390,18 @@ def directed_counts_sql() -> str:
     (``count(distinct e_1.message_id)`` in its co-retweet query). An action belongs to one key,
     so that is the sum over keys of ``_cib_pairkey.n_a`` (``n_b`` the other way round). Equal to
     the peer's network when nothing was bounded (``max_neighbors`` large enough).
+
+    ``account_ids=False`` gives the accounts as ``_cib_accmap.acc_i - 1`` (0-based, in
+    ``account_id`` order) instead of their ids: integer columns, for a caller that labels them
+    itself (a dictionary-encoded Arrow column, see :func:`cibscope.onelayer.directed_counts`).
     """
+    if not account_ids:
+        return (
+            "WITH c AS MATERIALIZED (SELECT p.a_i - 1 AS user_a, p.b_i - 1 AS user_b, sum(p.n_a) AS w_ab, sum(p.n_b) AS w_ba "
+            "FROM _cib_pairkey AS p GROUP BY p.a_i, p.b_i) "
+            "SELECT c.user_a AS user_1, c.user_b AS user_2, c.w_ab AS weight FROM c UNION ALL "
+            "SELECT c.user_b AS user_1, c.user_a AS user_2, c.w_ba AS weight FROM c"
+        )
     return (
         "WITH c AS MATERIALIZED (SELECT m1.account_id AS user_a, m2.account_id AS user_b, w.w_ab, w.w_ba FROM ("
         "SELECT p.a_i, p.b_i, sum(p.n_a) AS w_ab, sum(p.n_b) AS w_ba FROM _cib_pairkey AS p GROUP BY p.a_i, p.b_i) AS w "
