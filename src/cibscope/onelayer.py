@@ -155,6 +155,7 @@ def directed_counts(con: Any, t: Trace) -> tuple[pa.Table, LayerStats]:
             con, t,
             trace_sql="SELECT q.account_id, q.key, q.at, q.post_id, CAST(NULL AS VARCHAR) AS source, "
             f"CAST(NULL AS VARCHAR) AS item, q.tolerance FROM ({sql}) AS q",
+            times=False,
         )
     finally:
         t.cleanup(con)

@@ -159,8 +159,12 @@ DUPLICATE_CHECK_SQL = (
 )
 
 
-def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance: float) -> list[str]:
+def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance: float, times: bool = True) -> list[str]:
     """The builder's statements after ``_cib_trace`` exists (:func:`trace_table_sql`), in order.
+
+    ``times=False`` leaves the action pairs' times out of ``_cib_raw`` (``lo_at``, ``hi_at``,
+    ``dt`` NULL): enough for counts (:func:`directed_counts_sql`), not for the significance
+    test or evidence, which need them.
 
     ``window`` None means any time: the key itself fixes the span (a day, a bin, an account
     attribute). Accounts and keys are mapped to integers first (``_cib_accmap`` numbers
@@ -195,16 +199,19 @@ def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance:
     def other(col: str) -> str:
         return f"CASE WHEN s.acc_i < o.acc_i THEN o.{col} ELSE s.{col} END"
 
+    pair_times = (
+        "least(s.at, o.at) AS lo_at, greatest(s.at, o.at) AS hi_at, abs(o.t - s.t) / 1000000.0 AS dt"
+        if times
+        else "CAST(NULL AS TIMESTAMP) AS lo_at, CAST(NULL AS TIMESTAMP) AS hi_at, CAST(NULL AS DOUBLE) AS dt"
+    )
     pair_cols = (
         "s.key_i, least(s.acc_i, o.acc_i) AS a_i, greatest(s.acc_i, o.acc_i) AS b_i, "
-        f"{pick('rn')} AS rn_a, {other('rn')} AS rn_b, "
-        "least(s.at, o.at) AS lo_at, greatest(s.at, o.at) AS hi_at, abs(o.t - s.t) / 1000000.0 AS dt, "
+        f"{pick('rn')} AS rn_a, {other('rn')} AS rn_b, {pair_times}, "
         "s.m_ka = 1 AND o.m_ka = 1 AS single"
     )
     # the direct join takes each unordered pair once, as (s, o) with s.acc_i < o.acc_i: already oriented
     direct_cols = (
-        "s.key_i, s.acc_i AS a_i, o.acc_i AS b_i, s.rn AS rn_a, o.rn AS rn_b, "
-        "least(s.at, o.at) AS lo_at, greatest(s.at, o.at) AS hi_at, abs(o.t - s.t) / 1000000.0 AS dt, "
+        f"s.key_i, s.acc_i AS a_i, o.acc_i AS b_i, s.rn AS rn_a, o.rn AS rn_b, {pair_times}, "
         "s.m_ka = 1 AND o.m_ka = 1 AS single"
     )
     act = (
@@ -336,10 +343,12 @@ def full_trace_sql(con: Any, trace: Trace) -> str:
     return f"SELECT {sel} FROM ({inner}) AS tr WHERE {cond}"
 
 
-def run_cooccurrence(con: Any, trace: Trace, *, trace_sql: str | None = None) -> CooccurrenceResult:
+def run_cooccurrence(con: Any, trace: Trace, *, trace_sql: str | None = None, times: bool = True) -> CooccurrenceResult:
     """Materialise the trace and its co-occurring pairs as the temp tables above.
 
-    ``trace.prepare(con)`` must have run. ``trace_sql`` overrides the trace's SELECT (tests).
+    ``trace.prepare(con)`` must have run. ``trace_sql`` overrides the trace's SELECT (tests,
+    counts without evidence). ``times=False``: pairs without their times, for counts only
+    (see :func:`cooccurrence_sql`).
     """
     sql = trace_sql if trace_sql is not None else full_trace_sql(con, trace)
     drop_temp(con)
@@ -351,7 +360,7 @@ def run_cooccurrence(con: Any, trace: Trace, *, trace_sql: str | None = None) ->
         row = con.execute("SELECT coalesce(max(tolerance), 0) FROM _cib_trace").fetchall()[0]
         max_tol = float(row[0]) if row else 0.0
     k = int(trace.params["max_neighbors"])
-    stmts = cooccurrence_sql(window=window, max_neighbors=k, max_tolerance=max_tol)
+    stmts = cooccurrence_sql(window=window, max_neighbors=k, max_tolerance=max_tol, times=times)
     for stmt in stmts[:3]:  # the two maps and _cib_acti
         con.execute(stmt)
     dup = con.execute(DUPLICATE_CHECK_SQL).fetchall()[0]
