@@ -88,9 +88,13 @@ def write_arrow_csv(table: Any, path: str | os.PathLike[str], *, order: Sequence
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     prefixes = ", ".join("'" + c.replace("'", "''") + "'" for c in FORMULA_PREFIXES)
+
+    def ident(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
     cols = []
     for f in table.schema:
-        q = '"' + f.name.replace('"', '""') + '"'
+        q = ident(f.name)
         t = f.type
         if pa.types.is_floating(t):
             cols.append(f"CASE WHEN isnan({q}) THEN NULL ELSE {q} END AS {q}")  # NaN: the empty cell
@@ -104,7 +108,7 @@ def write_arrow_csv(table: Any, path: str | os.PathLike[str], *, order: Sequence
         con.execute("SET threads = 1")  # rows in the table's order
         con.register("_cib_out", table)
         target = str(p).replace("'", "''")
-        by = f" ORDER BY {', '.join(chr(34) + c.replace(chr(34), chr(34) * 2) + chr(34) for c in order)}" if order else ""
+        by = f" ORDER BY {', '.join(map(ident, order))}" if order else ""
         con.execute(f"COPY (SELECT {', '.join(cols) or '*'} FROM _cib_out{by}) TO '{target}' (FORMAT csv, HEADER)")
     finally:
         con.close()

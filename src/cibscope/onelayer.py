@@ -33,7 +33,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .case import open_case
+from .case import insertion_order_off, open_case
 from .errors import ParameterError
 from .export import write_arrow_csv, write_gexf
 from .ingest import IngestReport, ingest
@@ -147,15 +147,9 @@ def directed_counts(con: Any, t: Trace) -> tuple[pa.Table, LayerStats]:
     nothing tested; no evidence, so the trace rows carry no source or item strings):
     ``(user_1, user_2, weight)`` in no particular order, and the layer's counters."""
     t0 = time.perf_counter()
-    # the counts are a set: no statement here needs rows kept in insertion order, and DuckDB
-    # materialises the builder's tables faster without it (as finalize inserts case tables)
-    row = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
-    ordered = bool(row[0][0]) if row else True
-    con.execute("SET preserve_insertion_order = false")
-    try:
+    # the counts are a set: no statement here needs rows kept in insertion order
+    with insertion_order_off(con):
         table, co = _counts(con, t)
-    finally:
-        con.execute(f"SET preserve_insertion_order = {'true' if ordered else 'false'}")
     st = LayerStats(
         layer=t.layer, params=t.get_params(), rows=co.rows, keys=co.keys, action_pairs=co.action_pairs,
         bounded_action_pairs=co.bounded_action_pairs, bounded_keys=co.bounded_keys, seconds=time.perf_counter() - t0,

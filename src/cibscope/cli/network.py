@@ -40,12 +40,11 @@ def register(app: typer.Typer) -> None:
         """
         from ..errors import InputError
         from ..onelayer import network_from_files, write_network
-
-        if out.exists() and not out.is_dir():
-            raise InputError("--out must be a folder, and this is a file", file=str(out))
         from .detect import parse_param_items
         from .ingest import render_ingest_report
 
+        if out.exists() and not out.is_dir():
+            raise InputError("--out must be a folder, and this is a file", file=str(out))
         params = parse_param_items(param)
         if window is not None:
             params["window"] = window

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import duckdb
 
+from ..case import insertion_order_off
 from ..schema import ACCOUNTS, POSTS
 from .normalize import install_macros
 
@@ -47,15 +48,10 @@ def finalize(con: duckdb.DuckDBPyConnection, source_name: str, kind: str) -> Non
     file's counted rows, i.e. whether a dropped account row must be quarantined.
     """
     install_macros(con)
-    rows = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
-    previous = bool(rows[0][0]) if rows else True
     # the case tables are sets: letting DuckDB insert in any order parallelises the writes
-    con.execute("SET preserve_insertion_order = false")
-    try:
+    with insertion_order_off(con):
         _finalize_accounts(con, counted=(kind == "accounts"))
         _finalize_posts(con)
-    finally:
-        con.execute(f"SET preserve_insertion_order = {'true' if previous else 'false'}")
 
 
 # ---------------------------------------------------------------------------------------------
