@@ -377,12 +377,10 @@ def test_duplicate_check_fires_only_on_identical_rows(case):
     assert case.con.execute(DUPLICATE_CHECK_SQL).fetchall() == [(0,)]
     assert (co.rows, co.action_pairs) == (3, 2)  # a-p1 with b, a-p2 with b
     twice = burst.replace("'p2', 'f:2'", "'p1', 'f:1'")
-    case.con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _cib_trace AS SELECT CAST(row_number() OVER () AS BIGINT) AS rid, q.*, "
-        f"CAST(NULL AS VARCHAR) AS item, 0.0 AS tolerance FROM ({twice}) AS q"
-    )
-    from cibscope.networks.cooccurrence import cooccurrence_sql
+    from cibscope.networks.cooccurrence import cooccurrence_sql, trace_table_sql
 
+    for stmt in trace_table_sql(f"SELECT q.*, CAST(NULL AS VARCHAR) AS item, 0.0 AS tolerance FROM ({twice}) AS q"):
+        case.con.execute(stmt)
     for stmt in cooccurrence_sql(window=60.0, max_neighbors=200, max_tolerance=0.0)[:3]:
         case.con.execute(stmt)
     assert case.con.execute(DUPLICATE_CHECK_SQL).fetchall() == [(1,)]

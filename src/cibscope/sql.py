@@ -50,8 +50,10 @@ def _rowid_to_spark(node: exp.Expression) -> exp.Expression:
     """DuckDB's ``rowid`` (a stored row's unique id) is Spark's ``monotonically_increasing_id()``.
 
     cibscope reads ``rowid`` only where it needs a unique id for each row of a table it has just
-    materialised (the builder's ``_cib_trace.rid``), never for an order. On Spark the table
-    holding it must be cached (a temporary view would draw new ids on every scan).
+    materialised, never for an order: the builder's view ``_cib_trace`` reads ``rid`` from the
+    stored ``_cib_trace0``. On Spark that table must be cached: the function depends only on
+    the partition and the position in it, so every scan of the cached rows gives the same ids
+    (over an uncached query each scan could draw new ones).
     """
     if isinstance(node, exp.Column) and node.name.lower() == "rowid":
         return exp.Anonymous(this="monotonically_increasing_id", expressions=[])

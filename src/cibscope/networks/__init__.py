@@ -234,9 +234,8 @@ def keep_traces(con: Any, traces: list[str], params: dict[str, dict[str, Any]] |
 
 
 def _keep_trace_table(con: Any, t: Trace) -> None:
-    """Rename ``_cib_trace`` to the layer's kept table and record the parameters it was made with."""
-    con.execute(f"DROP TABLE IF EXISTS {KEPT_PREFIX}{t.layer}")
-    con.execute(f"ALTER TABLE _cib_trace RENAME TO {KEPT_PREFIX}{t.layer}")
+    """Store ``_cib_trace`` (a view) as the layer's kept table and record the parameters it was made with."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {KEPT_PREFIX}{t.layer} AS SELECT * FROM _cib_trace")
     con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_KEPT_PARAMS} (layer VARCHAR, params VARCHAR)")
     con.execute(f"DELETE FROM {_KEPT_PARAMS} WHERE layer = ?", [t.layer])
     con.execute(f"INSERT INTO {_KEPT_PARAMS} VALUES (?, ?)", [t.layer, _params_key(t.get_params())])

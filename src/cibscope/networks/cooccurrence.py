@@ -3,9 +3,9 @@
 Input: a trace's rows ``(account_id, key, at, post_id, source, item, tolerance)`` (see
 :mod:`cibscope.traces.base`). Output (temp tables and views in the case connection):
 
-``_cib_trace``    the trace's rows (identical rows collapsed, see *Duplicates*), each with an id
-                   ``rid``: the rows are stored first (``_cib_trace0``) and copied with their
-                   stored row id (:func:`trace_table_sql`).
+``_cib_trace``    view: the trace's rows (identical rows collapsed, see *Duplicates*), each with an
+                   id ``rid``, the stored row id of the table holding them (``_cib_trace0``, or
+                   ``_cib_trace1`` once collapsed; :func:`trace_table_sql`).
 ``_cib_accmap``   account_id -> acc_i (numbered in account_id order), ``_cib_keymap`` key -> key_i.
 ``_cib_acti``     the actions on integers: ``rn`` (= the row's ``rid``: a unique action id, not a
                    rank), ``key_i``, ``acc_i``, ``at``, ``t`` (integer microseconds), ``tolerance``,
@@ -81,8 +81,8 @@ __all__ = [
     "DIRECT_MAX",
 ]
 
-TEMP_VIEWS = ("_cib_act", "_cib_pairkey")
-TEMP_TABLES = ("_cib_trace0", "_cib_trace", "_cib_accmap", "_cib_keymap", "_cib_acti", "_cib_big", "_cib_raw")
+TEMP_VIEWS = ("_cib_act", "_cib_pairkey", "_cib_trace")
+TEMP_TABLES = ("_cib_trace0", "_cib_trace1", "_cib_accmap", "_cib_keymap", "_cib_acti", "_cib_big", "_cib_raw")
 
 #: Largest key (in actions) whose pairs come from the direct band join (see the module docstring).
 DIRECT_MAX = 1000
@@ -103,24 +103,29 @@ class CooccurrenceResult:
 def trace_table_sql(sql: str | None) -> list[str]:
     """Statements that make ``_cib_trace``: the trace rows (``sql``, already typed) with a row id ``rid``.
 
+    The rows are stored in ``_cib_trace0``; ``_cib_trace`` is a view of them that adds ``rid``,
+    the engine's id of a stored row (DuckDB ``rowid``; :func:`cibscope.sql.transpile` makes it
+    Spark's ``monotonically_increasing_id()``, the same on every scan of a cached table). ``rid``
+    only has to be unique and stable: nothing the builder outputs depends on which row got which
+    number. Not ``row_number() OVER ()`` over the trace's SELECT: that would make DuckDB run the
+    whole trace (joins, string expressions) on one thread -- at 10M tweets, 34 s instead of 16 s
+    for sync_activity's trace; and not a copy of the rows with the id as a column: 0.07 s of
+    the 0.7 s of co-retweet counts at 1M tweets.
+
     ``sql`` None collapses identical actions of the ``_cib_trace`` already there (see the module
-    docstring) instead of running the trace again. ``rid`` only has to be unique: nothing the
-    builder outputs depends on which row got which number. It is the engine's id of a stored
-    row (DuckDB ``rowid``; :func:`cibscope.sql.transpile` makes it Spark's
-    ``monotonically_increasing_id()``), read from the rows once they are materialised: a
-    ``row_number() OVER ()`` over the trace's SELECT would make DuckDB run the whole trace
-    (joins, string expressions) on one thread -- at 10M tweets, 34 s instead of 16 s for
-    sync_activity's trace.
+    docstring) into ``_cib_trace1`` and points the view at it, instead of running the trace again.
     """
     if sql is None:
         sql = (
             "SELECT x.account_id, x.key, x.at, x.post_id, x.source, min(x.item) AS item, max(x.tolerance) AS tolerance "
             "FROM _cib_trace AS x GROUP BY x.account_id, x.key, x.at, x.post_id, x.source"
         )
+        rows = "_cib_trace1"
+    else:
+        rows = "_cib_trace0"
     return [
-        f"CREATE OR REPLACE TEMP TABLE _cib_trace0 AS SELECT q.* FROM ({sql}) AS q",
-        "CREATE OR REPLACE TEMP TABLE _cib_trace AS SELECT CAST(q.rowid AS BIGINT) AS rid, q.* FROM _cib_trace0 AS q",
-        "DROP TABLE _cib_trace0",
+        f"CREATE OR REPLACE TEMP TABLE {rows} AS SELECT q.* FROM ({sql}) AS q",
+        f"CREATE OR REPLACE TEMP VIEW _cib_trace AS SELECT CAST(q.rowid AS BIGINT) AS rid, q.* FROM {rows} AS q",
     ]
 
 
@@ -139,12 +144,17 @@ def _maps_sql() -> list[str]:
 
 
 def _acti_sql() -> str:
+    # m_ka by a GROUP BY joined back, not count(*) OVER (PARTITION BY key_i, acc_i): the window
+    # sorts every action and, at 1M tweets, made this statement and the pair join after it
+    # (which scans its output) ~0.1 s slower in all
     return (
-        "CREATE OR REPLACE TEMP TABLE _cib_acti AS SELECT b.rn, b.key_i, b.acc_i, b.at, b.t, b.tolerance, b.m_k, "
-        "count(*) OVER (PARTITION BY b.key_i, b.acc_i) AS m_ka FROM ("
+        "CREATE OR REPLACE TEMP TABLE _cib_acti AS WITH b AS MATERIALIZED ("
         "SELECT g.rid AS rn, km.key_i, am.acc_i, g.at, " + _EPOCH_US.format(x="g.at") + " AS t, g.tolerance, km.m AS m_k "
         "FROM _cib_trace AS g JOIN _cib_accmap AS am ON am.account_id = g.account_id "
-        "JOIN _cib_keymap AS km ON km.key = g.key) AS b"
+        "JOIN _cib_keymap AS km ON km.key = g.key) "
+        "SELECT b.rn, b.key_i, b.acc_i, b.at, b.t, b.tolerance, b.m_k, k.m_ka FROM b JOIN ("
+        "SELECT c.key_i, c.acc_i, count(*) AS m_ka FROM b AS c GROUP BY c.key_i, c.acc_i) AS k "
+        "ON k.key_i = b.key_i AND k.acc_i = b.acc_i"
     )
 
 
@@ -162,9 +172,9 @@ DUPLICATE_CHECK_SQL = (
 def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance: float, times: bool = True) -> list[str]:
     """The builder's statements after ``_cib_trace`` exists (:func:`trace_table_sql`), in order.
 
-    ``times=False`` leaves the action pairs' times out of ``_cib_raw`` (``lo_at``, ``hi_at``,
-    ``dt`` NULL): enough for counts (:func:`directed_counts_sql`), not for the significance
-    test or evidence, which need them.
+    ``times=False`` leaves the action pairs' times out of ``_cib_raw`` (no ``lo_at``, ``hi_at``,
+    ``dt`` columns; ``_cib_pairkey`` gives NULL times): enough for counts
+    (:func:`directed_counts_sql`), not for the significance test or evidence, which need them.
 
     ``window`` None means any time: the key itself fixes the span (a day, a bin, an account
     attribute). Accounts and keys are mapped to integers first (``_cib_accmap`` numbers
@@ -199,19 +209,19 @@ def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance:
     def other(col: str) -> str:
         return f"CASE WHEN s.acc_i < o.acc_i THEN o.{col} ELSE s.{col} END"
 
+    # without times the pairs are stored without the three columns (writing 1.4M rows of NULLs
+    # cost ~0.05 s at 1M tweets); _cib_pairkey gives them as NULLs
     pair_times = (
-        "least(s.at, o.at) AS lo_at, greatest(s.at, o.at) AS hi_at, abs(o.t - s.t) / 1000000.0 AS dt"
-        if times
-        else "CAST(NULL AS TIMESTAMP) AS lo_at, CAST(NULL AS TIMESTAMP) AS hi_at, CAST(NULL AS DOUBLE) AS dt"
+        "least(s.at, o.at) AS lo_at, greatest(s.at, o.at) AS hi_at, abs(o.t - s.t) / 1000000.0 AS dt, " if times else ""
     )
     pair_cols = (
         "s.key_i, least(s.acc_i, o.acc_i) AS a_i, greatest(s.acc_i, o.acc_i) AS b_i, "
-        f"{pick('rn')} AS rn_a, {other('rn')} AS rn_b, {pair_times}, "
+        f"{pick('rn')} AS rn_a, {other('rn')} AS rn_b, {pair_times}"
         "s.m_ka = 1 AND o.m_ka = 1 AS single"
     )
     # the direct join takes each unordered pair once, as (s, o) with s.acc_i < o.acc_i: already oriented
     direct_cols = (
-        f"s.key_i, s.acc_i AS a_i, o.acc_i AS b_i, s.rn AS rn_a, o.rn AS rn_b, {pair_times}, "
+        f"s.key_i, s.acc_i AS a_i, o.acc_i AS b_i, s.rn AS rn_a, o.rn AS rn_b, {pair_times}"
         "s.m_ka = 1 AND o.m_ka = 1 AS single"
     )
     act = (
@@ -237,12 +247,19 @@ def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance:
         "JOIN _cib_big AS o ON o.key_i = s.key_i AND o.r = s.r + s.d "
         f"WHERE o.acc_i <> s.acc_i{in_window}"
     )
+    if times:
+        single_t = "r.lo_at AS first_at, r.hi_at AS last_at"
+        group_t = "min(r.lo_at) AS first_at, max(r.hi_at) AS last_at"
+        single_dt, group_dt = "r.dt", "min(r.dt)"
+    else:
+        single_t = group_t = "CAST(NULL AS TIMESTAMP) AS first_at, CAST(NULL AS TIMESTAMP) AS last_at"
+        single_dt = group_dt = "CAST(NULL AS DOUBLE)"
     pairkey = (
         "CREATE OR REPLACE TEMP VIEW _cib_pairkey AS "
-        "SELECT r.a_i, r.b_i, r.key_i, r.lo_at AS first_at, r.hi_at AS last_at, 1 AS n_a, 1 AS n_b, r.dt AS min_dt "
+        f"SELECT r.a_i, r.b_i, r.key_i, {single_t}, 1 AS n_a, 1 AS n_b, {single_dt} AS min_dt "
         "FROM _cib_raw AS r WHERE r.single "
-        "UNION ALL SELECT r.a_i, r.b_i, r.key_i, min(r.lo_at) AS first_at, max(r.hi_at) AS last_at, "
-        "count(DISTINCT r.rn_a) AS n_a, count(DISTINCT r.rn_b) AS n_b, min(r.dt) AS min_dt "
+        f"UNION ALL SELECT r.a_i, r.b_i, r.key_i, {group_t}, "
+        f"count(DISTINCT r.rn_a) AS n_a, count(DISTINCT r.rn_b) AS n_b, {group_dt} AS min_dt "
         "FROM _cib_raw AS r WHERE NOT r.single GROUP BY r.a_i, r.b_i, r.key_i"
     )
     return [*_maps_sql(), _acti_sql(), act, big, raw, pairkey]
