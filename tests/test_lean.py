@@ -302,3 +302,30 @@ def test_write_arrow_csv_defuses_every_text_column(tmp_path: Path) -> None:
     with open(p, newline="") as fh:
         got = list(csv.reader(fh))
     assert got == [["plain", "dict", "num", "n"], ["'=1+1", "'@x", "-0.5", "-3"], ["ok", "'-y", "", "4"]]
+
+
+def test_without_content_hash_a_repeated_file_is_still_read_once(data: Path, toolkit_csv: Path, tmp_path: Path) -> None:
+    """``ingest(content_hash=False)`` (network's in-memory case) hashes only files of equal size:
+    a copy is recognised before its parse, another file of the same size is read."""
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(toolkit_csv.read_bytes())
+    other = tmp_path / "other.csv"  # same size, other content: one digit of the last line changed
+    b = bytearray(toolkit_csv.read_bytes())
+    i = b.rstrip(b"\n").rindex(b"\n") + 1  # first byte of the last record: a digit of its id
+    b[i] = ord("1") if b[i] != ord("1") else ord("2")
+    other.write_bytes(bytes(b))
+    with open_case(":memory:") as c:
+        rep = ingest([toolkit_csv, copy, other], c, content_hash=False)
+        assert [f.status for f in rep.files] == ["ingested", "already ingested", "ingested"]
+        assert str(toolkit_csv) in rep.files[1].message
+        assert rep.files[2].rows_kept == 1 and rep.files[2].rows_quarantined == rep.files[2].rows_read - 1
+        assert c.con.execute("SELECT count(content_hash) FROM ingest_log").fetchall() == [(0,)]
+    with open_case(":memory:") as c:  # the default still records the hash
+        ingest([toolkit_csv], c)
+        assert c.con.execute("SELECT count(content_hash) FROM ingest_log").fetchall() == [(1,)]
+    once = network_from_files([toolkit_csv], counts=True)
+    twice = network_from_files([toolkit_csv, copy], counts=True)
+    assert [f.status for f in twice.ingest.files] == ["ingested", "already ingested"]
+    assert twice.counts is not None and once.counts is not None
+    as_rows = lambda t: sorted(zip(*(t.column(n).to_pylist() for n in ("user_1", "user_2", "weight")), strict=True))  # noqa: E731
+    assert as_rows(twice.counts) == as_rows(once.counts) and len(as_rows(once.counts)) > 100

@@ -104,7 +104,7 @@ def network_from_files(
         con = case.con
         report = ingest(
             paths, case, format=format, mapping=mapping, strict=strict, progress=progress,
-            fields=stage_fields(t.case_columns()),
+            fields=stage_fields(t.case_columns()), content_hash=False,  # the case ends with this call
         )
         secs["ingest"] = time.perf_counter() - t0
         t1 = time.perf_counter()

@@ -189,10 +189,12 @@ def become_stage_posts(
     Copying every row (``INSERT INTO stage_posts SELECT ...``) would materialise the file a
     second time. Instead, when ``stage_posts`` is empty (it always is: the orchestrator
     recreates it for every file) and the types agree, the rows matching ``invalid`` (SQL) are
-    deleted, columns renamed (``renames``: work name -> stage name), stage columns the table
-    lacks added (``constants``: stage name -> SQL default; NULL when not given, which costs
-    nothing), the rest dropped, and the table renamed: metadata, rows untouched. Otherwise the
-    valid rows are inserted by name. All of it inside the file's transaction.
+    deleted, columns renamed (``renames``: work name -> stage name), stage columns with a
+    value for every row added (``constants``: stage name -> SQL default), the rest dropped, and
+    the table renamed: metadata, rows untouched. Stage columns the table lacks and ``constants``
+    does not give are left out: NULL for every row, and :mod:`.finalize` reads a missing stage
+    column as NULL (adding it costs ~15 ms per column at 1M rows: 0.25 s for a lean read).
+    Otherwise the valid rows are inserted by name. All of it inside the file's transaction.
     """
     renames, constants = dict(renames or {}), dict(constants or {})
     stage = dict(STAGE_POSTS.columns)
@@ -221,9 +223,9 @@ def become_stage_posts(
     for n, t in stage.items():
         if n not in mapped:
             default = constants.get(n, "NULL")
-            # a NULL column is metadata; a default is written into every row
-            null = default.upper() == "NULL" or default.upper().startswith("CAST(NULL")
-            con.execute(f"ALTER TABLE {table} ADD COLUMN {sql_ident(n)} {t}" + ("" if null else f" DEFAULT {default}"))
+            if default.upper() == "NULL" or default.upper().startswith("CAST(NULL"):
+                continue  # NULL for every row: left out (see above)
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {sql_ident(n)} {t} DEFAULT {default}")
     con.execute("DROP TABLE stage_posts")
     con.execute(f"ALTER TABLE {table} RENAME TO stage_posts")
     return int(con.execute("SELECT count(*) FROM stage_posts").fetchall()[0][0])

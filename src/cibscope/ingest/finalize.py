@@ -17,6 +17,9 @@ Every reader stages what it read into the temp tables ``stage_posts`` / ``stage_
 
 "Moved to quarantine" means inserted into ``stage_quarantine`` *and* deleted from the stage
 table, so the orchestrator's ``read = kept + quarantined`` still holds.
+
+``stage_posts`` may lack columns that are NULL for every row (a reader's work table that
+*became* the stage table, :func:`.base.become_stage_posts`); they are read as NULL.
 """
 
 from __future__ import annotations
@@ -115,21 +118,29 @@ def _finalize_accounts(con: duckdb.DuckDBPyConnection, *, counted: bool) -> None
 # posts
 
 
+def _stage_columns(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    return frozenset(str(r[0]) for r in con.execute("DESCRIBE stage_posts").fetchall())
+
+
 def _finalize_posts(con: duckdb.DuckDBPyConnection) -> None:
     if _one(con, "SELECT count(*) FROM stage_posts") == 0:
         return
-    _quarantine_post_duplicates(con)
-    cols = [c for c in POSTS.column_names if c != "text_norm"]
+    have = _stage_columns(con)
+    _quarantine_post_duplicates(con, have)
+    # the columns stage_posts has; the others are NULL in posts (their default)
+    cols = [c for c in POSTS.column_names if c != "text_norm" and c in have]
     # text_norm = cib_text_norm(text), one step per subquery so each runs once per row; NULL
     # for reposts: a repost's text is the original's ("RT @user: ..."), near-duplicate
     # detection leaves reposts out (co-retweet covers them), and skipping them saves a third of
     # the normalisation and of the second text column on a typical archive
-    if not _one(con, "SELECT count(*) FROM (SELECT 1 FROM stage_posts WHERE text IS NOT NULL AND kind IS DISTINCT FROM 'repost' LIMIT 1)"):
+    if "text" not in have or not _one(
+        con, "SELECT count(*) FROM (SELECT 1 FROM stage_posts WHERE text IS NOT NULL AND kind IS DISTINCT FROM 'repost' LIMIT 1)"
+    ):
         # no text to normalise (e.g. a lean read without text)
-        con.execute(f"INSERT INTO posts ({', '.join(cols)}, text_norm) SELECT {', '.join(cols)}, CAST(NULL AS VARCHAR) FROM stage_posts")
+        con.execute(f"INSERT INTO posts ({', '.join(cols)}) SELECT {', '.join(cols)} FROM stage_posts")
     else:
         _insert_posts_normalised(con, cols)
-    _insert_entities(con)
+    _insert_entities(con, have)
 
 
 def _insert_posts_normalised(con: duckdb.DuckDBPyConnection, cols: list[str]) -> None:
@@ -147,8 +158,18 @@ def _insert_posts_normalised(con: duckdb.DuckDBPyConnection, cols: list[str]) ->
     )
 
 
-def _insert_entities(con: duckdb.DuckDBPyConnection) -> None:
-    """Hashtags, URLs and mentions exploded; position = 1-based index of the item in the post's list."""
+def _insert_entities(con: duckdb.DuckDBPyConnection, have: frozenset[str]) -> None:
+    """Hashtags, URLs and mentions exploded; position = 1-based index of the item in the post's list.
+    A list column stage_posts lacks (``have``: its columns) has nothing to explode."""
+    if "hashtags" in have:
+        _insert_hashtags(con)
+    if "urls" in have:
+        _insert_urls(con)
+    if "mentions" in have:
+        _insert_mentions(con)
+
+
+def _insert_hashtags(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """
         INSERT INTO post_hashtags (post_id, account_id, created_at, position, hashtag, hashtag_raw)
@@ -163,6 +184,9 @@ def _insert_entities(con: duckdb.DuckDBPyConnection) -> None:
         ) WHERE hashtag IS NOT NULL
         """
     )
+
+
+def _insert_urls(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """
         INSERT INTO post_urls (post_id, account_id, created_at, position, url, url_raw, domain, is_shortener)
@@ -180,6 +204,9 @@ def _insert_entities(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+
+
+def _insert_mentions(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """
         INSERT INTO post_mentions (post_id, account_id, created_at, position, mentioned)
@@ -194,8 +221,10 @@ def _insert_entities(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _quarantine_post_duplicates(con: duckdb.DuckDBPyConnection) -> None:
-    """Move posts without ids, repeated within the file, or already in the case, to quarantine."""
+def _quarantine_post_duplicates(con: duckdb.DuckDBPyConnection, have: frozenset[str]) -> None:
+    """Move posts without ids, repeated within the file, or already in the case, to quarantine.
+    ``have``: the columns of stage_posts (the raw text shown is empty without ``text``)."""
+    text = "s.text" if "text" in have else "CAST(NULL AS VARCHAR)"
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE cib_post_drop (rid BIGINT, reason VARCHAR)
@@ -241,10 +270,10 @@ def _quarantine_post_duplicates(con: duckdb.DuckDBPyConnection) -> None:
         )
     if _one(con, "SELECT count(*) FROM cib_post_drop"):
         con.execute(
-            """
+            f"""
             INSERT INTO stage_quarantine
             SELECT s.source_file, s.source_line,
-                   concat_ws(',', s.post_id, s.account_id, CAST(s.created_at AS VARCHAR), s.text), d.reason
+                   concat_ws(',', s.post_id, s.account_id, CAST(s.created_at AS VARCHAR), {text}), d.reason
             FROM (SELECT rid, any_value(reason) AS reason FROM cib_post_drop GROUP BY rid) d
             JOIN stage_posts s ON s.rowid = d.rid
             """

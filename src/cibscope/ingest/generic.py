@@ -793,10 +793,13 @@ class GenericTable:
         if fast:
             # record k starts on line k + 2 + the newlines inside records 0..k-1: a running sum,
             # in numpy (DuckDB's window would sort a million rows by the ordinal first)
-            got = con.sql(f"SELECT {rn} AS idx, _g_nl FROM _g_conv").to_arrow_table()
+            # (numpy in and out without pyarrow's conversions, which import pandas where it is
+            # installed: 0.3-0.4 s of a cold `cibscope network`)
+            got = con.sql(f"SELECT {rn} AS idx, _g_nl FROM _g_conv").fetchnumpy()
             nl = np.zeros(n_raw, dtype=np.int64)
-            nl[got.column("idx").to_numpy()] = got.column("_g_nl").to_numpy()
-            con.register("_g_recs", pa.table({"idx": np.arange(n_raw, dtype=np.int64), "line": np.arange(2, n_raw + 2) + np.cumsum(nl) - nl}))
+            nl[np.asarray(got["idx"], dtype=np.int64)] = np.asarray(got["_g_nl"], dtype=np.int64)
+            line = np.arange(2, n_raw + 2, dtype=np.int64) + np.cumsum(nl) - nl
+            con.register("_g_recs", pa.table({"idx": _int64_array(np.arange(n_raw, dtype=np.int64)), "line": _int64_array(line)}))
             try:
                 con.execute("CREATE TEMP TABLE _g_lines AS SELECT idx, line FROM _g_recs")
             finally:
@@ -877,10 +880,10 @@ class GenericTable:
             )"""
         )
         row = con.execute("SELECT count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason IS NOT NULL) FROM _g_conv").fetchall()[0]
-        # _g_conv becomes stage_posts: p_X columns renamed X, constants added, the rest dropped
+        # _g_conv becomes stage_posts: p_X columns renamed X, non-NULL constants added, the rest dropped
         stage = [n for n, _ in STAGE_POSTS.columns]
         renames = {f"p_{n}": n for n in stage}
-        # an empty list and NULL mean the same to finalize (no items); NULL costs nothing to add
+        # an empty list and NULL mean the same to finalize (no items); a NULL column is left out
         constants = {n[2:]: ("NULL" if e.startswith("CAST([]") else e) for n, e in consts.items() if n.startswith("p_")}
         constants["source_file"] = file
         staged = become_stage_posts(con, "_g_conv", invalid="reason IS NOT NULL" if row[1] else None, renames=renames, constants=constants)
@@ -890,3 +893,10 @@ class GenericTable:
 
 
 READERS: list[Reader] = [GenericTable()]
+
+
+def _int64_array(values: np.ndarray) -> pa.Array:
+    """A contiguous int64 numpy array as an Arrow array, sharing its memory (``pa.array`` would
+    import pandas, where it is installed, to check the input's type)."""
+    v = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(v), [None, pa.py_buffer(v)])

@@ -594,7 +594,7 @@ class IOArchiveTweets(_ArchiveReader):
         if list(posts) != list(types):
             raise AssertionError("IOArchiveTweets.read: posts columns differ from stage_posts")
         # a lean read (ctx.fields) leaves out what the caller does not need (text, lists, counts):
-        # not even stored as NULLs here -- become_stage_posts adds those columns (metadata only)
+        # not even stored as NULLs here -- become_stage_posts leaves them out, finalize reads NULL
         posts = {n: f"CAST({e} AS {types[n]})" for n, e in posts.items() if ctx.wants(n)}
         self._parse_into_raw(ctx, layout, posts, self._WHY, pre=self._PRE)
         rejected = self._rejects(ctx, "cib_raw", layout)
