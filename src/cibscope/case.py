@@ -18,6 +18,8 @@ from .schema import ALL_TABLES, SCHEMA_VERSION, Table
 
 #: case meta key: the stage_posts fields every post of the case has, when a lean read added posts
 LEAN_FIELDS_META = "lean_fields"
+#: what to do about a case read lean that a step cannot use
+FULL_READ_HINT = "ingest the data again into a new case without `fields` (a full read)"
 
 
 @contextmanager
@@ -78,7 +80,7 @@ class Case:
         if lean is not None:
             raise CaseStateError(
                 f"{self.path}: the case was read lean (posts have only {lean.replace(',', ', ')}); {step} needs every field",
-                hint="ingest the data again into a new case without `fields` (a full read)",
+                hint=FULL_READ_HINT,
             )
 
     def close(self) -> None:

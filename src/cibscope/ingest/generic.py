@@ -24,7 +24,8 @@ How a file is read
   Rows whose account id, post id or time is missing or unparseable, or whose ids were mangled
   into float notation (``1.2e+18``, ``123.0``: 64-bit ids lose digits that way), are quarantined.
 * A lean read (``ReadContext.fields``) converts only the fields asked for; the others are
-  NULL columns, which cost nothing to add.
+  constant NULLs in the statement, not stored, and left out of ``stage_posts`` (finalize reads
+  a missing stage column as NULL).
 """
 
 from __future__ import annotations

@@ -194,6 +194,7 @@ def build_networks(
 
 def _check_lean_case(con: Any, objs: list[Trace]) -> None:
     """Refuse traces that need post fields a lean read of the case left out."""
+    from ..case import FULL_READ_HINT
     from ..ingest.base import case_lean_fields, stage_fields
 
     have = case_lean_fields(con)
@@ -205,7 +206,7 @@ def _check_lean_case(con: Any, objs: list[Trace]) -> None:
         detail = "; ".join(f"{n} needs {', '.join(m)}" for n, m in missing.items())
         raise CaseStateError(
             f"the case was read lean (only {', '.join(sorted(have))}): {detail}",
-            hint="ingest the data again into a new case without `fields` (a full read)",
+            hint=FULL_READ_HINT,
         )
 
 
