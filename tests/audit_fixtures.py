@@ -92,7 +92,7 @@ def add_detection(
     for acc, name, value, n in contributions:
         con.execute("INSERT INTO score_contributions VALUES (?, ?, ?, ?, '')", [acc, name, value, n])
     for gid, acc in members:
-        con.execute("INSERT INTO group_members VALUES (?, ?)", [gid, acc])
+        con.execute("INSERT INTO group_members (group_id, account_id, role) VALUES (?, ?, 'core')", [gid, acc])
     pairs: dict[tuple[str, str, str], int] = {}
     for layer, a, b in evidence:
         key = (layer, min(a, b), max(a, b))
@@ -104,9 +104,11 @@ def add_detection(
         )
     for i, (layer, a, b) in enumerate(evidence, 1):
         con.execute(
-            "INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, TIMESTAMP '2019-08-01 10:00:00', TIMESTAMP '2019-08-01 10:00:04',"
-            " 4.0, 'item', 'tweets.csv:2', 'tweets.csv:3')",
-            [i, layer, min(a, b), max(a, b), f"e{i}a", f"e{i}b"],
+            "INSERT INTO evidence (evidence_id, layer, account_a, account_b, post_a, post_b, at_a, at_b, seconds_apart, "
+            "shared_item, source_a, source_b, key_layer, key, precision) "
+            "VALUES (?, ?, ?, ?, ?, ?, TIMESTAMP '2019-08-01 10:00:00', TIMESTAMP '2019-08-01 10:00:04',"
+            " 4.0, 'item', 'tweets.csv:2', 'tweets.csv:3', ?, 'item', 'second')",
+            [i, layer, min(a, b), max(a, b), f"e{i}a", f"e{i}b", layer],
         )
 
 

@@ -13,6 +13,13 @@ Strength = -log10(p * m), m = pairs in the layer (no builder stats in this case)
 * ``bridge=True`` adds one co_mention pair a4-b1, p = 1e-3 (m = 1: strength 3): connected components
   then merge A and B, Leiden (CPM) keeps them apart.
 
+Account traits, so that the group decision has something to test (cibscope.evidence.signals):
+A's accounts were created on 2019-06-01 and post from 'BotApp'; B's were created on
+2019-07-15; the organic accounts were created years apart and post from 'Web'. Every account
+has five original posts (``trait_posts``), all on Mondays at 03:00 UTC (one hour-of-week, so
+the group_affinity term has no distinctive profile to match). A therefore shows two traits
+(shared_client, creation_burst) and B one (creation_burst); both are operations.
+
 a1's screen name starts with '=' to exercise formula-injection neutralisation.
 """
 
@@ -30,14 +37,30 @@ O = ["o1", "o2", "o3"]
 SCREEN_NAMES = {"a1": "=HYPERLINK(\"http://x\")", "a2": "alpha_two", "b1": "@beta", "o1": "-minus"}
 
 
-def build_case(path: Path, *, bridge: bool = False) -> Case:
+CREATED = {**{a: "2019-06-01" for a in A}, **{b: "2019-07-15" for b in B}, "o1": "2010-03-01", "o2": "2013-05-01", "o3": "2016-09-01"}
+CLIENT = {**{a: "BotApp" for a in A}, **{x: "Web" for x in B + O}}
+
+
+def build_case(path: Path, *, bridge: bool = False, trait_posts: bool = True) -> Case:
     c = open_case(path)
     con = c.con
     for acc in A + B + O:
         con.execute(
-            "INSERT INTO accounts (account_id, platform, screen_name, source_file, source_line) VALUES (?, 'twitter', ?, 'users.csv', ?)",
-            [acc, SCREEN_NAMES.get(acc, acc), (A + B + O).index(acc) + 2],
+            "INSERT INTO accounts (account_id, platform, screen_name, created_at, source_file, source_line) "
+            "VALUES (?, 'twitter', ?, ?, 'users.csv', ?)",
+            [acc, SCREEN_NAMES.get(acc, acc), CREATED[acc], (A + B + O).index(acc) + 2],
         )
+    if trait_posts:
+        line = 100
+        for acc in A + B + O:
+            for k in range(5):
+                line += 1
+                con.execute(
+                    "INSERT INTO posts (post_id, account_id, platform, created_at, time_precision, kind, text, client, like_count, "
+                    "repost_count, reply_count, quote_count, source_file, source_line) VALUES (?, ?, 'twitter', "
+                    "TIMESTAMP '2019-09-02 03:00:00' + to_days(7 * ?), 'second', 'post', ?, ?, ?, 0, 0, 0, 'tweets.csv', ?)",
+                    [f"t{acc}{k}", acc, k, f"own words of {acc} number {k}", CLIENT[acc], 3 if acc in O else 0, line],
+                )
     t0 = "2020-01-01 00:00:00"
     t1 = "2020-01-03 12:00:00"
     rows = []
@@ -63,9 +86,9 @@ def build_case(path: Path, *, bridge: bool = False) -> Case:
     ]
     for pid, acc, at, text, f, line in posts:
         con.execute(
-            "INSERT INTO posts (post_id, account_id, platform, created_at, time_precision, kind, text, source_file, source_line) "
-            "VALUES (?, ?, 'twitter', ?, 'second', 'repost', ?, ?, ?)",
-            [pid, acc, at, text, f, line],
+            "INSERT INTO posts (post_id, account_id, platform, created_at, time_precision, kind, text, client, source_file, source_line) "
+            "VALUES (?, ?, 'twitter', ?, 'second', 'repost', ?, ?, ?, ?)",
+            [pid, acc, at, text, CLIENT[acc], f, line],
         )
     evidence = [
         # id, layer, a, b, post_a, post_b, at_a, at_b, seconds, item
@@ -76,8 +99,9 @@ def build_case(path: Path, *, bridge: bool = False) -> Case:
     ]
     src = {p[0]: f"{p[4]}:{p[5]}" for p in posts}
     con.executemany(
-        "INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(*e, src[e[4]], src[e[5]]) for e in evidence],
+        "INSERT INTO evidence (evidence_id, layer, account_a, account_b, post_a, post_b, at_a, at_b, seconds_apart, shared_item, "
+        "source_a, source_b, key_layer, key, precision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'second')",
+        [(*e, src[e[4]], src[e[5]], e[1], e[9]) for e in evidence],
     )
     return c
 

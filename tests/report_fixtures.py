@@ -151,9 +151,10 @@ def build_case(path: str | Path) -> Case:
             evidence_id += 1
             ta, tb = at_of[pa], at_of[pb]
             con.execute(
-                "INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO evidence (evidence_id, layer, account_a, account_b, post_a, post_b, at_a, at_b, seconds_apart, "
+                "shared_item, source_a, source_b, key_layer, key, precision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'second')",
                 [evidence_id, layer, a, b, pa, pb, ta, tb, abs((tb - ta).total_seconds()), item,
-                 f"tweets.csv:{post_line[pa]}", f"tweets.csv:{post_line[pb]}"],
+                 f"tweets.csv:{post_line[pa]}", f"tweets.csv:{post_line[pb]}", layer, item],
             )
 
     for a, b in itertools.combinations(GROUP1, 2):
@@ -165,18 +166,20 @@ def build_case(path: str | Path) -> Case:
     add_edge("co_hashtag", "a10", "a11", [("o3_a10", "o3_a11", "freedom")])
 
     con.execute(
-        "INSERT INTO groups VALUES (1, 5, '[\"co_retweet\", \"co_link\"]', '2019-08-01 10:00:00', '2019-08-04 12:00:40', 1.0,"
-        " ?)",
+        "INSERT INTO groups (group_id, size, layers, start_at, end_at, cohesion, top_items, core_size, verdict, flagged, statistic, "
+        "e_value, q_value, signals) VALUES (1, 5, '[\"co_retweet\", \"co_link\"]', '2019-08-01 10:00:00', '2019-08-04 12:00:40', 1.0,"
+        " ?, 5, 'operation', true, 12.5, 0.0, 0.0, '[\"copy_paste\"]')",
         ['[{"layer": "co_link", "item": "http://news.example/story", "count": 5}]'],
     )
     con.execute(
-        "INSERT INTO groups VALUES (2, 4, '[\"co_hashtag\"]', '2019-08-05 20:00:00', '2019-08-06 20:01:00', 0.8,"
-        " '[{\"layer\": \"co_hashtag\", \"item\": \"freedom\", \"count\": 8}]')"
+        "INSERT INTO groups (group_id, size, layers, start_at, end_at, cohesion, top_items, core_size, verdict, flagged, statistic, "
+        "e_value, q_value, signals) VALUES (2, 4, '[\"co_hashtag\"]', '2019-08-05 20:00:00', '2019-08-06 20:01:00', 0.8,"
+        " '[{\"layer\": \"co_hashtag\", \"item\": \"freedom\", \"count\": 8}]', 4, 'operation', true, 4.2, 0.0, 0.0, '[\"no_engagement\"]')"
     )
     for acc in GROUP1:
-        con.execute("INSERT INTO group_members VALUES (1, ?)", [acc])
+        con.execute("INSERT INTO group_members (group_id, account_id, role) VALUES (1, ?, 'core')", [acc])
     for acc in GROUP2:
-        con.execute("INSERT INTO group_members VALUES (2, ?)", [acc])
+        con.execute("INSERT INTO group_members (group_id, account_id, role) VALUES (2, ?, 'core')", [acc])
 
     # Scores: group 1 = 0.90 .. 0.86, group 2 = 0.70, 0.65, 0.60 flagged, a09 0.40; organic 0.05.
     for i, acc in enumerate(GROUP1):

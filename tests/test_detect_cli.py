@@ -28,17 +28,19 @@ def _case(tmp_path: Path) -> Path:
 def test_detect_writes_case_tables_and_readable_exports(tmp_path: Path) -> None:
     case = _case(tmp_path)
     out = tmp_path / "out"
-    res = runner.invoke(app, ["detect", "--case", str(case), "--out", str(out), "--reuse-edges", "--resolution", "0.05", "--seed", "3"])
+    res = runner.invoke(app, ["detect", "--case", str(case), "--out", str(out), "--reuse-edges", "--resolution", "0.05", "--seed", "3",
+                              "--param", "score.affinity_weight=0"], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
-    assert "2 group(s), 7 account(s) flagged" in res.output
+    assert "2 group(s): 2 flagged as operations" in res.output and "7 account(s) flagged" in res.output
     for name in ("accounts.csv", "groups.csv", "edges.parquet", "network.gexf"):
         assert str(out / name) in res.output.replace("\n", "")
 
     with open(out / "accounts.csv", newline="", encoding="utf-8") as f:
         rows = {r["account_id"]: r for r in csv.DictReader(f)}
-    assert list(rows["a1"]) == ["account_id", "screen_name", "score", "flagged", "group_id", "top_reasons"]
+    assert list(rows["a1"]) == ["account_id", "screen_name", "score", "flagged", "group_id", "group_role", "group_verdict", "top_reasons"]
     assert rows["a1"]["flagged"] == "true" and rows["o3"]["flagged"] == "false"
-    assert abs(float(rows["a1"]["score"]) - 0.714114) < 1e-6 and rows["a1"]["group_id"] == "1" and rows["o3"]["group_id"] == ""
+    assert abs(float(rows["a1"]["score"]) - 0.850393) < 1e-6 and rows["a1"]["group_id"] == "1" and rows["o3"]["group_id"] == ""
+    assert (rows["a1"]["group_role"], rows["a1"]["group_verdict"]) == ("core", "operation") and rows["o3"]["group_role"] == ""
     # formula injection: =, @, - at the start of a text cell get a leading apostrophe
     assert rows["a1"]["screen_name"] == "'=HYPERLINK(\"http://x\")"
     assert rows["b1"]["screen_name"] == "'@beta" and rows["o1"]["screen_name"] == "'-minus"
@@ -47,6 +49,8 @@ def test_detect_writes_case_tables_and_readable_exports(tmp_path: Path) -> None:
         groups = list(csv.DictReader(f))
     assert [(g["group_id"], g["size"], g["members"]) for g in groups] == [("1", "4", "a1 a2 a3 a4"), ("2", "3", "b1 b2 b3")]
     assert json.loads(groups[0]["layers"]) == {"co_retweet": 6, "co_url": 1}
+    assert [(g["verdict"], json.loads(g["signals"])) for g in groups] == [
+        ("operation", ["shared_client", "creation_burst"]), ("operation", ["creation_burst"])]
 
     # every stored edge (the two insignificant organic ones too) is in the parquet file
     assert duckdb.sql(f"SELECT count(*) FROM '{out / 'edges.parquet'}'").fetchall()[0][0] == 12
@@ -77,11 +81,12 @@ def test_detect_writes_case_tables_and_readable_exports(tmp_path: Path) -> None:
 
 def test_explain_prints_breakdown_and_evidence(tmp_path: Path) -> None:
     case = _case(tmp_path)
-    assert runner.invoke(app, ["detect", "--case", str(case), "--reuse-edges"]).exit_code == 0
+    assert runner.invoke(app, ["detect", "--case", str(case), "--reuse-edges", "-p", "score.affinity_weight=0"]).exit_code == 0
     res = runner.invoke(app, ["explain", "a1", "--case", str(case)], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     out = res.output
-    assert "score 0.714, FLAGGED, group 1" in out
+    assert "score 0.850, FLAGGED, group 1 (core)" in out
+    assert "with inauthenticity signals: shared_client, creation_burst" in out
     for text in ("co_retweet", "+0.571", "co_url", "+0.229", "tweets.csv:2", "tweets.csv:3", "rt:900", "tweets.csv:6"):
         assert text in out, text
     res = runner.invoke(app, ["explain", "nobody", "--case", str(case)])

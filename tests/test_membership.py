@@ -82,10 +82,13 @@ def build_membership_case(path: Path, *, group_edges: bool = True) -> Case:
     )
     c.con.unregister("_t_posts")
     accounts = MEMBERS + ["w"] + FANS
+    # the members were created in one batch (an inauthenticity trait, so their group is an
+    # operation), everyone else on a day of their own
     c.con.register("_t_acc", pa.table({"account_id": accounts, "source_line": pa.array(range(2, len(accounts) + 2), pa.int64())}))
     c.con.execute(
-        "INSERT INTO accounts (account_id, platform, screen_name, source_file, source_line) "
-        "SELECT account_id, 'twitter', account_id, 'users.csv', source_line FROM _t_acc"
+        "INSERT INTO accounts (account_id, platform, screen_name, created_at, source_file, source_line) "
+        "SELECT account_id, 'twitter', account_id, CASE WHEN account_id LIKE 'm%' THEN TIMESTAMP '2019-01-05' "
+        "ELSE TIMESTAMP '2012-01-01' + to_days(CAST(source_line AS INTEGER)) END, 'users.csv', source_line FROM _t_acc"
     )
     c.con.unregister("_t_acc")
     if group_edges:
@@ -151,7 +154,7 @@ def test_membership_term_flags_the_quiet_member_and_explains_it(tmp_path: Path) 
     with build_membership_case(tmp_path / "c.duckdb") as c:
         detect(c, build=False, params={"score.affinity_weight": 0})
         terms = dict(c.con.execute("SELECT contribution, value FROM score_contributions WHERE account_id = 'w'").fetchall())
-        # G = 1 (every member pair at the cap), s ~ 9.6 >= membership_saturation 2: the term is 1
+        # s ~ 9.6 >= membership_saturation 2: the term is 1
         assert terms == {"group_membership": pytest.approx(1.0)}
         score, flagged, group = c.con.execute("SELECT score, flagged, group_id FROM scores WHERE account_id = 'w'").fetchone()
         assert score == pytest.approx(1 - math.exp(-1.0))

@@ -19,11 +19,13 @@ S_RT, S_URL, S_HT = 15 - math.log10(8), 13.0, 20 - math.log10(3)
 CO_RT_A = 1 - math.exp(-S_RT * (3 / 5) / 10)  # 3 co_retweet partners -> 0.570792
 CO_URL = 1 - math.exp(-S_URL * (1 / 5) / 10)  # one co_url partner -> 0.228948
 CO_HT_B = 1 - math.exp(-S_HT * (2 / 5) / 10)  # 2 co_hashtag partners -> 0.542013
-# Group term: group strength G * min(1, d / 5), G = mean over internal pairs of min(1, fused weight / 20).
-G_A = (min(1.0, (S_RT + S_URL) / 20) + 5 * S_RT / 20) / 6  # a1-a2 carries both layers -> 0.754038
-G_B = S_HT / 20  # 0.976144
-GROUP_A = G_A * 3 / 5
-GROUP_B = G_B * 2 / 5
+# Both groups are operations (detect_fixtures: coordinated, with creation_burst; A also
+# shared_client). Group term: min(1, d / 5) for a member of a flagged group, d = its partners in it.
+GROUP_A = 3 / 5
+GROUP_B = 2 / 5
+# Inauthenticity term: 0.5 * (traits the member shows / traits fired for its group): all of them here.
+INAUTH = 0.5
+NO_AFFINITY = {"score.affinity_weight": 0}  # every account posts on one hour-of-week: nothing to match
 
 
 def contributions(c, acc: str) -> dict[str, tuple[float, int]]:
@@ -33,19 +35,21 @@ def contributions(c, acc: str) -> dict[str, tuple[float, int]]:
 
 def test_contributions_are_exact_and_add_up_to_the_score(tmp_path: Path) -> None:
     with build_case(tmp_path / "c.duckdb") as c:
-        detect(c, build=False)
+        detect(c, build=False, params=NO_AFFINITY)
         a1 = contributions(c, "a1")
         # n_evidence for a1 co_retweet: evidence rows 1 (a1-a2) and 3 (a1-a3) -> 2
-        assert a1.keys() == {"co_retweet", "co_url", "group"}
+        assert a1.keys() == {"co_retweet", "co_url", "group", "inauthenticity"}
         assert a1["co_retweet"] == (pytest.approx(CO_RT_A), 2)
         assert a1["co_url"] == (pytest.approx(CO_URL), 0)
         assert a1["group"] == (pytest.approx(GROUP_A), 3)
+        assert a1["inauthenticity"] == (pytest.approx(INAUTH), 2)  # shows both of A's traits
         b3 = contributions(c, "b3")
-        assert b3 == {"co_hashtag": (pytest.approx(CO_HT_B), 0), "group": (pytest.approx(GROUP_B), 2)}
+        assert b3 == {"co_hashtag": (pytest.approx(CO_HT_B), 0), "group": (pytest.approx(GROUP_B), 2),
+                      "inauthenticity": (pytest.approx(INAUTH), 1)}
         expected = {
-            "a1": CO_RT_A + CO_URL + GROUP_A, "a2": CO_RT_A + CO_URL + GROUP_A,
-            "a3": CO_RT_A + GROUP_A, "a4": CO_RT_A + GROUP_A,
-            "b1": CO_HT_B + GROUP_B, "b2": CO_HT_B + GROUP_B, "b3": CO_HT_B + GROUP_B,
+            "a1": CO_RT_A + CO_URL + GROUP_A + INAUTH, "a2": CO_RT_A + CO_URL + GROUP_A + INAUTH,
+            "a3": CO_RT_A + GROUP_A + INAUTH, "a4": CO_RT_A + GROUP_A + INAUTH,
+            "b1": CO_HT_B + GROUP_B + INAUTH, "b2": CO_HT_B + GROUP_B + INAUTH, "b3": CO_HT_B + GROUP_B + INAUTH,
             "o1": 0.0, "o2": 0.0, "o3": 0.0,
         }
         rows = {a: (s, f, g) for a, s, f, g in c.con.execute("SELECT account_id, score, flagged, group_id FROM scores").fetchall()}
@@ -55,29 +59,44 @@ def test_contributions_are_exact_and_add_up_to_the_score(tmp_path: Path) -> None
             summed = c.con.execute("SELECT coalesce(sum(value), 0) FROM score_contributions WHERE account_id = ?", [acc]).fetchone()[0]
             assert summed == pytest.approx(total)
             assert score == pytest.approx(1 - math.exp(-total))
-        assert rows["a1"][0] == pytest.approx(0.714114, abs=1e-6)  # 1 - exp(-1.252164)
-        assert rows["a3"][0] == pytest.approx(0.640563, abs=1e-6)  # 1 - exp(-1.023215)
-        assert rows["b1"][0] == pytest.approx(0.606420, abs=1e-6)  # 1 - exp(-0.932471)
+        assert rows["a1"][0] == pytest.approx(0.850393, abs=1e-6)  # 1 - exp(-1.899741)
+        assert rows["a3"][0] == pytest.approx(0.811902, abs=1e-6)  # 1 - exp(-1.670792)
+        assert rows["b1"][0] == pytest.approx(0.763549, abs=1e-6)  # 1 - exp(-1.442013)
         assert {a for a, r in rows.items() if r[1]} == {"a1", "a2", "a3", "a4", "b1", "b2", "b3"}
         assert rows["a3"][2] == 1 and rows["b2"][2] == 2 and rows["o1"][2] is None
         reasons = c.con.execute("SELECT top_reasons FROM scores WHERE account_id = 'a1'").fetchone()[0]
-        assert reasons == "co_retweet 0.57; group 0.45; co_url 0.23"
+        assert reasons == "group 0.60; co_retweet 0.57; inauthenticity 0.50"
+
+
+def test_only_operations_are_flagged(tmp_path: Path) -> None:
+    """A group that is coordinated but shows no inauthenticity trait is listed, not flagged."""
+    with build_case(tmp_path / "c.duckdb", trait_posts=False) as c:
+        c.con.execute("UPDATE accounts SET created_at = NULL")
+        c.con.execute("UPDATE posts SET client = NULL")
+        detect(c, build=False, params=NO_AFFINITY)
+        verdicts = dict(c.con.execute("SELECT group_id, verdict FROM groups").fetchall())
+        assert verdicts == {1: "coordinated", 2: "coordinated"}
+        assert c.con.execute("SELECT count(*) FROM scores WHERE flagged").fetchone()[0] == 0
+        # members keep their group; their score carries their own links, no group term
+        assert contributions(c, "a3").keys() == {"co_retweet"}
+        assert c.con.execute("SELECT group_id FROM scores WHERE account_id = 'a3'").fetchone()[0] == 1
 
 
 def test_threshold_and_min_partners_decide_the_flag(tmp_path: Path) -> None:
     with build_case(tmp_path / "c.duckdb") as c:
-        # B scores 0.6064 and A at least 0.6406: threshold 0.62 flags A only
-        detect(c, build=False, params={"threshold": 0.62})
+        # B scores 0.7635 and A at least 0.8119: an optional threshold of 0.8 flags A only
+        detect(c, build=False, params={"threshold": 0.8, **NO_AFFINITY})
         flagged = {a for (a,) in c.con.execute("SELECT account_id FROM scores WHERE flagged").fetchall()}
         assert flagged == {"a1", "a2", "a3", "a4"}
         # B members have 2 partners each, A members 3: min_partners 3 again flags A only
         detect(c, build=False, params={"score.min_partners": 3})
         flagged = {a for (a,) in c.con.execute("SELECT account_id FROM scores WHERE flagged").fetchall()}
         assert flagged == {"a1", "a2", "a3", "a4"}
-        # group strength: A 0.754, B 0.976: a minimum of 0.8 leaves only B
-        detect(c, build=False, params={"score.min_group_strength": 0.8})
+        # A shows two traits, B one: requiring two makes B coordinated-only, not flagged
+        detect(c, build=False, params={"signals.min_signals": 2})
         flagged = {a for (a,) in c.con.execute("SELECT account_id FROM scores WHERE flagged").fetchall()}
-        assert flagged == {"b1", "b2", "b3"}
+        assert flagged == {"a1", "a2", "a3", "a4"}
+        assert dict(c.con.execute("SELECT group_id, verdict FROM groups").fetchall()) == {1: "operation", 2: "coordinated"}
         assert c.count("detect_runs") == 3
 
 
@@ -91,10 +110,11 @@ def test_unknown_score_parameter_is_rejected(tmp_path: Path) -> None:
 
 def test_explain_shows_breakdown_and_evidence_with_file_and_line(tmp_path: Path) -> None:
     with build_case(tmp_path / "c.duckdb") as c:
-        detect(c, build=False)
+        detect(c, build=False, params=NO_AFFINITY)
         ex = explain_account(c.con, "a1")
-        assert ex.group_id == 1 and ex.flagged
-        assert [x.name for x in ex.contributions] == ["co_retweet", "group", "co_url"]  # largest first
+        assert ex.group_id == 1 and ex.flagged and ex.group_role == "core"
+        assert ex.group_verdict.startswith("flagged: coordinated") and "shared_client, creation_burst" in ex.group_verdict
+        assert [x.name for x in ex.contributions] == ["group", "co_retweet", "inauthenticity", "co_url"]  # largest first
         assert ex.score == pytest.approx(1 - math.exp(-ex.total))
         # a1 appears in evidence rows 1 (with a2, 4 s) and 3 (with a3, 30 s): closest first
         assert [(e.other_account, e.post, e.other_post, e.seconds_apart, e.shared_item, e.source, e.other_source) for e in ex.evidence] == [
@@ -160,6 +180,6 @@ def test_group_affinity_matches_hour_profile_and_client(tmp_path: Path) -> None:
         out = group_affinity(c.con, {7: ["m1", "m2"]})
         assert set(out) == {"m1", "m2", "x"}
         assert out["x"][:2] == (pytest.approx(0.6), 7)
-        assert out["x"][2] == "habits match strong group 7: hour-of-week profile cosine 1.00, client 'BotApp' share 0.60"
+        assert out["x"][2] == "habits match flagged group 7: hour-of-week profile cosine 1.00, client 'BotApp' share 0.60"
         assert out["m1"][:2] == (pytest.approx(1.0), 7)
         assert group_affinity(c.con, {}) == {}  # no strong group, no term

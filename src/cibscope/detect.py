@@ -19,11 +19,18 @@ name                        default   meaning
 ``groups.seed``             42        Leiden seed
 ``groups.min_size``         3         smallest group
 ``groups.min_weight``       0         fused-weight cut for ``components``
+``null.replicates``        2         null copies of the case the groups are compared with
+``null.fdr``               0.05      false discovery rate of "coordinated"
+``null.seed``              1         seed of the null copies' shifts
+``signals.alpha``          0.01      false discovery rate of an inauthenticity trait
+``signals.min_lift``       3         trait at least this many times the case's rate ...
+``signals.min_share``      1/3       ... in at least this share of the group
+``signals.min_signals``    1         traits that make a coordinated group an operation
 ``score.saturation``        10        per-layer mean evidence at which a term reaches 1 - 1/e
 ``score.group_weight``      1         weight of the group-level term
-``score.min_group_strength`` 0.5      group strength needed to flag its members
+``score.signal_weight``     0.5       weight of the inauthenticity term
 ``score.affinity_weight``   1         weight of the group_affinity term
-``score.threshold``         0.5       minimum score of a flagged account
+``score.threshold``         0         optional minimum score of a flagged account
 ``score.min_partners``      2         minimum fellow members a flagged account is linked to
 ``TRACE.PARAM``             (trace)   passed to the trace builder, e.g. ``co_retweet.window``
 =========================== ========= ==========================================================
@@ -47,9 +54,12 @@ import pyarrow as pa
 
 from .case import Case, open_case
 from .errors import CaseStateError, ParameterError
+from .evidence.decision import GroupDecision, decide_groups
 from .evidence.score import ScoreParams, ScoreResult, compute_scores, write_scores
+from .evidence.signals import SignalParams, group_signals, signal_table
 from .export import write_csv, write_gexf
 from .groups import GroupParams, describe_groups, find_groups, write_groups
+from .groups.null import NullParams, NullResult, calibrate, group_statistics, null_copies, null_groups
 from .networks.multiplex import DEFAULT_LAYER_WEIGHTS, FusedNetwork, MultiplexParams, describe, fuse_layers
 from .progress import Progress, step
 
@@ -61,7 +71,7 @@ SHORTHANDS = {
     "seed": "groups.seed",
     "threshold": "score.threshold",
 }
-_MINE = ("multiplex", "groups", "score")
+_MINE = ("multiplex", "groups", "null", "signals", "score")
 
 
 @dataclass
@@ -70,12 +80,16 @@ class DetectConfig:
 
     multiplex: MultiplexParams = field(default_factory=MultiplexParams)
     groups: GroupParams = field(default_factory=GroupParams)
+    null: NullParams = field(default_factory=NullParams)
+    signals: SignalParams = field(default_factory=SignalParams)
     score: ScoreParams = field(default_factory=ScoreParams)
     networks: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
         self.multiplex.validate()
         self.groups.validate()
+        self.null.validate()
+        self.signals.validate()
         self.score.validate()
 
     def as_json(self) -> dict[str, Any]:
@@ -83,6 +97,8 @@ class DetectConfig:
             "multiplex": {**{k: v for k, v in asdict(self.multiplex).items() if k != "layer_weights"},
                           "layer_weights": dict(self.multiplex.layer_weights)},
             "groups": asdict(self.groups),
+            "null": asdict(self.null),
+            "signals": asdict(self.signals),
             "score": asdict(self.score),
             "networks": self.networks,
         }
@@ -97,6 +113,8 @@ def parse_params(params: Mapping[str, Any] | None) -> DetectConfig:
     """
     mp: dict[str, Any] = {}
     gp: dict[str, Any] = {}
+    np_: dict[str, Any] = {}
+    sg: dict[str, Any] = {}
     sp: dict[str, Any] = {}
     weights = dict(DEFAULT_LAYER_WEIGHTS)
     networks: dict[str, Any] = {}
@@ -107,7 +125,10 @@ def parse_params(params: Mapping[str, Any] | None) -> DetectConfig:
             weights[rest[len("weight."):]] = value
             continue
         if section in _MINE:
-            target, cls = {"multiplex": (mp, MultiplexParams), "groups": (gp, GroupParams), "score": (sp, ScoreParams)}[section]
+            target, cls = {
+                "multiplex": (mp, MultiplexParams), "groups": (gp, GroupParams), "null": (np_, NullParams),
+                "signals": (sg, SignalParams), "score": (sp, ScoreParams),
+            }[section]
             known = [f for f in cls.__dataclass_fields__ if f != "layer_weights"]
             if rest not in known:
                 raise ParameterError(
@@ -119,6 +140,8 @@ def parse_params(params: Mapping[str, Any] | None) -> DetectConfig:
     cfg = DetectConfig(
         multiplex=MultiplexParams(**mp, layer_weights=weights),
         groups=GroupParams(**gp),
+        null=NullParams(**np_),
+        signals=SignalParams(**sg),
         score=ScoreParams(**sp),
         networks=networks,
     )
@@ -227,12 +250,60 @@ def built_network_params(case: Case) -> dict[str, Any]:
     return dict(run[0].get("networks", {})) if run else {}
 
 
+def _stored_null(case: Case) -> tuple[pa.Table, dict[int, dict[str, int]], dict[str, Any]] | None:
+    """The null copies' edges and tests of the latest run that recorded them (None: none stored)."""
+    info = None
+    for (stats,) in case.con.execute("SELECT stats FROM detect_runs ORDER BY run_at DESC").fetchall():
+        st = json.loads(stats)
+        if isinstance(st.get("null"), dict):
+            info = st["null"]
+            break
+    if info is None:
+        return None
+    tests = {int(r): {str(k): int(v) for k, v in t.items()} for r, t in info.get("tests", {}).items()}
+    edges = case.con.sql(
+        "SELECT replicate, layer, account_a, account_b, n_shared, p_value FROM null_edges "
+        "ORDER BY replicate, layer, account_a, account_b"
+    ).to_arrow_table()
+    return edges, tests, info
+
+
+def decide(
+    case: Case,
+    cfg: DetectConfig,
+    net: FusedNetwork,
+    membership: dict[str, int],
+    null_edges: pa.Table,
+    null_tests: Mapping[int, Mapping[str, int]],
+    *,
+    exclude_layers: tuple[str, ...] = (),
+) -> tuple[pa.Table, dict[int, GroupDecision], list[Any]]:
+    """The group decisions: null groups (regrouped from the null copies' edges), calibration,
+    inauthenticity signals. Returns (null groups, decisions, signals)."""
+    ng = null_groups(
+        case.con, null_edges, null_tests, cfg.multiplex, cfg.groups, replicates=cfg.null.replicates,
+        exclude_layers=exclude_layers, cap=cfg.multiplex.cap,
+    )
+    real = group_statistics(net, membership, cap=cfg.multiplex.cap)
+    cal = calibrate(real, ng, cfg.null.replicates, cfg.null.fdr)
+    sig = group_signals(case.con, membership, cfg.signals)
+    return ng, decide_groups(cal, sig, min_signals=cfg.signals.min_signals), sig
+
+
 def rescore(case: Case, cfg: DetectConfig, *, exclude_layers: tuple[str, ...] = ()) -> ScoreResult:
-    """Fuse -> groups -> scores on the stored edges, writing nothing (the ablation's re-score)."""
+    """Fuse -> groups -> decisions -> scores on the stored edges (and the stored null copies'
+    edges), writing nothing (the ablation's re-score)."""
     net = fuse_layers(case.con, cfg.multiplex, exclude_layers=exclude_layers, n_tests=_last_n_tests(case))
     membership = find_groups(net, cfg.groups, cap=cfg.multiplex.cap)
+    stored = _stored_null(case)
+    if stored is None or int(stored[2].get("replicates", 0)) != cfg.null.replicates:
+        raise CaseStateError(
+            f"{case.path}: the stored edges have no null copies with {cfg.null.replicates} replicate(s)",
+            hint="run cibscope detect (without --reuse-edges) first",
+        )
+    _, decisions, _ = decide(case, cfg, net, membership, stored[0], stored[1], exclude_layers=exclude_layers)
     return compute_scores(
-        case.con, net, membership, cfg.score, with_evidence_counts=False, cap=cfg.multiplex.cap,
+        case.con, net, membership, cfg.score, decisions=decisions, with_evidence_counts=False, cap=cfg.multiplex.cap,
         trace_params=network_params(built_network_params(case)),
     )
 
@@ -258,6 +329,7 @@ def detect(
     t0 = time.perf_counter()
     cfg = parse_params(params)
     from .evidence.membership import TRACE_LAYERS as MEMBERSHIP_LAYERS
+    from .groups.items import ITEM_LAYERS, defining_items
     from .networks import drop_kept_traces
 
     owns = not isinstance(case, Case)
@@ -270,8 +342,11 @@ def detect(
         stats: dict[str, Any] = {}
         if build:
             t = time.perf_counter()
-            # the group-membership test reads these layers' trace rows: the builder keeps them
-            keep = MEMBERSHIP_LAYERS if cfg.score.membership_weight > 0 else ()
+            # the null copies read every layer's trace rows, the defining items and the
+            # group-membership test some of them: the builder keeps them
+            from .traces import trace_names
+
+            keep = tuple(trace_names()) if cfg.null.replicates > 0 else tuple(dict.fromkeys([*MEMBERSHIP_LAYERS, *ITEM_LAYERS]))
             net_stats = _build_networks(c, cfg.networks, progress, traces, keep=keep)
             stats["networks"] = _jsonable(net_stats.to_dict() if hasattr(net_stats, "to_dict") else net_stats)
             layers = stats["networks"].get("layers", {}) if isinstance(stats["networks"], dict) else {}
@@ -298,27 +373,66 @@ def detect(
         t = time.perf_counter()
         with step(progress, f"finding groups ({cfg.groups.method}, resolution {cfg.groups.resolution:g})"):
             membership = find_groups(net, cfg.groups, cap=cfg.multiplex.cap)
-            groups = describe_groups(c.con, net, membership, top_items=cfg.groups.top_items)
         timings["groups"] = time.perf_counter() - t
+        # the null copies: built now, or the stored ones when the edges are reused with the same copies
+        t = time.perf_counter()
+        stored = None if build else _stored_null(c)
+        if stored is not None and (int(stored[2].get("replicates", -1)), int(stored[2].get("seed", -1))) == (
+            cfg.null.replicates, cfg.null.seed
+        ):
+            null_edges, null_tests, null_info = stored
+        else:
+            trace_objs = _trace_objects(cfg.networks, traces if build else _built_layers(c))
+            null = null_copies(c.con, trace_objs, cfg.multiplex, cfg.groups, cfg.null, progress=progress)
+            null_edges, null_tests = null.edges, null.tests
+            null_info = {"replicates": cfg.null.replicates, "seed": cfg.null.seed, "unit": null.unit, "copies": null.copies}
+        null_info = {**null_info, "tests": {str(r): v for r, v in null_tests.items()}}
+        # only the membership test's layers (and the items') are needed from here on
+        drop_kept_traces(c.con, [l for l in _kept_layers(c) if l not in MEMBERSHIP_LAYERS and l not in ITEM_LAYERS])
+        timings["null"] = time.perf_counter() - t
+        t = time.perf_counter()
+        with step(progress, "testing groups against the null copies and the case's base rates"):
+            ng, decisions, signals = decide(c, cfg, net, membership, null_edges, null_tests)
+            items = defining_items(c.con, membership, _item_tables(c, cfg.networks), top=max(10, cfg.groups.top_items))
+        drop_kept_traces(c.con, [l for l in _kept_layers(c) if l not in MEMBERSHIP_LAYERS])
+        timings["decisions"] = time.perf_counter() - t
         t = time.perf_counter()
         with step(progress, "scoring accounts"):
             result = compute_scores(
-                c.con, net, membership, cfg.score, cap=cfg.multiplex.cap, trace_params=network_params(cfg.networks)
+                c.con, net, membership, cfg.score, decisions=decisions, item_ranks=items, cap=cfg.multiplex.cap,
+                trace_params=network_params(cfg.networks),
             )
         drop_kept_traces(c.con)
         timings["scores"] = time.perf_counter() - t
+        final = dict(membership)
+        roles: dict[str, tuple[str, float | None]] = {a: ("core", None) for a in membership}
+        for acc, (g, ev) in result.joined.items():
+            final[acc] = g
+            roles[acc] = ("joined", ev)
         c.con.execute("BEGIN TRANSACTION")
         try:
-            write_groups(c.con, groups)
             write_scores(c.con, result)
+            groups = describe_groups(
+                c.con, net, final, top_items=cfg.groups.top_items, items=items, roles=roles, decisions=decisions,
+                strength=result.strength,
+            )
+            write_groups(c.con, groups)
+            _write_decisions(c.con, signals, items, null_edges, ng)
             n_flagged = sum(result.scores.column("flagged").to_pylist())
             stats.update(describe(net))
+            verdicts: dict[str, int] = {}
+            for d in decisions.values():
+                verdicts[d.verdict] = verdicts.get(d.verdict, 0) + 1
             stats.update(
                 {
                     "accounts_scored": result.scores.num_rows,
                     "groups": len(groups),
-                    "accounts_in_groups": len(membership),
+                    "groups_by_verdict": dict(sorted(verdicts.items())),
+                    "accounts_in_groups": len(final),
+                    "joined_by_membership_test": len(result.joined),
                     "flagged": int(n_flagged),
+                    "null": {**null_info, "groups": int(ng.num_rows),
+                             "max_evidence": float(max(ng.column("evidence").to_pylist(), default=0.0))},
                     "seconds": {k: round(v, 3) for k, v in timings.items()},
                 }
             )
@@ -354,6 +468,70 @@ def detect(
             c.close()
 
 
+def _trace_objects(networks: Mapping[str, Any], names: list[str] | None) -> list[Any]:
+    """The trace objects (with their parameters) of the layers built."""
+    from .traces import get_trace, trace_names
+
+    nested = network_params(networks)
+    return [get_trace(n)(**nested.get(n, {})) for n in (names if names is not None else trace_names())]
+
+
+def _built_layers(case: Case) -> list[str]:
+    from .traces import trace_names
+
+    have = {r[0] for r in case.con.execute("SELECT DISTINCT layer FROM edges").fetchall()}
+    run = _building_run(case)
+    built = set(run[1].get("networks", {}).get("layers", {})) if run else set()
+    return [n for n in trace_names() if n in built or n in have]
+
+
+def _kept_layers(case: Case) -> list[str]:
+    from .networks import KEPT_PREFIX
+
+    rows = case.con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, ?) ORDER BY 1", [KEPT_PREFIX]
+    ).fetchall()
+    return [r[0][len(KEPT_PREFIX):] for r in rows]
+
+
+def _item_tables(case: Case, networks: Mapping[str, Any]) -> dict[str, str]:
+    """layer -> table of its actions (account_id, key, item) for the defining items: the kept trace
+    tables (made now for layers without one), near_duplicate's clusters from post_keys."""
+    from .groups.items import ITEM_LAYERS
+    from .networks import keep_traces, kept_trace_table
+
+    have = set(_built_layers(case))
+    out: dict[str, str] = {}
+    for obj in _trace_objects(networks, [l for l in ITEM_LAYERS if l in have]):
+        if obj.layer == "near_duplicate":
+            out[obj.layer] = (
+                "(SELECT k.account_id, k.key, substr(p.text, 1, 140) AS item FROM post_keys AS k "
+                "JOIN posts AS p ON p.post_id = k.post_id WHERE k.layer = 'near_duplicate')"
+            )
+            continue
+        name = kept_trace_table(case.con, obj.layer, obj.get_params())
+        if name is None:
+            keep_traces(case.con, [obj.name], {obj.name: obj.get_params()})
+            name = kept_trace_table(case.con, obj.layer)
+        if name is not None:
+            out[obj.layer] = name
+    return out
+
+
+def _write_decisions(con: Any, signals: list[Any], items: pa.Table, null_edges: pa.Table, null_groups_: pa.Table) -> None:
+    """Replace group_signals, group_items, null_edges and null_groups."""
+    for table, data in (("group_signals", signal_table(signals)), ("group_items", items), ("null_edges", null_edges),
+                        ("null_groups", null_groups_)):
+        con.execute(f"DELETE FROM {table}")
+        if data.num_rows:
+            con.register("_cib_w", data)
+            try:
+                cols = ", ".join(data.column_names)
+                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _cib_w")
+            finally:
+                con.unregister("_cib_w")
+
+
 def export_outputs(
     case: Case, out: str | os.PathLike[str], *, net: FusedNetwork | None = None, max_gexf_edges: int = 250_000
 ) -> dict[str, Path]:
@@ -369,19 +547,26 @@ def export_outputs(
     o.mkdir(parents=True, exist_ok=True)
     con = case.con
     outputs: dict[str, Path] = {}
-    cols = ["account_id", "screen_name", "score", "flagged", "group_id", "top_reasons"]
+    cols = ["account_id", "screen_name", "score", "flagged", "group_id", "group_role", "group_verdict", "top_reasons"]
     rows = con.execute(
         """
-        SELECT s.account_id, a.screen_name, s.score, s.flagged, s.group_id, s.top_reasons
-        FROM scores s LEFT JOIN (SELECT account_id, any_value(screen_name) AS screen_name FROM accounts GROUP BY 1) a USING (account_id)
+        SELECT s.account_id, a.screen_name, s.score, s.flagged, s.group_id, m.role, g.verdict, s.top_reasons
+        FROM scores s LEFT JOIN (SELECT account_id, min(screen_name) AS screen_name FROM accounts GROUP BY 1) a USING (account_id)
+        LEFT JOIN group_members m ON m.account_id = s.account_id AND m.group_id = s.group_id
+        LEFT JOIN groups g ON g.group_id = s.group_id
         ORDER BY s.score DESC, s.account_id
         """
     ).fetchall()
     outputs["accounts"] = write_csv(o / "accounts.csv", rows, cols)
-    gcols = ["group_id", "size", "cohesion", "start_at", "end_at", "layers", "top_items", "members"]
+    gcols = [
+        "group_id", "verdict", "flagged", "size", "core_size", "signals", "statistic", "e_value", "q_value", "strength",
+        "cohesion", "start_at", "end_at", "median_seconds", "precision_mix", "layers", "top_items", "members",
+    ]
     grows = con.execute(
         """
-        SELECT g.group_id, g.size, g.cohesion, CAST(g.start_at AS VARCHAR), CAST(g.end_at AS VARCHAR), g.layers, g.top_items,
+        SELECT g.group_id, g.verdict, g.flagged, g.size, g.core_size, g.signals, g.statistic, g.e_value, g.q_value, g.strength,
+               g.cohesion, CAST(g.start_at AS VARCHAR), CAST(g.end_at AS VARCHAR), g.median_seconds, g.precision_mix,
+               g.layers, g.top_items,
                (SELECT string_agg(m.account_id, ' ' ORDER BY m.account_id) FROM group_members m WHERE m.group_id = g.group_id)
         FROM groups g ORDER BY g.group_id
         """
@@ -422,7 +607,7 @@ def export_outputs(
         nrows = con.execute(
             """
             SELECT s.account_id, coalesce(a.screen_name, s.account_id), s.score, s.flagged, s.group_id
-            FROM scores s LEFT JOIN (SELECT account_id, any_value(screen_name) AS screen_name FROM accounts GROUP BY 1) a USING (account_id)
+            FROM scores s LEFT JOIN (SELECT account_id, min(screen_name) AS screen_name FROM accounts GROUP BY 1) a USING (account_id)
             WHERE s.flagged OR s.account_id IN (SELECT account_id FROM _cib_ends)
             ORDER BY s.account_id
             """

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Kinds of post.
 POST_KINDS = ("post", "repost", "reply", "quote")
@@ -206,14 +206,92 @@ GROUPS = Table(
         ("end_at", "TIMESTAMP"),
         ("cohesion", "DOUBLE"),
         ("top_items", "VARCHAR"),
+        ("core_size", "INTEGER"),
+        ("verdict", "VARCHAR"),
+        ("flagged", "BOOLEAN"),
+        ("statistic", "DOUBLE"),
+        ("e_value", "DOUBLE"),
+        ("q_value", "DOUBLE"),
+        ("signals", "VARCHAR"),
+        ("strength", "DOUBLE"),
+        ("median_seconds", "DOUBLE"),
+        ("precision_mix", "VARCHAR"),
     ),
-    "Groups found on the fused multiplex network. `layers` and `top_items` are JSON.",
+    "Groups found on the fused multiplex network, with their decision. `size` counts every member "
+    "(`core_size` those Leiden found, the rest joined by the group-membership test). `verdict`: "
+    "`operation` (coordinated beyond the case's null and inauthentic: flagged), `coordinated` "
+    "(coordinated, no inauthenticity signal: listed, not flagged) or `chance` (not beyond the null). "
+    "`statistic` = internal evidence, `e_value`/`q_value` against the null copies (see null_groups), "
+    "`signals` = JSON list of the inauthenticity signals that fired (group_signals). `layers`, "
+    "`top_items` (the group's defining items, group_items) and `precision_mix` (evidence pairs by time "
+    "precision) are JSON; `median_seconds` is over second-precision evidence pairs only.",
 )
 
 GROUP_MEMBERS = Table(
     "group_members",
-    (("group_id", "INTEGER"), ("account_id", "VARCHAR")),
-    "Which accounts belong to which group.",
+    (("group_id", "INTEGER"), ("account_id", "VARCHAR"), ("role", "VARCHAR"), ("evidence", "DOUBLE")),
+    "Which accounts belong to which group (one group per account). `role`: `core` (found by Leiden) or "
+    "`joined` (outside the group's links, tied to it by the group-membership test; `evidence` = that "
+    "test's -log10 E).",
+)
+
+GROUP_SIGNALS = Table(
+    "group_signals",
+    (
+        ("group_id", "INTEGER"),
+        ("signal", "VARCHAR"),
+        ("k", "INTEGER"),
+        ("n", "INTEGER"),
+        ("base_rate", "DOUBLE"),
+        ("lift", "DOUBLE"),
+        ("p_value", "DOUBLE"),
+        ("q_value", "DOUBLE"),
+        ("fired", "BOOLEAN"),
+        ("detail", "VARCHAR"),
+        ("evidence", "VARCHAR"),
+    ),
+    "Inauthenticity traits tested on each group against the rest of the case: k of n assessable members "
+    "show the trait, vs `base_rate` of the other accounts; `evidence` is JSON (members, per-member data).",
+)
+
+GROUP_ITEMS = Table(
+    "group_items",
+    (
+        ("group_id", "INTEGER"),
+        ("rank", "INTEGER"),
+        ("layer", "VARCHAR"),
+        ("key", "VARCHAR"),
+        ("item", "VARCHAR"),
+        ("members", "BIGINT"),
+        ("accounts", "BIGINT"),
+        ("log10_p", "DOUBLE"),
+        ("actions", "BIGINT"),
+    ),
+    "Each group's defining items: keys significantly over-represented among its members vs the case "
+    "(hypergeometric test, Bonferroni over all candidates), ranked by the members' `actions` on them; "
+    "`members` of the group and `accounts` in all acted on the key.",
+)
+
+NULL_EDGES = Table(
+    "null_edges",
+    (
+        ("replicate", "INTEGER"),
+        ("layer", "VARCHAR"),
+        ("account_a", "VARCHAR"),
+        ("account_b", "VARCHAR"),
+        ("n_shared", "BIGINT"),
+        ("p_value", "DOUBLE"),
+    ),
+    "The significant edges of each null copy of the case (kept so that re-scoring with other group "
+    "parameters, or without a layer, regroups them without rebuilding); pairs tested per copy are in "
+    "detect_runs.stats.",
+)
+
+NULL_GROUPS = Table(
+    "null_groups",
+    (("replicate", "INTEGER"), ("size", "INTEGER"), ("pairs", "BIGINT"), ("evidence", "DOUBLE"), ("layers", "VARCHAR")),
+    "The groups found in the null copies of the case (coordination broken, activity kept): the "
+    "distribution each real group's internal evidence is compared with.",
 )
 
 SCORES = Table(
@@ -255,8 +333,14 @@ EVIDENCE = Table(
         ("shared_item", "VARCHAR"),
         ("source_a", "VARCHAR"),
         ("source_b", "VARCHAR"),
+        ("key_layer", "VARCHAR"),
+        ("key", "VARCHAR"),
+        ("precision", "VARCHAR"),
     ),
-    "Concrete, checkable evidence behind edges: the two posts, their times, the shared item, and file:line of each.",
+    "Concrete, checkable evidence behind edges: the two posts, their times, the shared item, and file:line of each. "
+    "`key_layer`/`key`: the trace layer and key the item belongs to (for group_membership rows, the action's layer); "
+    "`precision`: the coarser time precision of the two posts (`second`, `minute`, `day`): `seconds_apart` of "
+    "minute-precision posts is only known to the minute.",
 )
 
 POST_KEYS = Table(
@@ -378,6 +462,9 @@ CLAIM_RESULTS = Table(
 )
 
 INGEST_TABLES = (ACCOUNTS, POSTS, POST_HASHTAGS, POST_URLS, POST_MENTIONS, INGEST_LOG, QUARANTINE)
-DETECT_TABLES = (EDGES, GROUPS, GROUP_MEMBERS, SCORES, SCORE_CONTRIBUTIONS, EVIDENCE, POST_KEYS, DETECT_RUNS)
+DETECT_TABLES = (
+    EDGES, GROUPS, GROUP_MEMBERS, GROUP_SIGNALS, GROUP_ITEMS, NULL_EDGES, NULL_GROUPS, SCORES, SCORE_CONTRIBUTIONS, EVIDENCE, POST_KEYS,
+    DETECT_RUNS,
+)
 AUDIT_TABLES = (SIGNATURES, AUDIT_VERDICTS, CLAIM_RESULTS)
 ALL_TABLES = (META, *INGEST_TABLES, *DETECT_TABLES, *AUDIT_TABLES)

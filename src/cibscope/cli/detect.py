@@ -77,20 +77,30 @@ def render_detect(res: DetectResult, case: Any = None) -> None:
     for layer in sorted(set(tested) | set(sig)):
         t.add_row(layer, f"{tested.get(layer, 0):,}", f"{sig.get(layer, 0):,}")
     console.print(t)
+    by = st.get("groups_by_verdict", {})
+    null = st.get("null", {})
     console.print(
-        f"{res.n_accounts:,} accounts scored, {res.n_groups:,} group(s), {res.n_flagged:,} account(s) flagged "
-        f"in {res.seconds:.1f} s"
+        f"{res.n_accounts:,} accounts scored, {res.n_groups:,} group(s): {by.get('operation', 0):,} flagged as operations "
+        f"(coordinated + inauthentic), {by.get('coordinated', 0):,} coordinated without an inauthenticity signal, "
+        f"{by.get('chance', 0):,} not beyond chance; {res.n_flagged:,} account(s) flagged in {res.seconds:.1f} s"
     )
+    if null.get("replicates"):
+        console.print(
+            f"null: {null['replicates']} copies of the case (accounts shifted by whole {null.get('unit', 'week')}s) gave "
+            f"{null.get('groups', 0):,} group(s), the strongest with internal evidence {null.get('max_evidence', 0.0):.1f}"
+        )
     if case is not None and res.n_groups:
-        g = Table(title="largest groups")
-        for col in ("group", "size", "cohesion", "layers", "span", "top shared items"):
+        g = Table(title="groups (flagged first, then by size)")
+        for col in ("group", "verdict", "size", "evidence / E", "signals", "top items"):
             g.add_column(col)
-        for gid, size, coh, layers, s, e, items in case.con.execute(
-            "SELECT group_id, size, cohesion, layers, start_at, end_at, top_items FROM groups ORDER BY group_id LIMIT 10"
+        for gid, verdict, size, core, stat, ev, signals, items in case.con.execute(
+            "SELECT group_id, verdict, size, core_size, statistic, e_value, signals, top_items FROM groups "
+            "ORDER BY flagged DESC, verdict = 'coordinated' DESC, size DESC, group_id LIMIT 12"
         ).fetchall():
             top = ", ".join(f"{i['item']} ({i['n']})" for i in json.loads(items)[:3])
-            lay = ", ".join(f"{k} {v}" for k, v in sorted(json.loads(layers).items(), key=lambda kv: -kv[1]))
-            g.add_row(str(gid), str(size), f"{coh:.2f}", lay, f"{s} .. {e}", Text(top))
+            sizes = f"{size}" + (f" ({size - core} joined)" if core is not None and size != core else "")
+            e_txt = "" if stat is None else f"{stat:.1f} / {ev:.2g}"
+            g.add_row(str(gid), str(verdict or ""), sizes, e_txt, ", ".join(json.loads(signals or "[]")), Text(top))
         console.print(g)
     for name, path in res.outputs.items():
         console.print(f"  {name}: {path}")
@@ -100,8 +110,11 @@ def render_explanation(ex: Explanation) -> None:
     who = ex.account_id + (f" (@{ex.screen_name})" if ex.screen_name and ex.screen_name != ex.account_id else "")
     console.print(
         Text(f"{who}: score {ex.score:.3f}, {'FLAGGED' if ex.flagged else 'not flagged'}"
-             + (f", group {ex.group_id}" if ex.group_id is not None else ", in no group"), style="bold")
+             + (f", group {ex.group_id}" if ex.group_id is not None else ", in no group")
+             + (f" ({ex.group_role})" if ex.group_role else ""), style="bold")
     )
+    if ex.group_verdict:
+        console.print(Text(f"group {ex.group_id}: {ex.group_verdict}"))
     t = Table(title="score = 1 - exp(-sum of terms)")
     for col, just in (("term", "left"), ("value", "right"), ("running sum", "right"), ("score so far", "right"), ("", "left"), ("evidence", "right"), ("detail", "left")):
         t.add_column(col, justify=just)  # type: ignore[arg-type]
@@ -114,13 +127,14 @@ def render_explanation(ex: Explanation) -> None:
     if not ex.evidence:
         console.print("no evidence rows for this account")
         return
-    e = Table(title="evidence (this account's post | the other account's post)", show_lines=True)
-    for col in ("layer", "shared item", "this post", "other post", "seconds apart"):
+    e = Table(title="evidence, its group's defining items first (this account's post | the other account's post)", show_lines=True)
+    for col in ("layer", "shared item", "this post", "other post", "apart"):
         e.add_column(col, overflow="fold")  # never cut a file:line short
     for r in ex.evidence:
         mine = Text(f"{r.post} at {r.at}\n{r.source}\n{(r.text or '')[:140]}")
         other = Text(f"{r.other_account}{' (same group)' if r.same_group else ''}: {r.other_post} at {r.other_at}\n{r.other_source}\n{(r.other_text or '')[:140]}")
-        e.add_row(r.layer, Text(str(r.shared_item)), mine, other, "" if r.seconds_apart is None else f"{r.seconds_apart:g}")
+        item = str(r.shared_item) + (f"\n(defining item #{r.item_rank} of the group)" if r.item_rank is not None else "")
+        e.add_row(r.layer, Text(item), mine, other, r.apart)
     console.print(e)
 
 

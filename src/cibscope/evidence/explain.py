@@ -15,8 +15,9 @@ from datetime import datetime
 import duckdb
 
 from ..errors import CaseStateError, UnknownAccountError
+from .ranking import ranked_evidence_sql
 
-__all__ = ["Contribution", "EvidenceRow", "Explanation", "explain_account"]
+__all__ = ["Contribution", "EvidenceRow", "Explanation", "explain_account", "time_apart"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,32 @@ class EvidenceRow:
     text: str | None
     other_text: str | None
     same_group: bool
+    #: the coarser time precision of the two posts: 'second', 'minute' or 'day'
+    precision: str = "second"
+    #: rank of the shared item among the account's group's defining items (None: not one of them)
+    item_rank: int | None = None
+
+    @property
+    def apart(self) -> str:
+        """How far apart the two posts were, as precisely as the data knows it."""
+        return time_apart(self.seconds_apart, self.precision, self.at, self.other_at)
+
+
+def time_apart(seconds: float | None, precision: str | None, at: datetime | None = None, other_at: datetime | None = None) -> str:
+    """'12.3 s', or for minute-precision times 'same minute' / '3 min apart' (the data does not know
+    the seconds), or 'same day' / '2 days apart' for day precision."""
+    if seconds is None:
+        return ""
+    if precision == "minute":
+        if at is not None and other_at is not None:
+            mins = abs(int((at.replace(second=0, microsecond=0) - other_at.replace(second=0, microsecond=0)).total_seconds()) // 60)
+        else:
+            mins = int(round(seconds / 60.0))
+        return "same minute" if mins == 0 else f"{mins} min apart (minute precision)"
+    if precision == "day":
+        days = int(round(seconds / 86400.0))
+        return "same day" if days == 0 else f"{days} days apart (day precision)"
+    return f"{seconds:.1f} s"
 
 
 @dataclass
@@ -53,6 +80,10 @@ class Explanation:
     group_id: int | None
     top_reasons: str
     contributions: list[Contribution] = field(default_factory=list)
+    #: 'core' (found by Leiden) or 'joined' (by the group-membership test); None without a group
+    group_role: str | None = None
+    #: the group's decision in words (see cibscope.evidence.decision.verdict_text)
+    group_verdict: str | None = None
     evidence: list[EvidenceRow] = field(default_factory=list)
 
     @property
@@ -88,7 +119,8 @@ def explain_account(
 ) -> Explanation:
     """The score breakdown of one account and up to ``evidence_per_layer`` evidence rows per layer.
 
-    Evidence with fellow group members comes first, then the closest in time.
+    Rows are in the order of :mod:`cibscope.evidence.ranking`: the account's group's defining
+    items first, then fellow group members, then the closest in time.
     Raises :class:`CaseStateError` before ``detect`` and :class:`UnknownAccountError` for an
     id (or screen name) not in the case.
     """
@@ -108,36 +140,26 @@ def explain_account(
         ).fetchall()
     ]
     group_id = None if srow[2] is None else int(srow[2])
+    role_row = con.execute("SELECT role FROM group_members WHERE account_id = ? AND group_id = ?", [acc, group_id]).fetchone()
+    group_verdict = _group_verdict(con, group_id)
     rows = con.execute(
-        """
-        WITH mine AS (
-            SELECT layer, account_b AS other, post_a AS post, post_b AS other_post, at_a AS at, at_b AS other_at,
-                   seconds_apart, shared_item, source_a AS source, source_b AS other_source, evidence_id
-            FROM evidence WHERE account_a = $acc
-            UNION ALL
-            SELECT layer, account_a, post_b, post_a, at_b, at_a, seconds_apart, shared_item, source_b, source_a, evidence_id
-            FROM evidence WHERE account_b = $acc
-        ), ranked AS (
-            SELECT m.*, (g.account_id IS NOT NULL) AS same_group,
-                   row_number() OVER (PARTITION BY m.layer ORDER BY (g.account_id IS NOT NULL) DESC,
-                                      abs(coalesce(m.seconds_apart, 1e18)), m.evidence_id) AS rk
-            FROM mine m LEFT JOIN group_members g ON g.account_id = m.other AND g.group_id = $gid
-        )
-        SELECT r.layer, r.other, r.post, r.other_post, r.at, r.other_at, r.seconds_apart, r.shared_item,
-               r.source, r.other_source, pa.text, pb.text, r.same_group
-        FROM ranked r
-        LEFT JOIN posts pa ON pa.post_id = r.post
+        f"""
+        SELECT r.layer, r.other, r.my_post, r.other_post, r.my_at, r.other_at, r.seconds_apart, r.shared_item,
+               r.my_source, r.other_source, pa.text, pb.text, r.same_group, r.precision, r.item_rank
+        FROM ({ranked_evidence_sql("SELECT CAST($acc AS VARCHAR)")}) r
+        LEFT JOIN posts pa ON pa.post_id = r.my_post
         LEFT JOIN posts pb ON pb.post_id = r.other_post
-        WHERE r.rk <= $k
-        ORDER BY r.layer, r.rk
+        WHERE r.layer_rk <= $k
+        ORDER BY r.rk
         """,
-        {"acc": acc, "gid": group_id if group_id is not None else -1, "k": int(evidence_per_layer)},
+        {"acc": acc, "k": int(evidence_per_layer)},
     ).fetchall()
     evidence = [
         EvidenceRow(
             layer=str(r[0]), other_account=str(r[1]), post=r[2], other_post=r[3], at=r[4], other_at=r[5],
             seconds_apart=None if r[6] is None else float(r[6]), shared_item=r[7], source=r[8], other_source=r[9],
-            text=r[10], other_text=r[11], same_group=bool(r[12]),
+            text=r[10], other_text=r[11], same_group=bool(r[12]), precision=str(r[13] or "second"),
+            item_rank=None if r[14] is None else int(r[14]),
         )
         for r in rows
     ]
@@ -150,4 +172,26 @@ def explain_account(
         top_reasons=str(srow[3] or ""),
         contributions=contributions,
         evidence=evidence,
+        group_role=None if role_row is None else str(role_row[0]),
+        group_verdict=group_verdict,
     )
+
+
+def _group_verdict(con: duckdb.DuckDBPyConnection, group_id: int | None) -> str | None:
+    """The group's decision in a sentence, from the groups table."""
+    if group_id is None:
+        return None
+    row = con.execute("SELECT verdict, statistic, e_value, q_value, signals, size, core_size FROM groups WHERE group_id = ?", [group_id]).fetchone()
+    if row is None or row[0] is None:
+        return None
+    import json
+
+    verdict, stat, e, q, signals, size, core = row
+    null = f"internal evidence {stat:.1f}, E={e:.2g}, q={q:.2g} against the case's null copies"
+    sig = ", ".join(json.loads(signals or "[]"))
+    who = f"{size} accounts" + (f", {size - core} joined by the group-membership test" if core is not None and size != core else "")
+    if verdict == "operation":
+        return f"flagged: coordinated ({null}), with inauthenticity signals: {sig} ({who})"
+    if verdict == "coordinated":
+        return f"coordinated ({null}), no inauthenticity signal: not flagged ({who})"
+    return f"not beyond chance ({null}) ({who})"

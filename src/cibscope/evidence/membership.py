@@ -113,6 +113,9 @@ _EVIDENCE_COLUMNS = (
     ("shared_item", pa.string()),
     ("source_a", pa.string()),
     ("source_b", pa.string()),
+    ("key_layer", pa.string()),
+    ("key", pa.string()),
+    ("precision", pa.string()),
 )
 
 
@@ -263,6 +266,7 @@ def group_membership(
     max_key_actions: int = 5000,
     min_members: int = 2,
     trace_params: Mapping[str, Mapping[str, Any]] | None = None,
+    item_ranks: pa.Table | None = None,
 ) -> MembershipResult:
     """Test every account that acted in ``layers`` against every group of ``strong`` (group -> members).
 
@@ -278,6 +282,8 @@ def group_membership(
     negligible, and pairing them would be quadratic.
     ``trace_params``: per trace, the parameters the edges were built with (as for
     :func:`cibscope.networks.build_networks`): the same actions and windows.
+    ``item_ranks``: (group_id, layer, key, rank) of each group's defining items
+    (:func:`cibscope.groups.items.defining_items`): an account's evidence rows on them come first.
 
     How it stays cheap on millions of actions: the actions are read from the builder's kept
     trace tables (detect keeps them for this test; otherwise each trace runs once, into a temp
@@ -528,7 +534,7 @@ def group_membership(
         result = MembershipResult(tests=tests, evidence=_empty().evidence, n_tests=n_tests)
         best = {a: v for a, v in result.best().items() if v[1] > 0}
         if best and evidence_per_account > 0:
-            result.evidence = _evidence(con, best, evidence_per_account)
+            result.evidence = _evidence(con, best, evidence_per_account, item_ranks)
         return result
     finally:
         con.unregister("_cib_gm_mem")
@@ -554,15 +560,21 @@ def _pvalues(obs: np.ndarray, mu: np.ndarray, var: np.ndarray) -> np.ndarray:
     return out
 
 
-def _evidence(con: duckdb.DuckDBPyConnection, best: dict[str, tuple], k: int) -> pa.Table:
-    """The hits behind each account's best group: its post and the closest member post."""
+def _evidence(con: duckdb.DuckDBPyConnection, best: dict[str, tuple], k: int, item_ranks: pa.Table | None = None) -> pa.Table:
+    """The hits behind each account's best group: its post and the closest member post; hits on
+    the group's defining items first (``item_ranks``), then by the group's share of the key."""
     sel = pa.table(
         {
             "account_id": pa.array(list(best), pa.string()),
             "group_id": pa.array([v[0] for v in best.values()], pa.int32()),
         }
     )
+    ranks = item_ranks if item_ranks is not None and item_ranks.num_rows else pa.table({
+        "group_id": pa.array([], pa.int32()), "layer": pa.array([], pa.string()), "key": pa.array([], pa.string()),
+        "rank": pa.array([], pa.int64()),
+    })
     con.register("_cib_gm_best", sel)
+    con.register("_cib_gm_rank", ranks)
     try:
         rows = con.execute(
             f"""
@@ -580,16 +592,20 @@ def _evidence(con: duckdb.DuckDBPyConnection, best: dict[str, tuple], k: int) ->
             SELECT * FROM (
                 SELECT h.account_id AS acc, m.account_id AS member, h.post_id AS post, m.post_id AS mpost, h.at AS at, m.at AS mat,
                        abs(m.t - h.t) / 1000000.0 AS dt, h.layer, coalesce(h.item, h.key) AS item, h.source AS src, m.source AS msrc,
-                       h.share,
-                       row_number() OVER (PARTITION BY h.account_id ORDER BY h.share DESC, abs(m.t - h.t), h.post_id, h.layer, h.key) AS rk
-                FROM hits h JOIN closest c ON c.aid = h.aid JOIN _cib_gm_act m ON m.aid = c.maid
+                       h.share, h.key_, greatest(h.tol, m.tol) AS tol,
+                       row_number() OVER (PARTITION BY h.account_id ORDER BY coalesce(r.rank, 9223372036854775807), h.share DESC,
+                                          abs(m.t - h.t), h.post_id, h.layer, h.key) AS rk
+                FROM (SELECT *, CASE WHEN layer = 'near_duplicate' THEN substr(key, 2) ELSE key END AS key_ FROM hits) h
+                JOIN closest c ON c.aid = h.aid JOIN _cib_gm_act m ON m.aid = c.maid
+                LEFT JOIN _cib_gm_rank r ON r.group_id = h.group_id AND r.layer = h.layer AND r.key = h.key_
             ) WHERE rk <= {int(k)} ORDER BY acc, rk
             """
         ).fetchall()
     finally:
         con.unregister("_cib_gm_best")
+        con.unregister("_cib_gm_rank")
     cols: dict[str, list] = {n: [] for n, _ in _EVIDENCE_COLUMNS}
-    for acc, member, post, mpost, at, mat, dt, layer, item, src, msrc, share, _rk in rows:
+    for acc, member, post, mpost, at, mat, dt, layer, item, src, msrc, share, key, tol, _rk in rows:
         swap = member < acc  # stored as account_a < account_b, like edge evidence
         a, b = (member, acc) if swap else (acc, member)
         cols["account_a"].append(a)
@@ -602,4 +618,7 @@ def _evidence(con: duckdb.DuckDBPyConnection, best: dict[str, tuple], k: int) ->
         cols["shared_item"].append(f"[{layer}, group share {float(share):.2f}] {item}")
         cols["source_a"].append(msrc if swap else src)
         cols["source_b"].append(src if swap else msrc)
+        cols["key_layer"].append(layer)
+        cols["key"].append(key)
+        cols["precision"].append("day" if tol >= 86_400_000_000 else "minute" if tol >= 60_000_000 else "second")
     return pa.table({n: pa.array(cols[n], t) for n, t in _EVIDENCE_COLUMNS})

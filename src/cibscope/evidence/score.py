@@ -5,6 +5,10 @@ the terms are *kept* (table ``score_contributions``), and the score is a fixed f
 their sum, so a reader can see exactly how much each trace moved it (a waterfall), and the
 report, the audit and ``cibscope explain`` all read the same numbers.
 
+The score *ranks* accounts by how much evidence ties them to a coordinated inauthentic
+operation; the *flag* is a decision about groups (:mod:`cibscope.evidence.decision`): an
+account is flagged when it belongs to a flagged group.
+
 Terms for an account ``i``
 --------------------------
 * one term per trace layer ``l`` (named after the layer, e.g. ``co_retweet``)::
@@ -16,41 +20,41 @@ Terms for an account ``i``
   :mod:`cibscope.networks.multiplex`) and ``sigma_e`` its structural similarity (shared
   partners). A *mean*, not a sum: forty chance links of a fan (each barely significant,
   partners unrelated) do not add up to one strong link; breadth counts only up to
-  ``partners_saturation`` partners. A layer's term is below 1, so one loud layer cannot
-  outvote agreement across layers. Account-level traces (creation batches, templated
+  ``partners_saturation`` partners. Account-level traces (creation batches, templated
   profiles) are layers too.
-* ``group`` -- ``group_weight * G * min(1, d / partners_saturation)``: ``G`` is the group's
-  *strength*, the mean over its internal pairs of ``min(1, fused weight / cap)`` (a fan club
-  tied by chance-level links has G near 0, an operation near 1), ``d`` the number of fellow
-  members the account is linked to. This is what carries an operation's quiet members, whose
-  own links are weak but all point into the group.
-* ``group_affinity`` -- ``affinity_weight * max over strong groups of`` the match between the
+* ``group`` -- ``group_weight * min(1, d / partners_saturation)`` for a member of a *flagged*
+  group (coordinated beyond the case's null and inauthentic), ``d`` the fellow members it is
+  significantly linked to. Members of groups that are only coordinated (fan clubs, activists)
+  or not beyond chance get no group term.
+* ``inauthenticity`` -- ``signal_weight * (traits shown / traits fired)``: the share of its
+  flagged group's inauthenticity traits (:mod:`cibscope.evidence.signals`) the member itself
+  shows (created in the burst, posts from the group's client, ...).
+* ``group_affinity`` -- ``affinity_weight * max over flagged groups of`` the match between the
   account's habits (hour-of-week profile, client app) and the group's (see
   :func:`group_affinity`): an account-level signature, for members that leave no edges.
-* ``group_membership`` -- ``membership_weight * G * min(1, s / membership_saturation)`` for an
-  account outside the strong groups, where ``s`` is the evidence (-log10 E-value) of the
-  group-membership test against its best strong group (:mod:`.membership`): its actions
+* ``group_membership`` -- ``membership_weight * min(1, s / membership_saturation)`` for an
+  account outside the flagged groups, where ``s`` is the evidence (-log10 E-value) of the
+  group-membership test against its best flagged group (:mod:`.membership`): its actions
   co-occur with the group's members more than chance allows, although no single pair does.
   Its hits are stored in ``evidence`` (layer ``group_membership``).
 
 Score and flag
 --------------
-``score = 1 - exp(-sum of terms)``: 0 without evidence. ``flagged`` is the documented rule::
+``score = 1 - exp(-sum of terms)``: 0 without evidence. ``flagged``::
 
-    flagged = member of a group (size >= min_size) whose strength G >= min_group_strength
-              and score >= threshold
-              and linked to at least min_partners fellow members
-           or  group-membership evidence s >= membership_min_evidence against a strong group
-              and score >= threshold                  (group_id is then that group)
+    flagged = core member of a flagged group, linked to at least min_partners fellow members
+           or  joined a flagged group: group-membership evidence s >= membership_min_evidence
+       (and, optionally, score >= threshold; the default threshold 0 adds no cut)
 
-All parts are data-driven: groups come from edges that beat a null model at a controlled
-false discovery rate; a group's strength is how far its internal links are beyond chance.
+Every account has one group (``group_id``): its Leiden group, or the flagged group the
+membership test joined it to (``group_members.role`` = ``joined``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -58,21 +62,29 @@ import pyarrow as pa
 
 from ..networks.multiplex import FusedNetwork
 from ..params import Interval, validate
+from .decision import GroupDecision, verdict_text
 from .membership import DEFAULT_LAYERS, MEMBERSHIP_LAYER, group_membership
 
-__all__ = ["ScoreParams", "ScoreResult", "compute_scores", "write_scores", "squash", "GROUP_TERM", "MEMBERSHIP_TERM"]
+__all__ = [
+    "ScoreParams", "ScoreResult", "compute_scores", "write_scores", "squash", "GROUP_TERM", "MEMBERSHIP_TERM",
+    "INAUTHENTICITY_TERM", "CORE", "JOINED",
+]
 
 GROUP_TERM = "group"
 AFFINITY_TERM = "group_affinity"
+INAUTHENTICITY_TERM = "inauthenticity"
 MEMBERSHIP_TERM = MEMBERSHIP_LAYER
+#: group_members.role
+CORE = "core"
+JOINED = "joined"
 
 PARAMETER_CONSTRAINTS = {
     "saturation": Interval(float, 0.0, None, closed="neither"),
     "group_weight": Interval(float, 0.0, None),
+    "signal_weight": Interval(float, 0.0, None),
     "threshold": Interval(float, 0.0, 1.0),
     "min_partners": Interval(int, 1, None),
     "partners_saturation": Interval(int, 1, None),
-    "min_group_strength": Interval(float, 0.0, 1.0),
     "affinity_weight": Interval(float, 0.0, None),
     "membership_weight": Interval(float, 0.0, None),
     "membership_saturation": Interval(float, 0.0, None, closed="neither"),
@@ -87,13 +99,14 @@ class ScoreParams:
     """Scoring parameters.
 
     saturation : per-layer evidence (sum of -log10 p) at which a layer's term reaches 1 - 1/e.
-    group_weight : weight of the group-level term.
-    threshold : minimum score of a flagged account.
-    min_partners : minimum number of fellow group members a flagged account is linked to.
+    group_weight : weight of the group-level term (members of flagged groups).
+    signal_weight : weight of the ``inauthenticity`` term (the member's share of its group's traits).
+    threshold : optional minimum score of a flagged account (0: no cut; the flag is the group decision).
+    min_partners : minimum number of fellow group members a flagged core member is linked to.
     membership_weight : weight of the ``group_membership`` term (0 switches the test off).
     membership_saturation : membership evidence (-log10 E) at which the term reaches its full value.
-    membership_min_evidence : membership evidence (-log10 E) that flags an account outside the
-        group (with ``score >= threshold``); 1 means E <= 0.1.
+    membership_min_evidence : membership evidence (-log10 E) that joins an account to a flagged
+        group (and flags it); 1 means E <= 0.1.
     membership_min_members : distinct members of a group that must act on a key within the
         window for an action there to count as acting with the group.
     top_reasons : how many terms to list in ``top_reasons``.
@@ -101,10 +114,10 @@ class ScoreParams:
 
     saturation: float = 10.0
     group_weight: float = 1.0
-    threshold: float = 0.5
+    signal_weight: float = 0.5
+    threshold: float = 0.0
     min_partners: int = 2
     partners_saturation: int = 5
-    min_group_strength: float = 0.5
     affinity_weight: float = 1.0
     membership_weight: float = 1.0
     membership_saturation: float = 2.0
@@ -118,13 +131,30 @@ class ScoreParams:
 
 @dataclass
 class ScoreResult:
-    """``scores`` and ``contributions`` with the columns of the case tables of the same names."""
+    """``scores`` and ``contributions`` with the columns of the case tables of the same names.
+
+    ``joined``: account -> (flagged group, membership evidence) for the accounts the
+    group-membership test joined to a flagged group; ``strength``: group -> mean internal
+    evidence (``min(1, fused weight / cap)`` over internal pairs).
+    """
 
     scores: pa.Table
     contributions: pa.Table
     #: rows for the case table ``evidence`` produced while scoring (the group-membership test's
     #: hits, layer ``group_membership``); None when scoring produced none
     evidence: pa.Table | None = None
+    joined: dict[str, tuple[int, float]] = field(default_factory=dict)
+    strength: dict[int, float] = field(default_factory=dict)
+
+    def group_of(self) -> dict[str, tuple[int, str, float | None]]:
+        """account -> (group, role, membership evidence) for every account with a group."""
+        out: dict[str, tuple[int, str, float | None]] = {}
+        for acc, g in zip(self.scores.column("account_id").to_pylist(), self.scores.column("group_id").to_pylist()):
+            if g is None:
+                continue
+            j = self.joined.get(acc)
+            out[acc] = (int(g), JOINED, float(j[1])) if j is not None else (int(g), CORE, None)
+        return out
 
 
 def squash(total: np.ndarray | float) -> np.ndarray | float:
@@ -142,19 +172,25 @@ def compute_scores(
     membership: dict[str, int],
     params: ScoreParams | None = None,
     *,
+    decisions: Mapping[int, GroupDecision] | None = None,
+    item_ranks: pa.Table | None = None,
     with_evidence_counts: bool = True,
     cap: float = 20.0,
     trace_params: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ScoreResult:
     """Score every account of the case (and any account in the edges) from the fused network.
 
-    ``membership`` maps account -> group id (from :func:`cibscope.groups.find_groups`).
+    ``membership`` maps account -> group id (from :func:`cibscope.groups.find_groups`);
+    ``decisions`` the groups' decisions (:func:`cibscope.evidence.decision.decide_groups`; None:
+    no group is flagged). ``item_ranks``: the groups' defining items (group_id, layer, key,
+    rank), so the membership test's evidence starts with them.
     ``with_evidence_counts=False`` skips counting evidence rows (the ablation does not need them).
     ``trace_params``: per trace, the parameters the edges were built with (the group-membership
     test uses the same actions and windows).
     """
     p = params or ScoreParams()
     p.validate()
+    decisions = dict(decisions or {})
     mem = pa.table({"account_id": pa.array(list(membership), pa.string()), "group_id": pa.array(list(membership.values()), pa.int32())})
     con.register("_cib_le", net.layer_edges)
     con.register("_cib_mem", mem)
@@ -167,7 +203,7 @@ def compute_scores(
                 UNION ALL
                 SELECT layer, account_b, account_a, structure * layer_weight * strength, p_value, n_shared FROM _cib_le
             )
-            SELECT account_id, layer, sum(s) AS s, count(*) AS k, sum(n_shared) AS shared,
+            SELECT account_id, layer, sum(s ORDER BY other) AS s, count(*) AS k, sum(n_shared) AS shared,
                    -- the strongest partner: smallest p, then largest strength, then name (p ties at 0)
                    arg_min(other, (p_value, -s, other)) AS best_other, min(p_value) AS best_p
             FROM ends GROUP BY 1, 2 ORDER BY 1, 2
@@ -203,16 +239,17 @@ def compute_scores(
         # group strength: mean evidence of its internal pairs, each min(1, fused weight / cap)
         con.register("_cib_fu", net.fused)
         try:
-            strength = dict(
-                con.execute(
+            strength = {
+                int(g): float(v)
+                for g, v in con.execute(
                     f"""
-                    SELECT ma.group_id, avg(LEAST(1.0, f.weight / {float(cap)!r}))
+                    SELECT ma.group_id, avg(LEAST(1.0, f.weight / {float(cap)!r}) ORDER BY f.account_a, f.account_b)
                     FROM _cib_fu f JOIN _cib_mem ma ON ma.account_id = f.account_a
                                    JOIN _cib_mem mb ON mb.account_id = f.account_b AND mb.group_id = ma.group_id
                     GROUP BY 1
                     """
                 ).fetchall()
-            )
+            }
         finally:
             con.unregister("_cib_fu")
         accounts = [
@@ -235,108 +272,111 @@ def compute_scores(
     c_val: list[float] = []
     c_n: list[int] = []
     c_det: list[str] = []
-    for acc, layer, s, k, shared, other, best_p in per_layer:
-        breadth = min(1.0, int(k) / p.partners_saturation)
-        val = float(1.0 - np.exp(-(float(s) / int(k)) * breadth / p.saturation))
+
+    def term(acc: str, name: str, val: float, n: int, detail: str) -> None:
         c_acc.append(acc)
-        c_name.append(layer)
-        c_val.append(val)
-        c_n.append(n_ev.get((acc, layer), 0) if with_evidence_counts else int(k))
-        c_det.append(
-            f"{int(k)} significant {layer} link(s), {int(shared or 0)} shared item(s), "
-            f"mean evidence {float(s) / int(k):.1f} (-log10 E, x structure); strongest p={_fmt_p(float(best_p))} with {other}"
-        )
-    for acc, g in membership.items():
-        size = int(sizes[g])
-        d = int(partners.get(acc, 0))
-        gs = float(strength.get(g, 0.0))
-        val = p.group_weight * gs * min(1.0, d / p.partners_saturation)
-        c_acc.append(acc)
-        c_name.append(GROUP_TERM)
+        c_name.append(name)
         c_val.append(float(val))
-        c_n.append(d)
-        c_det.append(
-            f"member of group {g} ({size} accounts, group strength {gs:.2f}), "
-            f"significantly linked to {d} of the {size - 1} other members"
+        c_n.append(int(n))
+        c_det.append(detail)
+
+    for acc, layer, s_sum, k, shared, other, best_p in per_layer:
+        breadth = min(1.0, int(k) / p.partners_saturation)
+        val = float(1.0 - np.exp(-(float(s_sum) / int(k)) * breadth / p.saturation))
+        term(
+            acc, layer, val, n_ev.get((acc, layer), 0) if with_evidence_counts else int(k),
+            f"{int(k)} significant {layer} link(s), {int(shared or 0)} shared item(s), "
+            f"mean evidence {float(s_sum) / int(k):.1f} (-log10 E, x structure); strongest p={_fmt_p(float(best_p))} with {other}",
         )
-    # the strong groups' members (one pass over the membership, not one per group)
-    strong: dict[int, list[str]] = {g: [] for g, v in strength.items() if float(v) >= p.min_group_strength}
+    flagged_groups = {g for g, d in decisions.items() if d.flagged}
+    for acc, g in sorted(membership.items()):
+        d = decisions.get(g)
+        if d is None or not d.flagged:
+            continue
+        size = int(sizes[g])
+        n_part = int(partners.get(acc, 0))
+        term(
+            acc, GROUP_TERM, p.group_weight * min(1.0, n_part / p.partners_saturation), n_part,
+            f"member of flagged group {g} ({size} accounts): {verdict_text(d)}; "
+            f"significantly linked to {n_part} of the {size - 1} other members",
+        )
+        shown = [t for t in d.signals if acc in d.trait_members.get(t, ())]
+        if shown and p.signal_weight > 0:
+            term(
+                acc, INAUTHENTICITY_TERM, p.signal_weight * len(shown) / len(d.signals), len(shown),
+                f"shows {len(shown)} of group {g}'s {len(d.signals)} inauthenticity signal(s): {', '.join(shown)}",
+            )
+    # the flagged groups' members (one pass over the membership, not one per group)
+    flagged_members: dict[int, list[str]] = {g: [] for g in sorted(flagged_groups)}
     for a, g in membership.items():
-        if g in strong:
-            strong[g].append(a)
+        if g in flagged_members:
+            flagged_members[g].append(a)
     if p.affinity_weight > 0:
-        for acc, (val, g, detail) in group_affinity(con, strong).items():
+        for acc, (val, g, detail) in group_affinity(con, flagged_members).items():
             if val * p.affinity_weight <= 0:
                 continue
-            c_acc.append(acc)
-            c_name.append(AFFINITY_TERM)
-            c_val.append(float(p.affinity_weight * val))
-            c_n.append(0)
-            c_det.append(detail)
+            term(acc, AFFINITY_TERM, p.affinity_weight * val, 0, detail)
     m_best: dict[str, tuple[int, float, float, int, int, float, float]] = {}
     m_evidence: pa.Table | None = None
-    if p.membership_weight > 0:
-        strong_set = {a for m in strong.values() for a in m}
+    if p.membership_weight > 0 and flagged_members:
+        in_flagged = {a for m in flagged_members.values() for a in m}
         present = set(net.layer_edges.column("layer").to_pylist())
+        ranks = None
+        if item_ranks is not None and item_ranks.num_rows:
+            keep = [g in flagged_groups for g in item_ranks.column("group_id").to_pylist()]
+            ranks = item_ranks.filter(pa.array(keep, pa.bool_())).select(["group_id", "layer", "key", "rank"])
         mres = group_membership(
-            con, strong, layers=tuple(l for l in DEFAULT_LAYERS if l in present), cap=cap,
+            con, flagged_members, layers=tuple(l for l in DEFAULT_LAYERS if l in present), cap=cap,
             evidence_per_account=10 if with_evidence_counts else 0, min_members=p.membership_min_members,
-            trace_params=trace_params,
+            trace_params=trace_params, item_ranks=ranks,
         )
         m_best = {a: v for a, v in mres.best().items() if v[1] > 0}
         m_evidence = mres.evidence if mres.evidence.num_rows else None
         m_ev_n: dict[str, int] = {}
         if m_evidence is not None:
             for a, b in zip(m_evidence.column("account_a").to_pylist(), m_evidence.column("account_b").to_pylist()):
-                tested = b if a in strong_set else a
+                tested = b if a in in_flagged else a
                 m_ev_n[tested] = m_ev_n.get(tested, 0) + 1
         for acc, (g, s_m, pv, n_hits, n_act, obs, exp) in sorted(m_best.items()):
-            gs = float(strength.get(g, 0.0))
-            c_acc.append(acc)
-            c_name.append(MEMBERSHIP_TERM)
-            c_val.append(float(p.membership_weight * gs * min(1.0, s_m / p.membership_saturation)))
-            c_n.append(m_ev_n.get(acc, n_hits))
-            c_det.append(
-                f"{n_hits} of its {n_act} actions co-occur with strong group {g} (group strength {gs:.2f}): "
+            term(
+                acc, MEMBERSHIP_TERM, p.membership_weight * min(1.0, s_m / p.membership_saturation), m_ev_n.get(acc, n_hits),
+                f"{n_hits} of its {n_act} actions co-occur with flagged group {g}: "
                 f"summed group share {obs:.2f} vs {exp:.4f} expected by chance, p={_fmt_p(pv)}, "
-                f"evidence {s_m:.1f} (-log10 E over {mres.n_tests} account-group tests)"
+                f"evidence {s_m:.1f} (-log10 E over {mres.n_tests} account-group tests)",
             )
+    order = sorted(range(len(c_acc)), key=lambda i: (c_acc[i], -c_val[i], c_name[i]))
     contributions = pa.table(
         {
-            "account_id": pa.array(c_acc, pa.string()),
-            "contribution": pa.array(c_name, pa.string()),
-            "value": pa.array(c_val, pa.float64()),
-            "n_evidence": pa.array(c_n, pa.int64()),
-            "detail": pa.array(c_det, pa.string()),
+            "account_id": pa.array([c_acc[i] for i in order], pa.string()),
+            "contribution": pa.array([c_name[i] for i in order], pa.string()),
+            "value": pa.array([c_val[i] for i in order], pa.float64()),
+            "n_evidence": pa.array([c_n[i] for i in order], pa.int64()),
+            "detail": pa.array([c_det[i] for i in order], pa.string()),
         }
-    ).sort_by([("account_id", "ascending"), ("value", "descending"), ("contribution", "ascending")])
-
-    total: dict[str, float] = {}
+    )
     terms: dict[str, list[tuple[float, str]]] = {}
-    for acc, name, val in zip(c_acc, c_name, c_val):
-        total[acc] = total.get(acc, 0.0) + val
-        terms.setdefault(acc, []).append((val, name))
+    for i in order:  # a fixed order of summation: the same input gives the same last bit
+        terms.setdefault(c_acc[i], []).append((c_val[i], c_name[i]))
     s_score: list[float] = []
     s_flag: list[bool] = []
     s_group: list[int | None] = []
     s_reasons: list[str] = []
+    joined: dict[str, tuple[int, float]] = {}
     for acc in accounts:
-        t = total.get(acc, 0.0)
-        score = float(squash(t))
+        ts = terms.get(acc, [])
+        score = float(squash(float(sum(v for v, _ in ts))))
         g = membership.get(acc)
         flag = (
-            g is not None
-            and score >= p.threshold
-            and int(partners.get(acc, 0)) >= p.min_partners
-            and float(strength.get(g, 0.0)) >= p.min_group_strength
+            g is not None and g in flagged_groups
+            and int(partners.get(acc, 0)) >= p.min_partners and score >= p.threshold
         )
         mb = m_best.get(acc)
-        if not flag and mb is not None and mb[1] >= p.membership_min_evidence and score >= p.threshold:
-            # outside a strong group (or loosely in one) but its actions tie it to one beyond chance
+        if (g is None or g not in flagged_groups) and mb is not None and mb[1] >= p.membership_min_evidence and score >= p.threshold:
+            # outside the flagged groups, but its actions tie it to one beyond chance: it joins that group
             flag = True
-            if g is None or float(strength.get(g, 0.0)) < p.min_group_strength:
-                g = mb[0]
-        top = sorted(terms.get(acc, []), key=lambda x: (-x[0], x[1]))[: p.top_reasons]
+            g = mb[0]
+            joined[acc] = (int(mb[0]), float(mb[1]))
+        top = sorted(ts, key=lambda x: (-x[0], x[1]))[: p.top_reasons]
         s_score.append(score)
         s_flag.append(bool(flag))
         s_group.append(g)
@@ -350,11 +390,11 @@ def compute_scores(
             "top_reasons": pa.array(s_reasons, pa.string()),
         }
     )
-    return ScoreResult(scores=scores, contributions=contributions, evidence=m_evidence)
+    return ScoreResult(scores=scores, contributions=contributions, evidence=m_evidence, joined=joined, strength=strength)
 
 
 def write_scores(con: duckdb.DuckDBPyConnection, result: ScoreResult) -> None:
-    """Replace the case's ``scores`` and ``score_contributions`` tables."""
+    """Replace the case's ``scores`` and ``score_contributions`` tables (and the membership test's evidence)."""
     con.execute("DELETE FROM scores")
     con.execute("DELETE FROM score_contributions")
     con.execute("DELETE FROM evidence WHERE layer = ?", [MEMBERSHIP_LAYER])
@@ -363,9 +403,10 @@ def write_scores(con: duckdb.DuckDBPyConnection, result: ScoreResult) -> None:
         try:
             con.execute(
                 "INSERT INTO evidence (evidence_id, layer, account_a, account_b, post_a, post_b, at_a, at_b, seconds_apart, "
-                "shared_item, source_a, source_b) "
+                "shared_item, source_a, source_b, key_layer, key, precision) "
                 "SELECT (SELECT coalesce(max(evidence_id), 0) FROM evidence) + row_number() OVER (ORDER BY account_a, account_b, post_a, post_b), "
-                "?, account_a, account_b, post_a, post_b, at_a, at_b, seconds_apart, shared_item, source_a, source_b FROM _cib_e",
+                "?, account_a, account_b, post_a, post_b, at_a, at_b, seconds_apart, shared_item, source_a, source_b, "
+                "key_layer, key, precision FROM _cib_e",
                 [MEMBERSHIP_LAYER],
             )
         finally:
@@ -373,8 +414,11 @@ def write_scores(con: duckdb.DuckDBPyConnection, result: ScoreResult) -> None:
     con.register("_cib_s", result.scores)
     con.register("_cib_c", result.contributions)
     try:
-        con.execute("INSERT INTO scores SELECT account_id, score, flagged, group_id, top_reasons FROM _cib_s")
-        con.execute("INSERT INTO score_contributions SELECT account_id, contribution, value, n_evidence, detail FROM _cib_c")
+        con.execute("INSERT INTO scores SELECT account_id, score, flagged, group_id, top_reasons FROM _cib_s ORDER BY account_id")
+        con.execute(
+            "INSERT INTO score_contributions SELECT account_id, contribution, value, n_evidence, detail FROM _cib_c "
+            "ORDER BY account_id, value DESC, contribution"
+        )
     finally:
         con.unregister("_cib_s")
         con.unregister("_cib_c")
@@ -383,9 +427,9 @@ def write_scores(con: duckdb.DuckDBPyConnection, result: ScoreResult) -> None:
 def group_affinity(
     con: duckdb.DuckDBPyConnection, strong: dict[int, list[str]], *, min_posts: int = 5
 ) -> dict[str, tuple[float, int, str]]:
-    """Account-level signature term: how much an account's habits match a strong group's.
+    """Account-level signature term: how much an account's habits match a flagged group's.
 
-    For each strong group (built from edges, see ``min_group_strength``) two profiles are
+    For each flagged group (``strong``: group -> members) two profiles are
     taken from its members' posts: the hour-of-week histogram (168 UTC bins) and the client
     app mix. An account's affinity to the group is
 
@@ -480,6 +524,6 @@ def group_affinity(
         dom = dom_of[g]
         what = f"client {dom!r} share {float(best_cm[i]):.2f}" if dom is not None else "no dominant client"
         out[accs[i]] = (
-            float(best_v[i]), g, f"habits match strong group {g}: hour-of-week profile cosine {float(best_cos[i]):.2f}, {what}"
+            float(best_v[i]), g, f"habits match flagged group {g}: hour-of-week profile cosine {float(best_cos[i]):.2f}, {what}"
         )
     return out

@@ -26,7 +26,7 @@ stable across runs.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -94,6 +94,19 @@ class Group:
     cohesion: float
     top_items: list[dict[str, Any]]
     members: list[str]
+    #: members found by Leiden (the rest joined by the group-membership test)
+    core_size: int = 0
+    #: account -> (role, membership evidence or None)
+    roles: dict[str, tuple[str, float | None]] = field(default_factory=dict)
+    verdict: str | None = None
+    flagged: bool = False
+    statistic: float | None = None
+    e_value: float | None = None
+    q_value: float | None = None
+    signals: list[str] = field(default_factory=list)
+    strength: float | None = None
+    median_seconds: float | None = None
+    precision_mix: dict[str, int] = field(default_factory=dict)
 
 
 def find_groups(net: FusedNetwork, params: GroupParams, *, cap: float = 20.0) -> dict[str, int]:
@@ -126,11 +139,32 @@ def find_groups(net: FusedNetwork, params: GroupParams, *, cap: float = 20.0) ->
 
 
 def describe_groups(
-    con: duckdb.DuckDBPyConnection, net: FusedNetwork, membership: dict[str, int], *, top_items: int = 5
+    con: duckdb.DuckDBPyConnection,
+    net: FusedNetwork,
+    membership: dict[str, int],
+    *,
+    top_items: int = 5,
+    items: pa.Table | None = None,
+    roles: dict[str, tuple[str, float | None]] | None = None,
+    decisions: dict[int, Any] | None = None,
+    strength: dict[int, float] | None = None,
 ) -> list[Group]:
-    """Size, supporting layers, time span, cohesion and top shared items of each group."""
+    """Size, supporting layers, time span, cohesion, top items and decision of each group.
+
+    ``membership``: every member (core and joined); ``roles``: account -> (role, evidence)
+    (default: every member ``core``). ``items``: the groups' defining items
+    (:func:`cibscope.groups.items.defining_items`): the first ``top_items`` of each become its
+    ``top_items``; without them, the items most shared between members in ``evidence``.
+    ``decisions``: group -> :class:`cibscope.evidence.decision.GroupDecision`. Cohesion and the
+    supporting layers count the significant internal pairs of all members; the span, the median
+    seconds apart (over second-precision pairs only) and the precision mix come from the
+    internal evidence rows.
+    """
     if not membership:
         return []
+    roles = roles or {}
+    decisions = decisions or {}
+    strength = strength or {}
     mem = pa.table({"account_id": list(membership), "group_id": pa.array(list(membership.values()), pa.int32())})
     con.register("_cib_members", mem)
     con.register("_cib_layer_edges", net.layer_edges)
@@ -153,8 +187,24 @@ def describe_groups(
         n_internal = dict(
             con.execute("SELECT ma.group_id, count(*) " + internal.format(t="_cib_fused") + " GROUP BY 1").fetchall()
         )
-        items: dict[int, list[dict[str, Any]]] = {}
-        if top_items > 0:
+        timing: dict[int, tuple[Any, Any, float | None]] = {}
+        mix: dict[int, dict[str, int]] = {}
+        for g, prec, n, lo, hi, med in con.execute(
+            "SELECT ma.group_id, coalesce(e.precision, 'second'), count(*), min(least(e.at_a, e.at_b)), max(greatest(e.at_a, e.at_b)), "
+            "median(e.seconds_apart) " + internal.format(t="evidence") + " GROUP BY 1, 2 ORDER BY 1, 2"
+        ).fetchall():
+            mix.setdefault(int(g), {})[str(prec)] = int(n)
+            if prec == "second":
+                timing[int(g)] = (lo, hi, None if med is None else float(med))
+        items_of: dict[int, list[dict[str, Any]]] = {}
+        if items is not None and items.num_rows:
+            for r in items.to_pylist():
+                if r["rank"] <= top_items:
+                    items_of.setdefault(int(r["group_id"]), []).append({
+                        "layer": r["layer"], "item": r["item"], "key": r["key"], "n": int(r["members"]),
+                        "accounts": int(r["accounts"]), "log10_p": float(r["log10_p"]),
+                    })
+        elif top_items > 0:
             for g, layer, item, n in con.execute(
                 """
                 SELECT group_id, layer, shared_item, n FROM (
@@ -168,7 +218,7 @@ def describe_groups(
                 """,
                 [top_items],
             ).fetchall():
-                items.setdefault(int(g), []).append({"layer": layer, "item": item, "n": int(n)})
+                items_of.setdefault(int(g), []).append({"layer": layer, "item": item, "n": int(n)})
     finally:
         for t in ("_cib_members", "_cib_layer_edges", "_cib_fused"):
             con.unregister(t)
@@ -183,6 +233,9 @@ def describe_groups(
         n = int(sizes[g])
         pairs = n * (n - 1) / 2
         s, t = span.get(g, (None, None))
+        members = sorted(by_group[g])
+        d = decisions.get(int(g))
+        cal = getattr(d, "calibration", None)
         out.append(
             Group(
                 group_id=int(g),
@@ -191,8 +244,19 @@ def describe_groups(
                 start_at=s,
                 end_at=t,
                 cohesion=float(n_internal.get(g, 0)) / pairs if pairs else 0.0,
-                top_items=items.get(int(g), []),
-                members=sorted(by_group[g]),
+                top_items=items_of.get(int(g), []),
+                members=members,
+                core_size=sum(1 for m in members if roles.get(m, ("core", None))[0] == "core"),
+                roles={m: roles.get(m, ("core", None)) for m in members},
+                verdict=None if d is None else d.verdict,
+                flagged=bool(d is not None and d.flagged),
+                statistic=None if cal is None else cal.statistic,
+                e_value=None if cal is None else cal.e_value,
+                q_value=None if cal is None else cal.q_value,
+                signals=[] if d is None else list(d.signals),
+                strength=strength.get(int(g)),
+                median_seconds=timing.get(int(g), (None, None, None))[2],
+                precision_mix=mix.get(int(g), {}),
             )
         )
     return out
@@ -213,19 +277,35 @@ def write_groups(con: duckdb.DuckDBPyConnection, groups: list[Group]) -> None:
             "end_at": pa.array([g.end_at for g in groups], pa.timestamp("us")),
             "cohesion": pa.array([g.cohesion for g in groups], pa.float64()),
             "top_items": [json.dumps(g.top_items, ensure_ascii=False) for g in groups],
+            "core_size": pa.array([g.core_size or g.size for g in groups], pa.int32()),
+            "verdict": pa.array([g.verdict for g in groups], pa.string()),
+            "flagged": pa.array([g.flagged for g in groups], pa.bool_()),
+            "statistic": pa.array([g.statistic for g in groups], pa.float64()),
+            "e_value": pa.array([g.e_value for g in groups], pa.float64()),
+            "q_value": pa.array([g.q_value for g in groups], pa.float64()),
+            "signals": [json.dumps(g.signals) for g in groups],
+            "strength": pa.array([g.strength for g in groups], pa.float64()),
+            "median_seconds": pa.array([g.median_seconds for g in groups], pa.float64()),
+            "precision_mix": [json.dumps(g.precision_mix, sort_keys=True) for g in groups],
         }
     )
     mt = pa.table(
         {
             "group_id": pa.array([g.group_id for g in groups for _ in g.members], pa.int32()),
             "account_id": [m for g in groups for m in g.members],
+            "role": [g.roles.get(m, ("core", None))[0] for g in groups for m in g.members],
+            "evidence": pa.array([g.roles.get(m, ("core", None))[1] for g in groups for m in g.members], pa.float64()),
         }
     )
     con.register("_cib_gt", gt)
     con.register("_cib_mt", mt)
     try:
-        con.execute("INSERT INTO groups SELECT group_id, size, layers, start_at, end_at, cohesion, top_items FROM _cib_gt")
-        con.execute("INSERT INTO group_members SELECT group_id, account_id FROM _cib_mt ORDER BY group_id, account_id")
+        cols = ", ".join(n for n in gt.column_names)
+        con.execute(f"INSERT INTO groups ({cols}) SELECT {cols} FROM _cib_gt ORDER BY group_id")
+        con.execute(
+            "INSERT INTO group_members (group_id, account_id, role, evidence) SELECT group_id, account_id, role, evidence "
+            "FROM _cib_mt ORDER BY group_id, account_id"
+        )
     finally:
         con.unregister("_cib_gt")
         con.unregister("_cib_mt")

@@ -126,10 +126,10 @@ def _write_layer(con: Any, layer: str, n_evidence: int, *, stores_keys: bool = F
     before = con.execute("SELECT count(*) FROM evidence").fetchall()[0]
     con.execute(
         "INSERT INTO evidence (evidence_id, layer, account_a, account_b, post_a, post_b, at_a, at_b, "
-        "seconds_apart, shared_item, source_a, source_b) "
+        "seconds_apart, shared_item, source_a, source_b, key_layer, key, precision) "
         "SELECT ? + v.eid, ?, v.account_a, v.account_b, v.post_a, v.post_b, "
-        f"v.at_a, v.at_b, v.seconds_apart, v.item, v.source_a, v.source_b FROM ({evidence_sql(n_evidence)}) AS v",
-        [offset, layer],
+        f"v.at_a, v.at_b, v.seconds_apart, v.item, v.source_a, v.source_b, ?, v.key, v.precision FROM ({evidence_sql(n_evidence)}) AS v",
+        [offset, layer, layer],
     )
     after = con.execute("SELECT count(*) FROM evidence").fetchall()[0]
     return int(after[0]) - int(before[0])

@@ -301,16 +301,18 @@ def evidence_sql(n_evidence: int) -> str:
     )
     strs = (
         "SELECT y.a_i, y.b_i, y.o, y.dt, y.rk0, y.rn0, pa.post_id AS post_a, pb.post_id AS post_b, pa.at AS at_a, "
-        "pb.at AS at_b, coalesce(pa.item, pb.item, pa.key) AS item, pa.source AS source_a, pb.source AS source_b "
+        "pb.at AS at_b, coalesce(pa.item, pb.item, pa.key) AS item, pa.source AS source_a, pb.source AS source_b, "
+        "pa.key AS key, greatest(pa.tolerance, pb.tolerance) AS tol "
         f"FROM ({cands}) AS y JOIN _cib_trace AS pa ON pa.rid = y.rn_a JOIN _cib_trace AS pb ON pb.rid = y.rn_b "
         f"WHERE y.rk0 <= {n}"
     )
-    cols = "s.a_i, s.b_i, s.o, s.dt, s.post_a, s.post_b, s.at_a, s.at_b, s.item, s.source_a, s.source_b"
+    cols = "s.a_i, s.b_i, s.o, s.dt, s.post_a, s.post_b, s.at_a, s.at_b, s.item, s.source_a, s.source_b, s.key, s.tol"
     tied = "(SELECT t.a_i, t.b_i, t.rk0 FROM s AS t WHERE t.rn0 <> t.rk0 GROUP BY t.a_i, t.b_i, t.rk0) AS g"
     return (
         f"WITH s AS MATERIALIZED ({strs}) "
         f"SELECT x.a_i, x.b_i, x.rk, (x.o - 1) * {n} + x.rk AS eid, ma.account_id AS account_a, mb.account_id AS account_b, "
-        "x.post_a, x.post_b, x.at_a, x.at_b, x.dt AS seconds_apart, x.item, x.source_a, x.source_b FROM ("
+        "x.post_a, x.post_b, x.at_a, x.at_b, x.dt AS seconds_apart, x.item, x.source_a, x.source_b, x.key, "
+        f"{precision_sql('x.tol')} AS precision FROM ("
         f"SELECT {cols}, s.rk0 AS rk FROM s ANTI JOIN {tied} ON g.a_i = s.a_i AND g.b_i = s.b_i AND g.rk0 = s.rk0 UNION ALL "
         f"SELECT {cols}, s.rk0 - 1 + row_number() OVER (PARTITION BY s.a_i, s.b_i, s.rk0 "
         f"ORDER BY s.post_a, s.post_b, s.source_a, s.source_b) AS rk FROM s SEMI JOIN {tied} "
@@ -318,6 +320,12 @@ def evidence_sql(n_evidence: int) -> str:
         "JOIN _cib_accmap AS ma ON ma.acc_i = x.a_i JOIN _cib_accmap AS mb ON mb.acc_i = x.b_i "
         f"WHERE x.rk <= {n}"
     )
+
+
+def precision_sql(tolerance: str) -> str:
+    """SQL: the time precision (``second``, ``minute``, ``day``) of a tolerance in seconds (the
+    coarser of two posts' when given their greatest tolerance; see traces.base.tolerance_expr)."""
+    return f"(CASE WHEN {tolerance} >= 86400 THEN 'day' WHEN {tolerance} >= 60 THEN 'minute' ELSE 'second' END)"
 
 
 def bounded_sql(max_neighbors: int) -> str:

@@ -114,6 +114,7 @@ def fuse_layers(
     exclude_layers: Iterable[str] = (),
     only_layers: Iterable[str] | None = None,
     n_tests: Mapping[str, int] | None = None,
+    table: str = "edges",
 ) -> FusedNetwork:
     """Read ``edges`` from the case, keep the significant ones per layer, and fuse them.
 
@@ -154,7 +155,7 @@ def fuse_layers(
             SELECT layer, account_a, account_b, n_shared, p_value, first_at, last_at,
                    count(*) OVER (PARTITION BY layer) AS m_rows,
                    row_number() OVER (PARTITION BY layer ORDER BY p_value, account_a, account_b) AS r
-            FROM edges WHERE {cond}
+            FROM {table} WHERE {cond}
         ), em AS (
             SELECT *, {m_expr} AS m FROM e
         ), q AS (
@@ -168,7 +169,7 @@ def fuse_layers(
     """
     layer_edges = arrow_query(con, layer_sql)
     n_tested = dict(
-        con.execute(f"SELECT layer, count(*) FROM edges WHERE {cond} GROUP BY layer ORDER BY layer").fetchall()
+        con.execute(f"SELECT layer, count(*) FROM {table} WHERE {cond} GROUP BY layer ORDER BY layer").fetchall()
     )
     n_tested = {k: max(int(v), tests.get(str(k), 0)) for k, v in n_tested.items()}
     con.register("_cib_layer_edges", layer_edges)

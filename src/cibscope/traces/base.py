@@ -40,6 +40,9 @@ __all__ = [
     "Trace",
     "source_expr",
     "tolerance_expr",
+    "NULL_SHIFT_TABLE",
+    "NULL_PERM_TABLE",
+    "shifted_time_sql",
 ]
 
 #: Required output columns of a trace, with their types.
@@ -88,6 +91,21 @@ def tolerance_expr(alias: str) -> str:
     return (
         f"(CASE {alias}.time_precision WHEN 'minute' THEN 60.0 WHEN 'day' THEN 86400.0 ELSE 0.0 END)"
     )
+
+
+#: A null copy of the case (:mod:`cibscope.groups.null`) provides these temp tables to
+#: :meth:`Trace.null_sql`: every account's time shift in microseconds (a whole number of
+#: weeks, days or hours), and a random permutation of the account ids (account-level traces).
+NULL_SHIFT_TABLE = "_cib_null_shift"  # account_id VARCHAR, shift_us BIGINT
+NULL_PERM_TABLE = "_cib_null_perm"  # account_id VARCHAR, null_id VARCHAR
+
+
+def shifted_time_sql(at: str, shift: str, origin_us: int, period_us: int) -> str:
+    """SQL: the time ``at`` moved ``shift`` microseconds later, circularly within the case's
+    span ``[origin, origin + period)`` (so nothing leaves the span and every account keeps its
+    own rhythm when the shift is a whole number of weeks or days)."""
+    o, per = int(origin_us), int(period_us)
+    return f"make_timestamp({o} + ((epoch_us({at}) - {o} + {shift}) % {per}))"
 
 
 class Trace:
@@ -193,6 +211,30 @@ class Trace:
     def sql_statements(self) -> list[str]:
         """Every SQL statement this trace runs (for transpilation checks)."""
         return [self.sql()]
+
+    def null_sql(self, rows: str, origin_us: int, period_us: int) -> str:
+        """The SELECT of this trace's actions in a *null copy* of the case (see
+        :mod:`cibscope.groups.null`), from ``rows``: the trace's own rows as the builder kept
+        them (:func:`cibscope.networks.kept_trace_table`).
+
+        A null copy keeps every account's actions, keys and rhythm and breaks only *when
+        accounts act relative to each other*: a post-level action moves by its account's shift
+        (:data:`NULL_SHIFT_TABLE`, circularly within the case's span, :func:`shifted_time_sql`);
+        an account-level attribute (creation day, profile template) goes to another account
+        (:data:`NULL_PERM_TABLE`). Traces whose key or filter depends on the time (time bins,
+        days, delays after another account's post) override this.
+        """
+        cols = "r.key, r.post_id, r.source, r.item, r.tolerance"
+        if self.level == "account":
+            return (
+                f"SELECT pm.null_id AS account_id, {cols}, r.at FROM {rows} AS r "
+                f"JOIN {NULL_PERM_TABLE} AS pm ON pm.account_id = r.account_id"
+            )
+        at = shifted_time_sql("r.at", "sh.shift_us", origin_us, period_us)
+        return (
+            f"SELECT r.account_id, {cols}, {at} AS at FROM {rows} AS r "
+            f"JOIN {NULL_SHIFT_TABLE} AS sh ON sh.account_id = r.account_id"
+        )
 
     def case_columns(self) -> dict[str, frozenset[str]]:
         """The case tables and columns this trace reads, found in :meth:`sql_statements` by

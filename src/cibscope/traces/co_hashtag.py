@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from .base import Interval, IsBool, Trace, source_expr, tolerance_expr
+from .base import NULL_SHIFT_TABLE, Interval, IsBool, Trace, shifted_time_sql, source_expr, tolerance_expr
 
 
 class CoHashtag(Trace):
@@ -72,4 +72,14 @@ class HashtagSequence(Trace):
             "WHERE h.hashtag IS NOT NULL AND h.hashtag <> '' AND p.repost_of IS NULL "
             "AND p.time_precision <> 'day' "
             f"GROUP BY p.account_id, CAST(p.created_at AS DATE)) AS s WHERE s.n >= {n}"
+        )
+
+    def null_sql(self, rows: str, origin_us: int, period_us: int) -> str:
+        """The key starts with the day: recomputed from the shifted time of the day's first post."""
+        at = shifted_time_sql("r.at", "sh.shift_us", origin_us, period_us)
+        return (
+            "SELECT x.account_id, CAST(CAST(x.at AS DATE) AS VARCHAR) || '|' || x.seq AS key, x.at, x.post_id, "
+            "x.source, x.item, x.tolerance FROM ("
+            f"SELECT r.account_id, {at} AS at, substr(r.key, strpos(r.key, '|') + 1) AS seq, r.post_id, r.source, "
+            f"r.item, r.tolerance FROM {rows} AS r JOIN {NULL_SHIFT_TABLE} AS sh ON sh.account_id = r.account_id) AS x"
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from .base import Interval, Trace, source_expr
+from .base import NULL_SHIFT_TABLE, Interval, Trace, shifted_time_sql, source_expr
 
 #: Twitter's snowflake epoch (ms): time = (id >> 22) + this.
 SNOWFLAKE_EPOCH_MS = 1288834974657
@@ -57,4 +57,15 @@ class FastRetweet(Trace):
             "FROM posts AS p LEFT JOIN posts AS o ON o.post_id = p.repost_of "
             "WHERE p.repost_of IS NOT NULL AND p.time_precision = 'second') AS r "
             f"WHERE r.delay >= -1.0 AND r.delay <= {d!r}"
+        )
+
+    def null_sql(self, rows: str, origin_us: int, period_us: int) -> str:
+        """A retweet stays fast only if its original moved with it: the original's author is in
+        the case and was shifted by the same amount (an original outside the case does not move)."""
+        at = shifted_time_sql("r.at", "sh.shift_us", origin_us, period_us)
+        return (
+            f"SELECT r.account_id, r.key, {at} AS at, r.post_id, r.source, r.item, r.tolerance FROM {rows} AS r "
+            f"JOIN {NULL_SHIFT_TABLE} AS sh ON sh.account_id = r.account_id "
+            "JOIN posts AS p ON p.post_id = r.post_id "
+            f"JOIN {NULL_SHIFT_TABLE} AS so ON so.account_id = p.repost_of_account AND so.shift_us = sh.shift_us"
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from .base import Interval, Trace, source_expr, tolerance_expr
+from .base import NULL_SHIFT_TABLE, Interval, Trace, shifted_time_sql, source_expr, tolerance_expr
 
 
 class SyncActivity(Trace):
@@ -54,4 +54,15 @@ class SyncActivity(Trace):
             f"FROM posts AS p WHERE p.created_at IS NOT NULL AND {tolerance_expr('p')} < {b} "
             "AND p.account_id IN (SELECT c.account_id FROM posts AS c WHERE c.created_at IS NOT NULL "
             f"AND {tolerance_expr('c')} < {b} GROUP BY c.account_id HAVING count(*) >= {n})) AS s"
+        )
+
+    def null_sql(self, rows: str, origin_us: int, period_us: int) -> str:
+        """The key is the time bin: recomputed from the shifted time."""
+        b = int(self.params["bin_seconds"])
+        at = shifted_time_sql("r.at", "sh.shift_us", origin_us, period_us)
+        return (
+            f"SELECT x.account_id, CAST(CAST(floor(epoch(x.at) / {b}) AS BIGINT) AS VARCHAR) AS key, x.at, x.post_id, "
+            "x.source, x.item, x.tolerance FROM ("
+            f"SELECT r.account_id, {at} AS at, r.post_id, r.source, r.item, r.tolerance FROM {rows} AS r "
+            f"JOIN {NULL_SHIFT_TABLE} AS sh ON sh.account_id = r.account_id) AS x"
         )
