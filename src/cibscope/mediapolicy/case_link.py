@@ -47,6 +47,7 @@ def _handle_table(outlets: OutletSet) -> pa.Table:
 def link_case(case: Case, outlets: OutletSet, decisions: Mapping[str, Sequence[Decision]]) -> list[dict[str, Any]]:
     """Match the case's accounts to outlets; store and return one row per account, outlet and policy."""
     con = case.con
+    con.execute("SELECT 1").fetchall()  # DuckDB 2 refuses register() while a result is unfinished
     con.register("_mp_handles", _handle_table(outlets))
     try:
         matches = fetch_dicts(

@@ -519,24 +519,26 @@ def _csv_row(out: OutletSet, p: Path, line: int, rec: dict[str, str]) -> None:
         when = parse_date(rec["date"])
     except ValueError as e:
         return bad(str(e), oid)
+    src = f"{rec['source']} ({p.name}:{line})"
+    code, uncertain, value = None, False, None
+    if crit == "typology":
+        code, uncertain = typology_code(raw)
+        if code is None:
+            return bad(f"unknown typology code {raw!r}", oid)
+    else:
+        low = raw.lower()
+        if not (low in _TRUE or low in _FALSE or low in ("", "unknown")):
+            return bad(f"value must be true, false or unknown, got {raw!r}", oid)
+        value = True if low in _TRUE else False if low in _FALSE else None
     o = out.outlets.get(oid)
     if o is None:
         o = out.outlets[oid] = Outlet(oid, rec.get("name") or oid, rec.get("company", ""), canonical_country(rec.get("country", "")), rec.get("region", ""))
     _merge_fields(out, p, line, o, rec)
     o.sources.append(f"{p.name}:{line}")
     order = len(o.evidence) + 1
-    src = f"{rec['source']} ({p.name}:{line})"
-    if crit == "typology":
-        code, uncertain = typology_code(raw)
-        if code is None:
-            return bad(f"unknown typology code {raw!r}", oid)
+    if code is not None:
         o.evidence += typology_evidence(code, uncertain, confidence=conf, source=src, when=when, url=rec.get("source_url", ""), order=order)
         return None
-    low = raw.lower()
-    if low in _TRUE or low in _FALSE or low in ("", "unknown"):
-        value = True if low in _TRUE else False if low in _FALSE else None
-    else:
-        return bad(f"value must be true, false or unknown, got {raw!r}", oid)
     if crit not in CRITERIA:
         out.problems.append(Problem(p.name, line, f"{crit!r} is not a built-in criterion: only a policy that declares it reads it", "kept", oid))
     o.evidence.append(Evidence(crit, value, conf, src, when, rec.get("source_url", ""), rec.get("note", ""), order))
