@@ -293,6 +293,16 @@ def test_case_accounts_marked_under_each_policy(smm_path, tmp_path):
         assert c.count("state_media_accounts") == 4
 
 
+@pytest.mark.real
+def test_ingest_points_the_matrix_to_media_policy(smm_path, tmp_path):
+    from cibscope.errors import UnknownFormatError
+    from cibscope.ingest import ingest
+
+    with pytest.raises(UnknownFormatError) as e:
+        ingest([smm_path], case=tmp_path / "c.duckdb")
+    assert "State Media Matrix" in str(e.value) and "cibscope media-policy" in (e.value.hint or "")
+
+
 # ---- rules, policies and inputs, by hand --------------------------------------------------------
 
 
@@ -529,3 +539,21 @@ def test_cli_errors_are_one_line(tmp_path):
     assert res.exit_code != 0 and "unknown policy" in str(res.exception)
     res = runner.invoke(app, ["media-policy", "--list-policies"])
     assert res.exit_code == 0 and "twitter-labels-2020" in res.output
+
+
+def test_own_policy_end_to_end_with_blocs(tmp_path):
+    (tmp_path / "mine.toml").write_text(MINIMAL, encoding="utf-8")
+    (tmp_path / "o.csv").write_text(
+        "outlet_id,name,country,criterion,value,source,date,confidence\n"
+        "a,A,Alpha,typology,SC,r,2019,high\na,A,Alpha,rsf_low,true,RSF 2019,2019,high\n"
+        "b,B,Beta,typology,SC,r,2019,high\nb,B,Beta,rsf_low,false,RSF 2019,2019,high\n"
+        "c,C,Gamma,typology,SC,r,2019,high\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "blocs.csv").write_text("country,bloc\nAlpha,north\nBeta,north\n", encoding="utf-8")
+    r = run_media_policy([tmp_path / "o.csv"], policies=[tmp_path / "mine.toml"], observed=None, blocs=tmp_path / "blocs.csv", out=tmp_path / "out", report=False)
+    got = {d.outlet_id: (d.decision, d.fired) for d in r.decisions["my-policy"]}
+    assert got == {"a": ("applies", ("editorial_control", "rsf_low")), "b": ("does not apply", ("rsf_low",)), "c": ("undetermined", ("rsf_low",))}
+    bloc = {(x["group"], x["category"]): x["n"] for x in r.skew if x["level"] == "bloc"}
+    assert bloc == {("north", "applies"): 1, ("north", "does not apply"): 1, ("unassigned", "undetermined"): 1}
+    assert not (tmp_path / "out" / "index.html").exists() and (tmp_path / "out" / "skew.csv").is_file()

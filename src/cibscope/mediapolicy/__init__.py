@@ -40,7 +40,7 @@ from ..progress import Progress, step
 from .consistency import Inconsistency, compare_policies, scope_gaps, skew, treatment_groups
 from .decide import Decision, apply_policy
 from .observed import Classified, classify_observed, read_observed, shipped_observed
-from .outlets import CRITERIA, OutletSet, Problem, _header, _rows, merge_outlets, name_key, read_outlets, resolve
+from .outlets import CRITERIA, OutletSet, Problem, _header, _rows, canonical_country, merge_outlets, name_key, read_outlets, resolve
 from .policy import Policy, get_policy, shipped_policies
 
 __all__ = [
@@ -131,8 +131,6 @@ def read_blocs(path: str | os.PathLike[str]) -> tuple[dict[str, str], list[Probl
     ic, ib = header.index("country"), header.index("bloc")
     out: dict[str, str] = {}
     problems: list[Problem] = []
-    from .outlets import canonical_country
-
     for line, row in _rows(p):
         if line == 1:
             continue
@@ -217,7 +215,7 @@ def run_media_policy(
 
 
 def _outlet_rows(outs: OutletSet, as_of: date | None, policies: dict[str, Policy]) -> list[dict[str, Any]]:
-    when = as_of or max((p.default_date for p in policies.values()), default=date.today())
+    when = as_of or max(p.default_date for p in policies.values())
     rows = []
     for o in sorted(outs, key=lambda o: o.outlet_id):
         r = resolve(o, when)
@@ -229,6 +227,7 @@ def _outlet_rows(outs: OutletSet, as_of: date | None, policies: dict[str, Policy
             e = r.used.get(c)
             row[c] = None if e is None or e.value is None else e.value
             row[c + "_confidence"] = e.confidence if e else None
+        row["as_of"] = when.isoformat()
         row["handles"] = " | ".join(f"{h.platform}:{h.handle}" for h in o.handles)
         row["urls"] = " | ".join(o.urls)
         row["sources"] = " | ".join(o.sources)
