@@ -286,11 +286,25 @@ def test_case_accounts_marked_under_each_policy(smm_path, tmp_path):
         c.con.execute("INSERT INTO scores VALUES ('1', 0.9, true, 3, '[]'), ('3', 0.8, true, 3, '[]')")
     r = run_media_policy([smm_path], policies=["twitter-labels-2020", "youtube-2018"], as_of=date(2021, 3, 1), case=case, observed=None)
     got = {(a["screen_name"], a["policy"]): a for a in r.case_accounts}
+    assert not any(a["screen_name"] == "BBC" for a in r.case_accounts)  # the matrix has no BBC handle
     assert set(got) == {("RT", "twitter-labels-2020"), ("RT", "youtube-2018"), ("npr", "twitter-labels-2020"), ("npr", "youtube-2018")}
     assert got[("RT", "twitter-labels-2020")]["decision"] == "applies" and got[("RT", "twitter-labels-2020")]["flagged"] is True
     assert got[("npr", "twitter-labels-2020")]["decision"] == "exempt" and got[("npr", "youtube-2018")]["wording"] == "public"
     with open_case(case, create=False, read_only=True) as c:
         assert c.count("state_media_accounts") == 4
+    # a handles-only row adds the BBC's account to the matrix outlet
+    extra = tmp_path / "handles.csv"
+    extra.write_text(
+        "outlet_id,criterion,value,source,date,confidence,handles\n"
+        "united-kingdom/british-broadcasting-corporation-bbc/bbc,,,,,,twitter:BBC\n",
+        encoding="utf-8",
+    )
+    with open_case(case) as c:
+        insert_rows(c.con, "accounts", [{"account_id": "5", "screen_name": "bbc"}])
+    r = run_media_policy([smm_path, extra], policies=["twitter-labels-2020"], as_of=date(2021, 3, 1), case=case, observed=None)
+    bbc = [a for a in r.case_accounts if a["screen_name"] == "bbc"]
+    assert [(a["decision"], a["matched_on"]) for a in bbc] == [("exempt", "twitter:BBC")]
+    assert not r.problems[48:]  # only the matrix's own 48
 
 
 @pytest.mark.real
@@ -469,6 +483,7 @@ toy,C,Gamma,2021-02-01,not applied,,https://s/4
 toy,D,Alpha,2021-04-01,applied,Publicly funded,https://s/5
 toy,E,Beta,2021-05-01,applied,Government funded,https://s/6
 toy,A,Alpha,2022-01-01,not applied,,https://s/7
+toy,B,Beta,2021-07-01,applied,Beta official outlet,https://s/10
 toy,Nobody,,2021-05-01,applied,x,https://s/8
 toy,A,Alpha,2021-05,applied,A state media,
 toy,A,Alpha,2021-05,maybe,,https://s/9
@@ -486,7 +501,7 @@ def _toy(tmp_path):
 
 def test_observed_rows_classified_by_hand(tmp_path):
     pol, outlets, obs, problems = _toy(tmp_path)
-    assert [(p.line, p.reason.split(":")[0]) for p in problems] == [(10, "no source_url"), (11, "treatment must be 'applied' or 'not applied', got 'maybe'")]
+    assert [(p.line, p.reason.split(":")[0]) for p in problems] == [(11, "no source_url"), (12, "treatment must be 'applied' or 'not applied', got 'maybe'")]
     got = {(c.obs.outlet, c.obs.date_text): (c.classification, c.observed_wording) for c in classify_observed(obs, outlets, {"toy": pol})}
     assert got == {
         ("A", "2021-01-01"): ("applied as written", "state"),
@@ -496,6 +511,7 @@ def test_observed_rows_classified_by_hand(tmp_path):
         ("D", "2021-04-01"): ("over-applied", "other"),  # IP: exempt
         ("E", "2021-05-01"): ("over-applied", "other"),
         ("A", "2022-01-01"): ("not in force", ""),
+        ("B", "2021-07-01"): ("wording inconsistent", "other"),
         ("Nobody", "2021-05-01"): ("unmatched", "other"),
     }
 
@@ -505,11 +521,12 @@ def test_treatment_groups_by_hand(tmp_path):
     groups = treatment_groups(classify_observed(obs, outlets, {"toy": pol}), {"toy": pol})
     sc = [(g.start, g.end, g.kind, _sides(g)) for g in groups if g.typologies == ("SC",)]
     # A labelled from 2021-01-01; C (out of scope) unlabelled from 02-01; B unlabelled 03-01..06-01, then labelled;
-    # the policy ends 2022-01-01 (A's 2022 row is after it)
+    # from 07-01 B carries another wording; the policy ends 2022-01-01 (A's 2022 row is after it)
     assert sc == [
         (date(2021, 2, 1), date(2021, 3, 1), "applied vs not applied", {"applied: 'Alpha state media'": {"A"}, "not applied": {"C"}}),
         (date(2021, 3, 1), date(2021, 6, 1), "applied vs not applied", {"applied: 'Alpha state media'": {"A"}, "not applied": {"B", "C"}}),
-        (date(2021, 6, 1), date(2022, 1, 1), "applied vs not applied", {"applied: 'Alpha state media' / 'Beta state media'": {"A", "B"}, "not applied": {"C"}}),
+        (date(2021, 6, 1), date(2021, 7, 1), "applied vs not applied", {"applied: 'Alpha state media' / 'Beta state media'": {"A", "B"}, "not applied": {"C"}}),
+        (date(2021, 7, 1), date(2022, 1, 1), "applied vs not applied", {"applied: 'Alpha state media'": {"A"}, "applied: 'Beta official outlet'": {"B"}, "not applied": {"C"}}),
     ]
     first = next(g for g in groups if g.typologies == ("SC",))
     assert first.explained_by == "the policy's country scope"

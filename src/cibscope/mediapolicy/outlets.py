@@ -15,7 +15,8 @@ Two input formats, told apart by their header:
 * **Outlet evidence CSV** (long format, one row per outlet and criterion): ``outlet_id,
   criterion, value, source, date, confidence`` and optionally ``name, company, country,
   region, source_url, note, aliases, handles``. ``criterion = typology`` with a State Media
-  Matrix code stands for the criteria that code decodes to. See docs/media-policy.md.
+  Matrix code stands for the criteria that code decodes to; a row with no criterion and no
+  value only adds outlet fields (handles, aliases). See docs/media-policy.md.
 
 Time: classifications change (MJRC re-rates outlets every year). :func:`resolve` picks, per
 criterion, the latest evidence dated on or before the as-of date, then undated evidence,
@@ -508,6 +509,13 @@ def _csv_row(out: OutletSet, p: Path, line: int, rec: dict[str, str]) -> None:
     oid, crit, raw = rec["outlet_id"], rec["criterion"].strip().lower(), rec["value"]
     if not oid:
         return bad("no outlet_id")
+    if not crit and not raw:  # an outlet-fields row: name, country, aliases, handles only
+        o = out.outlets.get(oid)
+        if o is None:
+            o = out.outlets[oid] = Outlet(oid, rec.get("name") or oid, rec.get("company", ""), canonical_country(rec.get("country", "")), rec.get("region", ""))
+        _merge_fields(out, p, line, o, rec)
+        o.sources.append(f"{p.name}:{line}")
+        return None
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", crit):
         return bad(f"criterion is not a name: {rec['criterion']!r}", oid)
     if not rec["source"]:
