@@ -461,10 +461,33 @@ CLAIM_RESULTS = Table(
     "Each stated claim answered supported / contradicted / not testable, with the measured figure and how it was computed.",
 )
 
+# ---- media-policy outputs (written by `cibscope media-policy --case`) -----------------------
+
+STATE_MEDIA_ACCOUNTS = Table(
+    "state_media_accounts",
+    (
+        ("account_id", "VARCHAR"),
+        ("platform", "VARCHAR"),
+        ("screen_name", "VARCHAR"),
+        ("matched_on", "VARCHAR"),
+        ("outlet_id", "VARCHAR"),
+        ("outlet", "VARCHAR"),
+        ("country", "VARCHAR"),
+        ("typology", "VARCHAR"),
+        ("policy", "VARCHAR"),
+        ("as_of", "VARCHAR"),
+        ("decision", "VARCHAR"),
+        ("wording", "VARCHAR"),
+    ),
+    "Accounts of the case that belong to a state or public media outlet (matched on the outlet's handles), "
+    "with each policy's decision for the outlet as of `as_of` (ISO date): one row per account, outlet and policy.",
+)
+
 INGEST_TABLES = (ACCOUNTS, POSTS, POST_HASHTAGS, POST_URLS, POST_MENTIONS, INGEST_LOG, QUARANTINE)
 DETECT_TABLES = (
     EDGES, GROUPS, GROUP_MEMBERS, GROUP_SIGNALS, GROUP_ITEMS, NULL_EDGES, NULL_GROUPS, SCORES, SCORE_CONTRIBUTIONS, EVIDENCE, POST_KEYS,
     DETECT_RUNS,
 )
 AUDIT_TABLES = (SIGNATURES, AUDIT_VERDICTS, CLAIM_RESULTS)
-ALL_TABLES = (META, *INGEST_TABLES, *DETECT_TABLES, *AUDIT_TABLES)
+MEDIA_POLICY_TABLES = (STATE_MEDIA_ACCOUNTS,)
+ALL_TABLES = (META, *INGEST_TABLES, *DETECT_TABLES, *AUDIT_TABLES, *MEDIA_POLICY_TABLES)

@@ -156,6 +156,12 @@ def sniff(source: Source, forced: str | None = None) -> Reader:
     for reader in readers():
         if reader.sniff(source, head):
             return reader
+    first_line = head.split(b"\n", 1)[0]
+    if b"Typology" in first_line and b"Main assets" in first_line:
+        raise UnknownFormatError(
+            "the State Media Matrix: ratings of media outlets, not posts or accounts", file=source.name,
+            hint="audit state-media policies with it: cibscope media-policy --outlets FILE (docs/media-policy.md)",
+        )
     names = ", ".join(r.name for r in readers())
     raise UnknownFormatError(
         "unknown format: the first bytes match none of the readers",
