@@ -8,8 +8,8 @@ after testing hundreds of thousands of pairs, so the member has no significant e
 a pairwise world, no evidence. Seen from the group it is obvious: 3 of the account's 5
 actions landed, within seconds, on items the group was pushing at that moment -- something a
 random account's actions almost never do. This module tests each account against each
-*strong* group (strength >= ``min_group_strength``: operations, not fan clubs; see
-:mod:`cibscope.evidence.score`) once the groups exist.
+*flagged* group (an operation: coordinated beyond the case's null and inauthentic, not a fan
+club; see :mod:`cibscope.evidence.decision`) once the groups and their decisions exist.
 
 The statistic
 -------------
@@ -32,7 +32,7 @@ of non-members (the builder's label-shuffling null, seen from one side). For eac
 non-member actions of the layer, so the account's summed share ``T`` has mean
 ``mu = sum_l n_al r1_l`` and variance ``v = sum_l n_al r2_l``; with ``c = v / mu``,
 ``p = P(Poisson(mu / c) >= T / c)`` (the builder's scaled-Poisson approximation,
-:func:`cibscope.networks.significance.pvalues`). Every (account, strong group) is a test;
+:func:`cibscope.networks.significance.pvalues`). Every (account, flagged group) is a test;
 the evidence of the best group is ``s = min(cap, -log10(p * m))`` with ``m`` the number of
 tests (the E-value, as for edges: how many accounts this strongly tied to some group chance
 alone would give).
@@ -270,7 +270,7 @@ def group_membership(
 ) -> MembershipResult:
     """Test every account that acted in ``layers`` against every group of ``strong`` (group -> members).
 
-    Members of a strong group are not tested (their group was found from their own links;
+    Members of a tested group are not tested (their group was found from their own links;
     testing them against it would be circular); ``n_tests`` = tested accounts x groups.
 
     ``min_members``: an action hits a group only when at least this many distinct members
@@ -374,7 +374,7 @@ def group_membership(
         )
         con.execute("CREATE OR REPLACE TEMP TABLE _cib_gm_act AS SELECT CAST(a.rowid AS BIGINT) AS aid, a.* FROM _cib_gm_act0 AS a")
         con.execute("DROP TABLE _cib_gm_act0")
-        # Per action of a tested account (not in a strong group) and group acting on its key: the
+        # Per action of a tested account (not in a tested group) and group acting on its key: the
         # distinct accounts on the key within the window, itself excluded (n), and how many of
         # them are the group's (g) -- what a window frame of +-W around the action would count
         # (W = the layer's window widened by twice its largest tolerance), computed by a sweep

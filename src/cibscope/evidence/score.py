@@ -440,7 +440,7 @@ def group_affinity(
     cycle everyone shares), and ``client_match`` is the account's share of posts from the
     group's dominant client when the group is client-homogeneous (>= 90 % of its posts from one
     client that is not the case's most common), else 1. The account gets the maximum over
-    strong groups. No label is used: the groups come from the data, and this term alone
+    flagged groups. No label is used: the groups come from the data, and this term alone
     never flags (flags need group membership); it ranks accounts that act like an operation
     without leaving co-action edges -- an operation's quiet members.
     """
