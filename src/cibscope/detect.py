@@ -404,11 +404,7 @@ def detect(
             )
         drop_kept_traces(c.con)
         timings["scores"] = time.perf_counter() - t
-        final = dict(membership)
-        roles: dict[str, tuple[str, float | None]] = {a: ("core", None) for a in membership}
-        for acc, (g, ev) in result.joined.items():
-            final[acc] = g
-            roles[acc] = ("joined", ev)
+        final, roles = _final_membership(result, membership, cfg.groups.min_size)
         c.con.execute("BEGIN TRANSACTION")
         try:
             write_scores(c.con, result)
@@ -466,6 +462,33 @@ def detect(
             pass
         if owns:
             c.close()
+
+
+def _final_membership(
+    result: ScoreResult, membership: Mapping[str, int], min_size: int
+) -> tuple[dict[str, int], dict[str, tuple[str, float | None]]]:
+    """Every account's one group after the membership test: Leiden's groups, the joined accounts
+    moved to their flagged group. A group left with fewer than ``min_size`` members by those
+    moves is dissolved (its remaining members have no group; ``result.scores`` is updated)."""
+    final = dict(membership)
+    roles: dict[str, tuple[str, float | None]] = {a: ("core", None) for a in membership}
+    for acc, (g, ev) in result.joined.items():
+        final[acc] = g
+        roles[acc] = ("joined", ev)
+    sizes: dict[int, int] = {}
+    for g in final.values():
+        sizes[g] = sizes.get(g, 0) + 1
+    small = {g for g, n in sizes.items() if n < min_size}
+    if small:
+        for acc in [a for a, g in final.items() if g in small]:
+            del final[acc]
+            del roles[acc]
+        gids = result.scores.column("group_id").to_pylist()
+        result.scores = result.scores.set_column(
+            result.scores.schema.get_field_index("group_id"), "group_id",
+            pa.array([None if g in small else g for g in gids], pa.int32()),
+        )
+    return final, roles
 
 
 def _trace_objects(networks: Mapping[str, Any], names: list[str] | None) -> list[Any]:

@@ -54,11 +54,14 @@ class EvidenceRow:
         return time_apart(self.seconds_apart, self.precision, self.at, self.other_at)
 
 
-def time_apart(seconds: float | None, precision: str | None, at: datetime | None = None, other_at: datetime | None = None) -> str:
+def time_apart(seconds: float | None, precision: str | None, at: datetime | str | None = None,
+               other_at: datetime | str | None = None) -> str:
     """'12.3 s', or for minute-precision times 'same minute' / '3 min apart' (the data does not know
     the seconds), or 'same day' / '2 days apart' for day precision."""
     if seconds is None:
         return ""
+    at = datetime.fromisoformat(at) if isinstance(at, str) else at
+    other_at = datetime.fromisoformat(other_at) if isinstance(other_at, str) else other_at
     if precision == "minute":
         if at is not None and other_at is not None:
             mins = abs(int((at.replace(second=0, microsecond=0) - other_at.replace(second=0, microsecond=0)).total_seconds()) // 60)

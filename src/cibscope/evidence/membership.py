@@ -146,7 +146,8 @@ HASHTAG_SET_DAY_SQL = (
     "WHERE h.hashtag IS NOT NULL AND h.hashtag <> '' GROUP BY h.post_id) "
     "SELECT p.account_id, CAST(CAST(p.created_at AS DATE) AS VARCHAR) || '|' || list_aggregate(t.tags, 'string_agg', ' ') AS key, "
     f"p.post_id, {source_expr('p')} AS source, "
-    "CAST(CAST(p.created_at AS DATE) AS VARCHAR) || ' #' || list_aggregate(t.tags, 'string_agg', ' #') AS item, p.created_at AS at "
+    "CAST(CAST(p.created_at AS DATE) AS VARCHAR) || ' #' || list_aggregate(t.tags, 'string_agg', ' #') AS item, p.created_at AS at, "
+    f"{tolerance_expr('p')} AS tolerance "
     "FROM t JOIN posts AS p ON p.post_id = t.post_id "
     "WHERE len(t.tags) >= {min_tags} AND p.repost_of IS NULL AND p.created_at IS NOT NULL AND p.time_precision <> 'day'"
 )
@@ -313,7 +314,7 @@ def group_membership(
         layer_sql = [(name, sql, "") for name, sql in sources]
         if any(name == "co_hashtag" for name, _ in sources):  # the test's own hashtag_day key, run once
             con.execute(f"CREATE OR REPLACE TEMP TABLE _cib_gm_hday AS {HASHTAG_SET_DAY_SQL.format(min_tags=2)}")
-            layer_sql.append(("hashtag_day", _source_sql("hashtag_day", "SELECT * FROM _cib_gm_hday", None, "0.0"), ""))
+            layer_sql.append(("hashtag_day", _source_sql("hashtag_day", "SELECT * FROM _cib_gm_hday", None), ""))
         if "near_duplicate" in layers:
             nd = _near_duplicate_rows(con, _make_trace("near_duplicate", trace_params).window)
             if nd is not None:

@@ -272,6 +272,7 @@ def _render(case: Case, out: Path, top_n: int, top_groups: int, max_evidence: in
         pages = frozenset(page_ids)
         h.advance()
         groups = D.group_cards(case, top_groups=top_groups, pages=pages)
+        null = D.null_summary(case)
         h.advance()
         flagged = D.flagged_accounts(case, pages=pages)
         series = D.dataset_series(case)
@@ -298,6 +299,8 @@ def _render(case: Case, out: Path, top_n: int, top_groups: int, max_evidence: in
         "fig-activity": F.activity_figure(series),
         "fig-heatmap": F.heatmap_figure(series),
     }
+    if null is not None:
+        blocks["fig-null"] = F.null_figure(null)
     for g in groups:
         blocks[f"fig-net-{g['group_id']}"] = F.network_figure(g, colors)
         blocks[f"fig-tl-{g['group_id']}"] = F.timeline_figure(g, colors)
@@ -305,7 +308,7 @@ def _render(case: Case, out: Path, top_n: int, top_groups: int, max_evidence: in
         blocks["tbl-verdicts"] = _verdict_table(audit["verdicts"])
     index = out / "index.html"
     html = env.get_template("index.j2").render(
-        **common, root="", ov=ov, layers=layers, groups=groups, audit=audit, claimed_label=series["label"],
+        **common, root="", ov=ov, layers=layers, groups=groups, null=null, audit=audit, claimed_label=series["label"],
         n_pages=len(page_ids), exports=export_list, json_blocks=blocks, open_groups=3,
         has_creation=bool(series["creation"]),
     )

@@ -24,6 +24,8 @@ from typing import Any
 import duckdb
 
 from ..case import Case
+from ..evidence.explain import time_apart
+from ..evidence.ranking import ranked_evidence_sql
 
 __all__ = [
     "account_page_name",
@@ -257,11 +259,13 @@ def layer_summary(case: Case) -> list[dict[str, Any]]:
                 SELECT layer, account_a AS account_id FROM edges
                 UNION ALL SELECT layer, account_b FROM edges) GROUP BY layer),
         ev AS (
-            SELECT layer, count(*) AS n_evidence, median(seconds_apart) AS median_seconds
+            SELECT layer, count(*) AS n_evidence,
+                   median(seconds_apart) FILTER (WHERE coalesce(precision, 'second') = 'second') AS median_seconds,
+                   count(*) FILTER (WHERE precision IN ('minute', 'day')) AS n_coarse
             FROM evidence GROUP BY layer)
         SELECT coalesce(e.layer, ev.layer) AS layer,
                coalesce(e.n_edges, 0) AS n_edges, coalesce(acc.n_accounts, 0) AS n_accounts,
-               coalesce(ev.n_evidence, 0) AS n_evidence, ev.median_seconds, e.min_p
+               coalesce(ev.n_evidence, 0) AS n_evidence, ev.median_seconds, coalesce(ev.n_coarse, 0) AS n_coarse, e.min_p
         FROM e FULL OUTER JOIN ev ON e.layer = ev.layer
         LEFT JOIN acc ON acc.layer = coalesce(e.layer, ev.layer)
         ORDER BY n_edges DESC, layer
@@ -336,27 +340,35 @@ def group_cards(
     pages: set[str] | frozenset[str] = frozenset(),
     seed: int = 7,
 ) -> list[dict[str, Any]]:
-    """One card per group (largest first, then by id), capped at ``top_groups``.
+    """One card per group (flagged operations first, then coordinated, then the rest; largest
+    first within each, then by id), capped at ``top_groups``.
 
-    A card holds the group's facts, its members (highest score first, at most ``max_nodes``
-    drawn), its edges between drawn members per layer (strongest ``max_edges``), a layout, the
-    timeline of its synchronized actions from evidence and its top shared items.
+    A card holds the group's facts and decision (verdict, the inauthenticity traits that fired
+    with their figures, the null comparison), its members (highest score first, at most
+    ``max_nodes`` drawn), its edges between drawn members per layer (strongest ``max_edges``), a
+    layout, the timeline of its synchronized actions from evidence and its defining items (with
+    their evidence pairs; median seconds apart over second-precision pairs only).
     """
     con = case.con
     groups = _rows(
         con,
         f"""SELECT g.group_id, g.size, g.layers, g.start_at, g.end_at, g.cohesion, g.top_items,
+                   g.core_size, g.verdict, coalesce(g.flagged, false) AS group_flagged, g.statistic, g.e_value, g.q_value,
+                   g.signals, g.median_seconds, g.precision_mix,
                    (SELECT count(*) FROM scores s JOIN group_members m USING (account_id)
                     WHERE m.group_id = g.group_id AND s.flagged) AS n_flagged
-            FROM groups g ORDER BY g.size DESC, g.group_id LIMIT {int(top_groups)}""",
+            FROM groups g
+            ORDER BY coalesce(g.flagged, false) DESC, CASE g.verdict WHEN 'operation' THEN 0 WHEN 'coordinated' THEN 1 ELSE 2 END,
+                     g.size DESC, g.group_id LIMIT {int(top_groups)}""",
     )
     cards = []
     for g in groups:
         gid = g["group_id"]
         members = _rows(
             con,
-            f"""SELECT m.account_id, a.screen_name, a.display_name, s.score, coalesce(s.flagged, false) AS flagged
-                FROM group_members m LEFT JOIN accounts a USING (account_id)
+            f"""SELECT m.account_id, a.screen_name, a.display_name, s.score, coalesce(s.flagged, false) AS flagged, m.role
+                FROM group_members m LEFT JOIN (SELECT account_id, min(screen_name) AS screen_name, min(display_name) AS display_name
+                                                FROM accounts GROUP BY 1) a USING (account_id)
                 LEFT JOIN scores s USING (account_id)
                 WHERE m.group_id = ? ORDER BY s.score DESC NULLS LAST, m.account_id LIMIT {int(max_nodes)}""",
             [gid],
@@ -391,17 +403,34 @@ def group_cards(
         n_evidence = int(_one(con, f"SELECT count(*) {ev_where}") or 0)
         top_items = _rows(
             con,
-            f"""SELECT layer, shared_item AS item, count(*) AS n_pairs, median(seconds_apart) AS median_seconds
-                {ev_where} AND shared_item IS NOT NULL
-                GROUP BY layer, shared_item ORDER BY n_pairs DESC, layer, item LIMIT {int(max_items)}""",
+            f"""WITH ev AS (SELECT key_layer, key, count(*) AS n_pairs,
+                                 median(seconds_apart) FILTER (WHERE coalesce(precision, 'second') = 'second') AS median_seconds,
+                                 count(*) FILTER (WHERE precision IN ('minute', 'day')) AS n_coarse
+                          {ev_where} GROUP BY 1, 2)
+                SELECT i.rank, i.layer, i.item, i.members, i.accounts, i.actions, i.log10_p,
+                       coalesce(ev.n_pairs, 0) AS n_pairs, ev.median_seconds, coalesce(ev.n_coarse, 0) AS n_coarse
+                FROM group_items i LEFT JOIN ev ON ev.key_layer = i.layer AND ev.key = i.key
+                WHERE i.group_id = ? ORDER BY i.rank LIMIT {int(max_items)}""",
+            [gid],
+        )
+        signals = _rows(
+            con,
+            """SELECT signal, k, n, base_rate, lift, q_value, detail FROM group_signals
+               WHERE group_id = ? AND fired ORDER BY q_value, signal""",
+            [gid],
         )
         names = {m["account_id"]: m["screen_name"] or m["account_id"] for m in members}
         for t in timeline:
             t["name_a"] = names.get(t["account_a"], t["account_a"])
             t["name_b"] = names.get(t["account_b"], t["account_b"])
+        mix = g.get("precision_mix")
         cards.append(
             {
-                **{k: g[k] for k in ("group_id", "size", "start_at", "end_at", "cohesion", "n_flagged")},
+                **{k: g[k] for k in ("group_id", "size", "start_at", "end_at", "cohesion", "n_flagged", "core_size", "verdict",
+                                     "group_flagged", "statistic", "e_value", "q_value", "median_seconds")},
+                "signals": signals,
+                "precision_mix": json.loads(mix) if isinstance(mix, str) and mix else {},
+                "n_joined": int(g["size"] or 0) - int(g["core_size"] if g["core_size"] is not None else g["size"] or 0),
                 "layers": _layer_names(g["layers"]),
                 "declared_top_items": _json_list(g["top_items"]),
                 "members": members,
@@ -415,6 +444,26 @@ def group_cards(
         )
     con.execute("DROP TABLE IF EXISTS _rep_members")
     return cards
+
+
+def null_summary(case: Case) -> dict[str, Any] | None:
+    """The null copies the groups were compared with: every null group's internal evidence,
+    every real group's with its verdict, and how the copies were made (None before detect or
+    without copies)."""
+    con = case.con
+    row = con.execute("SELECT stats FROM detect_runs ORDER BY run_at DESC LIMIT 1").fetchone()
+    if row is None:
+        return None
+    info = json.loads(row[0]).get("null") if row[0] else None
+    if not isinstance(info, dict) or not info.get("replicates"):
+        return None
+    null = [float(r[0]) for r in con.execute("SELECT evidence FROM null_groups ORDER BY evidence").fetchall()]
+    real = _rows(con, "SELECT group_id, size, statistic, e_value, q_value, verdict FROM groups WHERE statistic IS NOT NULL ORDER BY statistic DESC, group_id")
+    return {
+        "replicates": int(info.get("replicates", 0)), "unit": info.get("unit", "week"), "null": null,
+        "max_null": max(null) if null else 0.0, "real": real,
+        "n_beyond": sum(1 for r in real if r["verdict"] in ("operation", "coordinated")),
+    }
 
 
 # -- accounts --------------------------------------------------------------------------------
@@ -503,23 +552,19 @@ def account_details(
         acc["n_evidence"] += r["n"]
     evidence = _rows(
         con,
-        f"""WITH sides AS (
-              SELECT evidence_id, layer, seconds_apart, shared_item, account_a AS me, post_a AS my_post, post_b AS other_post,
-                     at_a AS my_at, at_b AS other_at, source_a AS my_source, source_b AS other_source, account_b AS other_account
-              FROM evidence WHERE account_a IN (SELECT account_id FROM _rep_pages)
-              UNION ALL
-              SELECT evidence_id, layer, seconds_apart, shared_item, account_b, post_b, post_a, at_b, at_a, source_b, source_a, account_a
-              FROM evidence WHERE account_b IN (SELECT account_id FROM _rep_pages)),
-            e AS (
-              SELECT *, row_number() OVER (PARTITION BY me ORDER BY seconds_apart ASC NULLS LAST, evidence_id) AS rn
-              FROM sides QUALIFY rn <= {int(max_evidence)})
-            SELECT e.*, pm.text AS my_text, pm.kind AS my_kind, po.text AS other_text, po.kind AS other_kind,
+        f"""WITH e AS (
+              SELECT * FROM ({ranked_evidence_sql("SELECT account_id FROM _rep_pages")}) AS r WHERE r.rk <= {int(max_evidence)})
+            SELECT e.evidence_id, e.layer, e.seconds_apart, e.shared_item, e.me, e.my_post, e.other_post, e.my_at, e.other_at,
+                   e.my_source, e.other_source, e.other AS other_account, e.precision, e.item_rank, e.rk AS rn,
+                   pm.text AS my_text, pm.kind AS my_kind, po.text AS other_text, po.kind AS other_kind,
                    oa.screen_name AS other_name
             FROM e LEFT JOIN posts pm ON pm.post_id = e.my_post
                    LEFT JOIN posts po ON po.post_id = e.other_post
-                   LEFT JOIN accounts oa ON oa.account_id = e.other_account
-            ORDER BY e.me, e.rn""",
+                   LEFT JOIN (SELECT account_id, min(screen_name) AS screen_name FROM accounts GROUP BY 1) oa ON oa.account_id = e.other
+            ORDER BY e.me, e.rk""",
     )
+    for ev in evidence:
+        ev["apart"] = time_apart(ev["seconds_apart"], ev["precision"], ev["my_at"], ev["other_at"])
     for ev in evidence:
         ev["other_page"] = account_page_name(ev["other_account"]) if ev["other_account"] in pages else None
         out[ev.pop("me")]["evidence"].append(ev)

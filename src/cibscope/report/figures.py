@@ -24,6 +24,7 @@ __all__ = [
     "heatmap_figure",
     "layer_colors",
     "network_figure",
+    "null_figure",
     "timeline_figure",
     "waterfall_figure",
 ]
@@ -217,6 +218,43 @@ def _secs(v: Any) -> str:
 
 
 # -- dataset-wide plots ----------------------------------------------------------------------------
+VERDICT_COLORS = {"operation": "#b91c1c", "coordinated": "#2563eb", "chance": "#94a3b8"}
+
+
+def null_figure(ns: Mapping[str, Any]) -> dict[str, Any]:
+    """How strong chance groups get in this case: the null copies' groups as a histogram of
+    internal evidence (log scale: log10(1 + evidence)), every real group as a mark above it,
+    coloured by its verdict."""
+    null = [float(v) for v in ns["null"]]
+    x = [math.log10(1.0 + v) for v in null]
+    top = max([0.0] + x + [math.log10(1.0 + float(r["statistic"] or 0.0)) for r in ns["real"]])
+    data: list[dict[str, Any]] = [{
+        "type": "histogram", "x": x, "name": f"null groups ({ns['replicates']} copies)", "marker": {"color": "#cbd5e1"},
+        "xbins": {"start": 0, "end": top + 0.1, "size": max(0.05, (top + 0.1) / 40)},
+        "hovertemplate": "%{y} null group(s)<extra></extra>",
+    }]
+    for verdict in ("operation", "coordinated", "chance"):
+        rows = [r for r in ns["real"] if r["verdict"] == verdict]
+        if not rows:
+            continue
+        data.append({
+            "type": "scatter", "mode": "markers", "name": f"real groups: {verdict}", "yaxis": "y2",
+            "x": [math.log10(1.0 + float(r["statistic"] or 0.0)) for r in rows],
+            "y": [1 + (i % 5) * 0.15 for i, _ in enumerate(rows)],
+            "marker": {"color": VERDICT_COLORS[verdict], "size": 9, "symbol": "diamond"},
+            "text": [esc(f"group {r['group_id']}: {r['size']} accounts, internal evidence {float(r['statistic'] or 0):.1f}, "
+                         f"E={float(r['e_value'] or 0):.2g}, q={float(r['q_value'] or 0):.2g}") for r in rows],
+            "hovertemplate": "%{text}<extra></extra>",
+        })
+    layout = _base_layout(
+        height=260, bargap=0.05,
+        xaxis={"title": {"text": "internal evidence of a group, log10(1 + evidence)"}, "zeroline": False},
+        yaxis={"title": {"text": "null groups"}, "gridcolor": "#eef2f7", "rangemode": "tozero"},
+        yaxis2={"overlaying": "y", "side": "right", "range": [0, 2], "visible": False},
+    )
+    return {"data": data, "layout": layout, "config": STATIC}
+
+
 def creation_figure(series: Mapping[str, Any]) -> dict[str, Any]:
     label = series["label"]
     data = []
