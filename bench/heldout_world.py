@@ -76,6 +76,7 @@ KNOBS: dict[str, tuple[float | None, str]] = {
     "minute_only": (0, "1 = tweet ids are not snowflakes: only minute-precision tweet_time is known"),
 }
 
+UNIT_KNOBS = {"quiet_share", "quiet_rate", "participation", "camouflage", "cohesion", "minute_only"}
 TACTICS = ["copy_paste", "hashtag_campaign", "repurposed", "slow_persona", "retweet_ring", "link_farm"]
 LOOKALIKES = ["hn_fan_club", "hn_activist", "hn_news_sharer", "hn_news_bot"]
 TRAITS = ["batch_creation", "automation_client", "office_hours", "low_engagement", "templated_bio"]
@@ -270,6 +271,10 @@ SCRIPT = {"en": "latin", "es": "latin", "pt": "latin", "fr": "latin", "de": "lat
           "ru": "cyrillic", "ar": "arabic", "ja": "kana", "zh": "han"}
 
 
+class WorldError(ValueError):
+    """Arguments that cannot make a world (printed as one line by the CLI)."""
+
+
 def stable_seed(*parts: object) -> int:
     return zlib.crc32("\x1f".join(str(p) for p in parts).encode())
 
@@ -407,7 +412,10 @@ def sample_times(rng: np.random.Generator, lo, hi, profile, tz, shift=0) -> np.n
     """Times in [lo, hi) (ms, arrays or scalars) following a daily/weekly rhythm in local time."""
     lo = np.asarray(lo, dtype=np.int64)
     hi = np.asarray(hi, dtype=np.int64)
-    n = max(lo.size, hi.size, np.size(profile), np.size(tz))
+    sizes = [lo.size, hi.size, np.size(profile), np.size(tz), np.size(shift)]
+    if 0 in sizes:
+        return np.zeros(0, dtype=np.int64)
+    n = max(sizes)
     lo = np.broadcast_to(lo, n)
     hi = np.maximum(np.broadcast_to(hi, n), lo + MINUTE)
     profile = np.broadcast_to(np.asarray(profile, dtype=np.int64), n)
@@ -1203,7 +1211,7 @@ def op_retweet_ring(w: World, spec: dict, idx, p, lag, r) -> np.ndarray:
     sub = r.integers(0, nsub, m)
     expected = np.array([p[sub == sub[i]].sum() - p[i] for i in range(m)]).mean()
     n_posts = int(max(5, round(0.8 * spec["actions_per_member"] * m / (1 + expected))))
-    wts = np.exp(r.normal(0, 1, m)) * np.sqrt(p / max(p.mean(), 1e-6))
+    wts = np.exp(r.normal(0, 1, m)) * np.sqrt((p + 1e-3) / (p.mean() + 1e-3))
     authors = r.choice(m, n_posts, p=wts / wts.sum())
     T = op_times(w, r, spec, n_posts)
     bodies = L.texts(r, n_posts, 5, 20, topic=vocab, share=0.35)
@@ -1731,12 +1739,16 @@ def legacy_user_id(r: np.random.Generator, day: int) -> int:
 
 
 def finalize_accounts(w: World) -> None:
+    """Ids and names. Accounts under 5,000 followers are hashed: userid = screen name = display name
+    = one 44-character base64 string; their real-looking handle only shows in tweet texts (@handle)."""
     r = w.rng("account-ids")
     n = len(w.acc["kind"])
     fol = w.A("followers")
     created = w.A("created")
     uid, screen, display = list(w.acc["uid"]), list(w.acc["screen"]), list(w.acc["display"])
     seen: set[str] = set()
+    handles: set[str] = set(x for x in screen if x)
+    handle = list(screen)
     for i in range(n):
         while True:
             if fol[i] < 5000:
@@ -1750,14 +1762,24 @@ def finalize_accounts(w: World) -> None:
                 seen.add(u)
                 break
         uid[i] = u
+        if not handle[i]:
+            f, last = person_name(r)
+            while True:
+                style = int(r.integers(0, 5))
+                h = [f"{f}{last}{int(r.integers(1, 999))}", f"{f.lower()}_{last.lower()}{int(r.integers(0, 99))}",
+                     f"{f[0]}{last}{int(r.integers(1, 9999))}", f"{last}{f}{int(r.integers(10, 99))}",
+                     f"{f.lower()}{int(r.integers(1000, 99999999))}"][style].replace("-", "")[:15]
+                if h not in handles:
+                    handles.add(h)
+                    break
+            handle[i] = h
+            display[i] = f"{f} {last}" if r.random() < 0.8 else f"{f} {last} {EMOJI[int(r.integers(0, len(EMOJI)))]}"
         if fol[i] < 5000:
             screen[i] = display[i] = u
-        elif not screen[i]:
-            f, last = person_name(r)
-            style = int(r.integers(0, 4))
-            screen[i] = [f"{f}{last}{int(r.integers(1, 999))}", f"{f.lower()}_{last.lower()}", f"{f[0]}{last}", f"{last}{f}{int(r.integers(10, 99))}"][style].replace("-", "")[:15]
-            display[i] = f"{f} {last}" if r.random() < 0.8 else f"{f} {last} {EMOJI[int(r.integers(0, len(EMOJI)))]}"
+        else:
+            screen[i] = handle[i]
     w.acc["uid"], w.acc["screen"], w.acc["display"] = uid, screen, display
+    w.handle = np.array(handle, dtype=object)
     w._cache.clear()
 
 
@@ -1816,7 +1838,7 @@ def write_world(w: World, out: Path, drop: np.ndarray, minute_only: bool) -> dic
     finalize_accounts(w)
     r = w.rng("write")
     akind = w.A("kind")
-    uid, screen = w.A("uid"), w.A("screen")
+    uid, handle = w.A("uid"), w.handle
     ids = tweet_ids(w, minute_only)
     author, kind, ref, t = w.P("author"), w.P("kind"), w.P("ref"), w.P("t")
     texts, tags, urls, ments = w.posts["text"], w.posts["tags"], w.posts["urls"], w.posts["mentions"]
@@ -1826,15 +1848,15 @@ def write_world(w: World, out: Path, drop: np.ndarray, minute_only: bool) -> dic
         tx = texts[i]
         ms = ments[i]
         if kind[i] == 2 and ref[i] >= 0:
-            tx = "@" + screen[author[ref[i]]] + " " + tx
+            tx = "@" + handle[author[ref[i]]] + " " + tx
         for m in ms:
-            h = "@" + screen[m]
+            h = "@" + handle[m]
             if h not in tx:
                 tx = tx + " " + h
         rendered[i] = tx
     for i in np.nonzero(kind == 1)[0].tolist():
         o = int(ref[i])
-        tx = "RT @" + screen[author[o]] + ": " + rendered[o]
+        tx = "RT @" + handle[author[o]] + ": " + rendered[o]
         rendered[i] = tx if len(tx) <= 140 else tx[:139] + "…"
     eng = engagement(w, r)
     keep = np.nonzero((akind[author] != "external") & ~drop)[0]
@@ -1910,10 +1932,14 @@ def build(out: str | Path, accounts: int = 5000, tweets: int = 500_000, seed: in
     k = {name: d for name, (d, _) in KNOBS.items()}
     for name, v in (knobs or {}).items():
         if name not in KNOBS:
-            raise ValueError(f"unknown knob {name!r}; known: {', '.join(KNOBS)}")
+            raise WorldError(f"unknown knob {name!r}; known: {', '.join(KNOBS)}")
         k[name] = float(v)
+        if k[name] < 0 or (name in UNIT_KNOBS and k[name] > 1):
+            raise WorldError(f"knob {name} must be {'in [0, 1]' if name in UNIT_KNOBS else '>= 0'}, got {v}")
+    if k["days"] < 1 or k["camouflage"] == 1:
+        raise WorldError("days must be >= 1 and camouflage < 1")
     if accounts < 200 or tweets < accounts:
-        raise ValueError("need at least 200 accounts and as many tweets as accounts")
+        raise WorldError("need at least 200 accounts and as many tweets as accounts")
     t0 = time.perf_counter()
     w = World(accounts, tweets, seed, k)
     celebs = make_celebrities(w)
@@ -1927,7 +1953,7 @@ def build(out: str | Path, accounts: int = 5000, tweets: int = 500_000, seed: in
     n_non_ordinary = sum(1 for x in w.acc["kind"] if x not in ("external", "news", "celebrity"))
     n_ordinary = accounts - len(celebs) - len(news) - n_non_ordinary
     if n_ordinary < 0.3 * accounts:
-        raise ValueError(f"{accounts} accounts leave only {n_ordinary} ordinary users; lower op/look-alike sizes")
+        raise WorldError(f"{accounts} accounts leave only {n_ordinary} ordinary users; lower op/look-alike sizes")
     w.organic_accounts(n_ordinary, "ordinary")
     background(w)
     drop = fit_to_budget(w)
@@ -1970,7 +1996,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     if a.list_knobs:
         for name, (d, h) in KNOBS.items():
-            print(f"{name:16} default {'per op/seed' if d is None else d}: {h}")
+            print(f"{name:16} {h}" if d is None else f"{name:16} default {d:g}: {h}")
         return 0
     if not a.out:
         ap.error("--out is required")
@@ -1979,7 +2005,7 @@ def main(argv: list[str] | None = None) -> int:
         knobs["minute_only"] = 1.0
     try:
         desc = build(a.out, a.accounts, a.tweets, a.seed, knobs)
-    except ValueError as e:
+    except WorldError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(f"{a.out}: {desc['rows']} tweets, {desc['accounts']} accounts, "
