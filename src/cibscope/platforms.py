@@ -281,3 +281,54 @@ def platform_lags(
             }
         )
     return out
+
+
+#: colours of platforms in the report's networks (others: PLATFORM_FALLBACK, in name order)
+PLATFORM_COLORS: dict[str, str] = {
+    "twitter": "#0284c7",
+    "facebook": "#7c3aed",
+    "instagram": "#db2777",
+    "telegram": "#0d9488",
+    "youtube": "#dc2626",
+    "tiktok": "#ca8a04",
+    "reddit": "#ea580c",
+    "vk": "#4338ca",
+}
+PLATFORM_FALLBACK = ("#65a30d", "#be123c", "#0f766e", "#a16207", "#475569", "#9333ea")
+
+
+def platform_colors(platforms: Sequence[str]) -> dict[str, str]:
+    """A colour per platform: fixed for the known ones, then a fallback palette in name order."""
+    out = {p: PLATFORM_COLORS[p] for p in platforms if p in PLATFORM_COLORS}
+    for i, p in enumerate(sorted(p for p in set(platforms) if p not in PLATFORM_COLORS)):
+        out[p] = PLATFORM_FALLBACK[i % len(PLATFORM_FALLBACK)]
+    return out
+
+
+def group_platform_cards(
+    con: duckdb.DuckDBPyConnection, group_ids: Sequence[int], *, max_edges: int = 15, evidence_per_edge: int = 2
+) -> dict[int, dict[str, Any]]:
+    """What the report's group cards show about platforms, per group id: ``platforms``
+    [(platform, members)], ``spans_platforms``, ``case_platforms`` (every platform of the case,
+    for consistent colours), ``platform_colors``, ``n_cross_edges``, ``cross_layers`` and, for
+    a group that spans platforms, ``cross_edges``: its strongest ``max_edges`` cross-platform
+    edges with their evidence (:func:`cross_platform_edges`)."""
+    plats = [str(r["platform"]) for r in case_platforms(con)]
+    if len(plats) < 2:
+        return {}
+    info = group_platforms(con)
+    colors = platform_colors(plats)
+    out: dict[int, dict[str, Any]] = {}
+    for gid in group_ids:
+        g = info.get(int(gid), {"platforms": [], "spans": False, "cross_edges": 0, "cross_layers": {}})
+        out[int(gid)] = {
+            "platforms": g["platforms"],
+            "spans_platforms": g["spans"],
+            "case_platforms": plats,
+            "platform_colors": colors,
+            "n_cross_edges": g["cross_edges"],
+            "cross_layers": g["cross_layers"],
+            "cross_edges": cross_platform_edges(con, group_id=int(gid), evidence_per_edge=evidence_per_edge, limit=max_edges)
+            if g["spans"] else [],
+        }
+    return out

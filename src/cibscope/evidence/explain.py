@@ -42,6 +42,13 @@ class EvidenceRow:
     text: str | None
     other_text: str | None
     same_group: bool
+    platform: str | None = None  # of this account's post
+    other_platform: str | None = None
+
+    @property
+    def cross_platform(self) -> bool:
+        """True when the two posts are on different platforms (the xp_* layers' evidence)."""
+        return bool(self.platform and self.other_platform and self.platform != self.other_platform)
 
 
 @dataclass
@@ -124,7 +131,7 @@ def explain_account(
             FROM mine m LEFT JOIN group_members g ON g.account_id = m.other AND g.group_id = $gid
         )
         SELECT r.layer, r.other, r.post, r.other_post, r.at, r.other_at, r.seconds_apart, r.shared_item,
-               r.source, r.other_source, pa.text, pb.text, r.same_group
+               r.source, r.other_source, pa.text, pb.text, r.same_group, pa.platform, pb.platform
         FROM ranked r
         LEFT JOIN posts pa ON pa.post_id = r.post
         LEFT JOIN posts pb ON pb.post_id = r.other_post
@@ -137,7 +144,7 @@ def explain_account(
         EvidenceRow(
             layer=str(r[0]), other_account=str(r[1]), post=r[2], other_post=r[3], at=r[4], other_at=r[5],
             seconds_apart=None if r[6] is None else float(r[6]), shared_item=r[7], source=r[8], other_source=r[9],
-            text=r[10], other_text=r[11], same_group=bool(r[12]),
+            text=r[10], other_text=r[11], same_group=bool(r[12]), platform=r[13], other_platform=r[14],
         )
         for r in rows
     ]
