@@ -221,18 +221,21 @@ def _insert_urls_with_domains(con: duckdb.DuckDBPyConnection, urls: bool) -> Non
         f"""
         INSERT INTO post_urls (post_id, account_id, created_at, position, url, url_raw, domain, is_shortener)
         SELECT post_id, account_id, created_at, position, url, raw, domain, cib_is_shortener(domain) FROM (
-            SELECT post_id, account_id, created_at, position, CASE WHEN raw IS NOT NULL THEN cib_url_build(x, raw) END AS url, raw,
-                   coalesce(given, CASE WHEN raw IS NOT NULL THEN cib_url_domain_of(x) END) AS domain
+            SELECT post_id, account_id, created_at, position, CASE WHEN has_url THEN cib_url_build(x, raw) END AS url,
+                   CASE WHEN has_url THEN raw END AS raw,
+                   coalesce(given, CASE WHEN has_url THEN cib_url_domain_of(x) END) AS domain
             FROM (
-                SELECT *, cib_url_split(cib_url_parts(coalesce(raw, ''))) AS x,
-                       nullif(rtrim(regexp_replace(lower(trim(given_raw)), '^www\.', ''), '.'), '') AS given
+                SELECT *, cib_url_split(cib_url_parts(CASE WHEN has_url THEN raw ELSE '' END)) AS x,
+                       nullif(rtrim(CASE WHEN starts_with(lower(trim(given_raw)), 'www.') THEN substr(lower(trim(given_raw)), 5)
+                                    ELSE lower(trim(given_raw)) END, '.'), '') AS given
                 FROM (
-                    SELECT post_id, account_id, created_at, nullif(trim(u), '') AS raw, g AS given_raw, position FROM (
+                    SELECT post_id, account_id, created_at, u AS raw, nullif(trim(u), '') IS NOT NULL AS has_url,
+                           g AS given_raw, position FROM (
                         SELECT post_id, account_id, created_at, unnest({url_list}) AS u, unnest(domains) AS g,
                                unnest(generate_series(1, greatest(len({url_list}), len(domains)))) AS position
                         FROM stage_posts WHERE len({url_list}) > 0 OR len(domains) > 0
                     )
-                ) WHERE raw IS NOT NULL OR nullif(trim(given_raw), '') IS NOT NULL
+                ) WHERE has_url OR nullif(trim(given_raw), '') IS NOT NULL
             )
         )
         """
