@@ -350,3 +350,80 @@ def test_platforms_command_and_report_show_the_spanning_group(world: tuple[Path,
     assert "twitter" in names and "facebook" in names
     nodes = next(t for t in fig["data"] if t.get("meta") == "nodes")
     assert len(set(nodes["marker"]["color"])) == 2
+
+
+# ---- Telegram and Facebook exports through the generic mapping ---------------------------------
+
+TELEGRAM_TOML = """name = "telegram-channels"
+platform = "telegram"
+
+[columns]
+post_id = "msg_id"
+account_id = "channel"
+text = "message"
+repost_of = "fwd_from"
+
+[time]
+column = "date"
+format = "iso"
+
+[entities]
+urls = { column = "links", separator = " " }
+hashtags = "from_text"
+"""
+
+FACEBOOK_TOML = """name = "facebook-pages"
+platform = "facebook"
+
+[columns]
+post_id = "Post Id"
+account_id = "Facebook Id"
+text = "Message"
+like_count = "Likes"
+
+[time]
+column = "Post Created"
+format = "%Y-%m-%d %H:%M:%S"
+timezone = "America/New_York"   # the dashboard's time zone: converted to UTC
+
+[entities]
+urls = { column = "Link", separator = " " }
+hashtags = "from_text"
+
+[account]
+display_name = "Page Name"
+screen_name = "User Name"
+follower_count = "Followers at Posting"
+"""
+
+
+def test_telegram_and_facebook_exports_make_one_case_with_cross_platform_links(tmp_path: Path) -> None:
+    tg = tmp_path / "telegram.csv"
+    fb = tmp_path / "facebook.csv"
+    tg_rows, fb_rows = ["msg_id,channel,date,message,fwd_from,links"], ['"Post Id","Facebook Id","Page Name","User Name","Followers at Posting","Post Created","Message","Link","Likes"']
+    for k in range(6):
+        hh = 10 + k
+        for ch in ("chan_a", "chan_b"):
+            tg_rows.append(f"{k}{ch[-1]},{ch},2022-03-0{1 + k % 3} {hh}:00:0{k},Read this #truth{k},,https://story.example/{k}")
+        # the page posts the same link 20 minutes later (New York time = UTC-5 in March)
+        fb_rows.append(f'"9{k}","1001","Truth Page","truthpage","120","2022-03-0{1 + k % 3} {hh - 5}:20:00","Read this #truth{k}","https://story.example/{k}","5"')
+    for k in range(40):  # unrelated background so the null has something to compare with
+        tg_rows.append(f"b{k},chan_{'cdefgh'[k % 6]},2022-03-0{1 + k % 3} {8 + k % 12}:{k % 60:02d}:00,misc {k},,https://other.example/{k % 13}")
+        fb_rows.append(f'"8{k:02d}","{2000 + k % 7}","Page {k % 7}","page{k % 7}","50","2022-03-0{1 + k % 3} {3 + k % 12}:{k % 60:02d}:30","misc {k}","https://other.example/{k % 11}","1"')
+    tg.write_text("\n".join(tg_rows) + "\n")
+    fb.write_text("\n".join(fb_rows) + "\n")
+    (tmp_path / "tg.toml").write_text(TELEGRAM_TOML)
+    (tmp_path / "fb.toml").write_text(FACEBOOK_TOML)
+    case = tmp_path / "c.duckdb"
+    assert ingest([tg], case, mapping=tmp_path / "tg.toml").totals()["rows_kept"] == 52
+    assert ingest([fb], case, mapping=tmp_path / "fb.toml").totals()["rows_kept"] == 46
+    assert _q(case, "SELECT platform, count(*) FROM posts GROUP BY 1 ORDER BY 1") == [("facebook", 46), ("telegram", 52)]
+    # New York time converted: the page's post of story 0 is 20 minutes after the channels'
+    t = dict(_q(case, "SELECT p.platform, min(p.created_at) FROM posts p JOIN post_urls u USING (post_id) WHERE u.url = 'https://story.example/0' GROUP BY 1"))
+    assert t["facebook"] - t["telegram"] == timedelta(minutes=20)
+    with open_case(case) as c:
+        st = build_networks(c.con, traces=["co_link", "xp_link"], params={"xp_link": {"alpha": 0.05}})
+        assert st.layers["xp_link"].pairs_kept >= 1
+        xp = c.con.execute("SELECT account_a, account_b, n_shared FROM edges WHERE layer = 'xp_link' ORDER BY n_shared DESC").fetchall()
+        assert xp[0] in (("1001", "chan_a", 6), ("1001", "chan_b", 6))
+        assert ("chan_a", "chan_b") in [tuple(r[:2]) for r in c.con.execute("SELECT account_a, account_b FROM edges WHERE layer = 'co_link'").fetchall()]
