@@ -427,3 +427,14 @@ def test_telegram_and_facebook_exports_make_one_case_with_cross_platform_links(t
         xp = c.con.execute("SELECT account_a, account_b, n_shared FROM edges WHERE layer = 'xp_link' ORDER BY n_shared DESC").fetchall()
         assert xp[0] in (("1001", "chan_a", 6), ("1001", "chan_b", 6))
         assert ("chan_a", "chan_b") in [tuple(r[:2]) for r in c.con.execute("SELECT account_a, account_b FROM edges WHERE layer = 'co_link'").fetchall()]
+
+
+@pytest.mark.parametrize("platforms", ["cross", "same"])
+def test_platform_builder_sql_transpiles_to_spark(platforms: str) -> None:
+    from cibscope.networks.cooccurrence import cooccurrence_sql, platform_map_sql
+    from cibscope.sql import transpile
+
+    stmts = cooccurrence_sql(window=60.0, max_neighbors=50, max_tolerance=60.0, platforms=platforms)
+    out = {s.split(" AS ", 1)[0].split()[-1]: transpile(s, to="spark") for s in [*platform_map_sql(), *stmts]}
+    op = "<>" if platforms == "cross" else "="
+    assert f"s.plat_i {op} o.plat_i" in out["_cib_raw"] and "plat_i" in out["_cib_big"] and "_cib_accplat" in out["_cib_acti"]
