@@ -271,7 +271,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, lis
     d = tmp_path_factory.mktemp("xp")
     r = generate_cross_platform(d / "data", accounts=600, posts=30_000, seed=1)
     case = d / "case.duckdb"
-    rep = ingest([r.posts_path], case, mapping=r.mapping_path)
+    rep = ingest([r.posts_path], case)  # the preset cibscope-cross-platform, picked by the header
     assert rep.totals()["rows_kept"] == 30_000
     detect(case)
     return case, r.groups
@@ -280,7 +280,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, lis
 def test_generator_is_deterministic(tmp_path: Path) -> None:
     a = generate_cross_platform(tmp_path / "a", accounts=200, posts=4_000, seed=3)
     b = generate_cross_platform(tmp_path / "b", accounts=200, posts=4_000, seed=3)
-    for name in ("posts.csv", "mapping.toml", "truth.csv"):
+    for name in ("posts.csv", "truth.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     assert a.groups == b.groups and any(m.startswith("fb_") for m in a.groups["xp_1"])
 

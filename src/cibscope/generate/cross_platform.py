@@ -1,11 +1,12 @@
 """A synthetic two-platform dataset (Twitter and Facebook) with a planted cross-platform operation.
 
 >>> r = generate_cross_platform("xp", accounts=600, posts=30_000, seed=1)   # doctest: +SKIP
->>> r.posts_path, r.mapping_path                                            # doctest: +SKIP
+>>> r.posts_path, r.truth_path                                              # doctest: +SKIP
 
-One CSV of posts of both platforms (``posts.csv``, read with the generic reader through the
-``mapping.toml`` written next to it), ``truth.csv`` (which accounts belong to which planted
-operation) and nothing else. The same arguments give byte-identical files.
+One CSV of posts of both platforms (``posts.csv``, read by the generic reader through the
+shipped preset ``cibscope-cross-platform``, picked by the header) and ``truth.csv`` (which
+accounts belong to which planted operation, in the format ``cibscope evaluate`` reads). The
+same arguments give byte-identical files.
 
 What is planted (docs/cross-platform.md):
 
@@ -36,36 +37,13 @@ import pyarrow.csv as pacsv
 
 from ..params import Interval, validate
 
-__all__ = ["CrossPlatformResult", "generate_cross_platform", "POST_COLUMNS", "MAPPING_TOML"]
+__all__ = ["CrossPlatformResult", "generate_cross_platform", "POST_COLUMNS", "PRESET"]
 
 POST_COLUMNS = ("post_id", "account_id", "platform", "created_at", "text", "urls", "hashtags", "image", "screen_name", "followers")
-TRUTH_COLUMNS = ("account_id", "platform", "label", "group")
+TRUTH_COLUMNS = ("account_id", "platform", "label", "group", "tactic")
 
-#: the column mapping written as mapping.toml (the generic reader's format, docs/formats.md)
-MAPPING_TOML = """# cibscope generate --cross-platform: posts of two platforms in one CSV
-name = "cibscope-cross-platform"
-platform = "unknown"
-
-[columns]
-post_id = "post_id"
-account_id = "account_id"
-platform = "platform"
-text = "text"
-
-[time]
-column = "created_at"
-format = "iso"
-precision = "second"
-
-[entities]
-urls = { column = "urls", separator = " " }
-hashtags = { column = "hashtags", separator = " " }
-images = { column = "image" }
-
-[account]
-screen_name = "screen_name"
-follower_count = "followers"
-"""
+#: the shipped preset that reads posts.csv (picked by its header: no --mapping needed)
+PRESET = "cibscope-cross-platform"
 
 START = datetime(2021, 8, 15, tzinfo=timezone.utc)
 DAYS = 28
@@ -80,7 +58,6 @@ _SYLLABLES = ("ka", "ri", "to", "men", "sa", "lo", "vi", "den", "ra", "mu", "ne"
 class CrossPlatformResult:
     out_dir: Path
     posts_path: Path
-    mapping_path: Path
     truth_path: Path
     n_accounts: int
     n_posts: int
@@ -112,7 +89,7 @@ def _times(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def generate_cross_platform(out_dir: str | Path, *, accounts: int, posts: int, seed: int) -> CrossPlatformResult:
-    """Write ``posts.csv``, ``mapping.toml`` and ``truth.csv`` into ``out_dir``.
+    """Write ``posts.csv`` and ``truth.csv`` into ``out_dir``.
 
     accounts : accounts of both platforms (>= 100; 60% Twitter).
     posts : posts of both platforms, exactly (>= 10 per account).
@@ -250,22 +227,24 @@ def generate_cross_platform(out_dir: str | Path, *, accounts: int, posts: int, s
             "followers": pa.array([str(v) for v in followers[A].tolist()], pa.string()),
         }
     )
-    paths = {n: out / n for n in ("posts.csv", "mapping.toml", "truth.csv")}
+    paths = {n: out / n for n in ("posts.csv", "truth.csv")}
     opts = pacsv.WriteOptions(quoting_style="needed")
     pacsv.write_csv(table, str(paths["posts.csv"]), opts)
-    paths["mapping.toml"].write_text(MAPPING_TOML, encoding="utf-8")
     label = np.where(group != "", "io", "organic")
+    tactic = np.where(group == "xp_1", np.where(platform == "facebook", "cross_platform|cross_posted_page", "cross_platform"),
+                      np.where(group == "tw_1", "one_platform", ""))
     truth = pa.table(
         {
             "account_id": pa.array(acc_id.tolist(), pa.string()),
             "platform": pa.array(platform.tolist(), pa.string()),
             "label": pa.array(label.tolist(), pa.string()),
             "group": pa.array(group.tolist(), pa.string()),
+            "tactic": pa.array(tactic.tolist(), pa.string()),
         }
     )
     pacsv.write_csv(truth, str(paths["truth.csv"]), opts)
     groups = {g: sorted(acc_id[group == g].tolist()) for g in ("xp_1", "tw_1")}
-    return CrossPlatformResult(out, paths["posts.csv"], paths["mapping.toml"], paths["truth.csv"], accounts, len(A), groups)
+    return CrossPlatformResult(out, paths["posts.csv"], paths["truth.csv"], accounts, len(A), groups)
 
 
 def _art_of(link: np.ndarray, art: np.ndarray, rows: np.ndarray) -> np.ndarray:
