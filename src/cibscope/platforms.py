@@ -167,7 +167,9 @@ def cross_platform_edges(
     """Significant edges between accounts of different platforms (of one group's members, or
     all), strongest first, each with up to ``evidence_per_edge`` evidence rows (closest first):
     the two posts, their times, the seconds apart, the shared item and both ``file:line``."""
-    _with_platforms(con)
+    own = not _has_temp(con, "_cib_plat")
+    if own:
+        _with_platforms(con)
     try:
         where = ""
         params: list[Any] = []
@@ -185,7 +187,8 @@ def cross_platform_edges(
             params,
         )
     finally:
-        con.execute("DROP TABLE IF EXISTS _cib_plat")
+        if own:
+            con.execute("DROP TABLE IF EXISTS _cib_plat")
     if not edges or evidence_per_edge <= 0:
         for e in edges:
             e["evidence"] = []
@@ -316,6 +319,16 @@ def group_platform_cards(
     plats = [str(r["platform"]) for r in case_platforms(con)]
     if len(plats) < 2:
         return {}
+    _with_platforms(con)  # once for every group (the helpers below reuse it)
+    try:
+        return _platform_cards(con, group_ids, plats, max_edges, evidence_per_edge)
+    finally:
+        con.execute("DROP TABLE IF EXISTS _cib_plat")
+
+
+def _platform_cards(
+    con: duckdb.DuckDBPyConnection, group_ids: Sequence[int], plats: list[str], max_edges: int, evidence_per_edge: int
+) -> dict[int, dict[str, Any]]:
     info = group_platforms(con)
     colors = platform_colors(plats)
     out: dict[int, dict[str, Any]] = {}
