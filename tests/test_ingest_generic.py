@@ -307,8 +307,12 @@ def test_coortweet_preset(real_data: Path, tmp_path: Path) -> None:
 
 @pytest.mark.real
 def test_generic_ignores_other_real_csvs(real_data: Path) -> None:
+    # german_elections has a preset of its own (coortweet-german-elections): picked by its header
     path = real_data / "coortweet-coordination" / "german_elections.csv.gz"
-    assert not get_reader("generic").sniff(_source(path), _source(path).head())
+    assert get_reader("generic")._preset_for(_source(path), _source(path).head()).name == "coortweet-german-elections"
+    for other in (real_data / "ira-clemson-fivethirtyeight-by-author" / "authors.csv",
+                  real_data / "ira-clemson-fivethirtyeight-by-author" / "fivethirtyeight_original_columns_sample_100rows.csv"):
+        assert not get_reader("generic").sniff(_source(other), _source(other).head())
 
 
 # ---- end to end through cibscope.ingest and the CLI ---------------------------------------------

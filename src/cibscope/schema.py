@@ -137,7 +137,8 @@ POST_URLS = Table(
         ("domain", "VARCHAR"),
         ("is_shortener", "BOOLEAN"),
     ),
-    "Exploded URLs; `url` canonical (lower-case scheme/host, no fragment, tracking parameters dropped).",
+    "Exploded URLs; `url` canonical (lower-case scheme/host, no fragment, tracking parameters dropped). "
+    "`domain` is the URL's host, or the domain the source gives (then `url` may be NULL: a link known only by its site).",
 )
 
 POST_MENTIONS = Table(
@@ -150,6 +151,19 @@ POST_MENTIONS = Table(
         ("mentioned", "VARCHAR"),
     ),
     "Exploded mentions: the mentioned account's id (possibly hashed) or lower-cased handle.",
+)
+
+POST_IMAGES = Table(
+    "post_images",
+    (
+        ("post_id", "VARCHAR"),
+        ("account_id", "VARCHAR"),
+        ("created_at", "TIMESTAMP"),
+        ("position", "INTEGER"),
+        ("image_hash", "VARCHAR"),
+    ),
+    "Exploded image hashes, as the source gives them (a perceptual hash or an id of one, e.g. CooRTweet's phash_id); "
+    "equal strings are the same image, no distance is computed.",
 )
 
 INGEST_LOG = Table(
@@ -483,7 +497,7 @@ STATE_MEDIA_ACCOUNTS = Table(
     "with each policy's decision for the outlet as of `as_of` (ISO date): one row per account, outlet and policy.",
 )
 
-INGEST_TABLES = (ACCOUNTS, POSTS, POST_HASHTAGS, POST_URLS, POST_MENTIONS, INGEST_LOG, QUARANTINE)
+INGEST_TABLES = (ACCOUNTS, POSTS, POST_HASHTAGS, POST_URLS, POST_MENTIONS, POST_IMAGES, INGEST_LOG, QUARANTINE)
 DETECT_TABLES = (
     EDGES, GROUPS, GROUP_MEMBERS, GROUP_SIGNALS, GROUP_ITEMS, NULL_EDGES, NULL_GROUPS, SCORES, SCORE_CONTRIBUTIONS, EVIDENCE, POST_KEYS,
     DETECT_RUNS,

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .errors import ParameterError
-from .schema import ACCOUNTS, POST_HASHTAGS, POST_MENTIONS, POST_URLS, POSTS, Table
+from .schema import ACCOUNTS, POST_HASHTAGS, POST_IMAGES, POST_MENTIONS, POST_URLS, POSTS, Table
 
 __all__ = ["check_trace", "insert_rows", "demo_rows", "snowflake", "T0"]
 
@@ -40,7 +40,8 @@ def snowflake(at: datetime, seq: int = 0) -> str:
     return str(((ms - _SNOWFLAKE_EPOCH_MS) << 22) + seq)
 
 
-_TABLES: dict[str, Table] = {t.name: t for t in (ACCOUNTS, POSTS, POST_HASHTAGS, POST_URLS, POST_MENTIONS)}
+_TABLES: dict[str, Table] = {t.name: t for t in (ACCOUNTS, POSTS, POST_HASHTAGS, POST_URLS, POST_MENTIONS, POST_IMAGES)}
+_ENTITY_TABLES = ("post_hashtags", "post_urls", "post_mentions", "post_images")
 
 
 def insert_rows(con: Any, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -48,7 +49,7 @@ def insert_rows(con: Any, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
 
     Posts default to ``platform='twitter'``, ``time_precision='second'``, ``kind`` from the
     reference columns, ``source_file='fixture.csv'`` and ``source_line`` = 1-based row order.
-    Entity rows (hashtags, urls, mentions) take ``account_id``/``created_at`` from their post.
+    Entity rows (hashtags, urls, mentions, images) take ``account_id``/``created_at`` from their post.
     """
     t = _TABLES[table]
     cols = t.column_names
@@ -82,7 +83,7 @@ def insert_rows(con: Any, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
         con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _cib_insert_rows")
     finally:
         con.unregister("_cib_insert_rows")
-    if table in ("post_hashtags", "post_urls", "post_mentions"):
+    if table in _ENTITY_TABLES:
         con.execute(
             f"UPDATE {table} AS e SET account_id = p.account_id, created_at = p.created_at "
             "FROM posts AS p WHERE p.post_id = e.post_id AND e.account_id IS NULL"
@@ -96,8 +97,10 @@ def demo_rows(seed: int = 0) -> dict[str, list[dict[str, Any]]]:
     The coordinated accounts (c1..c4, created the same day with handles 'newsNNNN', one bio
     template) act together in 12 rounds 10 minutes apart: within a few seconds they retweet the
     round's original 2 s after it was posted, quote and reply to the same post, and post a
-    near-copy of one text with the same link, five hashtags and a mention. The others (o1..o4)
-    do similar things at unrelated times.
+    near-copy of one text with the same link, five hashtags, a mention and the round's image.
+    Two Facebook pages (f1, f2) cross-post each round's link, image, two of its hashtags and a
+    near-copy of its text 12 minutes later. The others (o1..o4) do similar things at unrelated
+    times.
     """
     rng = random.Random(seed)
     accounts = []
@@ -120,10 +123,13 @@ def demo_rows(seed: int = 0) -> dict[str, list[dict[str, Any]]]:
                 created_at=datetime(2012 + i, i, 3 * i),
             )
         )
+    for i in (1, 2):
+        accounts.append(dict(account_id=f"f{i}", platform="facebook", screen_name=f"truthpage{i}", display_name=f"Truth Page {i}"))
     posts: list[dict[str, Any]] = []
     tags: list[dict[str, Any]] = []
     urls: list[dict[str, Any]] = []
     ments: list[dict[str, Any]] = []
+    images: list[dict[str, Any]] = []
     seq = 0
 
     def add(acc: str, at: datetime, **kw: Any) -> str:
@@ -150,6 +156,16 @@ def demo_rows(seed: int = 0) -> dict[str, list[dict[str, Any]]]:
                 tags.append(dict(post_id=pid, position=pos, hashtag=h, hashtag_raw=h))
             urls.append(dict(post_id=pid, position=0, url=f"https://fake.example/story{r}", url_raw=f"https://fake.example/story{r}", domain="fake.example", is_shortener=False))
             ments.append(dict(post_id=pid, position=0, mentioned="journalist1"))
+            images.append(dict(post_id=pid, position=1, image_hash=f"ph{r:04d}"))
+        for i in (1, 2):
+            at = base + timedelta(minutes=12, seconds=7 * i)
+            seq += 1
+            pid = f"fb{r}_{i}"
+            posts.append(dict(post_id=pid, account_id=f"f{i}", platform="facebook", created_at=at, text=" ".join(words) + f" round {r} share"))
+            for pos, h in enumerate(["vote", "fraud"]):
+                tags.append(dict(post_id=pid, position=pos + 1, hashtag=h, hashtag_raw=h))
+            urls.append(dict(post_id=pid, position=1, url=f"https://fake.example/story{r}", url_raw=f"https://fake.example/story{r}", domain="fake.example", is_shortener=False))
+            images.append(dict(post_id=pid, position=1, image_hash=f"ph{r:04d}"))
     for i in range(1, 5):
         for k in range(15):
             at = T0 + timedelta(hours=rng.randint(-48, 48), seconds=rng.randint(0, 3599))
@@ -161,11 +177,11 @@ def demo_rows(seed: int = 0) -> dict[str, list[dict[str, Any]]]:
             if k % 5 == 0:
                 ments.append(dict(post_id=pid, position=0, mentioned="journalist1"))
         add(f"o{i}", T0 + timedelta(minutes=10 * i, seconds=40), repost_of=snowflake(T0, 5), text="RT celeb")
-    return {"accounts": accounts, "posts": posts, "post_hashtags": tags, "post_urls": urls, "post_mentions": ments}
+    return {"accounts": accounts, "posts": posts, "post_hashtags": tags, "post_urls": urls, "post_mentions": ments, "post_images": images}
 
 
 def _load(con: Any, rows: Mapping[str, list[dict[str, Any]]], shuffle: int | None) -> None:
-    for table in ("accounts", "posts", "post_hashtags", "post_urls", "post_mentions"):
+    for table in ("accounts", "posts", *_ENTITY_TABLES):
         data = list(rows.get(table, []))
         if shuffle is not None:
             # keep each row's source_line: number rows first, then shuffle the insertion order

@@ -131,11 +131,18 @@ def render_explanation(ex: Explanation) -> None:
     for col in ("layer", "shared item", "this post", "other post", "apart"):
         e.add_column(col, overflow="fold")  # never cut a file:line short
     for r in ex.evidence:
-        mine = Text(f"{r.post} at {r.at}\n{r.source}\n{(r.text or '')[:140]}")
-        other = Text(f"{r.other_account}{' (same group)' if r.same_group else ''}: {r.other_post} at {r.other_at}\n{r.other_source}\n{(r.other_text or '')[:140]}")
+        # cross-platform evidence names both platforms (this post's, the other's)
+        mp, op = (f" [{r.platform}]", f" [{r.other_platform}]") if r.cross_platform else ("", "")
+        mine = Text(f"{r.post}{mp} at {r.at}\n{r.source}\n{(r.text or '')[:140]}")
+        other = Text(f"{r.other_account}{op}{' (same group)' if r.same_group else ''}: {r.other_post} at {r.other_at}\n{r.other_source}\n{(r.other_text or '')[:140]}")
+        layer = f"{r.layer}\n{r.platform} -> {r.other_platform}" if r.cross_platform else r.layer
         item = str(r.shared_item) + (f"\n(defining item #{r.item_rank} of the group)" if r.item_rank is not None else "")
-        e.add_row(r.layer, Text(item), mine, other, r.apart)
+        e.add_row(layer, Text(item), mine, other, r.apart)
     console.print(e)
+    n_cross = sum(r.cross_platform for r in ex.evidence)
+    if n_cross:
+        others = sorted({str(r.other_platform) for r in ex.evidence if r.cross_platform})
+        console.print(f"{n_cross} of these evidence rows link this {ex.evidence[0].platform} account to accounts on {', '.join(others)}")
 
 
 def render_evaluation(r: EvaluationResult) -> None:

@@ -18,8 +18,20 @@ def register(app: typer.Typer) -> None:
         tweets: Annotated[int, typer.Option("--tweets", "-t", help="Rows of tweets.csv, exactly (at least 10 per account).")] = 1_000_000,
         seed: Annotated[int, typer.Option("--seed", "-s", help="Same seed and sizes give byte-identical files.")] = 1,
         out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("generated"),
+        cross_platform: Annotated[bool, typer.Option("--cross-platform", help="Instead: Twitter and Facebook posts in one CSV (posts.csv, --tweets posts, and truth.csv) with a planted cross-platform operation (docs/cross-platform.md).")] = False,
     ) -> None:
         """Write users.csv, tweets.csv (IO archive format), truth.csv and takedown.txt."""
+        if cross_platform:
+            from ..generate.cross_platform import generate_cross_platform
+
+            x = generate_cross_platform(out, accounts=accounts, posts=tweets, seed=seed)
+            console.print(f"{x.n_accounts:,} accounts (Twitter and Facebook) and {x.n_posts:,} posts")
+            for g, members in x.groups.items():
+                console.print(f"  {g}: {len(members)} accounts", highlight=False)
+            for p in (x.posts_path, x.truth_path):
+                console.print(f"  {p}", highlight=False)
+            console.print(f"read with: cibscope ingest {x.posts_path} (preset cibscope-cross-platform, picked by the header)", highlight=False)
+            return
         with RichProgress() as progress:
             r = generate_dataset(out, accounts=accounts, tweets=tweets, seed=seed, progress=progress)
         console.print(

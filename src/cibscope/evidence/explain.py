@@ -47,6 +47,13 @@ class EvidenceRow:
     precision: str = "second"
     #: rank of the shared item among the account's group's defining items (None: not one of them)
     item_rank: int | None = None
+    platform: str | None = None  # of this account's post
+    other_platform: str | None = None
+
+    @property
+    def cross_platform(self) -> bool:
+        """True when the two posts are on different platforms (the xp_* layers' evidence)."""
+        return bool(self.platform and self.other_platform and self.platform != self.other_platform)
 
     @property
     def apart(self) -> str:
@@ -148,7 +155,7 @@ def explain_account(
     rows = con.execute(
         f"""
         SELECT r.layer, r.other, r.my_post, r.other_post, r.my_at, r.other_at, r.seconds_apart, r.shared_item,
-               r.my_source, r.other_source, pa.text, pb.text, r.same_group, r.precision, r.item_rank
+               r.my_source, r.other_source, pa.text, pb.text, r.same_group, r.precision, r.item_rank, pa.platform, pb.platform
         FROM ({ranked_evidence_sql("SELECT CAST($acc AS VARCHAR)")}) r
         LEFT JOIN posts pa ON pa.post_id = r.my_post
         LEFT JOIN posts pb ON pb.post_id = r.other_post
@@ -162,7 +169,7 @@ def explain_account(
             layer=str(r[0]), other_account=str(r[1]), post=r[2], other_post=r[3], at=r[4], other_at=r[5],
             seconds_apart=None if r[6] is None else float(r[6]), shared_item=r[7], source=r[8], other_source=r[9],
             text=r[10], other_text=r[11], same_group=bool(r[12]), precision=str(r[13] or "second"),
-            item_rank=None if r[14] is None else int(r[14]),
+            item_rank=None if r[14] is None else int(r[14]), platform=r[15], other_platform=r[16],
         )
         for r in rows
     ]

@@ -41,7 +41,7 @@ SELECT reason, count(*) FROM (
 ) GROUP BY 1 ORDER BY 2 DESC
 """
 
-_SKIP_NAMES = {"SOURCE.md", "README.md", "LICENSE", ".DS_Store"}
+_SKIP_NAMES = {"SOURCE.md", "README.md", "LICENSE", ".DS_Store", "SHA256SUMS"}
 
 
 @dataclass
@@ -390,12 +390,14 @@ def _ingest_one(
             "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [src.name, hexdigest, reader.name, rows_read, kept, quarantined, datetime.now(timezone.utc).replace(tzinfo=None), seconds],
         )
+        merged = int(con.execute("SELECT count(*) FROM stage_merged").fetchall()[0][0])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         stop.set()
         raise
-    return FileReport(src.name, reader.name, "ingested", rows_read, kept, quarantined, seconds, quarantine_reasons=reasons)
+    message = f"{merged:,} kept row(s) merged into their post's first row" if merged else ""
+    return FileReport(src.name, reader.name, "ingested", rows_read, kept, quarantined, seconds, message, quarantine_reasons=reasons)
 
 
 def _same_content(con: Any, digest: str) -> str | None:
@@ -405,6 +407,8 @@ def _same_content(con: Any, digest: str) -> str | None:
 
 
 def _staged_count(con: Any, kind: str) -> int:
+    """Rows kept: staged rows, plus (posts) rows merged into an earlier row's post (stage_merged)."""
     table = "stage_accounts" if kind == "accounts" else "stage_posts"
-    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    merged = " + (SELECT count(*) FROM stage_merged)" if kind != "accounts" else ""
+    row = con.execute(f"SELECT (SELECT count(*) FROM {table}){merged}").fetchone()
     return int(row[0]) if row else 0

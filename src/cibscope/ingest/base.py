@@ -7,8 +7,10 @@ removes duplicates and inserts them, the same way for every format.
 
 Row accounting: ``rows_read`` returned by ``read`` must equal the rows the reader put into
 ``stage_posts`` (or ``stage_accounts`` for account files) plus the rows it put into
-``stage_quarantine``. Finalize may move staged rows to quarantine (e.g. a post id already in
-the case) and keeps the equation true: read = kept + quarantined.
+``stage_quarantine`` plus the rows it merged into an earlier row's post (``stage_merged``: a
+long format with one row per post and entity). Finalize may move staged rows to quarantine
+(e.g. a post id already in the case, with the rows merged into it) and keeps the equation
+true: read = kept + quarantined, merged rows counting as kept.
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ from ..schema import ACCOUNTS, POSTS, QUARANTINE, Table
 STAGE_POSTS = Table(
     "stage_posts",
     tuple((n, t) for n, t in POSTS.columns if n != "text_norm")
-    + (("hashtags", "VARCHAR[]"), ("urls", "VARCHAR[]"), ("mentions", "VARCHAR[]")),
-    "Posts as read, before normalisation. hashtags without '#', raw URLs, mention ids or handles.",
+    + (("hashtags", "VARCHAR[]"), ("urls", "VARCHAR[]"), ("mentions", "VARCHAR[]"), ("domains", "VARCHAR[]"), ("images", "VARCHAR[]")),
+    "Posts as read, before normalisation. hashtags without '#', raw URLs, mention ids or handles; "
+    "domains: the domain of the URL at the same position when the source gives it (a NULL URL there: "
+    "a link known by its site only); images: image hashes as given.",
 )
 STAGE_ACCOUNTS = Table(
     "stage_accounts",
@@ -37,7 +41,13 @@ STAGE_ACCOUNTS = Table(
     "Accounts as read. from_users_file is true for rows of a users/accounts file (they win over snapshots taken from posts).",
 )
 STAGE_QUARANTINE = Table("stage_quarantine", QUARANTINE.columns, "Rows the reader could not keep.")
-STAGE_TABLES = (STAGE_POSTS, STAGE_ACCOUNTS, STAGE_QUARANTINE)
+STAGE_MERGED = Table(
+    "stage_merged",
+    (("source_file", "VARCHAR"), ("source_line", "BIGINT"), ("post_id", "VARCHAR"), ("raw", "VARCHAR")),
+    "Rows kept as part of an earlier row's post (a long format with one row per post and entity, "
+    "e.g. CooRTweet's german_elections): counted as kept, their entities added to the post.",
+)
+STAGE_TABLES = (STAGE_POSTS, STAGE_ACCOUNTS, STAGE_QUARANTINE, STAGE_MERGED)
 
 
 #: stage_posts fields every read fills, whatever the caller needs: identity, time, kind (and the
@@ -50,7 +60,7 @@ CORE_POST_FIELDS = frozenset(
     }
 )
 # case tables filled from one stage_posts list column each
-_ENTITY_FIELD = {"post_hashtags": "hashtags", "post_urls": "urls", "post_mentions": "mentions"}
+_ENTITY_FIELD = {"post_hashtags": "hashtags", "post_urls": "urls", "post_mentions": "mentions", "post_images": "images"}
 
 
 def stage_fields(case_columns: dict[str, frozenset[str]] | dict[str, set[str]]) -> frozenset[str]:
@@ -58,7 +68,8 @@ def stage_fields(case_columns: dict[str, frozenset[str]] | dict[str, set[str]]) 
     :meth:`cibscope.traces.Trace.case_columns` gives them) to hold what a full read puts there.
 
     ``posts.text_norm`` comes from ``text``; ``post_hashtags``/``post_urls``/``post_mentions``
-    from the lists of the same name. ``accounts`` needs no post field (account rows are always
+    from the lists of the same name (``post_urls.domain`` also from ``domains``), ``post_images``
+    from ``images``. ``accounts`` needs no post field (account rows are always
     read in full).
     """
     fields = set(CORE_POST_FIELDS)
@@ -68,6 +79,8 @@ def stage_fields(case_columns: dict[str, frozenset[str]] | dict[str, set[str]]) 
             fields |= {"text" if c == "text_norm" else c for c in cols if c == "text_norm" or c in stage}
         elif table in _ENTITY_FIELD:
             fields.add(_ENTITY_FIELD[table])
+            if table == "post_urls" and cols & {"domain", "is_shortener"}:
+                fields.add("domains")  # a domain the source gives (without a URL, or for an id)
     return frozenset(fields)
 
 

@@ -11,9 +11,11 @@ Every reader stages what it read into the temp tables ``stage_posts`` / ``stage_
    snapshot already in the case.
 2. **Posts.** A post whose ``post_id`` is already in the case, or repeats an earlier record of
    the same file, is moved to quarantine with the place of the first one; the rest go to
-   ``posts`` with ``text_norm`` (NULL for reposts), and their hashtags, URLs and mentions are exploded into
-   ``post_hashtags`` / ``post_urls`` / ``post_mentions``, normalised by the macros of
-   :mod:`.normalize` (position = 1-based index in the post's list).
+   ``posts`` with ``text_norm`` (NULL for reposts), and their hashtags, URLs (with the domains a
+   source gives), mentions and image hashes are exploded into ``post_hashtags`` / ``post_urls`` /
+   ``post_mentions`` / ``post_images``, normalised by the macros of :mod:`.normalize`
+   (position = 1-based index in the post's list). Rows a reader merged into a post
+   (``stage_merged``) go to quarantine with it when it is dropped.
 
 "Moved to quarantine" means inserted into ``stage_quarantine`` *and* deleted from the stage
 table, so the orchestrator's ``read = kept + quarantined`` still holds.
@@ -159,14 +161,18 @@ def _insert_posts_normalised(con: duckdb.DuckDBPyConnection, cols: list[str]) ->
 
 
 def _insert_entities(con: duckdb.DuckDBPyConnection, have: frozenset[str]) -> None:
-    """Hashtags, URLs and mentions exploded; position = 1-based index of the item in the post's list.
-    A list column stage_posts lacks (``have``: its columns) has nothing to explode."""
+    """Hashtags, URLs, mentions and image hashes exploded; position = 1-based index of the item
+    in the post's list. A list column stage_posts lacks (``have``: its columns) has nothing to explode."""
     if "hashtags" in have:
         _insert_hashtags(con)
-    if "urls" in have:
+    if "domains" in have:
+        _insert_urls_with_domains(con, "urls" in have)
+    elif "urls" in have:
         _insert_urls(con)
     if "mentions" in have:
         _insert_mentions(con)
+    if "images" in have:
+        _insert_images(con)
 
 
 def _insert_hashtags(con: duckdb.DuckDBPyConnection) -> None:
@@ -202,6 +208,52 @@ def _insert_urls(con: duckdb.DuckDBPyConnection) -> None:
                 )
             )
         )
+        """
+    )
+
+
+def _insert_urls_with_domains(con: duckdb.DuckDBPyConnection, urls: bool) -> None:
+    """URLs with the domains the source gives (``domains``, aligned with ``urls`` by position):
+    a given domain (trimmed, lower-cased, without a leading ``www.`` or a trailing dot) wins
+    over the URL's host; a domain without a URL is a row with a NULL ``url``."""
+    url_list = "urls" if urls else "CAST([] AS VARCHAR[])"
+    con.execute(
+        f"""
+        INSERT INTO post_urls (post_id, account_id, created_at, position, url, url_raw, domain, is_shortener)
+        SELECT post_id, account_id, created_at, position, url, raw, domain, cib_is_shortener(domain) FROM (
+            SELECT post_id, account_id, created_at, position, CASE WHEN has_url THEN cib_url_build(x, raw) END AS url,
+                   CASE WHEN has_url THEN raw END AS raw,
+                   coalesce(given, CASE WHEN has_url THEN cib_url_domain_of(x) END) AS domain
+            FROM (
+                SELECT *, cib_url_split(cib_url_parts(CASE WHEN has_url THEN raw ELSE '' END)) AS x,
+                       nullif(rtrim(CASE WHEN starts_with(lower(trim(given_raw)), 'www.') THEN substr(lower(trim(given_raw)), 5)
+                                    ELSE lower(trim(given_raw)) END, '.'), '') AS given
+                FROM (
+                    SELECT post_id, account_id, created_at, u AS raw, nullif(trim(u), '') IS NOT NULL AS has_url,
+                           g AS given_raw, position FROM (
+                        SELECT post_id, account_id, created_at, unnest({url_list}) AS u, unnest(domains) AS g,
+                               unnest(generate_series(1, greatest(len({url_list}), len(domains)))) AS position
+                        FROM stage_posts WHERE len({url_list}) > 0 OR len(domains) > 0
+                    )
+                ) WHERE has_url OR nullif(trim(given_raw), '') IS NOT NULL
+            )
+        )
+        """
+    )
+
+
+def _insert_images(con: duckdb.DuckDBPyConnection) -> None:
+    """Image hashes as given (trimmed; empty items dropped)."""
+    con.execute(
+        """
+        INSERT INTO post_images (post_id, account_id, created_at, position, image_hash)
+        SELECT post_id, account_id, created_at, position, image_hash FROM (
+            SELECT post_id, account_id, created_at, nullif(trim(raw), '') AS image_hash, position FROM (
+                SELECT post_id, account_id, created_at, unnest(images) AS raw,
+                       unnest(generate_series(1, len(images))) AS position
+                FROM stage_posts WHERE len(images) > 0
+            )
+        ) WHERE image_hash IS NOT NULL
         """
     )
 
@@ -277,6 +329,21 @@ def _quarantine_post_duplicates(con: duckdb.DuckDBPyConnection, have: frozenset[
             FROM (SELECT rid, any_value(reason) AS reason FROM cib_post_drop GROUP BY rid) d
             JOIN stage_posts s ON s.rowid = d.rid
             """
+        )
+        # rows merged into a dropped post (stage_merged) go to quarantine with it
+        con.execute(
+            """
+            INSERT INTO stage_quarantine
+            SELECT m.source_file, m.source_line, m.raw, d.reason
+            FROM stage_merged m JOIN (
+                SELECT s.post_id, any_value(d.reason) AS reason FROM cib_post_drop d JOIN stage_posts s ON s.rowid = d.rid GROUP BY s.post_id
+            ) d ON d.post_id = m.post_id
+            WHERE m.post_id NOT IN (SELECT post_id FROM stage_posts WHERE post_id IS NOT NULL AND rowid NOT IN (SELECT rid FROM cib_post_drop))
+            """
+        )
+        con.execute(
+            "DELETE FROM stage_merged WHERE post_id IN (SELECT s.post_id FROM stage_posts s JOIN cib_post_drop d ON d.rid = s.rowid) "
+            "AND post_id NOT IN (SELECT post_id FROM stage_posts WHERE post_id IS NOT NULL AND rowid NOT IN (SELECT rid FROM cib_post_drop))"
         )
         con.execute("DELETE FROM stage_posts WHERE rowid IN (SELECT rid FROM cib_post_drop)")
     con.execute("DROP TABLE cib_post_drop")

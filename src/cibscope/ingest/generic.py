@@ -89,8 +89,10 @@ ACCOUNT_FIELDS = (
     "account_language",
 )
 TIME_FORMATS = ("epoch_s", "epoch_ms", "iso")  # or a strptime pattern (contains '%')
-ENTITY_KINDS = ("hashtags", "urls", "mentions")
-_TOP_KEYS = {"name", "description", "platform", "match", "csv", "columns", "time", "kind", "entities", "account"}
+ENTITY_KINDS = ("hashtags", "urls", "mentions", "domains", "images")
+TEXT_ENTITY_KINDS = ("hashtags", "urls", "mentions")  # the kinds "from_text" can extract
+ROW_REPEATS = ("quarantine", "merge")
+_TOP_KEYS = {"name", "description", "platform", "platform_prefix", "match", "csv", "columns", "time", "kind", "entities", "account", "rows"}
 
 
 @dataclass(frozen=True)
@@ -111,8 +113,12 @@ class Mapping:
     time_format: str = "iso"
     time_precision: str | None = None
     time_zone: str | None = None
+    time_shift: dict[str, float] = field(default_factory=dict)  # platform -> seconds added to its times
     columns: dict[str, str] = field(default_factory=dict)  # stage_posts field -> source column
     platform: str | None = None  # constant; columns["platform"] wins when given
+    # [platform_prefix]: the platform named by a prefix of a column's values (wins over both)
+    platform_prefix_column: str | None = None
+    platform_prefixes: dict[str, str] = field(default_factory=dict)
     kind_column: str | None = None
     kind_values: dict[str, str] = field(default_factory=dict)
     entities: dict[str, EntitySpec] = field(default_factory=dict)
@@ -120,6 +126,7 @@ class Mapping:
     account_created_at_format: str = "iso"
     hashed: bool = False
     header: tuple[str, ...] | None = None  # presets: the exact header that selects this mapping
+    merge_repeats: bool = False  # [rows] repeats = "merge": rows repeating a post id add entities to it
     delimiter: str = ","
     quote: str = '"'
     escape: str = '"'
@@ -136,6 +143,8 @@ class Mapping:
 
         cols = [self.columns[f] for f in POST_FIELDS if f in self.columns and wants(f)]
         cols.append(self.time_column)
+        if self.platform_prefix_column:
+            cols.append(self.platform_prefix_column)
         if self.kind_column:
             cols.append(self.kind_column)
         for kind, e in self.entities.items():
@@ -221,7 +230,12 @@ def parse_mapping(data: dict[str, Any], *, name: str = "mapping", path: str | No
     if "account_id" not in columns:
         raise InputError("[columns] must map account_id", file=where)
     time = _table(data, "time", where)
-    _check_keys(time, ("column", "format", "precision", "timezone"), "[time]", where)
+    _check_keys(time, ("column", "format", "precision", "timezone", "platform_shift"), "[time]", where)
+    shift = time.get("platform_shift", {})
+    if not isinstance(shift, dict) or not all(
+        isinstance(k, str) and k and isinstance(v, (int, float)) and not isinstance(v, bool) for k, v in shift.items()
+    ):
+        raise InputError("[time] platform_shift must be a table of platform = seconds to add (e.g. { facebook = -14400 })", file=where)
     if not isinstance(time.get("column"), str):
         raise InputError("[time] must give column = the source column holding the post time", file=where)
     fmt = time.get("format", "iso")
@@ -234,6 +248,16 @@ def parse_mapping(data: dict[str, Any], *, name: str = "mapping", path: str | No
     platform = data.get("platform")
     if platform is not None and (not isinstance(platform, str) or not platform):
         raise InputError("platform must be a non-empty string (a constant such as 'telegram')", file=where)
+    prefix = _table(data, "platform_prefix", where)
+    _check_keys(prefix, ("column", "values"), "[platform_prefix]", where)
+    prefixes = prefix.get("values", {})
+    if prefix and (
+        not isinstance(prefix.get("column"), str) or not isinstance(prefixes, dict) or not prefixes
+        or not all(isinstance(k, str) and k and isinstance(v, str) and v for k, v in prefixes.items())
+    ):
+        raise InputError(
+            "[platform_prefix] needs column = the source column and values = { prefix = \"platform\", ... }", file=where
+        )
     if platform is None and "platform" not in columns:
         raise InputError("the mapping must set platform = '...' or map [columns] platform", file=where)
     kind = _table(data, "kind", where)
@@ -250,6 +274,8 @@ def parse_mapping(data: dict[str, Any], *, name: str = "mapping", path: str | No
     _check_keys(ent, ENTITY_KINDS, "[entities]", where)
     for k, v in ent.items():
         if v == "from_text":
+            if k not in TEXT_ENTITY_KINDS:
+                raise InputError(f"[entities] {k} cannot be extracted from the text: give {{ column = \"...\" }}", file=where)
             entities[k] = EntitySpec(from_text=True)
         elif isinstance(v, dict) and isinstance(v.get("column"), str):
             _check_keys(v, ("column", "separator"), f"[entities] {k}", where)
@@ -280,6 +306,11 @@ def parse_mapping(data: dict[str, Any], *, name: str = "mapping", path: str | No
     for k in ("delimiter", "quote", "escape"):
         if k in dialect and (not isinstance(dialect[k], str) or len(dialect[k]) != 1):
             raise InputError(f"[csv] {k} must be one character", file=where)
+    rows = _table(data, "rows", where)
+    _check_keys(rows, ("repeats",), "[rows]", where)
+    validate(f"mapping {name!r} [rows]", {"repeats": Options(ROW_REPEATS)}, rows)
+    if rows.get("repeats") == "merge" and "post_id" not in columns:
+        raise InputError("[rows] repeats = \"merge\" needs [columns] post_id (rows are merged by post id)", file=where)
     desc = data.get("description", "")
     return Mapping(
         name=str(data.get("name", name)),
@@ -287,8 +318,11 @@ def parse_mapping(data: dict[str, Any], *, name: str = "mapping", path: str | No
         time_format=fmt,
         time_precision=time.get("precision"),
         time_zone=time.get("timezone"),
+        time_shift={str(k): float(v) for k, v in shift.items()},
         columns=columns,
         platform=platform,
+        platform_prefix_column=prefix.get("column"),
+        platform_prefixes={str(k): str(v) for k, v in prefixes.items()},
         kind_column=kind.get("column"),
         kind_values={str(k): str(v) for k, v in kind_values.items()},
         entities=entities,
@@ -296,6 +330,7 @@ def parse_mapping(data: dict[str, Any], *, name: str = "mapping", path: str | No
         account_created_at_format=acc_fmt,
         hashed=hashed,
         header=tuple(header) if header is not None else None,
+        merge_repeats=rows.get("repeats") == "merge",
         delimiter=dialect.get("delimiter", ","),
         quote=dialect.get("quote", '"'),
         escape=dialect.get("escape", dialect.get("quote", '"')),
@@ -520,11 +555,25 @@ def _convert_sql(m: Mapping, col_types: dict[str, str], line: str, fields: froze
         sel.append(f"TRY_CAST({_v(c[f])} AS DOUBLE) AS p_{f}" if f in c else f"CAST(NULL AS DOUBLE) AS p_{f}")
     if "platform" in c:
         const = _lit(m.platform) if m.platform else "NULL"
-        sel.append(f"coalesce({_v(c['platform'])}, {const}) AS p_platform")
+        plat = f"coalesce({_v(c['platform'])}, {const})"
     else:
-        sel.append(f"{_lit(m.platform or '')} AS p_platform")
+        plat = _lit(m.platform or "")
+    if m.platform_prefix_column:
+        # longest prefix first: 'fb_page_' before 'fb_'
+        col = f"CAST(r.{_ident(m.platform_prefix_column)} AS VARCHAR)"
+        whens = " ".join(
+            f"WHEN starts_with({col}, {_lit(k)}) THEN {_lit(v)}"
+            for k, v in sorted(m.platform_prefixes.items(), key=lambda kv: (-len(kv[0]), kv[0]))
+        )
+        plat = f"CASE {whens} ELSE {plat} END"
+    sel.append(f"{plat} AS p_platform")
     sel.append(f"{_v(m.time_column)} AS time_raw")
-    sel.append(f"{_time_sql(m.time_column, m.time_format, m.time_zone)} AS p_created_at")
+    created = _time_sql(m.time_column, m.time_format, m.time_zone)
+    if m.time_shift:
+        # a platform's clock corrected: [time] platform_shift = { facebook = -14400 }
+        whens = " ".join(f"WHEN {_lit(k)} THEN {int(round(v * 1e6))}" for k, v in sorted(m.time_shift.items()))
+        created = f"({created} + to_microseconds(CASE {plat} {whens} ELSE 0 END))"
+    sel.append(f"{created} AS p_created_at")
     sel.append(f"{_precision_sql(m)} AS p_time_precision")
     if m.kind_column and m.kind_values:
         cases = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in m.kind_values.items())
@@ -689,10 +738,10 @@ class GenericTable:
                     rn = self._parse_csv(con, src, m, head, rej, rej_scan, ctx.line_count, ctx.fields)
                     n_rejected = self._quarantine_rejects(con, src, rej)
             with step(ctx.progress, f"converting {Path(src.name).name}"):
-                n_kept, n_bad = self._stage(con, src, m, basename, rn, ctx.fields)
+                n_kept, n_bad, n_merged = self._stage(con, src, m, basename, rn, ctx.fields)
         finally:
-            _drop_work_tables(con, ("_g_lines", "_g_rejline", "_g_conv", rej, rej_scan))
-        return n_kept + n_bad + n_rejected
+            _drop_work_tables(con, ("_g_lines", "_g_rejline", "_g_conv", "_g_rep", rej, rej_scan))
+        return n_kept + n_bad + n_rejected + n_merged
 
     # -- parsing -----------------------------------------------------------------------------
     @staticmethod
@@ -843,8 +892,9 @@ class GenericTable:
     # -- staging -------------------------------------------------------------------------------
     def _stage(
         self, con: duckdb.DuckDBPyConnection, src: Source, m: Mapping, basename: str, rn: str, fields: frozenset[str] | None = None
-    ) -> tuple[int, int]:
-        """``_g_conv`` -> stage_quarantine (invalid rows), stage_posts and stage_accounts."""
+    ) -> tuple[int, int, int]:
+        """``_g_conv`` -> stage_quarantine (invalid rows), stage_merged (rows merged into an
+        earlier row's post), stage_posts and stage_accounts. Returns (kept, invalid, merged)."""
         consts = _constant_columns(m, fields)
 
         def c(name: str) -> str:  # a converted column, or its constant
@@ -861,6 +911,7 @@ class GenericTable:
             if row[0] >= 20 and row[1] == 0:
                 con.execute("UPDATE _g_conv SET p_time_precision = 'minute' WHERE p_time_precision = 'second'")
         file = _lit(src.name)
+        n_merged = _merge_repeats(con, m, consts, file, rn) if m.merge_repeats else 0
         con.execute(
             f"""INSERT INTO stage_quarantine BY NAME
             SELECT {file} AS source_file, source_line, _raw AS raw, reason FROM _g_conv WHERE reason IS NOT NULL"""
@@ -890,7 +941,82 @@ class GenericTable:
         staged = become_stage_posts(con, "_g_conv", invalid="reason IS NOT NULL" if row[1] else None, renames=renames, constants=constants)
         if staged != int(row[0]):
             raise AssertionError(f"generic reader: staged {staged} posts of {row[0]} valid rows")
-        return int(row[0]), int(row[1])
+        return int(row[0]), int(row[1]), n_merged
+
+
+#: post fields a repeated row must agree on with the post's first row to be merged into it
+_MERGE_SAME = ("p_account_id", "p_platform", "p_created_at", "p_text", "p_kind", "p_repost_of", "p_reply_to_post", "p_quote_of")
+
+
+def _merge_repeats(con: duckdb.DuckDBPyConnection, m: Mapping, consts: dict[str, str], file: str, rn: str) -> int:
+    """``[rows] repeats = "merge"``: valid rows repeating a post id become one post.
+
+    A long format (CooRTweet's german_elections: one row per post and shared URL, hashtag,
+    domain or image) repeats the post's id on every row. The post's first row (in file order)
+    keeps it; a later row agreeing with it on account, platform, time, text, kind and links
+    adds its entity lists to the post (a row repeating an earlier row's lists exactly adds
+    nothing) and goes to ``stage_merged`` (kept); a row that disagrees is quarantined. URL and
+    domain lists are padded to one length per row first, so each URL keeps its domain.
+    Returns the rows merged.
+    """
+    dup = con.execute("SELECT count(p_post_id) - count(DISTINCT p_post_id) FROM _g_conv WHERE reason IS NULL").fetchall()[0][0]
+    if not dup:
+        return 0
+    have = {str(r[0]) for r in con.execute("DESCRIBE _g_conv").fetchall()}
+    same = [c for c in _MERGE_SAME if c in have and c not in consts]
+    lists = [f"p_{k}" for k in ENTITY_KINDS if f"p_{k}" in have and f"p_{k}" not in consts]
+    padded = {c: f"g.{c}" for c in lists}
+    if "p_urls" in padded and "p_domains" in padded:
+        for a, b in (("p_urls", "p_domains"), ("p_domains", "p_urls")):
+            padded[a] = f"list_concat(g.{a}, [CAST(NULL AS VARCHAR) FOR _x IN range(greatest(len(g.{b}) - len(g.{a}), 0))])"
+    ordinal = rn.replace("_g_conv.", "g.")
+    differs = " OR ".join(f"g.{c} IS DISTINCT FROM first_value(g.{c}) OVER w" for c in same) or "false"
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _g_rep AS "
+        f"SELECT g.rowid AS rid, g.p_post_id AS pid, {ordinal} AS ord, "
+        "first_value(g.rowid) OVER w AS first_rid, first_value(g.source_line) OVER w AS first_line, "
+        + "".join(f"{padded[c]} AS {c}, " for c in lists)
+        + f"{differs} AS differs FROM _g_conv g "
+        "WHERE g.reason IS NULL AND g.p_post_id IN ("
+        "SELECT p_post_id FROM _g_conv WHERE reason IS NULL GROUP BY p_post_id HAVING count(*) > 1) "
+        f"WINDOW w AS (PARTITION BY g.p_post_id ORDER BY {ordinal})"
+    )
+    shown = [c for c in ("p_post_id", "p_account_id", "p_created_at", *lists) if c in have and c not in consts]
+
+    def raw(alias: str) -> str:
+        return "concat_ws(',', " + ", ".join(f"CAST({alias}.{c} AS VARCHAR)" for c in shown) + ")"
+
+    con.execute(
+        "UPDATE _g_conv SET reason = 'post_id ''' || r.pid || ''' repeats line ' || coalesce(CAST(r.first_line AS VARCHAR), '?') "
+        f"|| ' with another account, platform, time, text or link', _raw = {raw('_g_conv')} "
+        "FROM _g_rep r WHERE r.rid = _g_conv.rowid AND r.differs"
+    )
+    merged = "NOT r.differs AND r.rid <> r.first_rid"
+    con.execute(
+        f"INSERT INTO stage_merged SELECT {file}, g.source_line, g.p_post_id, {raw('g')} "
+        f"FROM _g_conv g JOIN _g_rep r ON r.rid = g.rowid WHERE {merged}"
+    )
+    if lists:
+        # each post's lists: the items of its agreeing rows in file order, each item once (a
+        # URL once per domain: the long format repeats a post's URL on each of its hashtag rows)
+        aggs = ", ".join(f"flatten(list(d.{c} ORDER BY d.ord)) AS {c}" for c in lists)
+        firsts = {c: f"list_filter(a.{c}, lambda x, i: list_position(a.{c}, x) = i)" for c in lists}
+        if "p_urls" in padded and "p_domains" in padded:
+            key = "coalesce({u}, '') || chr(31) || coalesce({d}, '')"
+            keys = "list_transform(list_zip(a.p_urls, a.p_domains), lambda z: " + key.format(u="z[1]", d="z[2]") + ")"
+            first = f"list_position({keys}, {key.format(u='a.p_urls[i]', d='a.p_domains[i]')}) = i"
+            firsts["p_urls"] = f"list_filter(a.p_urls, lambda x, i: {first})"
+            firsts["p_domains"] = f"list_filter(a.p_domains, lambda x, i: {first})"
+        con.execute(
+            f"UPDATE _g_conv SET {', '.join(f'{c} = n.{c}' for c in lists)} FROM ("
+            f"SELECT a.first_rid, {', '.join(f'{firsts[c]} AS {c}' for c in lists)} FROM ("
+            f"SELECT d.first_rid, {aggs} FROM _g_rep d WHERE NOT d.differs GROUP BY d.first_rid) a"
+            ") n WHERE _g_conv.rowid = n.first_rid"
+        )
+    n = con.execute(f"SELECT count(*) FROM _g_rep r WHERE {merged}").fetchall()[0][0]
+    con.execute(f"DELETE FROM _g_conv WHERE rowid IN (SELECT r.rid FROM _g_rep r WHERE {merged})")
+    con.execute("DROP TABLE _g_rep")
+    return int(n)
 
 
 READERS: list[Reader] = [GenericTable()]

@@ -59,6 +59,9 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    from ..report import _environment as report_environment
+
+    env.filters.update(report_environment().filters)  # the shared macros.j2 uses the report's filters
     env.filters.update(json_embed=json_embed, safe_url=_safe_url, num=lambda v: "–" if v is None else f"{int(v):,}")
     return env
 

@@ -8,7 +8,10 @@ pairs acting on the same key within the trace's window, :mod:`.significance` wei
 keys by rarity and tests each pair against chance, and the kept pairs go to the case table
 ``edges`` (one row per layer and pair, ``account_a < account_b``). For every kept edge up to
 ``evidence_per_edge`` concrete post pairs (closest in time first) go to ``evidence``, with the
-shared item, the seconds apart and both sources as ``file:line``. Traces that compute their
+shared item, the seconds apart and both sources as ``file:line``. On a case of several
+platforms the significance test keeps its null per platform, and the cross-platform layers
+(``xp_*``, :mod:`cibscope.traces.cross_platform`) pair only accounts of different platforms;
+on a case of one platform those layers are skipped (empty). Traces that compute their
 keys (``stores_keys``: near_duplicate's text clusters) also leave each post's key in
 ``post_keys``. ``keep`` leaves a layer's trace rows in a temp table for the scorer
 (:func:`kept_trace_table`), so the group-membership test does not run the trace again.
@@ -174,7 +177,12 @@ def build_networks(
         for t in objs:
             for table in ("edges", "evidence", "post_keys"):
                 con.execute(f"DELETE FROM {table} WHERE layer = ?", [t.layer])
+    # cross-platform layers need two platforms: on a case of one they are empty, not built
+    one_platform = any(t.cross_platform for t in objs) and _n_platforms(con) < 2
     for t in objs:
+        if t.cross_platform and one_platform:
+            stats.layers[t.layer] = LayerStats(layer=t.layer, params=t.get_params())
+            continue
         with step(progress, f"network: {t.layer}", None):
             try:
                 st, _ = build_layer(con, t)
@@ -190,6 +198,14 @@ def build_networks(
         stats.layers[t.layer] = st
     stats.seconds = time.perf_counter() - t_all
     return stats
+
+
+def _n_platforms(con: Any) -> int:
+    """Distinct platforms of the case's posts (0, 1 or 2: the count stops at two)."""
+    row = con.execute(
+        "SELECT count(*) FROM (SELECT DISTINCT p.platform FROM posts AS p WHERE p.platform IS NOT NULL AND p.platform <> '' LIMIT 2)"
+    ).fetchall()[0]
+    return int(row[0]) if row else 0
 
 
 def _check_lean_case(con: Any, objs: list[Trace]) -> None:

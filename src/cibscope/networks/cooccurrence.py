@@ -44,6 +44,13 @@ action count ``m_k``:
 
 Both paths give every in-window pair once when nothing is bounded (the tests compare them).
 
+Platforms: on a case whose accounts are on several platforms (``accounts.platform``), each
+account gets its platform (``_cib_accplat``, :func:`platform_map_sql`) and a trace pairs only
+accounts of one platform -- or, a cross-platform trace (``Trace.cross_platform``: the ``xp_*``
+layers), only accounts of different platforms. Each pair of accounts is then in exactly one
+kind of layer, and the significance test keeps its null per platform. On a case of one
+platform nothing changes (no map, no condition).
+
 Imprecise times: an action whose time has a tolerance (minute precision: the true time is up
 to 60 s later) matches when ``|dt| <= window + tol_a + tol_b``, so a minute-precision post
 never misses a pair it could be part of (it may over-match; docs/traces.md says so). The
@@ -72,6 +79,7 @@ __all__ = [
     "full_trace_sql",
     "trace_table_sql",
     "cooccurrence_sql",
+    "platform_map_sql",
     "run_cooccurrence",
     "drop_temp",
     "evidence_sql",
@@ -82,7 +90,7 @@ __all__ = [
 ]
 
 TEMP_VIEWS = ("_cib_act", "_cib_pairkey", "_cib_trace")
-TEMP_TABLES = ("_cib_trace0", "_cib_trace1", "_cib_accmap", "_cib_keymap", "_cib_acti", "_cib_big", "_cib_raw")
+TEMP_TABLES = ("_cib_trace0", "_cib_trace1", "_cib_accmap", "_cib_accplat", "_cib_keymap", "_cib_acti", "_cib_big", "_cib_raw")
 
 #: Largest key (in actions) whose pairs come from the direct band join (see the module docstring).
 DIRECT_MAX = 1000
@@ -143,16 +151,40 @@ def _maps_sql() -> list[str]:
     return [accmap, keymap]
 
 
-def _acti_sql() -> str:
+def platform_map_sql() -> list[str]:
+    """Statements making ``_cib_accplat (acc_i, platform, plat_i)``: each account's platform.
+
+    From ``accounts.platform`` (the first in order when an id has several rows), else, for an
+    account without one, the platform of its posts; '' when neither says. ``plat_i`` numbers
+    the platforms in name order. Read by cross-platform traces (pairs of different platforms
+    only) and by the significance test (the null kept per platform, see
+    :func:`cibscope.networks.significance.score_pairs`). Needs ``_cib_accmap``.
+    """
+    return [
+        "CREATE OR REPLACE TEMP TABLE _cib_accplat AS SELECT m.acc_i, m.account_id, a.platform "
+        "FROM _cib_accmap AS m LEFT JOIN (SELECT x.account_id, min(x.platform) AS platform FROM accounts AS x "
+        "WHERE x.platform IS NOT NULL AND x.platform <> '' GROUP BY x.account_id) AS a ON a.account_id = m.account_id",
+        "CREATE OR REPLACE TEMP TABLE _cib_accplat AS SELECT q.acc_i, q.platform, "
+        "CAST(dense_rank() OVER (ORDER BY q.platform) AS INTEGER) AS plat_i FROM ("
+        "SELECT c.acc_i, coalesce(c.platform, f.platform, '') AS platform FROM _cib_accplat AS c "
+        "LEFT JOIN (SELECT p.account_id, min(p.platform) AS platform FROM posts AS p "
+        "WHERE p.account_id IN (SELECT u.account_id FROM _cib_accplat AS u WHERE u.platform IS NULL) "
+        "GROUP BY p.account_id) AS f ON f.account_id = c.account_id) AS q",
+    ]
+
+
+def _acti_sql(cross: bool = False) -> str:
     # m_ka by a GROUP BY joined back, not count(*) OVER (PARTITION BY key_i, acc_i): the window
     # sorts every action and, at 1M tweets, made this statement and the pair join after it
     # (which scans its output) ~0.1 s slower in all
+    plat = ", ap.plat_i" if cross else ""
+    plat_join = " JOIN _cib_accplat AS ap ON ap.acc_i = am.acc_i" if cross else ""
     return (
         "CREATE OR REPLACE TEMP TABLE _cib_acti AS WITH b AS MATERIALIZED ("
-        "SELECT g.rid AS rn, km.key_i, am.acc_i, g.at, " + _EPOCH_US.format(x="g.at") + " AS t, g.tolerance, km.m AS m_k "
-        "FROM _cib_trace AS g JOIN _cib_accmap AS am ON am.account_id = g.account_id "
+        "SELECT g.rid AS rn, km.key_i, am.acc_i, g.at, " + _EPOCH_US.format(x="g.at") + f" AS t, g.tolerance, km.m AS m_k{plat} "
+        f"FROM _cib_trace AS g JOIN _cib_accmap AS am ON am.account_id = g.account_id{plat_join} "
         "JOIN _cib_keymap AS km ON km.key = g.key) "
-        "SELECT b.rn, b.key_i, b.acc_i, b.at, b.t, b.tolerance, b.m_k, k.m_ka FROM b JOIN ("
+        f"SELECT b.rn, b.key_i, b.acc_i, b.at, b.t, b.tolerance, b.m_k, k.m_ka{plat.replace('ap.', 'b.')} FROM b JOIN ("
         "SELECT c.key_i, c.acc_i, count(*) AS m_ka FROM b AS c GROUP BY c.key_i, c.acc_i) AS k "
         "ON k.key_i = b.key_i AND k.acc_i = b.acc_i"
     )
@@ -169,8 +201,18 @@ DUPLICATE_CHECK_SQL = (
 )
 
 
-def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance: float, times: bool = True) -> list[str]:
+def cooccurrence_sql(
+    *, window: float | None, max_neighbors: int, max_tolerance: float, times: bool = True, platforms: str | None = None
+) -> list[str]:
     """The builder's statements after ``_cib_trace`` exists (:func:`trace_table_sql`), in order.
+
+    ``platforms`` ``"cross"`` (a cross-platform trace) keeps only pairs of accounts on
+    different platforms, ``"same"`` (any other trace on a case of several platforms) only
+    pairs on one platform, None every pair. With a value ``_cib_acti`` and ``_cib_big`` carry
+    ``plat_i`` from ``_cib_accplat`` (:func:`platform_map_sql`, run between the maps and
+    ``_cib_acti``) and both joins of ``_cib_raw`` compare it. On a big key the
+    ``max_neighbors`` nearest later actions are taken among all platforms' actions, then the
+    pairs of the other kind dropped.
 
     ``times=False`` leaves the action pairs' times out of ``_cib_raw`` (no ``lo_at``, ``hi_at``,
     ``dt`` columns; ``_cib_pairkey`` gives NULL times): enough for counts
@@ -203,6 +245,10 @@ def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance:
             else ""
         )
 
+    cross = platforms is not None
+    if platforms is not None:
+        in_window += f" AND s.plat_i {'<>' if platforms == 'cross' else '='} o.plat_i"
+
     def pick(col: str) -> str:
         return f"CASE WHEN s.acc_i < o.acc_i THEN s.{col} ELSE o.{col} END"
 
@@ -231,7 +277,8 @@ def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance:
     )
     big = (
         "CREATE OR REPLACE TEMP TABLE _cib_big AS SELECT j.rn, j.key_i, j.acc_i, j.at, j.t, j.tolerance, j.m_ka, "
-        "row_number() OVER (PARTITION BY j.key_i ORDER BY j.t, j.acc_i, j.post_id, j.source) AS r, "
+        + ("j.plat_i, " if cross else "")
+        + "row_number() OVER (PARTITION BY j.key_i ORDER BY j.t, j.acc_i, j.post_id, j.source) AS r, "
         f"{c_upto} AS c_upto "
         "FROM (SELECT a.*, g.post_id, g.source FROM _cib_acti AS a JOIN _cib_trace AS g ON g.rid = a.rn "
         f"WHERE a.m_k > {small}) AS j"
@@ -242,7 +289,8 @@ def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance:
         f"{band} WHERE s.m_k <= {small}{in_window} "
         f"UNION ALL SELECT {pair_cols} "
         "FROM (SELECT a.key_i, a.r, a.rn, a.acc_i, a.t, a.at, a.tolerance, a.m_ka, "
-        f"unnest(range(1, least(a.c_upto - a.r, {k}) + 1)) AS d "
+        + ("a.plat_i, " if cross else "")
+        + f"unnest(range(1, least(a.c_upto - a.r, {k}) + 1)) AS d "
         "FROM _cib_big AS a WHERE a.c_upto > a.r) AS s "
         "JOIN _cib_big AS o ON o.key_i = s.key_i AND o.r = s.r + s.d "
         f"WHERE o.acc_i <> s.acc_i{in_window}"
@@ -262,7 +310,7 @@ def cooccurrence_sql(*, window: float | None, max_neighbors: int, max_tolerance:
         f"count(DISTINCT r.rn_a) AS n_a, count(DISTINCT r.rn_b) AS n_b, {group_dt} AS min_dt "
         "FROM _cib_raw AS r WHERE NOT r.single GROUP BY r.a_i, r.b_i, r.key_i"
     )
-    return [*_maps_sql(), _acti_sql(), act, big, raw, pairkey]
+    return [*_maps_sql(), _acti_sql(cross), act, big, raw, pairkey]
 
 
 def evidence_sql(n_evidence: int) -> str:
@@ -385,16 +433,24 @@ def run_cooccurrence(con: Any, trace: Trace, *, trace_sql: str | None = None, ti
         row = con.execute("SELECT coalesce(max(tolerance), 0) FROM _cib_trace").fetchall()[0]
         max_tol = float(row[0]) if row else 0.0
     k = int(trace.params["max_neighbors"])
-    stmts = cooccurrence_sql(window=window, max_neighbors=k, max_tolerance=max_tol, times=times)
-    for stmt in stmts[:3]:  # the two maps and _cib_acti
-        con.execute(stmt)
+    platforms = "cross" if getattr(trace, "cross_platform", False) else ("same" if several_platforms(con) else None)
+    stmts = cooccurrence_sql(window=window, max_neighbors=k, max_tolerance=max_tol, times=times, platforms=platforms)
+
+    def maps() -> None:  # the two maps, the accounts' platforms (when needed) and _cib_acti
+        for stmt in stmts[:2]:
+            con.execute(stmt)
+        if platforms is not None:
+            for stmt in platform_map_sql():
+                con.execute(stmt)
+        con.execute(stmts[2])
+
+    maps()
     dup = con.execute(DUPLICATE_CHECK_SQL).fetchall()[0]
     if dup is not None and int(dup[0]) > 0:
         # some account acts twice on one key at one instant: collapse identical rows, renumber
         for stmt in trace_table_sql(None):
             con.execute(stmt)
-        for stmt in stmts[:3]:
-            con.execute(stmt)
+        maps()
     for stmt in stmts[3:]:
         con.execute(stmt)
     b = con.execute(bounded_sql(k)).fetchall()[0]
@@ -407,6 +463,17 @@ def run_cooccurrence(con: Any, trace: Trace, *, trace_sql: str | None = None, ti
         bounded_keys=int(b[1]),
         window=window,
     )
+
+
+def several_platforms(con: Any) -> bool:
+    """Does the case's ``accounts`` table name at least two platforms? (Then the builder maps
+    accounts to platforms, pairs accounts of one platform only -- the ``xp_*`` traces pair the
+    others -- and the significance test keeps its null per platform.) One cheap query over the
+    accounts, not the posts."""
+    row = con.execute(
+        "SELECT count(*) FROM (SELECT DISTINCT a.platform FROM accounts AS a WHERE a.platform IS NOT NULL AND a.platform <> '' LIMIT 2)"
+    ).fetchall()[0]
+    return bool(row and int(row[0]) >= 2)
 
 
 def drop_temp(con: Any) -> None:

@@ -40,7 +40,7 @@ from ..params import Interval, Options, validate
 __all__ = ["MultiplexParams", "FusedNetwork", "fuse_layers", "DEFAULT_LAYER_WEIGHTS"]
 
 # Weak layers count less: many unrelated people share a site (co-domain) or a hashtag.
-DEFAULT_LAYER_WEIGHTS: dict[str, float] = {"co_domain": 0.5}
+DEFAULT_LAYER_WEIGHTS: dict[str, float] = {"co_domain": 0.5, "xp_domain": 0.5}
 
 PARAMETER_CONSTRAINTS = {
     "alpha": Interval(float, 0.0, 1.0, closed="right"),

@@ -43,6 +43,15 @@ Multiplicity
     can re-apply a correction with ``pairs_considered`` tests (BH over the kept edges' raw
     p-values with that m reproduces the builder's q-values, up to pairs removed by min_shared).
 
+Several platforms
+    On a case of several platforms the shuffle stays within each platform: an account's
+    actions are exchangeable only with accounts of its own platform, and the null's totals are
+    kept per pair of platforms (P, Q): ``expected_ab = d_a d_b W_PQ / (L_P L_Q)`` for accounts
+    of different platforms, ``d_a d_b 2 W_PP / (L_P (L_P - 1))`` for two of P (``W`` the
+    observed weights of the block's pairs, ``L_P`` the incidences of P), with the dispersion
+    ``c`` of the block. A platform with ten times the other's volume thus has its own
+    expectations and does not make cross-platform links by volume (docs/cross-platform.md).
+
 Assumptions (also in docs/traces.md): actions are exchangeable between accounts given their
 degrees (communities of interest, e.g. fans of one account, violate this and can still pass:
 their rarity weight is low, which is what groups and scores should use); keys are treated as
@@ -169,16 +178,20 @@ def score_pairs(
         "coalesce(2 * sum(weight), 0), coalesce(2 * sum(w2), 0), count(*) FROM _cib_pairs"
     ).fetchall()[0]
     big_l, n_acc, m1, m2, n_pairs = int(tot[0]), int(tot[1]), float(tot[2]), float(tot[3]), int(tot[4])
-    arr = con.execute("SELECT a_i, b_i, n_shared, weight, d_a, d_b FROM _cib_pairs").fetchnumpy()
+    arr = con.execute("SELECT a_i, b_i, n_shared, weight, w2, d_a, d_b FROM _cib_pairs").fetchnumpy()
     a_i = np.asarray(arr["a_i"], dtype=np.int32)
     b_i = np.asarray(arr["b_i"], dtype=np.int32)
     weight = np.asarray(arr["weight"], dtype=np.float64)
     d_a = np.asarray(arr["d_a"], dtype=np.float64)
     d_b = np.asarray(arr["d_b"], dtype=np.float64)
     n_shared = np.asarray(arr["n_shared"], dtype=np.int64)
-    denom = float(big_l) * float(max(big_l - 1, 1))
-    expected = d_a * d_b * m1 / denom
-    c = m2 / m1 if m1 > 0 else 1.0
+    platforms = _platforms(con)
+    if platforms is None:
+        denom = float(big_l) * float(max(big_l - 1, 1))
+        expected = d_a * d_b * m1 / denom
+        c: float | np.ndarray = m2 / m1 if m1 > 0 else 1.0
+    else:
+        expected, c = _expected_per_platform(con, platforms, a_i, b_i, weight, np.asarray(arr["w2"], dtype=np.float64), d_a, d_b)
     p_raw = pvalues(weight, expected, c)
     p_adj = adjust_pvalues(p_raw, correction)
     kept = (n_shared >= min_shared) & (p_adj <= alpha)
@@ -211,6 +224,70 @@ def score_pairs(
         m1=m1,
         m2=m2,
     )
+
+
+def _platforms(con: Any) -> np.ndarray | None:
+    """``plat_i`` of every account (indexed by ``acc_i``) when the builder mapped accounts to
+    platforms (``_cib_accplat``) and the layer's accounts are on at least two; else None."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = '_cib_accplat'"
+    ).fetchall()[0][0]
+    if not exists:
+        return None
+    got = con.execute("SELECT acc_i, plat_i FROM _cib_accplat").fetchnumpy()
+    acc = np.asarray(got["acc_i"], dtype=np.int64)
+    plat = np.asarray(got["plat_i"], dtype=np.int64)
+    if acc.size == 0 or np.unique(plat).size < 2:
+        return None
+    out = np.zeros(int(acc.max()) + 1, dtype=np.int64)
+    out[acc] = plat
+    return out
+
+
+def _expected_per_platform(
+    con: Any,
+    platforms: np.ndarray,
+    a_i: np.ndarray,
+    b_i: np.ndarray,
+    weight: np.ndarray,
+    w2: np.ndarray,
+    d_a: np.ndarray,
+    d_b: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Expected weights and dispersions under the null kept per platform.
+
+    Each account's actions are shuffled among accounts **of its own platform** only (the
+    configuration null above, stratified). The weight that falls on pairs of platforms
+    (P, Q) is then fixed by the data, ``W_PQ`` (the observed weights of such pairs, summed),
+    and spread over the pairs of the block by their degrees::
+
+        expected_ab = d_a d_b * 2 W_PP / (L_P (L_P - 1))   a, b on P
+        expected_ab = d_a d_b * W_PQ / (L_P L_Q)            a on P, b on Q != P
+
+    with ``L_P`` the incidences (sum of degrees) of platform P. The expectations of a block
+    add up to its observed weight, so a platform's own volume (large ``L_P``, many
+    co-occurrences among its own accounts) changes neither the other blocks' expectations nor
+    their dispersion ``c_PQ = W2_PQ / W_PQ``. With one platform this is the formula above.
+    """
+    deg = con.execute("SELECT acc_i, d FROM _cib_deg").fetchnumpy()
+    acc = np.asarray(deg["acc_i"], dtype=np.int64)
+    d = np.asarray(deg["d"], dtype=np.float64)
+    n_plat = int(platforms.max()) + 1
+    big_l = np.bincount(platforms[acc], weights=d, minlength=n_plat)
+    pa = platforms[a_i.astype(np.int64)]
+    pb = platforms[b_i.astype(np.int64)]
+    lo, hi = np.minimum(pa, pb), np.maximum(pa, pb)
+    block = lo * n_plat + hi
+    w_block = np.bincount(block, weights=weight, minlength=n_plat * n_plat)
+    w2_block = np.bincount(block, weights=w2, minlength=n_plat * n_plat)
+    same = lo == hi
+    l_lo, l_hi = big_l[lo], big_l[hi]
+    denom = np.where(same, l_lo * np.maximum(l_lo - 1.0, 1.0), l_lo * l_hi)
+    total = np.where(same, 2.0 * w_block[block], w_block[block])
+    expected = d_a * d_b * total / np.maximum(denom, 1.0)
+    wb = w_block[block]
+    c = np.divide(w2_block[block], wb, out=np.ones_like(wb), where=wb > 0)
+    return expected, c
 
 
 SIGNIFICANCE_TEMP_TABLES = ("_cib_keyw", "_cib_deg", "_cib_pairs", "_cib_edges")

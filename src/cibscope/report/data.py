@@ -362,13 +362,16 @@ def group_cards(
                      g.size DESC, g.group_id LIMIT {int(top_groups)}""",
     )
     cards = []
+    from ..platforms import group_platform_cards  # platforms of each group, on a case of several
+
+    platforms = group_platform_cards(con, [int(g["group_id"]) for g in groups])
     for g in groups:
         gid = g["group_id"]
         members = _rows(
             con,
-            f"""SELECT m.account_id, a.screen_name, a.display_name, s.score, coalesce(s.flagged, false) AS flagged, m.role
-                FROM group_members m LEFT JOIN (SELECT account_id, min(screen_name) AS screen_name, min(display_name) AS display_name
-                                                FROM accounts GROUP BY 1) a USING (account_id)
+            f"""SELECT m.account_id, a.screen_name, a.display_name, a.platform, s.score, coalesce(s.flagged, false) AS flagged, m.role
+                FROM group_members m LEFT JOIN (SELECT account_id, min(screen_name) AS screen_name, min(display_name) AS display_name,
+                                                       min(platform) AS platform FROM accounts GROUP BY 1) a USING (account_id)
                 LEFT JOIN scores s USING (account_id)
                 WHERE m.group_id = ? ORDER BY s.score DESC NULLS LAST, m.account_id LIMIT {int(max_nodes)}""",
             [gid],
@@ -440,6 +443,7 @@ def group_cards(
                 "timeline": timeline,
                 "n_evidence": n_evidence,
                 "top_items": top_items,
+                **platforms.get(int(gid), {}),
             }
         )
     con.execute("DROP TABLE IF EXISTS _rep_members")

@@ -47,6 +47,12 @@ KNOWN_LAYER_COLORS: dict[str, str] = {
     "account_batch": "#78716c",
     "group": "#1f2937",
     "profile_template": "#a21caf",
+    "co_image": "#0e7490",
+    "xp_link": "#047857",
+    "xp_domain": "#4d7c0f",
+    "xp_hashtag": "#9a3412",
+    "xp_text": "#991b1b",
+    "xp_image": "#1e40af",
 }
 FALLBACK_COLORS = ("#0369a1", "#be123c", "#15803d", "#9333ea", "#c2410c", "#0f766e", "#4338ca", "#a16207", "#475569")
 CLAIMED_COLOR = "#c2410c"
@@ -97,6 +103,9 @@ def _base_layout(**kw: Any) -> dict[str, Any]:
 def network_figure(card: Mapping[str, Any], colors: Mapping[str, str]) -> dict[str, Any]:
     """Members as points (size by score, dark = flagged), edges as lines coloured by layer.
 
+    On a case of several platforms (``card["platform_colors"]``) members are coloured by
+    platform instead, flagged ones ringed dark, with one legend entry per platform.
+
     Parallel edges of one pair in several layers are drawn side by side (offset across the
     edge) so every layer stays visible; each layer is one legend entry that can be toggled.
     An invisible point at each edge's middle carries the edge's hover text.
@@ -146,14 +155,30 @@ def network_figure(card: Mapping[str, Any], colors: Mapping[str, str]) -> dict[s
             }
         )
     shrink = 1.0 if len(members) <= 30 else max(0.45, math.sqrt(30 / len(members)))  # crowded groups: smaller dots
+    # a case of several platforms: accounts coloured by platform (flagged ones ringed dark)
+    pcolors: Mapping[str, str] = card.get("platform_colors") or {}
+    if pcolors:
+        for plat in card.get("case_platforms") or []:
+            if any((m.get("platform") or "") == plat for m in members):
+                data.append(
+                    {"type": "scatter", "mode": "markers", "name": esc(plat), "x": [None], "y": [None], "hoverinfo": "skip",
+                     "marker": {"size": 10, "color": pcolors.get(plat, "#94a3b8")}}
+                )
+        node_color = [pcolors.get(m.get("platform") or "", "#cbd5e1") for m in members]
+        node_line = {"color": ["#111827" if m["flagged"] else "#ffffff" for m in members],
+                     "width": [2.5 if m["flagged"] else 1.5 for m in members]}
+    else:
+        node_color = ["#111827" if m["flagged"] else "#cbd5e1" for m in members]
+        node_line = {"color": "#ffffff", "width": 1.5}
     data.append(
         {
             "type": "scatter", "mode": "markers", "name": "accounts", "meta": "nodes",
             "x": [m["x"] for m in members], "y": [m["y"] for m in members],
             "customdata": [m.get("page") or "" for m in members],
             "text": [
-                f"<b>@{esc(short(m['screen_name'] or m['account_id'], 40))}</b><br>"
-                f"{esc(short(m.get('display_name') or '', 40))}<br>"
+                f"<b>@{esc(short(m['screen_name'] or m['account_id'], 40))}</b>"
+                + (f" · {esc(m.get('platform') or '')}" if pcolors else "")
+                + f"<br>{esc(short(m.get('display_name') or '', 40))}<br>"
                 f"score {float(m['score'] or 0):.2f}{' · flagged' if m['flagged'] else ''}"
                 + ("<br><i>click to open</i>" if m.get("page") else "")
                 for m in members
@@ -161,8 +186,8 @@ def network_figure(card: Mapping[str, Any], colors: Mapping[str, str]) -> dict[s
             "hovertemplate": "%{text}<extra></extra>",
             "marker": {
                 "size": [round((8 + 14 * float(m["score"] or 0)) * shrink, 1) for m in members],
-                "color": ["#111827" if m["flagged"] else "#cbd5e1" for m in members],
-                "line": {"color": "#ffffff", "width": 1.5},
+                "color": node_color,
+                "line": node_line,
             },
         }
     )

@@ -17,11 +17,13 @@ from ..errors import ParameterError
 from .base import Trace
 from .account_batch import AccountBatch
 from .co_hashtag import CoHashtag, HashtagSequence
+from .co_image import CoImage
 from .co_link import CoDomain, CoLink
 from .co_mention import CoMention
 from .co_quote import CoQuote
 from .co_reply import CoReply
 from .co_retweet import CoRetweet
+from .cross_platform import XpDomain, XpHashtag, XpImage, XpLink, XpText
 from .fast_retweet import FastRetweet
 from .near_duplicate import NearDuplicate
 from .profile_template import ProfileTemplate
@@ -69,10 +71,16 @@ for _cls in (
     CoHashtag,
     HashtagSequence,
     CoMention,
+    CoImage,
     NearDuplicate,
     FastRetweet,
     SyncActivity,
     AccountBatch,
     ProfileTemplate,
+    XpLink,
+    XpDomain,
+    XpHashtag,
+    XpText,
+    XpImage,
 ):
     register_trace(_cls)

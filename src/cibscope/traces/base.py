@@ -1,7 +1,7 @@
 """The Trace contract: a behavioural trace says only *which key an action shares and when*.
 
 A trace is a SQL ``SELECT`` over the case tables (posts, post_hashtags, post_urls,
-post_mentions, accounts), written once in DuckDB's dialect, producing one row per action::
+post_mentions, post_images, accounts), written once in DuckDB's dialect, producing one row per action::
 
     account_id VARCHAR    who acted
     key        VARCHAR    what the action shares with others (retweeted id, URL, hashtag, text cluster, ...)
@@ -123,6 +123,9 @@ class Trace:
     stores_keys : True when the trace computes its keys (they are not a column of the case, e.g.
         near_duplicate's text clusters): the builder then stores each post's key, for keys of
         at least two posts, in the case table ``post_keys`` (read by the group-membership test).
+    cross_platform : True when only pairs of accounts on *different* platforms count (the
+        ``xp_*`` traces, :mod:`.cross_platform`): the builder drops same-platform pairs, and
+        ``build_networks`` skips the layer on a case of one platform.
     """
 
     name: ClassVar[str] = ""
@@ -136,6 +139,7 @@ class Trace:
     own_defaults: ClassVar[dict[str, Any]] = {}
     builder_overrides: ClassVar[dict[str, Any]] = {}
     stores_keys: ClassVar[bool] = False
+    cross_platform: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
