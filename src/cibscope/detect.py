@@ -382,7 +382,9 @@ def detect(
         ):
             null_edges, null_tests, null_info = stored
         else:
-            trace_objs = _trace_objects(cfg.networks, traces if build else _built_layers(c))
+            # the layers the builder built (cross-platform ones are skipped on a case of one platform)
+            built = list(stats["networks"].get("layers", {})) if build else _built_layers(c)
+            trace_objs = _trace_objects(cfg.networks, [n for n in _all_traces() if n in built])
             null = null_copies(c.con, trace_objs, cfg.multiplex, cfg.groups, cfg.null, progress=progress)
             null_edges, null_tests = null.edges, null.tests
             null_info = {"replicates": cfg.null.replicates, "seed": cfg.null.seed, "unit": null.unit, "copies": null.copies}
@@ -497,6 +499,12 @@ def _trace_objects(networks: Mapping[str, Any], names: list[str] | None) -> list
 
     nested = network_params(networks)
     return [get_trace(n)(**nested.get(n, {})) for n in (names if names is not None else trace_names())]
+
+
+def _all_traces() -> list[str]:
+    from .traces import trace_names
+
+    return list(trace_names())
 
 
 def _built_layers(case: Case) -> list[str]:

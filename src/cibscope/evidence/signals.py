@@ -26,15 +26,23 @@ a third of the group" is what makes a trait a property of the group rather than 
 members. The traits (``SIGNALS``; benign causes in docs/detection.md):
 
 ``copy_paste``
-    At least half of the account's original posts (>= 5) are near-duplicates of another
-    account's post (near_duplicate's text clusters holding posts of >= 2 accounts).
+    At least half of the account's original posts (>= 5) are near-duplicates of texts that
+    mostly the group posts (near_duplicate clusters holding posts of >= 2 accounts, at least half
+    of them the group's): the group's own talking points. A copy that links to a site mostly
+    other accounts share (a news article's headline through a share button; link shorteners
+    say nothing about the site and are ignored) is a share, not the group's text.
 ``no_engagement``
     Its original posts (>= 5, with interaction counts in the data) drew fewer than one
     interaction (like, repost, reply, quote) per 20 posts.
+``engagement_mismatch``
+    An audience that does not engage: >= 100 followers, and interactions per original post per
+    follower below the case's 5th percentile (accounts with >= 100 followers and >= 5 originals
+    with counts): bought or inherited followers.
 ``workday_rhythm``
-    An office schedule in *some* time zone: >= 20 timed posts over >= 3 weeks, at most 5% on
-    weekends (UTC) and >= 85% inside its busiest 10 consecutive hours of the day. No time zone
-    is assumed; the evidence names the UTC window (and the offset that makes it 09:00-19:00).
+    An office schedule in *some* time zone: its share of timed posts made on weekdays inside its
+    busiest 10 consecutive hours is above the case's 95th percentile (accounts with >= 20 timed
+    posts over >= 3 weeks). No time zone is assumed; the evidence names the UTC window and the
+    offset that makes it 09:00-19:00.
 ``shared_client``
     The account's main posting client is the group's most common main client (a scheduling or
     automation tool used by the whole group); x number of distinct main clients among members.
@@ -48,8 +56,14 @@ members. The traits (``SIGNALS``; benign causes in docs/detection.md):
     A significant ``profile_template`` link: its bio or numbered display name follows a
     template another account shares.
 ``internal_amplification``
-    At least half of its reposts and replies (>= 3) go to posts of fellow members (retweet
-    rings; seed accounts amplified by their group).
+    At least half of its reposts and replies (>= 3) go to fellow members, among them at least 3
+    different members who amplify fellow members too (retweet rings amplify themselves). Fans
+    amplifying their star, or readers an outlet, which do not amplify them back, are not this
+    trait, nor is everyone amplifying a single account.
+
+Two traits are defined against the case's own distribution (the 5th and 95th percentiles), not
+a fixed number: what counts as an unusual posting schedule or an unusually silent audience
+depends on who is in the case.
 """
 
 from __future__ import annotations
@@ -71,6 +85,7 @@ __all__ = ["SIGNALS", "SignalParams", "GroupSignal", "group_signals", "signal_ta
 SIGNALS: tuple[str, ...] = (
     "copy_paste",
     "no_engagement",
+    "engagement_mismatch",
     "workday_rhythm",
     "shared_client",
     "creation_burst",
@@ -81,8 +96,9 @@ SIGNALS: tuple[str, ...] = (
 
 #: human wording of each trait, for details and reports
 SIGNAL_LABELS: dict[str, str] = {
-    "copy_paste": "posts copies of other accounts' texts",
+    "copy_paste": "posts the group's copied texts",
     "no_engagement": "posts draw no engagement",
+    "engagement_mismatch": "audience does not engage",
     "workday_rhythm": "posts on an office schedule",
     "shared_client": "posts from the group's one client",
     "creation_burst": "created in one burst",
@@ -101,16 +117,18 @@ PARAMETER_CONSTRAINTS = {
     "copy_min_share": Interval(float, 0.0, 1.0),
     "engagement_min_posts": Interval(int, 1, None),
     "engagement_max": Interval(float, 0.0, None),
+    "mismatch_min_followers": Interval(int, 0, None),
+    "mismatch_quantile": Interval(float, 0.0, 0.5, closed="right"),
     "workday_min_posts": Interval(int, 1, None),
     "workday_min_weeks": Interval(int, 1, None),
-    "workday_max_weekend": Interval(float, 0.0, 1.0),
     "workday_hours": Interval(int, 1, 23),
-    "workday_min_share": Interval(float, 0.0, 1.0),
+    "workday_quantile": Interval(float, 0.5, 1.0, closed="left"),
     "creation_window_days": Interval(int, 1, None),
     "dormancy_days": Interval(float, 0.0, None, closed="neither"),
     "dormancy_min_after": Interval(int, 1, None),
     "amplification_min_posts": Interval(int, 1, None),
     "amplification_min_share": Interval(float, 0.0, 1.0),
+    "amplification_min_targets": Interval(int, 1, None),
 }
 
 
@@ -128,16 +146,18 @@ class SignalParams:
     copy_min_share: float = 0.5
     engagement_min_posts: int = 5
     engagement_max: float = 0.05
+    mismatch_min_followers: int = 100
+    mismatch_quantile: float = 0.05
     workday_min_posts: int = 20
     workday_min_weeks: int = 3
-    workday_max_weekend: float = 0.05
     workday_hours: int = 10
-    workday_min_share: float = 0.85
+    workday_quantile: float = 0.95
     creation_window_days: int = 7
     dormancy_days: float = 180.0
     dormancy_min_after: int = 5
     amplification_min_posts: int = 3
     amplification_min_share: float = 0.5
+    amplification_min_targets: int = 3
 
     def validate(self) -> None:
         validate("signals", PARAMETER_CONSTRAINTS, self.__dict__)
@@ -201,48 +221,37 @@ def _features(con: Any) -> dict[str, dict[str, Any]]:
         f["account_source"] = source
         f["followers"] = None if followers is None else int(followers)
     hist = con.execute(
-        "SELECT account_id, CAST(hour(created_at) AS INTEGER), count(*) FROM posts WHERE created_at IS NOT NULL "
-        "AND time_precision IN ('second', 'minute') GROUP BY 1, 2"
+        "SELECT account_id, CAST(hour(created_at) AS INTEGER), isodow(created_at) >= 6, count(*) FROM posts "
+        "WHERE created_at IS NOT NULL AND time_precision IN ('second', 'minute') GROUP BY 1, 2, 3"
     ).fetchall()
-    for acc, h, n in hist:
+    for acc, h, weekend, n in hist:
         f = out.get(acc)
         if f is not None:
-            f.setdefault("hours", np.zeros(24, dtype=np.int64))[int(h)] = int(n)
+            f.setdefault("hours", np.zeros(24, dtype=np.int64))[int(h)] += int(n)
+            if not weekend:
+                f.setdefault("weekday_hours", np.zeros(24, dtype=np.int64))[int(h)] += int(n)
     for acc, client, n, total in con.execute(
-        "SELECT account_id, arg_max(client, c), max(c), sum(c) FROM ("
+        "SELECT account_id, arg_max(client, (c, client)), max(c), sum(c) FROM ("
         "SELECT account_id, client, count(*) AS c FROM posts WHERE client IS NOT NULL AND client <> '' GROUP BY 1, 2) "
         "GROUP BY 1"
     ).fetchall():
         if acc in out:
             out[acc]["client"] = client
             out[acc]["client_share"] = float(n) / float(total) if total else 0.0
-    for acc, gap, gap_start, gap_end in con.execute(
-        "SELECT account_id, max(gap), arg_max(prev, gap), arg_max(created_at, gap) FROM ("
-        "SELECT account_id, created_at, lag(created_at) OVER (PARTITION BY account_id ORDER BY created_at, post_id) AS prev, "
-        "epoch(created_at) - epoch(lag(created_at) OVER (PARTITION BY account_id ORDER BY created_at, post_id)) AS gap "
-        "FROM posts WHERE created_at IS NOT NULL) WHERE gap IS NOT NULL GROUP BY 1"
+    # the longest silence between two posts, and the posts from its end on, in one window pass
+    for acc, gap, gap_start, gap_end, after in con.execute(
+        "SELECT account_id, max(gap), arg_max(prev, (gap, -rn)), arg_max(created_at, (gap, -rn)), arg_max(n - rn + 1, (gap, -rn)) FROM ("
+        "SELECT account_id, created_at, lag(created_at) OVER w AS prev, "
+        "epoch(created_at) - epoch(lag(created_at) OVER w) AS gap, row_number() OVER w AS rn, "
+        "count(*) OVER (PARTITION BY account_id) AS n "
+        "FROM posts WHERE created_at IS NOT NULL WINDOW w AS (PARTITION BY account_id ORDER BY created_at, post_id)) "
+        "WHERE gap IS NOT NULL GROUP BY 1"
     ).fetchall():
         if acc in out:
             out[acc]["max_gap_days"] = float(gap) / 86400.0
             out[acc]["gap_start"] = gap_start
             out[acc]["gap_end"] = gap_end
-    after = con.execute(
-        "SELECT p.account_id, count(*) FROM posts p JOIN (SELECT account_id, arg_max(created_at, gap) AS gap_end FROM ("
-        "SELECT account_id, created_at, epoch(created_at) - epoch(lag(created_at) OVER (PARTITION BY account_id ORDER BY created_at, post_id)) AS gap "
-        "FROM posts WHERE created_at IS NOT NULL) WHERE gap IS NOT NULL GROUP BY 1) g "
-        "ON g.account_id = p.account_id AND p.created_at >= g.gap_end GROUP BY 1"
-    ).fetchall()
-    for acc, n in after:
-        if acc in out:
-            out[acc]["posts_after_gap"] = int(n)
-    for acc, n_copy in con.execute(
-        "SELECT k.account_id, count(DISTINCT k.post_id) FROM post_keys AS k "
-        "JOIN (SELECT key FROM post_keys WHERE layer = 'near_duplicate' GROUP BY key HAVING count(DISTINCT account_id) >= 2) AS c "
-        "ON c.key = k.key JOIN posts AS p ON p.post_id = k.post_id "
-        "WHERE k.layer = 'near_duplicate' AND p.kind = 'post' GROUP BY 1"
-    ).fetchall():
-        if acc in out:
-            out[acc]["n_copies"] = int(n_copy)
+            out[acc]["posts_after_gap"] = int(after)
     for acc, n in con.execute(
         "SELECT account_id, count(*) FROM (SELECT account_a AS account_id FROM edges WHERE layer = 'profile_template' "
         "UNION ALL SELECT account_b FROM edges WHERE layer = 'profile_template') GROUP BY 1"
@@ -252,20 +261,46 @@ def _features(con: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _indicator(name: str, f: Mapping[str, Any], p: SignalParams) -> bool | None:
+def _office_score(f: Mapping[str, Any], p: SignalParams) -> float | None:
+    """Share of the account's timed posts made on weekdays inside its busiest ``workday_hours``
+    consecutive hours of the weekday (None: too few posts or weeks to say)."""
+    if f["n_timed"] < p.workday_min_posts or f["n_weeks"] < p.workday_min_weeks or "weekday_hours" not in f:
+        return None
+    start, _ = _busiest(f["weekday_hours"], p.workday_hours)
+    inside = sum(int(f["weekday_hours"][(start + i) % 24]) for i in range(p.workday_hours))
+    return inside / f["n_timed"]
+
+
+def _engagement_rate(f: Mapping[str, Any], p: SignalParams) -> float | None:
+    """Interactions per original post per follower (None: too few followers or posts with counts)."""
+    followers = f.get("followers")
+    if f["n_eng"] < p.engagement_min_posts or followers is None or followers < p.mismatch_min_followers:
+        return None
+    return f["engagement"] / f["n_eng"] / (followers + 1)
+
+
+def _thresholds(feats: Mapping[str, Mapping[str, Any]], p: SignalParams) -> dict[str, float]:
+    """The case-relative cuts: the office score's upper and the engagement rate's lower quantile."""
+    office = [v for f in feats.values() if (v := _office_score(f, p)) is not None]
+    rate = [v for f in feats.values() if (v := _engagement_rate(f, p)) is not None]
+    return {
+        "workday_rhythm": float(np.quantile(office, p.workday_quantile)) if office else float("inf"),
+        "engagement_mismatch": float(np.quantile(rate, p.mismatch_quantile)) if rate else float("-inf"),
+    }
+
+
+def _indicator(name: str, f: Mapping[str, Any], p: SignalParams, cut: Mapping[str, float]) -> bool | None:
     """The account-level traits (None: the account cannot be assessed)."""
-    if name == "copy_paste":
-        if f["n_orig"] < p.copy_min_posts:
-            return None
-        return f.get("n_copies", 0) / f["n_orig"] >= p.copy_min_share
     if name == "no_engagement":
         if f["n_eng"] < p.engagement_min_posts:
             return None
         return f["engagement"] / f["n_eng"] < p.engagement_max
+    if name == "engagement_mismatch":
+        r = _engagement_rate(f, p)
+        return None if r is None else r < cut[name]
     if name == "workday_rhythm":
-        if f["n_timed"] < p.workday_min_posts or f["n_weeks"] < p.workday_min_weeks or "hours" not in f:
-            return None
-        return f["n_weekend"] / f["n_timed"] <= p.workday_max_weekend and _busiest(f["hours"], p.workday_hours)[1] >= p.workday_min_share
+        v = _office_score(f, p)
+        return None if v is None else v > cut[name]
     if name == "reactivated":
         if f["n_posts"] < 2:
             return None
@@ -286,7 +321,7 @@ def _busiest(hours: np.ndarray, width: int) -> tuple[int, float]:
     return start, float(sums[start]) / tot
 
 
-ACCOUNT_LEVEL = ("copy_paste", "no_engagement", "workday_rhythm", "reactivated", "templated_profile")
+ACCOUNT_LEVEL = ("no_engagement", "engagement_mismatch", "workday_rhythm", "reactivated", "templated_profile")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,7 +359,8 @@ def group_signals(
     wanted = sorted(by_group) if groups is None else sorted(g for g in groups if g in by_group)
     raw: list[dict[str, Any]] = []
     # account-level traits: the case's totals once, each group's counts subtracted from them
-    ind = {name: {a: _indicator(name, f, p) for a, f in feats.items()} for name in ACCOUNT_LEVEL}
+    cut = _thresholds(feats, p)
+    ind = {name: {a: _indicator(name, f, p, cut) for a, f in feats.items()} for name in ACCOUNT_LEVEL}
     totals = {name: (sum(1 for v in d.values() if v), sum(1 for v in d.values() if v is not None)) for name, d in ind.items()}
     clients: dict[str, int] = {}
     for f in feats.values():
@@ -343,9 +379,10 @@ def group_signals(
             tk, tn = totals[name]
             out_n = tn - n
             pi = (tk - k) / out_n if out_n > 0 else 0.0
-            raw.append(_row(g, name, have, n, pi, 1.0, feats, p))
+            raw.append(_row(g, name, have, n, pi, 1.0, feats, p, cut=cut))
         raw.extend(r for r in (_client(g, members, feats, p, clients), _creation(g, members, feats, p, created)) if r is not None)
     raw.extend(_amplification(con, by_group, wanted, p, feats))
+    raw.extend(_copies(con, by_group, wanted, p, feats))
     if not raw:
         return []
     pv = np.array([r["p"] for r in raw], dtype=float)
@@ -376,26 +413,28 @@ def _fmt_p(p: float) -> str:
 
 
 def _row(g: int, name: str, have: list[str], n: int, pi: float, factor: float, feats: Mapping[str, Any], p: SignalParams,
-         what: str = "", evidence: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+         what: str = "", evidence: list[dict[str, Any]] | None = None, cut: Mapping[str, float] | None = None) -> dict[str, Any]:
     k = len(have)
     pv = min(1.0, _binom_sf(k, n, pi) * factor)
     if evidence is None:
-        evidence = [_account_evidence(name, a, feats[a], p) for a in have[:10]]
+        evidence = [_account_evidence(name, a, feats[a], p, cut or {}) for a in have[:10]]
     return {"g": g, "signal": name, "k": k, "n": n, "pi": pi, "p": pv, "members": have, "evidence": evidence, "what": what}
 
 
-def _account_evidence(name: str, acc: str, f: Mapping[str, Any], p: SignalParams) -> dict[str, Any]:
+def _account_evidence(name: str, acc: str, f: Mapping[str, Any], p: SignalParams, cut: Mapping[str, float]) -> dict[str, Any]:
     """What one member's trait rests on (numbers a reader can recompute from the case)."""
     e: dict[str, Any] = {"account_id": acc}
-    if name == "copy_paste":
-        e.update(original_posts=f["n_orig"], copies=f.get("n_copies", 0))
-    elif name == "no_engagement":
+    if name == "no_engagement":
         e.update(original_posts_with_counts=f["n_eng"], interactions=f["engagement"], followers=f.get("followers"))
+    elif name == "engagement_mismatch":
+        e.update(original_posts_with_counts=f["n_eng"], interactions=f["engagement"], followers=f.get("followers"),
+                 per_post_per_follower=_round(_engagement_rate(f, p)), case_quantile=_round(cut.get(name)))
     elif name == "workday_rhythm":
-        start, share = _busiest(f["hours"], p.workday_hours)
+        start, _ = _busiest(f["weekday_hours"], p.workday_hours)
         e.update(
             timed_posts=f["n_timed"], weekend_posts=f["n_weekend"], weeks=f["n_weeks"],
-            busiest_utc_hours=f"{start:02d}:00-{(start + p.workday_hours) % 24:02d}:00", share_in_them=round(share, 3),
+            busiest_weekday_utc_hours=f"{start:02d}:00-{(start + p.workday_hours) % 24:02d}:00",
+            share_on_weekdays_in_them=_round(_office_score(f, p)), case_quantile=_round(cut.get(name)),
             office_utc_offset=int(((9 - start + 12) % 24) - 12),
         )
     elif name == "reactivated":
@@ -406,6 +445,10 @@ def _account_evidence(name: str, acc: str, f: Mapping[str, Any], p: SignalParams
     elif name == "templated_profile":
         e.update(template_links=f.get("template_links", 0), source=f.get("account_source"))
     return e
+
+
+def _round(v: float | None) -> float | None:
+    return None if v is None or not np.isfinite(v) else float(f"{v:.4g}")
 
 
 def _iso(v: Any) -> str | None:
@@ -479,19 +522,29 @@ def _amplification(con: Any, by_group: Mapping[int, list[str]], wanted: list[int
             "AND coalesce(repost_of_account, reply_to_account) IS NOT NULL "
             "AND coalesce(repost_of_account, reply_to_account) <> account_id GROUP BY 1"
         ).fetchall())
+        # amplified members count only when they amplify fellow members too (a ring amplifies itself;
+        # fans and readers amplify a star or an outlet that does not amplify them back)
         to_group = con.execute(
-            "SELECT p.account_id, m.group_id, count(*), min(p.post_id), "
-            "min(p.source_file || ':' || CAST(p.source_line AS VARCHAR)) FROM posts AS p "
-            "JOIN _cib_sig_mem AS m ON m.account_id = coalesce(p.repost_of_account, p.reply_to_account) "
-            "WHERE p.kind IN ('repost', 'reply') AND coalesce(p.repost_of_account, p.reply_to_account) <> p.account_id "
-            "GROUP BY 1, 2 ORDER BY 1, 2"
+            """
+            WITH amp AS (
+                SELECT p.account_id AS src, m.account_id AS dst, m.group_id, p.post_id,
+                       p.source_file || ':' || CAST(p.source_line AS VARCHAR) AS source
+                FROM posts AS p JOIN _cib_sig_mem AS m ON m.account_id = coalesce(p.repost_of_account, p.reply_to_account)
+                WHERE p.kind IN ('repost', 'reply') AND m.account_id <> p.account_id),
+            amplifiers AS (SELECT DISTINCT a.src AS account_id, a.group_id FROM amp AS a
+                           JOIN _cib_sig_mem AS ms ON ms.account_id = a.src AND ms.group_id = a.group_id)
+            SELECT a.src, a.group_id, count(*), count(DISTINCT a.dst) FILTER (WHERE r.account_id IS NOT NULL),
+                   min(a.post_id), min(a.source)
+            FROM amp AS a LEFT JOIN amplifiers AS r ON r.account_id = a.dst AND r.group_id = a.group_id
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """
         ).fetchall()
     finally:
         con.unregister("_cib_sig_mem")
     assessable = {a for a, n in totals.items() if int(n) >= p.amplification_min_posts}
     hits: dict[int, dict[str, tuple[int, str, str]]] = {}
-    for acc, g, n, post, src in to_group:
-        if acc in assessable and int(n) / int(totals[acc]) >= p.amplification_min_share:
+    for acc, g, n, targets, post, src in to_group:
+        if acc in assessable and int(n) / int(totals[acc]) >= p.amplification_min_share and int(targets) >= p.amplification_min_targets:
             hits.setdefault(int(g), {})[acc] = (int(n), str(post), str(src))
     n_assess = len(assessable)
     out = []
@@ -508,6 +561,71 @@ def _amplification(con: Any, by_group: Mapping[int, list[str]], wanted: list[int
         ev = [{"account_id": a, "amplifications": int(totals[a]), "to_members": h[a][0], "example_post": h[a][1], "source": h[a][2]}
               for a in have[:10]]
         out.append(_row(g, "internal_amplification", have, n, pi, 1.0, feats, p, evidence=ev))
+    return out
+
+
+def _copies(con: Any, by_group: Mapping[int, list[str]], wanted: list[int], p: SignalParams,
+            feats: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """copy_paste: members whose originals are mostly near-duplicates of texts mostly the group posts."""
+    if not wanted:
+        return []
+    n_clusters = con.execute("SELECT count(*) FROM post_keys WHERE layer = 'near_duplicate'").fetchall()[0][0]
+    mem = pa.table({
+        "account_id": pa.array([a for g in wanted for a in by_group[g]], pa.string()),
+        "group_id": pa.array([g for g in wanted for _ in by_group[g]], pa.int64()),
+    })
+    rows: list[tuple[Any, ...]] = []
+    if n_clusters:
+        con.register("_cib_sig_mem", mem)
+        try:
+            # per (account, group): its originals in clusters of >= 2 accounts at least half of them the group's
+            rows = con.execute(
+                """
+                WITH k AS (SELECT key, account_id, post_id FROM post_keys WHERE layer = 'near_duplicate'),
+                ca AS (SELECT key, count(DISTINCT account_id) AS n_acc FROM k GROUP BY 1 HAVING count(DISTINCT account_id) >= 2),
+                cg AS (SELECT k.key, m.group_id, count(DISTINCT k.account_id) AS n_mem FROM k
+                       JOIN _cib_sig_mem AS m ON m.account_id = k.account_id GROUP BY 1, 2),
+                own AS (SELECT cg.key, cg.group_id FROM cg JOIN ca ON ca.key = cg.key WHERE 2 * cg.n_mem >= ca.n_acc),
+                cand AS (SELECT k.account_id, own.group_id, k.post_id FROM k JOIN own ON own.key = k.key
+                         JOIN posts AS p ON p.post_id = k.post_id WHERE p.kind = 'post'),
+                -- sites (not link shorteners) that mostly the group shares; a copy linking elsewhere is a share
+                u AS (SELECT post_id, account_id, domain FROM post_urls
+                      WHERE domain IS NOT NULL AND NOT coalesce(is_shortener, false)),
+                dom AS (SELECT domain, count(DISTINCT account_id) AS n_acc FROM u GROUP BY 1),
+                owndom AS (SELECT u.domain, m.group_id FROM u JOIN _cib_sig_mem AS m ON m.account_id = u.account_id
+                           JOIN dom ON dom.domain = u.domain GROUP BY u.domain, m.group_id, dom.n_acc
+                           HAVING 2 * count(DISTINCT u.account_id) >= dom.n_acc),
+                shared AS (SELECT DISTINCT c.post_id, c.group_id FROM cand AS c JOIN u ON u.post_id = c.post_id
+                           ANTI JOIN owndom AS o ON o.domain = u.domain AND o.group_id = c.group_id)
+                SELECT c.account_id, c.group_id, count(DISTINCT c.post_id), min(c.post_id),
+                       min(p.source_file || ':' || CAST(p.source_line AS VARCHAR))
+                FROM cand AS c ANTI JOIN shared AS x ON x.post_id = c.post_id AND x.group_id = c.group_id
+                JOIN posts AS p ON p.post_id = c.post_id
+                GROUP BY 1, 2 ORDER BY 1, 2
+                """
+            ).fetchall()
+        finally:
+            con.unregister("_cib_sig_mem")
+    assessable = {a for a, f in feats.items() if f["n_orig"] >= p.copy_min_posts}
+    hits: dict[int, dict[str, tuple[int, str, str]]] = {}
+    for acc, g, n, post, src in rows:
+        if acc in assessable and int(n) / feats[acc]["n_orig"] >= p.copy_min_share:
+            hits.setdefault(int(g), {})[acc] = (int(n), str(post), str(src))
+    n_assess = len(assessable)
+    out = []
+    for g in wanted:
+        members = by_group[g]
+        mset = set(members)
+        n = sum(1 for a in members if a in assessable)
+        if n == 0:
+            continue
+        h = hits.get(g, {})
+        have = sorted(a for a in members if a in h)
+        outside = sum(1 for a in h if a not in mset)
+        pi = outside / (n_assess - n) if n_assess > n else 0.0
+        ev = [{"account_id": a, "original_posts": feats[a]["n_orig"], "copies_of_group_texts": h[a][0], "example_post": h[a][1],
+               "source": h[a][2]} for a in have[:10]]
+        out.append(_row(g, "copy_paste", have, n, pi, 1.0, feats, p, evidence=ev))
     return out
 
 

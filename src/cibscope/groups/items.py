@@ -3,8 +3,9 @@
 For every key a group's members acted on (a retweeted post, a link, a hashtag, a text cluster,
 ...), ``members`` of the group and ``accounts`` in all acted on it. Drawing ``accounts`` accounts
 at random from the ``N`` accounts active in the layer, of which ``K`` are members, the number of
-members among them is hypergeometric; its upper tail ``P(X >= members)`` says how much the key is
-the group's own. A hashtag 100 of 108 members posted and 5 other accounts did is the group's
+members among them is hypergeometric; its upper tail ``P(X >= members)`` (computed as the
+binomial tail with ``p = K / N``: drawing with replacement, slightly conservative) says how much
+the key is the group's own. A hashtag 100 of 108 members posted and 5 other accounts did is the group's
 (p ~ 1e-200); a celebrity's post that 40 members and 3,000 others retweeted is not. Items are
 ranked by that p-value (then by members, layer and key), and the evidence shown for a group and
 its accounts starts with its defining items, so what a reader sees first is about the operation.
@@ -19,7 +20,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pyarrow as pa
-from scipy import stats
+from scipy import special
 
 __all__ = ["ITEM_LAYERS", "defining_items"]
 
@@ -61,28 +62,27 @@ def defining_items(
     try:
         for layer in layers:
             t = tables[layer]
+            # one pass over the layer's actions: (account, key, group) with the action count
+            con.execute(  # type: ignore[attr-defined]
+                f"CREATE OR REPLACE TEMP TABLE _cib_items_ak AS SELECT x.account_id, x.key, m.group_id, count(*) AS n "
+                f"FROM {t} AS x LEFT JOIN _cib_items_mem AS m ON m.account_id = x.account_id GROUP BY 1, 2, 3"
+            )
             rows = con.sql(  # type: ignore[attr-defined]
-                f"""
-                WITH a AS (SELECT DISTINCT account_id, key FROM {t}),
-                n_layer AS (SELECT count(DISTINCT account_id) AS n FROM a),
-                k_group AS (SELECT m.group_id, count(DISTINCT a.account_id) AS k FROM (SELECT DISTINCT account_id FROM a) a
-                            JOIN _cib_items_mem m ON m.account_id = a.account_id GROUP BY 1),
-                g AS (SELECT m.group_id, a.key, count(*) AS members FROM a JOIN _cib_items_mem m ON m.account_id = a.account_id
-                      GROUP BY 1, 2 HAVING count(*) >= 2),
-                act AS (SELECT m.group_id, x.key, count(*) AS actions FROM {t} x JOIN _cib_items_mem m ON m.account_id = x.account_id
-                        SEMI JOIN g ON g.key = x.key AND g.group_id = m.group_id GROUP BY 1, 2),
-                m AS (SELECT a.key, count(*) AS accounts FROM a SEMI JOIN g ON g.key = a.key GROUP BY 1),
-                it AS (SELECT x.key, min(x.item) AS item FROM {t} x SEMI JOIN g ON g.key = x.key GROUP BY 1)
-                SELECT g.group_id, g.key, coalesce(it.item, g.key) AS item, g.members, m.accounts, kg.k, nl.n, act.actions
-                FROM g JOIN m ON m.key = g.key JOIN k_group kg ON kg.group_id = g.group_id
-                JOIN act ON act.group_id = g.group_id AND act.key = g.key
-                LEFT JOIN it ON it.key = g.key, n_layer nl
+                """
+                WITH g AS (SELECT group_id, key, count(*) AS members, sum(n) AS actions FROM _cib_items_ak
+                           WHERE group_id IS NOT NULL GROUP BY 1, 2 HAVING count(*) >= 2),
+                m AS (SELECT a.key, count(*) AS accounts FROM _cib_items_ak a SEMI JOIN g ON g.key = a.key GROUP BY 1),
+                k_group AS (SELECT group_id, count(DISTINCT account_id) AS k FROM _cib_items_ak WHERE group_id IS NOT NULL GROUP BY 1),
+                n_layer AS (SELECT count(DISTINCT account_id) AS n FROM _cib_items_ak)
+                SELECT g.group_id, g.key, g.members, m.accounts, kg.k, nl.n, g.actions
+                FROM g JOIN m ON m.key = g.key JOIN k_group kg ON kg.group_id = g.group_id, n_layer nl
                 ORDER BY g.group_id, g.key
                 """
             ).to_arrow_table()
             if rows.num_rows:
                 parts.append(rows.append_column("layer", pa.array([layer] * rows.num_rows, pa.string())))
     finally:
+        con.execute("DROP TABLE IF EXISTS _cib_items_ak")  # type: ignore[attr-defined]
         con.unregister("_cib_items_mem")  # type: ignore[attr-defined]
     if not parts:
         return empty
@@ -91,9 +91,11 @@ def defining_items(
     accounts = t.column("accounts").to_numpy().astype(np.int64)
     k = t.column("k").to_numpy().astype(np.int64)
     n = t.column("n").to_numpy().astype(np.int64)
-    # log10 P(X >= members), X ~ Hypergeom(N = n, K = k, draws = accounts)
-    logp = stats.hypergeom.logsf(members - 1, n, k, accounts) / np.log(10.0)
-    logp = np.minimum(np.nan_to_num(logp, nan=0.0, neginf=-1e300), 0.0)
+    # log10 P(X >= members) for X ~ Binomial(accounts, k / n): the hypergeometric tail with
+    # replacement, slightly larger (conservative) and a thousand times faster to compute
+    # (regularised incomplete beta; scipy's hypergeom.logsf took 8 s for 37,000 keys)
+    tail = special.betainc(members.astype(float), (accounts - members + 1).astype(float), np.clip(k / np.maximum(n, 1), 0.0, 1.0))
+    logp = np.log10(np.clip(tail, 1e-300, 1.0))
     actions = t.column("actions").to_numpy().astype(np.int64)
     gid = t.column("group_id").to_numpy()
     lay = t.column("layer").to_pylist()
@@ -115,13 +117,27 @@ def defining_items(
             r += 1
             keep.append(i)
             rank.append(r)
+    # the items' labels, for the kept keys only (near_duplicate's is a text: read just those)
+    labels: dict[tuple[str, str], str] = {}
+    for layer in layers:
+        want = sorted({key[i] for i in keep if lay[i] == layer})
+        if not want:
+            continue
+        con.register("_cib_items_keys", pa.table({"key": pa.array(want, pa.string())}))  # type: ignore[attr-defined]
+        try:
+            for kk, item in con.execute(  # type: ignore[attr-defined]
+                f"SELECT x.key, min(x.item) FROM {tables[layer]} AS x SEMI JOIN _cib_items_keys AS w ON w.key = x.key GROUP BY 1"
+            ).fetchall():
+                labels[(layer, kk)] = item
+        finally:
+            con.unregister("_cib_items_keys")  # type: ignore[attr-defined]
     idx = pa.array(keep, pa.int64())
     return pa.table({
         "group_id": pa.array(gid[keep].astype(np.int32), pa.int32()),
         "rank": pa.array(rank, pa.int32()),
         "layer": t.column("layer").take(idx),
         "key": t.column("key").take(idx).cast(pa.string()),
-        "item": t.column("item").take(idx).cast(pa.string()),
+        "item": pa.array([labels.get((lay[i], key[i])) or key[i] for i in keep], pa.string()),
         "members": pa.array(members[keep], pa.int64()),
         "accounts": pa.array(accounts[keep], pa.int64()),
         "log10_p": pa.array(np.round(logp[keep], 6), pa.float64()),

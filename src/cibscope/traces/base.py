@@ -42,6 +42,7 @@ __all__ = [
     "tolerance_expr",
     "NULL_SHIFT_TABLE",
     "NULL_PERM_TABLE",
+    "NULL_TEXT",
     "shifted_time_sql",
 ]
 
@@ -98,6 +99,10 @@ def tolerance_expr(alias: str) -> str:
 #: weeks, days or hours), and a random permutation of the account ids (account-level traces).
 NULL_SHIFT_TABLE = "_cib_null_shift"  # account_id VARCHAR, shift_us BIGINT
 NULL_PERM_TABLE = "_cib_null_perm"  # account_id VARCHAR, null_id VARCHAR
+
+
+#: what a null copy's trace rows carry instead of the evidence strings (item, source)
+NULL_TEXT = "CAST(NULL AS VARCHAR)"
 
 
 def shifted_time_sql(at: str, shift: str, origin_us: int, period_us: int) -> str:
@@ -228,7 +233,8 @@ class Trace:
         (:data:`NULL_PERM_TABLE`). Traces whose key or filter depends on the time (time bins,
         days, delays after another account's post) override this.
         """
-        cols = "r.key, r.post_id, r.source, r.item, r.tolerance"
+        # the null needs no evidence, so no item or source strings (a fifth of the work at 10M)
+        cols = f"r.key, r.post_id, {NULL_TEXT} AS source, {NULL_TEXT} AS item, r.tolerance"
         if self.level == "account":
             return (
                 f"SELECT pm.null_id AS account_id, {cols}, r.at FROM {rows} AS r "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from .base import NULL_SHIFT_TABLE, Interval, IsBool, Trace, shifted_time_sql, source_expr, tolerance_expr
+from .base import NULL_SHIFT_TABLE, NULL_TEXT, Interval, IsBool, Trace, shifted_time_sql, source_expr, tolerance_expr
 
 
 class CoHashtag(Trace):
@@ -80,6 +80,6 @@ class HashtagSequence(Trace):
         return (
             "SELECT x.account_id, CAST(CAST(x.at AS DATE) AS VARCHAR) || '|' || x.seq AS key, x.at, x.post_id, "
             "x.source, x.item, x.tolerance FROM ("
-            f"SELECT r.account_id, {at} AS at, substr(r.key, strpos(r.key, '|') + 1) AS seq, r.post_id, r.source, "
-            f"r.item, r.tolerance FROM {rows} AS r JOIN {NULL_SHIFT_TABLE} AS sh ON sh.account_id = r.account_id) AS x"
+            f"SELECT r.account_id, {at} AS at, substr(r.key, strpos(r.key, '|') + 1) AS seq, r.post_id, {NULL_TEXT} AS source, "
+            f"{NULL_TEXT} AS item, r.tolerance FROM {rows} AS r JOIN {NULL_SHIFT_TABLE} AS sh ON sh.account_id = r.account_id) AS x"
         )

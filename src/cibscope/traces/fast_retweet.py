@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from .base import NULL_SHIFT_TABLE, Interval, Trace, shifted_time_sql, source_expr
+from .base import NULL_SHIFT_TABLE, NULL_TEXT, Interval, Trace, shifted_time_sql, source_expr
 
 #: Twitter's snowflake epoch (ms): time = (id >> 22) + this.
 SNOWFLAKE_EPOCH_MS = 1288834974657
@@ -64,7 +64,7 @@ class FastRetweet(Trace):
         the case and was shifted by the same amount (an original outside the case does not move)."""
         at = shifted_time_sql("r.at", "sh.shift_us", origin_us, period_us)
         return (
-            f"SELECT r.account_id, r.key, {at} AS at, r.post_id, r.source, r.item, r.tolerance FROM {rows} AS r "
+            f"SELECT r.account_id, r.key, {at} AS at, r.post_id, {NULL_TEXT} AS source, {NULL_TEXT} AS item, r.tolerance FROM {rows} AS r "
             f"JOIN {NULL_SHIFT_TABLE} AS sh ON sh.account_id = r.account_id "
             "JOIN posts AS p ON p.post_id = r.post_id "
             f"JOIN {NULL_SHIFT_TABLE} AS so ON so.account_id = p.repost_of_account AND so.shift_us = sh.shift_us"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from .base import NULL_SHIFT_TABLE, Interval, Trace, shifted_time_sql, source_expr, tolerance_expr
+from .base import NULL_SHIFT_TABLE, NULL_TEXT, Interval, Trace, shifted_time_sql, source_expr, tolerance_expr
 
 
 class SyncActivity(Trace):
@@ -63,6 +63,6 @@ class SyncActivity(Trace):
         return (
             f"SELECT x.account_id, CAST(CAST(floor(epoch(x.at) / {b}) AS BIGINT) AS VARCHAR) AS key, x.at, x.post_id, "
             "x.source, x.item, x.tolerance FROM ("
-            f"SELECT r.account_id, {at} AS at, r.post_id, r.source, r.item, r.tolerance FROM {rows} AS r "
+            f"SELECT r.account_id, {at} AS at, r.post_id, {NULL_TEXT} AS source, {NULL_TEXT} AS item, r.tolerance FROM {rows} AS r "
             f"JOIN {NULL_SHIFT_TABLE} AS sh ON sh.account_id = r.account_id) AS x"
         )
