@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -18,6 +18,7 @@ def register(app: typer.Typer) -> None:
         tweets: Annotated[int, typer.Option("--tweets", "-t", help="Rows of tweets.csv, exactly (at least 10 per account).")] = 1_000_000,
         seed: Annotated[int, typer.Option("--seed", "-s", help="Same seed and sizes give byte-identical files.")] = 1,
         out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("generated"),
+        knob: Annotated[Optional[list[str]], typer.Option("--knob", "-k", help="A knob of the world, NAME=VALUE (repeatable): io_share, group_size, weak_share, participation_lo/hi, coord_share, rt_delay_hi, rt_fast_share, trait_strength, io_engagement, fan_rate, fan_cohesion, drop_tactic, minute_only (docs/generator.md).")] = None,
         cross_platform: Annotated[bool, typer.Option("--cross-platform", help="Instead: Twitter and Facebook posts in one CSV (posts.csv, --tweets posts, and truth.csv) with a planted cross-platform operation (docs/cross-platform.md).")] = False,
     ) -> None:
         """Write users.csv, tweets.csv (IO archive format), truth.csv and takedown.txt."""
@@ -32,8 +33,12 @@ def register(app: typer.Typer) -> None:
                 console.print(f"  {p}", highlight=False)
             console.print(f"read with: cibscope ingest {x.posts_path} (preset cibscope-cross-platform, picked by the header)", highlight=False)
             return
+        from ..generate.world import parse_world
+        from .detect import parse_param_items
+
+        world = parse_world(parse_param_items(knob))
         with RichProgress() as progress:
-            r = generate_dataset(out, accounts=accounts, tweets=tweets, seed=seed, progress=progress)
+            r = generate_dataset(out, accounts=accounts, tweets=tweets, seed=seed, progress=progress, world=world)
         console.print(
             f"{r.n_accounts:,} accounts ({r.n_io:,} in {len(r.groups)} operations, "
             f"{r.n_claimed_organic:,} organic wrongly claimed) and {r.n_tweets:,} tweets in {r.seconds:.1f} s"

@@ -27,6 +27,7 @@ from ..progress import Progress, step
 from . import clock
 from .plan import Plan, build_plan
 from .population import Population, build_population
+from .world import World, parse_world
 from .render import TWEET_COLUMNS, USER_COLUMNS, Renderer, Rows
 from .writer import TRUTH_COLUMNS, TweetWriter, write_takedown, write_truth, write_users
 
@@ -70,6 +71,7 @@ def generate_dataset(
     tweets: int,
     seed: int,
     progress: Progress | None = None,
+    world: World | None = None,
 ) -> GenerateResult:
     """Generate a dataset into ``out_dir`` (created if needed; existing files are replaced).
 
@@ -78,6 +80,8 @@ def generate_dataset(
     accounts : rows of users.csv (>= 100). About 12% are operation members in 2-12 groups.
     tweets : rows of tweets.csv, exactly; at least 10 per account.
     seed : the same (accounts, tweets, seed) always gives byte-identical files.
+    world : the knobs of the world (:class:`cibscope.generate.world.World`); the default is the
+        world this generator always made (same bytes).
     """
     validate("generate_dataset", _CONSTRAINTS, {"accounts": accounts, "seed": seed})
     validate("generate_dataset", {"tweets": Interval(int, MIN_TWEETS_PER_ACCOUNT * accounts, 10**10)}, {"tweets": tweets})
@@ -86,7 +90,9 @@ def generate_dataset(
     out.mkdir(parents=True, exist_ok=True)
 
     with step(progress, "planning accounts and operations") as _:
-        pop = build_population(_rng(seed, 1), accounts, seed)
+        w = world or World()
+        w.validate()
+        pop = build_population(_rng(seed, 1), accounts, seed, w)
         plan = build_plan(_rng(seed, 2), pop, tweets)
         _claim(_rng(seed, 3), pop)
         seg_n = _allocate_background(_rng(seed, 4), pop, plan, tweets)

@@ -155,9 +155,10 @@ def build_plan(rng: np.random.Generator, pop: Population, n_tweets: int) -> Plan
     weak_bg = np.zeros(pop.n, np.int64)
     for g in pop.groups:
         b_group = io_budget * len(g.members) / n_io
-        _plan_group(rng, pop, g, b_group * IO_COORD_SHARE, rows, events, ext)
+        coord = pop.world.coord_share
+        _plan_group(rng, pop, g, b_group * coord, rows, events, ext)
         weak_bg[g.weak] = rng.integers(0, 7, len(g.weak))  # weak members: a handful of own posts
-        io_background += int(round(b_group * (1 - IO_COORD_SHARE)))
+        io_background += int(round(b_group * (1 - coord)))
     _plan_fans(rng, pop, ext, n_tweets * HN_FAN_SHARE, rows, events)
     engaged = news_engaged(rng, pop)
     _plan_news_tags(rng, pop, engaged, n_tweets * HN_TAG_SHARE, rows, events)
@@ -229,7 +230,7 @@ def _plan_group(rng: np.random.Generator, pop: Population, g: Group, budget: flo
     group_events: list[tuple[int, int, int]] = []  # (etype, eid, day) for weak members to join
     b = budget / max(len(tactics), 1)
     for tactic in tactics:
-        p = rng.uniform(0.3, 0.85, len(strong))
+        p = rng.uniform(pop.world.participation_lo, pop.world.participation_hi, len(strong))
         per_event = p.sum() * (2.0 if tactic == "hashtag_campaign" else 1.0) + (0.6 if tactic == "co_retweet" else 0.0)
         n_ev = max(4, int(round(b / max(per_event, 1.0))))
         days = _sample_days(rng, wdays, n_ev, g.office)
@@ -246,7 +247,9 @@ def _plan_group(rng: np.random.Generator, pop: Population, g: Group, budget: flo
                 if internal:
                     rows.add(E_IO_RT, eid, [seed], [t0], 0, day)
                     part = part[part != seed]
-                delay = np.where(rng.random(len(part)) < 0.85, rng.uniform(5, 60, len(part)), rng.uniform(60, 900, len(part)))
+                hi = pop.world.rt_delay_hi
+                delay = np.where(rng.random(len(part)) < pop.world.rt_fast_share, rng.uniform(5, hi, len(part)),
+                                 rng.uniform(hi, max(900.0, 2 * hi), len(part)))
                 rows.add(E_IO_RT, eid, part, t0 + (delay * 1000).astype(np.int64), 1, day)
                 group_events.append((E_IO_RT, eid, day))
             elif tactic in ("copy_paste_zh", "copy_paste_en"):
@@ -281,7 +284,7 @@ def _plan_group(rng: np.random.Generator, pop: Population, g: Group, budget: flo
             et, eid, day = group_events[int(j)]
             t0 = events[et]["t0"][eid]
             if et == E_IO_RT:
-                t = t0 + int(rng.uniform(5, 60) * 1000)
+                t = t0 + int(rng.uniform(5, pop.world.rt_delay_hi) * 1000)
             elif et == E_IO_TAG:
                 t = int(clock.times_on_days(rng, np.array([day]), np.array([rhythm]), np.array([480]))[0])
             elif et == E_IO_COPY:
@@ -307,11 +310,14 @@ def _plan_fans(rng: np.random.Generator, pop: Population, ext: Externals, budget
     celebs_ext = np.flatnonzero(ext.kind == EXT_CELEB)[:4]
     stars = [(True, int(c)) for c in celebs_int] + [(False, int(c)) for c in celebs_ext]
     f = max(6, int(round(0.05 * len(regular))))
-    kbar = float(np.clip(0.12 * f, 3, 40))
+    kbar = float(np.clip(pop.world.fan_rate * f, 3, 40))
+    cohesion = pop.world.fan_cohesion
     n_ev = max(3, int(round(budget / len(stars) / (kbar + 0.5))))
     for internal, c in stars:
         fandom = rng.choice(regular, min(f, len(regular)), replace=False)
         enthusiasm = rng.lognormal(0, 0.5, len(fandom))
+        # fan_cohesion: the fandom's most enthusiastic quarter, a fixed core that acts together
+        core = fandom[np.argsort(-enthusiasm, kind="stable")[: max(2, len(fandom) // 4)]] if cohesion > 0 else fandom
         tz = int(pop.tz[c]) if internal else 540
         days = rng.integers(0, clock.N_DAYS, n_ev)
         t0s = clock.times_on_days(rng, days, np.full(n_ev, clock.RHYTHM_ORGANIC), np.full(n_ev, tz))
@@ -323,7 +329,12 @@ def _plan_fans(rng: np.random.Generator, pop: Population, ext: Externals, budget
                 continue
             k = int(np.clip(rng.poisson(kbar), 2, len(cand)))
             w = enthusiasm[mask]
-            who = rng.choice(cand, k, replace=False, p=w / w.sum())
+            if cohesion > 0 and rng.random() < cohesion:
+                core_now = core[np.isin(core, cand)]
+                who = core_now if len(core_now) >= 2 else rng.choice(cand, k, replace=False, p=w / w.sum())
+                k = len(who)
+            else:
+                who = rng.choice(cand, k, replace=False, p=w / w.sum())
             topic = int(pop.topics[c, 0]) if internal else int(ext.topic[c])
             lang = int(pop.lang[c]) if internal else int(ext.lang[c])
             eid = _new_event(events, E_HN_FAN, internal=internal, star=c, t0=t0, topic=topic, lang=lang)

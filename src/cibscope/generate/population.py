@@ -25,6 +25,7 @@ import numpy as np
 
 from . import clock
 from . import text as tx
+from .world import World
 
 ROLE_ORGANIC, ROLE_CELEB, ROLE_NEWS, ROLE_IO_STRONG, ROLE_IO_WEAK, ROLE_IO_SEED = range(6)
 
@@ -131,6 +132,7 @@ class Population:
     weight: np.ndarray  # background activity weight
     tags: list[set[str]]
     groups: list[Group] = field(default_factory=list)
+    world: World = field(default_factory=World)
     claimed: np.ndarray | None = None
     # segments: activity windows with what is posted in them
     seg_u: np.ndarray | None = None
@@ -230,13 +232,14 @@ class _Names:
         return handle, f"{a} {b}"
 
 
-def build_population(rng: np.random.Generator, n_accounts: int, seed: int) -> Population:
-    """Draw every account: who it is, when it was created, how it behaves."""
+def build_population(rng: np.random.Generator, n_accounts: int, seed: int, world: World | None = None) -> Population:
+    """Draw every account: who it is, when it was created, how it behaves (``world``: the knobs)."""
+    w = world or World()
     v = tx.vocab()
     N = n_accounts
     D = clock.N_DAYS
-    n_io = max(12, int(round(0.12 * N)))
-    n_groups = int(np.clip(round(n_io / 120), 3, 12))
+    n_io = max(12, int(round(w.io_share * N)))
+    n_groups = int(np.clip(round(n_io / w.group_size), 3, 12))
     n_groups = max(2, min(n_groups, n_io // 6))
     sizes = 6 + rng.multinomial(n_io - 6 * n_groups, rng.dirichlet(np.full(n_groups, 4.0)))
 
@@ -383,12 +386,12 @@ def build_population(rng: np.random.Generator, n_accounts: int, seed: int) -> Po
     for g in range(n_groups):
         members = io_idx[pos : pos + sizes[g]]
         pos += sizes[g]
-        tactics = TEMPLATES[g % len(TEMPLATES)]
+        tactics = tuple(t for t in TEMPLATES[g % len(TEMPLATES)] if t != w.drop_tactic)
         start_date, glang = _STARTS[g % len(_STARTS)]
         start = clock.day_of(start_date) + (int(rng.integers(-20, 21)) if g >= len(TEMPLATES) else 0)
         m = len(members)
         n_seed = int(np.clip(round(m / 25), 1, 4)) if "co_retweet" in tactics else 0
-        n_weak = max(1, int(round(0.2 * m)))
+        n_weak = max(1 if w.weak_share > 0 else 0, int(round(w.weak_share * m)))
         perm = rng.permutation(members)
         seeds, weak, strong = perm[:n_seed], perm[n_seed : n_seed + n_weak], perm[n_seed + n_weak :]
         office = "office_hours" in tactics
@@ -404,7 +407,8 @@ def build_population(rng: np.random.Generator, n_accounts: int, seed: int) -> Po
         for u in members:
             group[u] = g
             role[u] = ROLE_IO_SEED if u in seeds else (ROLE_IO_WEAK if u in weak else ROLE_IO_STRONG)
-            if "repurposed" in tactics and rng.random() < 0.7:
+            s = w.trait_strength
+            if "repurposed" in tactics and rng.random() < 0.7 * s:
                 kind[u] = "repurposed"
                 old = int(rng.choice([tx.L_ZH, tx.L_EN, tx.L_ES, tx.L_KO, tx.L_ID, tx.L_JA], p=[0.4, 0.25, 0.1, 0.1, 0.08, 0.07]))
                 lang[u] = old
@@ -414,7 +418,7 @@ def build_population(rng: np.random.Generator, n_accounts: int, seed: int) -> Po
                 creation[u] = min(creation[u], start - 400)
                 t1, t2 = rng.choice(nonpol, 2, replace=False)
                 topics[u] = (t1, t2, tx.T_IO_HK)
-            elif "batch_created" in tactics and rng.random() < 0.8:
+            elif "batch_created" in tactics and rng.random() < 0.8 * s:
                 kind[u] = "batch"
                 creation[u] = batch_days[int(rng.integers(0, len(batch_days)))]
                 lang[u] = glang
@@ -432,14 +436,16 @@ def build_population(rng: np.random.Generator, n_accounts: int, seed: int) -> Po
             big = rng.random() < {"repurposed": 0.5, "batch": 0.2, "other": 0.15}[kind[u]] + (0.5 if role[u] == ROLE_IO_SEED else 0)
             followers[u] = int(10 ** rng.uniform(3.7, 4.6)) if big else (0 if rng.random() < 0.6 else int(min(rng.lognormal(2, 1.5), 4999)))
             following[u] = int(min(rng.lognormal(3.5, 1.2), 4000))
-            engagement[u] = 0.02
-            if "same_client" in tactics:
+            engagement[u] = w.io_engagement
+            client_u = "same_client" in tactics and (s >= 1 or rng.random() < s)
+            if client_u:
                 client1[u], client2[u], client1_p[u] = gclient, int(rng.choice(c_io)), 0.96
             else:
                 client1[u], client2[u], client1_p[u] = int(rng.choice(c_io)), int(rng.choice(c_io)), 0.8
             pivot = start - int(rng.integers(0, 15))
             pivot = max(pivot, int(creation[u]) + 10, 0)
-            prhythm = clock.RHYTHM_OFFICE if office else clock.RHYTHM_ORGANIC
+            office_u = office and (s >= 1 or rng.random() < s)
+            prhythm = clock.RHYTHM_OFFICE if office_u else clock.RHYTHM_ORGANIC
             if kind[u] == "repurposed":
                 a0 = max(0, int(creation[u]) + 30)
                 dormant = int(rng.integers(20, 250))
@@ -454,7 +460,10 @@ def build_population(rng: np.random.Generator, n_accounts: int, seed: int) -> Po
                 segs.append((u, pivot, D - 1, MODE_IO_POLITICAL, 1.0, prhythm, 480))
             rhythm[u] = prhythm
             weight[u] = rng.lognormal(0.3, 0.5) * (1.5 if role[u] == ROLE_IO_SEED else 1.0)
-            tags[u].update(t for t in tactics if t in ("office_hours", "same_client"))
+            if office_u:
+                tags[u].add("office_hours")
+            if client_u:
+                tags[u].add("same_client")
             if kind[u] == "repurposed":
                 tags[u].add("repurposed")
             if kind[u] == "batch":
@@ -516,7 +525,7 @@ def build_population(rng: np.random.Generator, n_accounts: int, seed: int) -> Po
     pop = Population(
         N, userid, screen, display, location, description, profile_url, followers, following, creation, acct_lang,
         hashed, role, group, lang, lang2, lang2_p, tz, rhythm, topics, clients_all, client1, client2, client1_p,
-        quoted, engagement, active0, active1, weight, tags, groups,
+        quoted, engagement, active0, active1, weight, tags, groups, world=w,
     )
     seg = np.concatenate([org_seg, np.array(segs, dtype=np.float64).reshape(-1, 7)])
     order_s = np.lexsort((seg[:, 1], seg[:, 0]))

@@ -160,6 +160,17 @@ def _ids_str(ids: np.ndarray) -> pa.Array:
     return pa.array(np.asarray(ids, np.int64)).cast(pa.string())
 
 
+#: minute_only worlds flip these bits of every tweet id (a bijection, so ids stay unique and
+#: references consistent): the ids no longer decode to their tweet's time (~3 years off), so a
+#: reader knows the time only to the minute of tweet_time.
+ID_SCRAMBLE = np.int64(0x2AAAA << 41)
+
+
+def _tweet_ids_str(ids: np.ndarray, minute_only: bool) -> pa.Array:
+    a = np.asarray(ids, np.int64)
+    return _ids_str(a ^ ID_SCRAMBLE if minute_only else a)
+
+
 class Renderer:
     """Turns segment counts and planted rows into archive rows, chunk after chunk."""
 
@@ -169,6 +180,7 @@ class Renderer:
         self.ext = plan.externals
         assert self.ext is not None
         self.ids = clock.IdAllocator()
+        self.minute_only = bool(pop.world.minute_only)
         self.u_userid = pa.array(pop.userid, pa.string())
         self.u_screen = pa.array(pop.screen, pa.string())
         self.ext_uid = pa.array(self.ext.userid, pa.string())
@@ -357,7 +369,7 @@ class Renderer:
         ix = pa.array(idx)
         uid = pool.uid.take(ix)
         text = tx.join("RT @", pool.screen.take(ix), ": ", pool.text.take(ix))
-        return Rows.make(u, t, self.ids.ids(t), K_RT, pool.lang[idx], text, rt_uid=uid, rt_tid=_ids_str(pool.id[idx]),
+        return Rows.make(u, t, self.ids.ids(t), K_RT, pool.lang[idx], text, rt_uid=uid, rt_tid=_tweet_ids_str(pool.id[idx], self.minute_only),
                          hashtags=pool.hashtags.take(ix), urls=pool.urls.take(ix), mentions=tx.singletons(uid))
 
     def _quotes(self, rng: np.random.Generator, u: np.ndarray, t: np.ndarray, topic: np.ndarray, lang: np.ndarray, pool: Pool) -> Rows:
@@ -367,7 +379,7 @@ class Renderer:
         idx = self._pick(rng, t, pool)
         t = np.maximum(t, pool.t[idx] + 1000)
         ix = pa.array(idx)
-        qid = _ids_str(pool.id[idx])
+        qid = _tweet_ids_str(pool.id[idx], self.minute_only)
         url = tx.join("https://twitter.com/", pool.screen.take(ix), "/status/", qid)
         text = tx.join(tx.bodies(rng, topic, lang), " ", tx.tco(rng, n))
         return Rows.make(u, t, self.ids.ids(t), K_QUOTE, lang, text, quote_tid=qid, urls=tx.singletons(url))
@@ -384,7 +396,7 @@ class Renderer:
         before = t - (np.clip(rng.lognormal(np.log(1800), 1.2, n), 10, 3 * 86400) * 1000).astype(np.int64)
         text = tx.join("@", scr, " ", tx.bodies(rng, topic, lang, opener_p=0.05))
         return Rows.make(u, t, self.ids.ids(t), K_REPLY, lang, text, reply_uid=uid,
-                         reply_tid=_ids_str(clock.random_ids(rng, before)), mentions=tx.singletons(uid))
+                         reply_tid=_tweet_ids_str(clock.random_ids(rng, before), self.minute_only), mentions=tx.singletons(uid))
 
     # ------------------------------------------------------------------ planted
     def _planted(self, rng: np.random.Generator, sl: slice) -> tuple[list[Rows], Pool | None]:
@@ -452,7 +464,7 @@ class Renderer:
         uid = suid.take(ix)
         rt_text = tx.join("RT @", sscr.take(ix), ": ", text.take(ix))
         rows.append(Rows.make(u[r], t[r], self.ids.ids(t[r]), K_RT, lang[li], rt_text, rt_uid=uid,
-                              rt_tid=_ids_str(seed_ids[li]), hashtags=tags.take(ix), mentions=tx.singletons(uid)))
+                              rt_tid=_tweet_ids_str(seed_ids[li], self.minute_only), hashtags=tags.take(ix), mentions=tx.singletons(uid)))
         return rows, seeds_pool
 
     def _copy_event(self, eid: int) -> tuple[pa.Array, pa.ListArray]:
@@ -555,7 +567,7 @@ class Renderer:
         quoted = pop.quoted_style[u]
         ui = pa.array(u)
         absent = tx.const("absent", n)
-        cols = [_ids_str(rows.tweetid)] + [self.user_cols[c].take(ui) for c in USER_COLUMNS] + [
+        cols = [_tweet_ids_str(rows.tweetid, self.minute_only)] + [self.user_cols[c].take(ui) for c in USER_COLUMNS] + [
             self.lang_codes.take(pa.array(lang)),
             rows.text,
             clock.minute_strings(rows.t_ms),
