@@ -273,13 +273,14 @@ def _expected_per_platform(
     acc = np.asarray(deg["acc_i"], dtype=np.int64)
     d = np.asarray(deg["d"], dtype=np.float64)
     n_plat = int(platforms.max()) + 1
-    big_l = np.bincount(platforms[acc], weights=d, minlength=n_plat)
+    big_l = np.bincount(platforms[acc], weights=d, minlength=n_plat).astype(np.float64)
     pa = platforms[a_i.astype(np.int64)]
     pb = platforms[b_i.astype(np.int64)]
     lo, hi = np.minimum(pa, pb), np.maximum(pa, pb)
     block = lo * n_plat + hi
-    w_block = np.bincount(block, weights=weight, minlength=n_plat * n_plat)
-    w2_block = np.bincount(block, weights=w2, minlength=n_plat * n_plat)
+    # (float: bincount of no pairs at all gives integers)
+    w_block = np.bincount(block, weights=weight, minlength=n_plat * n_plat).astype(np.float64)
+    w2_block = np.bincount(block, weights=w2, minlength=n_plat * n_plat).astype(np.float64)
     same = lo == hi
     l_lo, l_hi = big_l[lo], big_l[hi]
     denom = np.where(same, l_lo * np.maximum(l_lo - 1.0, 1.0), l_lo * l_hi)
