@@ -77,8 +77,11 @@ def test_only_operations_are_flagged(tmp_path: Path) -> None:
         verdicts = dict(c.con.execute("SELECT group_id, verdict FROM groups").fetchall())
         assert verdicts == {1: "coordinated", 2: "coordinated"}
         assert c.con.execute("SELECT count(*) FROM scores WHERE flagged").fetchone()[0] == 0
-        # members keep their group; their score carries their own links, no group term
-        assert contributions(c, "a3").keys() == {"co_retweet"}
+        # members keep their group; links inside a group judged organic-looking are not evidence
+        # of an operation: no term from them, score 0 (the group's card keeps them)
+        assert contributions(c, "a3") == {}
+        assert c.con.execute("SELECT score FROM scores WHERE account_id = 'a3'").fetchone()[0] == 0.0
+        assert c.con.execute("SELECT count(*) FROM edges WHERE layer = 'co_retweet' AND 'a3' IN (account_a, account_b)").fetchone()[0] == 3
         assert c.con.execute("SELECT group_id FROM scores WHERE account_id = 'a3'").fetchone()[0] == 1
 
 

@@ -192,16 +192,26 @@ def compute_scores(
     p.validate()
     decisions = dict(decisions or {})
     mem = pa.table({"account_id": pa.array(list(membership), pa.string()), "group_id": pa.array(list(membership.values()), pa.int32())})
+    # links inside a group that is not flagged (coordination judged organic-looking, or chance)
+    # are not evidence of an operation: they stay in the group's card, not in its members' scores
+    unflagged = {a: g for a, g in membership.items() if not (decisions.get(g) is not None and decisions[g].flagged)}
+    nf = pa.table({"account_id": pa.array(list(unflagged), pa.string()), "group_id": pa.array(list(unflagged.values()), pa.int32())})
     con.register("_cib_le", net.layer_edges)
     con.register("_cib_mem", mem)
+    con.register("_cib_nf", nf)
     try:
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW _cib_le_s AS SELECT e.* FROM _cib_le AS e "
+            "LEFT JOIN _cib_nf AS na ON na.account_id = e.account_a LEFT JOIN _cib_nf AS nb ON nb.account_id = e.account_b "
+            "WHERE na.group_id IS NULL OR nb.group_id IS NULL OR na.group_id <> nb.group_id"
+        )
         # Per account and layer: evidence strength, partners, strongest edge.
         per_layer = con.execute(
             """
             WITH ends AS (
-                SELECT layer, account_a AS account_id, account_b AS other, structure * layer_weight * strength AS s, p_value, n_shared FROM _cib_le
+                SELECT layer, account_a AS account_id, account_b AS other, structure * layer_weight * strength AS s, p_value, n_shared FROM _cib_le_s
                 UNION ALL
-                SELECT layer, account_b, account_a, structure * layer_weight * strength, p_value, n_shared FROM _cib_le
+                SELECT layer, account_b, account_a, structure * layer_weight * strength, p_value, n_shared FROM _cib_le_s
             )
             SELECT account_id, layer, sum(s ORDER BY other) AS s, count(*) AS k, sum(n_shared) AS shared,
                    -- the strongest partner: smallest p, then largest strength, then name (p ties at 0)
@@ -215,7 +225,7 @@ def compute_scores(
                 """
                 WITH ev AS (
                     SELECT e.layer, e.account_a, e.account_b FROM evidence e
-                    SEMI JOIN _cib_le k ON k.layer = e.layer AND k.account_a = e.account_a AND k.account_b = e.account_b
+                    SEMI JOIN _cib_le_s k ON k.layer = e.layer AND k.account_a = e.account_a AND k.account_b = e.account_b
                 )
                 SELECT account_id, layer, count(*) FROM (
                     SELECT layer, account_a AS account_id FROM ev UNION ALL SELECT layer, account_b FROM ev
@@ -264,8 +274,10 @@ def compute_scores(
             ).fetchall()
         ]
     finally:
+        con.execute("DROP VIEW IF EXISTS _cib_le_s")
         con.unregister("_cib_le")
         con.unregister("_cib_mem")
+        con.unregister("_cib_nf")
 
     c_acc: list[str] = []
     c_name: list[str] = []
@@ -312,7 +324,8 @@ def compute_scores(
         if g in flagged_members:
             flagged_members[g].append(a)
     if p.affinity_weight > 0:
-        for acc, (val, g, detail) in group_affinity(con, flagged_members).items():
+        fired_traits = {g: decisions[g].signals for g in flagged_members}
+        for acc, (val, g, detail) in group_affinity(con, flagged_members, traits=fired_traits).items():
             if val * p.affinity_weight <= 0:
                 continue
             term(acc, AFFINITY_TERM, p.affinity_weight * val, 0, detail)
@@ -425,7 +438,8 @@ def write_scores(con: duckdb.DuckDBPyConnection, result: ScoreResult) -> None:
 
 
 def group_affinity(
-    con: duckdb.DuckDBPyConnection, strong: dict[int, list[str]], *, min_posts: int = 5
+    con: duckdb.DuckDBPyConnection, strong: dict[int, list[str]], *, min_posts: int = 5,
+    traits: Mapping[int, Any] | None = None,
 ) -> dict[str, tuple[float, int, str]]:
     """Account-level signature term: how much an account's habits match a flagged group's.
 
@@ -443,6 +457,12 @@ def group_affinity(
     flagged groups. No label is used: the groups come from the data, and this term alone
     never flags (flags need group membership); it ranks accounts that act like an operation
     without leaving co-action edges -- an operation's quiet members.
+
+    ``traits``: group -> the inauthenticity traits that fired for it. When given, a group gives
+    affinity only when ``workday_rhythm`` fired for it (else a shared time zone would make every
+    local account "match" its hours), and its client counts only when ``shared_client`` fired
+    too (a client alone, even one the whole group uses, is often an app a quarter of the case
+    uses).
     """
     if not strong:
         return {}
@@ -493,7 +513,8 @@ def group_affinity(
     dom_of: dict[int, str | None] = {}  # group -> its dominant client when homogeneous
     for g, members in sorted(strong.items()):
         mi = [idx[m] for m in members if m in idx]
-        if not mi:
+        fired = None if traits is None else set(traits.get(g, ()))
+        if not mi or (fired is not None and "workday_rhythm" not in fired):
             continue
         hg = h[mi].sum(axis=0) / max(h[mi].sum(), 1.0) - h_all
         ng = np.linalg.norm(hg)
@@ -505,7 +526,10 @@ def group_affinity(
             for cl, n in per_acc.get(m, {}).items():
                 gcl[cl] = gcl.get(cl, 0) + n
         dom = max(gcl, key=lambda k: gcl[k]) if gcl else None
-        homogeneous = dom is not None and gcl[dom] >= 0.9 * sum(gcl.values()) and dom != top_overall
+        if fired is None:
+            homogeneous = dom is not None and gcl[dom] >= 0.9 * sum(gcl.values()) and dom != top_overall
+        else:
+            homogeneous = dom is not None and "shared_client" in fired
         if homogeneous:
             assert dom is not None
             if dom not in share_of:
