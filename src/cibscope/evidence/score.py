@@ -21,7 +21,8 @@ Terms for an account ``i``
   partners). A *mean*, not a sum: forty chance links of a fan (each barely significant,
   partners unrelated) do not add up to one strong link; breadth counts only up to
   ``partners_saturation`` partners. Account-level traces (creation batches, templated
-  profiles) are layers too.
+  profiles) are layers too. Edges inside a group that is not flagged (its coordination judged
+  organic-looking, or chance) do not count: the score ranks evidence of an operation.
 * ``group`` -- ``group_weight * min(1, d / partners_saturation)`` for a member of a *flagged*
   group (coordinated beyond the case's null and inauthentic), ``d`` the fellow members it is
   significantly linked to. Members of groups that are only coordinated (fan clubs, activists)
