@@ -47,7 +47,8 @@ from .changepoints import YOY_LAG, yoy_difference
 __all__ = ["Effect", "Placebo", "calibration_factor", "counterfactual_effect", "estimate_effect", "placebo_in_time"]
 
 REPS = 2000
-MIN_TRAIN = 28  # model days before an event (or placebo) to fit at all
+MIN_TRAIN = 10  # model days before an event (or placebo) to fit at all
+LONG_TRAIN = 56  # days of history before weekday effects and an AR(1) term are fitted
 Z95 = 1.959963984540054
 
 
@@ -114,7 +115,7 @@ def _r(v: float | None, nd: int = 6) -> float | None:
     return round(float(v), nd)
 
 
-def _fit(y: np.ndarray, X: np.ndarray | None, *, weekly: bool, annual: int, drift: bool = True) -> Any:
+def _fit(y: np.ndarray, X: np.ndarray | None, *, weekly: bool, annual: int, drift: bool = True, ar: bool = True) -> Any:
     from statsmodels.tsa.statespace.structural import UnobservedComponents
 
     kw: dict[str, Any] = {}
@@ -122,7 +123,8 @@ def _fit(y: np.ndarray, X: np.ndarray | None, *, weekly: bool, annual: int, drif
         kw.update(seasonal=7, stochastic_seasonal=False)
     if annual:
         kw.update(freq_seasonal=[{"period": 365.25, "harmonics": annual}], stochastic_freq_seasonal=[False])
-    mod = UnobservedComponents(y, level="llevel" if drift else "fixed intercept", autoregressive=1, exog=X, mle_regression=False, **kw)
+    mod = UnobservedComponents(y, level="llevel" if drift else "fixed intercept", autoregressive=1 if ar else None, exog=X,
+                               mle_regression=False, **kw)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence is recorded on the result, not printed
         res = mod.fit(disp=False, maxiter=300, method="lbfgs")
@@ -220,9 +222,12 @@ def estimate_effect(
     if exclude is not None:
         ytr[np.asarray(exclude[lo_i:event], dtype=bool)] = np.nan
     ntrain = int(np.sum(~np.isnan(ytr)))
-    weekly = not yoy and ntrain >= 56
+    # Parsimony on short histories: below eight weeks neither a weekday pattern nor an AR(1)
+    # term can be told apart from the level's drift (13 days gave a zero drift variance and an
+    # interval far too narrow on the Wikimedia A/B test), so only the level and noise are fitted.
+    weekly = not yoy and ntrain >= LONG_TRAIN
     annual = 2 if (not yoy and ntrain >= 730) else 0
-    res = _fit(ytr, Xtr, weekly=weekly, annual=annual, drift=drift)
+    res = _fit(ytr, Xtr, weekly=weekly, annual=annual, drift=drift, ar=ntrain >= LONG_TRAIN or not drift)
     h = post_end - event
     Xf = None
     if Xt is not None:
@@ -340,6 +345,13 @@ def calibration_factor(placebos: list[Placebo]) -> float:
     return max(1.0, rms * float(student_t.ppf(0.975, len(zs))) / Z95)
 
 
+def search_factor(k: int) -> float:
+    """Bonferroni widening for the largest of k estimates: z(1 - 0.025 / k) / z(0.975)."""
+    from scipy.stats import norm
+
+    return float(norm.ppf(1 - 0.025 / max(1, k)) / Z95)
+
+
 def counterfactual_effect(
     y: np.ndarray,
     X: np.ndarray | None,
@@ -351,6 +363,7 @@ def counterfactual_effect(
     exclude: np.ndarray | None = None,
     post_spikes: np.ndarray | None = None,
     max_placebos: int = 12,
+    scan_windows: int = 1,
     seed: int = 0,
 ) -> tuple[Effect | None, list[Placebo]]:
     """The calibrated estimate: the model without drift, its interval widened to the placebos' scatter.
@@ -360,7 +373,14 @@ def counterfactual_effect(
     series does drift. Placebo events measure how far off it actually is on *this* series, and
     the interval is widened by that much. Without enough history for four placebos, the drifting
     model is used as it is (the conservative choice).
+
+    scan_windows : when the event date was *chosen from the data* (the strongest break), how many
+        distinct post windows the search could have picked; the interval is then a Bonferroni
+        interval over that many (z at 1 - 0.025 / scan_windows instead of 1.96), since the
+        largest of many estimates is biased away from 0 and a placebo at a random date does
+        not see that bias.
     """
+    scan = search_factor(scan_windows)
     first = int(np.argmax(~np.isnan(y))) if np.any(~np.isnan(y)) else len(y)
     yoy = event - first >= YOY_LAG + MIN_TRAIN
     gap = post_start - event
@@ -370,11 +390,11 @@ def counterfactual_effect(
         eff = estimate_effect(y, X, control_names, event=event, post_start=post_start, post_end=post_end, yoy=yoy,
                               exclude=exclude, post_spikes=post_spikes, drift=False, seed=seed)
         if eff is not None:
-            eff.widened(calibration_factor(placebos))
+            eff.widened(calibration_factor(placebos) * scan)
         return eff, placebos
     eff = estimate_effect(y, X, control_names, event=event, post_start=post_start, post_end=post_end, yoy=yoy,
                           exclude=exclude, post_spikes=post_spikes, drift=True, seed=seed)
     if eff is not None:
-        eff.widened(1.0)
+        eff.widened(scan)
         eff.note = "; ".join(x for x in (eff.note, f"only {len(placebos)} placebo date(s) fit before the event: drifting-level model, interval not calibrated") if x)
     return eff, placebos
