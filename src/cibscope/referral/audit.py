@@ -22,7 +22,7 @@ from .anomalies import Spike, TrackingChange, _flag_matrix, find_spikes, find_tr
 from .changepoints import YOY_LAG, ChangePoints, change_points
 from .claims import ClaimAnswer, ReferralClaim, answer_claimed_effect, answer_claims
 from .crosscheck import DiD, SynthControl, WindowChange, did, synthetic_control, window_change
-from .model import Effect, Placebo, counterfactual_effect
+from .model import Effect, Placebo, counterfactual_effect, search_factor
 from .series import Panel, SeriesData
 from .verdict import Verdict, ci, decide, pct
 
@@ -294,6 +294,10 @@ def audit_site(
     a.pre, a.post = (panel.date_at(p0), panel.date_at(p1 - 1)), (panel.date_at(q0), panel.date_at(q1 - 1))
     preW, postW = (p0, p1), (q0, q1)
 
+    scan = 1
+    if a.event_source == "change point":  # the date is the best of the breaks the search could find
+        scan = max(1, (a.changepoints[0].n_used - 2 * params.min_segment) // (q1 - q0))
+        a.notes.append(f"every interval is widened for the search over dates (Bonferroni over {scan} post windows)")
     with step(progress, "referral-audit: windows and differences", 1):
         a.naive = window_change(ycount, preW, postW)
         zeros = np.zeros(n)
@@ -313,14 +317,13 @@ def audit_site(
             if a.site_change is None:
                 a.site_change = did(csum, zeros, preW, postW, yoy=False)
             a.did = did(ycount, csum, preW, postW, yoy=False)
+        if scan > 1:
+            f = search_factor(scan)
+            a.naive_shift, a.site_change, a.did, a.did_yoy = (None if d is None else d.widened(f) for d in (a.naive_shift, a.site_change, a.did, a.did_yoy))
 
     # One BLAS thread: the state-space filter multiplies tiny matrices, and threads fighting over
     # two cores made the fits 3-4x slower (same numbers either way).
     with step(progress, "referral-audit: counterfactual and placebos", 1), threadpool_limits(1):
-        scan = 1
-        if a.event_source == "change point":  # the date is the best of the breaks the search could find
-            scan = max(1, (a.changepoints[0].n_used - 2 * params.min_segment) // (q1 - q0))
-            a.notes.append(f"the interval is widened for the search over dates (Bonferroni over {scan} post windows)")
         a.effect, a.placebos = counterfactual_effect(
             y, X, list(controls), event=ei, post_start=q0, post_end=q1, exclude=exclude, post_spikes=target_spikes,
             max_placebos=params.placebos, scan_windows=scan, seed=params.seed,
@@ -348,7 +351,7 @@ def audit_site(
     summary = {
         "naive": a.naive.change if a.naive else None,
         "naive_ci": (a.naive_shift.lo, a.naive_shift.hi) if a.naive_shift else None,
-        "effect": a.effect, "n_placebos": len(a.placebos), "artefacts": artefacts,
+        "effect": a.effect, "n_placebos": len(a.placebos), "artefacts": artefacts, "did": a.did_yoy or a.did,
         "site_change": ((a.site_change.estimate, a.site_change.lo, a.site_change.hi,
                          "year over year" if a.site_change.kind == "did_yoy" else "after vs before") if a.site_change else None),
         "seasonal": a.seasonal, "seasonal_years": [w.shift // YOY_LAG for w in a.seasonal_years],

@@ -90,6 +90,12 @@ class DiD:
     def significant(self) -> bool:
         return self.lo > 0 or self.hi < 0
 
+    def widened(self, factor: float) -> DiD:
+        """The same estimate with its interval `factor` times wider on the log scale (for a data-chosen date)."""
+        m = math.log1p(self.estimate)
+        lo, hi = m - factor * (m - math.log1p(self.lo)), m + factor * (math.log1p(self.hi) - m)
+        return DiD(self.kind, self.estimate, math.expm1(lo), math.expm1(hi), self.p_value, self.days)
+
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "estimate": _r(self.estimate), "ci95": [_r(self.lo), _r(self.hi)],
                 "p_value": _r(self.p_value, 6), "days": self.days, "significant": self.significant}

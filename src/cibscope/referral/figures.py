@@ -7,6 +7,7 @@ every label goes through :func:`cibscope.report.figures.esc`.
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -55,10 +56,14 @@ def series_figure(a: SiteAudit) -> dict[str, Any]:
     data: list[dict[str, Any]] = []
     e = a.effect
     if e is not None and e.days_index:
-        xs = _dates(a, e.days_index)
-        data.append({"type": "scatter", "mode": "lines", "x": xs + xs[::-1], "y": [_num(v) for v in e.cf_hi] + [_num(v) for v in e.cf_lo[::-1]],
+        # From the post window on: during the event itself the controls may be hit too (a
+        # blackout sends internal traffic up), so a counterfactual there means nothing.
+        k = next((i for i, d in enumerate(e.days_index) if a.post is None or a.panel.date_at(d) >= a.post[0]), 0)
+        xs = _dates(a, e.days_index[k:])
+        lo_, med, hi_ = e.cf_lo[k:], e.cf_median[k:], e.cf_hi[k:]
+        data.append({"type": "scatter", "mode": "lines", "x": xs + xs[::-1], "y": [_num(v) for v in hi_] + [_num(v) for v in lo_[::-1]],
                      "fill": "toself", "fillcolor": BAND, "line": {"width": 0}, "name": "counterfactual 95% band", "hoverinfo": "skip"})
-        data.append({"type": "scatter", "mode": "lines", "x": xs, "y": [_num(v) for v in e.cf_median], "name": "counterfactual",
+        data.append({"type": "scatter", "mode": "lines", "x": xs, "y": [_num(v) for v in med], "name": "counterfactual",
                      "line": {"color": CF, "width": 1.6, "dash": "dash"}, "hovertemplate": "%{x}<br>counterfactual %{y:,.0f}<extra></extra>"})
     data.append({"type": "scatter", "mode": "lines", "x": _dates(a, ok), "y": [_num(v) for v in y[ok]], "name": esc(a.target),
                  "line": {"color": TARGET, "width": 1.2}, "hovertemplate": "%{x}<br>%{y:,.0f}<extra></extra>"})
@@ -70,8 +75,12 @@ def series_figure(a: SiteAudit) -> dict[str, Any]:
     if a.scm is not None:
         data.append({"type": "scatter", "mode": "lines", "x": _dates(a, a.scm.days_index), "y": [_num(v) for v in a.scm.synthetic],
                      "name": "synthetic control (peers)", "line": {"color": "#059669", "width": 1, "dash": "dot"}, "visible": "legendonly"})
+    xaxis: dict[str, Any] = {"type": "date"}
+    if a.pre and a.post:  # open on the event and half a year before it; the whole series is a zoom-out away
+        first, last = a.panel.start, a.panel.date_at(a.panel.n_days - 1)
+        xaxis["range"] = [max(first, a.pre[0] - timedelta(days=182)).isoformat(), min(last, a.post[1] + timedelta(days=28)).isoformat()]
     layout = _base_layout(height=380, shapes=_shapes(a), hovermode="x unified",
-                          yaxis={"title": {"text": "per day"}, "rangemode": "tozero"}, xaxis={"type": "date"})
+                          yaxis={"title": {"text": "per day"}, "rangemode": "tozero"}, xaxis=xaxis)
     return {"data": data, "layout": layout}
 
 

@@ -66,7 +66,7 @@ def _summary_row(a: SiteAudit) -> dict[str, Any]:
 
 
 def _label(a: SiteAudit) -> str:
-    return a.site or "site"
+    return a.site or "this site"
 
 
 def _checks(a: SiteAudit) -> list[dict[str, str]]:

@@ -7,7 +7,12 @@ that holds is listed with it):
   gains/loses a part of its sum within a week of the windows compared; or the adjusted effect is
   significant only because of spike days. A change there is a change in what is counted.
 * **source-specific drop / rise** -- the adjusted effect (counterfactual from the controls and
-  the target's own seasonality, placebo-calibrated 95% interval) excludes 0.
+  the target's own seasonality, placebo-calibrated 95% interval) excludes 0, *and* the
+  difference-in-differences against the controls' total (year over year when possible) agrees
+  in sign and significance. Both are needed: the model's coefficients on the controls are
+  estimated from their day-to-day co-movement and shrink towards 0 when the controls are noisy,
+  so on its own it would call a drop of the whole site a drop of the target; the DiD alone
+  assumes the ratio to the controls never drifts.
 * **site-wide decline / rise** -- the controls' own change (year over year when a year of history
   exists) is significant and the target's adjusted effect is not, or is smaller.
 * **seasonal** -- the target's naive change is significant, but at least half of it recurs in the
@@ -97,13 +102,22 @@ def decide(s: dict[str, Any], *, design: str = "referrers") -> Verdict:
     f.append(Finding("tracking or data artefact", bool(artefacts) or spike_only, art_text or "no tracking change, gap or outage near the windows",
                      {"artefacts": artefacts, "spike_driven": spike_only}))
 
-    # 2. the adjusted (source-specific) effect
+    # 2. the adjusted (source-specific) effect, confirmed by the difference-in-differences
+    dd = s.get("did")  # crosscheck.DiD (year over year when possible) or None
     if eff is not None:
         word = "source-specific drop" if eff.relative < 0 else "source-specific rise"
         text = (f"against the counterfactual from {', '.join(eff.controls) or 'its own history'} and seasonality "
                 f"({eff.method}): {pct(eff.relative)} {ci(eff.lo, eff.hi)}"
                 + (f", interval widened x{eff.widen:.2f} to match {s.get('n_placebos', 0)} placebo dates" if eff.widen > 1 else ""))
-        f.append(Finding(word, eff.significant, text, {"effect": eff.relative, "ci95": [eff.lo, eff.hi], "method": eff.method}))
+        holds = eff.significant
+        if holds and dd is not None:
+            agree = dd.significant and (dd.estimate < 0) == (eff.relative < 0)
+            text += (f"; the difference-in-differences against the controls' total agrees: {pct(dd.estimate)} {ci(dd.lo, dd.hi)}" if agree else
+                     f"; but the difference-in-differences against the controls' total does not: {pct(dd.estimate)} {ci(dd.lo, dd.hi)}, "
+                     "so the target did not fall more than the rest of the site (the model's control coefficients are below 1)")
+            holds = agree
+        f.append(Finding(word, holds, text, {"effect": eff.relative, "ci95": [eff.lo, eff.hi], "method": eff.method,
+                                             "did": None if dd is None else [dd.estimate, dd.lo, dd.hi]}))
     else:
         f.append(Finding("source-specific drop", False, "no counterfactual: too little data before the event to fit the model", {}))
 
