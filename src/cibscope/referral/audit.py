@@ -227,7 +227,12 @@ def audit_site(
         X = log_counts(C) if controls else None
         csum = _series_sum(panel, controls)
         csum[last + 1:] = np.nan
-        tot = panel.total()
+        # The share's denominator leaves out bot-prone classes: automated bursts in 'none' (3x its
+        # usual volume on some itwiki days) would move the share of every other source.
+        human = [j for j, src in enumerate(panel.sources) if src.lower() not in bots or src == target]
+        tot = np.nansum(panel.values[:, human], axis=1)
+        tot[np.all(np.isnan(panel.values[:, human]), axis=1)] = np.nan
+        share_name = "share of all traffic" + (" (bot-prone classes left out)" if len(human) < len(panel.sources) else "")
         cols = [panel.sources.index(s) for s in [target, *controls]]
         exclude = flags[:, cols].any(axis=1)
         target_spikes = flags[:, panel.sources.index(target)]
@@ -240,7 +245,7 @@ def audit_site(
         share[last + 1:] = np.nan
         a.changepoints.append(change_points(y, panel.start, series="target", yoy=use_yoy, min_size=params.min_segment, seed=params.seed))
         h.advance()
-        a.changepoints.append(change_points(share, panel.start, series="share of all traffic", yoy=use_yoy, min_size=params.min_segment, seed=params.seed))
+        a.changepoints.append(change_points(share, panel.start, series=share_name, yoy=use_yoy, min_size=params.min_segment, seed=params.seed))
         h.advance()
         if use_yoy:
             raw = change_points(y, panel.start, series="target (raw)", yoy=False, min_size=params.min_segment, seed=params.seed)

@@ -40,7 +40,7 @@ __all__ = ["Break", "ChangePoints", "ar1_null_penalty", "change_points", "yoy_di
 
 YOY_LAG = 364  # 52 weeks: the same weekday a year earlier
 NULL_REPS = 300
-NULL_LEVEL = 0.95
+NULL_LEVEL = 0.975
 
 
 @dataclass
@@ -112,34 +112,56 @@ def _prepare(x: np.ndarray, start: date) -> np.ndarray:
     return y
 
 
-def ar1_null_penalty(y: np.ndarray, min_size: int, *, reps: int = NULL_REPS, level: float = NULL_LEVEL, seed: int = 0) -> tuple[float, float]:
-    """(penalty, phi): the `level` quantile of the best split's L2 gain in AR(1) series like y.
+def _noise(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(phi, long-run variance) of AR(1) series from their first differences, row by row.
 
-    phi comes from the lag-1 autocorrelation of the differences (for an AR(1), corr(d_t, d_{t-1})
-    = -(1 - phi) / 2) and the innovation scale from their MAD, both barely moved by a few level
-    shifts in y.
+    For an AR(1), corr(d_t, d_t-1) = -(1 - phi) / 2 and var(d) = 2 var_u (1 - phi): both barely
+    move when the series has a few level shifts (a shift moves one difference). The MAD makes
+    the scale robust to spikes as well.
+    """
+    dc = d - d.mean(axis=-1, keepdims=True)
+    den = np.einsum("...t,...t->...", dc, dc)
+    rho = np.einsum("...t,...t->...", dc[..., 1:], dc[..., :-1]) / np.where(den > 0, den, 1.0)
+    phi = np.clip(1.0 + 2.0 * rho, 0.0, 0.98)
+    med = np.median(d, axis=-1, keepdims=True)
+    mad = 1.4826 * np.median(np.abs(d - med), axis=-1)
+    var_u = mad**2 / (2.0 * (1.0 - phi))
+    return phi, var_u * (1.0 + phi) / (1.0 - phi)
+
+
+def _max_gain(c: np.ndarray, min_size: int) -> np.ndarray:
+    """Best single-split L2 gain of each row, from the rows' cumulative sums."""
+    n = c.shape[-1]
+    k = np.arange(min_size, n - min_size + 1)
+    tot = c[..., -1:]
+    return ((c[..., k - 1] - k / n * tot) ** 2 * n / (k * (n - k))).max(axis=-1)
+
+
+def ar1_null_penalty(y: np.ndarray, min_size: int, *, reps: int = NULL_REPS, level: float = NULL_LEVEL, seed: int = 0) -> tuple[float, float]:
+    """(penalty, phi): PELT's penalty for ``y`` from an AR(1) null fitted to y itself.
+
+    The statistic is *studentised*: the best split's gain over the series' own long-run
+    variance estimate. Its null distribution is simulated from AR(1) series with y's persistence
+    and scale, each studentised by its *own* estimate, so the noise of estimating persistence
+    from a few hundred days is part of the null (with the raw gain, an underestimated phi made
+    about one AR(1) series in ten break). The penalty is the `level` quantile times y's long-run
+    variance.
     """
     n = len(y)
-    d = np.diff(y)
-    dc = d - d.mean()
-    den = float(dc @ dc)
-    rho = float(dc[1:] @ dc[:-1]) / den if den > 0 else -0.5
-    phi = float(np.clip(1.0 + 2.0 * rho, 0.0, 0.98))
-    mad = 1.4826 * float(np.median(np.abs(d - np.median(d))))
-    var_u = mad**2 / (2.0 * (1.0 - phi))  # stationary variance: var(d) = 2 var_u (1 - phi)
-    if var_u <= 0:
+    phi_a, lr_a = _noise(np.diff(y))
+    phi, lr = float(phi_a), float(lr_a)
+    if not lr > 0:
         return math.inf, phi
+    var_u = lr * (1.0 - phi) / (1.0 + phi)
     rng = np.random.default_rng(seed)
     e = rng.standard_normal((reps, n)) * math.sqrt(var_u * (1.0 - phi**2))
     u = np.empty((reps, n))
     u[:, 0] = rng.standard_normal(reps) * math.sqrt(var_u)
     for t in range(1, n):
         u[:, t] = phi * u[:, t - 1] + e[:, t]
-    c = np.cumsum(u, axis=1)
-    tot = c[:, -1:]
-    k = np.arange(min_size, n - min_size + 1)
-    gain = (c[:, k - 1] - k / n * tot) ** 2 * n / (k * (n - k))
-    return float(np.quantile(gain.max(axis=1), level)), phi
+    _, lr_sim = _noise(np.diff(u, axis=1))
+    stat = _max_gain(np.cumsum(u, axis=1), min_size) / np.where(lr_sim > 0, lr_sim, np.inf)
+    return float(np.quantile(stat, level)) * lr, phi
 
 
 def _segment_gain(y: np.ndarray, a: int, b: int, c: int) -> float:

@@ -21,6 +21,7 @@ TARGET = "#1d4ed8"
 BAND = "rgba(234,88,12,0.18)"
 CF = "#ea580c"
 BREAK = "#7c3aed"
+SHARE_BREAK = "#0d9488"
 WINDOW = "rgba(100,116,139,0.10)"
 
 
@@ -42,10 +43,10 @@ def _shapes(a: SiteAudit) -> list[dict[str, Any]]:
         shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": a.event.isoformat(),
                        "x1": (a.event_end or a.event).isoformat(), "y0": 0, "y1": 1,
                        "fillcolor": "rgba(220,38,38,0.15)", "line": {"color": "#dc2626", "width": 1}})
-    if a.changepoints:
-        for b in a.changepoints[0].breaks:
+    for cp, color, dash in zip(a.changepoints[:2], (BREAK, SHARE_BREAK), ("dot", "dashdot"), strict=False):
+        for b in cp.breaks:
             shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": b.date.isoformat(), "x1": b.date.isoformat(),
-                           "y0": 0, "y1": 1, "line": {"color": BREAK, "width": 1, "dash": "dot"}})
+                           "y0": 0, "y1": 1, "line": {"color": color, "width": 1, "dash": dash}})
     return shapes
 
 
