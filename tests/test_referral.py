@@ -454,3 +454,41 @@ def test_sameas_ab_test_has_no_treatment_effect_and_pl_is_imbalanced(real_data: 
         assert math.isclose(by[site].did.estimate, want, abs_tol=0.003), site
     with open(tmp_path / "ab" / "summary.csv", newline="", encoding="utf-8") as f:
         assert [row["verdict"] for row in csv.DictReader(f)] == ["no change"] * 4
+
+
+def test_own_export_without_site_column_with_a_peers_file_and_claims(tmp_path: Path) -> None:
+    w = planted_world(2, -0.2, n_peers=3)
+    own = tmp_path / "own.csv"
+    peers = tmp_path / "peers.csv"
+    with open(own, "w", encoding="utf-8") as f, open(peers, "w", encoding="utf-8") as g:
+        f.write("date,source,value\n")
+        g.write("date,site,source,value\n")
+        for (site, src), vals in sorted(w.data.values.items()):
+            for d, v in sorted(vals.items()):
+                if site == "site":
+                    f.write(f"{d},{src},{int(v)}\n")
+                else:
+                    g.write(f"{d},{site},{src},{int(v)}\n")
+    claims = _write(tmp_path / "c.toml", (
+        f'[[claim]]\nid = "mine"\nsite = "mysite.org"\nsources = ["search"]\nbefore = [{w.event - timedelta(days=28)}, {w.event - timedelta(days=1)}]\n'
+        f'after = [{w.event}, {w.event + timedelta(days=27)}]\nstated_change = -0.74\nmeasurement = "panel estimate"\ntool = "SEMrush"\n'))
+    r = run_referral_audit([own, peers], target="search", site="mysite.org", peers="all", event=w.event, claims=claims,
+                           params=AuditParams(placebos=4))
+    a = r.audits[0]
+    assert a.site == "mysite.org" and a.peers == ["peer1", "peer2", "peer3"] and a.scm is not None
+    assert a.controls == ["external", "internal"]  # 'none' is bot-prone
+    c = r.claims[0]
+    assert c.status == "contradicted" and -0.3 < c.measured_change < -0.1  # the planted -20%, not the claimed -74%
+    assert c.evidence.startswith("weak")
+
+
+def test_non_daily_input_and_an_empty_target_are_reported_not_crashed(tmp_path: Path) -> None:
+    weekly = _write(tmp_path / "w.csv", "date,source,value\n" + "".join(
+        f"{date(2020, 1, 1) + timedelta(days=7 * i)},{s},{100 + i}\n" for i in range(60) for s in ("search", "internal")))
+    with pytest.raises(InputError, match="not daily"):
+        run_referral_audit([weekly], target="search")
+    zeros = _write(tmp_path / "z.csv", "date,source,value\n" + "".join(
+        f"{date(2020, 1, 1) + timedelta(days=i)},{s},{0 if s == 'search' else 50}\n" for i in range(120) for s in ("search", "internal")))
+    a = run_referral_audit([zeros], target="search", event=date(2020, 3, 1)).audits[0]
+    assert a.effect is None and a.verdict.word == "no change"
+    assert any("no traffic in the window before the event" in w for w in a.warnings)

@@ -21,7 +21,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .series import Panel
 
-__all__ = ["Spike", "TrackingChange", "find_spikes", "find_tracking_changes", "log_counts", "rolling_median", "weekday_adjusted"]
+__all__ = ["Spike", "TrackingChange", "find_spikes", "flag_days", "find_tracking_changes", "log_counts", "rolling_median", "weekday_adjusted"]
 
 SPIKE_Z = 5.0  # robust z of a day against its neighbours (see find_spikes)
 SPIKE_MIN_RATIO = 0.25  # and at least +-25% off the baseline
@@ -105,8 +105,8 @@ def _robust_scale(r: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(v - np.median(v))))
 
 
-def _flag_matrix(panel: Panel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per source: residual log values, robust z and the flagged days (|z| >= SPIKE_Z and >= 25% off)."""
+def flag_days(panel: Panel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per source (columns): residual log values, robust z and the flagged days (|z| >= 5 and >= 25% off)."""
     x = log_counts(panel.values)
     res = np.full_like(x, np.nan)
     z = np.full_like(x, np.nan)
@@ -131,7 +131,7 @@ def find_spikes(panel: Panel, bot_classes: set[str] | frozenset[str] = frozenset
     blips too small to matter for any drop worth auditing. Spikes in a bot-prone class (``none``,
     Direct, ...) are marked ``bot_like``; ``coincident`` lists the other sources flagged on the same days.
     """
-    res, z, flag = _flag_matrix(panel)
+    res, z, flag = flag_days(panel)
     x = panel.values
     out: list[Spike] = []
     bots = {b.lower() for b in bot_classes}

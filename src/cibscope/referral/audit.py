@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_limits
 from ..errors import InputError
 from ..params import Interval, Options, validate
 from ..progress import Progress, step
-from .anomalies import Spike, TrackingChange, _flag_matrix, find_spikes, find_tracking_changes, log_counts
+from .anomalies import Spike, TrackingChange, flag_days, find_spikes, find_tracking_changes, log_counts
 from .changepoints import YOY_LAG, ChangePoints, change_points
 from .claims import ClaimAnswer, ReferralClaim, answer_claimed_effect, answer_claims
 from .crosscheck import DiD, SynthControl, WindowChange, did, synthetic_control, window_change
@@ -208,6 +208,10 @@ def audit_site(
         raise InputError("the A/B design needs exactly one control (the other test group)", hint="pass --controls control")
 
     n = panel.n_days
+    present = np.flatnonzero(~np.isnan(panel.column(target)))
+    if len(present) >= 3 and float(np.median(np.diff(present))) > 1:
+        raise InputError(f"{target!r} is not daily: a median of {np.median(np.diff(present)):.0f} days between rows",
+                         hint="the audit needs one row per day and source (weekly or monthly totals hide the weekday pattern and the event's timing)")
     last = n - 1 - panel.incomplete_last_days
     if panel.incomplete_last_days:
         a.notes.append(f"the last {panel.incomplete_last_days} day(s) are left out: the export marks them incomplete (reporting lag)")
@@ -216,7 +220,7 @@ def audit_site(
         a.tracking = find_tracking_changes(panel)
         h.advance()
         a.spikes = find_spikes(panel, bots)
-        _, _, flags = _flag_matrix(panel)
+        _, _, flags = flag_days(panel)
         h.advance()
         ycount = panel.column(target).copy()
         ycount[last + 1:] = np.nan
@@ -328,6 +332,8 @@ def audit_site(
 
     # One BLAS thread: the state-space filter multiplies tiny matrices, and threads fighting over
     # two cores made the fits 3-4x slower (same numbers either way).
+    if a.naive is not None and a.naive.pre_mean <= 0:
+        a.warnings.append(f"{target!r} has no traffic in the window before the event: there is nothing to have dropped")
     with step(progress, "referral-audit: counterfactual and placebos", 1), threadpool_limits(1):
         a.effect, a.placebos = counterfactual_effect(
             y, X, list(controls), event=ei, post_start=q0, post_end=q1, exclude=exclude, post_spikes=target_spikes,
@@ -467,12 +473,13 @@ def audit_referrals(
     params = params or AuditParams()
     sites = data.sites
     if site is not None and site not in sites:
-        if sites == [""]:  # one unnamed site: --site names it
-            data.values = {(site, s): v for (_, s), v in data.values.items()}
-            data.components = {(site, s, d): v for (_, s, d), v in data.components.items()}
-            data.dim_names = {site: v for v in data.dim_names.values()}
-            data.incomplete_last_days = {site: v for v in data.incomplete_last_days.values()}
-            sites = [site]
+        if "" in sites:  # the rows without a site column (one's own export): --site names them
+            ren = lambda x: site if x == "" else x  # noqa: E731
+            data.values = {(ren(a), s): v for (a, s), v in data.values.items()}
+            data.components = {(ren(a), s, d): v for (a, s, d), v in data.components.items()}
+            data.dim_names = {ren(a): v for a, v in data.dim_names.items()}
+            data.incomplete_last_days = {ren(a): v for a, v in data.incomplete_last_days.items()}
+            sites = data.sites
         else:
             raise InputError(f"no site {site!r} in the input", hint="sites: " + ", ".join(repr(s) for s in sites))
     chosen = [site] if site is not None else sites

@@ -88,12 +88,12 @@ class Effect:
         """Widen the interval by `factor` on the log scale, around the estimate (factor >= 1)."""
         self.lo_model, self.hi_model = self.lo, self.hi
         self.widen = factor
-        if factor <= 1:
+        if factor <= 1 or min(self.lo, self.relative) <= -1:
             return
         m = math.log1p(self.relative)
         self.lo = math.expm1(m - factor * (m - math.log1p(self.lo)))
         self.hi = math.expm1(m + factor * (math.log1p(self.hi) - m))
-        if self.without_spikes is not None:
+        if self.without_spikes is not None and min(self.without_spikes) > -1:
             e, lo, hi = self.without_spikes
             me = math.log1p(e)
             self.without_spikes = (e, math.expm1(me - factor * (me - math.log1p(lo))), math.expm1(me + factor * (math.log1p(hi) - me)))
@@ -239,18 +239,20 @@ def estimate_effect(
     if valid.sum() == 0:
         return None
     actual = np.expm1(y[post][valid])
-    cf = np.expm1(sims[rows[valid]])
+    cf = np.maximum(np.expm1(sims[rows[valid]]), 0.0)  # a count is never negative (log1p scale near 0)
     cf_sum = cf.sum(axis=0)
-    rel = actual.sum() / cf_sum - 1.0
+    if actual.sum() <= 0 or np.median(cf_sum) <= 0:
+        return None  # nothing to compare: no traffic on either side (an outage, or an empty source)
+    rel = actual.sum() / np.maximum(cf_sum, 1e-9) - 1.0
     q = np.quantile(rel, [0.5, 0.025, 0.975])
     without = None
     if post_spikes is not None:
         keep = ~np.asarray(post_spikes, dtype=bool)[post][valid]
         if 0 < keep.sum() < len(keep):
-            rel2 = actual[keep].sum() / cf[keep].sum(axis=0) - 1.0
+            rel2 = actual[keep].sum() / np.maximum(cf[keep].sum(axis=0), 1e-9) - 1.0
             q2 = np.quantile(rel2, [0.5, 0.025, 0.975])
             without = (float(q2[0]), float(q2[1]), float(q2[2]))
-    day_q = np.quantile(np.expm1(sims), [0.5, 0.025, 0.975], axis=1)
+    day_q = np.quantile(np.maximum(np.expm1(sims), 0.0), [0.5, 0.025, 0.975], axis=1)
     kx = 0 if Xt is None else Xt.shape[1]
     coefs = {}
     if kx:
@@ -285,8 +287,10 @@ class Placebo:
     @property
     def z(self) -> float:
         """The placebo estimate over the model's standard error (log scale); ~N(0,1) if calibrated."""
+        if min(self.lo, self.relative) <= -1:
+            return math.nan
         se = (math.log1p(self.hi) - math.log1p(self.lo)) / (2 * Z95)
-        return math.log1p(self.relative) / se if se > 0 else math.inf
+        return math.log1p(self.relative) / se if se > 0 else math.nan
 
 
 def placebo_in_time(
