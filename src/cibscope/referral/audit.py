@@ -170,6 +170,21 @@ def _align(peer: Panel, source: str, panel: Panel) -> np.ndarray | None:
     return out
 
 
+@dataclass
+class _Arrays:
+    """The series one audit works on (one value per panel day; NaN = no data or left out)."""
+
+    ycount: np.ndarray  # the target's counts
+    y: np.ndarray  # log(1 + count)
+    X: np.ndarray | None  # the controls' log counts, one column each
+    csum: np.ndarray  # the controls' total
+    share: np.ndarray  # log share of the target in all (non-bot) traffic
+    share_name: str
+    exclude: np.ndarray  # spike days of the target or a control: left out of the model fit
+    target_spikes: np.ndarray
+    last: int  # last usable day (the export's incomplete days are cut)
+
+
 def audit_site(
     panel: Panel,
     *,
@@ -187,176 +202,37 @@ def audit_site(
 ) -> SiteAudit:
     """Audit the ``target`` source of one site; see docs/referral-audit.md for every figure."""
     params = params or AuditParams()
-    if target not in panel.sources:
-        raise InputError(f"no source {target!r} in site {panel.site or '(unnamed)'}",
-                         hint="sources: " + ", ".join(repr(s) for s in panel.sources))
     bots = {b.lower() for b in bot_classes}
-    excluded: list[str] = []
-    if controls is None:
-        controls, excluded = _default_controls(panel, target, bots)
-    for c in controls:
-        if c not in panel.sources:
-            raise InputError(f"no control source {c!r} in site {panel.site or '(unnamed)'}", hint="sources: " + ", ".join(repr(s) for s in panel.sources))
-        if c == target:
-            raise InputError(f"the target {target!r} cannot be its own control")
-    a = SiteAudit(site=panel.site, target=target, controls=list(controls), panel=panel, params=params)
-    if excluded:
-        a.notes.append(f"left out of the default controls as bot-prone: {', '.join(excluded)} (pass --controls to include them)")
-    if not controls:
-        a.warnings.append("no control sources: the counterfactual rests on the target's own history and seasonality only")
-    if params.design == "ab" and len(controls) != 1:
-        raise InputError("the A/B design needs exactly one control (the other test group)", hint="pass --controls control")
-
-    n = panel.n_days
-    present = np.flatnonzero(~np.isnan(panel.column(target)))
-    if len(present) >= 3 and float(np.median(np.diff(present))) > 1:
-        raise InputError(f"{target!r} is not daily: a median of {np.median(np.diff(present)):.0f} days between rows",
-                         hint="the audit needs one row per day and source (weekly or monthly totals hide the weekday pattern and the event's timing)")
-    last = n - 1 - panel.incomplete_last_days
-    if panel.incomplete_last_days:
-        a.notes.append(f"the last {panel.incomplete_last_days} day(s) are left out: the export marks them incomplete (reporting lag)")
-
-    with step(progress, f"referral-audit {panel.site or 'site'}: data checks", 3) as h:
-        a.tracking = find_tracking_changes(panel)
-        h.advance()
-        a.spikes = find_spikes(panel, bots)
-        _, _, flags = flag_days(panel)
-        h.advance()
-        ycount = panel.column(target).copy()
-        ycount[last + 1:] = np.nan
-        y = log_counts(ycount)
-        C = np.column_stack([panel.column(c) for c in controls]) if controls else np.empty((n, 0))
-        C = C.copy()
-        C[last + 1:] = np.nan
-        X = log_counts(C) if controls else None
-        csum = _series_sum(panel, controls)
-        csum[last + 1:] = np.nan
-        # The share's denominator leaves out bot-prone classes: automated bursts in 'none' (3x its
-        # usual volume on some itwiki days) would move the share of every other source.
-        human = [j for j, src in enumerate(panel.sources) if src.lower() not in bots or src == target]
-        tot = np.nansum(panel.values[:, human], axis=1)
-        tot[np.all(np.isnan(panel.values[:, human]), axis=1)] = np.nan
-        share_name = "share of all traffic" + (" (bot-prone classes left out)" if len(human) < len(panel.sources) else "")
-        cols = [panel.sources.index(s) for s in [target, *controls]]
-        exclude = flags[:, cols].any(axis=1)
-        target_spikes = flags[:, panel.sources.index(target)]
-        h.advance()
-
-    with step(progress, "referral-audit: change points", 3) as h:
-        nvalid = int(np.sum(~np.isnan(y)))
-        use_yoy = nvalid >= YOY_LAG + 3 * params.min_segment
-        share = y - log_counts(tot)
-        share[last + 1:] = np.nan
-        a.changepoints.append(change_points(y, panel.start, series="target", yoy=use_yoy, min_size=params.min_segment, seed=params.seed))
-        h.advance()
-        a.changepoints.append(change_points(share, panel.start, series=share_name, yoy=use_yoy, min_size=params.min_segment, seed=params.seed))
-        h.advance()
-        if use_yoy:
-            raw = change_points(y, panel.start, series="target (raw)", yoy=False, min_size=params.min_segment, seed=params.seed)
-            a.changepoints.append(raw)
-            rec = [b for b in raw.breaks if b.recurs]
-            if rec:
-                a.notes.append(f"the raw target series breaks at the same time of year in several years ({len(rec)} of {len(raw.breaks)} raw breaks recur): "
-                               "seasonality, which the year-over-year breaks leave out")
-        else:
-            a.warnings.append("under a year of history: change points are on the weekday-adjusted series, so a seasonal turn can look like a break")
-        h.advance()
-
-    # -- the event and the windows ----------------------------------------------------------------
-    if event is not None:
-        ei = _index_or_error(panel, event, "the event")
-        ee = _index_or_error(panel, event_end, "the event end") if event_end is not None else ei
-        if ee < ei:
-            raise InputError(f"the event ends ({event_end}) before it starts ({event})")
-        a.event_source = "claimed"
-    elif pre is not None and post is not None:
-        ei = _index_or_error(panel, pre[1], "the pre window's end") + 1
-        ee = _index_or_error(panel, post[0], "the post window's start") - 1
-        a.event_source = "windows given"
-    else:
-        drops = [b for b in a.changepoints[0].breaks if b.change < 0]
-        if not drops:
-            a.verdict = Verdict("no change", "no change: no drop found among the target's change points, and no event date given")
-            a.notes.append("no event given and no downward break in the target" + (" (year over year)" if use_yoy else ""))
-            _finish_without_event(a)
-            return a
-        best = max(drops, key=lambda b: b.strength)
-        ei = ee = panel.index(best.date)
-        a.event_source = "change point"
-        a.warnings.append(f"no event given: the date {best.date} is the strongest downward break, chosen from the data; "
-                          "give the claimed date with --event for a sharper test")
-    a.event, a.event_end = panel.date_at(ei), panel.date_at(ee)
-    first_y = int(np.argmax(~np.isnan(y)))
-    if pre is not None:
-        p0, p1 = _index_or_error(panel, pre[0], "the pre window's start"), _index_or_error(panel, pre[1], "the pre window's end") + 1
-    else:
-        p0, p1 = max(first_y, ei - params.window), ei
-    if post is not None:
-        q0, q1 = _index_or_error(panel, post[0], "the post window's start"), _index_or_error(panel, post[1], "the post window's end") + 1
-    else:
-        q0, q1 = ee + 1, min(last + 1, ee + 1 + params.window)
-    if p1 - p0 < 7 or q1 - q0 < 7:
-        raise InputError(f"too little data around the event {a.event}: {max(0, p1 - p0)} day(s) before and {max(0, q1 - q0)} after (need 7 each)",
-                         hint="choose an event further from the series' ends, or give --pre/--post")
-    if p1 > ei or q0 <= ee:
-        raise InputError("the pre window must end before the event and the post window start after it")
-    a.pre, a.post = (panel.date_at(p0), panel.date_at(p1 - 1)), (panel.date_at(q0), panel.date_at(q1 - 1))
-    preW, postW = (p0, p1), (q0, q1)
-
+    a = _start(panel, target, controls, bots, params)
+    with step(progress, f"referral-audit {panel.site or 'site'}: data checks", 1):
+        arr = _arrays(a, bots)
+    with step(progress, "referral-audit: change points", 1):
+        _change_points(a, arr)
+    windows = _event_and_windows(a, arr, event, event_end, pre, post)
+    if windows is None:
+        return a
+    (p0, p1), (q0, q1) = windows
     scan = 1
     if a.event_source == "change point":  # the date is the best of the breaks the search could find
         scan = max(1, (a.changepoints[0].n_used - 2 * params.min_segment) // (q1 - q0))
         a.notes.append(f"every interval is widened for the search over dates (Bonferroni over {scan} post windows)")
     with step(progress, "referral-audit: windows and differences", 1):
-        a.naive = window_change(ycount, preW, postW)
-        zeros = np.zeros(n)
-        a.naive_shift = did(ycount, zeros, preW, postW, yoy=False)
-        k = 1
-        while True:
-            w = window_change(ycount, preW, postW, shift=YOY_LAG * k)
-            if w is None:
-                break
-            a.seasonal_years.append(w)
-            k += 1
-        if controls:
-            a.controls_naive = window_change(csum, preW, postW)
-            if a.seasonal_years:
-                a.site_change = did(csum, zeros, preW, postW, yoy=True)
-                a.did_yoy = did(ycount, csum, preW, postW, yoy=True)
-            if a.site_change is None:
-                a.site_change = did(csum, zeros, preW, postW, yoy=False)
-            a.did = did(ycount, csum, preW, postW, yoy=False)
-        if scan > 1:
-            f = search_factor(scan)
-            a.naive_shift, a.site_change, a.did, a.did_yoy = (None if d is None else d.widened(f) for d in (a.naive_shift, a.site_change, a.did, a.did_yoy))
-
+        _compare_windows(a, arr, (p0, p1), (q0, q1), scan)
+    ei = panel.index(a.event)
     # One BLAS thread: the state-space filter multiplies tiny matrices, and threads fighting over
     # two cores made the fits 3-4x slower (same numbers either way).
-    if a.naive is not None and a.naive.pre_mean <= 0:
-        a.warnings.append(f"{target!r} has no traffic in the window before the event: there is nothing to have dropped")
     with step(progress, "referral-audit: counterfactual and placebos", 1), threadpool_limits(1):
         a.effect, a.placebos = counterfactual_effect(
-            y, X, list(controls), event=ei, post_start=q0, post_end=q1, exclude=exclude, post_spikes=target_spikes,
-            max_placebos=params.placebos, scan_windows=scan, seed=params.seed,
+            arr.y, arr.X, list(a.controls), event=ei, post_start=q0, post_end=q1, exclude=arr.exclude,
+            post_spikes=arr.target_spikes, max_placebos=params.placebos, scan_windows=scan, seed=params.seed,
         )
-
     if peers:
         with step(progress, "referral-audit: synthetic control", 1):
-            series = {name: s for name, pp in sorted(peers.items()) if (s := _align(pp, target, panel)) is not None}
-            missing = sorted(set(peers) - set(series))
-            if missing:
-                a.warnings.append(f"peer site(s) without a {target!r} source, left out: {', '.join(missing)}")
-            a.peers = sorted(series)
-            a.peer_series = series
-            a.scm = synthetic_control(ycount, series, event=ei, post=postW, weekday0=panel.start.weekday())
-            if a.scm is None and series:
-                a.warnings.append("synthetic control needs at least two peers with 28 common days before the event")
-
+            _peers(a, arr, peers, ei, (q0, q1))
     if params.design == "ab":
-        a.balance = _balance(y, X, preW, a.effect)
+        a.balance = _balance(arr.y, arr.X, (p0, p1), a.effect)
         if a.balance and a.balance["warn"]:
             a.warnings.append(a.balance["text"])
-
     artefacts = _artefacts(a, p0, q1)
     _cross_check_notes(a)
     summary = {
@@ -371,6 +247,166 @@ def audit_site(
     if claimed_effect is not None:
         a.claimed_effect = answer_claimed_effect(claimed_effect, a.effect, a.naive.change if a.naive else None)
     return a
+
+
+def _start(panel: Panel, target: str, controls: list[str] | None, bots: set[str], params: AuditParams) -> SiteAudit:
+    """Check the target and controls; the audit record with its first notes."""
+    where = panel.site or "(unnamed)"
+    sources = ", ".join(repr(s) for s in panel.sources)
+    if target not in panel.sources:
+        raise InputError(f"no source {target!r} in site {where}", hint="sources: " + sources)
+    excluded: list[str] = []
+    if controls is None:
+        controls, excluded = _default_controls(panel, target, bots)
+    for c in controls:
+        if c not in panel.sources:
+            raise InputError(f"no control source {c!r} in site {where}", hint="sources: " + sources)
+        if c == target:
+            raise InputError(f"the target {target!r} cannot be its own control")
+    if params.design == "ab" and len(controls) != 1:
+        raise InputError("the A/B design needs exactly one control (the other test group)", hint="pass --controls control")
+    present = np.flatnonzero(~np.isnan(panel.column(target)))
+    if len(present) >= 3 and float(np.median(np.diff(present))) > 1:
+        raise InputError(f"{target!r} is not daily: a median of {np.median(np.diff(present)):.0f} days between rows",
+                         hint="the audit needs one row per day and source (weekly or monthly totals hide the weekday pattern and the event's timing)")
+    a = SiteAudit(site=panel.site, target=target, controls=list(controls), panel=panel, params=params)
+    if excluded:
+        a.notes.append(f"left out of the default controls as bot-prone: {', '.join(excluded)} (pass --controls to include them)")
+    if not controls:
+        a.warnings.append("no control sources: the counterfactual rests on the target's own history and seasonality only")
+    if panel.incomplete_last_days:
+        a.notes.append(f"the last {panel.incomplete_last_days} day(s) are left out: the export marks them incomplete (reporting lag)")
+    return a
+
+
+def _arrays(a: SiteAudit, bots: set[str]) -> _Arrays:
+    """Tracking changes and spikes (recorded on ``a``), and the series the rest works on."""
+    panel, target, controls = a.panel, a.target, a.controls
+    n = panel.n_days
+    last = n - 1 - panel.incomplete_last_days
+    a.tracking = find_tracking_changes(panel)
+    a.spikes = find_spikes(panel, bots)
+    _, _, flags = flag_days(panel)
+
+    def cut(x: np.ndarray) -> np.ndarray:
+        x = np.array(x, dtype=float)
+        x[last + 1:] = np.nan
+        return x
+
+    ycount = cut(panel.column(target))
+    y = log_counts(ycount)
+    X = log_counts(cut(np.column_stack([panel.column(c) for c in controls]))) if controls else None
+    # The share's denominator leaves out bot-prone classes: automated bursts in 'none' (3x its
+    # usual volume on some itwiki days) would move the share of every other source.
+    human = [j for j, src in enumerate(panel.sources) if src.lower() not in bots or src == target]
+    tot = np.nansum(panel.values[:, human], axis=1)
+    tot[np.all(np.isnan(panel.values[:, human]), axis=1)] = np.nan
+    cols = [panel.sources.index(s) for s in [target, *controls]]
+    return _Arrays(
+        ycount=ycount, y=y, X=X, csum=cut(_series_sum(panel, controls)), share=cut(y - log_counts(tot)),
+        share_name="share of all traffic" + (" (bot-prone classes left out)" if len(human) < len(panel.sources) else ""),
+        exclude=flags[:, cols].any(axis=1), target_spikes=flags[:, panel.sources.index(target)], last=last,
+    )
+
+
+def _change_points(a: SiteAudit, arr: _Arrays) -> None:
+    """Breaks in the target and its share: year over year with a year of history, plus the raw target's."""
+    p = a.params
+    use_yoy = int(np.sum(~np.isnan(arr.y))) >= YOY_LAG + 3 * p.min_segment
+    a.changepoints.append(change_points(arr.y, a.panel.start, series="target", yoy=use_yoy, min_size=p.min_segment, seed=p.seed))
+    a.changepoints.append(change_points(arr.share, a.panel.start, series=arr.share_name, yoy=use_yoy, min_size=p.min_segment, seed=p.seed))
+    if not use_yoy:
+        a.notes.append("under a year of history: change points are on the weekday-adjusted series, so a seasonal turn can look like a break")
+        return
+    raw = change_points(arr.y, a.panel.start, series="target (raw)", yoy=False, min_size=p.min_segment, seed=p.seed)
+    a.changepoints.append(raw)
+    rec = [b for b in raw.breaks if b.recurs]
+    if rec:
+        a.notes.append(f"the raw target series breaks at the same time of year in several years ({len(rec)} of {len(raw.breaks)} raw breaks recur): "
+                       "seasonality, which the year-over-year breaks leave out")
+
+
+def _event_and_windows(a: SiteAudit, arr: _Arrays, event: date | None, event_end: date | None,
+                       pre: tuple[date, date] | None, post: tuple[date, date] | None) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The event (claimed, implied by the windows, or the strongest downward break) and the windows
+    compared, as [start, end) day indexes; None (with a "no change" verdict) when there is nothing to compare."""
+    panel = a.panel
+    if event is not None:
+        ei = _index_or_error(panel, event, "the event")
+        ee = _index_or_error(panel, event_end, "the event end") if event_end is not None else ei
+        if ee < ei:
+            raise InputError(f"the event ends ({event_end}) before it starts ({event})")
+        a.event_source = "claimed"
+    elif pre is not None and post is not None:
+        ei = _index_or_error(panel, pre[1], "the pre window's end") + 1
+        ee = _index_or_error(panel, post[0], "the post window's start") - 1
+        a.event_source = "windows given"
+    else:
+        drops = [b for b in a.changepoints[0].breaks if b.change < 0]
+        if not drops:
+            a.verdict = Verdict("no change", "no change: no drop found among the target's change points, and no event date given")
+            a.notes.append("no event given and no downward break in the target" + (" (year over year)" if len(a.changepoints) > 2 else ""))
+            _finish_without_event(a)
+            return None
+        best = max(drops, key=lambda b: b.strength)
+        ei = ee = panel.index(best.date)
+        a.event_source = "change point"
+        a.warnings.append(f"no event given: the date {best.date} is the strongest downward break, chosen from the data; "
+                          "give the claimed date with --event for a sharper test")
+    a.event, a.event_end = panel.date_at(ei), panel.date_at(ee)
+    first_y = int(np.argmax(~np.isnan(arr.y)))
+    if pre is not None:
+        p0, p1 = _index_or_error(panel, pre[0], "the pre window's start"), _index_or_error(panel, pre[1], "the pre window's end") + 1
+    else:
+        p0, p1 = max(first_y, ei - a.params.window), ei
+    if post is not None:
+        q0, q1 = _index_or_error(panel, post[0], "the post window's start"), _index_or_error(panel, post[1], "the post window's end") + 1
+    else:
+        q0, q1 = ee + 1, min(arr.last + 1, ee + 1 + a.params.window)
+    if p1 - p0 < 7 or q1 - q0 < 7:
+        raise InputError(f"too little data around the event {a.event}: {max(0, p1 - p0)} day(s) before and {max(0, q1 - q0)} after (need 7 each)",
+                         hint="choose an event further from the series' ends, or give --pre/--post")
+    if p1 > ei or q0 <= ee:
+        raise InputError("the pre window must end before the event and the post window start after it")
+    a.pre, a.post = (panel.date_at(p0), panel.date_at(p1 - 1)), (panel.date_at(q0), panel.date_at(q1 - 1))
+    return (p0, p1), (q0, q1)
+
+
+def _compare_windows(a: SiteAudit, arr: _Arrays, preW: tuple[int, int], postW: tuple[int, int], scan: int) -> None:
+    """Naive change, the same windows in earlier years, the controls' change and the DiDs."""
+    zeros = np.zeros(a.panel.n_days)
+    a.naive = window_change(arr.ycount, preW, postW)
+    a.naive_shift = did(arr.ycount, zeros, preW, postW, yoy=False)
+    k = 1
+    while (w := window_change(arr.ycount, preW, postW, shift=YOY_LAG * k)) is not None:
+        a.seasonal_years.append(w)
+        k += 1
+    if a.controls:
+        a.controls_naive = window_change(arr.csum, preW, postW)
+        if a.seasonal_years:
+            a.site_change = did(arr.csum, zeros, preW, postW, yoy=True)
+            a.did_yoy = did(arr.ycount, arr.csum, preW, postW, yoy=True)
+        if a.site_change is None:
+            a.site_change = did(arr.csum, zeros, preW, postW, yoy=False)
+        a.did = did(arr.ycount, arr.csum, preW, postW, yoy=False)
+    if scan > 1:
+        f = search_factor(scan)
+        a.naive_shift, a.site_change, a.did, a.did_yoy = (None if d is None else d.widened(f) for d in (a.naive_shift, a.site_change, a.did, a.did_yoy))
+    if a.naive is not None and a.naive.pre_mean <= 0:
+        a.warnings.append(f"{a.target!r} has no traffic in the window before the event: there is nothing to have dropped")
+
+
+def _peers(a: SiteAudit, arr: _Arrays, peers: dict[str, Panel], ei: int, postW: tuple[int, int]) -> None:
+    """The synthetic control from the peers' same source."""
+    series = {name: s for name, pp in sorted(peers.items()) if (s := _align(pp, a.target, a.panel)) is not None}
+    missing = sorted(set(peers) - set(series))
+    if missing:
+        a.warnings.append(f"peer site(s) without a {a.target!r} source, left out: {', '.join(missing)}")
+    a.peers = sorted(series)
+    a.peer_series = series
+    a.scm = synthetic_control(arr.ycount, series, event=ei, post=postW, weekday0=a.panel.start.weekday())
+    if a.scm is None and series:
+        a.warnings.append("synthetic control needs at least two peers with 28 common days before the event")
 
 
 def _finish_without_event(a: SiteAudit) -> None:
