@@ -466,9 +466,11 @@ def _cross_check_notes(a: SiteAudit) -> None:
         if d.significant and eff.significant and (d.estimate < 0) != (eff.relative < 0):
             a.warnings.append(f"cross-checks disagree: {d.kind} {pct(d.estimate)} {ci(d.lo, d.hi)} vs the model {pct(eff.relative)}")
         elif d.significant != eff.significant:
+            why = (f"the model's interval is widened to match how far its estimates strayed at {len(a.placebos)} earlier dates; the DiD's rests on "
+                   "the compared days alone" if a.placebos and eff.widen > 1 else
+                   "the DiD assumes the target-to-controls ratio would have stayed at its pre-event mean; the model lets it drift as it did before the event")
             a.notes.append(f"{d.kind} {pct(d.estimate)} {ci(d.lo, d.hi)} is {'' if d.significant else 'not '}significant, the model's effect "
-                           f"{'is' if eff.significant else 'is not'} (the DiD assumes the target-to-controls ratio would have stayed at its pre-event mean; "
-                           "the model lets it drift as it did before the event, and uses the whole history)")
+                           f"{'is' if eff.significant else 'is not'} ({why})")
         break
     if a.scm is not None:
         s = a.scm
