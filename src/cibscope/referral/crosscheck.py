@@ -16,6 +16,9 @@ that rests on the model alone can be seen to rest on it alone:
   same source on peer sites (weights >= 0, summing to 1, fitted on the pre-event days of the
   weekday-adjusted, demeaned log series), and in-space placebos -- each peer treated as if it
   were the target -- to say how unusual the target's post/pre error ratio is (Abadie et al.).
+  Written here on scipy's NNLS rather than taken from pysyncon, which pulls in matplotlib for
+  the same simplex-weighted fit; the weights are unique for a given input, so the result is
+  deterministic.
 """
 
 from __future__ import annotations
