@@ -23,7 +23,7 @@ app = typer.Typer(
 )
 
 # One module per command family; each defines register(app).
-_COMMAND_MODULES = ("ingest", "detect", "network", "report", "audit", "generate", "media_policy", "platforms", "disclose")
+_COMMAND_MODULES = ("ingest", "detect", "network", "report", "audit", "generate", "media_policy", "platforms", "disclose", "referral")
 for _mod in _COMMAND_MODULES:
     import_module(f"{__name__}.{_mod}").register(app)
 
