@@ -278,26 +278,24 @@ def account_metadata(c: Case, claimed_table: str, reference: datetime | None) ->
 
 
 def _evidence_examples(c: Case, per_account: int = 5) -> dict[str, list[dict[str, Any]]]:
+    """Each account's first evidence rows, in the order explain and the report use
+    (cibscope.evidence.ranking: its group's defining items first), with how far apart the two
+    posts were as precisely as the data knows it."""
+    from ..evidence.explain import time_apart
+    from ..evidence.ranking import ranked_evidence_sql
+
     rows = fetch_dicts(
         c.con,
-        f"""SELECT * FROM (
-                SELECT account_id, layer, other, post_self, post_other, at_self, at_other, seconds_apart, shared_item,
-                       source_self, source_other,
-                       row_number() OVER (PARTITION BY account_id ORDER BY seconds_apart NULLS LAST, evidence_id) AS rn
-                FROM (
-                    SELECT evidence_id, account_a AS account_id, account_b AS other, layer, post_a AS post_self, post_b AS post_other,
-                           at_a AS at_self, at_b AS at_other, seconds_apart, shared_item, source_a AS source_self, source_b AS source_other
-                    FROM evidence
-                    UNION ALL
-                    SELECT evidence_id, account_b, account_a, layer, post_b, post_a, at_b, at_a, seconds_apart, shared_item, source_b, source_a
-                    FROM evidence
-                )
-            ) WHERE rn <= {int(per_account)}""",
+        f"""SELECT me AS account_id, layer, other, my_post AS post_self, other_post AS post_other, my_at AS at_self,
+                   other_at AS at_other, seconds_apart, precision, shared_item, my_source AS source_self,
+                   other_source AS source_other, item_rank
+            FROM ({ranked_evidence_sql("SELECT account_id FROM scores")}) AS r
+            WHERE r.rk <= {int(per_account)} ORDER BY me, rk""",
     )
     out: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
-        r.pop("rn", None)
         acc = r.pop("account_id")
+        r["apart"] = time_apart(r["seconds_apart"], r["precision"], r["at_self"], r["at_other"])
         out.setdefault(acc, []).append({k: (v.isoformat(sep=" ") if isinstance(v, datetime) else v) for k, v in r.items()})
     return out
 
