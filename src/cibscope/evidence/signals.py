@@ -546,6 +546,18 @@ def _amplification(con: Any, by_group: Mapping[int, list[str]], wanted: list[int
     for acc, g, n, targets, post, src in to_group:
         if acc in assessable and int(n) / int(totals[acc]) >= p.amplification_min_share and int(targets) >= p.amplification_min_targets:
             hits.setdefault(int(g), {})[acc] = (int(n), str(post), str(src))
+    return _relative_rows("internal_amplification", by_group, wanted, assessable, hits, feats, p, lambda a, h: {
+        "account_id": a, "amplifications": int(totals[a]), "to_members": h[0], "example_post": h[1], "source": h[2]})
+
+
+def _relative_rows(
+    name: str, by_group: Mapping[int, list[str]], wanted: list[int], assessable: set[str],
+    hits: Mapping[int, Mapping[str, tuple[int, str, str]]], feats: Mapping[str, Any], p: SignalParams,
+    example: Any,
+) -> list[dict[str, Any]]:
+    """Rows of a trait defined relative to each group: ``hits[g]`` are the assessable accounts
+    (members or not) that show it *towards* group g; the base rate is the share of the
+    assessable non-members that do; ``example(account, hit)`` is a member's evidence."""
     n_assess = len(assessable)
     out = []
     for g in wanted:
@@ -558,9 +570,7 @@ def _amplification(con: Any, by_group: Mapping[int, list[str]], wanted: list[int
         have = sorted(a for a in members if a in h)
         outside = sum(1 for a in h if a not in mset)
         pi = outside / (n_assess - n) if n_assess > n else 0.0
-        ev = [{"account_id": a, "amplifications": int(totals[a]), "to_members": h[a][0], "example_post": h[a][1], "source": h[a][2]}
-              for a in have[:10]]
-        out.append(_row(g, "internal_amplification", have, n, pi, 1.0, feats, p, evidence=ev))
+        out.append(_row(g, name, have, n, pi, 1.0, feats, p, evidence=[example(a, h[a]) for a in have[:10]]))
     return out
 
 
@@ -611,22 +621,8 @@ def _copies(con: Any, by_group: Mapping[int, list[str]], wanted: list[int], p: S
     for acc, g, n, post, src in rows:
         if acc in assessable and int(n) / feats[acc]["n_orig"] >= p.copy_min_share:
             hits.setdefault(int(g), {})[acc] = (int(n), str(post), str(src))
-    n_assess = len(assessable)
-    out = []
-    for g in wanted:
-        members = by_group[g]
-        mset = set(members)
-        n = sum(1 for a in members if a in assessable)
-        if n == 0:
-            continue
-        h = hits.get(g, {})
-        have = sorted(a for a in members if a in h)
-        outside = sum(1 for a in h if a not in mset)
-        pi = outside / (n_assess - n) if n_assess > n else 0.0
-        ev = [{"account_id": a, "original_posts": feats[a]["n_orig"], "copies_of_group_texts": h[a][0], "example_post": h[a][1],
-               "source": h[a][2]} for a in have[:10]]
-        out.append(_row(g, "copy_paste", have, n, pi, 1.0, feats, p, evidence=ev))
-    return out
+    return _relative_rows("copy_paste", by_group, wanted, assessable, hits, feats, p, lambda a, h: {
+        "account_id": a, "original_posts": feats[a]["n_orig"], "copies_of_group_texts": h[0], "example_post": h[1], "source": h[2]})
 
 
 def signal_table(signals: list[GroupSignal]) -> pa.Table:
