@@ -197,7 +197,7 @@ def test_cross_platform_pvalues_are_calibrated_where_an_unstratified_null_is_not
         from cibscope.networks import build_layer
         from cibscope.traces import get_trace
 
-        build_layer(con, get_trace("xp_link")())
+        build_layer(con, get_trace("xp_link")(), all_pairs=True)
         p = np.array([r[0] for r in con.execute("SELECT p_value FROM _cib_edges").fetchall()])
         con.close()
         return p, kept
@@ -247,9 +247,9 @@ def test_same_platform_traces_pair_one_platform_only() -> None:
     from cibscope.networks import build_layer
     from cibscope.traces import get_trace
 
-    build_layer(con, get_trace("co_link")())
+    build_layer(con, get_trace("co_link")(), all_pairs=True)
     assert con.execute("SELECT account_a, account_b FROM _cib_edges").fetchall() == [("t1", "t2")]
-    build_layer(con, get_trace("xp_link")())
+    build_layer(con, get_trace("xp_link")(), all_pairs=True)
     assert sorted(con.execute("SELECT account_a, account_b FROM _cib_edges").fetchall()) == [("f1", "t1"), ("f1", "t2")]
 
 

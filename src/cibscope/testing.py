@@ -197,7 +197,7 @@ def _layer_output(con: Any, trace: Any) -> tuple[list[tuple[Any, ...]], list[tup
     from .networks.significance import SIGNIFICANCE_TEMP_TABLES
 
     try:
-        st, _ = build_layer(con, trace)
+        st, _ = build_layer(con, trace, all_pairs=True)
         edges = con.execute(
             "SELECT account_a, account_b, n_shared, round(weight, 9), round(expected, 12), round(p_value, 12), "
             "first_at, last_at, kept FROM _cib_edges ORDER BY account_a, account_b"

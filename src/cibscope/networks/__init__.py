@@ -75,8 +75,9 @@ def _make(name: str, params: dict[str, Any] | None) -> Trace:
     return cls(**(params or {}))
 
 
-def build_layer(con: Any, trace: Trace) -> tuple[LayerStats, CooccurrenceResult]:
-    """Build one layer into temp table ``_cib_edges`` (all candidates, ``kept`` flag) and ``_cib_raw``.
+def build_layer(con: Any, trace: Trace, *, all_pairs: bool = False) -> tuple[LayerStats, CooccurrenceResult]:
+    """Build one layer into temp table ``_cib_edges`` (the kept pairs; every candidate with
+    ``all_pairs``) and ``_cib_raw``.
 
     Does not write the case tables; :func:`build_networks` does.
     """
@@ -93,6 +94,7 @@ def build_layer(con: Any, trace: Trace) -> tuple[LayerStats, CooccurrenceResult]
         correction=str(trace.params["correction"]),
         evidence_per_edge=int(trace.params["evidence_per_edge"]),
         evidence_cutoffs=evidence_cutoffs(trace.window),
+        all_pairs=all_pairs,
     )
     st = LayerStats(
         layer=trace.layer,
