@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from cibscope.cli import app
 from cibscope.cli.detect import collect_params
-from cibscope.export import neutralise_cell, write_csv, write_gexf
+from cibscope.export import Graph, csv_cell, write_csv, write_gexf
 from detect_fixtures import build_case, write_truth
 
 runner = CliRunner()
@@ -31,12 +31,17 @@ def test_detect_writes_case_tables_and_readable_exports(tmp_path: Path) -> None:
     res = runner.invoke(app, ["detect", "--case", str(case), "--out", str(out), "--reuse-edges", "--resolution", "0.05", "--seed", "3"])
     assert res.exit_code == 0, res.output
     assert "2 group(s), 7 account(s) flagged" in res.output
-    for name in ("accounts.csv", "groups.csv", "edges.parquet", "network.gexf"):
+    for name in ("accounts.csv", "groups.csv", "edges.parquet", "network_layers.gexf"):
         assert str(out / name) in res.output.replace("\n", "")
 
     with open(out / "accounts.csv", newline="", encoding="utf-8") as f:
         rows = {r["account_id"]: r for r in csv.DictReader(f)}
-    assert list(rows["a1"]) == ["account_id", "screen_name", "score", "flagged", "group_id", "top_reasons"]
+    # the report's accounts export: one definition, one file name
+    assert list(rows["a1"]) == [
+        "account_id", "platform", "screen_name", "display_name", "description", "location", "follower_count",
+        "following_count", "created_at", "account_language", "score", "flagged", "group_id", "top_reasons",
+        "source_file", "source_line",
+    ]
     assert rows["a1"]["flagged"] == "true" and rows["o3"]["flagged"] == "false"
     assert abs(float(rows["a1"]["score"]) - 0.714114) < 1e-6 and rows["a1"]["group_id"] == "1" and rows["o3"]["group_id"] == ""
     # formula injection: =, @, - at the start of a text cell get a leading apostrophe
@@ -51,7 +56,7 @@ def test_detect_writes_case_tables_and_readable_exports(tmp_path: Path) -> None:
     # every stored edge (the two insignificant organic ones too) is in the parquet file
     assert duckdb.sql(f"SELECT count(*) FROM '{out / 'edges.parquet'}'").fetchall()[0][0] == 12
 
-    root = ET.parse(out / "network.gexf").getroot()
+    root = ET.parse(out / "network_layers.gexf").getroot()
     assert root.tag == "{http://gexf.net/1.3}gexf" and root.get("version") == "1.3"
     nodes = root.findall("g:graph/g:nodes/g:node", NS)
     edges = root.findall("g:graph/g:edges/g:edge", NS)
@@ -114,13 +119,16 @@ def test_write_csv_neutralises_formulas_but_keeps_numbers(tmp_path: Path) -> Non
     with open(p, newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     assert rows[1] == ["'=1+1", "-0.5", "'+cmd", "'@SUM(A1)", "plain", "", "true", "'\t=x"]
-    assert neutralise_cell(-3) == "-3"
+    assert csv_cell(-3) == "-3"
 
 
 def test_gexf_strips_characters_xml_forbids(tmp_path: Path) -> None:
-    p = write_gexf(tmp_path / "g.gexf", [{"id": "x\x00<1>", "label": "a & b\x07", "score": 0.5}, {"id": "y"}],
-                   [{"source": "x\x00<1>", "target": "y", "weight": 2.0, "kind": "co_link", "layer": "co_link"}],
-                   node_attrs=["score"], edge_attrs=["layer"])
+    graph = Graph(
+        [{"id": "x\x00<1>", "label": "a & b\x07", "score": 0.5}, {"id": "y"}],
+        [{"source": "x\x00<1>", "target": "y", "weight": 2.0, "kind": "co_link", "layer": "co_link"}],
+        [("score", "double")], [("layer", "string")],
+    )
+    p = write_gexf(tmp_path / "g.gexf", graph)
     root = ET.parse(p).getroot()  # would raise on an invalid character
     node = root.find("g:graph/g:nodes/g:node", NS)
     assert node.get("id") == "x<1>" and node.get("label") == "a & b"
@@ -139,7 +147,7 @@ def test_run_ingests_detects_audits_reports_and_says_where(tmp_path: Path) -> No
     assert (out / "case.duckdb").exists()
     with open(out / "accounts.csv", newline="", encoding="utf-8") as f:
         assert sum(1 for _ in csv.DictReader(f)) == 300
-    for name in ("case.duckdb", "accounts.csv", "groups.csv", "edges.parquet", "network.gexf", "audit.csv", "report/index.html"):
+    for name in ("case.duckdb", "accounts.csv", "groups.csv", "edges.parquet", "network_layers.gexf", "audit.csv", "report/index.html", "run.json"):
         assert (out / name).exists(), name
         assert str(out / name) in text, name
     assert f"against {data / 'truth.csv'}: F1" in text
