@@ -56,6 +56,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ..sql import exact_sum
 from ..networks.multiplex import FusedNetwork
 from ..params import Interval, validate
 from .membership import DEFAULT_LAYERS, MEMBERSHIP_LAYER, group_membership
@@ -161,13 +162,13 @@ def compute_scores(
     try:
         # Per account and layer: evidence strength, partners, strongest edge.
         per_layer = con.execute(
-            """
+            f"""
             WITH ends AS (
                 SELECT layer, account_a AS account_id, account_b AS other, structure * layer_weight * strength AS s, p_value, n_shared FROM _cib_le
                 UNION ALL
                 SELECT layer, account_b, account_a, structure * layer_weight * strength, p_value, n_shared FROM _cib_le
             )
-            SELECT account_id, layer, sum(s) AS s, count(*) AS k, sum(n_shared) AS shared,
+            SELECT account_id, layer, {exact_sum("s")} AS s, count(*) AS k, sum(n_shared) AS shared,
                    -- the strongest partner: smallest p, then largest strength, then name (p ties at 0)
                    arg_min(other, (p_value, -s, other)) AS best_other, min(p_value) AS best_p
             FROM ends GROUP BY 1, 2 ORDER BY 1, 2
@@ -206,7 +207,7 @@ def compute_scores(
             strength = dict(
                 con.execute(
                     f"""
-                    SELECT ma.group_id, avg(LEAST(1.0, f.weight / {float(cap)!r}))
+                    SELECT ma.group_id, {exact_sum(f"LEAST(1.0, f.weight / {float(cap)!r})")} / count(*)
                     FROM _cib_fu f JOIN _cib_mem ma ON ma.account_id = f.account_a
                                    JOIN _cib_mem mb ON mb.account_id = f.account_b AND mb.group_id = ma.group_id
                     GROUP BY 1
@@ -437,7 +438,7 @@ def group_affinity(
     for a, cl, n in clients:
         per_acc.setdefault(a, {})[cl] = int(n)
         overall[cl] = overall.get(cl, 0) + int(n)
-    top_overall = max(overall, key=lambda k: overall[k]) if overall else None
+    top_overall = max(sorted(overall), key=lambda k: overall[k]) if overall else None  # ties: the first name
     tot = np.array([float(sum(per_acc.get(a, {}).values())) for a in accs])
     share_of: dict[str, np.ndarray] = {}  # client -> each account's share of its posts from it
     centred = hn - h_all
@@ -460,7 +461,7 @@ def group_affinity(
         for m in members:
             for cl, n in per_acc.get(m, {}).items():
                 gcl[cl] = gcl.get(cl, 0) + n
-        dom = max(gcl, key=lambda k: gcl[k]) if gcl else None
+        dom = max(sorted(gcl), key=lambda k: gcl[k]) if gcl else None
         homogeneous = dom is not None and gcl[dom] >= 0.9 * sum(gcl.values()) and dom != top_overall
         if homogeneous:
             assert dom is not None

@@ -373,11 +373,11 @@ def _reject_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     return con.execute(
         f"""
         SELECT line, min(line_byte_position) AS pos,
-               arg_min(csv_line, CASE error_type WHEN 'INVALID ENCODING' THEN 0 WHEN 'UNQUOTED VALUE' THEN 1
-                    WHEN 'LINE SIZE OVER MAXIMUM' THEN 2 WHEN 'MISSING COLUMNS' THEN 3 WHEN 'TOO MANY COLUMNS' THEN 3 ELSE 4 END) AS raw,
+               arg_min(csv_line, (CASE error_type WHEN 'INVALID ENCODING' THEN 0 WHEN 'UNQUOTED VALUE' THEN 1
+                    WHEN 'LINE SIZE OVER MAXIMUM' THEN 2 WHEN 'MISSING COLUMNS' THEN 3 WHEN 'TOO MANY COLUMNS' THEN 3 ELSE 4 END, column_idx, error_message)) AS raw,
                arg_min(struct_pack(t := CAST(error_type AS VARCHAR), c := column_idx, n := column_name, m := error_message),
-                    CASE error_type WHEN 'INVALID ENCODING' THEN 0 WHEN 'UNQUOTED VALUE' THEN 1
-                    WHEN 'LINE SIZE OVER MAXIMUM' THEN 2 WHEN 'MISSING COLUMNS' THEN 3 WHEN 'TOO MANY COLUMNS' THEN 3 ELSE 4 END) AS err
+                    (CASE error_type WHEN 'INVALID ENCODING' THEN 0 WHEN 'UNQUOTED VALUE' THEN 1
+                    WHEN 'LINE SIZE OVER MAXIMUM' THEN 2 WHEN 'MISSING COLUMNS' THEN 3 WHEN 'TOO MANY COLUMNS' THEN 3 ELSE 4 END, column_idx, error_message)) AS err
         FROM {_REJ_TABLE} GROUP BY line ORDER BY line
         """
     ).fetchall()
