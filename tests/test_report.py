@@ -397,3 +397,12 @@ def test_capped_networks_keep_every_members_strongest_edges() -> None:
     assert [(e["account_a"], e["account_b"]) for e in kept] == [("a", "b"), ("a", "c"), ("a", "x")]
     # Budget 5 keeps everything.
     assert _keep_edges(edges, 5, per_node=1) == edges
+
+
+def test_the_report_ships_a_current_plotly_with_its_cloud_controls_off(report: Path) -> None:
+    head = (report.parent / "assets" / "plotly.min.js").read_text(encoding="utf-8")[:200]
+    m = re.search(r"plotly\.js v(\d+)\.(\d+)\.(\d+)", head)
+    assert m and int(m.group(1)) >= 3, head  # plotly.js 3 (2025) or later
+    js = (report.parent / "assets" / "report.js").read_text(encoding="utf-8")
+    for setting in ("showSendToCloud: false", "plotlyServerURL: ''", "showEditInChartStudio: false", "showLink: false"):
+        assert setting in js, setting
