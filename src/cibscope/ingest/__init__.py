@@ -31,6 +31,7 @@ from ..case import LEAN_FIELDS_META, Case, open_case
 from ..errors import EmptyFileError, InputError, StrictModeError, UnknownFormatError
 from ..progress import Progress, step
 from .base import GZIP_BROKEN, STAGE_TABLES, ReadContext, Reader, Source, compression_of, gunzip_prefix, read_prefix
+from .normalize import install_macros
 from .registry import get_reader, readers
 
 __all__ = ["FileReport", "IngestReport", "ingest", "sniff"]
@@ -406,10 +407,21 @@ def _ingest_one(
             if count:
                 lines = lambda: running.result()[1]  # noqa: E731
     _create_staging(c)
+    install_macros(con)  # outside the file's transaction: a rollback must not take the UDF with it
     con.execute("BEGIN TRANSACTION")
     try:
         with step(progress, f"reading {Path(src.name).name} ({reader.name})") as _:
-            rows_read = reader.read(ReadContext(con, src, progress, options, physical_lines=lines, fields=fields))
+            try:
+                rows_read = reader.read(ReadContext(con, src, progress, options, physical_lines=lines, fields=fields))
+            except duckdb.Error as e:
+                if isinstance(e, duckdb.IOException) and src.compression == "gzip" and "gzip" in str(e).lower():
+                    raise  # the caller reads what the broken stream holds
+                # the parser gave up on the file as a whole (a record it cannot even reject)
+                first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                raise InputError(
+                    f"cannot be read as {reader.name} ({first})", file=src.name,
+                    hint="the file is damaged beyond what can be quarantined row by row; check its encoding and line endings",
+                ) from e
             for line, raw, reason in notes:
                 con.execute("INSERT INTO stage_quarantine VALUES (?, ?, ?, ?)", [src.name, line, raw, reason])
                 rows_read += 1

@@ -137,6 +137,8 @@ def decimal_id(value: Any, field: str) -> str | None:
     when it is not an unsigned 64-bit integer in canonical decimal form."""
     if value is None:
         return None
+    if isinstance(value, float):  # a JSON number beyond 64 bits, or with a fraction: digits are lost
+        raise BadValue(f"invalid {field} {_show(repr(value))} (not an unsigned 64-bit integer)")
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise BadValue(f"invalid {field} ({_json_type(value)}, not an id)")
     if isinstance(value, int):

@@ -405,11 +405,19 @@ _WS = re.compile(r"\s*")
 
 
 def _document_mode(head: bytes) -> bool:
-    """True for a file that is one JSON document: an array, or an object spread over lines."""
+    """True for a file that is one JSON document: an array, or an object spread over lines.
+
+    A first line that is a whole JSON value (or one nested too deeply to tell) is a record of
+    JSON lines: a one-line array reads the same either way, and a too-deep first line must not
+    make a JSON lines file one unreadable document."""
     s = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if s.startswith(b"["):
-        return True
     first = s.split(b"\n", 1)[0].strip()
+    if s.startswith(b"["):
+        try:
+            orjson.loads(first)
+        except orjson.JSONDecodeError as e:
+            return "depth limit" not in str(e)
+        return False
     return first == b"{"
 
 
@@ -597,7 +605,7 @@ def head_records(head: bytes) -> list[Any]:
     text = s.decode("utf-8", errors="ignore")
     dec = json.JSONDecoder()
     out: list[Any] = []
-    if text.startswith("["):
+    if _document_mode(head):
         pos = 1
         while len(out) < 20:
             pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
