@@ -30,6 +30,8 @@ import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from cibscope.ingest import io_archive
 from typing import Any
 
 import duckdb
@@ -219,13 +221,7 @@ def v1_status(i: int) -> dict[str, Any]:
     }
 
 
-TWEET_COLUMNS = (
-    "tweetid,userid,user_display_name,user_screen_name,user_reported_location,user_profile_description,"
-    "user_profile_url,follower_count,following_count,account_creation_date,account_language,tweet_language,"
-    "tweet_text,tweet_time,tweet_client_name,in_reply_to_userid,in_reply_to_tweetid,quoted_tweet_tweetid,"
-    "is_retweet,retweet_userid,retweet_tweetid,latitude,longitude,quote_count,reply_count,like_count,"
-    "retweet_count,hashtags,urls,user_mentions,poll_choices"
-).split(",")
+TWEET_COLUMNS = list(io_archive.TWEET_COLUMNS)
 USER_COLUMNS = TWEET_COLUMNS[1:11]
 CHANNEL_COLUMNS = ["msg_id", "channel", "channel_name", "date", "message", "fwd_from", "reply_to", "tags", "links", "likes", "lang"]
 
@@ -306,6 +302,22 @@ def damage(data: bytes, rng: random.Random) -> bytes:
     return data[:k] + insert + data[k:]
 
 
+def _write_damaged(path: Path, data: bytes, rng: random.Random, p_gzip: float) -> tuple[Path, bool, bool]:
+    """Write ``data`` to ``path``, damaged (30 %) and gzipped (``p_gzip``; half of those cut);
+    returns (the path written, damaged, gzipped)."""
+    damaged = rng.random() < 0.3
+    if damaged:
+        data = damage(data, rng)
+    compressed = rng.random() < p_gzip
+    if compressed:
+        data = gzip.compress(data, mtime=0)
+        if rng.random() < 0.5:
+            data = data[: rng.randrange(max(len(data), 1))]
+        path = path.with_name(path.name + ".gz")
+    path.write_bytes(data)
+    return path, damaged, compressed
+
+
 def jsonl_input(kind: str, rng: random.Random, tmp: Path) -> tuple[Path, list[str], dict[str, set[int]] | None]:
     """A JSON lines (or array) file of ``kind`` ('v2_tweets', 'v2_pages', 'v1', 'v1_array'),
     mutated; with the record lines when every non-blank line must be accounted for."""
@@ -317,18 +329,8 @@ def jsonl_input(kind: str, rng: random.Random, tmp: Path) -> tuple[Path, list[st
         data = b"[" + b",\n".join(_dump_line(r) for r in recs) + b"]\n"
     else:
         data = b"\n".join(_dump_line(r) for r in recs) + b"\n"
-    damaged = rng.random() < 0.3
-    if damaged:
-        data = damage(data, rng)
     name = f"{kind}.json" if kind == "v1_array" else f"{kind}.jsonl"
-    compressed = rng.random() < 0.2
-    if compressed:
-        data = gzip.compress(data, mtime=0)
-        if rng.random() < 0.5:
-            data = data[: rng.randrange(max(len(data), 1))]
-        name += ".gz"
-    p = tmp / name
-    p.write_bytes(data)
+    p, damaged, compressed = _write_damaged(tmp / name, data, rng, 0.2)
     args = ["--format", fmt] if rng.random() < 0.5 else []
     lines = None
     if not damaged and not compressed and kind in ("v2_tweets", "v1"):
@@ -360,18 +362,7 @@ def csv_input(kind: str, rng: random.Random, tmp: Path) -> tuple[Path, list[str]
         line += 1 + sum(c.count("\n") for c in cells)
         w.writerow(cells)
     data = buf.getvalue().encode("utf-8", "surrogatepass")
-    damaged = rng.random() < 0.3
-    if damaged:
-        data = damage(data, rng)
-    compressed = rng.random() < 0.15
-    name = f"{kind}.csv"
-    if compressed:
-        data = gzip.compress(data, mtime=0)
-        if rng.random() < 0.5:
-            data = data[: rng.randrange(max(len(data), 1))]
-        name += ".gz"
-    p = tmp / name
-    p.write_bytes(data)
+    p, damaged, compressed = _write_damaged(tmp / f"{kind}.csv", data, rng, 0.15)
     args = ["--mapping", str(CHANNELS_MAPPING)] if kind == "generic" else []
     lines = None
     if not damaged and not compressed and not any("\r" in r[c] or "\x00" in r[c] for r in rows for c in cols):

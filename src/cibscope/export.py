@@ -33,11 +33,12 @@ place for that is ``cibscope run``'s ``run.json``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -520,19 +521,27 @@ def _value(value: Any, kind: str) -> str:
     return xml_text(value)
 
 
-def _open_text(target: str | os.PathLike[str] | TextIO) -> tuple[TextIO, bool]:
+@contextlib.contextmanager
+def _writing(target: str | os.PathLike[str] | TextIO) -> Iterator[TextIO]:
+    """``target`` itself when it is an open text file, else the file at that path, opened for
+    writing (its folder created) and closed after."""
     if hasattr(target, "write"):
-        return target, False  # type: ignore[return-value]
+        yield target  # type: ignore[misc]
+        return
     p = Path(target)  # type: ignore[arg-type]
     p.parent.mkdir(parents=True, exist_ok=True)
-    return open(p, "w", encoding="utf-8", newline="\n"), True
+    with open(p, "w", encoding="utf-8", newline="\n") as f:
+        yield f
+
+
+def _path_of(target: str | os.PathLike[str] | TextIO) -> Path | None:
+    return None if hasattr(target, "write") else Path(target)  # type: ignore[arg-type]
 
 
 def write_gexf(target: str | os.PathLike[str] | TextIO, graph: Graph) -> Path | None:
     """GEXF 1.3 (Gephi's own format), undirected, with node and edge attributes; returns the
     path when given one."""
-    f, own = _open_text(target)
-    try:
+    with _writing(target) as f:
         f.write('<?xml version="1.0" encoding="UTF-8"?>\n<gexf xmlns="http://gexf.net/1.3" version="1.3">\n')
         f.write(f"  <meta><creator>cibscope</creator><description>{escape(xml_text(graph.description))}</description></meta>\n")
         f.write('  <graph defaultedgetype="undirected" mode="static">\n')
@@ -556,10 +565,7 @@ def write_gexf(target: str | os.PathLike[str] | TextIO, graph: Graph) -> Path | 
             _gexf_attvalues(f, graph.edge_attrs, e)
             f.write("</edge>\n")
         f.write("    </edges>\n  </graph>\n</gexf>\n")
-    finally:
-        if own:
-            f.close()
-    return Path(target) if own else None  # type: ignore[arg-type]
+    return _path_of(target)
 
 
 def _gexf_attvalues(f: TextIO, attrs: list[tuple[str, str]], row: Mapping[str, Any]) -> None:
@@ -576,8 +582,7 @@ _GRAPHML_TYPES = {"string": "string", "double": "double", "boolean": "boolean", 
 
 def write_graphml(target: str | os.PathLike[str] | TextIO, graph: Graph) -> Path | None:
     """GraphML, undirected, with the same attributes as :func:`write_gexf` (and ``weight``)."""
-    f, own = _open_text(target)
-    try:
+    with _writing(target) as f:
         f.write('<?xml version="1.0" encoding="UTF-8"?>\n<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n')
         for i, (name, kind) in enumerate(graph.node_attrs):
             f.write(f'  <key id="n{i}" for="node" attr.name={quoteattr(xml_text(name))} attr.type="{_GRAPHML_TYPES[kind]}"/>\n')
@@ -598,10 +603,7 @@ def write_graphml(target: str | os.PathLike[str] | TextIO, graph: Graph) -> Path
                     f.write(f'<data key="e{i}">{escape(_value(e[name], kind))}</data>')
             f.write("</edge>\n")
         f.write("  </graph>\n</graphml>\n")
-    finally:
-        if own:
-            f.close()
-    return Path(target) if own else None  # type: ignore[arg-type]
+    return _path_of(target)
 
 
 # ---- what detect and the report write ---------------------------------------------------------------

@@ -50,6 +50,7 @@ __all__ = [
     "TIME_MIN",
     "TIME_MAX",
     "decimal_id",
+    "json_type",
     "decimal_id_sql",
     "text_id",
     "text_id_problem",
@@ -117,16 +118,17 @@ def trim(value: str) -> str | None:
     return s or None
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """A JSON value's type as a reason names it: 'a number', 'a string', 'a list', ..."""
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, (int, float)):
         return "a number"
+    if isinstance(value, str):
+        return "a string"
     if isinstance(value, list):
         return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
+    return "an object" if isinstance(value, dict) else type(value).__name__
 
 
 # ---- decimal ids ----------------------------------------------------------------------------
@@ -140,7 +142,7 @@ def decimal_id(value: Any, field: str) -> str | None:
     if isinstance(value, float):  # a JSON number beyond 64 bits, or with a fraction: digits are lost
         raise BadValue(f"invalid {field} {_show(repr(value))} (not an unsigned 64-bit integer)")
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise BadValue(f"invalid {field} ({_json_type(value)}, not an id)")
+        raise BadValue(f"invalid {field} ({json_type(value)}, not an id)")
     if isinstance(value, int):
         if 0 <= value <= MAX_U64:
             return str(value)
@@ -184,7 +186,7 @@ def text_id(value: Any, field: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise BadValue(f"invalid {field} ({_json_type(value)}, not an id)")
+        raise BadValue(f"invalid {field} ({json_type(value)}, not an id)")
     s = trim(str(value))
     if s is None:
         return None

@@ -40,7 +40,7 @@ from ..errors import InputError, UnknownFormatError
 from ..progress import step
 from ..schema import Table
 from . import rules
-from .rules import BadValue
+from .rules import BadValue, json_type
 from .base import GZIP_BROKEN, STAGE_ACCOUNTS, STAGE_POSTS, STAGE_QUARANTINE, ReadContext, Reader, Source, read_prefix
 
 import orjson  # parses several times faster than the stdlib
@@ -231,25 +231,13 @@ def _show(value: Any) -> str:
     return s if len(s) <= 60 else s[:59] + "…"
 
 
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object" if isinstance(value, dict) else type(value).__name__
-
-
 def _obj(value: Any, field: str) -> dict[str, Any]:
     """A JSON object field that makes the row: absent -> {}, an object -> it, else quarantine."""
     if value is None:
         return {}
     if isinstance(value, dict):
         return value
-    raise BadRecord(f"{field} is {_json_type(value)}, expected an object")
+    raise BadRecord(f"{field} is {json_type(value)}, expected an object")
 
 
 def _arr(value: Any, field: str) -> list[Any]:
@@ -258,7 +246,7 @@ def _arr(value: Any, field: str) -> list[Any]:
         return []
     if isinstance(value, list):
         return value
-    raise BadRecord(f"{field} is {_json_type(value)}, expected a list")
+    raise BadRecord(f"{field} is {json_type(value)}, expected a list")
 
 
 def _text(value: Any, field: str) -> str | None:
@@ -267,7 +255,7 @@ def _text(value: Any, field: str) -> str | None:
         return None
     if isinstance(value, str):
         return value
-    raise BadRecord(f"{field} is {_json_type(value)}, expected text")
+    raise BadRecord(f"{field} is {json_type(value)}, expected text")
 
 
 def _meta(value: Any) -> dict[str, Any]:
@@ -713,7 +701,7 @@ class TwitterV2(_JsonReader):
         elif kind == "v2-empty":
             return  # a page with no data (only errors/meta): holds no row
         elif kind == "v2-malformed":
-            writer.quarantine(line, _raw(raw, obj), f"a v2 response page whose data is {_json_type(obj['data'])}, not tweets")
+            writer.quarantine(line, _raw(raw, obj), f"a v2 response page whose data is {json_type(obj['data'])}, not tweets")
         elif kind in ("v2-users", "v2-counts", "v2-other"):
             writer.quarantine(line, _raw(raw, obj), f"not tweets: a v2 response page of {kind[3:]}")
         elif kind in ("v1", "v1-notice"):

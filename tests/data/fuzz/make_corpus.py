@@ -14,6 +14,8 @@ import io
 import json
 from pathlib import Path
 
+from cibscope.ingest import io_archive
+
 HERE = Path(__file__).resolve().parent
 DEEP = "[" * 5000 + "]" * 5000
 
@@ -46,13 +48,7 @@ def lines(objs: list) -> str:
 
 # -- the IO archive ----------------------------------------------------------------------------------
 
-TWEET_COLUMNS = (
-    "tweetid,userid,user_display_name,user_screen_name,user_reported_location,user_profile_description,"
-    "user_profile_url,follower_count,following_count,account_creation_date,account_language,tweet_language,"
-    "tweet_text,tweet_time,tweet_client_name,in_reply_to_userid,in_reply_to_tweetid,quoted_tweet_tweetid,"
-    "is_retweet,retweet_userid,retweet_tweetid,latitude,longitude,quote_count,reply_count,like_count,"
-    "retweet_count,hashtags,urls,user_mentions,poll_choices"
-).split(",")
+TWEET_COLUMNS = list(io_archive.TWEET_COLUMNS)
 
 
 def io_row(i: int, **over: str) -> dict:
