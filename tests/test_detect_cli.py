@@ -155,3 +155,21 @@ def test_run_ingests_detects_audits_reports_and_says_where(tmp_path: Path) -> No
     files = {r[0] for r in con.execute("SELECT source_file FROM ingest_log").fetchall()}
     con.close()
     assert {Path(f).name for f in files} == {"users.csv", "tweets.csv"}
+
+
+def test_a_capped_graph_keeps_edges_inside_groups_then_the_strongest(tmp_path: Path) -> None:
+    from cibscope.case import open_case
+    from cibscope.export import network_graph
+
+    case = _case(tmp_path)
+    assert runner.invoke(app, ["detect", "--case", str(case), "--reuse-edges", "--resolution", "0.05", "--seed", "3"]).exit_code == 0
+    with open_case(case, create=False, read_only=True) as c:
+        full = network_graph(c, "layers")
+        members = dict(c.con.execute("SELECT account_id, group_id FROM group_members").fetchall())
+        capped = network_graph(c, "layers", max_edges=4)
+        fused = network_graph(c, "fused", max_edges=2)
+    inside = [e for e in full.edges if members.get(e["source"]) is not None and members.get(e["source"]) == members.get(e["target"])]
+    assert len(full.edges) == 10 and len(inside) > 4
+    strongest_inside = sorted(inside, key=lambda e: -e["strength"])[:4]
+    assert sorted(map(str, capped.edges)) == sorted(map(str, strongest_inside))
+    assert len(fused.edges) == 2 and all(e["n_layers"] >= 1 for e in fused.edges)
