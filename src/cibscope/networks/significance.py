@@ -58,6 +58,8 @@ import numpy as np
 import pyarrow as pa
 from scipy.special import gammainc
 
+from ..sql import FIXED_POINT
+
 __all__ = ["SignificanceResult", "score_pairs", "adjust_pvalues", "rarity_weight_sql", "pvalues"]
 
 
@@ -72,7 +74,7 @@ class SignificanceResult:
 
 
 #: Weights are summed in fixed point, as integer multiples of 1/_FIXED (see score_pairs).
-_FIXED = float(2**40)
+_FIXED = FIXED_POINT
 
 
 def rarity_weight_sql(m: str) -> str:
