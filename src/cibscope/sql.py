@@ -18,25 +18,10 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 
 from .errors import BackendError
 
-__all__ = ["transpile", "referenced_columns", "exact_sum", "FIXED_POINT", "DIALECTS"]
+__all__ = ["transpile", "referenced_columns", "DIALECTS"]
 
 #: Engines cibscope generates SQL for (DuckDB is the source dialect).
 DIALECTS = ("duckdb", "spark")
-
-
-#: Float sums are taken in fixed point: multiples of 1/FIXED_POINT (2^-40, ~1e-12).
-FIXED_POINT = float(2**40)
-
-
-def exact_sum(expr: str) -> str:
-    """SQL: the sum of the DOUBLE ``expr`` over a group, the same whatever order the rows come in.
-
-    A sum of doubles depends on the order it adds them in, and DuckDB's parallel aggregation
-    meets the rows of a group in an order that changes from run to run: the last bit of a
-    score changed between two runs of the same data. Each value is rounded to a multiple of
-    2^-40 and the multiples are summed as integers (exact, so in any order).
-    """
-    return f"(CAST(sum(CAST(round(({expr}) * {FIXED_POINT!r}) AS HUGEINT)) AS DOUBLE) / {FIXED_POINT!r})"
 
 
 def transpile(sql: str, *, to: str = "spark", source: str = "duckdb", pretty: bool = False) -> str:

@@ -53,7 +53,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ..sql import exact_sum
+from ..exact import exact_sum
 from ..traces.base import source_expr, tolerance_expr
 from ..traces.near_duplicate import NearDuplicate
 

@@ -56,7 +56,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ..sql import exact_sum
+from ..exact import exact_sum
 from ..networks.multiplex import FusedNetwork
 from ..params import Interval, validate
 from .membership import DEFAULT_LAYERS, MEMBERSHIP_LAYER, group_membership

@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..params import Interval, Options, validate
-from ..sql import exact_sum
+from ..exact import exact_sum
 
 __all__ = ["MultiplexParams", "FusedNetwork", "fuse_layers", "DEFAULT_LAYER_WEIGHTS"]
 

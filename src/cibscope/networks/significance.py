@@ -58,7 +58,7 @@ import numpy as np
 import pyarrow as pa
 from scipy.special import gammainc
 
-from ..sql import FIXED_POINT
+from ..exact import FIXED_POINT
 
 __all__ = ["SignificanceResult", "score_pairs", "adjust_pvalues", "rarity_weight_sql", "pvalues"]
 
