@@ -65,7 +65,9 @@ EXPECT: dict[str, tuple[int, int, int, dict[int, str]] | str] = {
         9: "id in float notation, digits lost (1.5e+18",
     }),
     # 7. v2 pages whose data is a number or a string: quarantined, not dropped
-    "v2_scalar_data.jsonl": (4, 2, 2, {1: "a v2 response page whose data is a number", 2: "a v2 response page whose data is a string"}),
+    "v2_scalar_data.jsonl": (5, 2, 3, {
+        1: "a v2 response page whose data is a number", 2: "a v2 response page whose data is a string", 5: "an empty list, not a tweet",
+    }),
     # 8. ids: the same rule in JSON lines, JSON arrays and the IO archive
     "v2_ids.jsonl": (11, 1, 10, {
         1: "invalid id -5", 2: "invalid id abc", 3: "invalid id 0042", 4: "invalid id (a list", 5: "invalid id (an object",

@@ -687,8 +687,8 @@ class TwitterV2(_JsonReader):
 
     def _convert(self, line: int, obj: Any, raw: bytes | str, writer: StageWriter, nested: bool = False) -> None:
         if isinstance(obj, list):  # a list of pages or tweets on one line (one level)
-            if nested:
-                writer.quarantine(line, _dump(obj), "a list inside a list, not a tweet")
+            if nested or not obj:
+                writer.quarantine(line, _dump(obj), "a list inside a list, not a tweet" if obj else "an empty list, not a tweet")
                 return
             for item in obj:
                 self._convert(line, item, b"", writer, nested=True)

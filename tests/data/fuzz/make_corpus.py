@@ -131,7 +131,7 @@ def main() -> None:
         "8,chan_b,B,2022-03-01 10:00:49,float id,1.5e+18,,,,7,en\n"
     ))
     # 7. v2 pages whose data is a number or a string
-    write("v2_scalar_data.jsonl", lines([{"data": 5, "meta": {}}, {"data": "x", "includes": {}}, {"data": None, "meta": {}}, page([v2(1), v2(2)])]))
+    write("v2_scalar_data.jsonl", lines([{"data": 5, "meta": {}}, {"data": "x", "includes": {}}, {"data": None, "meta": {}}, page([v2(1), v2(2)]), "[]"]))
     # 8. ids: looser validation in JSON than in the IO reader, and beyond 64 bits
     write("v2_ids.jsonl", lines([v2(1, id=-5), v2(2, id="abc"), v2(3, id="0042"), v2(4, id=[1]), v2(5, id={"x": 1}),
                                  v2(6, id=True), v2(7, id=1.5), v2(8, author_id="-5"), v2(9, id="18446744073709551615"),
