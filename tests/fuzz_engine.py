@@ -335,7 +335,9 @@ def jsonl_input(kind: str, rng: random.Random, tmp: Path) -> tuple[Path, list[st
     lines = None
     if not damaged and not compressed and kind in ("v2_tweets", "v1"):
         # one record per line: each must be kept or quarantined (a page may hold no row)
-        lines = {str(p): {i + 1 for i, ln in enumerate(data.split(b"\n")) if ln.strip()}}
+        # (a v2 page with no data holds no row: twarc2 writes them for searches without results)
+        empty_page = [isinstance(r, dict) and "data" in r and r["data"] in (None, []) for r in recs]
+        lines = {str(p): {i + 1 for i, ln in enumerate(data.split(b"\n")) if ln.strip() and not (i < len(recs) and empty_page[i])}}
     return p, args, lines
 
 
