@@ -43,7 +43,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
-
 from .case import Case, open_case
 from .errors import CaseStateError, ParameterError
 from .evidence.score import ScoreParams, ScoreResult, compute_scores, write_scores
