@@ -187,7 +187,8 @@ def test_run_audit_end_to_end(tmp_path):
     assert r.possible_misses == ["org1"]
     assert r.unclaimed_verdict_counts == {"strong": 1, "none": 1}
     rows = list(csv.DictReader(open(tmp_path / "out" / "audit.csv", encoding="utf-8")))
-    assert [x["account_id"] for x in rows] == ["io1", "io2", "io3", "'=io4", "org1", "'-org2"]
+    # ids are written as they are (they must join); one that could run as a formula is defused
+    assert [x["account_id"] for x in rows] == ["io1", "io2", "io3", "'=io4", "org1", "-org2"]
     assert rows[0]["verdict"] == "strong" and rows[0]["claimed"] == "true"
     assert rows[2]["verdict"] == "moderate" and "below strong" in rows[2]["reasons"]
     doc = json.loads((tmp_path / "out" / "audit.json").read_text(encoding="utf-8"))

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from cibscope.cli import app
 from cibscope.cli.detect import collect_params
-from cibscope.export import neutralise_cell, write_csv, write_gexf
+from cibscope.export import Graph, csv_cell, write_csv, write_gexf
 from detect_fixtures import build_case, write_truth
 
 runner = CliRunner()
@@ -32,12 +32,17 @@ def test_detect_writes_case_tables_and_readable_exports(tmp_path: Path) -> None:
                               "--param", "score.affinity_weight=0"], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     assert "2 group(s): 2 flagged as operations" in res.output and "7 account(s) flagged" in res.output
-    for name in ("accounts.csv", "groups.csv", "edges.parquet", "network.gexf"):
+    for name in ("accounts.csv", "groups.csv", "edges.parquet", "network_layers.gexf"):
         assert str(out / name) in res.output.replace("\n", "")
 
     with open(out / "accounts.csv", newline="", encoding="utf-8") as f:
         rows = {r["account_id"]: r for r in csv.DictReader(f)}
-    assert list(rows["a1"]) == ["account_id", "screen_name", "score", "flagged", "group_id", "group_role", "group_verdict", "top_reasons"]
+    # the report's accounts export: one definition, one file name
+    assert list(rows["a1"]) == [
+        "account_id", "platform", "screen_name", "display_name", "description", "location", "follower_count",
+        "following_count", "created_at", "account_language", "score", "flagged", "group_id", "group_role", "group_verdict",
+        "top_reasons", "source_file", "source_line",
+    ]
     assert rows["a1"]["flagged"] == "true" and rows["o3"]["flagged"] == "false"
     assert abs(float(rows["a1"]["score"]) - 0.850393) < 1e-6 and rows["a1"]["group_id"] == "1" and rows["o3"]["group_id"] == ""
     assert (rows["a1"]["group_role"], rows["a1"]["group_verdict"]) == ("core", "operation") and rows["o3"]["group_role"] == ""
@@ -55,7 +60,7 @@ def test_detect_writes_case_tables_and_readable_exports(tmp_path: Path) -> None:
     # every stored edge (the two insignificant organic ones too) is in the parquet file
     assert duckdb.sql(f"SELECT count(*) FROM '{out / 'edges.parquet'}'").fetchall()[0][0] == 12
 
-    root = ET.parse(out / "network.gexf").getroot()
+    root = ET.parse(out / "network_layers.gexf").getroot()
     assert root.tag == "{http://gexf.net/1.3}gexf" and root.get("version") == "1.3"
     nodes = root.findall("g:graph/g:nodes/g:node", NS)
     edges = root.findall("g:graph/g:edges/g:edge", NS)
@@ -119,13 +124,16 @@ def test_write_csv_neutralises_formulas_but_keeps_numbers(tmp_path: Path) -> Non
     with open(p, newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     assert rows[1] == ["'=1+1", "-0.5", "'+cmd", "'@SUM(A1)", "plain", "", "true", "'\t=x"]
-    assert neutralise_cell(-3) == "-3"
+    assert csv_cell(-3) == "-3"
 
 
 def test_gexf_strips_characters_xml_forbids(tmp_path: Path) -> None:
-    p = write_gexf(tmp_path / "g.gexf", [{"id": "x\x00<1>", "label": "a & b\x07", "score": 0.5}, {"id": "y"}],
-                   [{"source": "x\x00<1>", "target": "y", "weight": 2.0, "kind": "co_link", "layer": "co_link"}],
-                   node_attrs=["score"], edge_attrs=["layer"])
+    graph = Graph(
+        [{"id": "x\x00<1>", "label": "a & b\x07", "score": 0.5}, {"id": "y"}],
+        [{"source": "x\x00<1>", "target": "y", "weight": 2.0, "kind": "co_link", "layer": "co_link"}],
+        [("score", "double")], [("layer", "string")],
+    )
+    p = write_gexf(tmp_path / "g.gexf", graph)
     root = ET.parse(p).getroot()  # would raise on an invalid character
     node = root.find("g:graph/g:nodes/g:node", NS)
     assert node.get("id") == "x<1>" and node.get("label") == "a & b"
@@ -144,7 +152,7 @@ def test_run_ingests_detects_audits_reports_and_says_where(tmp_path: Path) -> No
     assert (out / "case.duckdb").exists()
     with open(out / "accounts.csv", newline="", encoding="utf-8") as f:
         assert sum(1 for _ in csv.DictReader(f)) == 300
-    for name in ("case.duckdb", "accounts.csv", "groups.csv", "edges.parquet", "network.gexf", "audit.csv", "report/index.html"):
+    for name in ("case.duckdb", "accounts.csv", "groups.csv", "edges.parquet", "network_layers.gexf", "audit.csv", "report/index.html", "run.json"):
         assert (out / name).exists(), name
         assert str(out / name) in text, name
     assert f"against {data / 'truth.csv'}: F1" in text
@@ -152,3 +160,21 @@ def test_run_ingests_detects_audits_reports_and_says_where(tmp_path: Path) -> No
     files = {r[0] for r in con.execute("SELECT source_file FROM ingest_log").fetchall()}
     con.close()
     assert {Path(f).name for f in files} == {"users.csv", "tweets.csv"}
+
+
+def test_a_capped_graph_keeps_edges_inside_groups_then_the_strongest(tmp_path: Path) -> None:
+    from cibscope.case import open_case
+    from cibscope.export import network_graph
+
+    case = _case(tmp_path)
+    assert runner.invoke(app, ["detect", "--case", str(case), "--reuse-edges", "--resolution", "0.05", "--seed", "3"]).exit_code == 0
+    with open_case(case, create=False, read_only=True) as c:
+        full = network_graph(c, "layers")
+        members = dict(c.con.execute("SELECT account_id, group_id FROM group_members").fetchall())
+        capped = network_graph(c, "layers", max_edges=4)
+        fused = network_graph(c, "fused", max_edges=2)
+    inside = [e for e in full.edges if members.get(e["source"]) is not None and members.get(e["source"]) == members.get(e["target"])]
+    assert len(full.edges) == 10 and len(inside) > 4
+    strongest_inside = sorted(inside, key=lambda e: -e["strength"])[:4]
+    assert sorted(map(str, capped.edges)) == sorted(map(str, strongest_inside))
+    assert len(fused.edges) == 2 and all(e["n_layers"] >= 1 for e in fused.edges)

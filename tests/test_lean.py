@@ -284,7 +284,7 @@ def test_network_out_must_be_a_folder(data: Path, tmp_path: Path) -> None:
     target = tmp_path / "a_file"
     target.write_text("x")
     r = CliRunner().invoke(app, ["network", str(data / "tweets.csv"), "--out", str(target)])
-    assert r.exit_code != 0 and "must be a folder" in str(r.exception or r.output)
+    assert r.exit_code != 0 and "the output folder is a file" in str(r.exception or r.output)
 
 
 def test_write_arrow_csv_defuses_every_text_column(tmp_path: Path) -> None:

@@ -411,3 +411,17 @@ def test_evidence_is_the_closest_pairs_of_every_edge(case, seed, window):
     # ids follow (edge, closeness) order
     ids = case.con.execute("SELECT account_a, account_b, seconds_apart FROM evidence ORDER BY evidence_id").fetchall()
     assert ids == sorted(ids, key=lambda r: (r[0], r[1]))
+
+
+def test_exact_sum_does_not_depend_on_the_order_of_the_terms() -> None:
+    import duckdb
+
+    from cibscope.exact import exact_sum
+
+    con = duckdb.connect()
+    values = [0.1, 0.2, 0.3, 1e-9, 7.25, 1 / 3]
+    orders = [values, values[::-1], sorted(values, key=lambda v: v % 0.07)]
+    plain = {sum(o) for o in orders}
+    assert len(plain) > 1  # a float sum does depend on the order: what exact_sum is for
+    got = {con.execute(f"SELECT {exact_sum('x')} FROM (SELECT unnest(?::DOUBLE[]) AS x)", [o]).fetchone()[0] for o in orders}
+    assert len(got) == 1 and abs(got.pop() - sum(values)) < 1e-11

@@ -309,20 +309,35 @@ def test_exports_round_trip_and_neutralise_formulas(report: Path) -> None:
 
 
 def test_network_exports_open_as_xml_with_fused_edges(report: Path) -> None:
+    from cibscope.case import open_case
+    from cibscope.networks.multiplex import fuse_layers
+
     ex = report.parent / "exports"
     ns = {"g": "http://gexf.net/1.3"}
-    root = ET.parse(ex / "network.gexf").getroot()
+    root = ET.parse(ex / "network_fused.gexf").getroot()
     nodes = root.findall(".//g:node", ns)
     edges = root.findall(".//g:edge", ns)
     # nodes: group 1 (5) + group 2 (4) + a10, a11 = 11; fused edges: 10 + 6 + 1 = 17
     assert len(nodes) == 11 and len(edges) == 17
     labels = {n.get("id"): n.get("label") for n in nodes}
     assert labels["a01"] == JSON_BREAKOUT
+    # the fused weight is the multiplex network's, the one the groups were found on:
+    # co_retweet and co_link, each its layer weight times its strength
+    with open_case(report.parent.parent.parent / "case.duckdb", create=False, read_only=True) as case:
+        net = fuse_layers(case.con)
+    fused = {(a, b): w for a, b, w in zip(*(net.fused.column(c).to_pylist() for c in ("account_a", "account_b", "weight")))}
     e12 = [e for e in edges if (e.get("source"), e.get("target")) == ("a01", "a02")][0]
-    assert float(e12.get("weight")) == pytest.approx(10.0)  # co_retweet 2.5 * 3 + co_link 2.5 * 1
+    assert float(e12.get("weight")) == fused[("a01", "a02")] and fused[("a01", "a02")] > 0
+    attrs = {a.get("title"): a.get("id") for a in root.findall("g:graph/g:attributes[@class='edge']/g:attribute", ns)}
+    vals = {v.get("for"): v.get("value") for v in e12.findall("g:attvalues/g:attvalue", ns)}
+    assert vals[attrs["layers"]] == "co_link,co_retweet" and vals[attrs["n_layers"]] == "2"
+    assert float(vals[attrs["w_co_link"]]) + float(vals[attrs["w_co_retweet"]]) == pytest.approx(float(e12.get("weight")))
     gm = {"g": "http://graphml.graphdrawing.org/xmlns"}
-    groot = ET.parse(ex / "network.graphml").getroot()
+    groot = ET.parse(ex / "network_fused.graphml").getroot()
     assert len(groot.findall(".//g:node", gm)) == 11 and len(groot.findall(".//g:edge", gm)) == 17
+    # by layer: one edge per layer and pair
+    lroot = ET.parse(ex / "network_layers.gexf").getroot()
+    assert len(lroot.findall(".//g:edge", ns)) == net.layer_edges.num_rows > 17
 
 
 # -- CLI ---------------------------------------------------------------------------------------------------
@@ -339,16 +354,6 @@ def test_cli_report_prints_the_index_path(tmp_path: Path) -> None:
     assert (out / "index.html").exists() and not (out / "exports").exists()
 
 
-def test_sql_neutralising_matches_the_shared_csv_rule() -> None:
-    from cibscope.export import neutralise_cell
-    from cibscope.report.exports import neutralise_sql
-
-    samples = ["=1+1", "+x", "-x", "@SUM(A1)", "\tcmd", "\rcmd", "plain", "a=b", "", "'=already", "-"]
-    con = duckdb.connect()
-    got = [con.execute(f"SELECT {neutralise_sql('$1')}", [s]).fetchone()[0] for s in samples]
-    assert got == [neutralise_cell(s) for s in samples]
-
-
 def test_group_layers_as_an_object_are_read_as_names(tmp_path: Path) -> None:
     # detection writes groups.layers as {"layer": support}; names are shown most-supported first
     with build_case(tmp_path / "c.duckdb") as case:
@@ -363,7 +368,7 @@ def test_group_layers_as_an_object_are_read_as_names(tmp_path: Path) -> None:
 def test_big_tables_are_gzipped_and_still_neutralised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import gzip
 
-    from cibscope.report import exports
+    from cibscope import export as exports
 
     monkeypatch.setattr(exports, "GZIP_ROWS", 20)  # evidence (53 rows) is "big", accounts (12) is not
     with build_case(tmp_path / "c.duckdb") as case:
@@ -392,3 +397,12 @@ def test_capped_networks_keep_every_members_strongest_edges() -> None:
     assert [(e["account_a"], e["account_b"]) for e in kept] == [("a", "b"), ("a", "c"), ("a", "x")]
     # Budget 5 keeps everything.
     assert _keep_edges(edges, 5, per_node=1) == edges
+
+
+def test_the_report_ships_a_current_plotly_with_its_cloud_controls_off(report: Path) -> None:
+    head = (report.parent / "assets" / "plotly.min.js").read_text(encoding="utf-8")[:200]
+    m = re.search(r"plotly\.js v(\d+)\.(\d+)\.(\d+)", head)
+    assert m and int(m.group(1)) >= 3, head  # plotly.js 3 (2025) or later
+    js = (report.parent / "assets" / "report.js").read_text(encoding="utf-8")
+    for setting in ("showSendToCloud: false", "plotlyServerURL: ''", "showEditInChartStudio: false", "showLink: false"):
+        assert setting in js, setting

@@ -57,9 +57,9 @@ from .errors import CaseStateError, ParameterError
 from .evidence.decision import GroupDecision, decide_groups
 from .evidence.score import ScoreParams, ScoreResult, compute_scores, write_scores
 from .evidence.signals import SignalParams, group_signals, signal_table
-from .export import write_csv, write_gexf
+from .export import out_dir, write_detection_outputs
 from .groups import GroupParams, describe_groups, find_groups, write_groups
-from .groups.null import NullParams, NullResult, calibrate, group_statistics, null_copies, null_groups
+from .groups.null import NullParams, calibrate, group_statistics, null_copies, null_groups
 from .networks.multiplex import DEFAULT_LAYER_WEIGHTS, FusedNetwork, MultiplexParams, describe, fuse_layers
 from .progress import Progress, step
 
@@ -328,6 +328,8 @@ def detect(
     """
     t0 = time.perf_counter()
     cfg = parse_params(params)
+    if out is not None:
+        out_dir(out)  # a bad --out fails now, not after the detection
     from .evidence.membership import TRACE_LAYERS as MEMBERSHIP_LAYERS
     from .groups.items import ITEM_LAYERS, defining_items
     from .networks import drop_kept_traces
@@ -566,7 +568,8 @@ def _write_decisions(con: Any, signals: list[Any], items: pa.Table, null_edges: 
 def export_outputs(
     case: Case, out: str | os.PathLike[str], *, net: FusedNetwork | None = None, max_gexf_edges: int = 250_000
 ) -> dict[str, Path]:
-    """Write accounts.csv, groups.csv, edges.parquet and network.gexf into ``out``.
+    """Write accounts.csv, groups.csv, edges.parquet and network_layers.gexf into ``out``
+    (:func:`cibscope.export.write_detection_outputs`).
 
     The GEXF holds the significant per-layer edges (one parallel edge per layer, ``kind`` =
     layer) and their endpoints plus every flagged account, so it stays a readable size even
@@ -574,87 +577,7 @@ def export_outputs(
     ``max_gexf_edges`` significant edges, the GEXF keeps edges inside groups first, then the
     strongest (Gephi's layouts do not cope with millions of edges).
     """
-    o = Path(out)
-    o.mkdir(parents=True, exist_ok=True)
-    con = case.con
-    outputs: dict[str, Path] = {}
-    cols = ["account_id", "screen_name", "score", "flagged", "group_id", "group_role", "group_verdict", "top_reasons"]
-    rows = con.execute(
-        """
-        SELECT s.account_id, a.screen_name, s.score, s.flagged, s.group_id, m.role, g.verdict, s.top_reasons
-        FROM scores s LEFT JOIN (SELECT account_id, min(screen_name) AS screen_name FROM accounts GROUP BY 1) a USING (account_id)
-        LEFT JOIN group_members m ON m.account_id = s.account_id AND m.group_id = s.group_id
-        LEFT JOIN groups g ON g.group_id = s.group_id
-        ORDER BY s.score DESC, s.account_id
-        """
-    ).fetchall()
-    outputs["accounts"] = write_csv(o / "accounts.csv", rows, cols)
-    gcols = [
-        "group_id", "verdict", "flagged", "size", "core_size", "signals", "statistic", "e_value", "q_value", "strength",
-        "cohesion", "start_at", "end_at", "median_seconds", "precision_mix", "layers", "top_items", "members",
-    ]
-    grows = con.execute(
-        """
-        SELECT g.group_id, g.verdict, g.flagged, g.size, g.core_size, g.signals, g.statistic, g.e_value, g.q_value, g.strength,
-               g.cohesion, CAST(g.start_at AS VARCHAR), CAST(g.end_at AS VARCHAR), g.median_seconds, g.precision_mix,
-               g.layers, g.top_items,
-               (SELECT string_agg(m.account_id, ' ' ORDER BY m.account_id) FROM group_members m WHERE m.group_id = g.group_id)
-        FROM groups g ORDER BY g.group_id
-        """
-    ).fetchall()
-    outputs["groups"] = write_csv(o / "groups.csv", grows, gcols)
-    epath = o / "edges.parquet"
-    con.execute(
-        f"COPY (SELECT * FROM edges ORDER BY layer, account_a, account_b) TO '{str(epath).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)"
-    )
-    outputs["edges"] = epath
-    if net is None:
-        net = fuse_layers(con, parse_params(_last_params(case)).multiplex, n_tests=_last_n_tests(case))
-    le = net.layer_edges
-    if le.num_rows > max_gexf_edges:
-        # Keep a graph Gephi can lay out: edges inside groups first, then the strongest.
-        members = dict(con.execute("SELECT account_id, group_id FROM group_members").fetchall())
-        ga = [members.get(x) for x in le.column("account_a").to_pylist()]
-        gb = [members.get(x) for x in le.column("account_b").to_pylist()]
-        inside = [x is not None and x == y for x, y in zip(ga, gb)]
-        strength = le.column("strength").to_pylist()
-        order = sorted(range(le.num_rows), key=lambda i: (not inside[i], -strength[i], i))[:max_gexf_edges]
-        le = le.take(pa.array(sorted(order)))
-    edges = [
-        {
-            # Gephi's layouts pull by weight: an edge at chance-level strength (0) still links
-            "source": a, "target": b, "kind": layer, "weight": max(float(w * s), 0.1),
-            "layer": layer, "strength": float(w * s), "n_shared": int(n) if n is not None else None, "p_value": float(p),
-        }
-        for layer, a, b, n, p, s, w in zip(
-            le.column("layer").to_pylist(), le.column("account_a").to_pylist(), le.column("account_b").to_pylist(),
-            le.column("n_shared").to_pylist(), le.column("p_value").to_pylist(), le.column("strength").to_pylist(),
-            le.column("layer_weight").to_pylist(),
-        )
-    ]
-    ends = {e["source"] for e in edges} | {e["target"] for e in edges}
-    con.register("_cib_ends", pa.table({"account_id": pa.array(sorted(ends), pa.string())}))
-    try:
-        nrows = con.execute(
-            """
-            SELECT s.account_id, coalesce(a.screen_name, s.account_id), s.score, s.flagged, s.group_id
-            FROM scores s LEFT JOIN (SELECT account_id, min(screen_name) AS screen_name FROM accounts GROUP BY 1) a USING (account_id)
-            WHERE s.flagged OR s.account_id IN (SELECT account_id FROM _cib_ends)
-            ORDER BY s.account_id
-            """
-        ).fetchall()
-    finally:
-        con.unregister("_cib_ends")
-    nodes = [
-        {"id": r[0], "label": r[1], "score": float(r[2]), "flagged": bool(r[3]), "group": int(r[4]) if r[4] is not None else -1}
-        for r in nrows
-    ]
-    outputs["network"] = write_gexf(
-        o / "network.gexf", nodes, edges,
-        node_attrs=["score", "flagged", "group"], edge_attrs=["layer", "strength", "n_shared", "p_value"],
-        description="cibscope detect: significant per-layer coordination edges",
-    )
-    return outputs
+    return write_detection_outputs(case, out, net=net, max_gexf_edges=max_gexf_edges)
 
 
 def _last_params_all(stored: Mapping[str, Any]) -> dict[str, Any]:

@@ -51,6 +51,10 @@ class UnknownFormatError(InputError):
     """No reader recognises a file."""
 
 
+class EmptyFileError(InputError):
+    """A file with no bytes (or only blanks) where data was expected."""
+
+
 class StrictModeError(InputError):
     """--strict was given and some rows were quarantined."""
 

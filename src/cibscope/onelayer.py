@@ -35,7 +35,7 @@ import pyarrow as pa
 
 from .case import insertion_order_off, open_case
 from .errors import ParameterError
-from .export import write_arrow_csv, write_gexf
+from .export import Graph, out_dir, write_arrow_csv, write_gexf
 from .ingest import IngestReport, ingest
 from .ingest.base import stage_fields
 from .networks import LayerStats, build_networks
@@ -187,8 +187,7 @@ def _counts(con: Any, t: Trace) -> tuple[pa.Table, Any]:
 def write_network(res: LayerNetwork, out: str | os.PathLike[str]) -> dict[str, Path]:
     """Write ``res`` into the folder ``out``: ``counts.csv`` (counts mode), or ``edges.csv``,
     ``evidence.csv`` and ``network.gexf`` (Gephi; node label = screen name where known)."""
-    o = Path(out)
-    o.mkdir(parents=True, exist_ok=True)
+    o = out_dir(out)
     written: dict[str, Path] = {}
     if res.counts is not None:
         written["counts"] = write_arrow_csv(res.counts, o / "counts.csv", order=["user_1", "user_2"])
@@ -206,9 +205,7 @@ def write_network(res: LayerNetwork, out: str | os.PathLike[str]) -> dict[str, P
         }
         for r in e
     ]
-    written["network"] = write_gexf(
-        o / "network.gexf", nodes, edges, node_attrs=[], edge_attrs=["n_shared", "p_value", "q_value", "strength"],
-        description=f"cibscope network: significant {res.trace} edges",
-    )
+    attrs = [("n_shared", "long"), ("p_value", "double"), ("q_value", "double"), ("strength", "double")]
+    graph = Graph(nodes, edges, [], attrs, f"cibscope network: significant {res.trace} edges")
+    written["network"] = write_gexf(o / "network.gexf", graph)  # type: ignore[assignment]
     return written
-

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..case import Case, open_case
 from ..errors import CaseStateError, InputError
-from ..export import write_csv
+from ..export import out_dir, write_csv
 from ..progress import Progress, step
 from ._util import fetch_dicts
 from .claims import ClaimResult, ClaimsFile, load_claims
@@ -134,6 +134,7 @@ def run_audit(
     Raises CaseStateError when the case has posts but detection has not run, InputError for a
     missing or empty list or a bad claims file. Writes ``out``/audit.csv, audit.json, claims.json.
     """
+    out_dir(out)  # a bad --out fails now, not after the audit
     claims_file: ClaimsFile | None = load_claims(claims) if claims is not None else None
     claimed_ids = None if str(claimed) == "all" else read_id_list(claimed, "claimed list")
     control_ids = read_id_list(control, "control list") if control is not None else None
@@ -317,7 +318,7 @@ def _write_outputs(
     sp: SignatureParams,
     vp: VerdictParams,
 ) -> dict[str, str]:
-    out.mkdir(parents=True, exist_ok=True)
+    out = out_dir(out)
     sigs = {r["account_id"]: r for r in fetch_dicts(c.con, "SELECT * FROM signatures")}
     evidence = _evidence_examples(c)
     csv_rows = []
@@ -360,7 +361,8 @@ def _write_outputs(
     if claims_file is None:
         claims_json["note"] = "no claims file given (--claims FILE)"
     doc = {
-        "summary": result.summary(),
+        # the case by its file name: the same audit of the same case gives the same file, wherever it lies
+        "summary": {**result.summary(), "case": Path(result.case_path).name},
         "possible_false_positives": result.possible_false_positives,
         "possible_misses": result.possible_misses,
         "claimed_not_in_case": result.claimed_missing,

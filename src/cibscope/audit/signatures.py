@@ -266,14 +266,14 @@ def _sql_signatures(con: Any, p: SignatureParams, ref: datetime | None) -> list[
         SELECT account_id, client, count(*) AS n FROM _audit_posts WHERE client IS NOT NULL GROUP BY 1, 2
     ),
     top_client AS (
-        SELECT account_id, arg_max(client, n) AS top_client, max(n) / sum(n) AS top_client_share
+        SELECT account_id, arg_max(client, (n, client)) AS top_client, max(n) / sum(n) AS top_client_share
         FROM clients GROUP BY 1
     ),
     langs AS (
         SELECT account_id, lang, count(*) AS n FROM _audit_posts WHERE lang IS NOT NULL GROUP BY 1, 2
     ),
     top_lang AS (
-        SELECT account_id, arg_max(lang, n) AS top_lang, max(n) / sum(n) AS top_lang_share FROM langs GROUP BY 1
+        SELECT account_id, arg_max(lang, (n, lang)) AS top_lang, max(n) / sum(n) AS top_lang_share FROM langs GROUP BY 1
     ),
     gaps AS (
         SELECT account_id, post_id, created_at,
@@ -283,7 +283,7 @@ def _sql_signatures(con: Any, p: SignatureParams, ref: datetime | None) -> list[
     max_gap AS (
         SELECT account_id,
                arg_max(struct_pack(prev_at := prev_at, prev_id := prev_id, cur_at := created_at, cur_id := post_id),
-                       epoch(created_at) - epoch(prev_at)) AS g,
+                       (epoch(created_at) - epoch(prev_at), created_at, post_id)) AS g,
                max(epoch(created_at) - epoch(prev_at)) / 86400.0 AS max_gap_days
         FROM gaps WHERE prev_at IS NOT NULL GROUP BY 1
     ),
@@ -299,7 +299,7 @@ def _sql_signatures(con: Any, p: SignatureParams, ref: datetime | None) -> list[
         FROM _audit_posts t JOIN grp g USING (account_id) WHERE t.client IS NOT NULL GROUP BY 1, 2
     ),
     group_top AS (
-        SELECT group_id, arg_max(client, n) AS group_top_client, max(n) / sum(n) AS group_client_share
+        SELECT group_id, arg_max(client, (n, client)) AS group_top_client, max(n) / sum(n) AS group_client_share
         FROM group_clients GROUP BY 1
     ),
     group_sizes AS (SELECT group_id, count(*) AS group_members FROM grp GROUP BY 1),
@@ -570,7 +570,7 @@ def _attach_post_sources(con: Any, rows: list[dict[str, Any]]) -> None:
         try:
             firsts = dict(
                 con.execute(
-                    "SELECT account_id, arg_min(post_id, created_at) FROM _audit_posts "
+                    "SELECT account_id, arg_min(post_id, (created_at, post_id)) FROM _audit_posts "
                     "WHERE political AND account_id IN (SELECT id FROM _audit_need_first) GROUP BY 1"
                 ).fetchall()
             )

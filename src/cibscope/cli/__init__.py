@@ -12,7 +12,7 @@ from importlib import import_module
 import typer
 
 from ..errors import CibscopeError
-from .common import console_err
+from .common import console_err, safe
 
 app = typer.Typer(
     name="cibscope",
@@ -33,7 +33,7 @@ def main() -> None:
     try:
         app()  # standalone: usage errors are printed by Typer with exit code 2
     except CibscopeError as e:
-        console_err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        console_err.print(f"[bold red]error:[/] {safe(e)}", highlight=False, soft_wrap=True)
         if e.hint:
-            console_err.print(f"[dim]hint: {e.hint}[/]", highlight=False, soft_wrap=True)
+            console_err.print(f"[dim]hint: {safe(e.hint)}[/]", highlight=False, soft_wrap=True)
         sys.exit(e.exit_code)

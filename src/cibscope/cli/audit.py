@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from ..audit import AuditResult, run_audit
-from .common import CaseOption, OutOption, RichProgress, console
+from .common import CaseOption, OutOption, RichProgress, console, safe, text
 
 _STATUS_STYLE = {"supported": "green", "contradicted": "red", "not testable": "yellow"}
 
@@ -18,7 +18,7 @@ def render_audit(r: AuditResult, *, show: int = 10) -> None:
     """Print the summary: verdict counts, possible false positives and misses, the claims."""
     s = r.summary()
     console.print(
-        f"[bold]audit of {s['claimed_listed']:,} claimed account(s)[/] in {r.case_path}: "
+        f"[bold]audit of {s['claimed_listed']:,} claimed account(s)[/] in {safe(r.case_path)}: "
         f"{s['claimed_in_case']:,} found in the case, {s['claimed_not_in_case']:,} not in it"
     )
     if r.account_only:
@@ -39,13 +39,13 @@ def render_audit(r: AuditResult, *, show: int = 10) -> None:
         fp = r.possible_false_positives
         console.print(
             f"claimed with no coordination evidence (possible false positives): [bold]{len(fp):,}[/]"
-            + (f", e.g. {', '.join(fp[:show])}" if fp else "")
+            + (f", e.g. {safe(', '.join(fp[:show]))}" if fp else "")
         )
         console.print(f"claimed with weak evidence only: {len(r.weak_claimed):,}")
         miss = r.possible_misses
         console.print(
             f"not claimed but strong evidence (possible misses): [bold]{len(miss):,}[/]"
-            + (f", e.g. {', '.join(miss[:show])}" if miss else "")
+            + (f", e.g. {safe(', '.join(miss[:show]))}" if miss else "")
         )
     m = r.metadata
     if m.get("accounts"):
@@ -57,14 +57,14 @@ def render_audit(r: AuditResult, *, show: int = 10) -> None:
         )
         days = m.get("top_creation_days") or []
         if days:
-            console.print("top creation days: " + ", ".join(f"{d['day']} ({d['accounts']})" for d in days[:5]))
+            console.print(text("top creation days: " + ", ".join(f"{d['day']} ({d['accounts']})" for d in days[:5])))
     if r.claims:
         ct = Table(title="claims")
         for col in ("claim", "by", "status", "measured", "how"):
             ct.add_column(col, overflow="fold")
         for c in r.claims:
             style = _STATUS_STYLE.get(c.status, "")
-            ct.add_row(c.statement or c.claim_id, c.claimed_by, f"[{style}]{c.status}[/]", c.measured_text, c.method)
+            ct.add_row(text(c.statement or c.claim_id), text(c.claimed_by), text(c.status, style=style), text(c.measured_text), text(c.method))
         console.print(ct)
     if r.compare:
         cp = Table(title="claimed vs control")
@@ -74,14 +74,14 @@ def render_audit(r: AuditResult, *, show: int = 10) -> None:
             if row["effect_size"] is None:
                 continue
             cp.add_row(
-                row["signature"], _fmt(row["claimed"]), _fmt(row["control"]),
+                text(row["signature"]), _fmt(row["claimed"]), _fmt(row["control"]),
                 f"{row['effect']} ({row['magnitude']})", f"{row['effect_size']:+.2f}",
                 f"{row['p_value']:.2g}" if row["p_value"] is not None else "-",
             )
         console.print(cp)
     console.print("[bold]outputs[/]")
     for name, path in r.files.items():
-        console.print(f"  {name}: {path}")
+        console.print(text(f"  {name}: {path}"))
 
 
 def _fmt(v: object) -> str:

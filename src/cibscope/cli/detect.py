@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import ParameterError
-from .common import CaseOption, RichProgress, console
+from .common import CaseOption, RichProgress, console, safe, text
 
 if TYPE_CHECKING:  # the library is imported inside the commands, so `cibscope --help` stays light
     from ..detect import DetectResult
@@ -69,13 +69,13 @@ def collect_params(
 
 def render_detect(res: DetectResult, case: Any = None) -> None:
     st = res.stats
-    t = Table(title=f"detect: {res.case_path}")
+    t = Table(title=text(f"detect: {res.case_path}"))
     for col in ("layer", "pairs tested", "significant"):
         t.add_column(col, justify="left" if col == "layer" else "right")
     tested = st.get("edges_tested", {})
     sig = st.get("edges_significant", {})
     for layer in sorted(set(tested) | set(sig)):
-        t.add_row(layer, f"{tested.get(layer, 0):,}", f"{sig.get(layer, 0):,}")
+        t.add_row(text(layer), f"{tested.get(layer, 0):,}", f"{sig.get(layer, 0):,}")
     console.print(t)
     by = st.get("groups_by_verdict", {})
     null = st.get("null", {})
@@ -100,16 +100,16 @@ def render_detect(res: DetectResult, case: Any = None) -> None:
             top = ", ".join(f"{i['item']} ({i['n']})" for i in json.loads(items)[:3])
             sizes = f"{size}" + (f" ({size - core} joined)" if core is not None and size != core else "")
             e_txt = "" if stat is None else f"{stat:.1f} / {ev:.2g}"
-            g.add_row(str(gid), str(verdict or ""), sizes, e_txt, ", ".join(json.loads(signals or "[]")), Text(top))
+            g.add_row(str(gid), str(verdict or ""), sizes, e_txt, ", ".join(json.loads(signals or "[]")), text(top))
         console.print(g)
     for name, path in res.outputs.items():
-        console.print(f"  {name}: {path}")
+        console.print(text(f"  {name}: {path}"))
 
 
 def render_explanation(ex: Explanation) -> None:
     who = ex.account_id + (f" (@{ex.screen_name})" if ex.screen_name and ex.screen_name != ex.account_id else "")
     console.print(
-        Text(f"{who}: score {ex.score:.3f}, {'FLAGGED' if ex.flagged else 'not flagged'}"
+        text(f"{who}: score {ex.score:.3f}, {'FLAGGED' if ex.flagged else 'not flagged'}"
              + (f", group {ex.group_id}" if ex.group_id is not None else ", in no group")
              + (f" ({ex.group_role})" if ex.group_role else ""), style="bold")
     )
@@ -122,7 +122,7 @@ def render_explanation(ex: Explanation) -> None:
     for c in ex.contributions:
         run += c.value
         bar = "█" * max(1, round(c.value * 20)) if c.value > 0 else ""
-        t.add_row(c.name, f"{c.value:+.3f}", f"{run:.3f}", f"{1 - math.exp(-run):.3f}", Text(bar, style="cyan"), str(c.n_evidence), Text(c.detail))
+        t.add_row(text(c.name), f"{c.value:+.3f}", f"{run:.3f}", f"{1 - math.exp(-run):.3f}", Text(bar, style="cyan"), str(c.n_evidence), text(c.detail))
     console.print(t)
     if not ex.evidence:
         console.print("no evidence rows for this account")
@@ -133,11 +133,14 @@ def render_explanation(ex: Explanation) -> None:
     for r in ex.evidence:
         # cross-platform evidence names both platforms (this post's, the other's)
         mp, op = (f" [{r.platform}]", f" [{r.other_platform}]") if r.cross_platform else ("", "")
-        mine = Text(f"{r.post}{mp} at {r.at}\n{r.source}\n{(r.text or '')[:140]}")
-        other = Text(f"{r.other_account}{op}{' (same group)' if r.same_group else ''}: {r.other_post} at {r.other_at}\n{r.other_source}\n{(r.other_text or '')[:140]}")
+        mine = Text("\n").join([text(f"{r.post}{mp} at {r.at}"), text(r.source), text((r.text or "")[:140], newlines=True)])
+        other = Text("\n").join([
+            text(f"{r.other_account}{op}{' (same group)' if r.same_group else ''}: {r.other_post} at {r.other_at}"),
+            text(r.other_source), text((r.other_text or "")[:140], newlines=True),
+        ])
         layer = f"{r.layer}\n{r.platform} -> {r.other_platform}" if r.cross_platform else r.layer
         item = str(r.shared_item) + (f"\n(defining item #{r.item_rank} of the group)" if r.item_rank is not None else "")
-        e.add_row(layer, Text(item), mine, other, r.apart)
+        e.add_row(text(layer), text(item), mine, other, r.apart)
     console.print(e)
     n_cross = sum(r.cross_platform for r in ex.evidence)
     if n_cross:
@@ -167,14 +170,14 @@ def render_evaluation(r: EvaluationResult) -> None:
     for col in ("tactic", "label", "accounts", "flagged", "share flagged"):
         pt.add_column(col, justify="left" if col in ("tactic", "label") else "right")
     for d in r.per_tactic:
-        pt.add_row(d["tactic"], d["label"], f"{d['n']:,}", f"{d['flagged']:,}", f"{d['share_flagged']:.3f}")
+        pt.add_row(text(d["tactic"]), text(d["label"]), f"{d['n']:,}", f"{d['flagged']:,}", f"{d['share_flagged']:.3f}")
     console.print(pt)
     if r.ablation:
         at = Table(title="ablation: metrics with one layer removed")
         for col in ("without", "F1", "ΔF1", "ROC-AUC", "ΔROC-AUC", "PR-AUC", "ΔPR-AUC"):
             at.add_column(col, justify="left" if col == "without" else "right")
         for a in r.ablation:
-            at.add_row(a.layer, f"{a.f1:.4f}", f"{a.d_f1:+.4f}", f"{a.roc_auc:.4f}", f"{a.d_roc_auc:+.4f}", f"{a.pr_auc:.4f}", f"{a.d_pr_auc:+.4f}")
+            at.add_row(text(a.layer), f"{a.f1:.4f}", f"{a.d_f1:+.4f}", f"{a.roc_auc:.4f}", f"{a.d_roc_auc:+.4f}", f"{a.pr_auc:.4f}", f"{a.d_pr_auc:+.4f}")
         console.print(at)
 
 
@@ -185,7 +188,7 @@ def register(app: typer.Typer) -> None:
     @app.command("detect")
     def detect_cmd(
         case: CaseOption = Path("case.duckdb"),
-        out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Export folder (accounts.csv, groups.csv, edges.parquet, network.gexf).")] = None,
+        out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Export folder (accounts.csv, groups.csv, edges.parquet, network_layers.gexf).")] = None,
         param: ParamOption = None,
         window: WindowOption = None,
         alpha: AlphaOption = None,
@@ -245,16 +248,23 @@ def register(app: typer.Typer) -> None:
         seed: SeedOption = None,
     ) -> None:
         """Ingest + detect (+ audit, + report) in one go."""
+        import time
+        from datetime import datetime, timezone
+
+        from .. import __version__
         from ..audit import run_audit
         from ..case import open_case
         from ..detect import detect
-        from ..report import render_report
         from ..evaluate import evaluate
+        from ..export import out_dir
         from ..ingest import ingest
-        from .ingest import render_ingest_report
+        from ..report import render_report
+        from .ingest import check_ingest_report, render_ingest_report
 
         params = collect_params(param, window, alpha, resolution, seed)
-        out.mkdir(parents=True, exist_ok=True)
+        started = datetime.now(timezone.utc)
+        seconds: dict[str, float] = {}
+        out_dir(out)
         case_path = out / "case.duckdb"
         inputs: list[Path] = []
         truth: Path | None = None
@@ -271,29 +281,67 @@ def register(app: typer.Typer) -> None:
             else:
                 inputs.append(d)
         outputs: dict[str, Any] = {"case": case_path}
+        t = time.perf_counter()
         with RichProgress() as progress:
             report = ingest(inputs, case_path, progress=progress)
         render_ingest_report(report)
+        check_ingest_report(report)
+        seconds["ingest"] = time.perf_counter() - t
         with open_case(case_path, create=False) as c:
+            t = time.perf_counter()
             with RichProgress() as progress:
                 res = detect(c, params=params, out=out, progress=progress)
             render_detect(res, c)
             outputs.update(res.outputs)
+            seconds["detect"] = time.perf_counter() - t
             if claimed is not None:
+                t = time.perf_counter()
                 with RichProgress() as progress:
                     ares = run_audit(c, claimed=claimed, out=out, progress=progress)
                 outputs.update(_paths_of(ares, "audit"))
+                seconds["audit"] = time.perf_counter() - t
+            t = time.perf_counter()
             with RichProgress() as progress:
                 outputs["report"] = render_report(c, out / "report", progress=progress)
+            seconds["report"] = time.perf_counter() - t
+        evaluation: dict[str, Any] | None = None
         if truth is not None:
+            t = time.perf_counter()
             r = evaluate(case_path, truth, ablation=False)
+            seconds["evaluate"] = time.perf_counter() - t
+            evaluation = {"truth": str(truth), "f1": r.f1, "precision": r.precision, "recall": r.recall, "roc_auc": r.roc_auc,
+                          "pr_auc": r.pr_auc, "hard_negative_fpr": r.hard_negative_fpr}
             console.print(
-                f"against {truth}: F1 {r.f1:.3f}, precision {r.precision:.3f}, recall {r.recall:.3f}, "
+                f"against {text(truth)}: F1 {r.f1:.3f}, precision {r.precision:.3f}, recall {r.recall:.3f}, "
                 f"ROC-AUC {r.roc_auc:.3f}, PR-AUC {r.pr_auc:.3f}, hard-negative FPR {r.hard_negative_fpr:.3f}"
             )
+        # the one file that differs between two runs of the same data: when and how long
+        outputs["run metadata"] = _write_run_metadata(
+            out, version=__version__, started=started, seconds=seconds, inputs=[str(p) for p in inputs],
+            claimed=str(claimed) if claimed is not None else None, params=params, evaluation=evaluation,
+        )
         console.print("[bold]outputs[/]")
         for name, path in outputs.items():
-            console.print(f"  {name}: {path}")
+            console.print(text(f"  {name}: {path}"))
+
+
+RUN_METADATA = "run.json"
+
+
+def _write_run_metadata(out: Path, *, started: Any, seconds: dict[str, float], **fields: Any) -> Path:
+    """``OUT/run.json``: what ran, on what, when and for how long. Every other output of
+    ``cibscope run`` is the same, byte for byte, for the same data and parameters."""
+    from datetime import datetime, timezone
+
+    doc = {
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "seconds": {k: round(v, 3) for k, v in seconds.items()},
+        **fields,
+    }
+    p = out / RUN_METADATA
+    p.write_text(json.dumps(doc, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    return p
 
 
 def _paths_of(result: Any, prefix: str) -> dict[str, Any]:

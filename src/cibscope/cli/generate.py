@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..generate import generate_dataset
-from .common import RichProgress, console
+from .common import RichProgress, console, text
 
 
 def register(app: typer.Typer) -> None:
@@ -46,4 +46,4 @@ def register(app: typer.Typer) -> None:
         for g in r.groups:
             console.print(f"  {g['group']}: {g['size']} accounts, {', '.join(map(str, g['tactics']))}", highlight=False)
         for p in (r.users_path, r.tweets_path, r.truth_path, r.takedown_path):
-            console.print(f"  {p}", highlight=False)
+            console.print(text(f"  {p}"), highlight=False)

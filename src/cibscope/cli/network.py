@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from .common import RichProgress, console
+from .common import RichProgress, console, text
 
 
 def register(app: typer.Typer) -> None:
@@ -38,13 +38,12 @@ def register(app: typer.Typer) -> None:
         co-occurring pair, as the coordination-network-toolkit computes them). Nothing is
         stored: for groups, scores and audits use `cibscope ingest` and `cibscope detect`.
         """
-        from ..errors import InputError
+        from ..export import out_dir
         from ..onelayer import network_from_files, write_network
         from .detect import parse_param_items
-        from .ingest import render_ingest_report
+        from .ingest import check_ingest_report, render_ingest_report
 
-        if out.exists() and not out.is_dir():
-            raise InputError("--out must be a folder, and this is a file", file=str(out))
+        out_dir(out)  # a bad --out fails before the read
         params = parse_param_items(param)
         if window is not None:
             params["window"] = window
@@ -55,6 +54,7 @@ def register(app: typer.Typer) -> None:
             )
             written = write_network(res, out)
         render_ingest_report(res.ingest)
+        check_ingest_report(res.ingest)
         st = res.stats
         t = Table(title=f"network: {res.trace}")
         for col in ("actions", "keys", "co-occurring action pairs", "pairs tested", "significant edges", "bounded action pairs"):
@@ -72,5 +72,5 @@ def register(app: typer.Typer) -> None:
             console.print(f"{res.counts.num_rows:,} directed edges")
         console.print(
             f"read in {res.seconds['ingest']:.1f} s, network in {res.seconds['network']:.1f} s; wrote "
-            + ", ".join(str(p) for p in written.values())
+            + text(", ".join(str(p) for p in written.values())).plain
         )

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..report import render_report
-from .common import CaseOption, RichProgress, console
+from .common import CaseOption, RichProgress, console, text
 
 
 def register(app: typer.Typer) -> None:
@@ -23,4 +23,4 @@ def register(app: typer.Typer) -> None:
         """Write a self-contained HTML report (opens from file://, no network) and print its path."""
         with RichProgress() as progress:
             index = render_report(case, out, top_n=top_n, top_groups=top_groups, exports=exports, progress=progress)
-        console.print(str(index), highlight=False, soft_wrap=True)
+        console.print(text(index), highlight=False, soft_wrap=True)

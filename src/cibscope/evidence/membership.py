@@ -53,6 +53,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ..exact import exact_sum
 from ..traces.base import source_expr, tolerance_expr
 from ..traces.near_duplicate import NearDuplicate
 
@@ -326,7 +327,7 @@ def group_membership(
         )
         # (1) actions per account and layer (the null model's counts); near_duplicate's rows above
         # are only those that can share a key with a member, its counts come from every post
-        counts = [f"SELECT layer, account_id FROM _cib_gm_all WHERE layer <> 'near_duplicate'"]
+        counts = ["SELECT layer, account_id FROM _cib_gm_all WHERE layer <> 'near_duplicate'"]
         counts += [c for name, _, c in layer_sql if name == "near_duplicate"]
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _cib_gm_cnt AS SELECT layer, account_id, count(*) AS n FROM ("
@@ -462,12 +463,12 @@ def group_membership(
             con.unregister("_cib_gm_fr")
         # null rates per layer and group, over the tested accounts' actions
         rates = con.execute(
-            """
+            f"""
             WITH nonmem AS (
                 SELECT c.layer, sum(c.n) AS n_act FROM _cib_gm_cnt AS c
                 WHERE c.account_id NOT IN (SELECT account_id FROM _cib_gm_mem) GROUP BY 1
             ), sums AS (
-                SELECT a.layer, s.group_id, sum(s.share) AS s1, sum(s.share * s.share) AS s2
+                SELECT a.layer, s.group_id, {exact_sum("s.share")} AS s1, {exact_sum("s.share * s.share")} AS s2
                 FROM _cib_gm_share AS s JOIN _cib_gm_act AS a ON a.aid = s.aid GROUP BY 1, 2
             )
             SELECT s.layer, s.group_id, s.s1 / n.n_act, s.s2 / n.n_act FROM sums s JOIN nonmem n ON n.layer = s.layer
@@ -479,9 +480,9 @@ def group_membership(
             ).fetchall()[0][0]
         )
         per_acc = con.execute(
-            """
+            f"""
             WITH obs AS (
-                SELECT a.account_id, s.group_id, count(*) AS n_hits, sum(s.share) AS observed
+                SELECT a.account_id, s.group_id, count(*) AS n_hits, {exact_sum("s.share")} AS observed
                 FROM _cib_gm_share s JOIN _cib_gm_act a ON a.aid = s.aid GROUP BY 1, 2
             )
             SELECT o.account_id, o.group_id, o.n_hits, o.observed, n.layer, n.n

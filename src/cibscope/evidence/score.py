@@ -61,6 +61,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ..exact import exact_sum
 from ..networks.multiplex import FusedNetwork
 from ..params import Interval, validate
 from .decision import GroupDecision, verdict_text
@@ -208,13 +209,13 @@ def compute_scores(
         )
         # Per account and layer: evidence strength, partners, strongest edge.
         per_layer = con.execute(
-            """
+            f"""
             WITH ends AS (
                 SELECT layer, account_a AS account_id, account_b AS other, structure * layer_weight * strength AS s, p_value, n_shared FROM _cib_le_s
                 UNION ALL
                 SELECT layer, account_b, account_a, structure * layer_weight * strength, p_value, n_shared FROM _cib_le_s
             )
-            SELECT account_id, layer, sum(s ORDER BY other) AS s, count(*) AS k, sum(n_shared) AS shared,
+            SELECT account_id, layer, {exact_sum("s")} AS s, count(*) AS k, sum(n_shared) AS shared,
                    -- the strongest partner: smallest p, then largest strength, then name (p ties at 0)
                    arg_min(other, (p_value, -s, other)) AS best_other, min(p_value) AS best_p
             FROM ends GROUP BY 1, 2 ORDER BY 1, 2
@@ -254,7 +255,7 @@ def compute_scores(
                 int(g): float(v)
                 for g, v in con.execute(
                     f"""
-                    SELECT ma.group_id, avg(LEAST(1.0, f.weight / {float(cap)!r}) ORDER BY f.account_a, f.account_b)
+                    SELECT ma.group_id, {exact_sum(f"LEAST(1.0, f.weight / {float(cap)!r})")} / count(*)
                     FROM _cib_fu f JOIN _cib_mem ma ON ma.account_id = f.account_a
                                    JOIN _cib_mem mb ON mb.account_id = f.account_b AND mb.group_id = ma.group_id
                     GROUP BY 1
@@ -502,7 +503,7 @@ def group_affinity(
     for a, cl, n in clients:
         per_acc.setdefault(a, {})[cl] = int(n)
         overall[cl] = overall.get(cl, 0) + int(n)
-    top_overall = max(overall, key=lambda k: overall[k]) if overall else None
+    top_overall = max(sorted(overall), key=lambda k: overall[k]) if overall else None  # ties: the first name
     tot = np.array([float(sum(per_acc.get(a, {}).values())) for a in accs])
     share_of: dict[str, np.ndarray] = {}  # client -> each account's share of its posts from it
     centred = hn - h_all
@@ -526,7 +527,7 @@ def group_affinity(
         for m in members:
             for cl, n in per_acc.get(m, {}).items():
                 gcl[cl] = gcl.get(cl, 0) + n
-        dom = max(gcl, key=lambda k: gcl[k]) if gcl else None
+        dom = max(sorted(gcl), key=lambda k: gcl[k]) if gcl else None
         if fired is None:
             homogeneous = dom is not None and gcl[dom] >= 0.9 * sum(gcl.values()) and dom != top_overall
         else:

@@ -86,8 +86,9 @@ def generate_dataset(
     validate("generate_dataset", _CONSTRAINTS, {"accounts": accounts, "seed": seed})
     validate("generate_dataset", {"tweets": Interval(int, MIN_TWEETS_PER_ACCOUNT * accounts, 10**10)}, {"tweets": tweets})
     t_start = time.perf_counter()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from ..export import out_dir as _out_dir
+
+    out = _out_dir(out_dir)
 
     with step(progress, "planning accounts and operations") as _:
         w = world or World()

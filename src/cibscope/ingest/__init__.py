@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
@@ -24,10 +25,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from ..case import LEAN_FIELDS_META, Case, open_case
-from ..errors import InputError, StrictModeError, UnknownFormatError
+from ..errors import EmptyFileError, InputError, StrictModeError, UnknownFormatError
 from ..progress import Progress, step
-from .base import STAGE_TABLES, ReadContext, Reader, Source
+from .base import GZIP_BROKEN, STAGE_TABLES, ReadContext, Reader, Source, compression_of, gunzip_prefix, read_prefix
+from .normalize import install_macros
 from .registry import get_reader, readers
 
 __all__ = ["FileReport", "IngestReport", "ingest", "sniff"]
@@ -48,7 +52,7 @@ _SKIP_NAMES = {"SOURCE.md", "README.md", "LICENSE", ".DS_Store", "SHA256SUMS"}
 class FileReport:
     source_file: str
     format: str | None
-    status: str  # "ingested", "already ingested", "skipped"
+    status: str  # "ingested", "already ingested", "skipped" (not data: documentation, empty, unknown format), "unreadable"
     rows_read: int = 0
     rows_kept: int = 0
     rows_quarantined: int = 0
@@ -61,6 +65,14 @@ class FileReport:
 class IngestReport:
     case_path: str
     files: list[FileReport] = field(default_factory=list)
+
+    def unreadable(self) -> list[FileReport]:
+        """Files inside a folder that could not be read (an unreadable file named on its own is an error)."""
+        return [f for f in self.files if f.status == "unreadable"]
+
+    def nothing_read(self) -> bool:
+        """No file was ingested, nor found already ingested: nothing in the inputs was data."""
+        return not any(f.status in ("ingested", "already ingested") for f in self.files)
 
     def totals(self) -> dict[str, int]:
         return {
@@ -91,11 +103,21 @@ def _iter_sources(paths: Iterable[str | Path], stack: ExitStack) -> Iterator[tup
 
 
 def _file_sources(p: Path, stack: ExitStack, *, in_folder: bool) -> Iterator[tuple[Source | None, FileReport | None]]:
-    if p.stat().st_size == 0:
+    try:
+        size = p.stat().st_size
+        with open(p, "rb") as f:
+            f.read(1)
+    except OSError as e:
+        why = f"cannot be read ({e.strerror or e})"
+        if in_folder:
+            yield None, FileReport(str(p), None, "unreadable", message=why)
+            return
+        raise InputError(why, file=str(p)) from e
+    if size == 0:
         if in_folder:
             yield None, FileReport(str(p), None, "skipped", message="empty file")
             return
-        raise InputError("file is empty", file=str(p))
+        raise EmptyFileError("file is empty", file=str(p))
     if p.suffix.lower() == ".zip":
         try:
             zf = stack.enter_context(zipfile.ZipFile(p))
@@ -111,13 +133,15 @@ def _file_sources(p: Path, stack: ExitStack, *, in_folder: bool) -> Iterator[tup
                 yield None, FileReport(name, None, "skipped", message="empty file")
                 continue
             target = tmp / f"{i}_{Path(m.filename).name}"
-            with zf.open(m) as src, open(target, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
-            comp = "gzip" if target.name.lower().endswith(".gz") else None
-            yield Source(target, name, comp), None
+            try:
+                with zf.open(m) as src, open(target, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as e:
+                raise InputError(f"member {m.filename!r} cannot be extracted ({e})", file=str(p)) from e
+            yield Source(target, name, compression_of(target)), None
         return
-    comp = "gzip" if p.name.lower().endswith(".gz") else None
-    yield Source(p, str(p), comp), None
+    # gzip by content, not by name: a plain file named .gz is read as it is
+    yield Source(p, str(p), compression_of(p)), None
 
 
 def _content_hash(
@@ -150,9 +174,11 @@ def sniff(source: Source, forced: str | None = None) -> Reader:
     """Pick the reader for ``source``: the forced one, else the first whose ``sniff`` matches."""
     if forced is not None:
         return get_reader(forced)
-    head = source.head()
+    head, broken = read_prefix(source, 65536)
     if not head.strip():
-        raise InputError("file is empty", file=source.name)
+        if broken:
+            raise InputError(broken, file=source.name)
+        raise EmptyFileError("file is empty", file=source.name)
     for reader in readers():
         if reader.sniff(source, head):
             return reader
@@ -162,6 +188,11 @@ def sniff(source: Source, forced: str | None = None) -> Reader:
             "the State Media Matrix: ratings of media outlets, not posts or accounts", file=source.name,
             hint="audit state-media policies with it: cibscope media-policy --outlets FILE (docs/media-policy.md)",
         )
+    for reader in readers():  # a known file that holds no posts: say what it is
+        identify = getattr(reader, "identify", None)
+        what = identify(source, head) if identify is not None else None
+        if what is not None:
+            raise UnknownFormatError(what, file=source.name, hint="cibscope reads posts and account files; see `cibscope formats`")
     names = ", ".join(r.name for r in readers())
     raise UnknownFormatError(
         "unknown format: the first bytes match none of the readers",
@@ -246,10 +277,12 @@ def ingest(
                     continue
                 try:
                     reader = sniff(src, format if format else (("generic") if mapping is not None else None))
-                except UnknownFormatError as e:
+                except InputError as e:
                     if src.name in explicit:
                         raise
-                    report.files.append(FileReport(src.name, None, "skipped", message=str(e).split(": ", 1)[-1]))
+                    # not data (unknown format, empty) is skipped; a file that breaks is reported
+                    status = "skipped" if isinstance(e, (UnknownFormatError, EmptyFileError)) else "unreadable"
+                    report.files.append(FileReport(src.name, None, status, message=str(e).split(": ", 1)[-1]))
                     continue
                 ordered.append((src, reader))
             ordered.sort(key=lambda sr: 0 if sr[1].kind == "accounts" else 1)
@@ -261,13 +294,41 @@ def ingest(
                             FileReport(src.name, reader.name, "already ingested", message=f"same content as {repeat}; nothing added")
                         )
                         continue
-                report.files.append(
-                    _ingest_one(c, src, reader, strict, options, progress, finalize, lean, overlap, hash_content=by_size is None)
-                )
+                args = (c, src, reader, strict, options, progress, finalize, lean, overlap)
+                try:
+                    report.files.append(_ingest_one(*args, hash_content=by_size is None))
+                except duckdb.IOException as e:
+                    if src.compression != "gzip" or "gzip" not in str(e).lower():
+                        raise
+                    # DuckDB stops at a broken gzip stream: read what it holds, quarantine the rest
+                    readable, note = _salvage_gzip(src, stack)
+                    report.files.append(_ingest_one(c, readable, *args[2:], hash_content=by_size is None, notes=[note]))
     finally:
         if owns:
             c.close()
     return report
+
+
+def _salvage_gzip(src: Source, stack: ExitStack) -> tuple[Source, tuple[int | None, str, str]]:
+    """The readable part of a broken gzip file as a plain file, up to its last complete line,
+    and the quarantine row of what is lost (the line cut off, with the reason)."""
+    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cibscope-gzip-")))
+    target = tmp / Path(src.name).name.removesuffix(".gz")
+    with open(target, "wb") as out:
+        _, why = gunzip_prefix(src.path, sink=out)
+    size = target.stat().st_size
+    with open(target, "rb+") as f:  # cut at the last newline: the partial line is the lost row
+        back = min(size, 1 << 22)
+        f.seek(size - back)
+        tail = f.read(back)
+        keep = size - back + tail.rfind(b"\n") + 1 if b"\n" in tail else 0
+        f.seek(keep)
+        partial = f.read(4096)
+        f.truncate(keep)
+        f.seek(0)
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 22), b""))
+    reason = why or f"{GZIP_BROKEN}"
+    return Source(target, src.name, None, origin=src.path), (lines + 1, partial.decode("utf-8", "replace"), reason)
 
 
 def _repeat_by_size(by_size: dict[int, list[list[Any]]], src: Source) -> str | None:
@@ -318,21 +379,24 @@ def _ingest_one(
     fields: frozenset[str] | None = None,
     overlap: bool = False,
     hash_content: bool = True,
+    notes: list[tuple[int | None, str, str]] = [],  # noqa: B006 - read only
 ) -> FileReport:
     """Read one file into the case in one transaction. ``overlap``: the case had no files
     before this ingest call (the content hash may then run alongside the parse). ``hash_content``
     False: no content hash (``ingest(content_hash=False)``; the caller compared the files),
-    only the line count, alongside the parse."""
+    only the line count, alongside the parse. ``notes``: rows to quarantine besides the
+    reader's, (line, raw, reason) -- what a broken gzip stream lost."""
     t0 = time.perf_counter()
-    # the line count is only meaningful for the bytes the reader parses (not gzip's)
-    count = bool(getattr(reader, "counts_lines", False) and src.compression is None)
+    # the line count is only meaningful for the bytes the reader parses (not gzip's, nor a copy's)
+    count = bool(getattr(reader, "counts_lines", False) and src.compression is None and src.origin is None)
+    hashed = src.origin or src.path
     con = c.con
     hashing: Future[tuple[str | None, int | None]] | None = None
     hexdigest: str | None = None
     stop = threading.Event()  # tells the hash thread to give up when the read fails
     lines: int | Callable[[], int | None] | None
     if not overlap:
-        hexdigest, lines = _content_hash(src.path, count)
+        hexdigest, lines = _content_hash(hashed, count)
         prev = _same_content(con, str(hexdigest))
         if prev is not None:
             return FileReport(src.name, reader.name, "already ingested", message=f"same content as {prev}; nothing added")
@@ -344,15 +408,29 @@ def _ingest_one(
         lines = None
         if hash_content or count:
             pool = ThreadPoolExecutor(1, thread_name_prefix="cibscope-hash")
-            running = hashing = pool.submit(_content_hash, src.path, count, stop, hash_content)
+            running = hashing = pool.submit(_content_hash, hashed, count, stop, hash_content)
             pool.shutdown(wait=False)
             if count:
                 lines = lambda: running.result()[1]  # noqa: E731
     _create_staging(c)
+    install_macros(con)  # outside the file's transaction: a rollback must not take the UDF with it
     con.execute("BEGIN TRANSACTION")
     try:
         with step(progress, f"reading {Path(src.name).name} ({reader.name})") as _:
-            rows_read = reader.read(ReadContext(con, src, progress, options, physical_lines=lines, fields=fields))
+            try:
+                rows_read = reader.read(ReadContext(con, src, progress, options, physical_lines=lines, fields=fields))
+            except duckdb.Error as e:
+                if isinstance(e, duckdb.IOException) and src.compression == "gzip" and "gzip" in str(e).lower():
+                    raise  # the caller reads what the broken stream holds
+                # the parser gave up on the file as a whole (a record it cannot even reject)
+                first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                raise InputError(
+                    f"cannot be read as {reader.name} ({first})", file=src.name,
+                    hint="the file is damaged beyond what can be quarantined row by row; check its encoding and line endings",
+                ) from e
+            for line, raw, reason in notes:
+                con.execute("INSERT INTO stage_quarantine VALUES (?, ?, ?, ?)", [src.name, line, raw, reason])
+                rows_read += 1
         with step(progress, f"normalising {Path(src.name).name}") as _:
             finalize(con, src.name, reader.kind)
         if hashing is not None:

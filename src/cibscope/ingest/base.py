@@ -117,6 +117,77 @@ def embedded_newlines_sql(columns: Iterable[str], alias: str | None = None) -> s
     return " + ".join(parts) or "0"
 
 
+#: The first words of the quarantine reason of a gzip stream that ends early or is followed by
+#: bytes that are not gzip (every reader: what came before is read, the rest is one row).
+GZIP_BROKEN = "truncated or corrupt gzip stream"
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def compression_of(path: Path) -> str | None:
+    """'gzip' when the file's first bytes are gzip's (whatever its name), else None."""
+    with open(path, "rb") as f:
+        return "gzip" if f.read(2) == GZIP_MAGIC else None
+
+
+def gunzip_prefix(path: Path, limit: int | None = None, sink: Any = None) -> tuple[bytes, str | None]:
+    """Decompress the gzip file ``path`` as far as it goes: the bytes (up to ``limit``; written
+    to ``sink`` instead, all of them, when given) and None; or, when the stream is cut off or
+    followed by bytes that are not gzip, what could be decompressed and the reason.
+    Concatenated gzip members (a valid gzip file) are read one after another; zero bytes after
+    a member are padding, as for Python's gzip module."""
+    import zlib
+
+    out = bytearray()
+    got = 0
+    with open(path, "rb") as f:
+        d = zlib.decompressobj(wbits=31)
+        buf = b""
+        while True:
+            if not buf:
+                buf = f.read(1 << 20)
+                if not buf:
+                    if d.eof:
+                        return bytes(out), None
+                    return bytes(out), f"{GZIP_BROKEN}: the file ends inside the compressed stream, after {got:,} bytes"
+            try:
+                data = d.decompress(buf)
+            except zlib.error as e:
+                return bytes(out), f"{GZIP_BROKEN}: {e} after {got:,} bytes"
+            buf = b""
+            got += len(data)
+            if sink is not None:
+                sink.write(data)
+            else:
+                out += data
+                if limit is not None and len(out) >= limit:
+                    return bytes(out[:limit]), None
+            if d.eof:
+                rest = d.unused_data
+                while True:
+                    rest = rest.lstrip(b"\x00")
+                    if len(rest) >= 2:
+                        break
+                    more = f.read(1 << 20)
+                    if not more:
+                        break
+                    rest += more
+                if not rest:
+                    return bytes(out), None
+                if rest[:2] != GZIP_MAGIC:
+                    return bytes(out), f"{GZIP_BROKEN}: bytes after the end of the gzip stream are not gzip (after {got:,} bytes)"
+                d = zlib.decompressobj(wbits=31)
+                buf = rest
+
+
+def read_prefix(source: Source, limit: int) -> tuple[bytes, str | None]:
+    """The first ``limit`` bytes of ``source``, decompressed; for a broken gzip stream, what
+    could be decompressed and the reason."""
+    if source.compression == "gzip":
+        return gunzip_prefix(source.path, limit)
+    with open(source.path, "rb") as f:
+        return f.read(limit), None
+
+
 @dataclass
 class Source:
     """One input: a file on disk, possibly a member extracted from a .zip."""
@@ -124,19 +195,13 @@ class Source:
     path: Path  # readable file (.csv, .csv.gz, .json, .jsonl, .json.gz, .parquet, ...)
     name: str  # what to show and store as source_file, e.g. "tweets.zip!tweets.csv"
     compression: str | None = None  # "gzip" or None
+    # the file whose bytes identify the content (its hash in ingest_log), when ``path`` is a
+    # copy made for reading (the readable part of a broken gzip file)
+    origin: Path | None = None
 
     def head(self, n: int = 65536) -> bytes:
-        """The first ``n`` bytes, decompressed."""
-        if self.compression == "gzip":
-            import gzip
-
-            with gzip.open(self.path, "rb") as f:
-                try:
-                    return f.read(n)
-                except (OSError, EOFError):
-                    return b""
-        with open(self.path, "rb") as f:
-            return f.read(n)
+        """The first ``n`` bytes, decompressed (as far as a broken gzip stream goes)."""
+        return read_prefix(self, n)[0]
 
 
 @dataclass

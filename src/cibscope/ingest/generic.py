@@ -50,6 +50,7 @@ from ..errors import InputError, MissingColumnsError
 from ..params import Options, validate
 from ..progress import step
 from ..schema import POST_KINDS, TIME_PRECISIONS
+from . import rules
 from .base import STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, sql_ident, trimmed_sql
 
 __all__ = ["READERS", "GenericTable", "Mapping", "EntitySpec", "load_mapping", "parse_mapping", "presets"]
@@ -436,9 +437,9 @@ def _v(col: str) -> str:
 def _time_sql(col: str, fmt: str, tz: str | None) -> str:
     v = _v(col)
     if fmt == "epoch_s":
-        return f"make_timestamp(CAST(round(TRY_CAST({v} AS DOUBLE) * 1000000) AS BIGINT))"
+        return f"make_timestamp(TRY_CAST(round(TRY_CAST({v} AS DOUBLE) * 1000000) AS BIGINT))"
     if fmt == "epoch_ms":
-        return f"make_timestamp(CAST(round(TRY_CAST({v} AS DOUBLE) * 1000) AS BIGINT))"
+        return f"make_timestamp(TRY_CAST(round(TRY_CAST({v} AS DOUBLE) * 1000) AS BIGINT))"
     if fmt == "iso":
         # An explicit offset is honoured; a naive time is taken in `tz` (default UTC).
         with_offset = f"timezone('UTC', TRY_CAST({v} AS TIMESTAMPTZ))"
@@ -508,14 +509,6 @@ def _entity_sql(kind: str, spec: EntitySpec | None, m: Mapping, col_types: dict[
     return f"coalesce([y FOR y IN [{clean} FOR x IN {items}] IF y <> ''], {empty})"
 
 
-def _float_id_sql(expr: str) -> str:
-    # the regex only for values holding a '.', 'e' or 'E' (integer ids, the bulk, skip it)
-    return (
-        f"((contains({expr}, '.') OR contains({expr}, 'e') OR contains({expr}, 'E')) "
-        f"AND regexp_full_match({expr}, '[0-9]+(\\.[0-9]+)?[eE][+-]?[0-9]+|[0-9]+\\.0+'))"
-    )
-
-
 def _raw_sql(cols: list[str], delim: str, alias: str = "r") -> str:
     """The record re-serialised as one CSV line (for quarantined rows), from ``alias``'s ``cols``."""
     parts = []
@@ -550,9 +543,9 @@ def _convert_sql(m: Mapping, col_types: dict[str, str], line: str, fields: froze
     for f in ("text", "lang", "client"):
         sel.append(f"NULLIF(CAST(r.{_ident(c[f])} AS VARCHAR), '') AS p_{f}" if f in c else f"CAST(NULL AS VARCHAR) AS p_{f}")
     for f in COUNT_FIELDS:
-        sel.append(f"TRY_CAST(TRY_CAST({_v(c[f])} AS DOUBLE) AS BIGINT) AS p_{f}" if f in c else f"CAST(NULL AS BIGINT) AS p_{f}")
+        sel.append(f"{rules.count_sql(_v(c[f]))} AS p_{f}" if f in c else f"CAST(NULL AS BIGINT) AS p_{f}")
     for f in ("latitude", "longitude"):
-        sel.append(f"TRY_CAST({_v(c[f])} AS DOUBLE) AS p_{f}" if f in c else f"CAST(NULL AS DOUBLE) AS p_{f}")
+        sel.append(f"{rules.coordinate_sql(_v(c[f]), f)} AS p_{f}" if f in c else f"CAST(NULL AS DOUBLE) AS p_{f}")
     if "platform" in c:
         const = _lit(m.platform) if m.platform else "NULL"
         plat = f"coalesce({_v(c['platform'])}, {const})"
@@ -587,9 +580,10 @@ def _convert_sql(m: Mapping, col_types: dict[str, str], line: str, fields: froze
     for f in ("screen_name", "display_name", "description", "location", "profile_url", "account_language"):
         sel.append(f"NULLIF(CAST(r.{_ident(a[f])} AS VARCHAR), '') AS a_{f}" if f in a else f"CAST(NULL AS VARCHAR) AS a_{f}")
     for f in ("follower_count", "following_count"):
-        sel.append(f"TRY_CAST(TRY_CAST({_v(a[f])} AS DOUBLE) AS BIGINT) AS a_{f}" if f in a else f"CAST(NULL AS BIGINT) AS a_{f}")
+        sel.append(f"{rules.count_sql(_v(a[f]))} AS a_{f}" if f in a else f"CAST(NULL AS BIGINT) AS a_{f}")
     if "created_at" in a:
-        sel.append(f"{_time_sql(a['created_at'], m.account_created_at_format, m.time_zone)} AS a_created_at")
+        t = _time_sql(a["created_at"], m.account_created_at_format, m.time_zone)
+        sel.append(f"CASE WHEN {rules.time_in_range_sql(t)} THEN {t} END AS a_created_at")
     else:
         sel.append("CAST(NULL AS TIMESTAMP) AS a_created_at")
     return sel
@@ -635,30 +629,50 @@ def _parse_sql(m: Mapping, scan: str, raw_cols: list[str], col_types: dict[str, 
     inner = ", ".join(["CAST(NULL AS BIGINT) AS _g_rn", *_convert_sql(m, col_types, line, fields), *raws, f"{newlines} AS _g_nl"])
     rnames = [f"_r{i}" for i in range(len(raw_cols))]
     dropped = rnames + list(_constant_columns(m, fields))
+    whys = _id_problems_sql(m, fields)
+    dropped += [w.rsplit(" AS ", 1)[1] for w in whys]
     exclude = f" EXCLUDE ({', '.join(dropped)})" if dropped else ""
     return (
         f"SELECT q.*{exclude}, CASE WHEN q.reason IS NOT NULL THEN {_raw_sql(rnames, m.delimiter, 'q')} END AS _raw "
-        f"FROM (SELECT c.*, {_reason_sql(m)} AS reason, {_KIND_SQL} AS p_kind FROM (SELECT {inner} FROM {scan} r) c) q"
+        f"FROM (SELECT w.*, {_reason_sql(m)} AS reason FROM (SELECT c.*, {', '.join([*whys, _KIND_SQL + ' AS p_kind'])} "
+        f"FROM (SELECT {inner} FROM {scan} r) c) w) q"
     )
 
 
 def _reason_sql(m: Mapping) -> str:
-    """Why a converted row cannot be kept (NULL when it can)."""
+    """Why a converted row cannot be kept (NULL when it can): the rules of
+    :mod:`cibscope.ingest.rules` for ids and the post time."""
     c = m.columns
     acc_col, post_col = c["account_id"], c.get("post_id")
     whens = [f"WHEN p_account_id IS NULL THEN {_lit(f'missing account id (column {acc_col} is empty)')}"]
     if post_col is not None:
         whens.append(f"WHEN p_post_id IS NULL THEN {_lit(f'missing post id (column {post_col} is empty)')}")
     where = f" in column {m.time_column}, format {m.time_format})"
-    whens.append(f"WHEN p_created_at IS NULL THEN 'unparseable time (' || coalesce(time_raw, 'empty') || {_lit(where)}")
+    whens.append(f"WHEN p_created_at IS NULL THEN 'unparseable time (' || coalesce({_shown('time_raw')}, 'empty') || {_lit(where)}")
+    span = f"; kept from {rules.TIME_MIN:%Y-%m-%d} to before {rules.TIME_MAX:%Y-%m-%d})"
+    whens.append(
+        f"WHEN NOT {rules.time_in_range_sql('p_created_at')} THEN 'time out of range (' || {_shown('time_raw')} "
+        f"|| {_lit(f' in column {m.time_column}{span}')}"
+    )
     for f in ID_FIELDS:
         if f in c:
-            tail = f" in column {c[f]})"
+            why = f"_why_{f}"
             whens.append(
-                f"WHEN p_{f} IS NOT NULL AND {_float_id_sql(f'p_{f}')} THEN 'id in float notation, digits lost (' || p_{f} || {_lit(tail)}"
+                f"WHEN {why} = 'float notation, digits lost' THEN 'id in float notation, digits lost (' || p_{f} || {_lit(f' in column {c[f]})')}"
             )
+            whens.append(f"WHEN {why} IS NOT NULL THEN 'invalid id (' || {_shown(f'p_{f}')} || {_lit(f' in column {c[f]}: ')} || {why} || ')'")
     whens.append("WHEN p_platform IS NULL OR p_platform = '' THEN 'missing platform'")
     return "CASE " + " ".join(whens) + " ELSE NULL END"
+
+
+def _id_problems_sql(m: Mapping, fields: frozenset[str] | None) -> list[str]:
+    """``_why_F``: the text id rule's problem with each mapped id field F (NULL when none)."""
+    return [f"{rules.text_id_problem_sql(f'c.p_{f}')} AS _why_{f}" for f in ID_FIELDS if f in m.columns]
+
+
+def _shown(expr: str) -> str:
+    """SQL: a value for a quarantine reason (60 characters, control characters as '?')."""
+    return f"left(regexp_replace({expr}, {rules.CONTROL_SQL}, '?', 'g'), 60)"
 
 
 # ---- the reader --------------------------------------------------------------------------------

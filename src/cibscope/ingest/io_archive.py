@@ -54,6 +54,7 @@ from typing import ClassVar
 import duckdb
 
 from ..errors import MissingColumnsError
+from . import rules
 from .base import STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, sql_ident, trimmed_sql
 
 USER_COLUMNS: tuple[str, ...] = (
@@ -372,11 +373,11 @@ def _reject_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     return con.execute(
         f"""
         SELECT line, min(line_byte_position) AS pos,
-               arg_min(csv_line, CASE error_type WHEN 'INVALID ENCODING' THEN 0 WHEN 'UNQUOTED VALUE' THEN 1
-                    WHEN 'LINE SIZE OVER MAXIMUM' THEN 2 WHEN 'MISSING COLUMNS' THEN 3 WHEN 'TOO MANY COLUMNS' THEN 3 ELSE 4 END) AS raw,
+               arg_min(csv_line, (CASE error_type WHEN 'INVALID ENCODING' THEN 0 WHEN 'UNQUOTED VALUE' THEN 1
+                    WHEN 'LINE SIZE OVER MAXIMUM' THEN 2 WHEN 'MISSING COLUMNS' THEN 3 WHEN 'TOO MANY COLUMNS' THEN 3 ELSE 4 END, column_idx, error_message)) AS raw,
                arg_min(struct_pack(t := CAST(error_type AS VARCHAR), c := column_idx, n := column_name, m := error_message),
-                    CASE error_type WHEN 'INVALID ENCODING' THEN 0 WHEN 'UNQUOTED VALUE' THEN 1
-                    WHEN 'LINE SIZE OVER MAXIMUM' THEN 2 WHEN 'MISSING COLUMNS' THEN 3 WHEN 'TOO MANY COLUMNS' THEN 3 ELSE 4 END) AS err
+                    (CASE error_type WHEN 'INVALID ENCODING' THEN 0 WHEN 'UNQUOTED VALUE' THEN 1
+                    WHEN 'LINE SIZE OVER MAXIMUM' THEN 2 WHEN 'MISSING COLUMNS' THEN 3 WHEN 'TOO MANY COLUMNS' THEN 3 ELSE 4 END, column_idx, error_message)) AS err
         FROM {_REJ_TABLE} GROUP BY line ORDER BY line
         """
     ).fetchall()
@@ -451,12 +452,24 @@ def _ne(col: str) -> str:
 
 
 def _count_sql(col: str) -> str:
-    # TRY_CAST ignores surrounding spaces, gives NULL for '' and rounds '3.0'
-    return f"TRY_CAST({_ident(col)} AS BIGINT)"
+    """A count (rules.count: a non-negative whole number, else NULL)."""
+    return rules.count_sql(_nz(col))
 
 
 def _date_sql(col: str) -> str:
-    return f"CAST(try_strptime({_nz(col)}, ['%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M']) AS TIMESTAMP)"
+    """An account date: NULL when unparseable or out of the rules' time range."""
+    t = f"CAST(try_strptime({_nz(col)}, ['%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M']) AS TIMESTAMP)"
+    return f"CASE WHEN {rules.time_in_range_sql(t)} THEN {t} END"
+
+
+def _bad_id_sql(col: str, decimal: bool) -> str:
+    """SQL WHEN branch: the reason a non-empty id in ``col`` is refused (decimal or text id rule)."""
+    v = _nz(col)
+    shown = f"chr(39) || left(regexp_replace({_ident(col)}, {rules.CONTROL_SQL}, '?', 'g'), 60) || chr(39)"
+    if decimal:
+        return f"WHEN NOT {rules.decimal_id_sql(v)} THEN 'invalid {col} ' || {shown} || ' (not an unsigned 64-bit integer)' "
+    why = rules.text_id_problem_sql(v)
+    return f"WHEN {why} IS NOT NULL THEN 'invalid {col} ' || {shown} || ' (' || {why} || ')' "
 
 
 def _account_cols_sql() -> dict[str, str]:
@@ -504,7 +517,8 @@ class IOArchiveUsers(_ArchiveReader):
             "source_line": "_line0",
             "from_users_file": "true",
         }
-        self._parse_into_raw(ctx, layout, select, f"CASE WHEN {_nz('userid')} IS NULL THEN 'missing userid' END")
+        why = f"CASE WHEN {_nz('userid')} IS NULL THEN 'missing userid' {_bad_id_sql('userid', False)}END"
+        self._parse_into_raw(ctx, layout, select, why)
         rejected = self._rejects(ctx, "cib_raw", layout)
         invalid = self._quarantine_invalid(ctx)
         names = ", ".join(select)
@@ -535,14 +549,20 @@ class IOArchiveTweets(_ArchiveReader):
     )
     _WHY = (
         "CASE "
-        "WHEN _tid IS NULL OR NOT regexp_full_match(_tid, '[0-9]{1,20}') OR TRY_CAST(_tid AS UBIGINT) IS NULL "
-        "THEN 'invalid tweetid ' || chr(39) || left(coalesce(_tid, ''), 60) || chr(39) "
+        f"WHEN _tid IS NULL OR NOT {rules.decimal_id_sql('_tid')} "
+        f"THEN 'invalid tweetid ' || chr(39) || left(regexp_replace(coalesce(_tid, ''), {rules.CONTROL_SQL}, '?', 'g'), 60) || chr(39) "
         f"WHEN {_nz('userid')} IS NULL THEN 'missing userid' "
+        f"{_bad_id_sql('userid', False)}"
         "WHEN _tmin IS NULL AND _tsec IS NULL "
-        "THEN 'unparseable tweet_time ' || chr(39) || left(coalesce(tweet_time, ''), 60) || chr(39) "
+        f"THEN 'unparseable tweet_time ' || chr(39) || left(regexp_replace(coalesce(tweet_time, ''), {rules.CONTROL_SQL}, '?', 'g'), 60) || chr(39) "
+        f"WHEN NOT {rules.time_in_range_sql('coalesce(_tmin, _tsec)')} "
+        f"THEN 'tweet_time out of range ' || chr(39) || left(tweet_time, 60) || chr(39) "
+        f"|| ' (kept from {rules.TIME_MIN:%Y-%m-%d} to before {rules.TIME_MAX:%Y-%m-%d})' "
         f"WHEN _rt0 IS NULL AND {_nz('is_retweet')} IS NOT NULL "
-        "THEN 'invalid is_retweet ' || chr(39) || left(is_retweet, 60) || chr(39) "
-        "END"
+        f"THEN 'invalid is_retweet ' || chr(39) || left(regexp_replace(is_retweet, {rules.CONTROL_SQL}, '?', 'g'), 60) || chr(39) "
+        + "".join(_bad_id_sql(c, True) for c in ("in_reply_to_tweetid", "quoted_tweet_tweetid", "retweet_tweetid"))
+        + "".join(_bad_id_sql(c, False) for c in ("in_reply_to_userid", "retweet_userid"))
+        + "END"
     )
 
     def read(self, ctx: ReadContext) -> int:
@@ -578,9 +598,9 @@ class IOArchiveTweets(_ArchiveReader):
             "repost_count": _count_sql("retweet_count"),
             "reply_count": _count_sql("reply_count"),
             "quote_count": _count_sql("quote_count"),
-            # 'absent' (or anything not a number) -> NULL
-            "latitude": f"TRY_CAST({_ident('latitude')} AS DOUBLE)",
-            "longitude": f"TRY_CAST({_ident('longitude')} AS DOUBLE)",
+            # 'absent' (or anything not a number in range) -> NULL
+            "latitude": rules.coordinate_sql(_nz("latitude"), "latitude"),
+            "longitude": rules.coordinate_sql(_nz("longitude"), "longitude"),
             "source_file": _q(ctx.source.name),
             "source_line": "_line0",
             # the bracketed lists are parsed in the (parallel) parse pass: cib_raw becomes

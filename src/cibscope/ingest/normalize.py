@@ -240,7 +240,11 @@ def _installed(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the normalisation macros (and the NFKC UDF) on ``con``; cheap to call again."""
+    """Create the normalisation macros (and the NFKC UDF) on ``con``; cheap to call again.
+
+    Call it outside a transaction that may roll back (ingest does, before each file's): a UDF
+    created in a rolled-back transaction leaves the catalog but stays registered with the
+    Python connection, which then refuses to create it again."""
     have = _installed(con)
     if "cib_nfkc_udf" not in have:
         con.create_function("cib_nfkc_udf", _nfkc_arrow, ["VARCHAR"], "VARCHAR", type="arrow", side_effects=False)

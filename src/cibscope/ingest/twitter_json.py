@@ -39,16 +39,14 @@ import pyarrow as pa
 from ..errors import InputError, UnknownFormatError
 from ..progress import step
 from ..schema import Table
-from .base import STAGE_ACCOUNTS, STAGE_POSTS, STAGE_QUARANTINE, ReadContext, Reader, Source
+from . import rules
+from .rules import BadValue, json_type
+from .base import GZIP_BROKEN, STAGE_ACCOUNTS, STAGE_POSTS, STAGE_QUARANTINE, ReadContext, Reader, Source, read_prefix
 
-try:  # orjson parses several times faster; the stdlib parser is the fallback
-    import orjson
+import orjson  # parses several times faster than the stdlib
 
-    _loads: Callable[[bytes], Any] = orjson.loads
-    _DecodeError: tuple[type[Exception], ...] = (orjson.JSONDecodeError,)
-except ImportError:  # pragma: no cover - orjson is a declared dependency
-    _loads = json.loads
-    _DecodeError = (json.JSONDecodeError, UnicodeDecodeError)
+_loads: Callable[[bytes], Any] = orjson.loads
+_DecodeError: tuple[type[Exception], ...] = (orjson.JSONDecodeError,)
 
 __all__ = ["READERS", "TwitterV1", "TwitterV2", "MAX_DOCUMENT_BYTES", "BATCH_ROWS", "StageWriter", "arrow_schema"]
 
@@ -113,11 +111,32 @@ class StageWriter:
             self._accounts[account_id] = (rank, snapshot)
 
     # -- flushing ---------------------------------------------------------------------
-    def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+    def _insert(self, table: Table, rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+        """Insert ``rows``; return the rows Arrow cannot hold, each with the reason (text with a
+        lone surrogate, which the stdlib's JSON parser lets through, say). The batch is inserted
+        whole; only when that fails is it retried row by row."""
+        if not rows:
+            return []
+        try:
+            self._insert_batch(table, rows)
+            return []
+        except (pa.ArrowException, UnicodeError, OverflowError, TypeError, ValueError):
+            pass
+        bad: list[tuple[dict[str, Any], str]] = []
+        good: list[dict[str, Any]] = []
+        for row in rows:
+            try:
+                pa.Table.from_pylist([row], schema=arrow_schema(table))
+                good.append(row)
+            except (pa.ArrowException, UnicodeError, OverflowError, TypeError, ValueError) as e:
+                bad.append((row, f"cannot be stored ({type(e).__name__}: {str(e)[:120]})"))
+        self._insert_batch(table, good)
+        return bad
+
+    def _insert_batch(self, table: Table, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        schema = arrow_schema(table)
-        batch = pa.Table.from_pylist(rows, schema=schema)
+        batch = pa.Table.from_pylist(rows, schema=arrow_schema(table))
         name = "_cibscope_batch"
         self.con.register(name, batch)
         try:
@@ -126,12 +145,17 @@ class StageWriter:
             self.con.unregister(name)
 
     def _flush_posts(self) -> None:
-        self._insert(STAGE_POSTS, self._posts)
-        self._posts = []
+        posts, self._posts = self._posts, []
+        for row, reason in self._insert(STAGE_POSTS, posts):
+            self.n_posts -= 1
+            self.quarantine(row.get("source_line"), _dump({k: v for k, v in row.items() if isinstance(v, (str, int, list))}), reason)
 
     def _flush_quarantine(self) -> None:
-        self._insert(STAGE_QUARANTINE, self._quarantine)
-        self._quarantine = []
+        rows, self._quarantine = self._quarantine, []
+        for row, reason in self._insert(STAGE_QUARANTINE, rows):
+            # raw text Arrow cannot hold: keep the row with its text made storable
+            row = {**row, "raw": str(row["raw"]).encode("utf-8", "replace").decode("utf-8"), "reason": f"{row['reason']}; {reason}"}
+            self._insert_batch(STAGE_QUARANTINE, [row])
 
     def close(self) -> int:
         """Flush everything; return rows read (posts staged + rows quarantined)."""
@@ -145,15 +169,22 @@ class StageWriter:
             row.setdefault("is_hashed", False)
             rows.append(row)
         for i in range(0, len(rows), self.batch_rows):
-            self._insert(STAGE_ACCOUNTS, rows[i : i + self.batch_rows])
+            for row, _ in self._insert(STAGE_ACCOUNTS, rows[i : i + self.batch_rows]):
+                # a profile Arrow cannot hold: the account keeps its id and nothing else of the snapshot
+                keep = ("account_id", "source_file", "source_line", "from_users_file", "platform", "is_hashed")
+                self._insert_batch(STAGE_ACCOUNTS, [{k: row[k] for k in keep}])
         self._accounts = {}
         return self.n_posts + self.n_quarantined
 
 
 # ---- small parsers ---------------------------------------------------------------------
+# Field rules (cibscope.ingest.rules) and JSON types. A field that makes the row -- ids, time,
+# text, links between posts, entities -- of the wrong JSON type or refused by its rule puts the
+# record in quarantine with the field named; metadata (counts, coordinates, language, client,
+# the author's profile) of the wrong type or refused is NULL, as in every reader.
 
 
-class BadRecord(ValueError):
+class BadRecord(BadValue):
     """A record that is JSON but cannot be kept; the message is the quarantine reason."""
 
 
@@ -178,35 +209,82 @@ def _v1_time(v: str) -> datetime:
     return _utc_naive(datetime.strptime(v, _V1_TIME))
 
 
-def parse_time(value: Any) -> datetime:
-    """Parse a Twitter time: v2 ISO 8601 (``2021-09-22T16:37:29.000Z``) or v1.1 (``Wed Oct 10 20:19:24 +0000 2018``)."""
+def parse_time(value: Any, field: str = "created_at") -> datetime:
+    """Parse a Twitter time: v2 ISO 8601 (``2021-09-22T16:37:29.000Z``) or v1.1 (``Wed Oct 10
+    20:19:24 +0000 2018``), in UTC, within the rules' time range."""
     if not isinstance(value, str) or not value:
-        raise BadRecord(f"missing or non-text created_at ({value!r})")
+        raise BadRecord(f"missing or non-text {field} ({_show(value)})")
     v = value.strip()
     try:
-        if v[:1].isdigit():
-            return _utc_naive(datetime.fromisoformat(v.replace("Z", "+00:00")))
-        return _v1_time(v)
-    except ValueError as e:
-        raise BadRecord(f"unparseable created_at ({value!r})") from e
+        dt = _utc_naive(datetime.fromisoformat(v.replace("Z", "+00:00"))) if v[:1].isdigit() else _v1_time(v)
+    except (ValueError, OverflowError) as e:
+        raise BadRecord(f"unparseable {field} ({_show(value)})") from e
+    if not rules.time_in_range(dt):
+        raise BadRecord(f"{field} out of range ({_show(value)}; kept from {rules.TIME_MIN:%Y-%m-%d} to before {rules.TIME_MAX:%Y-%m-%d})")
+    return dt
 
 
-def _id(value: Any) -> str | None:
-    """An id as an exact decimal string (JSON ints are exact in Python; never via float)."""
+def _show(value: Any) -> str:
+    """A value for a quarantine reason: short, no control characters."""
+    s = repr(value)
+    s = "".join(ch if ch.isprintable() else "?" for ch in s)
+    return s if len(s) <= 60 else s[:59] + "…"
+
+
+def _obj(value: Any, field: str) -> dict[str, Any]:
+    """A JSON object field that makes the row: absent -> {}, an object -> it, else quarantine."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    raise BadRecord(f"{field} is {json_type(value)}, expected an object")
+
+
+def _arr(value: Any, field: str) -> list[Any]:
+    """A JSON list field that makes the row: absent -> [], a list -> it, else quarantine."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    raise BadRecord(f"{field} is {json_type(value)}, expected a list")
+
+
+def _text(value: Any, field: str) -> str | None:
+    """A text field that makes the row (the post's text): absent or empty -> None, else text or quarantine."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or isinstance(value, float):
-        raise BadRecord(f"id is not an integer or string ({value!r})")
-    return str(value)
+    if isinstance(value, str):
+        return value
+    raise BadRecord(f"{field} is {json_type(value)}, expected text")
 
 
-def _int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
+def _meta(value: Any) -> dict[str, Any]:
+    """A metadata object: an object, else (absent or of another type) empty."""
+    return value if isinstance(value, dict) else {}
+
+
+def _meta_text(value: Any) -> str | None:
+    """A metadata text (language, profile fields): text, else NULL."""
+    return value if isinstance(value, str) and value else None
+
+
+def _id(value: Any, field: str) -> str | None:
+    """A Twitter id (rules.decimal_id); quarantine when refused."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+        return rules.decimal_id(value, field)
+    except BadValue as e:
+        raise BadRecord(str(e)) from None
+
+
+def _id_of(obj: dict[str, Any], field: str, *keys: str) -> str | None:
+    """The id under the first of ``keys`` present in ``obj`` (``id_str`` before ``id``)."""
+    for k in keys:
+        if obj.get(k) not in (None, ""):
+            return _id(obj[k], f"{field}.{k}" if field else k)
+    return None
+
+
+_int = rules.count
 
 
 _TAG = re.compile(r"<[^>]*>")
@@ -220,23 +298,20 @@ def _client(source: Any) -> str | None:
 
 
 def _profile_url(user: dict[str, Any]) -> str | None:
-    urls = (((user.get("entities") or {}).get("url") or {}).get("urls")) or []
-    for u in urls:
-        if isinstance(u, dict) and (u.get("expanded_url") or u.get("url")):
-            return str(u.get("expanded_url") or u.get("url"))
-    url = user.get("url")
-    return str(url) if url else None
+    urls = _meta(_meta(_meta(user.get("entities")).get("url"))).get("urls")
+    for u in urls if isinstance(urls, list) else []:
+        url = _meta_text(_meta(u).get("expanded_url")) or _meta_text(_meta(u).get("url"))
+        if url:
+            return url
+    return _meta_text(user.get("url"))
 
 
 def _opt_time(value: Any) -> datetime | None:
+    """An account time (created_at): NULL when absent, unparseable or out of range."""
     try:
         return parse_time(value) if value else None
     except BadRecord:
         return None
-
-
-def _str_or_none(value: Any) -> str | None:
-    return str(value) if value not in (None, "") else None
 
 
 def _kind(repost_of: str | None, reply_to_post: str | None, reply_to_account: str | None, quote_of: str | None) -> str:
@@ -258,32 +333,53 @@ def _post_row(
     for v2 and v1.1."""
     row = {"platform": PLATFORM, "time_precision": "second", **cols}
     row["kind"] = _kind(row["repost_of"], row["reply_to_post"], row["reply_to_account"], row["quote_of"])
-    row["latitude"] = float(latitude) if latitude is not None else None
-    row["longitude"] = float(longitude) if longitude is not None else None
+    row["latitude"] = rules.coordinate(latitude, "latitude")
+    row["longitude"] = rules.coordinate(longitude, "longitude")
     return row
 
 
-def _entity_lists(entities: dict[str, Any] | None, *, v2: bool) -> tuple[list[str], list[str], list[str]]:
-    """Raw hashtags (no '#'), URLs (expanded when known) and mentions (id, else lower-cased handle)."""
-    entities = entities or {}
+def _lon_lat(coords: Any, order: str) -> tuple[Any, Any]:
+    """(longitude, latitude) from a two-number list in ``order`` ('lonlat' GeoJSON, 'latlon' v1.1 geo)."""
+    if not isinstance(coords, list) or len(coords) != 2:
+        return None, None
+    return (coords[0], coords[1]) if order == "lonlat" else (coords[1], coords[0])
+
+
+def _entity_lists(entities: Any, *, v2: bool, field: str = "entities") -> tuple[list[str], list[str], list[str]]:
+    """Raw hashtags (no '#'), URLs (expanded when known) and mentions (id, else lower-cased
+    handle). Entities feed the traces: one of the wrong type quarantines the record."""
+    entities = _obj(entities, field)
     tag_key = "tag" if v2 else "text"
-    hashtags = [str(h[tag_key]) for h in entities.get("hashtags") or [] if isinstance(h, dict) and h.get(tag_key)]
-    urls = [
-        str(u.get("expanded_url") or u.get("url"))
-        for u in entities.get("urls") or []
-        if isinstance(u, dict) and (u.get("expanded_url") or u.get("url"))
-    ]
+    hashtags: list[str] = []
+    for h in _arr(entities.get("hashtags"), f"{field}.hashtags"):
+        tag = _text(_obj(h, f"{field}.hashtags item").get(tag_key), f"{field}.hashtags item {tag_key}")
+        if tag:
+            hashtags.append(tag)
+    urls: list[str] = []
+    for u in _arr(entities.get("urls"), f"{field}.urls"):
+        u = _obj(u, f"{field}.urls item")
+        url = _text(u.get("expanded_url"), f"{field}.urls item expanded_url") or _text(u.get("url"), f"{field}.urls item url")
+        if url:
+            urls.append(url)
     mentions: list[str] = []
-    for m in entities.get("mentions" if v2 else "user_mentions") or []:
-        if not isinstance(m, dict):
-            continue
-        mid = m.get("id") if v2 else (m.get("id_str") or m.get("id"))
-        handle = m.get("username") if v2 else m.get("screen_name")
-        if mid not in (None, ""):
-            mentions.append(str(mid))
+    key = "mentions" if v2 else "user_mentions"
+    for m in _arr(entities.get(key), f"{field}.{key}"):
+        m = _obj(m, f"{field}.{key} item")
+        mid = _id_of(m, f"{field}.{key} item", "id") if v2 else _id_of(m, f"{field}.{key} item", "id_str", "id")
+        handle = _text(m.get("username" if v2 else "screen_name"), f"{field}.{key} item handle")
+        if mid is not None:
+            mentions.append(mid)
         elif handle:
-            mentions.append(str(handle).lower())
+            mentions.append(handle.lower())
     return hashtags, urls, mentions
+
+
+def _dump(obj: Any) -> str:
+    """A parsed record back as JSON text (for the quarantine's raw column), at most RAW_LIMIT characters."""
+    try:
+        return orjson.dumps(obj).decode("utf-8")[:RAW_LIMIT]
+    except (TypeError, ValueError):  # nested deeper than the encoder goes, or not JSON-able
+        return repr(obj)[:RAW_LIMIT]
 
 
 # ---- record iteration --------------------------------------------------------------------
@@ -297,11 +393,19 @@ _WS = re.compile(r"\s*")
 
 
 def _document_mode(head: bytes) -> bool:
-    """True for a file that is one JSON document: an array, or an object spread over lines."""
+    """True for a file that is one JSON document: an array, or an object spread over lines.
+
+    A first line that is a whole JSON value (or one nested too deeply to tell) is a record of
+    JSON lines: a one-line array reads the same either way, and a too-deep first line must not
+    make a JSON lines file one unreadable document."""
     s = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if s.startswith(b"["):
-        return True
     first = s.split(b"\n", 1)[0].strip()
+    if s.startswith(b"["):
+        try:
+            orjson.loads(first)
+        except orjson.JSONDecodeError as e:
+            return "depth limit" not in str(e)
+        return False
     return first == b"{"
 
 
@@ -324,18 +428,20 @@ def _iter_records(source: Source, writer: StageWriter) -> Iterator[tuple[int, An
                     continue
                 yield n, obj, line
     except (EOFError, zlib.error, gzip.BadGzipFile) as e:
-        writer.quarantine(n + 1, "", f"truncated or corrupt gzip stream (after line {n}: {e})")
+        writer.quarantine(n + 1, "", f"{GZIP_BROKEN} (after line {n}: {e})")
 
 
-def _json_error(e: Exception) -> str:
+def _json_error(e: Exception, where: str = "column") -> str:
+    """The parser's message and position (``where``: 'column' for a line, 'line' for a document)."""
+    if isinstance(e, RecursionError):
+        return "nested too deeply"
     if isinstance(e, json.JSONDecodeError):
-        return f"{e.msg}; column {e.colno}"
+        return f"{e.msg}; column {e.colno}" if where == "column" else f"{e.msg}; line {e.lineno} column {e.colno}"
     return str(e)
 
 
 def _iter_document(source: Source, writer: StageWriter) -> Iterator[tuple[int, Any, bytes | str]]:
-    with _open_binary(source) as f:
-        data = f.read(MAX_DOCUMENT_BYTES + 1)
+    data, broken = read_prefix(source, MAX_DOCUMENT_BYTES + 1)
     if len(data) > MAX_DOCUMENT_BYTES:
         raise InputError(
             f"a single JSON document larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB is not read whole",
@@ -347,16 +453,20 @@ def _iter_document(source: Source, writer: StageWriter) -> Iterator[tuple[int, A
     except UnicodeDecodeError as e:
         raise InputError(f"not UTF-8 text ({e.reason} at byte {e.start})", file=source.name) from e
     del data
+    # a gzip stream cut off: the elements before the cut are read, the rest is one quarantined row
+    cut = f"; {broken}" if broken else ""
     dec = json.JSONDecoder()
     pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
     line = 1 + text.count("\n", 0, pos)
     if not text.startswith("[", pos):
         try:
             obj, _ = dec.raw_decode(text, pos)
-        except json.JSONDecodeError as e:
-            writer.quarantine(line, text[pos:], f"invalid JSON ({e.msg}; line {e.lineno} column {e.colno})")
+        except (json.JSONDecodeError, RecursionError) as e:
+            writer.quarantine(line, text[pos:], f"invalid JSON ({_json_error(e, 'line')}){cut}")
             return
         yield line, obj, text[pos : pos + RAW_LIMIT]
+        if broken:
+            writer.quarantine(line, "", broken)
         return
     pos += 1
     while True:
@@ -364,12 +474,14 @@ def _iter_document(source: Source, writer: StageWriter) -> Iterator[tuple[int, A
         line += text.count("\n", pos, nxt)
         pos = nxt
         if text.startswith("]", pos):
+            if broken:
+                writer.quarantine(line, "", broken)
             return
         try:
             obj, end = dec.raw_decode(text, pos)
-        except json.JSONDecodeError as e:
+        except (json.JSONDecodeError, RecursionError) as e:
             # Nothing after a broken element can be located reliably: quarantine the rest as one row.
-            writer.quarantine(line, text[pos:], f"invalid JSON in array ({e.msg}; line {e.lineno} column {e.colno})")
+            writer.quarantine(line, text[pos:], f"invalid JSON in array ({_json_error(e, 'line')}){cut}")
             return
         yield line, obj, text[pos:end]
         line += text.count("\n", pos, end)
@@ -378,12 +490,12 @@ def _iter_document(source: Source, writer: StageWriter) -> Iterator[tuple[int, A
         if text.startswith(",", pos):
             pos += 1
         elif not text.startswith("]", pos):
-            writer.quarantine(line, text[pos:], "invalid JSON in array (expected ',' or ']')")
+            writer.quarantine(line, text[pos:], f"invalid JSON in array (expected ',' or ']'){cut}")
             return
 
 
 def _raw(raw: bytes | str, obj: Any = None) -> bytes | str:
-    return raw if raw else json.dumps(obj)[:RAW_LIMIT]
+    return raw if raw else _dump(obj)
 
 
 # ---- classification (sniffing) -----------------------------------------------------------
@@ -433,13 +545,16 @@ def _stream_notice(o: Any) -> str | None:
 
 
 def _v2_page_kind(page: dict[str, Any]) -> str:
-    """'tweets', 'users', 'counts', 'empty' or 'other' for a v2 response page."""
+    """'tweets', 'users', 'counts', 'empty', 'malformed' (``data`` is a number, text or
+    boolean) or 'other' for a v2 response page."""
     data = page.get("data")
+    if data is not None and not isinstance(data, (list, dict)):
+        return "malformed"
     items = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
     if not items:
         return "empty"
     first = items[0]
-    if _is_v2_tweet(first):
+    if any(_is_v2_tweet(item) for item in items):
         return "tweets"
     if isinstance(first, dict) and "tweet_count" in first and "start" in first:
         return "counts"
@@ -450,7 +565,7 @@ def _v2_page_kind(page: dict[str, Any]) -> str:
 
 def classify(o: Any) -> str | None:
     """What a parsed JSON record is: 'v2' (tweet or tweets page), 'v2-users', 'v2-counts',
-    'v2-empty', 'v1', 'v1-notice' or None."""
+    'v2-empty', 'v2-malformed', 'v2-other', 'v1', 'v1-notice' or None."""
     if isinstance(o, dict) and "data" in o and ("includes" in o or "meta" in o or "__twarc" in o or "errors" in o or len(o) <= 2):
         kind = _v2_page_kind(o)
         return "v2" if kind == "tweets" else f"v2-{kind}"
@@ -478,13 +593,13 @@ def head_records(head: bytes) -> list[Any]:
     text = s.decode("utf-8", errors="ignore")
     dec = json.JSONDecoder()
     out: list[Any] = []
-    if text.startswith("["):
+    if _document_mode(head):
         pos = 1
         while len(out) < 20:
             pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
             try:
                 obj, pos = dec.raw_decode(text, pos)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 break
             out.append(obj)
             pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
@@ -497,6 +612,8 @@ def head_records(head: bytes) -> list[Any]:
             continue
         try:
             out.append(json.loads(ln))
+        except RecursionError:
+            continue  # nested too deeply to be a tweet
         except json.JSONDecodeError:
             # A line cut off by the head (or malformed): a page's first tweet may still be readable.
             m = _DATA_KEY.search(ln)
@@ -504,7 +621,7 @@ def head_records(head: bytes) -> list[Any]:
                 try:
                     obj, _ = dec.raw_decode(ln, m.end())
                     out.append({"data": [obj], "__partial__": True})
-                except json.JSONDecodeError:
+                except (json.JSONDecodeError, RecursionError):
                     pass
     return out
 
@@ -530,6 +647,13 @@ class _JsonReader:
 
     def _refuse(self, source: Source) -> None:
         """Raise a clear error when the file is JSON of another kind (checked before reading)."""
+        what = self.identify(source, source.head())
+        if what is not None:
+            raise UnknownFormatError(what, file=source.name)
+
+    def identify(self, source: Source, head: bytes) -> str | None:
+        """What the file is when it is a known file that holds no posts (for the error), else None."""
+        return None
 
     def read(self, ctx: ReadContext) -> int:
         self._refuse(ctx.source)
@@ -542,6 +666,12 @@ class _JsonReader:
         return writer.close()
 
 
+_V2_NOT_TWEETS = {
+    "v2-users": "user objects (twarc2 users/followers output)",
+    "v2-counts": "tweet counts (the counts endpoint)",
+}
+
+
 class TwitterV2(_JsonReader):
     """Twitter API v2 JSON as written by twarc2: response pages or flattened tweets, one per line."""
 
@@ -549,18 +679,19 @@ class TwitterV2(_JsonReader):
     description: ClassVar[str] = "Twitter API v2 JSON lines (twarc2 response pages or `twarc2 flatten` output)"
 
     def sniff(self, source: Source, head: bytes) -> bool:
-        return _first_kind(head, skip=("v2-empty",)) == "v2"
+        return _first_kind(head, skip=("v2-empty", "v2-malformed")) == "v2"
 
-    def _refuse(self, source: Source) -> None:
-        k = _first_kind(source.head(), skip=("v2-empty",))
-        if k in ("v2-users", "v2-counts"):
-            what = "user objects (twarc2 users/followers output)" if k == "v2-users" else "tweet counts (the counts endpoint)"
-            raise UnknownFormatError(f"a Twitter API v2 file of {what}, not tweets", file=source.name)
+    def identify(self, source: Source, head: bytes) -> str | None:
+        k = _first_kind(head, skip=("v2-empty", "v2-malformed"))
+        return f"a Twitter API v2 file of {_V2_NOT_TWEETS[k]}, not tweets" if k in _V2_NOT_TWEETS else None
 
-    def _convert(self, line: int, obj: Any, raw: bytes | str, writer: StageWriter) -> None:
-        if isinstance(obj, list):  # a list of pages or tweets on one line
+    def _convert(self, line: int, obj: Any, raw: bytes | str, writer: StageWriter, nested: bool = False) -> None:
+        if isinstance(obj, list):  # a list of pages or tweets on one line (one level)
+            if nested or not obj:
+                writer.quarantine(line, _dump(obj), "a list inside a list, not a tweet" if obj else "an empty list, not a tweet")
+                return
             for item in obj:
-                self._convert(line, item, b"", writer)
+                self._convert(line, item, b"", writer, nested=True)
             return
         kind = classify(obj)
         if kind == "v2" and isinstance(obj, dict) and "data" in obj:
@@ -569,6 +700,8 @@ class TwitterV2(_JsonReader):
             self._tweet(line, obj, {}, {}, writer)
         elif kind == "v2-empty":
             return  # a page with no data (only errors/meta): holds no row
+        elif kind == "v2-malformed":
+            writer.quarantine(line, _raw(raw, obj), f"a v2 response page whose data is {json_type(obj['data'])}, not tweets")
         elif kind in ("v2-users", "v2-counts", "v2-other"):
             writer.quarantine(line, _raw(raw, obj), f"not tweets: a v2 response page of {kind[3:]}")
         elif kind in ("v1", "v1-notice"):
@@ -577,21 +710,27 @@ class TwitterV2(_JsonReader):
             writer.quarantine(line, _raw(raw, obj), "not a tweet (JSON without v2 tweet fields id/text)")
 
     def _page(self, line: int, page: dict[str, Any], raw: bytes | str, writer: StageWriter) -> None:
-        includes = page.get("includes") or {}
-        users = {str(u.get("id")): u for u in includes.get("users") or [] if isinstance(u, dict)}
-        tweets = {str(t.get("id")): t for t in includes.get("tweets") or [] if isinstance(t, dict)}
         data = page["data"]
-        for t in data if isinstance(data, list) else [data]:
+        items = data if isinstance(data, list) else [data]
+        try:
+            includes = _obj(page.get("includes"), "page includes")
+            users = {str(u.get("id")): u for u in _arr(includes.get("users"), "page includes.users") if isinstance(u, dict)}
+            tweets = {str(t.get("id")): t for t in _arr(includes.get("tweets"), "page includes.tweets") if isinstance(t, dict)}
+        except BadValue as e:  # the page's expansions are unusable: each of its tweets is quarantined
+            for t in items:
+                writer.quarantine(line, _dump(t), str(e))
+            return
+        for t in items:
             if _is_v2_tweet(t):
                 self._tweet(line, t, users, tweets, writer)
             else:
-                writer.quarantine(line, json.dumps(t)[:RAW_LIMIT], "not a tweet (data item without id/text)")
+                writer.quarantine(line, _dump(t), "not a tweet (data item without id/text)")
 
     def _tweet(self, line: int, t: dict[str, Any], users: dict[str, Any], tweets: dict[str, Any], writer: StageWriter) -> None:
         try:
             row, user = self._row(t, users, tweets)
-        except BadRecord as e:
-            writer.quarantine(line, json.dumps(t)[:RAW_LIMIT], str(e))
+        except BadValue as e:
+            writer.quarantine(line, _dump(t), str(e))
             return
         row["source_line"] = line
         writer.post(row)
@@ -603,44 +742,46 @@ class TwitterV2(_JsonReader):
 
     @staticmethod
     def _row(t: dict[str, Any], users: dict[str, Any], tweets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        pid = _id(t.get("id"))
-        author = t.get("author") if isinstance(t.get("author"), dict) else None
-        account = _id(t.get("author_id")) or (_id(author.get("id")) if author else None)
+        pid = _id(t.get("id"), "id")
+        author = _obj(t.get("author"), "author") if "author" in t else None
+        account = _id_of(t, "", "author_id") or (_id_of(author, "author", "id") if author else None)
         if not pid or not account:
             raise BadRecord("tweet without id or author_id")
         created = parse_time(t.get("created_at"))
         repost_of = repost_of_account = reply_to = quote_of = None
-        for ref in t.get("referenced_tweets") or []:
-            if not isinstance(ref, dict):
-                continue
-            rid = _id(ref.get("id"))
+        for ref in _arr(t.get("referenced_tweets"), "referenced_tweets"):
+            ref = _obj(ref, "referenced_tweets item")
+            rid = _id_of(ref, "referenced_tweets item", "id")
             typ = ref.get("type")
             if typ == "retweeted":
                 repost_of = rid
                 target = tweets.get(rid or "") or ref  # flattened output inlines the referenced tweet
-                ref_author = target.get("author") if isinstance(target.get("author"), dict) else {}
-                repost_of_account = _id(target.get("author_id")) or _id(ref_author.get("id"))
+                ref_author = _obj(target.get("author"), "retweeted tweet author")
+                repost_of_account = _id_of(target, "retweeted tweet", "author_id") or _id_of(ref_author, "retweeted tweet author", "id")
             elif typ == "quoted":
                 quote_of = rid
             elif typ == "replied_to":
                 reply_to = rid
+        text = _text(t.get("text"), "text")
+        hashtags, urls, mentions = _entity_lists(t.get("entities"), v2=True)
         if repost_of and not repost_of_account:
-            repost_of_account = _rt_author(t, users)
-        reply_user = t.get("in_reply_to_user") if isinstance(t.get("in_reply_to_user"), dict) else {}
-        reply_to_account = _id(t.get("in_reply_to_user_id")) or _id(reply_user.get("id"))
+            repost_of_account = _rt_author(text, mentions, t, users)
+        reply_user = _obj(t.get("in_reply_to_user"), "in_reply_to_user")
+        reply_to_account = _id_of(t, "", "in_reply_to_user_id") or _id_of(reply_user, "in_reply_to_user", "id")
         # Long posts carry their full text and entities in note_tweet.
-        note = t.get("note_tweet") if isinstance(t.get("note_tweet"), dict) else {}
-        text = note.get("text") or t.get("text")
-        hashtags, urls, mentions = _entity_lists(note.get("entities") or t.get("entities"), v2=True)
-        pm = t.get("public_metrics") or {}
-        coords = (((t.get("geo") or {}).get("coordinates")) or {}).get("coordinates")
-        lon, lat = (coords[0], coords[1]) if isinstance(coords, list) and len(coords) == 2 else (None, None)
+        note = _obj(t.get("note_tweet"), "note_tweet")
+        if note.get("text") not in (None, ""):
+            text = _text(note.get("text"), "note_tweet.text")
+        if note.get("entities") is not None:
+            hashtags, urls, mentions = _entity_lists(note.get("entities"), v2=True, field="note_tweet.entities")
+        pm = _meta(t.get("public_metrics"))
+        lon, lat = _lon_lat(_meta(_meta(t.get("geo")).get("coordinates")).get("coordinates"), "lonlat")
         row = _post_row(
             post_id=pid,
             account_id=account,
             created_at=created,
             text=text,
-            lang=_str_or_none(t.get("lang")),
+            lang=_meta_text(t.get("lang")),
             client=_client(t.get("source")),
             repost_of=repost_of,
             repost_of_account=repost_of_account,
@@ -660,30 +801,29 @@ class TwitterV2(_JsonReader):
         return row, author or users.get(account)
 
 
-def _rt_author(t: dict[str, Any], users: dict[str, Any]) -> str | None:
+def _rt_author(text: str | None, mentions: list[str], t: dict[str, Any], users: dict[str, Any]) -> str | None:
     """The retweeted account when the retweeted tweet is missing from ``includes`` (it happens:
     deleted or withheld originals): a v2 retweet's text starts ``RT @handle:`` and its first
     mention is that handle, with the account id (else the lower-cased handle, as for mentions)."""
-    text = t.get("text") or ""
-    if not text.startswith("RT @"):
+    if not text or not text.startswith("RT @"):
         return None
     handle = text[4:].split(":", 1)[0].strip().lower()
-    for m in ((t.get("entities") or {}).get("mentions")) or []:
+    for m in _meta(t.get("entities")).get("mentions") or []:
         if isinstance(m, dict) and str(m.get("username", "")).lower() == handle and m.get("id"):
-            return str(m["id"])
+            return _id(m["id"], "entities.mentions item id")
     for uid, u in users.items():
         if str(u.get("username", "")).lower() == handle:
-            return uid
+            return _id(uid, "includes.users item id")
     return handle or None  # like mentions: the lower-cased handle when the id is unknown
 
 
 def _v2_account(u: dict[str, Any]) -> dict[str, Any]:
-    pm = u.get("public_metrics") or {}
+    pm = _meta(u.get("public_metrics"))
     return {
-        "screen_name": _str_or_none(u.get("username")),
-        "display_name": _str_or_none(u.get("name")),
-        "description": _str_or_none(u.get("description")),
-        "location": _str_or_none(u.get("location")),
+        "screen_name": _meta_text(u.get("username")),
+        "display_name": _meta_text(u.get("name")),
+        "description": _meta_text(u.get("description")),
+        "location": _meta_text(u.get("location")),
         "profile_url": _profile_url(u),
         "follower_count": _int(pm.get("followers_count")),
         "following_count": _int(pm.get("following_count")),
@@ -705,12 +845,18 @@ class TwitterV1(_JsonReader):
             return informative[0] == "v1"
         return bool(kinds)  # only stream notices so far: a v1.1 stream
 
+    def identify(self, source: Source, head: bytes) -> str | None:
+        recs = head_records(head)
+        if recs and all(_is_v1_user(r) for r in recs[:5]):
+            return "a Twitter API v1.1 file of user objects (users/lookup output), not statuses"
+        return None
+
     def _convert(self, line: int, obj: Any, raw: bytes | str, writer: StageWriter) -> None:
         kind = classify(obj)
         if kind == "v1":
             try:
                 row, user = self._row(obj)
-            except BadRecord as e:
+            except BadValue as e:
                 writer.quarantine(line, _raw(raw, obj), str(e))
                 return
             row["source_line"] = line
@@ -725,42 +871,38 @@ class TwitterV1(_JsonReader):
 
     @staticmethod
     def _row(s: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        pid = _id(s.get("id_str")) or _id(s.get("id"))
-        user = s.get("user") or {}
-        account = _id(user.get("id_str")) or _id(user.get("id"))
+        pid = _id_of(s, "", "id_str", "id")
+        user = _obj(s.get("user"), "user")
+        account = _id_of(user, "user", "id_str", "id")
         if not pid or not account:
             raise BadRecord("status without id or user id")
         created = parse_time(s.get("created_at"))
-        ext = s.get("extended_tweet") if isinstance(s.get("extended_tweet"), dict) else None
-        text = (ext or {}).get("full_text") or s.get("full_text") or s.get("text")
-        entities = (ext or {}).get("entities") or s.get("entities")
-        hashtags, urls, mentions = _entity_lists(entities, v2=False)
-        rs = s.get("retweeted_status") if isinstance(s.get("retweeted_status"), dict) else None
+        ext = _obj(s.get("extended_tweet"), "extended_tweet")
+        text = _text(ext.get("full_text"), "extended_tweet.full_text") or _text(s.get("full_text"), "full_text") or _text(s.get("text"), "text")
+        if ext.get("entities") is not None:
+            hashtags, urls, mentions = _entity_lists(ext.get("entities"), v2=False, field="extended_tweet.entities")
+        else:
+            hashtags, urls, mentions = _entity_lists(s.get("entities"), v2=False)
+        rs = _obj(s.get("retweeted_status"), "retweeted_status") if s.get("retweeted_status") is not None else None
         repost_of = repost_of_account = quote_of = None
         if rs is not None:
-            repost_of = _id(rs.get("id_str")) or _id(rs.get("id"))
-            ru = rs.get("user") or {}
-            repost_of_account = _id(ru.get("id_str")) or _id(ru.get("id"))
+            repost_of = _id_of(rs, "retweeted_status", "id_str", "id")
+            repost_of_account = _id_of(_obj(rs.get("user"), "retweeted_status.user"), "retweeted_status.user", "id_str", "id")
         else:
             # A retweet of a quote also carries quoted_status, but the retweeter quoted nothing.
-            qs = s.get("quoted_status") if isinstance(s.get("quoted_status"), dict) else {}
-            quote_of = _id(s.get("quoted_status_id_str")) or _id(qs.get("id_str")) or _id(qs.get("id"))
-        reply_to = _id(s.get("in_reply_to_status_id_str")) or _id(s.get("in_reply_to_status_id"))
-        reply_to_account = _id(s.get("in_reply_to_user_id_str")) or _id(s.get("in_reply_to_user_id"))
-        lat = lon = None
-        coords = (s.get("coordinates") or {}).get("coordinates") if isinstance(s.get("coordinates"), dict) else None
-        if isinstance(coords, list) and len(coords) == 2:
-            lon, lat = coords
-        else:
-            geo = (s.get("geo") or {}).get("coordinates") if isinstance(s.get("geo"), dict) else None
-            if isinstance(geo, list) and len(geo) == 2:
-                lat, lon = geo
+            qs = _obj(s.get("quoted_status"), "quoted_status")
+            quote_of = _id_of(s, "", "quoted_status_id_str") or _id_of(qs, "quoted_status", "id_str", "id")
+        reply_to = _id_of(s, "", "in_reply_to_status_id_str", "in_reply_to_status_id")
+        reply_to_account = _id_of(s, "", "in_reply_to_user_id_str", "in_reply_to_user_id")
+        lon, lat = _lon_lat(_meta(s.get("coordinates")).get("coordinates"), "lonlat")
+        if lon is None and lat is None:
+            lon, lat = _lon_lat(_meta(s.get("geo")).get("coordinates"), "latlon")
         row = _post_row(
             post_id=pid,
             account_id=account,
             created_at=created,
             text=text,
-            lang=_str_or_none(s.get("lang")),
+            lang=_meta_text(s.get("lang")),
             client=_client(s.get("source")),
             repost_of=repost_of,
             repost_of_account=repost_of_account,
@@ -780,17 +922,22 @@ class TwitterV1(_JsonReader):
         return row, user
 
 
+def _is_v1_user(o: Any) -> bool:
+    """A v1.1 user object (users/lookup, followers/list output): a profile, no status text."""
+    return isinstance(o, dict) and "screen_name" in o and "followers_count" in o and "text" not in o and "full_text" not in o
+
+
 def _v1_account(u: dict[str, Any]) -> dict[str, Any]:
     return {
-        "screen_name": _str_or_none(u.get("screen_name")),
-        "display_name": _str_or_none(u.get("name")),
-        "description": _str_or_none(u.get("description")),
-        "location": _str_or_none(u.get("location")),
+        "screen_name": _meta_text(u.get("screen_name")),
+        "display_name": _meta_text(u.get("name")),
+        "description": _meta_text(u.get("description")),
+        "location": _meta_text(u.get("location")),
         "profile_url": _profile_url(u),
         "follower_count": _int(u.get("followers_count")),
         "following_count": _int(u.get("friends_count")),
         "created_at": _opt_time(u.get("created_at")),
-        "account_language": _str_or_none(u.get("lang")),
+        "account_language": _meta_text(u.get("lang")),
     }
 
 

@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..params import Interval, Options, validate
+from ..exact import exact_sum
 
 __all__ = ["MultiplexParams", "FusedNetwork", "fuse_layers", "DEFAULT_LAYER_WEIGHTS"]
 
@@ -176,9 +177,9 @@ def fuse_layers(
     try:
         fused = arrow_query(
             con,
-            """
+            f"""
         SELECT account_a, account_b,
-               CAST(sum(layer_weight * strength) AS DOUBLE) AS weight,
+               {exact_sum("layer_weight * strength")} AS weight,
                count(*)::INTEGER AS n_layers,
                string_agg(layer, ',' ORDER BY layer) AS layers
         FROM _cib_layer_edges

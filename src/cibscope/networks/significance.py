@@ -67,6 +67,8 @@ import numpy as np
 import pyarrow as pa
 from scipy.special import gammainc
 
+from ..exact import FIXED_POINT
+
 __all__ = ["SignificanceResult", "score_pairs", "adjust_pvalues", "rarity_weight_sql", "pvalues"]
 
 
@@ -78,6 +80,10 @@ class SignificanceResult:
     incidences: int  # L
     m1: float
     m2: float
+
+
+#: Weights are summed in fixed point, as integer multiples of 1/_FIXED (see score_pairs).
+_FIXED = FIXED_POINT
 
 
 def rarity_weight_sql(m: str) -> str:
@@ -159,9 +165,14 @@ def score_pairs(
     :func:`cibscope.networks.cooccurrence.run_cooccurrence`. Works on integer ids; the account
     ids are joined back only for the output.
     """
+    # Weights are summed as integers (multiples of 2^-40): a sum of doubles depends on the order
+    # DuckDB's parallel aggregation happens to add them in, and the last bit of a pair's weight,
+    # its expectation and its p-value then changed from run to run. Integer sums do not.
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cib_keyw AS SELECT a.key_i, count(DISTINCT a.acc_i) AS m, "
-        f"{rarity_weight_sql('count(DISTINCT a.acc_i)')} AS w FROM _cib_acti AS a GROUP BY a.key_i"
+        "CREATE OR REPLACE TEMP TABLE _cib_keyw AS SELECT key_i, m, "
+        f"CAST(round(w * {_FIXED!r}) AS BIGINT) AS wq, CAST(round(w * w * {_FIXED!r}) AS BIGINT) AS w2q "
+        f"FROM (SELECT a.key_i, count(DISTINCT a.acc_i) AS m, {rarity_weight_sql('count(DISTINCT a.acc_i)')} AS w "
+        "FROM _cib_acti AS a GROUP BY a.key_i)"
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cib_deg AS SELECT a.acc_i, count(DISTINCT a.key_i) AS d "
@@ -170,8 +181,8 @@ def score_pairs(
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cib_pairs AS "
         "SELECT p.*, da.d AS d_a, db.d AS d_b "
-        "FROM (SELECT pk.a_i, pk.b_i, count(*) AS n_shared, sum(kw.w) AS weight, "
-        "sum(kw.w * kw.w) AS w2, min(pk.first_at) AS first_at, max(pk.last_at) AS last_at, "
+        f"FROM (SELECT pk.a_i, pk.b_i, count(*) AS n_shared, CAST(sum(kw.wq) AS DOUBLE) / {_FIXED!r} AS weight, "
+        f"CAST(sum(kw.w2q) AS DOUBLE) / {_FIXED!r} AS w2, min(pk.first_at) AS first_at, max(pk.last_at) AS last_at, "
         f"{_ev_tau_sql(int(evidence_per_edge), tuple(evidence_cutoffs))} AS ev_tau "
         "FROM _cib_pairkey AS pk JOIN _cib_keyw AS kw ON kw.key_i = pk.key_i "
         "GROUP BY pk.a_i, pk.b_i) AS p "
@@ -179,7 +190,8 @@ def score_pairs(
     )
     tot = con.execute(
         "SELECT (SELECT coalesce(sum(d), 0) FROM _cib_deg), (SELECT count(*) FROM _cib_deg), "
-        "coalesce(2 * sum(weight), 0), coalesce(2 * sum(w2), 0), count(*) FROM _cib_pairs"
+        f"coalesce(2 * CAST(sum(CAST(round(weight * {_FIXED!r}) AS HUGEINT)) AS DOUBLE) / {_FIXED!r}, 0), "
+        f"coalesce(2 * CAST(sum(CAST(round(w2 * {_FIXED!r}) AS HUGEINT)) AS DOUBLE) / {_FIXED!r}, 0), count(*) FROM _cib_pairs"
     ).fetchall()[0]
     big_l, n_acc, m1, m2, n_pairs = int(tot[0]), int(tot[1]), float(tot[2]), float(tot[3]), int(tot[4])
     arr = con.execute("SELECT a_i, b_i, n_shared, weight, w2, d_a, d_b FROM _cib_pairs").fetchnumpy()

@@ -5,7 +5,7 @@ Layout of ``out_dir``::
     index.html            overview, traces, audit, group cards, flagged accounts, dataset plots
     accounts/a-<hash>.html one small page per top-N flagged account (score waterfall + evidence)
     assets/               report.css, report.js, plotly.min.js (copied from the plotly package)
-    exports/              CSV / Parquet / JSON tables and the fused network as GEXF and GraphML
+    exports/              CSV / Parquet / JSON tables and the network as GEXF (by layer, fused) and GraphML (fused)
 
 Why this shape: the report must open from a file:// URL with no network (no CDN), stay small
 for million-post cases (top-N pages, capped networks, client-side paging of embedded JSON,
@@ -21,7 +21,6 @@ import json
 import math
 import os
 import re
-from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..case import Case, open_case
+from ..export import out_dir as _out_dir
 from ..params import Interval, IsBool, validate
 from ..progress import Progress, step
 from . import data as D
@@ -261,9 +261,8 @@ def render_report(
 
 
 def _render(case: Case, out: Path, top_n: int, top_groups: int, max_evidence: int, exports: bool, progress: Progress | None) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
+    out = _out_dir(out)
     env = _environment()
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
     with step(progress, "report: reading the case", 5) as h:
         ov = D.overview(case)
         h.advance()
@@ -283,12 +282,12 @@ def _render(case: Case, out: Path, top_n: int, top_groups: int, max_evidence: in
     contrib_names = [r[0] for r in case.con.execute("SELECT DISTINCT contribution FROM score_contributions ORDER BY 1").fetchall()]
     colors = F.layer_colors(sorted(set(all_layers)) + [n for n in contrib_names if n not in all_layers])
     common = {
-        "version": __version__, "generated_at": now, "case_name": Path(case.path).name, "colors": colors,
+        "version": __version__, "case_name": Path(case.path).name, "colors": colors,
         "has_audit": audit is not None,
     }
     export_list: list[dict[str, Any]] = []
     if exports:
-        from .exports import write_exports
+        from ..export import write_exports
 
         export_list = write_exports(case, out / "exports", progress=progress)
     _copy_assets(out)

@@ -39,6 +39,8 @@
   }
 
   /* ---------- plots ---------- */
+  var OFFLINE = {showSendToCloud: false, showEditInChartStudio: false, plotlyServerURL: '', showLink: false,
+    sendData: false, linkText: '', displaylogo: false, showTips: false, typesetMath: false};
   function drawFig(box) {
     if (box.getAttribute('data-drawn')) { return; }
     box.setAttribute('data-drawn', '1');
@@ -50,9 +52,13 @@
     }
     var config = {displaylogo: false, responsive: true, displayModeBar: 'hover',
       modeBarButtonsToRemove: ['select2d', 'lasso2d', 'toImage', 'toggleSpikelines', 'hoverClosestCartesian',
-        'hoverCompareCartesian', 'sendDataToCloud', 'autoScale2d']};
+        'hoverCompareCartesian', 'sendDataToCloud', 'sendChartToCloud', 'editInChartStudio', 'autoScale2d']};
     var extra = spec.config || {};
     Object.keys(extra).forEach(function (k) { config[k] = extra[k]; });
+    // Nothing leaves the machine: every control that uploads the chart (and the data in it,
+    // account names included) or links out is off, whatever a figure spec asks for. plotly.js
+    // 4 shows a "Share chart" button by default and posts the chart to plotlyServerURL.
+    Object.keys(OFFLINE).forEach(function (k) { config[k] = OFFLINE[k]; });
     Plotly.newPlot(box, spec.data, spec.layout, config).then(function () {
       if (box.getAttribute('data-kind') === 'network') {
         box.on('plotly_click', function (ev) {
