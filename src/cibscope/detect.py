@@ -204,7 +204,8 @@ def network_params(flat: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _build_networks(
-    case: Case, networks: dict[str, Any], progress: Progress | None, traces: list[str] | None = None, keep: tuple[str, ...] = ()
+    case: Case, networks: dict[str, Any], progress: Progress | None, traces: list[str] | None = None, keep: tuple[str, ...] = (),
+    keep_lean: tuple[str, ...] = (),
 ) -> Any:
     """Call the shared co-occurrence builder (cibscope.networks.build_networks)."""
     from .networks import build_networks
@@ -215,7 +216,7 @@ def _build_networks(
         # the builder replaces only the layers it builds: drop the others so the case holds one run
         for table in ("edges", "evidence", "post_keys"):
             case.con.execute(f"DELETE FROM {table}")
-    return build_networks(case.con, traces=traces, params=nested or None, progress=progress, keep=keep)
+    return build_networks(case.con, traces=traces, params=nested or None, progress=progress, keep=keep, keep_lean=keep_lean)
 
 
 def _n_tests(networks: Any) -> dict[str, int]:
@@ -348,8 +349,11 @@ def detect(
             # group-membership test some of them: the builder keeps them
             from .traces import trace_names
 
-            keep = tuple(trace_names()) if cfg.null.replicates > 0 else tuple(dict.fromkeys([*MEMBERSHIP_LAYERS, *ITEM_LAYERS]))
-            net_stats = _build_networks(c, cfg.networks, progress, traces, keep=keep)
+            full = tuple(dict.fromkeys([*MEMBERSHIP_LAYERS, *ITEM_LAYERS]))
+            keep = tuple(trace_names()) if cfg.null.replicates > 0 else full
+            # the layers only the null copies read are kept without their evidence strings
+            lean = tuple(n for n in keep if n not in full or n == "near_duplicate")
+            net_stats = _build_networks(c, cfg.networks, progress, traces, keep=keep, keep_lean=lean)
             stats["networks"] = _jsonable(net_stats.to_dict() if hasattr(net_stats, "to_dict") else net_stats)
             layers = stats["networks"].get("layers", {}) if isinstance(stats["networks"], dict) else {}
             stats["hot_keys"] = {
