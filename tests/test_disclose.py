@@ -246,3 +246,16 @@ def test_cli_disclose(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["disclose", "-c", str(case), "--out", str(tmp_path / "pkg"), "--accounts", "all", "--drop-texts", "hashed"])
     assert res.exit_code == 0, res.output
     assert "3 accounts (2 hashed) and 6 tweets" in res.output and "salt derived from the case" in res.output
+
+
+def test_account_lists_that_are_folders_or_not_utf8_are_input_errors(tmp_path: Path) -> None:
+    case = tmp_path / "hand.duckdb"
+    _hand_case(case)
+    (tmp_path / "ids").mkdir()
+    with pytest.raises(InputError, match="is a folder, not a file of account ids"):
+        disclose(case, out=tmp_path / "p", accounts=str(tmp_path / "ids"))
+    latin = tmp_path / "ids.txt"
+    latin.write_bytes(b"101\ncaf\xe9\n")
+    with pytest.raises(InputError, match="not UTF-8 text") as e:
+        disclose(case, out=tmp_path / "p", accounts=str(latin))
+    assert e.value.file == str(latin)

@@ -77,9 +77,15 @@ def resolve_accounts(con: Any, accounts: str | Iterable[str]) -> list[str]:
             return [r[0] for r in con.execute(
                 "SELECT account_id FROM accounts UNION SELECT account_id FROM posts ORDER BY 1").fetchall()]
         p = Path(key)
+        if p.is_dir():
+            raise InputError("is a folder, not a file of account ids", file=key, hint="--accounts flagged, all, a file of ids (one a line) or id1,id2,...")
         if p.is_file():
+            try:
+                text = p.read_text(encoding="utf-8")
+            except UnicodeDecodeError as e:
+                raise InputError(f"not UTF-8 text ({e.reason} at byte {e.start})", file=key, hint="save the list of account ids as UTF-8") from e
             ids = []
-            for line in p.read_text(encoding="utf-8").splitlines():
+            for line in text.splitlines():
                 line = line.strip()
                 if line and not line.startswith("#"):
                     ids.append(line)
