@@ -259,3 +259,13 @@ def test_account_lists_that_are_folders_or_not_utf8_are_input_errors(tmp_path: P
     with pytest.raises(InputError, match="not UTF-8 text") as e:
         disclose(case, out=tmp_path / "p", accounts=str(latin))
     assert e.value.file == str(latin)
+
+
+def test_a_folder_holding_another_package_is_refused(tmp_path: Path) -> None:
+    case = tmp_path / "hand.duckdb"
+    _hand_case(case)
+    disclose(case, out=tmp_path / "pkg", accounts="all", name="first")
+    disclose(case, out=tmp_path / "pkg", accounts="all", name="first", drop_texts="all")  # the same files: replaced
+    with pytest.raises(InputError, match="another package's files: first_tweets_csv_hashed.csv, first_users_csv_hashed.csv"):
+        disclose(case, out=tmp_path / "pkg", accounts="all", name="second")
+    assert sorted(p.name for p in (tmp_path / "pkg").iterdir()) == ["README.md", "SHA256SUMS", "first_tweets_csv_hashed.csv", "first_users_csv_hashed.csv"]

@@ -192,11 +192,18 @@ def _disclose(
         if platform not in plats:
             raise ParameterError(f"no disclosed account is on platform {platform!r}; their platforms: {', '.join(plats) or 'none'}")
         plats = [platform]
+    tags = [stem if len(plats) == 1 else f"{stem}_{plat}" for plat in plats]
+    planned = {f"{t}_{kind}_csv_hashed.csv" for t in tags for kind in ("users", "tweets")}
+    stale = sorted(p.name for p in out.glob("*_csv_hashed.csv") if p.name not in planned) if out.is_dir() else []
+    if stale:  # README and SHA256SUMS would describe only the new files, and `cibscope ingest` would read all of them
+        raise InputError(
+            f"the folder holds another package's files: {', '.join(stale[:4])}{' ...' if len(stale) > 4 else ''}",
+            file=str(out), hint="write the package to an empty folder, or remove those files",
+        )
     out.mkdir(parents=True, exist_ok=True)
     res = DisclosureResult(out_dir=out, platforms=plats, salt_given=salt is not None)
     per_platform: list[dict[str, Any]] = []
-    for plat in plats:
-        tag = stem if len(plats) == 1 else f"{stem}_{plat}"
+    for plat, tag in zip(plats, tags, strict=True):
         with step(progress, f"disclose: {plat}"):
             archive.prepare(con, ids, threshold=threshold, salt=used_salt, platform=plat if (len(plats) > 1 or platform) else None)
             bad = con.execute(
