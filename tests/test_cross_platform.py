@@ -438,3 +438,12 @@ def test_platform_builder_sql_transpiles_to_spark(platforms: str) -> None:
     out = {s.split(" AS ", 1)[0].split()[-1]: transpile(s, to="spark") for s in [*platform_map_sql(), *stmts]}
     op = "<>" if platforms == "cross" else "="
     assert f"s.plat_i {op} o.plat_i" in out["_cib_raw"] and "plat_i" in out["_cib_big"] and "_cib_accplat" in out["_cib_acti"]
+
+
+def test_clock_check_lag_in_words() -> None:
+    from cibscope.cli.platforms import _lag_words
+
+    # the bin [-240, -225) of time(b) - time(a): b comes 225 to 240 minutes *before* a ("-240 after" before)
+    assert _lag_words(-240, -225) == "225 to 240 minutes before"
+    assert _lag_words(60, 75) == "60 to 75 minutes after"
+    assert _lag_words(-15, 0) == "0 to 15 minutes before"

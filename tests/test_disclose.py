@@ -246,3 +246,26 @@ def test_cli_disclose(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["disclose", "-c", str(case), "--out", str(tmp_path / "pkg"), "--accounts", "all", "--drop-texts", "hashed"])
     assert res.exit_code == 0, res.output
     assert "3 accounts (2 hashed) and 6 tweets" in res.output and "salt derived from the case" in res.output
+
+
+def test_account_lists_that_are_folders_or_not_utf8_are_input_errors(tmp_path: Path) -> None:
+    case = tmp_path / "hand.duckdb"
+    _hand_case(case)
+    (tmp_path / "ids").mkdir()
+    with pytest.raises(InputError, match="is a folder, not a file of account ids"):
+        disclose(case, out=tmp_path / "p", accounts=str(tmp_path / "ids"))
+    latin = tmp_path / "ids.txt"
+    latin.write_bytes(b"101\ncaf\xe9\n")
+    with pytest.raises(InputError, match="not UTF-8 text") as e:
+        disclose(case, out=tmp_path / "p", accounts=str(latin))
+    assert e.value.file == str(latin)
+
+
+def test_a_folder_holding_another_package_is_refused(tmp_path: Path) -> None:
+    case = tmp_path / "hand.duckdb"
+    _hand_case(case)
+    disclose(case, out=tmp_path / "pkg", accounts="all", name="first")
+    disclose(case, out=tmp_path / "pkg", accounts="all", name="first", drop_texts="all")  # the same files: replaced
+    with pytest.raises(InputError, match="another package's files: first_tweets_csv_hashed.csv, first_users_csv_hashed.csv"):
+        disclose(case, out=tmp_path / "pkg", accounts="all", name="second")
+    assert sorted(p.name for p in (tmp_path / "pkg").iterdir()) == ["README.md", "SHA256SUMS", "first_tweets_csv_hashed.csv", "first_users_csv_hashed.csv"]

@@ -574,3 +574,57 @@ def test_own_policy_end_to_end_with_blocs(tmp_path):
     bloc = {(x["group"], x["category"]): x["n"] for x in r.skew if x["level"] == "bloc"}
     assert bloc == {("north", "applies"): 1, ("north", "does not apply"): 1, ("unassigned", "undetermined"): 1}
     assert not (tmp_path / "out" / "index.html").exists() and (tmp_path / "out" / "skew.csv").is_file()
+
+
+def _main(monkeypatch, capsys, *args: str) -> tuple[int, str]:  # noqa: ANN001
+    from cibscope.cli import main
+
+    monkeypatch.setattr("sys.argv", ["cibscope", *args])
+    with pytest.raises(SystemExit) as e:
+        main()
+    return e.value.code, capsys.readouterr().err
+
+
+def test_cli_errors_keep_brackets_and_path_problems_are_one_line(tmp_path, monkeypatch, capsys):
+    (tmp_path / "o.csv").write_text("outlet_id,criterion,value,source,date,confidence\na,typology,SC,r,2020,high\n", encoding="utf-8")
+    (tmp_path / "p.toml").write_text("schema = 1\n", encoding="utf-8")
+    # error texts are data, not Rich markup: "[policy]" used to vanish ("no  table")
+    code, err = _main(monkeypatch, capsys, "media-policy", "-i", str(tmp_path / "o.csv"), "--policy", str(tmp_path / "p.toml"), "--out", str(tmp_path / "x"))
+    assert code == 1 and "no [policy] table" in err
+    # an output folder that is a file: one line, no traceback
+    (tmp_path / "taken").write_text("", encoding="utf-8")
+    code, err = _main(monkeypatch, capsys, "media-policy", "-i", str(tmp_path / "o.csv"), "--observed", "none", "--out", str(tmp_path / "taken"))
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert code == 1 and "Traceback" not in err and len(errors) == 1 and errors[0].endswith("taken: exists and is not a folder (a folder is needed here)")
+
+
+def test_outlet_files_that_give_nothing_are_errors(tmp_path):
+    (tmp_path / "hdr.csv").write_text("outlet_id,criterion,value,source,date,confidence\n", encoding="utf-8")
+    (tmp_path / "bad.csv").write_text("outlet_id,criterion,value,source,date,confidence\nx,typology,SC,me,2020-13-45,high\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no outlet read: no data rows"):
+        run_media_policy([tmp_path / "hdr.csv"], observed=None)
+    with pytest.raises(InputError, match=r"1 row\(s\) refused, the first \(line 2\): not a date: '2020-13-45'"):
+        run_media_policy([tmp_path / "bad.csv"], observed=None)
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(InputError, match="is a folder, not an outlets file"):
+        run_media_policy([tmp_path / "folder"], observed=None)
+    (tmp_path / "ok.csv").write_text("outlet_id,criterion,value,source,date,confidence\nx,typology,SC,me,2020,high\n", encoding="utf-8")
+    (tmp_path / "obs.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(InputError, match="missing required column") as e:  # the hint is this command's, not ingest's --format
+        run_media_policy([tmp_path / "ok.csv"], observed=tmp_path / "obs.csv")
+    assert "--format" not in (e.value.hint or "") and "docs/media-policy.md" in e.value.hint
+    with pytest.raises(InputError, match="is a folder, not a blocs file"):
+        run_media_policy([tmp_path / "ok.csv"], observed=None, blocs=tmp_path / "folder")
+
+
+def test_cli_decision_table_fits_80_columns(tmp_path):
+    (tmp_path / "o.csv").write_text(
+        "outlet_id,country,criterion,value,source,date,confidence\n"
+        "a,China,typology,SC,r,2020,high\nb,Qatar,typology,SC,r,2020,high\nc,Peru,typology,CaPr,r,2020,high\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["media-policy", "-i", str(tmp_path / "o.csv"), "--observed", "none", "--no-report", "--out", str(tmp_path / "x")],
+                             env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    rows = [line for line in res.output.splitlines() if "twitter-labels-2020" in line]
+    assert rows and "2023-04-20" in rows[0] and "…" not in rows[0]
+    head = res.output.split("decisions", 1)[1].split("twitter-ads-2019", 1)[0]
+    assert "undetermined" in head and "scope" in head and "force" not in head  # a decision no policy reached is left out

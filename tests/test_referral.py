@@ -492,3 +492,46 @@ def test_non_daily_input_and_an_empty_target_are_reported_not_crashed(tmp_path: 
     a = run_referral_audit([zeros], target="search", event=date(2020, 3, 1)).audits[0]
     assert a.effect is None and a.verdict.word == "no change"
     assert any("no traffic in the window before the event" in w for w in a.warnings)
+
+
+# ---- bad input found in review ----------------------------------------------------------------------
+
+
+def test_non_utf8_and_broken_gzip_files_are_input_errors_with_the_line(tmp_path: Path) -> None:
+    rows = "".join(f"2020-01-{d:02d},google,{d}\n" for d in range(1, 21))
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(("date,source,value\n" + rows).encode() + "2020-01-21,caf\xe9,3\n".encode("latin-1"))
+    with pytest.raises(InputError, match="not UTF-8 text") as e:
+        read_series([latin])
+    assert e.value.line == 22 and e.value.hint
+    fake = _write(tmp_path / "plain.csv.gz", "date,source,value\n")
+    with pytest.raises(InputError, match="not a readable gzip file"):
+        read_series([fake])
+
+
+def _days(n: int, drop_at: int) -> str:
+    return "".join(f"{date(2020, 1, 1) + timedelta(days=i)},google,{100 if i < drop_at else 50}\n"
+                    f"{date(2020, 1, 1) + timedelta(days=i)},direct,80\n" for i in range(n))
+
+
+def test_too_short_to_search_without_an_event_is_inconclusive_not_no_change(tmp_path: Path) -> None:
+    short = _write(tmp_path / "short.csv", "date,source,value\n" + _days(20, 10))
+    a = audit_referrals(read_series([short]), target="google").audits[0]
+    # a halving the change-point search cannot see (20 days < 3 x 14) is not "no change"
+    assert a.verdict.word == "inconclusive" and "too short" in a.verdict.headline and "--event" in a.verdict.headline
+
+
+def test_reversed_windows_are_refused_before_any_work(tmp_path: Path) -> None:
+    csv_path, ev = _world_csv(tmp_path)
+    data = read_series([csv_path])
+    with pytest.raises(InputError, match="the pre window ends .* before it starts"):
+        audit_referrals(data, target="google", event=ev, pre=(ev - timedelta(days=3), ev - timedelta(days=30)))
+
+
+def test_cli_claims_are_one_line_each(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["referral-audit", "--claims", str(CLAIMS_2017), "-o", str(tmp_path / "c")], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    # a table's narrow "how" column used to take ~16 lines per claim in 80 columns
+    lines = [line for line in res.output.splitlines() if line.startswith("  wsws: ")]
+    assert len(lines) == 1 and "not testable (stated -67.0%; weak evidence): not testable without first-party data of wsws.org" in lines[0]
+    assert sum(line.startswith("  ") and ": not testable (" in line for line in res.output.splitlines()) == 20

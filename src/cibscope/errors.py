@@ -37,13 +37,13 @@ class InputError(CibscopeError, ValueError):
 class MissingColumnsError(InputError):
     """A file lacks columns its format requires."""
 
-    def __init__(self, file: str, missing: list[str], fmt: str) -> None:
+    def __init__(self, file: str, missing: list[str], fmt: str, *, hint: str | None = None) -> None:
         self.missing = missing
         self.format = fmt
         super().__init__(
             f"missing required column(s) for format {fmt!r}: {', '.join(missing)}",
             file=file,
-            hint="check the header row; use --format to force another format",
+            hint=hint or "check the header row; use --format to force another format",
         )
 
 

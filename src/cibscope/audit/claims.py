@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -41,6 +40,7 @@ from typing import Any
 
 from ..case import Case
 from ..errors import InputError
+from ..tomlfile import read_toml
 from ..schema import CLAIM_RESULTS
 from ._util import replace_rows
 from .topic import political_sql
@@ -156,18 +156,7 @@ class ClaimsFile:
 def load_claims(path: str | Path) -> ClaimsFile:
     """Read and check a claims TOML file; InputError names the file and the bad claim."""
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        raise InputError("no such claims file", file=str(p)) from e
-    except tomllib.TOMLDecodeError as e:
-        line = getattr(e, "lineno", None)
-        if line is None:  # Python < 3.14: the line is only in the message
-            import re
-
-            m = re.search(r"at line (\d+)", str(e))
-            line = int(m.group(1)) if m else None
-        raise InputError(f"not valid TOML ({e})", file=str(p), line=line) from e
+    data = read_toml(p, "claims file", hint="a claims TOML file (docs/audit.md)")
     return parse_claims(data, source=str(p))
 
 

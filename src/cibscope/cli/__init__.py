@@ -10,9 +10,10 @@ import sys
 from importlib import import_module
 
 import typer
+from rich.text import Text
 
 from ..errors import CibscopeError
-from .common import console_err, safe
+from .common import clean, console_err
 
 app = typer.Typer(
     name="cibscope",
@@ -28,12 +29,34 @@ for _mod in _COMMAND_MODULES:
     import_module(f"{__name__}.{_mod}").register(app)
 
 
+_OS_REASONS: dict[type[OSError], str] = {
+    FileExistsError: "exists and is not a folder (a folder is needed here)",
+    IsADirectoryError: "is a folder (a file is needed here)",
+    NotADirectoryError: "a part of the path is a file, not a folder",
+    PermissionError: "permission denied",
+}
+
+
+def _error(message: str, hint: str | None) -> None:
+    # The texts are data (file names, "[policy]", "[[claim]]"): never Rich markup, and cleaned of
+    # terminal control characters.
+    console_err.print(Text.assemble(("error:", "bold red"), " ", clean(message)), highlight=False, soft_wrap=True)
+    if hint:
+        console_err.print(Text("hint: " + clean(hint), style="dim"), highlight=False, soft_wrap=True)
+
+
 def main() -> None:
-    """Console entry point: library errors become one line and exit code 1, no traceback."""
+    """Console entry point: library errors become one line and exit code 1, no traceback.
+
+    An operating-system error about a path (an output folder that is a file, an input that is a
+    folder, no permission) is the user's to fix, not a bug: one line too."""
     try:
         app()  # standalone: usage errors are printed by Typer with exit code 2
     except CibscopeError as e:
-        console_err.print(f"[bold red]error:[/] {safe(e)}", highlight=False, soft_wrap=True)
-        if e.hint:
-            console_err.print(f"[dim]hint: {safe(e.hint)}[/]", highlight=False, soft_wrap=True)
+        _error(str(e), e.hint)
         sys.exit(e.exit_code)
+    except OSError as e:
+        if e.filename is None:
+            raise
+        _error(f"{e.filename}: {_OS_REASONS.get(type(e), e.strerror or str(e))}", "check the path and its permissions")
+        sys.exit(1)

@@ -13,7 +13,7 @@ from .common import CaseOption, RichProgress, console
 def register(app: typer.Typer) -> None:
     @app.command("disclose")
     def disclose_cmd(
-        out: Annotated[Path, typer.Option("--out", "-o", help="Package folder (created; its files are replaced).")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="Package folder (created; its files are replaced; one holding another package's CSVs is refused).")],
         case: CaseOption = Path("case.duckdb"),
         accounts: Annotated[str, typer.Option("--accounts", "-a", help="flagged (the last detection run's), all, a file of account ids (one a line), or id1,id2,...")] = "flagged",
         threshold: Annotated[int, typer.Option("--threshold", help="Accounts with fewer followers (or none known) are hashed.")] = 5000,

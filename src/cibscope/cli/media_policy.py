@@ -7,11 +7,16 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich import box
 from rich.table import Table
 
 from ..errors import InputError, ParameterError
 from ..mediapolicy import MediaPolicyResult, run_media_policy, shipped_policies
 from .common import RichProgress, console
+
+
+_DECISIONS = ("applies", "exempt", "does not apply", "out of scope", "undetermined", "not in force")
+_HEADERS = {"does not apply": "does not\napply", "out of scope": "out of\nscope", "not in force": "not in\nforce"}
 
 
 def _date(value: Optional[str], option: str) -> Optional[date]:
@@ -27,13 +32,16 @@ def render_result(r: MediaPolicyResult) -> None:
     """Print decisions per policy, the observed verdicts, the inconsistencies and the outputs."""
     s = r.summary()
     console.print(f"[bold]{s['outlets']:,} outlets[/] under {len(r.policies)} policies, as of {s['as_of']}")
-    t = Table(title="decisions")
-    t.add_column("policy")
-    t.add_column("as of")
-    for dec in ("applies", "exempt", "does not apply", "out of scope", "undetermined", "not in force"):
-        t.add_column(dec, justify="right")
+    # Decisions no policy reached are left out, and ids and dates never wrap: in 80 columns the
+    # full table cut both to "twitte…" / "2023-0…".
+    cols = [d for d in _DECISIONS if d == "applies" or any(info["decisions"].get(d) for info in s["policies"].values())]
+    t = Table(title="decisions", box=box.SIMPLE)
+    t.add_column("policy", no_wrap=True)
+    t.add_column("as of", no_wrap=True)
+    for dec in cols:
+        t.add_column(_HEADERS.get(dec, dec), justify="right")
     for pid, info in s["policies"].items():
-        t.add_row(pid, info["as_of"], *(f"{info['decisions'].get(d, 0):,}" for d in ("applies", "exempt", "does not apply", "out of scope", "undetermined", "not in force")))
+        t.add_row(pid, info["as_of"], *(f"{info['decisions'].get(d, 0):,}" for d in cols))
     console.print(t)
     if r.classified:
         console.print(f"observed treatment ({s['observed_rows']} rows, {s['observed_table']}): " + ", ".join(f"{k} {v}" for k, v in s["observed"].items()))

@@ -12,6 +12,15 @@ from rich.table import Table
 from .common import CaseOption, console
 
 
+def _lag_words(lo: int, hi: int) -> str:
+    """The bin [lo, hi) minutes of time(b) - time(a) in words: '225 to 240 minutes before' for [-240, -225)."""
+    if lo >= 0:
+        return f"{lo} to {hi} minutes after"
+    if hi <= 0:
+        return f"{-hi} to {-lo} minutes before"
+    return f"within {max(-lo, hi)} minutes of"
+
+
 def register(app: typer.Typer) -> None:
     @app.command("platforms")
     def platforms_cmd(
@@ -46,8 +55,8 @@ def register(app: typer.Typer) -> None:
                 for r in lags:
                     if abs(r["peak_minutes"]) >= 60 and r["peak_ratio"] >= 5:
                         console.print(
-                            f"[yellow]warning:[/] a {r['platform_b']} post of a rare item comes {r['peak_minutes']:+d} to "
-                            f"{r['peak_minutes'] + 15:+d} minutes after a {r['platform_a']} post of it far more often than at any "
+                            f"[yellow]warning:[/] a {r['platform_b']} post of a rare item comes {_lag_words(r['peak_minutes'], r['peak_minutes'] + 15)} "
+                            f"a {r['platform_a']} post of it far more often than at any "
                             "other delay: one platform's times may be shifted (a time-zone error in an export). Cross-platform "
                             "windows are centred on 0; correct the times at ingest (\\[time] platform_shift, docs/cross-platform.md).",
                             highlight=False,

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ..referral import AuditParams, ReferralAudit, run_referral_audit
 from ..referral.verdict import ci, pct
@@ -105,12 +106,12 @@ def render(r: ReferralAudit) -> None:
             c = a.claimed_effect
             console.print(f"  claimed effect {pct(c.stated_change)}: [{_STATUS_STYLE[c.status]}]{c.status}[/] ({c.how})", highlight=False, soft_wrap=True)
     if r.claims:
-        ct = Table(title="claims")
-        for col in ("claim", "status", "stated", "evidence", "how"):
-            ct.add_column(col, overflow="fold")
+        # One line each (wrapped): a table's narrow "how" column took a dozen lines per claim.
+        console.print(f"[bold]claims[/] ({len(r.claims)}):")
         for c in r.claims:
-            ct.add_row(c.claim_id, f"[{_STATUS_STYLE.get(c.status, '')}]{c.status}[/]", pct(c.stated_change), c.evidence.split(":")[0], c.how)
-        console.print(ct)
+            figures = f"stated {pct(c.stated_change)}" + ("" if c.measured_change is None else f", measured {pct(c.measured_change)}")
+            console.print(Text.assemble("  ", (c.claim_id, "bold"), ": ", (c.status, _STATUS_STYLE.get(c.status, "")),
+                                        f" ({figures}; {c.evidence.split(':')[0]} evidence): {c.how}"), highlight=False, soft_wrap=True)
     if r.files:
         console.print("[bold]outputs[/]")
         for name, path in r.files.items():

@@ -77,9 +77,15 @@ def resolve_accounts(con: Any, accounts: str | Iterable[str]) -> list[str]:
             return [r[0] for r in con.execute(
                 "SELECT account_id FROM accounts UNION SELECT account_id FROM posts ORDER BY 1").fetchall()]
         p = Path(key)
+        if p.is_dir():
+            raise InputError("is a folder, not a file of account ids", file=key, hint="--accounts flagged, all, a file of ids (one a line) or id1,id2,...")
         if p.is_file():
+            try:
+                text = p.read_text(encoding="utf-8")
+            except UnicodeDecodeError as e:
+                raise InputError(f"not UTF-8 text ({e.reason} at byte {e.start})", file=key, hint="save the list of account ids as UTF-8") from e
             ids = []
-            for line in p.read_text(encoding="utf-8").splitlines():
+            for line in text.splitlines():
                 line = line.strip()
                 if line and not line.startswith("#"):
                     ids.append(line)
@@ -186,11 +192,18 @@ def _disclose(
         if platform not in plats:
             raise ParameterError(f"no disclosed account is on platform {platform!r}; their platforms: {', '.join(plats) or 'none'}")
         plats = [platform]
+    tags = [stem if len(plats) == 1 else f"{stem}_{plat}" for plat in plats]
+    planned = {f"{t}_{kind}_csv_hashed.csv" for t in tags for kind in ("users", "tweets")}
+    stale = sorted(p.name for p in out.glob("*_csv_hashed.csv") if p.name not in planned) if out.is_dir() else []
+    if stale:  # README and SHA256SUMS would describe only the new files, and `cibscope ingest` would read all of them
+        raise InputError(
+            f"the folder holds another package's files: {', '.join(stale[:4])}{' ...' if len(stale) > 4 else ''}",
+            file=str(out), hint="write the package to an empty folder, or remove those files",
+        )
     out.mkdir(parents=True, exist_ok=True)
     res = DisclosureResult(out_dir=out, platforms=plats, salt_given=salt is not None)
     per_platform: list[dict[str, Any]] = []
-    for plat in plats:
-        tag = stem if len(plats) == 1 else f"{stem}_{plat}"
+    for plat, tag in zip(plats, tags, strict=True):
         with step(progress, f"disclose: {plat}"):
             archive.prepare(con, ids, threshold=threshold, salt=used_salt, platform=plat if (len(plats) > 1 or platform) else None)
             bad = con.execute(

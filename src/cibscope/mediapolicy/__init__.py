@@ -40,7 +40,7 @@ from ..progress import Progress, step
 from .consistency import Inconsistency, compare_policies, scope_gaps, skew, treatment_groups
 from .decide import Decision, apply_policy
 from .observed import Classified, classify_observed, read_observed, shipped_observed
-from .outlets import CRITERIA, OutletSet, Problem, _header, _rows, canonical_country, merge_outlets, name_key, read_outlets, resolve
+from .outlets import CRITERIA, OutletSet, Problem, _existing_file, _header, _rows, canonical_country, merge_outlets, name_key, read_outlets, resolve
 from .policy import Policy, get_policy, shipped_policies
 
 __all__ = [
@@ -123,8 +123,7 @@ def _policies(refs: Sequence[str | os.PathLike[str]] | None) -> dict[str, Policy
 def read_blocs(path: str | os.PathLike[str]) -> tuple[dict[str, str], list[Problem]]:
     """A country -> bloc map from a CSV with columns ``country,bloc`` (one row per country)."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError("no such blocs file", file=str(p), hint="a CSV with the columns country,bloc")
+    _existing_file(p, "a blocs file", "a CSV with the columns country,bloc")
     header = _header(p)
     if not {"country", "bloc"} <= set(header):
         raise InputError("a blocs file needs the columns country,bloc", file=str(p))
@@ -174,6 +173,14 @@ def run_media_policy(
             sets.append(read_outlets(path, dated=outlets_date))
             h.advance()
         outs = merge_outlets(sets)
+        if not len(outs):
+            first = next((p for p in outs.problems if p.action == "row skipped"), None)
+            where = f"line {first.line}" if first and len(outlets) == 1 else f"{first.file}:{first.line}" if first else ""
+            raise InputError(
+                "no outlet read: " + (f"{len(outs.problems):,} row(s) refused, the first ({where}): {first.reason}" if first else "no data rows"),
+                file=str(outlets[0]) if len(outlets) == 1 else None,
+                hint="see docs/media-policy.md for the outlet evidence CSV schema",
+            )
         decisions: dict[str, list[Decision]] = {}
         for pid, pol in pols.items():
             decisions[pid] = apply_policy(pol, outs, as_of)

@@ -36,9 +36,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, MissingColumnsError
+from ..errors import MissingColumnsError
 from .decide import Decision, decide
-from .outlets import Outlet, OutletSet, Problem, _header, _rows, canonical_country, find_outlets, parse_date
+from .outlets import _COLUMNS_HINT, Outlet, OutletSet, Problem, _existing_file, _header, _rows, canonical_country, find_outlets, parse_date
 from .policy import Policy
 
 __all__ = ["CLASSES", "Classified", "Observation", "classify_observed", "observed_wording", "read_observed", "shipped_observed"]
@@ -82,12 +82,11 @@ def shipped_observed() -> Path:
 def read_observed(path: str | Path) -> tuple[list[Observation], list[Problem]]:
     """The rows of an observed-treatment table, and the rows that could not be read (with why)."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError("no such observed-treatment file", file=str(p), hint="see docs/media-policy.md for its columns")
+    _existing_file(p, "an observed-treatment file", "see docs/media-policy.md for its columns")
     header = _header(p)
     missing = [c for c in OBS_REQUIRED if c not in header]
     if missing:
-        raise MissingColumnsError(str(p), missing, "observed-treatment table")
+        raise MissingColumnsError(str(p), missing, "observed-treatment table", hint=_COLUMNS_HINT)
     idx = {c: i for i, c in enumerate(header)}
     rows: list[Observation] = []
     problems: list[Problem] = []

@@ -228,14 +228,17 @@ def parse_date(text: str, *, end: bool = False) -> date | None:
     if m is None:
         raise ValueError(f"not a date (YYYY-MM-DD, YYYY-MM or YYYY): {s!r}")
     y, mo, d = int(m.group(1)), m.group(2), m.group(3)
-    if mo is None:
-        return date(y, 12, 31) if end else date(y, 1, 1)
-    if d is None:
-        if not end:
-            return date(y, int(mo), 1)
-        nxt = date(y + (int(mo) == 12), int(mo) % 12 + 1, 1)
-        return date.fromordinal(nxt.toordinal() - 1)
-    return date(y, int(mo), int(d))
+    try:
+        if mo is None:
+            return date(y, 12, 31) if end else date(y, 1, 1)
+        if d is None:
+            if not end:
+                return date(y, int(mo), 1)
+            nxt = date(y + (int(mo) == 12), int(mo) % 12 + 1, 1)
+            return date.fromordinal(nxt.toordinal() - 1)
+        return date(y, int(mo), int(d))
+    except ValueError as e:  # 2020-13-01: the message names the text, not only "month must be in 1..12"
+        raise ValueError(f"not a date: {s!r} ({e})") from e
 
 
 # ---- handles ------------------------------------------------------------------------------
@@ -340,6 +343,9 @@ def typology_evidence(
 # ---- readers ------------------------------------------------------------------------------
 
 
+_COLUMNS_HINT = "check the header row against docs/media-policy.md"
+
+
 def _rows(path: Path) -> Iterable[tuple[int, list[str]]]:
     """(first physical line, fields) of every CSV record after the header; header first as line 1."""
     try:
@@ -355,6 +361,14 @@ def _rows(path: Path) -> Iterable[tuple[int, list[str]]]:
         raise InputError(f"malformed CSV ({e})", file=str(path)) from e
 
 
+def _existing_file(path: Path, what: str, hint: str) -> None:
+    """InputError unless ``path`` is a file: a missing path and a folder are told apart."""
+    if path.is_dir():
+        raise InputError(f"is a folder, not {what}", file=str(path), hint=hint)
+    if not path.is_file():
+        raise InputError(f"no such {what}", file=str(path), hint=hint)
+
+
 def _header(path: Path) -> list[str]:
     for _, row in _rows(path):
         return [c.strip() for c in row]
@@ -364,8 +378,7 @@ def _header(path: Path) -> list[str]:
 def read_outlets(path: str | Path, *, dated: date | None = None) -> OutletSet:
     """Read a State Media Matrix or an outlet evidence CSV, told apart by the header."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError("no such outlets file", file=str(p), hint="give the State Media Matrix CSV or an outlet evidence CSV (docs/media-policy.md)")
+    _existing_file(p, "an outlets file", "give the State Media Matrix CSV or an outlet evidence CSV (docs/media-policy.md)")
     cols = set(_header(p))
     if {"Typology", "Main assets"} <= cols:
         return read_smm(p, dated=dated)
@@ -410,7 +423,7 @@ def read_smm(path: str | Path, *, dated: date | None = None) -> OutletSet:
     header = [c.strip() for c in _header(p)]
     missing = [c for c in SMM_REQUIRED if c not in header]
     if missing:
-        raise MissingColumnsError(str(p), missing, "State Media Matrix")
+        raise MissingColumnsError(str(p), missing, "State Media Matrix", hint=_COLUMNS_HINT)
     digest = _sha256(p)
     known = SMM_KNOWN.get(digest)
     when = dated or (known["date"] if known else None)
@@ -477,7 +490,7 @@ def read_outlet_csv(path: str | Path) -> OutletSet:
     header = _header(p)
     missing = [c for c in CSV_REQUIRED if c not in header]
     if missing:
-        raise MissingColumnsError(str(p), missing, "outlet evidence CSV")
+        raise MissingColumnsError(str(p), missing, "outlet evidence CSV", hint=_COLUMNS_HINT)
     idx = {c: i for i, c in enumerate(header)}
     out = OutletSet()
     n_rows = 0

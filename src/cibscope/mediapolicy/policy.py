@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..tomlfile import read_toml
 from .expr import Expr, ExprError, parse
 from .outlets import CRITERIA, canonical_country, name_key
 
@@ -176,15 +177,7 @@ class Policy:
 def load_policy(path: str | Path) -> Policy:
     """Read and check a policy TOML file; InputError names the file and what is wrong."""
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        raise InputError("no such policy file", file=str(p), hint="give a policy TOML file or a shipped policy id (cibscope media-policy --list-policies)") from e
-    except UnicodeDecodeError as e:
-        raise InputError(f"not UTF-8 text ({e.reason})", file=str(p)) from e
-    except tomllib.TOMLDecodeError as e:
-        m = re.search(r"at line (\d+)", str(e))
-        raise InputError(f"not valid TOML ({e})", file=str(p), line=int(m.group(1)) if m else None) from e
+    data = read_toml(p, "policy file", hint="give a policy TOML file or a shipped policy id (cibscope media-policy --list-policies)")
     return parse_policy(data, source=str(p))
 
 

@@ -202,6 +202,9 @@ def audit_site(
 ) -> SiteAudit:
     """Audit the ``target`` source of one site; see docs/referral-audit.md for every figure."""
     params = params or AuditParams()
+    for name, w in (("pre", pre), ("post", post)):
+        if w is not None and w[1] < w[0]:
+            raise InputError(f"the {name} window ends ({w[1]}) before it starts ({w[0]})", hint=f"write --{name} FIRST:LAST")
     bots = {b.lower() for b in bot_classes}
     a = _start(panel, target, controls, bots, params)
     with step(progress, f"referral-audit {panel.site or 'site'}: data checks", 1):
@@ -343,6 +346,11 @@ def _event_and_windows(a: SiteAudit, arr: _Arrays, event: date | None, event_end
         a.event_source = "windows given"
     else:
         drops = [b for b in a.changepoints[0].breaks if b.change < 0]
+        if not drops and a.changepoints[0].note.startswith("too short"):
+            a.verdict = Verdict("inconclusive", f"inconclusive: no event date given, and the target is too short to search for a break "
+                                                f"({a.changepoints[0].note}, 3 x --min-segment); give the claimed date with --event")
+            _finish_without_event(a)
+            return None
         if not drops:
             a.verdict = Verdict("no change", "no change: no drop found among the target's change points, and no event date given")
             a.notes.append("no event given and no downward break in the target" + (" (year over year)" if len(a.changepoints) > 2 else ""))

@@ -35,7 +35,6 @@ when the data reaches back, and the strength of the claim's own evidence.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -44,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..tomlfile import read_toml
 from .series import SeriesData
 
 __all__ = ["ClaimAnswer", "ReferralClaim", "answer_claims", "answer_claimed_effect", "load_claims", "EVIDENCE"]
@@ -126,12 +126,7 @@ def _period(v: Any, where: str, source: str) -> tuple[date, date] | None:
 def load_claims(path: str | Path) -> tuple[dict[str, Any], list[ReferralClaim]]:
     """Read a referral claims TOML file; InputError names the file and the bad claim."""
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        raise InputError("no such claims file", file=str(p)) from e
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(f"not valid TOML ({e})", file=str(p)) from e
+    data = read_toml(p, "claims file", hint="a referral claims TOML file (docs/referral-audit.md, Claims files)")
     doc = data.get("document", {})
     raw = data.get("claim", [])
     if not isinstance(raw, list) or not raw:

@@ -21,6 +21,7 @@ import io
 import math
 import re
 import tomllib
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -31,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..tomlfile import read_toml
 
 __all__ = [
     "Panel",
@@ -104,6 +106,10 @@ def _preset_from_toml(text: str, path: str) -> Preset:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"not valid TOML ({e})", file=path) from e
+    return _preset_from_data(data, path)
+
+
+def _preset_from_data(data: dict[str, Any], path: str) -> Preset:
     p = data.get("preset")
     if not isinstance(p, dict) or not p.get("name") or not p.get("date") or not p.get("value"):
         raise InputError("a preset needs a [preset] table with name, date and value", file=path)
@@ -146,11 +152,7 @@ def load_preset(name_or_path: str | Path) -> Preset:
             return p
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError as e:
-            raise InputError("no such preset file", file=str(path)) from e
-        return _preset_from_toml(text, str(path))
+        return _preset_from_data(read_toml(path, "preset file"), str(path))
     raise InputError(
         f"unknown preset {name_or_path!r}",
         hint="shipped presets: " + ", ".join(p.name for p in list_presets()) + "; or give a preset TOML file",
@@ -262,6 +264,17 @@ def _open_text(path: Path) -> io.TextIOBase:
         raise InputError("is a folder, not a CSV file", file=str(path)) from e
 
 
+def _first_non_utf8_line(path: Path) -> int | None:
+    """The first line of ``path`` that is not UTF-8 (for the error message), or None."""
+    with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as fh:
+        for n, raw in enumerate(fh, 1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return n
+    return None
+
+
 def _parse_date(text: str, formats: Sequence[str]) -> date | None:
     t = text.strip()
     if not t:
@@ -349,78 +362,87 @@ def read_series(
 def _read_one(path: Path, fixed: Preset | None, flt: dict[str, set[str]], metric: str | None, data: SeriesData,
               seen: dict[tuple[str, str, tuple[str, ...], date], tuple[str, int]]) -> None:
     fname = str(path)
-    with _open_text(path) as fh:
-        reader = csv.reader(fh)
-        header: list[str] | None = None
-        for row in reader:
-            if not row or not any(c.strip() for c in row) or row[0].lstrip().startswith("#"):
-                continue
-            header = [c.strip() for c in row]
-            break
-        if header is None:
-            raise InputError("empty file (no header row)", file=fname)
-        if fixed is not None:
-            p, cols = fixed, fixed.resolve(header, metric)
-            if cols is None:
-                raise InputError(
-                    f"the header does not fit preset {fixed.name!r}: need a date column ({', '.join(fixed.date)}), "
-                    f"a value column ({metric or ', '.join(fixed.value)})" + (f" and a source column ({', '.join(fixed.source)})" if fixed.source and not fixed.source_name else ""),
-                    file=fname, line=reader.line_num, hint="header: " + ", ".join(header),
-                )
-        else:
-            p, cols = _sniff(header, fname, metric)
-        if metric is not None and cols["value_name"] != metric:
-            raise InputError(f"no column {metric!r} for --metric", file=fname, hint="columns: " + ", ".join(header))
-        for name in flt:
-            if name not in header:
-                raise InputError(f"no column {name!r} to filter on", file=fname, hint="columns: " + ", ".join(header))
-        summary = FileSummary(file=fname, preset=p.name, columns={k: cols[k] for k in ("date_name", "source_name", "value_name", "site_name", "dim_names")})
-        data.files.append(summary)
-        data.bot_classes.update(b.lower() for b in p.bot_classes)
-        fidx = {name: header.index(name) for name in flt}
-        width = len(header)
-        for row in reader:
-            line = reader.line_num
-            if not row or not any(c.strip() for c in row) or row[0].lstrip().startswith("#"):
-                continue
-            summary.rows_read += 1
+    reader = None
+    try:
+        with _open_text(path) as fh:
+            reader = csv.reader(fh)
+            header: list[str] | None = None
+            for row in reader:
+                if not row or not any(c.strip() for c in row) or row[0].lstrip().startswith("#"):
+                    continue
+                header = [c.strip() for c in row]
+                break
+            if header is None:
+                raise InputError("empty file (no header row)", file=fname)
+            if fixed is not None:
+                p, cols = fixed, fixed.resolve(header, metric)
+                if cols is None:
+                    raise InputError(
+                        f"the header does not fit preset {fixed.name!r}: need a date column ({', '.join(fixed.date)}), "
+                        f"a value column ({metric or ', '.join(fixed.value)})" + (f" and a source column ({', '.join(fixed.source)})" if fixed.source and not fixed.source_name else ""),
+                        file=fname, line=reader.line_num, hint="header: " + ", ".join(header),
+                    )
+            else:
+                p, cols = _sniff(header, fname, metric)
+            if metric is not None and cols["value_name"] != metric:
+                raise InputError(f"no column {metric!r} for --metric", file=fname, hint="columns: " + ", ".join(header))
+            for name in flt:
+                if name not in header:
+                    raise InputError(f"no column {name!r} to filter on", file=fname, hint="columns: " + ", ".join(header))
+            summary = FileSummary(file=fname, preset=p.name, columns={k: cols[k] for k in ("date_name", "source_name", "value_name", "site_name", "dim_names")})
+            data.files.append(summary)
+            data.bot_classes.update(b.lower() for b in p.bot_classes)
+            fidx = {name: header.index(name) for name in flt}
+            width = len(header)
+            for row in reader:
+                line = reader.line_num
+                if not row or not any(c.strip() for c in row) or row[0].lstrip().startswith("#"):
+                    continue
+                summary.rows_read += 1
 
-            def bad(reason: str, line: int = line) -> None:
-                summary.quarantined += 1
-                data.quarantine.append(QuarantinedRow(fname, line, reason))
+                def bad(reason: str, line: int = line) -> None:
+                    summary.quarantined += 1
+                    data.quarantine.append(QuarantinedRow(fname, line, reason))
 
-            if len(row) != width:
-                bad(f"{len(row)} fields, the header has {width}")
-                continue
-            if any(row[i].strip() not in vals for (name, vals), i in zip(flt.items(), fidx.values(), strict=True)):
-                summary.filtered += 1
-                continue
-            d = _parse_date(row[cols["date"]], p.date_formats)
-            if d is None:
-                bad(f"not a date in {cols['date_name']!r}: {row[cols['date']]!r}" if row[cols["date"]].strip() else f"no date in {cols['date_name']!r} (a totals row?)")
-                continue
-            v = parse_count(row[cols["value"]])
-            if v is None:
-                bad(f"not a non-negative count in {cols['value_name']!r}: {row[cols['value']]!r}")
-                continue
-            src = (p.source_name if metric is None else f"{p.source_name} {metric.lower()}") if cols["source"] is None else row[cols["source"]].strip()
-            if not src:
-                bad(f"empty source in {cols['source_name']!r}")
-                continue
-            site = row[cols["site"]].strip() if cols["site"] is not None else ""
-            dims = tuple(row[i].strip() for i in cols["dims"])
-            key = (site, src, dims, d)
-            if key in seen:
-                f0, l0 = seen[key]
-                bad(f"duplicate of {f0}:{l0} (same date, source" + (", site" if site else "") + (", " + ", ".join(cols["dim_names"]) if dims else "") + ")")
-                continue
-            seen[key] = (fname, line)
-            summary.kept += 1
-            series = data.values.setdefault((site, src), {})
-            series[d] = series.get(d, 0.0) + v
-            data.components.setdefault((site, src, dims), {})[d] = v
-            if cols["dim_names"]:
-                data.dim_names.setdefault(site, list(cols["dim_names"]))
-            if p.incomplete_last_days:
-                data.incomplete_last_days[site] = max(data.incomplete_last_days.get(site, 0), p.incomplete_last_days)
-        assert summary.rows_read == summary.kept + summary.filtered + summary.quarantined
+                if len(row) != width:
+                    bad(f"{len(row)} fields, the header has {width}")
+                    continue
+                if any(row[i].strip() not in vals for (name, vals), i in zip(flt.items(), fidx.values(), strict=True)):
+                    summary.filtered += 1
+                    continue
+                d = _parse_date(row[cols["date"]], p.date_formats)
+                if d is None:
+                    bad(f"not a date in {cols['date_name']!r}: {row[cols['date']]!r}" if row[cols["date"]].strip() else f"no date in {cols['date_name']!r} (a totals row?)")
+                    continue
+                v = parse_count(row[cols["value"]])
+                if v is None:
+                    bad(f"not a non-negative count in {cols['value_name']!r}: {row[cols['value']]!r}")
+                    continue
+                src = (p.source_name if metric is None else f"{p.source_name} {metric.lower()}") if cols["source"] is None else row[cols["source"]].strip()
+                if not src:
+                    bad(f"empty source in {cols['source_name']!r}")
+                    continue
+                site = row[cols["site"]].strip() if cols["site"] is not None else ""
+                dims = tuple(row[i].strip() for i in cols["dims"])
+                key = (site, src, dims, d)
+                if key in seen:
+                    f0, l0 = seen[key]
+                    bad(f"duplicate of {f0}:{l0} (same date, source" + (", site" if site else "") + (", " + ", ".join(cols["dim_names"]) if dims else "") + ")")
+                    continue
+                seen[key] = (fname, line)
+                summary.kept += 1
+                series = data.values.setdefault((site, src), {})
+                series[d] = series.get(d, 0.0) + v
+                data.components.setdefault((site, src, dims), {})[d] = v
+                if cols["dim_names"]:
+                    data.dim_names.setdefault(site, list(cols["dim_names"]))
+                if p.incomplete_last_days:
+                    data.incomplete_last_days[site] = max(data.incomplete_last_days.get(site, 0), p.incomplete_last_days)
+            assert summary.rows_read == summary.kept + summary.filtered + summary.quarantined
+    except UnicodeDecodeError as e:
+        raise InputError(f"not UTF-8 text ({e.reason})", file=fname, line=_first_non_utf8_line(path),
+                         hint="save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')") from e
+    except (gzip.BadGzipFile, EOFError, zlib.error) as e:
+        raise InputError(f"not a readable gzip file ({e})", file=fname, hint="a .gz file must be gzip-compressed; otherwise rename it") from e
+    except csv.Error as e:
+        raise InputError(f"not a readable CSV ({e})", file=fname, line=reader.line_num if reader is not None else None) from e
