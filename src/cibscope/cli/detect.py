@@ -160,6 +160,7 @@ def render_evaluation(r: EvaluationResult) -> None:
         ("F1", f"{r.f1:.4f}"),
         ("ROC-AUC (score)", f"{r.roc_auc:.4f}"),
         ("PR-AUC (score)", f"{r.pr_auc:.4f}"),
+        ("in a group beyond chance", f"{r.n_grouped:,} (precision {r.grouped_precision:.4f}, recall {r.grouped_recall:.4f}, F1 {r.grouped_f1:.4f})"),
         ("FPR, hard negatives", f"{r.hard_negative_fpr:.4f} of {r.n_hard_negatives:,}"),
         ("FPR, all organic", f"{r.organic_fpr:.4f}"),
     ]
@@ -310,10 +311,12 @@ def register(app: typer.Typer) -> None:
             r = evaluate(case_path, truth, ablation=False)
             seconds["evaluate"] = time.perf_counter() - t
             evaluation = {"truth": str(truth), "f1": r.f1, "precision": r.precision, "recall": r.recall, "roc_auc": r.roc_auc,
-                          "pr_auc": r.pr_auc, "hard_negative_fpr": r.hard_negative_fpr}
+                          "pr_auc": r.pr_auc, "hard_negative_fpr": r.hard_negative_fpr,
+                          "grouped_f1": r.grouped_f1, "grouped_precision": r.grouped_precision, "grouped_recall": r.grouped_recall}
             console.print(
                 f"against {text(truth)}: F1 {r.f1:.3f}, precision {r.precision:.3f}, recall {r.recall:.3f}, "
-                f"ROC-AUC {r.roc_auc:.3f}, PR-AUC {r.pr_auc:.3f}, hard-negative FPR {r.hard_negative_fpr:.3f}"
+                f"ROC-AUC {r.roc_auc:.3f}, PR-AUC {r.pr_auc:.3f}, hard-negative FPR {r.hard_negative_fpr:.3f}; "
+                f"in a group beyond chance (flagged or only coordinated): F1 {r.grouped_f1:.3f}"
             )
         # the one file that differs between two runs of the same data: when and how long
         outputs["run metadata"] = _write_run_metadata(
