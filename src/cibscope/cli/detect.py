@@ -115,6 +115,10 @@ def render_explanation(ex: Explanation) -> None:
     )
     if ex.group_verdict:
         console.print(Text(f"group {ex.group_id}: {ex.group_verdict}"))
+    if not ex.contributions:
+        # the score ranks evidence of an operation: none here (a group that is only coordinated,
+        # or chance, contributes no term)
+        console.print(Text("score 0: no term (no evidence ties this account to a flagged group)"))
     t = Table(title="score = 1 - exp(-sum of terms)")
     for col, just in (("term", "left"), ("value", "right"), ("running sum", "right"), ("score so far", "right"), ("", "left"), ("evidence", "right"), ("detail", "left")):
         t.add_column(col, justify=just)  # type: ignore[arg-type]
@@ -123,7 +127,8 @@ def render_explanation(ex: Explanation) -> None:
         run += c.value
         bar = "█" * max(1, round(c.value * 20)) if c.value > 0 else ""
         t.add_row(text(c.name), f"{c.value:+.3f}", f"{run:.3f}", f"{1 - math.exp(-run):.3f}", Text(bar, style="cyan"), str(c.n_evidence), text(c.detail))
-    console.print(t)
+    if ex.contributions:
+        console.print(t)
     if not ex.evidence:
         console.print("no evidence rows for this account")
         return
