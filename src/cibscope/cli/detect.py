@@ -115,6 +115,8 @@ def render_explanation(ex: Explanation) -> None:
     )
     if ex.group_verdict:
         console.print(Text(f"group {ex.group_id}: {ex.group_verdict}"))
+    for line in ex.state_media:
+        console.print(text(f"state media: {line}"))
     if not ex.contributions:
         # the score ranks evidence of an operation: none here (a group that is only coordinated,
         # or chance, contributes no term)
