@@ -260,7 +260,7 @@ def _keep_trace_table(con: Any, t: Trace, *, lean: bool = False) -> None:
     """Store ``_cib_trace`` (a view) as the layer's kept table and record the parameters it was
     made with; ``lean``: without the evidence strings (``item``, ``source`` NULL)."""
     cols = (
-        "rid, account_id, key, at, post_id, CAST(NULL AS VARCHAR) AS source, CAST(NULL AS VARCHAR) AS item, tolerance"
+        'rid, account_id, key, "at", post_id, CAST(NULL AS VARCHAR) AS source, CAST(NULL AS VARCHAR) AS item, tolerance'
         if lean else "*"
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE {KEPT_PREFIX}{t.layer} AS SELECT {cols} FROM _cib_trace")
