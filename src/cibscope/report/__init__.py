@@ -232,6 +232,8 @@ def _flagged_table(rows: list[dict[str, Any]]) -> dict[str, Any]:
             r["score"] = round(r["score"], 3)
         for k in ("follower_count", "account_language"):
             r.pop(k, None)
+    # a column the data leaves empty for every account (no creation dates, say) is not shown
+    cols = [c for c in cols if c["type"] == "account" or any(r.get(c["key"]) is not None for r in rows)]
     return {"columns": cols, "rows": rows}
 
 
