@@ -259,10 +259,7 @@ def keep_traces(con: Any, traces: list[str], params: dict[str, dict[str, Any]] |
 def _keep_trace_table(con: Any, t: Trace, *, lean: bool = False) -> None:
     """Store ``_cib_trace`` (a view) as the layer's kept table and record the parameters it was
     made with; ``lean``: without the evidence strings (``item``, ``source`` NULL)."""
-    cols = (
-        'rid, account_id, key, "at", post_id, CAST(NULL AS VARCHAR) AS source, CAST(NULL AS VARCHAR) AS item, tolerance'
-        if lean else "*"
-    )
+    cols = "* REPLACE (CAST(NULL AS VARCHAR) AS source, CAST(NULL AS VARCHAR) AS item)" if lean else "*"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {KEPT_PREFIX}{t.layer} AS SELECT {cols} FROM _cib_trace")
     con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_KEPT_PARAMS} (layer VARCHAR, params VARCHAR)")
     con.execute(f"DELETE FROM {_KEPT_PARAMS} WHERE layer = ?", [t.layer])
