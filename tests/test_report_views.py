@@ -277,3 +277,17 @@ def test_exports_are_parquet_by_default_and_the_report_states_their_sizes(tmp_pa
     total = sum(p.stat().st_size for p in (tmp_path / "r").rglob("*") if p.is_file() and p.name != "index.html")
     n_files = sum(1 for p in (tmp_path / "r").rglob("*") if p.is_file() and p.name != "index.html")
     assert f"The whole report: {total / 1024 / 1024:,.1f} MB in {n_files} files besides this page" in html
+
+
+def test_cli_export_formats_on_request_and_refused_when_unknown(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cibscope.cli import app
+
+    with build_case(tmp_path / "c.duckdb"):
+        pass
+    ok = CliRunner().invoke(app, ["report", "--case", str(tmp_path / "c.duckdb"), "--out", str(tmp_path / "r"), "--export-formats", "csv, parquet"])
+    assert ok.exit_code == 0, ok.output
+    assert {p.name for p in (tmp_path / "r" / "exports").glob("evidence.*")} == {"evidence.csv", "evidence.parquet"}
+    bad = CliRunner().invoke(app, ["report", "--case", str(tmp_path / "c.duckdb"), "--out", str(tmp_path / "s"), "--export-formats", "xlsx"])
+    assert bad.exit_code == 1 and isinstance(bad.exception, (SystemExit, ParameterError))
