@@ -12,7 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import ParameterError
+from ..export import DEFAULT_EXPORT_FORMATS
 from .common import CaseOption, RichProgress, console, safe, text
+from .report import ExportFormatsOption, export_formats_of
 
 if TYPE_CHECKING:  # the library is imported inside the commands, so `cibscope --help` stays light
     from ..detect import DetectResult
@@ -254,6 +256,7 @@ def register(app: typer.Typer) -> None:
         alpha: AlphaOption = None,
         resolution: ResolutionOption = None,
         seed: SeedOption = None,
+        export_formats: ExportFormatsOption = ",".join(DEFAULT_EXPORT_FORMATS),
     ) -> None:
         """Ingest + detect (+ audit, + report) in one go."""
         import time
@@ -310,7 +313,7 @@ def register(app: typer.Typer) -> None:
                 seconds["audit"] = time.perf_counter() - t
             t = time.perf_counter()
             with RichProgress() as progress:
-                outputs["report"] = render_report(c, out / "report", progress=progress)
+                outputs["report"] = render_report(c, out / "report", export_formats=export_formats_of(export_formats), progress=progress)
             seconds["report"] = time.perf_counter() - t
         evaluation: dict[str, Any] | None = None
         if truth is not None:
