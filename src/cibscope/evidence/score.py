@@ -45,6 +45,8 @@ Score and flag
 
     flagged = core member of a flagged group, linked to at least min_partners fellow members
            or  joined a flagged group: group-membership evidence s >= membership_min_evidence
+               (tested: accounts outside the flagged groups, and members linked to fewer than
+               min_partners fellow members, each against the groups without them)
        (and, optionally, score >= threshold; the default threshold 0 adds no cut)
 
 Every account has one group (``group_id``): its Leiden group, or the flagged group the
@@ -334,14 +336,20 @@ def compute_scores(
     m_best: dict[str, tuple[int, float, float, int, int, float, float]] = {}
     m_evidence: pa.Table | None = None
     if p.membership_weight > 0 and flagged_members:
-        in_flagged = {a for m in flagged_members.values() for a in m}
+        # A flagged group's member linked to fewer than min_partners fellow members is not
+        # flagged by its group; it is tested like an outsider (against the group without it),
+        # so a quiet member Leiden placed on one link joins only on its own actions' evidence.
+        tested_groups = {
+            g: [a for a in m if int(partners.get(a, 0)) >= p.min_partners] for g, m in flagged_members.items()
+        }
+        in_flagged = {a for m in tested_groups.values() for a in m}
         present = set(net.layer_edges.column("layer").to_pylist())
         ranks = None
         if item_ranks is not None and item_ranks.num_rows:
             keep = [g in flagged_groups for g in item_ranks.column("group_id").to_pylist()]
             ranks = item_ranks.filter(pa.array(keep, pa.bool_())).select(["group_id", "layer", "key", "rank"])
         mres = group_membership(
-            con, flagged_members, layers=tuple(l for l in DEFAULT_LAYERS if l in present), cap=cap,
+            con, tested_groups, layers=tuple(l for l in DEFAULT_LAYERS if l in present), cap=cap,
             evidence_per_account=10 if with_evidence_counts else 0, min_members=p.membership_min_members,
             trace_params=trace_params, item_ranks=ranks,
         )
@@ -386,8 +394,9 @@ def compute_scores(
             and int(partners.get(acc, 0)) >= p.min_partners and score >= p.threshold
         )
         mb = m_best.get(acc)
-        if (g is None or g not in flagged_groups) and mb is not None and mb[1] >= p.membership_min_evidence and score >= p.threshold:
-            # outside the flagged groups, but its actions tie it to one beyond chance: it joins that group
+        if not flag and mb is not None and mb[1] >= p.membership_min_evidence and score >= p.threshold:
+            # outside the flagged groups (or in one on fewer than min_partners links), but its
+            # actions tie it to a flagged group beyond chance: it joins that group
             flag = True
             g = mb[0]
             joined[acc] = (int(mb[0]), float(mb[1]))
