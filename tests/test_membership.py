@@ -52,7 +52,7 @@ def _at(base: str, plus: int) -> str:
     return (datetime.fromisoformat(base) + timedelta(seconds=plus)).isoformat(sep=" ")
 
 
-def build_membership_case(path: Path, *, group_edges: bool = True) -> Case:
+def build_membership_case(path: Path, *, group_edges: bool = True, late: bool = False) -> Case:
     c = open_case(path)
     rows: list[tuple[str, str, str, str]] = []  # post_id, account, created_at, repost_of
     for i, t in enumerate(T, start=1):
@@ -62,6 +62,11 @@ def build_membership_case(path: Path, *, group_edges: bool = True) -> Case:
         rows.append((f"r{i}-w", "w", _at(t, 20), f"r{i}"))
     rows.append(("x1-w", "w", "2020-05-01 08:00:00", "x1"))
     rows.append(("x2-w", "w", "2020-05-02 08:00:00", "x2"))
+    if late:  # z: retweets r4 and r5 a day after the group, and three originals nobody else retweets
+        for i in (4, 5):
+            rows.append((f"r{i}-z", "z", _at(T[i - 1], 86400), f"r{i}"))
+        for i in range(3):
+            rows.append((f"y{i}-z", "z", f"2020-05-0{i + 3} 08:00:00", f"y{i}"))
     for k, s in enumerate(S, start=1):
         for i, f in enumerate(FANS):
             rows.append((f"s{k}-{f}", f, _at(s, i % 50), f"s{k}"))
@@ -81,7 +86,7 @@ def build_membership_case(path: Path, *, group_edges: bool = True) -> Case:
         "SELECT post_id, account_id, 'twitter', created_at, 'second', 'repost', 'RT ' || repost_of, repost_of, 'tweets.csv', source_line FROM _t_posts"
     )
     c.con.unregister("_t_posts")
-    accounts = MEMBERS + ["w"] + FANS
+    accounts = MEMBERS + ["w"] + FANS + (["z"] if late else [])
     # the members were created in one batch (an inauthenticity trait, so their group is an
     # operation), everyone else on a day of their own
     c.con.register("_t_acc", pa.table({"account_id": accounts, "source_line": pa.array(range(2, len(accounts) + 2), pa.int64())}))
@@ -152,7 +157,7 @@ def test_no_strong_group_no_test(tmp_path: Path) -> None:
 
 def test_membership_term_flags_the_quiet_member_and_explains_it(tmp_path: Path) -> None:
     with build_membership_case(tmp_path / "c.duckdb") as c:
-        detect(c, build=False, params={"score.affinity_weight": 0})
+        detect(c, build=False, params={"score.affinity_weight": 0, "score.items_weight": 0})
         terms = dict(c.con.execute("SELECT contribution, value FROM score_contributions WHERE account_id = 'w'").fetchall())
         # s ~ 9.6 >= membership_saturation 2: the term is 1
         assert terms == {"group_membership": pytest.approx(1.0)}
@@ -171,9 +176,9 @@ def test_membership_term_flags_the_quiet_member_and_explains_it(tmp_path: Path) 
             ("group_membership", "m10", f"r{i}-w", f"r{i}-m10", 11.0) for i in (1, 2, 3)
         ]
         # re-scoring replaces the test's evidence instead of adding to it; weight 0 switches it off
-        detect(c, build=False, params={"score.affinity_weight": 0})
+        detect(c, build=False, params={"score.affinity_weight": 0, "score.items_weight": 0})
         assert c.con.execute("SELECT count(*) FROM evidence WHERE layer = 'group_membership'").fetchone()[0] == 3
-        detect(c, build=False, params={"score.affinity_weight": 0, "score.membership_weight": 0})
+        detect(c, build=False, params={"score.affinity_weight": 0, "score.membership_weight": 0, "score.items_weight": 0})
         assert c.con.execute("SELECT count(*) FROM evidence WHERE layer = 'group_membership'").fetchone()[0] == 0
         assert c.con.execute("SELECT score, flagged FROM scores WHERE account_id = 'w'").fetchone() == (0.0, False)
 
@@ -379,3 +384,26 @@ def test_edges_built_without_post_keys_are_refused_for_rescoring(tmp_path: Path)
         c.con.execute("DELETE FROM edges WHERE layer = 'near_duplicate'")
         assert group_membership(c.con, {1: MEMBERS}, layers=("co_retweet", "near_duplicate")).n_tests == 1001
 
+
+
+def test_items_term_ranks_an_account_on_the_groups_items_at_any_time_and_never_flags(tmp_path: Path) -> None:
+    with build_membership_case(tmp_path / "c.duckdb", late=True) as c:
+        # z retweets r4 and r5 a day after the group: no hit within the 60 s window
+        timed = group_membership(c.con, {1: MEMBERS}, layers=("co_retweet",))
+        assert "z" not in timed.best()
+        # without a window both are hits of share 10/10; the fans' star posts stay at 2/1001
+        untimed = group_membership(c.con, {1: MEMBERS}, layers=("co_retweet",), untimed=True)
+        best = untimed.best()
+        g, s_z, _, hits, n_act, obs, _ = best["z"]
+        assert (g, hits, n_act) == (1, 2, 5) and obs == pytest.approx(2.0) and s_z > 2
+        assert max((v[1] for a, v in best.items() if a.startswith("f")), default=0.0) == 0.0
+        detect(c, build=False, params={"score.affinity_weight": 0})
+        terms = dict(c.con.execute("SELECT contribution, value FROM score_contributions WHERE account_id = 'z'").fetchall())
+        assert terms == {"group_items": pytest.approx(1.0)}  # s_z >= membership_saturation 2
+        score, flagged = c.con.execute("SELECT score, flagged FROM scores WHERE account_id = 'z'").fetchone()
+        assert score == pytest.approx(1 - math.exp(-1.0)) and not flagged
+        fans = c.con.execute("SELECT max(score), bool_or(flagged) FROM scores WHERE account_id LIKE 'f%'").fetchone()
+        assert fans == (0.0, False)
+        # switched off: z has no term and score 0
+        detect(c, build=False, params={"score.affinity_weight": 0, "score.items_weight": 0})
+        assert c.con.execute("SELECT score FROM scores WHERE account_id = 'z'").fetchone()[0] == 0.0

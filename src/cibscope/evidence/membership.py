@@ -174,6 +174,8 @@ def _trace_sources(
     con: duckdb.DuckDBPyConnection,
     layers: tuple[str, ...],
     trace_params: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    untimed: bool = False,
 ) -> tuple[list[tuple[str, str]], list[str]]:
     """(layer, SELECT over the layer's actions: layer, account, key, t (microseconds), window,
     ...) for every trace layer tested, and the layers whose trace tables this call made.
@@ -200,7 +202,7 @@ def _trace_sources(
             keep_traces(con, [name], {name: trace.get_params()})
             made.append(trace.layer)
             kept = kept_trace_table(con, trace.layer)
-        parts.append((name, _source_sql(name, f"SELECT {cols} FROM {kept} AS x", trace.window)))
+        parts.append((name, _source_sql(name, f"SELECT {cols} FROM {kept} AS x", None if untimed else trace.window)))
     return parts, made
 
 
@@ -269,6 +271,7 @@ def group_membership(
     min_members: int = 2,
     trace_params: Mapping[str, Mapping[str, Any]] | None = None,
     item_ranks: pa.Table | None = None,
+    untimed: bool = False,
 ) -> MembershipResult:
     """Test every account that acted in ``layers`` against every group of ``strong`` (group -> members).
 
@@ -286,6 +289,11 @@ def group_membership(
     :func:`cibscope.networks.build_networks`): the same actions and windows.
     ``item_ranks``: (group_id, layer, key, rank) of each group's defining items
     (:func:`cibscope.groups.items.defining_items`): an account's evidence rows on them come first.
+    ``untimed``: no window -- an action hits a group when ``min_members`` of its members acted on
+    the key at any time in the case (the group's *items*, not its moments); the share is the
+    group's share of every account on the key. Same null model and E-value. Detect uses it only
+    to rank (score term ``group_items``), never to flag: acting on an operation's items without
+    its timing is interest in them, not coordination.
 
     How it stays cheap on millions of actions: the actions are read from the builder's kept
     trace tables (detect keeps them for this test; otherwise each trace runs once, into a temp
@@ -311,13 +319,13 @@ def group_membership(
     made: list[str] = []
     try:
         # every action of the tested layers, as (layer, SELECT of rows, SELECT of layer+account of every action)
-        sources, made = _trace_sources(con, layers, trace_params)
+        sources, made = _trace_sources(con, layers, trace_params, untimed=untimed)
         layer_sql = [(name, sql, "") for name, sql in sources]
         if any(name == "co_hashtag" for name, _ in sources):  # the test's own hashtag_day key, run once
             con.execute(f"CREATE OR REPLACE TEMP TABLE _cib_gm_hday AS {HASHTAG_SET_DAY_SQL.format(min_tags=2)}")
             layer_sql.append(("hashtag_day", _source_sql("hashtag_day", "SELECT * FROM _cib_gm_hday", None), ""))
         if "near_duplicate" in layers:
-            nd = _near_duplicate_rows(con, _make_trace("near_duplicate", trace_params).window)
+            nd = _near_duplicate_rows(con, None if untimed else _make_trace("near_duplicate", trace_params).window)
             if nd is not None:
                 layer_sql.append(("near_duplicate", nd[0], nd[1]))
         if not layer_sql:

@@ -38,6 +38,13 @@ Terms for an account ``i``
   group-membership test against its best flagged group (:mod:`.membership`): its actions
   co-occur with the group's members more than chance allows, although no single pair does.
   Its hits are stored in ``evidence`` (layer ``group_membership``).
+* ``group_items`` -- ``items_weight * min(1, s / membership_saturation)`` with ``s`` the
+  evidence of the same test **without a window** (:func:`.membership.group_membership`,
+  ``untimed``): the account's actions land on the items a flagged group acts on (its retweeted
+  posts, links, hashtags, texts), at any time, more than chance allows. It ranks; it never
+  flags (interest in an operation's items is not coordination). It is what puts an operation's
+  quiet accounts -- two retweets of the operation's posts, minutes after it -- above accounts
+  with no tie to any operation.
 
 Score and flag
 --------------
@@ -78,6 +85,7 @@ GROUP_TERM = "group"
 AFFINITY_TERM = "group_affinity"
 INAUTHENTICITY_TERM = "inauthenticity"
 MEMBERSHIP_TERM = MEMBERSHIP_LAYER
+ITEMS_TERM = "group_items"
 #: group_members.role
 CORE = "core"
 JOINED = "joined"
@@ -94,6 +102,7 @@ PARAMETER_CONSTRAINTS = {
     "membership_saturation": Interval(float, 0.0, None, closed="neither"),
     "membership_min_evidence": Interval(float, 0.0, None),
     "membership_min_members": Interval(int, 1, None),
+    "items_weight": Interval(float, 0.0, None),
     "top_reasons": Interval(int, 1, None),
 }
 
@@ -111,6 +120,8 @@ class ScoreParams:
     membership_saturation : membership evidence (-log10 E) at which the term reaches its full value.
     membership_min_evidence : membership evidence (-log10 E) that joins an account to a flagged
         group (and flags it); 1 means E <= 0.1.
+    items_weight : weight of the ``group_items`` term (the membership test without a window;
+        ranks, never flags; 0 switches it off).
     membership_min_members : distinct members of a group that must act on a key within the
         window for an action there to count as acting with the group.
     top_reasons : how many terms to list in ``top_reasons``.
@@ -127,6 +138,7 @@ class ScoreParams:
     membership_saturation: float = 2.0
     membership_min_evidence: float = 1.0
     membership_min_members: int = 2
+    items_weight: float = 1.0
     top_reasons: int = 3
 
     def validate(self) -> None:
@@ -335,15 +347,13 @@ def compute_scores(
             term(acc, AFFINITY_TERM, p.affinity_weight * val, 0, detail)
     m_best: dict[str, tuple[int, float, float, int, int, float, float]] = {}
     m_evidence: pa.Table | None = None
+    # A flagged group's member linked to fewer than min_partners fellow members is not flagged
+    # by its group; the membership tests treat it like an outsider (against the group without
+    # it), so a quiet member Leiden placed on one link joins only on its own actions' evidence.
+    tested_groups = {g: [a for a in m if int(partners.get(a, 0)) >= p.min_partners] for g, m in flagged_members.items()}
+    present = set(net.layer_edges.column("layer").to_pylist())
     if p.membership_weight > 0 and flagged_members:
-        # A flagged group's member linked to fewer than min_partners fellow members is not
-        # flagged by its group; it is tested like an outsider (against the group without it),
-        # so a quiet member Leiden placed on one link joins only on its own actions' evidence.
-        tested_groups = {
-            g: [a for a in m if int(partners.get(a, 0)) >= p.min_partners] for g, m in flagged_members.items()
-        }
         in_flagged = {a for m in tested_groups.values() for a in m}
-        present = set(net.layer_edges.column("layer").to_pylist())
         ranks = None
         if item_ranks is not None and item_ranks.num_rows:
             keep = [g in flagged_groups for g in item_ranks.column("group_id").to_pylist()]
@@ -366,6 +376,20 @@ def compute_scores(
                 f"{n_hits} of its {n_act} actions co-occur with flagged group {g}: "
                 f"summed group share {obs:.2f} vs {exp:.4f} expected by chance, p={_fmt_p(pv)}, "
                 f"evidence {s_m:.1f} (-log10 E over {mres.n_tests} account-group tests)",
+            )
+    if p.items_weight > 0 and flagged_members:
+        ures = group_membership(
+            con, tested_groups, layers=tuple(l for l in DEFAULT_LAYERS if l in present), cap=cap,
+            evidence_per_account=0, min_members=p.membership_min_members, trace_params=trace_params, untimed=True,
+        )
+        for acc, (g, s_u, pv, n_hits, n_act, obs, exp) in sorted(ures.best().items()):
+            if s_u <= 0:
+                continue
+            term(
+                acc, ITEMS_TERM, p.items_weight * min(1.0, s_u / p.membership_saturation), 0,
+                f"{n_hits} of its {n_act} actions are on items flagged group {g} acts on (at any time): "
+                f"summed group share {obs:.2f} vs {exp:.4f} expected by chance, p={_fmt_p(pv)}, "
+                f"evidence {s_u:.1f} (-log10 E over {ures.n_tests} account-group tests); ranks, never flags",
             )
     order = sorted(range(len(c_acc)), key=lambda i: (c_acc[i], -c_val[i], c_name[i]))
     contributions = pa.table(
