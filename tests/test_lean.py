@@ -22,7 +22,7 @@ from cibscope.cli import app
 from cibscope.errors import CaseStateError, ParameterError
 from cibscope.generate import generate_dataset
 from cibscope.ingest import ingest
-from cibscope.ingest.base import CORE_POST_FIELDS, case_lean_fields, stage_fields
+from cibscope.ingest.base import CORE_ACCOUNT_COLUMNS, CORE_POST_FIELDS, case_lean_fields, stage_fields
 from cibscope.networks import build_networks
 from cibscope.networks.multiplex import MultiplexParams, fuse_layers
 from cibscope.onelayer import network_from_files, write_network
@@ -140,8 +140,11 @@ def test_stage_fields_follow_the_traces_sql() -> None:
     assert extra("co_link") == {"urls"}
     assert extra("co_mention") == {"mentions"}
     assert extra("near_duplicate") == {"text"}  # text_norm is made from text
-    assert extra("account_batch") == set()  # account rows are always read in full
-    assert "accounts" in get_trace("account_batch")().case_columns()
+    # account columns are fields "accounts.<column>" (what snapshots taken from posts must hold)
+    batch = get_trace("account_batch")().case_columns()["accounts"]
+    assert extra("account_batch") == {f"accounts.{c}" for c in batch if c not in CORE_ACCOUNT_COLUMNS}
+    assert "accounts.created_at" in extra("account_batch")
+    assert extra("co_retweet") == set()  # no account column: snapshots hold the id and platform only
 
 
 def test_referenced_columns_resolves_aliases_nested_selects_and_stars() -> None:

@@ -37,7 +37,7 @@ from .case import insertion_order_off, open_case
 from .errors import ParameterError
 from .export import Graph, out_dir, write_arrow_csv, write_gexf
 from .ingest import IngestReport, ingest
-from .ingest.base import stage_fields
+from .ingest.base import ACCOUNT_FIELD_PREFIX, stage_fields
 from .networks import LayerStats, build_networks
 from .networks.cooccurrence import directed_counts_sql, drop_temp, full_trace_sql, run_cooccurrence
 from .networks.multiplex import MultiplexParams, arrow_query, fuse_layers
@@ -102,17 +102,23 @@ def network_from_files(
     case = open_case(":memory:")
     try:
         con = case.con
+        fields = stage_fields(t.case_columns())
+        if not counts:
+            fields |= {ACCOUNT_FIELD_PREFIX + "screen_name"}  # the graph's node labels
         report = ingest(
-            paths, case, format=format, mapping=mapping, strict=strict, progress=progress,
-            fields=stage_fields(t.case_columns()), content_hash=False,  # the case ends with this call
+            paths, case, format=format, mapping=mapping, strict=strict, progress=progress, fields=fields,
+            content_hash=False,  # the case ends with this call
+            lines=not counts,  # counts show no post's line (quarantined rows still get theirs)
         )
         secs["ingest"] = time.perf_counter() - t0
         t1 = time.perf_counter()
-        labels = dict(
-            con.execute(
-                "SELECT account_id, any_value(screen_name) FROM accounts WHERE screen_name IS NOT NULL GROUP BY 1"
-            ).fetchall()
-        )
+        labels: dict[str, str] = {}
+        if not counts:
+            labels = dict(
+                con.execute(
+                    "SELECT account_id, any_value(screen_name) FROM accounts WHERE screen_name IS NOT NULL GROUP BY 1"
+                ).fetchall()
+            )
         if counts:
             with step(progress, f"{trace}: co-occurrence counts", None):
                 table, st = directed_counts(con, t)

@@ -221,6 +221,7 @@ def ingest(
     progress: Progress | None = None,
     fields: Iterable[str] | None = None,
     content_hash: bool = True,
+    lines: bool = True,
 ) -> IngestReport:
     """Ingest files or folders into the case at ``case`` (created if absent).
 
@@ -237,11 +238,19 @@ def ingest(
         that needs little of the data (``cibscope network``: one trace,
         :func:`cibscope.ingest.base.stage_fields` of its :meth:`~cibscope.traces.Trace.case_columns`).
         The case records the fields (meta ``lean_fields``) and ``build_networks`` refuses a
-        trace that needs more. Rows are validated and counted as in a full read.
+        trace that needs more. Rows are validated and counted as in a full read. An account
+        column other than the id and platform is the field ``accounts.<column>``: account
+        snapshots taken from posts fill only those asked for (accounts files: every column).
     content_hash : False for a case that ends with this call (``cibscope network``'s in-memory
         case): nothing will be ingested into it later, so the files' contents are not hashed
         (``ingest_log.content_hash`` NULL); a file given twice is still read once: files of
         equal size are hashed and compared. Ignored when the case already has files.
+    lines : False (with ``fields``) for a case that ends with this call and shows no post's
+        place in its file (``cibscope network --counts``): posts' ``source_line`` may stay
+        NULL, so the readers need not count the newlines inside records (the text columns are
+        then never materialised). Every quarantined row still gets its exact line (the lines
+        are numbered when a row is quarantined), and the case records the missing field
+        (``build_networks`` refuses it: evidence needs the lines).
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -255,6 +264,12 @@ def ingest(
     c = open_case(case) if not isinstance(case, Case) else case
     report = IngestReport(case_path=c.path)
     lean = _lean_fields(fields)
+    if not lines:
+        if lean is None:
+            from ..errors import ParameterError
+
+            raise ParameterError("lines=False needs fields (a lean read): a full read keeps every post's line")
+        lean = lean - {"source_line"}
     overlap = not c.con.execute("SELECT count(*) FROM (SELECT 1 FROM ingest_log LIMIT 1)").fetchall()[0][0]
     # content_hash=False (a fresh case): file size -> [(source, its sha1 once computed)] of this call
     by_size: dict[int, list[list[Any]]] | None = None if (content_hash or not overlap) else {}
@@ -296,13 +311,13 @@ def ingest(
                         continue
                 args = (c, src, reader, strict, options, progress, finalize, lean, overlap)
                 try:
-                    report.files.append(_ingest_one(*args, hash_content=by_size is None))
+                    report.files.append(_ingest_one(*args, hash_content=by_size is None, lines=lines))
                 except duckdb.IOException as e:
                     if src.compression != "gzip" or "gzip" not in str(e).lower():
                         raise
                     # DuckDB stops at a broken gzip stream: read what it holds, quarantine the rest
                     readable, note = _salvage_gzip(src, stack)
-                    report.files.append(_ingest_one(c, readable, *args[2:], hash_content=by_size is None, notes=[note]))
+                    report.files.append(_ingest_one(c, readable, *args[2:], hash_content=by_size is None, notes=[note], lines=lines))
     finally:
         if owns:
             c.close()
@@ -356,11 +371,18 @@ def _lean_fields(fields: Iterable[str] | None) -> frozenset[str] | None:
     from ..errors import ParameterError
     from .base import CORE_POST_FIELDS, STAGE_POSTS
 
+    from ..schema import ACCOUNTS
+    from .base import ACCOUNT_FIELD_PREFIX, CORE_ACCOUNT_COLUMNS
+
     known = {n for n, _ in STAGE_POSTS.columns}
+    accounts = {ACCOUNT_FIELD_PREFIX + n for n in ACCOUNTS.column_names if n not in CORE_ACCOUNT_COLUMNS}
     wanted = frozenset(fields) | CORE_POST_FIELDS
-    unknown = sorted(wanted - known)
+    unknown = sorted(wanted - known - accounts)
     if unknown:
-        raise ParameterError(f"fields: unknown stage_posts field(s) {', '.join(unknown)}; expected some of {', '.join(sorted(known))}")
+        raise ParameterError(
+            f"fields: unknown stage_posts field(s) {', '.join(unknown)}; expected some of {', '.join(sorted(known))} "
+            f"(or accounts columns as {ACCOUNT_FIELD_PREFIX}NAME)"
+        )
     return wanted
 
 
@@ -369,8 +391,13 @@ def _mark_lean(c: Case, fields: frozenset[str]) -> None:
     every lean read so far (a full read has them all, and never clears the mark)."""
     from .base import STAGE_POSTS, case_lean_fields
 
+    from ..schema import ACCOUNTS
+    from .base import ACCOUNT_FIELD_PREFIX, CORE_ACCOUNT_COLUMNS
+
     before = case_lean_fields(c.con)
-    every = frozenset(n for n, _ in STAGE_POSTS.columns)
+    every = frozenset(n for n, _ in STAGE_POSTS.columns) | {
+        ACCOUNT_FIELD_PREFIX + n for n in ACCOUNTS.column_names if n not in CORE_ACCOUNT_COLUMNS
+    }
     c.set_meta(LEAN_FIELDS_META, ",".join(sorted(fields & (before if before is not None else every))))
 
 
@@ -380,23 +407,24 @@ def _ingest_one(
     overlap: bool = False,
     hash_content: bool = True,
     notes: list[tuple[int | None, str, str]] = [],  # noqa: B006 - read only
+    lines: bool = True,
 ) -> FileReport:
     """Read one file into the case in one transaction. ``overlap``: the case had no files
     before this ingest call (the content hash may then run alongside the parse). ``hash_content``
     False: no content hash (``ingest(content_hash=False)``; the caller compared the files),
     only the line count, alongside the parse. ``notes``: rows to quarantine besides the
-    reader's, (line, raw, reason) -- what a broken gzip stream lost."""
+    reader's, (line, raw, reason) -- what a broken gzip stream lost. ``lines``: see :func:`ingest`."""
     t0 = time.perf_counter()
     # the line count is only meaningful for the bytes the reader parses (not gzip's, nor a copy's)
-    count = bool(getattr(reader, "counts_lines", False) and src.compression is None and src.origin is None)
+    count = bool(getattr(reader, "counts_lines", False) and src.compression is None and src.origin is None and lines)
     hashed = src.origin or src.path
     con = c.con
     hashing: Future[tuple[str | None, int | None]] | None = None
     hexdigest: str | None = None
     stop = threading.Event()  # tells the hash thread to give up when the read fails
-    lines: int | Callable[[], int | None] | None
+    line_count: int | Callable[[], int | None] | None
     if not overlap:
-        hexdigest, lines = _content_hash(hashed, count)
+        hexdigest, line_count = _content_hash(hashed, count)
         prev = _same_content(con, str(hexdigest))
         if prev is not None:
             return FileReport(src.name, reader.name, "already ingested", message=f"same content as {prev}; nothing added")
@@ -405,20 +433,20 @@ def _ingest_one(
         # call: hash it in a thread while the reader parses (hashlib and DuckDB both release the
         # GIL) and check for a repeat after the parse (a wasted parse only for a file given twice).
         # Without hash_content only the line count is taken (if the reader wants it).
-        lines = None
+        line_count = None
         if hash_content or count:
             pool = ThreadPoolExecutor(1, thread_name_prefix="cibscope-hash")
             running = hashing = pool.submit(_content_hash, hashed, count, stop, hash_content)
             pool.shutdown(wait=False)
             if count:
-                lines = lambda: running.result()[1]  # noqa: E731
+                line_count = lambda: running.result()[1]  # noqa: E731
     _create_staging(c)
     install_macros(con)  # outside the file's transaction: a rollback must not take the UDF with it
     con.execute("BEGIN TRANSACTION")
     try:
         with step(progress, f"reading {Path(src.name).name} ({reader.name})") as _:
             try:
-                rows_read = reader.read(ReadContext(con, src, progress, options, physical_lines=lines, fields=fields))
+                rows_read = reader.read(ReadContext(con, src, progress, options, physical_lines=line_count, fields=fields, lines=lines))
             except duckdb.Error as e:
                 if isinstance(e, duckdb.IOException) and src.compression == "gzip" and "gzip" in str(e).lower():
                     raise  # the caller reads what the broken stream holds
