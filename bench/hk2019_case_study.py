@@ -6,15 +6,14 @@ Run: .venv/bin/python bench/hk2019_case_study.py [--real ../shared/data/real]
 1. Set 1 (china_082019_1_users_csv_hashed.csv, 744 accounts, Twitter's own header) is ingested
    with `cibscope.ingest` (io-archive users reader) and audited with claimed = all.
 2. Sets 1+2 (hkio_users_df.csv, 940 accounts, columns renamed by the R package hongkongio) are
-   audited the same way after renaming its columns back to the archive header in a temporary
-   file (a one-to-one rename, no value changed), since the generic reader has no account-file
-   mapping. Prints the summary, the metadata figures and the claims table for both.
+   ingested as they are (the generic reader's preset ``hongkongio-users``, picked by the header)
+   and audited the same way. Prints the summary, the metadata figures and the claims table
+   (stated, measured, test, verdict and why) for both.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import tempfile
@@ -27,11 +26,6 @@ import cibscope  # noqa: E402
 from cibscope.audit import run_audit  # noqa: E402
 
 CLAIMS = REPO / "src" / "cibscope" / "audit" / "claims" / "hong-kong-2019.toml"
-RENAME = {
-    "user_id": "userid", "name": "user_display_name", "screen_name": "user_screen_name", "location": "user_reported_location",
-    "description": "user_profile_description", "profile_url": "user_profile_url", "followers_count": "follower_count",
-    "following_count": "following_count", "account_created_at": "account_creation_date", "account_lang": "account_language",
-}
 
 
 def audit(users: Path, work: Path, label: str) -> None:
@@ -43,7 +37,8 @@ def audit(users: Path, work: Path, label: str) -> None:
     m = dict(r.metadata)
     print(json.dumps(m, indent=1, default=str))
     for c in r.claims:
-        print(f"  [{c.status}] {c.claim_id}: {c.measured_text or '-'} -- {c.method}")
+        stated = "-" if c.stated is None else f"{c.stated:g}"
+        print(f"  [{c.status}] {c.claim_id}: stated {stated}, measured {c.measured_text or '-'}, test {c.test or '-'} -- {c.reason}")
 
 
 def main() -> None:
@@ -54,14 +49,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         audit(d / "china_082019_1_users_csv_hashed.csv", work, "set1")
-        renamed = work / "china_082019_1_2_users_csv_hashed.csv"
-        with open(d / "hkio_users_df.csv", encoding="utf-8", newline="") as src, open(renamed, "w", encoding="utf-8", newline="") as dst:
-            rows = csv.reader(src)
-            header = next(rows)
-            w = csv.writer(dst, quoting=csv.QUOTE_ALL)
-            w.writerow([RENAME[h] for h in header])
-            w.writerows(rows)
-        audit(renamed, work, "sets1+2")
+        audit(d / "hkio_users_df.csv", work, "sets1+2")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,11 @@ need_apt=()
 if [[ "$want" == "test" ]]; then
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+  # a CJK font, so the report's screenshots show Chinese, Japanese and Korean names and texts
+  # as glyphs (the browser tests check it); Debian's Noto CJK (Sans and Serif, SC/TC/JP/KR)
+  if ! { command -v fc-list >/dev/null 2>&1 && [[ -n "$(fc-list :lang=zh family 2>/dev/null)" ]]; }; then
+    need_apt+=(fonts-noto-cjk)
+  fi
 fi
 if [[ "$want" == "spark" ]]; then
   command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)

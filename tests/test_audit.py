@@ -348,14 +348,71 @@ def test_account_only_audit_on_hong_kong_set_1(real_data, tmp_path):
     assert [(d["day"], d["accounts"]) for d in m["top_creation_days"][:2]] == [("2017-08-30", aug30), ("2017-08-18", aug18)]
     assert m["top_creation_days"][0]["in_burst"] == aug30
     res = {c.claim_id: c for c in r.claims}
-    assert res["big_accounts"].measured == over10k and res["big_accounts"].status == "supported"  # >= 200
+    # "236 accounts had more than 10,000 followers": tested against 236, not a rounder 200
+    big = res["big_accounts"]
+    assert (big.stated, big.count, big.n, over10k) == (236, 214, 744, 214)
+    assert big.status == "contradicted" and big.test == "count = 236 ± 5% (225 to 247)"
+    assert big.reason == "fails: 214 is outside 225 to 247: 22 fewer than the 236 stated (-9.3%)"
     assert res["account_count"].status == "contradicted"  # set 1 alone is 744, not 936
+    # the hashing rule holds one way only: every hashed account is under 5,000 followers, but so
+    # are 273 accounts released in clear (107 of them with neither followers nor followings)
+    raw_h = duckdb.connect().execute(
+        f"""SELECT count(*) FILTER (WHERE follower_count::BIGINT < 5000 AND NOT hashed),
+                   count(*) FILTER (WHERE follower_count::BIGINT < 5000 AND NOT hashed AND follower_count::BIGINT = 0 AND following_count::BIGINT = 0),
+                   count(*) FILTER (WHERE follower_count::BIGINT >= 5000 AND hashed)
+            FROM (SELECT *, userid = user_screen_name AND userid = user_display_name AS hashed FROM read_csv('{users}', all_varchar=true))"""
+    ).fetchone()
+    h = m["hashing"]
+    assert (h["unhashed_under"], h["unhashed_under_no_followers_no_following"], h["hashed_at_least"]) == raw_h == (273, 107, 0)
+    assert h["rows"][0] == {"hashed": True, "accounts": 254, "followers_under": 254, "followers_at_least": 0,
+                            "followers_unknown": 0, "no_followers_no_following": 0}
+    assert not h["holds"]
+    hashing_csv = list(csv.DictReader(open(tmp_path / "out" / "hashing.csv", encoding="utf-8")))
+    assert [(x["hashed"], x["followers_under_5000"]) for x in hashing_csv] == [("true", "254"), ("false", "273")]
+    audit_rows = list(csv.DictReader(open(tmp_path / "out" / "audit.csv", encoding="utf-8")))
+    assert sum(x["hashed"] == "true" for x in audit_rows) == hashed
+    years = {int(x["year"]): int(x["accounts"]) for x in csv.DictReader(open(tmp_path / "out" / "creation_years.csv", encoding="utf-8"))}
+    assert sum(years.values()) == n and years[2017] == 416
+    # the rows behind the 214: one per account, each with its follower count and file:line
+    behind = [x for x in csv.DictReader(open(tmp_path / "out" / "claim_rows.csv", encoding="utf-8")) if x["claim_id"] == "big_accounts"]
+    assert len(behind) == 214 and all(int(x["value"]) > 10000 for x in behind)
+    assert all(x["source_file"].endswith("china_082019_1_users_csv_hashed.csv") and int(x["source_line"]) >= 2 for x in behind)
     assert res["chinese_interface"].measured == pytest.approx(zh / n)
     assert res["old_accounts"].measured == pytest.approx(year_old / n)
     for cid in ("coordinated", "political_discord", "repurposed", "spammy_core", "timezone"):
         assert res[cid].status == "not testable" and "without tweets" in res[cid].method
     for cid in ("vpn_access", "origin_prc", "state_backed", "spam_network"):
         assert res[cid].status == "not testable"
+
+
+@pytest.mark.real
+def test_account_only_audit_on_hong_kong_sets_1_and_2(real_data, tmp_path):
+    """hkio_users_df.csv (sets 1+2 as the R package hongkongio re-published them) is read by its
+    preset: 940 accounts, 326 over 10,000 followers, 418 created in 2017, 300 before 2015."""
+    import duckdb
+
+    import cibscope
+
+    users = real_data / "twitter-io-china-082019-users" / "hkio_users_df.csv"
+    rep = cibscope.ingest([users], case=tmp_path / "hk.duckdb")
+    assert [(f.format, f.rows_read, f.rows_kept, f.rows_quarantined) for f in rep.files] == [("generic-accounts", 940, 940, 0)]
+    claims = resources.files("cibscope.audit").joinpath("claims").joinpath("hong-kong-2019.toml")
+    r = run_audit(tmp_path / "hk.duckdb", claimed="all", claims=str(claims), out=tmp_path / "out")
+    raw = duckdb.connect().execute(
+        f"""SELECT count(*), count(*) FILTER (WHERE user_id = screen_name AND user_id = name),
+                   count(*) FILTER (WHERE followers_count::BIGINT > 10000),
+                   count(*) FILTER (WHERE year(account_created_at::DATE) = 2017),
+                   count(*) FILTER (WHERE account_created_at::DATE < DATE '2015-01-01')
+            FROM read_csv('{users}', all_varchar=true)"""
+    ).fetchone()
+    assert raw == (940, 303, 326, 418, 300)
+    m = r.metadata
+    assert (m["accounts"], m["hashed"], m["followers_over_10000"]) == raw[:3]
+    years = {y["year"]: y["accounts"] for y in m["creation_years"]}
+    assert years[2017] == raw[3] and sum(v for y, v in years.items() if y < 2015) == raw[4]
+    res = {c.claim_id: c for c in r.claims}
+    assert (res["account_count"].status, res["account_count"].count) == ("supported", 940)  # 936 within 1%
+    assert (res["big_accounts"].status, res["big_accounts"].count, res["big_accounts"].stated) == ("contradicted", 326, 236)
 
 
 # ---- generated data: the audit's verdicts against truth.csv -----------------------------------

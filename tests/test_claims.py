@@ -62,6 +62,34 @@ def test_bad_claims_are_refused_with_the_claim_named(claim, message):
     assert str(e.value).startswith("c.toml: claim 'x'")
 
 
+def test_a_stated_figure_is_tested_as_stated():
+    # "236 accounts had more than 10,000 followers": stated 236, tested as 236 (± tolerance)
+    cf = parse_claims({"claim": [{"id": "big", "kind": "count_followers_above", "threshold": 10000, "stated": 236, "tolerance": 0.05}]})
+    assert cf.claims[0].stated == 236 and cf.claims[0].params["equals"] == 236
+    assert parse_claims(tomllib.loads(dump_claims(cf))) == cf
+    # ... never against a rounder figure
+    with pytest.raises(InputError, match="the statement gives 236 but the claim tests at_least = 200") as e:
+        parse_claims({"claim": [{"id": "big", "kind": "count_followers_above", "threshold": 10000, "stated": 236, "at_least": 200}]})
+    assert "equals = 236" in (e.value.hint or "")
+    # "more than 200 accounts" states 200 and may test at_least 200
+    ok = parse_claims({"claim": [{"id": "k", "kind": "count_followers_above", "threshold": 1, "stated": 200, "at_least": 200}]})
+    assert ok.claims[0].params == {"threshold": 1, "at_least": 200}
+    with pytest.raises(InputError, match="stated must be a number"):
+        parse_claims({"claim": [{"id": "k", "kind": "account_count", "stated": "many"}]})
+    with pytest.raises(InputError, match="a stated figure needs a testable kind"):
+        parse_claims({"claim": [{"id": "k", "kind": "used_vpn", "stated": 3}]})
+
+
+def test_shipped_claims_test_the_figures_their_statements_give():
+    import re
+
+    for c in load_claims(str(HK)).claims:
+        figures = [float(x.replace(",", "")) for x in re.findall(r"\b\d[\d,]*\b", c.statement)]
+        counted = [f for f in figures if f not in (10000.0,)]  # a threshold in the statement, not a count
+        if c.kind in ("account_count", "count_followers_above") and counted:
+            assert c.params.get("equals") == counted[0], c.id
+
+
 def test_bad_toml_names_file_and_line(tmp_path):
     p = tmp_path / "bad.toml"
     p.write_text('[[claim]]\nid = "a"\nkind = \n', encoding="utf-8")
@@ -138,12 +166,24 @@ def test_metadata_claim_kinds(case):
     )
     r = _by_id(evaluate_claims(case, cf, "claimed", verdicts_available=False))
     assert (r["count"].status, r["count"].measured, r["count"].n) == ("supported", 4.0, 4)
-    assert r["count936"].status == "contradicted" and "fails: equals 936" in r["count936"].method
+    # the stated figure, the test in words with its tolerance, and why the verdict follows
+    c936 = r["count936"]
+    assert (c936.status, c936.stated, c936.count, c936.n) == ("contradicted", 936.0, 4.0, 4)
+    assert c936.test == "count = 936 ± 1% (927 to 945)"
+    assert c936.reason == "fails: 4 is outside 927 to 945: 932 fewer than the 936 stated (-99.6%)"
+    assert r["count"].reason == "holds: 4 is within 4 to 4: the same as the 4 stated"
     assert (r["recent"].status, r["recent"].measured, r["recent"].measured_text) == ("supported", 0.5, "2 of 4 accounts (50.0%)")
     assert r["recent75"].status == "contradicted"
     assert (r["old"].status, r["old"].measured) == ("supported", 0.5)
     assert (r["followers"].status, r["followers"].measured) == ("supported", 2.0)
-    assert r["followers3"].status == "contradicted"
+    assert (r["followers"].stated, r["followers"].test, r["followers"].reason) == (None, "count ≥ 2", "holds: 2 ≥ 2")
+    assert (r["followers3"].status, r["followers3"].reason) == ("contradicted", "fails: 2 < 3")
+    assert (r["recent75"].test, r["recent75"].reason) == ("share ≥ 75.0%", "fails: 50.0% < 75.0%")
+    # the rows behind each measure, one per account counted, with the value the measure read
+    rows = case.con.execute("SELECT claim_id, account_id, value FROM claim_rows WHERE claim_id IN ('followers', 'zh', 'recent') ORDER BY ALL").fetchall()
+    assert rows == [("followers", "c1", "12000"), ("followers", "c3", "20000"), ("recent", "c1", "49"), ("recent", "c2", "49"),
+                    ("zh", "c1", "zh-cn"), ("zh", "c2", "zh-CN")]
+    assert case.con.execute("SELECT count(*) FROM claim_rows WHERE claim_id = 'vpn'").fetchone() == (0,)
     assert (r["zh"].status, r["zh"].measured) == ("supported", 0.5)
     assert (r["bursts"].status, r["bursts"].measured) == ("contradicted", 0.0)
     assert r["vpn"].status == "not testable" and "no IP addresses" in r["vpn"].method

@@ -96,6 +96,10 @@ def test_explain_prints_breakdown_and_evidence(tmp_path: Path) -> None:
         assert text in out, text
     res = runner.invoke(app, ["explain", "nobody", "--case", str(case)])
     assert res.exit_code == 1
+    # o3 has no term: a sentence, not an empty score table
+    res = runner.invoke(app, ["explain", "o3", "--case", str(case)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "score 0: no term" in res.output and "running sum" not in res.output
 
 
 def test_evaluate_command_prints_metrics_and_ablation(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     outs = []
     for name in ("one", "two"):
         out = d / name
-        r = CliRunner().invoke(app, ["run", str(d / "data"), "--out", str(out)])
+        r = CliRunner().invoke(app, ["run", str(d / "data"), "--out", str(out), "--export-formats", "parquet,csv,json,graphml"])
         assert r.exit_code == 0, r.output
         outs.append(out)
     return outs[0], outs[1]

@@ -78,3 +78,20 @@ def test_evaluate_errors(tmp_path: Path) -> None:
             evaluate(c, bad)
         with pytest.raises(CaseStateError):
             evaluate(c, write_truth(tmp_path / "truth.csv"))
+
+
+def test_grouped_metrics_count_coordinated_groups_the_decision_did_not_flag(tmp_path: Path) -> None:
+    truth = write_truth(tmp_path / "truth.csv")
+    with build_case(tmp_path / "c.duckdb") as c:
+        detect(c, build=False, params={"score.affinity_weight": 0})
+        flagged = evaluate(c, truth, ablation=False)
+        # every group the hand-made case forms is flagged: grouped = flagged
+        assert (flagged.n_grouped, flagged.grouped_f1) == (flagged.n_flagged, pytest.approx(flagged.f1))
+        # no trait can make a group an operation: the same groups, only coordinated
+        detect(c, build=False, params={"score.affinity_weight": 0, "signals.min_signals": 99})
+        verdicts = {v for (v,) in c.con.execute("SELECT DISTINCT verdict FROM groups").fetchall()}
+        r = evaluate(c, truth, ablation=False)
+    assert "operation" not in verdicts and "coordinated" in verdicts
+    assert r.n_flagged == 0 and r.f1 == 0.0
+    assert (r.n_grouped, r.grouped_precision, r.grouped_recall) == (
+        flagged.n_grouped, pytest.approx(flagged.grouped_precision), pytest.approx(flagged.grouped_recall))

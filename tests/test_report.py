@@ -86,8 +86,8 @@ def parse(path: Path) -> _Collect:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("report")
-    with build_case(d / "case.duckdb") as case:
-        index = render_report(case, d / "out" / "report")
+    with build_case(d / "case.duckdb") as case:  # every export format, for the round trips below
+        index = render_report(case, d / "out" / "report", export_formats=("parquet", "csv", "json", "graphml"))
     return index
 
 
@@ -246,8 +246,18 @@ def test_case_without_detection_still_renders(tmp_path: Path) -> None:
         index = render_report(case, tmp_path / "r")
     p = parse(index)
     assert p.stats["accounts"].strip() == "1" and p.stats["groups"].strip() == "0"
-    assert "No groups in this case." in index.read_text(encoding="utf-8")
+    html = index.read_text(encoding="utf-8")
+    # account files only: said once, and no empty section or chart for posts
+    assert 'id="account-only"' in html and 'id="groups"' not in html and 'id="dataset"' not in html
+    assert not {"fig-activity", "fig-heatmap", "fig-years"} & set(p.json)
     assert list((tmp_path / "r" / "accounts").glob("*.html")) == []
+    with open_case(tmp_path / "d.duckdb") as case:  # posts but no detection: the sections are there, and say so
+        case.con.execute("INSERT INTO posts (post_id, account_id, created_at, time_precision, kind) VALUES ('p', 'u', '2020-01-01', 'day', 'post')")
+        index = render_report(case, tmp_path / "r2")
+    html = index.read_text(encoding="utf-8")
+    assert "No detection results in this case yet" in html and "No groups in this case." in html
+    assert "fig-activity" in parse(index).json and "fig-heatmap" not in parse(index).json  # day precision: no hour view
+    assert "dated to the day only" in html
 
 
 # -- audit -----------------------------------------------------------------------------------------------
@@ -278,7 +288,7 @@ def test_audit_section_only_when_audit_rows_exist(report: Path, tmp_path: Path) 
     assert heat["data"][0]["name"] == "claimed"
     # claimed = a01 (4 posts) + a09 (2) + a12 (4) = 10 posts; others 30
     assert "10 posts" in heat["layout"]["annotations"][0]["text"]
-    assert (index.parent / "exports" / "verdicts.csv").exists()
+    assert (index.parent / "exports" / "verdicts.parquet").exists() and not (index.parent / "exports" / "verdicts.csv").exists()
     a01 = page_of(index, "a01").read_text(encoding="utf-8")
     assert "audit: strong" in a01
 
@@ -372,7 +382,7 @@ def test_big_tables_are_gzipped_and_still_neutralised(tmp_path: Path, monkeypatc
 
     monkeypatch.setattr(exports, "GZIP_ROWS", 20)  # evidence (53 rows) is "big", accounts (12) is not
     with build_case(tmp_path / "c.duckdb") as case:
-        written = exports.write_exports(case, tmp_path / "ex")
+        written = exports.write_exports(case, tmp_path / "ex", formats=("parquet", "csv", "json", "graphml"))
     names = sorted(p.name for p in (tmp_path / "ex").iterdir())
     assert "evidence.csv.gz" in names and "evidence.json.gz" in names and "evidence.csv" not in names
     assert "accounts.csv" in names and "accounts.csv.gz" not in names

@@ -126,7 +126,7 @@ def test_overview_network_navigation_and_safety(driver: webdriver.Chrome, index:
     d.execute_script("document.getElementById('accounts').scrollIntoView({behavior: 'instant'})")
     table_links = d.find_elements(By.CSS_SELECTOR, "#accounts table a")
     assert len(table_links) == 8
-    assert table_links[0].text == "evil</script><script>window.__pwned=2</script>"
+    assert table_links[0].text == "@evil</script><script>window.__pwned=2</script>"
     assert_nothing_ran(d)
     d.execute_script("window.scrollTo({top: 0, behavior: 'instant'})")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -135,7 +135,7 @@ def test_overview_network_navigation_and_safety(driver: webdriver.Chrome, index:
     assert severe(d) == []
 
     # Navigate: click user_a03 in the table (its description is an <img onerror> payload).
-    link = [a for a in table_links if a.text == "user_a03"][0]
+    link = [a for a in table_links if a.text == "@user_a03"][0]
     d.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", link)
     link.click()
     wait.until(EC.presence_of_element_located((By.ID, "handle")))

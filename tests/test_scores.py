@@ -131,6 +131,22 @@ def test_explain_shows_breakdown_and_evidence_with_file_and_line(tmp_path: Path)
         # screen names work too
         assert explain_account(c.con, "@alpha_two").account_id == "a2"
         assert explain_account(c.con, "o3").contributions == []
+        assert ex.state_media == []  # no media-policy audit on this case
+        # after `cibscope media-policy --case`: the account's outlet and each policy's decision
+        from cibscope.audit._util import replace_rows
+        from cibscope.schema import STATE_MEDIA_ACCOUNTS
+
+        replace_rows(c.con, STATE_MEDIA_ACCOUNTS, [
+            {"account_id": "a1", "outlet_id": "x/y/z", "outlet": "Outlet Z", "country": "X", "matched_on": "twitter:alpha_one",
+             "policy": "twitter-labels-2020", "as_of": "2021-03-01", "decision": "applies", "typology": "state-controlled"},
+            {"account_id": "a1", "outlet_id": "x/y/z", "outlet": "Outlet Z", "country": "X", "matched_on": "twitter:alpha_one",
+             "policy": "youtube-2018", "as_of": None, "decision": None},
+        ])
+        assert explain_account(c.con, "a1").state_media == [
+            "account of Outlet Z (X; matched on twitter:alpha_one); policy twitter-labels-2020 as of 2021-03-01: applies (typology state-controlled)",
+            "account of Outlet Z (X; matched on twitter:alpha_one); policy youtube-2018: no decision",
+        ]
+        assert explain_account(c.con, "a2").state_media == []
 
 
 def test_explain_errors_are_typed(tmp_path: Path) -> None:

@@ -12,6 +12,10 @@ account the pipeline never saw was not detected.
 Metrics are implemented with numpy (no scikit-learn):
 
 * ``precision``, ``recall``, ``f1`` of ``flagged``;
+* ``grouped_precision``, ``grouped_recall``, ``grouped_f1`` of *in a group beyond chance*
+  (verdict ``operation`` or ``coordinated``): whether the coordination was found, whatever the
+  decision about inauthenticity (a group the data shows coordinated but with no inauthentic
+  trait is found here and not flagged);
 * ``roc_auc`` of ``score``: the Mann-Whitney statistic, ties counted one half;
 * ``pr_auc`` of ``score``: average precision, ``sum_k (R_k - R_{k-1}) P_k`` over the distinct
   score thresholds from high to low (scikit-learn's ``average_precision_score``);
@@ -114,6 +118,10 @@ class EvaluationResult:
     per_tactic: list[dict[str, Any]] = field(default_factory=list)
     ablation: list[AblationRow] = field(default_factory=list)
     missing_from_case: int = 0
+    n_grouped: int = 0
+    grouped_precision: float = 0.0
+    grouped_recall: float = 0.0
+    grouped_f1: float = 0.0
 
 
 def _read_truth(path: Path) -> list[dict[str, str]]:
@@ -158,6 +166,12 @@ def evaluate(
         scores = {a: (float(sc), bool(fl)) for a, sc, fl in c.con.execute("SELECT account_id, score, flagged FROM scores").fetchall()}
         y, s, f = _align(truth, scores)
         p, r, f1 = prf(y, f)
+        # accounts in a group the decision found beyond chance (flagged or only coordinated)
+        beyond = {str(a) for (a,) in c.con.execute(
+            "SELECT m.account_id FROM group_members m JOIN groups g USING (group_id) WHERE g.verdict <> 'chance'"
+        ).fetchall()}
+        gf = np.array([t["id"] in beyond for t in truth], dtype=bool)
+        gp, gr, gf1 = prf(y, gf)
         auc, ap = roc_auc(y, s), average_precision(y, s)
         # a tactic cell may list several, separated by '|' (the generator's truth.csv does)
         tactics = [[x.strip() for x in t["tactic"].split("|") if x.strip()] for t in truth]
@@ -189,6 +203,10 @@ def evaluate(
             organic_fpr=float(f[~y].mean()) if (~y).any() else float("nan"),
             per_tactic=per_tactic,
             missing_from_case=sum(1 for t in truth if t["id"] not in scores),
+            n_grouped=int(gf.sum()),
+            grouped_precision=gp,
+            grouped_recall=gr,
+            grouped_f1=gf1,
         )
         if ablation:
             from .detect import _last_params_all, built_network_params, network_params, parse_params

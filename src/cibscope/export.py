@@ -314,8 +314,28 @@ EXPORT_QUERIES: dict[str, tuple[str, str]] = {
            FROM groups g ORDER BY coalesce(g.flagged, false) DESC, g.size DESC, g.group_id""",
         "groups",
     ),
-    "verdicts": ("SELECT * FROM audit_verdicts ORDER BY account_id", "audit_verdicts"),
+    "verdicts": (
+        """SELECT v.account_id, a.screen_name, a.display_name, coalesce(a.is_hashed, false) AS hashed, v.* EXCLUDE (account_id)
+           FROM audit_verdicts v
+           LEFT JOIN (SELECT account_id, min(screen_name) AS screen_name, min(display_name) AS display_name, bool_or(is_hashed) AS is_hashed
+                      FROM accounts GROUP BY account_id) a USING (account_id)
+           ORDER BY v.account_id""",
+        "audit_verdicts",
+    ),
     "claims": ("SELECT * FROM claim_results ORDER BY claim_id", "claim_results"),
+    # the rows behind each claim's measure, with names and the source file:line (audit's claim_rows.csv)
+    "claim_rows": (
+        """SELECT r.claim_id, r.account_id, a.screen_name, a.display_name, r.post_id, r.value,
+                  coalesce(p.source_file, a.source_file) AS source_file, coalesce(p.source_line, a.source_line) AS source_line
+           FROM claim_rows r
+           LEFT JOIN (SELECT account_id, min(screen_name) AS screen_name, min(display_name) AS display_name,
+                             arg_min(source_file, (source_file, source_line)) AS source_file,
+                             arg_min(source_line, (source_file, source_line)) AS source_line
+                      FROM accounts GROUP BY account_id) a USING (account_id)
+           LEFT JOIN posts p ON p.post_id = r.post_id
+           ORDER BY r.claim_id, r.account_id, r.post_id""",
+        "claim_rows",
+    ),
     "evidence": (
         """SELECT e.*, pa.text AS text_a, pb.text AS text_b
            FROM evidence e LEFT JOIN posts pa ON pa.post_id = e.post_a LEFT JOIN posts pb ON pb.post_id = e.post_b
@@ -656,23 +676,46 @@ def write_detection_outputs(
     return outputs
 
 
-def write_exports(case: Case, out: str | os.PathLike[str], *, progress: Progress | None = None) -> list[dict[str, Any]]:
-    """The report's ``exports/``: every table of :data:`EXPORT_QUERIES` with rows (CSV, Parquet,
-    JSON) and, when the case has edges, the network by layer (GEXF) and fused (GEXF, GraphML);
-    returns what was written, for the report's list."""
+#: what ``write_exports`` can write: table formats, and GraphML (the fused network; GEXF always)
+EXPORT_FORMATS = ("parquet", "csv", "json", "graphml")
+#: the report's default: one table format (Parquet: the smallest, typed, read by pandas, R,
+#: DuckDB, Excel via Power Query); CSV and JSON of a million-post case's evidence are 100s of MB
+DEFAULT_EXPORT_FORMATS = ("parquet",)
+
+
+def write_exports(
+    case: Case, out: str | os.PathLike[str], *, formats: Sequence[str] = DEFAULT_EXPORT_FORMATS, progress: Progress | None = None
+) -> list[dict[str, Any]]:
+    """The report's ``exports/``: every table of :data:`EXPORT_QUERIES` with rows, in the table
+    ``formats`` asked for (Parquet by default; ``csv``, ``json`` on request) and, when the case
+    has edges, the network by layer and fused as GEXF (and fused as GraphML with ``graphml``);
+    returns what was written, for the report's list. Files of the same names in other formats
+    (an earlier run's) are removed, so the folder holds what the list says."""
     o = out_dir(out)
-    written = write_tables(case, o, progress=progress)
+    table_formats = [f for f in ("csv", "parquet", "json") if f in formats]
+    for name in EXPORT_QUERIES:
+        for ext in ("csv", "csv.gz", "json", "json.gz", "parquet"):
+            if ext.split(".")[0] not in table_formats:
+                (o / f"{name}.{ext}").unlink(missing_ok=True)
+    written = write_tables(case, o, formats=table_formats, progress=progress) if table_formats else []
+    if "graphml" not in formats:
+        (o / "network_fused.graphml").unlink(missing_ok=True)
     if case.count("edges") > 0:
         with step(progress, "exports: networks"):
             net = _stored_network(case)
             layers = write_gexf(o / "network_layers.gexf", network_graph(case, "layers", net=net))
             fused = network_graph(case, "fused", net=net)
-            files = [layers, write_gexf(o / "network_fused.gexf", fused), write_graphml(o / "network_fused.graphml", fused)]
+            files = [layers, write_gexf(o / "network_fused.gexf", fused)]
+            if "graphml" in formats:
+                files.append(write_graphml(o / "network_fused.graphml", fused))
         written.append(
             {"name": "network (by layer; fused)", "rows": len(fused.edges),
              "files": [{"format": p.name.split(".", 1)[1].upper() + (" (by layer)" if "layers" in p.name else " (fused)"),
                         "file": p.name, "size": p.stat().st_size} for p in files if p is not None]}
         )
+    else:
+        for name in ("network_layers.gexf", "network_fused.gexf", "network_fused.graphml"):
+            (o / name).unlink(missing_ok=True)
     return written
 
 

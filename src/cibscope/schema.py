@@ -466,13 +466,30 @@ CLAIM_RESULTS = Table(
         ("statement", "VARCHAR"),
         ("claimed_by", "VARCHAR"),
         ("status", "VARCHAR"),
+        ("stated", "DOUBLE"),
         ("measured", "DOUBLE"),
-        ("measured_text", "VARCHAR"),
+        ("count", "DOUBLE"),
         ("n", "BIGINT"),
+        ("share", "DOUBLE"),
+        ("unit", "VARCHAR"),
+        ("measured_text", "VARCHAR"),
+        ("test", "VARCHAR"),
+        ("reason", "VARCHAR"),
         ("method", "VARCHAR"),
+        ("note", "VARCHAR"),
+        ("rows_label", "VARCHAR"),
         ("params", "VARCHAR"),
     ),
-    "Each stated claim answered supported / contradicted / not testable, with the measured figure and how it was computed.",
+    "Each stated claim answered supported / contradicted / not testable: the figure the statement "
+    "gives (stated), the measure (count of n, share; measured = the value the conditions test), the "
+    "test in words with its tolerance, why the status follows (reason) and how the measure was computed (method).",
+)
+
+CLAIM_ROWS = Table(
+    "claim_rows",
+    (("claim_id", "VARCHAR"), ("account_id", "VARCHAR"), ("post_id", "VARCHAR"), ("value", "VARCHAR")),
+    "The rows behind each measured claim: the accounts (or posts) its count counts, with the value "
+    "the measure looked at (followers, age in days, the post's text, ...; claim_results.rows_label names it).",
 )
 
 # ---- media-policy outputs (written by `cibscope media-policy --case`) -----------------------
@@ -502,6 +519,6 @@ DETECT_TABLES = (
     EDGES, GROUPS, GROUP_MEMBERS, GROUP_SIGNALS, GROUP_ITEMS, NULL_EDGES, NULL_GROUPS, SCORES, SCORE_CONTRIBUTIONS, EVIDENCE, POST_KEYS,
     DETECT_RUNS,
 )
-AUDIT_TABLES = (SIGNATURES, AUDIT_VERDICTS, CLAIM_RESULTS)
+AUDIT_TABLES = (SIGNATURES, AUDIT_VERDICTS, CLAIM_RESULTS, CLAIM_ROWS)
 MEDIA_POLICY_TABLES = (STATE_MEDIA_ACCOUNTS,)
 ALL_TABLES = (META, *INGEST_TABLES, *DETECT_TABLES, *AUDIT_TABLES, *MEDIA_POLICY_TABLES)

@@ -35,7 +35,7 @@ from .verdicts import VERDICTS, VerdictParams, compute_verdicts, detection_ran
 __all__ = ["AuditResult", "SignatureParams", "VerdictParams", "read_id_list", "run_audit"]
 
 CSV_COLUMNS = (
-    "account_id", "claimed", "verdict", "score", "flagged", "group_id", "group_size", "n_layers", "n_evidence",
+    "account_id", "screen_name", "display_name", "hashed", "claimed", "verdict", "score", "flagged", "group_id", "group_size", "n_layers", "n_evidence",
     "n_partners_claimed", "n_partners_other", "layers", "signatures", "reasons", "created_at", "follower_count", "following_count", "account_language",
     "n_posts", "political_share", "inferred_utc_offset", "office_hours_share",
 )
@@ -264,7 +264,7 @@ def account_metadata(c: Case, claimed_table: str, reference: datetime | None) ->
     shapes = fetch_dicts(
         con,
         f"""SELECT CAST(CAST(created_at AS DATE) AS VARCHAR) AS day, handle_shape, count(*) AS accounts FROM {sig}
-            WHERE handle_shape IS NOT NULL AND creation_burst GROUP BY 1, 2 HAVING count(*) >= 3 ORDER BY 3 DESC LIMIT 10""",
+            WHERE handle_shape IS NOT NULL AND creation_burst GROUP BY 1, 2 HAVING count(*) >= 3 ORDER BY 3 DESC, 1, 2 LIMIT 10""",
     )
     out = {k: (v.isoformat(sep=" ") if isinstance(v, datetime) else v) for k, v in row.items()}
     out.update(
@@ -274,8 +274,65 @@ def account_metadata(c: Case, claimed_table: str, reference: datetime | None) ->
         creation_years=years,
         account_languages=langs,
         burst_handle_shapes=shapes,
+        hashing=hashing_table(c, claimed_table),
     )
     return out
+
+
+#: The IO archive's hashing rule: accounts with fewer followers than this are released with
+#: their id, handle and display name replaced by one hash (Twitter's README of the archive).
+HASH_RULE_FOLLOWERS = 5000
+
+
+def hashing_table(c: Case, claimed_table: str, threshold: int = HASH_RULE_FOLLOWERS) -> dict[str, Any] | None:
+    """Does the archive's hashing rule hold? Hashed vs not, by followers under / at least
+    ``threshold`` (and with neither followers nor followings), over the claimed accounts.
+
+    The rule is one-directional in practice: in the Hong Kong set 1 every hashed account is under
+    5,000 followers, but so are 273 accounts released in clear. None when no claimed account is
+    hashed (a source without hashing has nothing to check).
+    """
+    rows = fetch_dicts(
+        c.con,
+        f"""SELECT coalesce(a.is_hashed, false) AS hashed, count(*) AS accounts,
+                   count(*) FILTER (WHERE a.follower_count < {int(threshold)}) AS followers_under,
+                   count(*) FILTER (WHERE a.follower_count >= {int(threshold)}) AS followers_at_least,
+                   count(*) FILTER (WHERE a.follower_count IS NULL) AS followers_unknown,
+                   count(*) FILTER (WHERE a.follower_count = 0 AND a.following_count = 0) AS no_followers_no_following
+            FROM (SELECT account_id, bool_or(is_hashed) AS is_hashed, max(follower_count) AS follower_count,
+                         max(following_count) AS following_count
+                  FROM accounts GROUP BY account_id) a JOIN {claimed_table} USING (account_id)
+            GROUP BY 1 ORDER BY 1 DESC""",
+    )
+    by = {bool(r["hashed"]): r for r in rows}
+    if not by.get(True, {}).get("accounts"):
+        return None
+    empty = {"accounts": 0, "followers_under": 0, "followers_at_least": 0, "followers_unknown": 0, "no_followers_no_following": 0}
+    h, u = {**empty, **by.get(True, {})}, {**empty, **by.get(False, {})}
+    rule = f"accounts with fewer than {threshold:,} followers are hashed (id = handle = display name = one hash)"
+    against = int(h["followers_at_least"]) + int(u["followers_under"])
+    return {
+        "threshold": threshold,
+        "rule": rule,
+        "rows": [
+            {"hashed": True, **{k: int(h[k]) for k in empty}},
+            {"hashed": False, **{k: int(u[k]) for k in empty}},
+        ],
+        "hashed_at_least": int(h["followers_at_least"]),
+        "unhashed_under": int(u["followers_under"]),
+        "unhashed_under_no_followers_no_following": int(u["no_followers_no_following"]),
+        "holds": against == 0,
+        "finding": (
+            f"the rule holds both ways: every hashed account has under {threshold:,} followers and every account in clear at least {threshold:,}"
+            if against == 0 else
+            f"{int(h['followers_under']):,} of {int(h['accounts']):,} hashed accounts have under {threshold:,} followers, "
+            f"{int(h['followers_at_least']):,} at least {threshold:,}; "
+            f"{int(u['followers_under']):,} accounts released in clear have under {threshold:,} followers too "
+            f"({int(u['no_followers_no_following']):,} of them with neither followers nor followings): "
+            "the follower counts in the file are not the ones the rule was applied to, or the rule was applied otherwise, "
+            "so 'in clear' does not mean 'large account'"
+        ),
+    }
 
 
 def _evidence_examples(c: Case, per_account: int = 5) -> dict[str, list[dict[str, Any]]]:
@@ -301,6 +358,30 @@ def _evidence_examples(c: Case, per_account: int = 5) -> dict[str, list[dict[str
     return out
 
 
+def _write_metadata_tables(c: Case, out: Path, result: AuditResult) -> dict[str, str]:
+    """The tables a reader wants outside audit.json: the rows behind each claim's measure
+    (``claim_rows.csv``), creation years (``creation_years.csv``) and, when accounts are
+    hashed, the hashing rule's cross-table (``hashing.csv``)."""
+    from ..export import EXPORT_QUERIES, write_csv_sql
+
+    files: dict[str, str] = {}
+    if result.claims:
+        write_csv_sql(c.con, EXPORT_QUERIES["claim_rows"][0], out / "claim_rows.csv")
+        files["claim_rows.csv"] = str(out / "claim_rows.csv")
+    years = result.metadata.get("creation_years") or []
+    if years:
+        cols = ("year", "accounts", "followers_over_10000", "in_creation_burst")
+        files["creation_years.csv"] = str(write_csv(out / "creation_years.csv", years, cols))
+    hashing = result.metadata.get("hashing")
+    if hashing:
+        t = hashing["threshold"]
+        rows = [{"hashed": r["hashed"], "accounts": r["accounts"], f"followers_under_{t}": r["followers_under"],
+                 f"followers_{t}_or_more": r["followers_at_least"], "followers_unknown": r["followers_unknown"],
+                 "no_followers_no_following": r["no_followers_no_following"]} for r in hashing["rows"]]
+        files["hashing.csv"] = str(write_csv(out / "hashing.csv", rows, tuple(rows[0])))
+    return files
+
+
 def _jsonable(v: Any) -> Any:
     if isinstance(v, datetime):
         return v.isoformat(sep=" ")
@@ -320,13 +401,25 @@ def _write_outputs(
 ) -> dict[str, str]:
     out = out_dir(out)
     sigs = {r["account_id"]: r for r in fetch_dicts(c.con, "SELECT * FROM signatures")}
+    names = {
+        r["account_id"]: r
+        for r in fetch_dicts(
+            c.con,
+            "SELECT account_id, min(screen_name) AS screen_name, min(display_name) AS display_name, "
+            "coalesce(bool_or(is_hashed), false) AS hashed FROM accounts GROUP BY account_id",
+        )
+    }
     evidence = _evidence_examples(c)
     csv_rows = []
     json_accounts = []
     for v in verdicts:
         s = sigs.get(v["account_id"], {})
+        who = names.get(v["account_id"], {})
         row = {
-            **{k: v.get(k) for k in ("account_id", "claimed", "verdict", "score", "flagged", "group_id", "group_size", "n_layers", "n_evidence",
+            "account_id": v["account_id"],
+            **{k: who.get(k) for k in ("screen_name", "display_name")},
+            "hashed": bool(who.get("hashed", False)),
+            **{k: v.get(k) for k in ("claimed", "verdict", "score", "flagged", "group_id", "group_size", "n_layers", "n_evidence",
                                      "n_partners_claimed", "n_partners_other")},
             "layers": ";".join(v["layers"]),
             "signatures": ";".join(v["signatures"]),
@@ -337,7 +430,10 @@ def _write_outputs(
         csv_rows.append(row)
         sig_json = {k: _jsonable(val) for k, val in s.items() if k not in ("flags", "evidence", "account_id")}
         entry = {
-            **{k: v.get(k) for k in ("account_id", "claimed", "verdict", "score", "flagged", "group_id", "group_size", "n_layers", "n_evidence",
+            "account_id": v["account_id"],
+            **{k: who.get(k) for k in ("screen_name", "display_name")},
+            "hashed": bool(who.get("hashed", False)),
+            **{k: v.get(k) for k in ("claimed", "verdict", "score", "flagged", "group_id", "group_size", "n_layers", "n_evidence",
                                      "n_partners_claimed", "n_partners_other", "layers")},
             "reasons": v["reasons"],
             "signature_flags": v["signatures"],
@@ -376,6 +472,7 @@ def _write_outputs(
     files["audit.json"] = str(out / "audit.json")
     (out / "claims.json").write_text(json.dumps(claims_json, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     files["claims.json"] = str(out / "claims.json")
+    files.update(_write_metadata_tables(c, out, result))
     if result.compare:
         cols = ("signature", "type", "n_claimed", "n_control", "summary", "claimed", "control", "effect", "effect_size", "magnitude", "test", "p_value", "note")
         files["compare.csv"] = str(write_csv(out / "compare.csv", result.compare, cols))

@@ -19,9 +19,15 @@ def fetch_dicts(con: Any, sql: str, params: list[Any] | None = None) -> list[dic
 def replace_rows(con: Any, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Replace the contents of a case table with ``rows`` (dicts keyed by column), via Arrow.
 
-    Arrow instead of executemany: one vectorised insert, fast for 100k+ accounts.
+    Arrow instead of executemany: one vectorised insert, fast for 100k+ accounts. A table of
+    another shape (an audit table of a case written by an earlier cibscope) is created anew.
     """
     names = table.column_names
+    have = [r[0] for r in con.execute(f"DESCRIBE {table.name}").fetchall()]
+    if have != names:
+        # a case written by an earlier cibscope (the audit owns the table: it is rewritten whole)
+        con.execute(f"DROP TABLE {table.name}")
+        con.execute(table.ddl())
     schema = table.arrow_schema()
     tbl = pa.table({n: pa.array([r.get(n) for r in rows], type=schema.field(n).type) for n in names})
     con.execute(f"DELETE FROM {table.name}")

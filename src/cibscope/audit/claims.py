@@ -41,12 +41,12 @@ from typing import Any
 from ..case import Case
 from ..errors import InputError
 from ..tomlfile import read_toml
-from ..schema import CLAIM_RESULTS
+from ..schema import CLAIM_RESULTS, CLAIM_ROWS
 from ._util import replace_rows
 from .topic import political_sql
 
 CONDITIONS = ("at_least", "at_most", "equals", "tolerance", "share_at_least", "share_at_most")
-COMMON = ("id", "statement", "by", "kind", "note")
+COMMON = ("id", "statement", "by", "kind", "note", "stated")
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,8 @@ class Claim:
     statement: str = ""
     by: str = ""
     params: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+    stated: float | int | None = None  # the figure the statement gives ("236 accounts ...")
 
 
 @dataclass
@@ -190,7 +192,21 @@ def parse_claims(data: dict[str, Any], source: str = "<claims>") -> ClaimsFile:
         missing = [r for r in spec.required if r not in c]
         if missing:
             raise InputError(f"claim {cid!r} ({kind}): missing parameter(s) {', '.join(missing)}", file=source)
-        if spec.testable and not any(k in c for k in CONDITIONS if k != "tolerance"):
+        stated = c.get("stated")
+        if stated is not None:
+            if not spec.testable:
+                raise InputError(f"claim {cid!r} ({kind}): a stated figure needs a testable kind", file=source)
+            if isinstance(stated, bool) or not isinstance(stated, (int, float)) or not math.isfinite(stated):
+                raise InputError(f"claim {cid!r} ({kind}): stated must be a number (the figure the statement gives), got {stated!r}", file=source)
+            other = {k: c[k] for k in ("equals", "at_least", "at_most") if k in c and c[k] != stated}
+            if other:
+                k, v = next(iter(other.items()))
+                raise InputError(
+                    f"claim {cid!r} ({kind}): the statement gives {stated} but the claim tests {k} = {v}",
+                    file=source,
+                    hint=f"test the stated figure: equals = {stated} with a tolerance (relative, e.g. tolerance = 0.05), or leave the count conditions out",
+                )
+        if spec.testable and stated is None and not any(k in c for k in CONDITIONS if k != "tolerance"):
             raise InputError(
                 f"claim {cid!r} ({kind}): no condition to test",
                 file=source,
@@ -200,7 +216,9 @@ def parse_claims(data: dict[str, Any], source: str = "<claims>") -> ClaimsFile:
             raise InputError(f"duplicate claim id {cid!r}", file=source)
         seen.add(cid)
         params = {k: v for k, v in c.items() if k not in COMMON}
-        claims.append(Claim(cid, kind, str(c.get("statement", "")), str(c.get("by", "")), params))
+        if stated is not None and not any(k in params for k in ("equals", "at_least", "at_most")):
+            params["equals"] = stated  # a stated figure is tested as stated (± tolerance)
+        claims.append(Claim(cid, kind, str(c.get("statement", "")), str(c.get("by", "")), params, str(c.get("note", "")), stated))
     return ClaimsFile(dict(ann), claims)
 
 
@@ -238,6 +256,10 @@ def dump_claims(cf: ClaimsFile) -> str:
         if c.by:
             lines.append(f"by = {_toml_value(c.by)}")
         lines.append(f"kind = {_toml_value(c.kind)}")
+        if c.stated is not None:
+            lines.append(f"stated = {_toml_value(c.stated)}")
+        if c.note:
+            lines.append(f"note = {_toml_value(c.note)}")
         lines += [f"{k} = {_toml_value(v)}" for k, v in c.params.items()]
         lines.append("")
     return "\n".join(lines)
@@ -248,6 +270,16 @@ def dump_claims(cf: ClaimsFile) -> str:
 
 @dataclass
 class ClaimResult:
+    """One claim answered: what it states, what the data measures, the test and why the
+    verdict follows.
+
+    ``stated`` is the figure the statement gives (``stated``, else ``equals``; None when the
+    statement gives none, e.g. "many accounts"); ``count`` of ``n`` (``share``) is the measure;
+    ``test`` the conditions in words (with the tolerance); ``reason`` why the status follows
+    from them. ``measured`` is the value the conditions test (the share with a share
+    condition, else the count); ``measured_text`` the measure as text ("214 of 744 accounts (28.8%)").
+    """
+
     claim_id: str
     kind: str
     statement: str
@@ -258,6 +290,14 @@ class ClaimResult:
     n: int | None
     method: str
     params: dict[str, Any]
+    stated: float | None = None
+    count: float | None = None
+    share: float | None = None
+    unit: str = ""
+    test: str = ""
+    reason: str = ""
+    note: str = ""
+    rows_label: str = ""  # what the value column of the claim's rows holds ("followers", ...)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -266,10 +306,18 @@ class ClaimResult:
             "statement": self.statement,
             "claimed_by": self.claimed_by,
             "status": self.status,
+            "stated": self.stated,
             "measured": self.measured,
-            "measured_text": self.measured_text,
+            "count": self.count,
             "n": self.n,
+            "share": self.share,
+            "unit": self.unit,
+            "measured_text": self.measured_text,
+            "test": self.test,
+            "reason": self.reason,
             "method": self.method,
+            "note": self.note,
+            "rows_label": self.rows_label,
             "params": self.params,
         }
 
@@ -280,32 +328,80 @@ class _Measure:
     n: int
     method: str
     unit: str = "accounts"
+    rows: str = ""  # SQL: the counted rows (account_id, post_id, value), the ones behind `count`
+    rows_label: str = ""  # what `value` holds
 
 
-def _check(params: dict[str, Any], m: _Measure) -> tuple[str, float | None, str, list[str]]:
-    """Apply the conditions: (status, measured value, text, failed conditions)."""
+def stated_figure(params: dict[str, Any]) -> float | None:
+    """The figure a claim without ``stated`` states: the ``equals`` it is tested against."""
+    v = params.get("equals")
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return float(v)
+    return None
+
+
+def _fmt_count(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _equals_range(target: float, tol: float, integer: bool) -> tuple[float, float]:
+    """The values ``equals target (± tol, relative)`` accepts; whole numbers for a count."""
+    half = tol * max(abs(target), 1.0)
+    lo, hi = target - half, target + half
+    if integer:
+        lo, hi = float(math.ceil(lo - 1e-9)), float(math.floor(hi + 1e-9))
+    return lo, hi
+
+
+def _check(params: dict[str, Any], m: _Measure) -> tuple[str, float | None, str, str, str]:
+    """Apply the conditions: (status, value tested, measured text, test in words, reason)."""
     share = (m.count / m.n) if m.n else None
-    failed: list[str] = []
     uses_share = any(k in params for k in ("share_at_least", "share_at_most"))
-    if "at_least" in params and not m.count >= params["at_least"]:
-        failed.append(f"at_least {params['at_least']}")
-    if "at_most" in params and not m.count <= params["at_most"]:
-        failed.append(f"at_most {params['at_most']}")
-    if "equals" in params:
-        tol = float(params.get("tolerance", 0.02))
-        target = float(params["equals"])
-        if abs(m.count - target) > tol * max(abs(target), 1.0):
-            failed.append(f"equals {params['equals']} (±{tol:.0%})")
-    if "share_at_least" in params and (share is None or not share >= params["share_at_least"]):
-        failed.append(f"share_at_least {params['share_at_least']}")
-    if "share_at_most" in params and (share is None or not share <= params["share_at_most"]):
-        failed.append(f"share_at_most {params['share_at_most']}")
-    count_txt = f"{m.count:g}" if float(m.count).is_integer() else f"{m.count:.2f}"
-    text = f"{count_txt} of {m.n} {m.unit}" + (f" ({100 * share:.1f}%)" if share is not None else "")
+    count_txt = _fmt_count(m.count)
+    text = f"{count_txt} of {m.n:,} {m.unit}" + (f" ({_pct(share)})" if share is not None else "")
     if uses_share and m.n == 0:
-        return "not testable", None, f"no {m.unit} to measure", []
+        return "not testable", None, f"no {m.unit} to measure", "", f"no {m.unit} to measure: the share is undefined"
+    tests: list[str] = []
+    held: list[str] = []
+    failed: list[str] = []
+    integer = float(m.count).is_integer()
+    if "equals" in params:
+        tol = float(params.get("tolerance", DEFAULT_TOLERANCE))
+        target = float(params["equals"])
+        lo, hi = _equals_range(target, tol, integer)
+        rng = f"{_fmt_count(lo)} to {_fmt_count(hi)}"
+        tests.append(f"count = {_fmt_count(target)} ± {tol:.0%} ({rng})")
+        diff = m.count - target
+        rel = f" ({diff / target:+.1%})" if target else ""
+        off = "the same as" if diff == 0 else f"{_fmt_count(abs(diff))} {'more' if diff > 0 else 'fewer'} than"
+        if lo <= m.count <= hi:
+            held.append(f"{count_txt} is within {rng}: {off} the {_fmt_count(target)} stated{rel if diff else ''}")
+        else:
+            failed.append(f"{count_txt} is outside {rng}: {off} the {_fmt_count(target)} stated{rel}")
+    for key, sym, ok in (("at_least", "≥", lambda a, b: a >= b), ("at_most", "≤", lambda a, b: a <= b)):
+        if key in params:
+            b = float(params[key])
+            tests.append(f"count {sym} {_fmt_count(b)}")
+            (held if ok(m.count, b) else failed).append(f"{count_txt} {sym if ok(m.count, b) else _NOT[sym]} {_fmt_count(b)}")
+    for key, sym, ok in (("share_at_least", "≥", lambda a, b: a >= b), ("share_at_most", "≤", lambda a, b: a <= b)):
+        if key in params:
+            b = float(params[key])
+            tests.append(f"share {sym} {_pct(b)}")
+            good = share is not None and ok(share, b)
+            shown = _pct(share) if share is not None else "undefined"
+            (held if good else failed).append(f"{shown} {sym if good else _NOT[sym]} {_pct(b)}")
     status = "supported" if not failed else "contradicted"
-    return status, (share if uses_share else float(m.count)), text, failed
+    reason = "; ".join(failed) if failed else "; ".join(held)
+    reason = ("fails: " if failed else "holds: ") + reason
+    return status, (share if uses_share else float(m.count)), text, " and ".join(tests), reason
+
+
+_NOT = {"≥": "<", "≤": ">"}
+DEFAULT_TOLERANCE = 0.02
 
 
 def evaluate_claims(
@@ -315,40 +411,55 @@ def evaluate_claims(
     *,
     verdicts_available: bool,
 ) -> list[ClaimResult]:
-    """Answer every claim against the case (signatures must be computed); replaces ``claim_results``."""
+    """Answer every claim against the case (signatures must be computed); replaces
+    ``claim_results`` and ``claim_rows`` (the rows each measured figure counts)."""
     con = case.con
     has_posts = case.count("posts") > 0
     ref = cf.reference_date
     results: list[ClaimResult] = []
+    rows_sql: list[str] = []
     for c in cf.claims:
         spec = KINDS[c.kind]
-        base = dict(claim_id=c.id, kind=c.kind, statement=c.statement, claimed_by=c.by, params=c.params)
+        stated = float(c.stated) if c.stated is not None else stated_figure(c.params)
+        base = dict(claim_id=c.id, kind=c.kind, statement=c.statement, claimed_by=c.by, params=c.params, stated=stated, note=c.note)
+
+        def untestable(why: str) -> ClaimResult:
+            return ClaimResult(**base, status="not testable", measured=None, measured_text="", n=None, method=why, reason=why)
+
         if not spec.testable:
             reason = c.params.get("reason") or spec.default_reason
-            results.append(ClaimResult(**base, status="not testable", measured=None, measured_text="",
-                                       n=None, method=f"not testable from this data: {reason}"))
+            results.append(untestable(f"not testable from this data: {reason}"))
             continue
         if spec.needs_posts and not has_posts:
-            results.append(ClaimResult(**base, status="not testable", measured=None, measured_text="", n=None,
-                                       method="not testable without tweets: the case holds account metadata only"))
+            results.append(untestable("not testable without tweets: the case holds account metadata only"))
             continue
         if spec.needs_detection and not verdicts_available:
-            results.append(ClaimResult(**base, status="not testable", measured=None, measured_text="", n=None,
-                                       method="not testable before detection: run `cibscope detect` first"))
+            results.append(untestable("not testable before detection: run `cibscope detect` first"))
             continue
         m = _measure(con, c, claimed_table, ref, has_posts)
         if isinstance(m, str):
-            results.append(ClaimResult(**base, status="not testable", measured=None, measured_text="", n=None, method=m))
+            results.append(untestable(m))
             continue
-        status, value, text, failed = _check(c.params, m)
-        method = m.method + ("" if not failed else f"; fails: {', '.join(failed)}")
-        results.append(ClaimResult(**base, status=status, measured=value, measured_text=text, n=m.n, method=method))
-    replace_rows(
-        con,
-        CLAIM_RESULTS,
-        [{**r.as_dict(), "params": json.dumps(r.params, default=str, ensure_ascii=False)} for r in results],
-    )
+        status, value, text, test, reason = _check(c.params, m)
+        share = (m.count / m.n) if m.n else None
+        results.append(ClaimResult(**base, status=status, measured=value, measured_text=text, n=m.n, method=m.method,
+                                   count=float(m.count), share=share, unit=m.unit, test=test, reason=reason, rows_label=m.rows_label))
+        if m.rows:
+            rows_sql.append(f"SELECT {_lit(c.id)} AS claim_id, account_id, post_id, CAST(value AS VARCHAR) AS value FROM ({m.rows})")
+    stored = []
+    for r in results:
+        d = r.as_dict()
+        d["params"] = json.dumps(r.params, default=str, ensure_ascii=False)
+        stored.append(d)
+    replace_rows(con, CLAIM_RESULTS, stored)
+    replace_rows(con, CLAIM_ROWS, [])
+    if rows_sql:
+        con.execute(f"INSERT INTO claim_rows SELECT * FROM ({' UNION ALL '.join(rows_sql)}) ORDER BY claim_id, account_id, post_id")
     return results
+
+
+def _lit(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
 
 
 def _one(con: Any, sql: str, params: list[Any] | None = None) -> tuple[Any, ...]:
@@ -357,13 +468,25 @@ def _one(con: Any, sql: str, params: list[Any] | None = None) -> tuple[Any, ...]
     return tuple(row)
 
 
+def _sql_value(v: Any) -> str:
+    """A claim parameter as a SQL literal (numbers and strings only)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+        raise InputError(f"claim parameter {v!r} must be a number or text")
+    return repr(v) if not isinstance(v, str) else _lit(v)
+
+
 def _measure(con: Any, c: Claim, claimed: str, ref: datetime | None, has_posts: bool) -> _Measure | str:
     k, p = c.kind, c.params
     sig = f"(SELECT s.* FROM signatures s JOIN {claimed} USING (account_id))"
+
+    def acc_rows(pred: str, value: str, where: str = "true") -> str:
+        return f"SELECT account_id, CAST(NULL AS VARCHAR) AS post_id, {value} AS value FROM {sig} WHERE ({where}) AND ({pred})"
+
     if k == "account_count":
         (n,) = _one(con, f"SELECT count(*) FROM {sig}")
         (listed,) = _one(con, f"SELECT count(*) FROM {claimed}")
-        return _Measure(n, int(listed), f"claimed account ids found in the case (users file or posts), of {listed} listed")
+        return _Measure(n, int(listed), f"claimed account ids found in the case (users file or posts), of {listed} listed",
+                        rows=acc_rows("true", "'in the case'"), rows_label="")
     if k in ("account_age", "accounts_recently_created"):
         lo = p.get("min_days")
         hi = p.get("within_days", p.get("max_days"))
@@ -388,81 +511,87 @@ def _measure(con: Any, c: Claim, claimed: str, ref: datetime | None, has_posts: 
         if hi is not None:
             conds.append(f"{age} <= {float(hi)}")
         pred = " AND ".join(conds) or "true"
-        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE {pred}), count(*) FROM {sig} WHERE created_at IS NOT NULL AND {ref_sql} IS NOT NULL")
+        where = f"created_at IS NOT NULL AND {ref_sql} IS NOT NULL"
+        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE {pred}), count(*) FROM {sig} WHERE {where}")
         rng = f"{'' if lo is None else f'>= {lo} '}{'' if hi is None else f'<= {hi} '}days".strip()
-        return _Measure(cnt, n, f"accounts whose age from account creation to {ref_txt} is {rng}; n = accounts with a creation date")
+        return _Measure(cnt, n, f"accounts whose age from account creation to {ref_txt} is {rng}; n = accounts with a creation date",
+                        rows=acc_rows(pred, f"CAST(floor({age}) AS BIGINT)", where), rows_label=f"age in days at {ref_txt}")
     if k == "count_followers_above":
         t = p["threshold"]
-        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE follower_count > ?), count(*) FROM {sig} WHERE follower_count IS NOT NULL", [t])
-        return _Measure(cnt, n, f"accounts with follower_count > {t} (as recorded in the archive at suspension)")
+        pred = f"follower_count > {_sql_value(t)}"
+        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE {pred}), count(*) FROM {sig} WHERE follower_count IS NOT NULL")
+        return _Measure(cnt, n, f"accounts with follower_count > {t} (as recorded in the archive at suspension)",
+                        rows=acc_rows(pred, "follower_count", "follower_count IS NOT NULL"), rows_label="followers")
     if k == "creation_bursts":
         cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE creation_burst), count(*) FROM {sig} WHERE creation_burst IS NOT NULL")
-        return _Measure(cnt, n, "accounts created on a day with >= burst_min_accounts creations and Poisson p <= burst_max_p given the other days' rate")
+        value = "strftime(created_at, '%Y-%m-%d') || ' (' || creation_day_count || ' accounts that day)'"
+        return _Measure(cnt, n, "accounts created on a day with >= burst_min_accounts creations and Poisson p <= burst_max_p given the other days' rate",
+                        rows=acc_rows("creation_burst", value, "creation_burst IS NOT NULL"), rows_label="created (burst day)")
     if k == "account_language":
         langs = [str(x).lower() for x in p["languages"]]
-        preds = " OR ".join(["lower(account_language) = ? OR starts_with(lower(account_language), ?)"] * len(langs))
-        args: list[Any] = []
-        for lang in langs:
-            args += [lang, lang + "-"]
-        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE {preds}), count(*) FROM {sig} WHERE account_language IS NOT NULL", args)
-        return _Measure(cnt, n, f"accounts whose account_language is one of {langs} (case-insensitive, prefix before '-')")
+        pred = " OR ".join(f"lower(account_language) = {_lit(lang)} OR starts_with(lower(account_language), {_lit(lang + '-')})" for lang in langs)
+        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE {pred}), count(*) FROM {sig} WHERE account_language IS NOT NULL")
+        return _Measure(cnt, n, f"accounts whose account_language is one of {langs} (case-insensitive, prefix before '-')",
+                        rows=acc_rows(pred, "account_language", "account_language IS NOT NULL"), rows_label="interface language")
+    post_value = "left(regexp_replace(coalesce(text, ''), '\\s+', ' ', 'g'), 200)"
     if k == "political_share":
-        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE {political_sql('text')}), count(*) FROM posts JOIN {claimed} USING (account_id)")
-        return _Measure(cnt, n, "posts of the claimed accounts matching the shipped political lexicon (en + zh)", "posts")
+        pred = political_sql("text")
+        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE {pred}), count(*) FROM posts JOIN {claimed} USING (account_id)")
+        return _Measure(cnt, n, "posts of the claimed accounts matching the shipped political lexicon (en + zh)", "posts",
+                        rows=f"SELECT account_id, post_id, {post_value} AS value FROM posts JOIN {claimed} USING (account_id) WHERE {pred}",
+                        rows_label="text")
     if k == "topic_terms":
         terms = [str(t).lower() for t in p["terms"]]
         min_posts = int(p.get("min_posts", 1))
-        pred = " OR ".join(["contains(lower(coalesce(text, '')), ?)"] * len(terms))
-        cnt, n = _one(
-            con,
-            f"""SELECT count(*) FILTER (WHERE hits >= ?), count(*) FROM (
-                    SELECT account_id, count(*) FILTER (WHERE {pred}) AS hits
-                    FROM posts JOIN {claimed} USING (account_id) GROUP BY 1)""",
-            [min_posts, *terms],
-        )
-        return _Measure(cnt, n, f"claimed accounts with >= {min_posts} post(s) containing any of {terms}; n = claimed accounts with posts")
+        pred = " OR ".join(f"contains(lower(coalesce(text, '')), {_lit(t)})" for t in terms)
+        per = f"SELECT account_id, count(*) FILTER (WHERE {pred}) AS hits FROM posts JOIN {claimed} USING (account_id) GROUP BY 1"
+        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE hits >= {min_posts}), count(*) FROM ({per})")
+        return _Measure(cnt, n, f"claimed accounts with >= {min_posts} post(s) containing any of {terms}; n = claimed accounts with posts",
+                        rows=f"SELECT account_id, CAST(NULL AS VARCHAR) AS post_id, hits AS value FROM ({per}) WHERE hits >= {min_posts}",
+                        rows_label="posts with a term")
     if k == "spammy":
         min_acc = int(p.get("min_accounts", 3))
-        cnt, n = _one(
-            con,
-            f"""WITH t AS (SELECT account_id, coalesce(text_norm, lower(text)) AS tx FROM posts
+        t = f"""WITH t AS (SELECT account_id, post_id, text, coalesce(text_norm, lower(text)) AS tx FROM posts
                            WHERE kind IS DISTINCT FROM 'repost' AND coalesce(text_norm, text) IS NOT NULL
                              AND length(coalesce(text_norm, text)) > 0),
-                    shared AS (SELECT tx FROM t GROUP BY tx HAVING count(DISTINCT account_id) >= ?)
-                SELECT count(*) FILTER (WHERE tx IN (SELECT tx FROM shared)), count(*)
-                FROM t JOIN {claimed} USING (account_id)""",
-            [min_acc],
-        )
-        return _Measure(cnt, n, f"original posts (not reposts) of the claimed accounts whose normalised text was posted by >= {min_acc} accounts in the case (copy-paste spam)", "posts")
+                    shared AS (SELECT tx FROM t GROUP BY tx HAVING count(DISTINCT account_id) >= {min_acc})"""
+        cnt, n = _one(con, f"{t} SELECT count(*) FILTER (WHERE tx IN (SELECT tx FROM shared)), count(*) FROM t JOIN {claimed} USING (account_id)")
+        return _Measure(cnt, n, f"original posts (not reposts) of the claimed accounts whose normalised text was posted by >= {min_acc} accounts in the case (copy-paste spam)", "posts",
+                        rows=f"{t} SELECT account_id, post_id, {post_value} AS value FROM t JOIN {claimed} USING (account_id) WHERE tx IN (SELECT tx FROM shared)",
+                        rows_label="text")
     if k == "repurposed":
         cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE repurposed), count(*) FROM {sig} WHERE n_posts > 0")
-        return _Measure(cnt, n, "accounts with the repurposed signature; n = claimed accounts with posts")
+        return _Measure(cnt, n, "accounts with the repurposed signature; n = claimed accounts with posts",
+                        rows=acc_rows("repurposed", "strftime(changepoint_at, '%Y-%m-%d')", "n_posts > 0"), rows_label="political from")
     if k == "nonpolitical_history":
         min_days = float(p.get("min_days", 365))
         min_posts = int(p.get("min_posts", 10))
-        cnt, n = _one(
-            con,
-            f"""SELECT count(*) FILTER (WHERE
-                    (first_political_at IS NULL AND n_posts >= ? AND (epoch(last_post_at) - epoch(first_post_at)) / 86400.0 >= ?)
-                 OR (first_political_at IS NOT NULL AND n_before_first_political >= ?
-                     AND (epoch(first_political_at) - epoch(first_post_at)) / 86400.0 >= ?)), count(*)
-                FROM {sig} WHERE n_posts > 0""",
-            [min_posts, min_days, min_posts, min_days],
-        )
-        return _Measure(cnt, n, f"accounts with >= {min_posts} posts over >= {min_days:g} days before their first political post (or with no political post at all)")
+        pred = f"""(first_political_at IS NULL AND n_posts >= {min_posts} AND (epoch(last_post_at) - epoch(first_post_at)) / 86400.0 >= {min_days})
+                 OR (first_political_at IS NOT NULL AND n_before_first_political >= {min_posts}
+                     AND (epoch(first_political_at) - epoch(first_post_at)) / 86400.0 >= {min_days})"""
+        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE {pred}), count(*) FROM {sig} WHERE n_posts > 0")
+        value = "coalesce(CAST(n_before_first_political AS VARCHAR) || ' posts before ' || strftime(first_political_at, '%Y-%m-%d'), 'never political')"
+        return _Measure(cnt, n, f"accounts with >= {min_posts} posts over >= {min_days:g} days before their first political post (or with no political post at all)",
+                        rows=acc_rows(pred, value, "n_posts > 0"), rows_label="non-political history")
     if k == "posting_timezone":
         off = int(p["utc_offset"])
         tol = int(p.get("tolerance_hours", 1))
         min_posts = int(p.get("min_posts", 20))
         diff = f"least(abs(inferred_utc_offset - {off}), 24 - abs(inferred_utc_offset - {off}))"
-        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE {diff} <= {tol}), count(*) FROM {sig} WHERE inferred_utc_offset IS NOT NULL AND n_posts >= ?", [min_posts])
-        return _Measure(cnt, n, f"accounts with >= {min_posts} posts whose inferred UTC offset (activity centre at local 13:30) is within {tol} h of UTC{off:+d}")
+        where = f"inferred_utc_offset IS NOT NULL AND n_posts >= {min_posts}"
+        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE {diff} <= {tol}), count(*) FROM {sig} WHERE {where}")
+        return _Measure(cnt, n, f"accounts with >= {min_posts} posts whose inferred UTC offset (activity centre at local 13:30) is within {tol} h of UTC{off:+d}",
+                        rows=acc_rows(f"{diff} <= {tol}", "inferred_utc_offset", where), rows_label="inferred UTC offset")
     if k == "office_hours":
         cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE office_hours), count(*) FROM {sig} WHERE office_hours IS NOT NULL")
-        return _Measure(cnt, n, "accounts with the office-hours signature (see docs/audit.md)")
+        return _Measure(cnt, n, "accounts with the office-hours signature (see docs/audit.md)",
+                        rows=acc_rows("office_hours", "round(office_hours_share, 3)", "office_hours IS NOT NULL"), rows_label="office-hours share")
     if k == "coordinated":
-        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE verdict IN ('strong', 'moderate')), count(*) FROM audit_verdicts JOIN {claimed} USING (account_id)")
-        return _Measure(cnt, n, "claimed accounts with a strong or moderate coordination verdict")
+        pred = "verdict IN ('strong', 'moderate')"
+        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE {pred}), count(*) FROM audit_verdicts JOIN {claimed} USING (account_id)")
+        return _Measure(cnt, n, "claimed accounts with a strong or moderate coordination verdict",
+                        rows=f"SELECT account_id, CAST(NULL AS VARCHAR) AS post_id, verdict AS value FROM audit_verdicts JOIN {claimed} USING (account_id) WHERE {pred}",
+                        rows_label="verdict")
     raise AssertionError(f"unhandled kind {k}")  # pragma: no cover - KINDS and _measure agree
 
 

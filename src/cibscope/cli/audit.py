@@ -58,13 +58,21 @@ def render_audit(r: AuditResult, *, show: int = 10) -> None:
         days = m.get("top_creation_days") or []
         if days:
             console.print(text("top creation days: " + ", ".join(f"{d['day']} ({d['accounts']})" for d in days[:5])))
+        hashing = m.get("hashing")
+        if hashing:
+            console.print(text(f"hashing rule ({hashing['rule']}): {hashing['finding']}"))
+        years = m.get("creation_years") or []
+        if years:
+            console.print(text("created per year: " + ", ".join(f"{y['year']} {y['accounts']:,}" for y in years)))
     if r.claims:
-        ct = Table(title="claims")
-        for col in ("claim", "by", "status", "measured", "how"):
-            ct.add_column(col, overflow="fold")
+        ct = Table(title="claims: stated vs measured")
+        for col in ("claim", "by", "stated", "measured", "test", "verdict", "why"):
+            ct.add_column(col, overflow="fold", justify="right" if col == "stated" else "left")
         for c in r.claims:
             style = _STATUS_STYLE.get(c.status, "")
-            ct.add_row(text(c.statement or c.claim_id), text(c.claimed_by), text(c.status, style=style), text(c.measured_text), text(c.method))
+            stated = "-" if c.stated is None else f"{c.stated:,g}"
+            ct.add_row(text(c.statement or c.claim_id), text(c.claimed_by), stated, text(c.measured_text),
+                       text(c.test), text(c.status, style=style), text(c.reason))
         console.print(ct)
     if r.compare:
         cp = Table(title="claimed vs control")

@@ -12,7 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import ParameterError
+from ..export import DEFAULT_EXPORT_FORMATS
 from .common import CaseOption, RichProgress, console, safe, text
+from .report import ExportFormatsOption, export_formats_of
 
 if TYPE_CHECKING:  # the library is imported inside the commands, so `cibscope --help` stays light
     from ..detect import DetectResult
@@ -115,6 +117,12 @@ def render_explanation(ex: Explanation) -> None:
     )
     if ex.group_verdict:
         console.print(Text(f"group {ex.group_id}: {ex.group_verdict}"))
+    for line in ex.state_media:
+        console.print(text(f"state media: {line}"))
+    if not ex.contributions:
+        # the score ranks evidence of an operation: none here (a group that is only coordinated,
+        # or chance, contributes no term)
+        console.print(Text("score 0: no term (no evidence ties this account to a flagged group)"))
     t = Table(title="score = 1 - exp(-sum of terms)")
     for col, just in (("term", "left"), ("value", "right"), ("running sum", "right"), ("score so far", "right"), ("", "left"), ("evidence", "right"), ("detail", "left")):
         t.add_column(col, justify=just)  # type: ignore[arg-type]
@@ -123,7 +131,8 @@ def render_explanation(ex: Explanation) -> None:
         run += c.value
         bar = "█" * max(1, round(c.value * 20)) if c.value > 0 else ""
         t.add_row(text(c.name), f"{c.value:+.3f}", f"{run:.3f}", f"{1 - math.exp(-run):.3f}", Text(bar, style="cyan"), str(c.n_evidence), text(c.detail))
-    console.print(t)
+    if ex.contributions:
+        console.print(t)
     if not ex.evidence:
         console.print("no evidence rows for this account")
         return
@@ -160,6 +169,7 @@ def render_evaluation(r: EvaluationResult) -> None:
         ("F1", f"{r.f1:.4f}"),
         ("ROC-AUC (score)", f"{r.roc_auc:.4f}"),
         ("PR-AUC (score)", f"{r.pr_auc:.4f}"),
+        ("in a group beyond chance", f"{r.n_grouped:,} (precision {r.grouped_precision:.4f}, recall {r.grouped_recall:.4f}, F1 {r.grouped_f1:.4f})"),
         ("FPR, hard negatives", f"{r.hard_negative_fpr:.4f} of {r.n_hard_negatives:,}"),
         ("FPR, all organic", f"{r.organic_fpr:.4f}"),
     ]
@@ -246,6 +256,7 @@ def register(app: typer.Typer) -> None:
         alpha: AlphaOption = None,
         resolution: ResolutionOption = None,
         seed: SeedOption = None,
+        export_formats: ExportFormatsOption = ",".join(DEFAULT_EXPORT_FORMATS),
     ) -> None:
         """Ingest + detect (+ audit, + report) in one go."""
         import time
@@ -302,7 +313,7 @@ def register(app: typer.Typer) -> None:
                 seconds["audit"] = time.perf_counter() - t
             t = time.perf_counter()
             with RichProgress() as progress:
-                outputs["report"] = render_report(c, out / "report", progress=progress)
+                outputs["report"] = render_report(c, out / "report", export_formats=export_formats_of(export_formats), progress=progress)
             seconds["report"] = time.perf_counter() - t
         evaluation: dict[str, Any] | None = None
         if truth is not None:
@@ -310,10 +321,12 @@ def register(app: typer.Typer) -> None:
             r = evaluate(case_path, truth, ablation=False)
             seconds["evaluate"] = time.perf_counter() - t
             evaluation = {"truth": str(truth), "f1": r.f1, "precision": r.precision, "recall": r.recall, "roc_auc": r.roc_auc,
-                          "pr_auc": r.pr_auc, "hard_negative_fpr": r.hard_negative_fpr}
+                          "pr_auc": r.pr_auc, "hard_negative_fpr": r.hard_negative_fpr,
+                          "grouped_f1": r.grouped_f1, "grouped_precision": r.grouped_precision, "grouped_recall": r.grouped_recall}
             console.print(
                 f"against {text(truth)}: F1 {r.f1:.3f}, precision {r.precision:.3f}, recall {r.recall:.3f}, "
-                f"ROC-AUC {r.roc_auc:.3f}, PR-AUC {r.pr_auc:.3f}, hard-negative FPR {r.hard_negative_fpr:.3f}"
+                f"ROC-AUC {r.roc_auc:.3f}, PR-AUC {r.pr_auc:.3f}, hard-negative FPR {r.hard_negative_fpr:.3f}; "
+                f"in a group beyond chance (flagged or only coordinated): F1 {r.grouped_f1:.3f}"
             )
         # the one file that differs between two runs of the same data: when and how long
         outputs["run metadata"] = _write_run_metadata(

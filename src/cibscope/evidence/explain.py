@@ -95,6 +95,9 @@ class Explanation:
     #: the group's decision in words (see cibscope.evidence.decision.verdict_text)
     group_verdict: str | None = None
     evidence: list[EvidenceRow] = field(default_factory=list)
+    #: one sentence per outlet and policy where the account is a state or public media outlet's
+    #: own account (table ``state_media_accounts``, written by ``cibscope media-policy --case``)
+    state_media: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> float:
@@ -184,7 +187,28 @@ def explain_account(
         evidence=evidence,
         group_role=None if role_row is None else str(role_row[0]),
         group_verdict=group_verdict,
+        state_media=_state_media(con, acc),
     )
+
+
+def _state_media(con: duckdb.DuckDBPyConnection, acc: str) -> list[str]:
+    """The account's outlet and each policy's decision, where the media-policy audit matched it."""
+    has = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'state_media_accounts' AND table_schema = 'main'"
+    ).fetchone()
+    if not has or not has[0]:
+        return []
+    out = []
+    for outlet, country, typology, policy, as_of, decision, matched in con.execute(
+        "SELECT outlet, country, typology, policy, as_of, decision, matched_on FROM state_media_accounts "
+        "WHERE account_id = ? ORDER BY outlet_id, policy", [acc],
+    ).fetchall():
+        what = f"{outlet or '?'} ({country or 'country unknown'}; matched on {matched})"
+        if decision is None:
+            out.append(f"account of {what}; policy {policy}: no decision")
+        else:
+            out.append(f"account of {what}; policy {policy} as of {as_of}: {decision}" + (f" (typology {typology})" if typology else ""))
+    return out
 
 
 def _group_verdict(con: duckdb.DuckDBPyConnection, group_id: int | None) -> str | None:

@@ -268,11 +268,12 @@ def null_copies(
     for any layer that has none. ``groups``: the :class:`~cibscope.groups.GroupParams` of the
     real run. Writes nothing to the case.
     """
-    from ..networks import keep_traces, kept_trace_table
+    from ..networks import keep_traces, kept_trace_table, traces_on_case
     from ..networks.cooccurrence import drop_temp, run_cooccurrence
     from ..networks.significance import SIGNIFICANCE_TEMP_TABLES, score_pairs
 
     params.validate()
+    traces = traces_on_case(con, traces)
     origin, period, unit, unit_name = _frame(con)
     if params.replicates == 0 or not traces:
         return NullResult(replicates=params.replicates, edges=_empty_edges(), tests={}, groups=_empty_groups(), copies=[], unit=unit_name)

@@ -291,7 +291,7 @@ def ingest(
                     report.files.append(skipped)
                     continue
                 try:
-                    reader = sniff(src, format if format else (("generic") if mapping is not None else None))
+                    reader = sniff(src, format if format else (_mapping_reader(options["mapping"]) if mapping is not None else None))
                 except InputError as e:
                     if src.name in explicit:
                         raise
@@ -504,6 +504,11 @@ def _ingest_one(
         raise
     message = f"{merged:,} kept row(s) merged into their post's first row" if merged else ""
     return FileReport(src.name, reader.name, "ingested", rows_read, kept, quarantined, seconds, message, quarantine_reasons=reasons)
+
+
+def _mapping_reader(mapping: Any) -> str:
+    """The reader of a --mapping: generic-accounts for a mapping of account files, else generic."""
+    return "generic-accounts" if getattr(mapping, "table", "posts") == "accounts" else "generic"
 
 
 def _same_content(con: Any, digest: str) -> str | None:

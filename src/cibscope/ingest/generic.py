@@ -53,7 +53,7 @@ from ..schema import POST_KINDS, TIME_PRECISIONS
 from . import rules
 from .base import STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, sql_ident, trimmed_sql
 
-__all__ = ["READERS", "GenericTable", "Mapping", "EntitySpec", "load_mapping", "parse_mapping", "presets"]
+__all__ = ["READERS", "GenericAccounts", "GenericTable", "Mapping", "EntitySpec", "load_mapping", "parse_mapping", "presets"]
 
 RAW_LIMIT = 4096
 
@@ -93,7 +93,9 @@ TIME_FORMATS = ("epoch_s", "epoch_ms", "iso")  # or a strptime pattern (contains
 ENTITY_KINDS = ("hashtags", "urls", "mentions", "domains", "images")
 TEXT_ENTITY_KINDS = ("hashtags", "urls", "mentions")  # the kinds "from_text" can extract
 ROW_REPEATS = ("quarantine", "merge")
-_TOP_KEYS = {"name", "description", "platform", "platform_prefix", "match", "csv", "columns", "time", "kind", "entities", "account", "rows"}
+_TOP_KEYS = {"name", "description", "table", "platform", "platform_prefix", "match", "csv", "columns", "time", "kind", "entities", "account", "rows"}
+TABLES = ("posts", "accounts")  # what a file's rows are: posts (with account snapshots) or accounts
+HASHED = (True, False, "id_equals_names")  # [account] hashed
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ class Mapping:
     entities: dict[str, EntitySpec] = field(default_factory=dict)
     account: dict[str, str] = field(default_factory=dict)  # account field -> source column
     account_created_at_format: str = "iso"
-    hashed: bool = False
+    hashed: bool | str = False  # or "id_equals_names": hashed where id = handle = display name (the IO archive's mark)
     header: tuple[str, ...] | None = None  # presets: the exact header that selects this mapping
     merge_repeats: bool = False  # [rows] repeats = "merge": rows repeating a post id add entities to it
     delimiter: str = ","
@@ -134,6 +136,7 @@ class Mapping:
     encoding: str = "utf-8"
     description: str = ""
     path: str | None = None
+    table: str = "posts"  # "accounts": one row per account, no post fields (time_column is "")
 
     def source_columns(self, fields: frozenset[str] | None = None) -> list[str]:
         """Every source column the mapping reads, in a stable order, once each; with
@@ -142,6 +145,12 @@ class Mapping:
         def wants(f: str) -> bool:
             return fields is None or f in fields
 
+        if self.table == "accounts":
+            cols = [self.columns[f] for f in ("account_id", "platform") if f in self.columns]
+            if self.platform_prefix_column:
+                cols.append(self.platform_prefix_column)
+            cols += [self.account[f] for f in ACCOUNT_FIELDS if f in self.account]
+            return list(dict.fromkeys(cols))
         cols = [self.columns[f] for f in POST_FIELDS if f in self.columns and wants(f)]
         cols.append(self.time_column)
         if self.platform_prefix_column:
@@ -160,7 +169,7 @@ class Mapping:
 
     @property
     def label(self) -> str:
-        return f"generic (mapping {self.name!r})"
+        return f"{'generic-accounts' if self.table == 'accounts' else 'generic'} (mapping {self.name!r})"
 
 
 # ---- loading mappings -------------------------------------------------------------------------
@@ -226,11 +235,23 @@ def parse_mapping(data: dict[str, Any], *, name: str = "mapping", path: str | No
     """Validate a mapping given as a dict (the parsed TOML) and return a :class:`Mapping`."""
     where = path or name
     _check_keys(data, _TOP_KEYS, "the mapping", where)
+    table = data.get("table", "posts")
+    if table not in TABLES:
+        raise InputError(f"table must be \"posts\" or \"accounts\" (what one row of the file is), got {table!r}", file=where)
     columns = _str_values(_table(data, "columns", where), "columns", where)
+    if table == "accounts":
+        # an account file: one row per account; no post time, kinds, entities or repeats
+        _check_keys(columns, ("account_id", "platform"), "[columns] of an accounts mapping", where)
+        for section in ("time", "kind", "entities", "rows"):
+            if section in data:
+                raise InputError(
+                    f"[{section}] is for posts: an accounts mapping (table = \"accounts\") has none", file=where,
+                    hint="map the account fields under [account]; an accounts file has one row per account",
+                )
     _check_keys(columns, POST_FIELDS, "[columns]", where)
     if "account_id" not in columns:
         raise InputError("[columns] must map account_id", file=where)
-    time = _table(data, "time", where)
+    time = _table(data, "time", where) if table == "posts" else {"column": ""}
     _check_keys(time, ("column", "format", "precision", "timezone", "platform_shift"), "[time]", where)
     shift = time.get("platform_shift", {})
     if not isinstance(shift, dict) or not all(
@@ -291,8 +312,11 @@ def parse_mapping(data: dict[str, Any], *, name: str = "mapping", path: str | No
     account = _table(data, "account", where)
     _check_keys(account, (*ACCOUNT_FIELDS, "created_at_format", "hashed"), "[account]", where)
     hashed = account.pop("hashed", False)
-    if not isinstance(hashed, bool):
-        raise InputError("[account] hashed must be true or false", file=where)
+    if hashed not in HASHED or (isinstance(hashed, int) and not isinstance(hashed, bool)):
+        raise InputError(
+            "[account] hashed must be true, false or \"id_equals_names\" (hashed where the account id, handle and display name are one string)",
+            file=where,
+        )
     acc_fmt = account.pop("created_at_format", "iso")
     if not isinstance(acc_fmt, str) or (acc_fmt not in TIME_FORMATS and "%" not in acc_fmt):
         raise InputError(f"[account] created_at_format must be one of {', '.join(TIME_FORMATS)} or a strptime pattern", file=where)
@@ -338,6 +362,7 @@ def parse_mapping(data: dict[str, Any], *, name: str = "mapping", path: str | No
         encoding=str(dialect.get("encoding", "utf-8")),
         description=str(desc),
         path=path,
+        table=table,
     )
 
 
@@ -546,19 +571,7 @@ def _convert_sql(m: Mapping, col_types: dict[str, str], line: str, fields: froze
         sel.append(f"{rules.count_sql(_v(c[f]))} AS p_{f}" if f in c else f"CAST(NULL AS BIGINT) AS p_{f}")
     for f in ("latitude", "longitude"):
         sel.append(f"{rules.coordinate_sql(_v(c[f]), f)} AS p_{f}" if f in c else f"CAST(NULL AS DOUBLE) AS p_{f}")
-    if "platform" in c:
-        const = _lit(m.platform) if m.platform else "NULL"
-        plat = f"coalesce({_v(c['platform'])}, {const})"
-    else:
-        plat = _lit(m.platform or "")
-    if m.platform_prefix_column:
-        # longest prefix first: 'fb_page_' before 'fb_'
-        col = f"CAST(r.{_ident(m.platform_prefix_column)} AS VARCHAR)"
-        whens = " ".join(
-            f"WHEN starts_with({col}, {_lit(k)}) THEN {_lit(v)}"
-            for k, v in sorted(m.platform_prefixes.items(), key=lambda kv: (-len(kv[0]), kv[0]))
-        )
-        plat = f"CASE {whens} ELSE {plat} END"
+    plat = _platform_sql(m, c)
     sel.append(f"{plat} AS p_platform")
     sel.append(f"{_v(m.time_column)} AS time_raw")
     created = _time_sql(m.time_column, m.time_format, m.time_zone)
@@ -576,6 +589,31 @@ def _convert_sql(m: Mapping, col_types: dict[str, str], line: str, fields: froze
     for k in ENTITY_KINDS:
         spec = m.entities.get(k) if fields is None or k in fields else None
         sel.append(f"{_entity_sql(k, spec, m, col_types)} AS p_{k}")
+    return sel + _account_fields_sql(m)
+
+
+def _platform_sql(m: Mapping, c: dict[str, str]) -> str:
+    """SQL over a source row r: the row's platform (prefix of a column, else the platform
+    column, else the constant)."""
+    if "platform" in c:
+        const = _lit(m.platform) if m.platform else "NULL"
+        plat = f"coalesce({_v(c['platform'])}, {const})"
+    else:
+        plat = _lit(m.platform or "")
+    if m.platform_prefix_column:
+        # longest prefix first: 'fb_page_' before 'fb_'
+        col = f"CAST(r.{_ident(m.platform_prefix_column)} AS VARCHAR)"
+        whens = " ".join(
+            f"WHEN starts_with({col}, {_lit(k)}) THEN {_lit(v)}"
+            for k, v in sorted(m.platform_prefixes.items(), key=lambda kv: (-len(kv[0]), kv[0]))
+        )
+        plat = f"CASE {whens} ELSE {plat} END"
+    return plat
+
+
+def _account_fields_sql(m: Mapping) -> list[str]:
+    """The converted account fields (``a_X``) of a source row r."""
+    sel: list[str] = []
     a = m.account
     for f in ("screen_name", "display_name", "description", "location", "profile_url", "account_language"):
         sel.append(f"NULLIF(CAST(r.{_ident(a[f])} AS VARCHAR), '') AS a_{f}" if f in a else f"CAST(NULL AS VARCHAR) AS a_{f}")
@@ -587,6 +625,34 @@ def _convert_sql(m: Mapping, col_types: dict[str, str], line: str, fields: froze
     else:
         sel.append("CAST(NULL AS TIMESTAMP) AS a_created_at")
     return sel
+
+
+def _hashed_sql(m: Mapping, col: Callable[[str], str] = lambda n: n) -> str:
+    """SQL: is_hashed of a converted row (columns named by ``col``): the mapping's constant, or
+    with ``hashed = "id_equals_names"`` true where the account id, the handle and the display
+    name are one string (how the IO archive marks an account released as a hash)."""
+    if m.hashed == "id_equals_names":
+        acc = col("p_account_id")
+        return (f"coalesce({acc} = trim({col('a_screen_name')}) AND {acc} = trim({col('a_display_name')}), false)")
+    return "true" if m.hashed is True else "false"
+
+
+def _accounts_convert_sql(m: Mapping, line: str) -> list[str]:
+    """The converted values of an accounts file's row r: account id, platform, account fields."""
+    c = m.columns
+    return [f"{line} AS source_line", f"{_v(c['account_id'])} AS p_account_id", f"{_platform_sql(m, c)} AS p_platform",
+            *_account_fields_sql(m)]
+
+
+def _accounts_reason_sql(m: Mapping) -> str:
+    """Why an accounts file's converted row cannot be kept (NULL when it can): the text id rule."""
+    col = m.columns["account_id"]
+    return (
+        f"CASE WHEN p_account_id IS NULL THEN {_lit(f'missing account id (column {col} is empty)')} "
+        f"WHEN _why_account_id = 'float notation, digits lost' THEN 'id in float notation, digits lost (' || p_account_id || {_lit(f' in column {col})')} "
+        f"WHEN _why_account_id IS NOT NULL THEN 'invalid id (' || {_shown('p_account_id')} || {_lit(f' in column {col}: ')} || _why_account_id || ')' "
+        "WHEN p_platform IS NULL OR p_platform = '' THEN 'missing platform' ELSE NULL END"
+    )
 
 
 def _generated_id_sql(basename: str, rn: str) -> str:
@@ -626,8 +692,16 @@ def _parse_sql(m: Mapping, scan: str, raw_cols: list[str], col_types: dict[str, 
     fields) and a ``_g_rn`` placeholder. Parsing and converting in one statement materialises
     the rows once; the source columns never become a table."""
     raws = [f"r.{_ident(c)} AS _r{i}" for i, c in enumerate(raw_cols)]
-    inner = ", ".join(["CAST(NULL AS BIGINT) AS _g_rn", *_convert_sql(m, col_types, line, fields), *raws, f"{newlines} AS _g_nl"])
     rnames = [f"_r{i}" for i in range(len(raw_cols))]
+    if m.table == "accounts":
+        inner = ", ".join(["CAST(NULL AS BIGINT) AS _g_rn", *_accounts_convert_sql(m, line), *raws, f"{newlines} AS _g_nl"])
+        why = f"{rules.text_id_problem_sql('c.p_account_id')} AS _why_account_id"
+        return (
+            f"SELECT q.* EXCLUDE ({', '.join([*rnames, '_why_account_id'])}), "
+            f"CASE WHEN q.reason IS NOT NULL THEN {_raw_sql(rnames, m.delimiter, 'q')} END AS _raw "
+            f"FROM (SELECT w.*, {_accounts_reason_sql(m)} AS reason FROM (SELECT c.*, {why} FROM (SELECT {inner} FROM {scan} r) c) w) q"
+        )
+    inner = ", ".join(["CAST(NULL AS BIGINT) AS _g_rn", *_convert_sql(m, col_types, line, fields), *raws, f"{newlines} AS _g_nl"])
     dropped = rnames + list(_constant_columns(m, fields))
     whys = _id_problems_sql(m, fields)
     dropped += [w.rsplit(" AS ", 1)[1] for w in whys]
@@ -703,6 +777,7 @@ class GenericTable:
     kind: ClassVar[str] = "posts"
     counts_lines: ClassVar[bool] = True  # see ReadContext.physical_lines
     description: ClassVar[str] = "CSV/Parquet of any platform with a TOML column mapping (--mapping FILE or preset name)"
+    table: ClassVar[str] = "posts"  # the mappings it reads (Mapping.table)
 
     def sniff(self, source: Source, head: bytes) -> bool:
         return self._preset_for(source, head) is not None
@@ -719,7 +794,7 @@ class GenericTable:
                 return None
         for name in presets():
             m = load_mapping(name)
-            if m.header is None:
+            if m.header is None or m.table != self.table:
                 continue
             header = parquet_names if parquet_names is not None else _csv_header(head, m)
             if list(m.header) == header:
@@ -739,6 +814,12 @@ class GenericTable:
                     hint=f"give --mapping FILE.toml (see docs/formats.md) or a preset: {', '.join(presets())}",
                 )
         m = load_mapping(mapping)
+        if m.table != self.table:
+            other = "generic-accounts" if m.table == "accounts" else "generic"
+            raise InputError(
+                f"mapping {m.name!r} is for {m.table} files, the {self.name} reader reads {self.table}",
+                file=src.name, hint=f"read it with --format {other} (or give --mapping alone: the reader follows the mapping's table)",
+            )
         con = ctx.con
         tag = uuid.uuid4().hex[:8]
         rej, rej_scan = f"_g_rejects_{tag}", f"_g_rejects_scan_{tag}"
@@ -752,7 +833,10 @@ class GenericTable:
                     rn = self._parse_csv(con, src, m, head, rej, rej_scan, ctx.line_count, ctx.fields)
                     n_rejected = self._quarantine_rejects(con, src, rej)
             with step(ctx.progress, f"converting {Path(src.name).name}"):
-                n_kept, n_bad, n_merged = self._stage(con, src, m, basename, rn, ctx.fields)
+                if m.table == "accounts":
+                    n_kept, n_bad, n_merged = self._stage_accounts(con, src, m)
+                else:
+                    n_kept, n_bad, n_merged = self._stage(con, src, m, basename, rn, ctx.fields)
         finally:
             _drop_work_tables(con, ("_g_lines", "_g_rejline", "_g_conv", "_g_rep", rej, rej_scan))
         return n_kept + n_bad + n_rejected + n_merged
@@ -936,7 +1020,7 @@ class GenericTable:
                    {c('a_screen_name')} AS screen_name, {c('a_display_name')} AS display_name, {c('a_description')} AS description,
                    {c('a_location')} AS location, {c('a_profile_url')} AS profile_url, {c('a_follower_count')} AS follower_count,
                    {c('a_following_count')} AS following_count, {c('a_created_at')} AS created_at,
-                   {c('a_account_language')} AS account_language, {str(m.hashed).lower()} AS is_hashed,
+                   {c('a_account_language')} AS account_language, {_hashed_sql(m, c)} AS is_hashed,
                    {file} AS source_file, source_line, false AS from_users_file
             FROM _g_conv
             WHERE rowid IN (
@@ -956,6 +1040,39 @@ class GenericTable:
         if staged != int(row[0]):
             raise AssertionError(f"generic reader: staged {staged} posts of {row[0]} valid rows")
         return int(row[0]), int(row[1]), n_merged
+
+
+    @staticmethod
+    def _stage_accounts(con: duckdb.DuckDBPyConnection, src: Source, m: Mapping) -> tuple[int, int, int]:
+        """An accounts file's ``_g_conv`` -> stage_quarantine (invalid rows) and stage_accounts
+        (``from_users_file``: its rows win over snapshots from posts; finalize quarantines a
+        repeated account id). Returns (kept, invalid, 0)."""
+        file = _lit(src.name)
+        con.execute(
+            f"""INSERT INTO stage_quarantine BY NAME
+            SELECT {file} AS source_file, source_line, _raw AS raw, reason FROM _g_conv WHERE reason IS NOT NULL"""
+        )
+        con.execute(
+            f"""INSERT INTO stage_accounts BY NAME
+            SELECT p_account_id AS account_id, p_platform AS platform, a_screen_name AS screen_name, a_display_name AS display_name,
+                   a_description AS description, a_location AS location, a_profile_url AS profile_url,
+                   a_follower_count AS follower_count, a_following_count AS following_count, a_created_at AS created_at,
+                   a_account_language AS account_language, {_hashed_sql(m)} AS is_hashed,
+                   {file} AS source_file, source_line, true AS from_users_file
+            FROM _g_conv WHERE reason IS NULL ORDER BY rowid"""
+        )
+        row = con.execute("SELECT count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason IS NOT NULL) FROM _g_conv").fetchall()[0]
+        return int(row[0]), int(row[1]), 0
+
+
+class GenericAccounts(GenericTable):
+    """An accounts file (one row per account) of any platform, read through a TOML mapping
+    with ``table = "accounts"`` (e.g. the preset ``hongkongio-users``)."""
+
+    name: ClassVar[str] = "generic-accounts"
+    kind: ClassVar[str] = "accounts"
+    description: ClassVar[str] = "accounts CSV/Parquet of any platform with a TOML mapping of table = \"accounts\" (--mapping FILE or preset name)"
+    table: ClassVar[str] = "accounts"
 
 
 #: post fields a repeated row must agree on with the post's first row to be merged into it
@@ -1033,7 +1150,7 @@ def _merge_repeats(con: duckdb.DuckDBPyConnection, m: Mapping, consts: dict[str,
     return int(n)
 
 
-READERS: list[Reader] = [GenericTable()]
+READERS: list[Reader] = [GenericTable(), GenericAccounts()]
 
 
 def _int64_array(values: np.ndarray) -> pa.Array:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Collection
+from typing import Any, Collection, Sequence
 
 from ..errors import CaseStateError, ParameterError
 from ..progress import Progress, step
@@ -33,6 +33,7 @@ from .significance import SIGNIFICANCE_TEMP_TABLES, evidence_cutoffs, score_pair
 
 __all__ = [
     "LayerStats", "NetworkStats", "build_networks", "build_layer", "keep_traces", "kept_trace_table", "drop_kept_traces",
+    "traces_on_case",
 ]
 
 #: ``build_networks(keep=...)`` leaves a layer's trace rows in the temp table with this prefix
@@ -183,10 +184,9 @@ def build_networks(
         for t in objs:
             for table in ("edges", "evidence", "post_keys"):
                 con.execute(f"DELETE FROM {table} WHERE layer = ?", [t.layer])
-    # cross-platform layers need two platforms: on a case of one they are empty, not built
-    one_platform = any(t.cross_platform for t in objs) and _n_platforms(con) < 2
+    runs = {t.layer for t in traces_on_case(con, objs)}
     for t in objs:
-        if t.cross_platform and one_platform:
+        if t.layer not in runs:
             stats.layers[t.layer] = LayerStats(layer=t.layer, params=t.get_params())
             continue
         with step(progress, f"network: {t.layer}", None):
@@ -204,6 +204,14 @@ def build_networks(
         stats.layers[t.layer] = st
     stats.seconds = time.perf_counter() - t_all
     return stats
+
+
+def traces_on_case(con: Any, traces: Sequence[Trace]) -> list[Trace]:
+    """The traces that can have rows on this case: the cross-platform layers need two
+    platforms; on a case of one they are empty, not built (nor run on the null copies)."""
+    if any(t.cross_platform for t in traces) and _n_platforms(con) < 2:
+        return [t for t in traces if not t.cross_platform]
+    return list(traces)
 
 
 def _n_platforms(con: Any) -> int:
@@ -259,10 +267,7 @@ def keep_traces(con: Any, traces: list[str], params: dict[str, dict[str, Any]] |
 def _keep_trace_table(con: Any, t: Trace, *, lean: bool = False) -> None:
     """Store ``_cib_trace`` (a view) as the layer's kept table and record the parameters it was
     made with; ``lean``: without the evidence strings (``item``, ``source`` NULL)."""
-    cols = (
-        "rid, account_id, key, at, post_id, CAST(NULL AS VARCHAR) AS source, CAST(NULL AS VARCHAR) AS item, tolerance"
-        if lean else "*"
-    )
+    cols = "* REPLACE (CAST(NULL AS VARCHAR) AS source, CAST(NULL AS VARCHAR) AS item)" if lean else "*"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {KEPT_PREFIX}{t.layer} AS SELECT {cols} FROM _cib_trace")
     con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_KEPT_PARAMS} (layer VARCHAR, params VARCHAR)")
     con.execute(f"DELETE FROM {_KEPT_PARAMS} WHERE layer = ?", [t.layer])

@@ -21,6 +21,7 @@ import json
 import math
 import os
 import re
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,13 @@ from markupsafe import Markup
 from .. import __version__
 from ..case import Case, open_case
 from ..export import out_dir as _out_dir
-from ..params import Interval, IsBool, validate
+from ..errors import ParameterError
+from ..export import DEFAULT_EXPORT_FORMATS, EXPORT_FORMATS
+from ..params import Interval, IsBool, Options, validate
 from ..progress import Progress, step
 from . import data as D
 from . import figures as F
+from .lang import text_lang
 
 __all__ = ["render_report", "json_embed"]
 
@@ -43,6 +47,7 @@ PARAMETER_CONSTRAINTS = {
     "top_groups": Interval(int, 0, None),
     "max_evidence": Interval(int, 1, None),
     "exports": IsBool(),
+    "max_network": Interval(int, 0, None),
 }
 
 
@@ -147,6 +152,29 @@ def _truncate_text(v: Any, n: int = 80) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
+def _lang_attr(text: Any, hint: Any = None, text_hint: bool = False) -> Markup:
+    """`` lang="..."`` for an element showing ``text`` from the data (see :mod:`.lang`);
+    ``lang=""`` (unknown) when nothing tells, never the page's English."""
+    from markupsafe import escape
+
+    return Markup(f' lang="{escape(text_lang(text, hint, hint_is_the_texts=text_hint))}"')
+
+
+def _measure(r: dict[str, Any]) -> Markup:
+    """A claim's measure with its numbers kept whole: ``214`` of ``744 accounts`` (``28.8%``)."""
+    from markupsafe import escape
+
+    count, n = r.get("count"), r.get("n")
+    if count is None or n is None:
+        return Markup(escape(r.get("measured_text") or "–"))
+    share = r.get("share")
+    parts = [f'<b class="nowrap">{escape(_cell(int(count) if float(count).is_integer() else count))}</b>',
+             f'<span class="nowrap">of {int(n):,}</span> {escape(r.get("unit") or "")}']
+    if share is not None:
+        parts.append(f'<span class="nowrap">({100 * float(share):.1f}%)</span>')
+    return Markup(" ".join(parts))
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("cibscope.report", "templates"),
@@ -158,6 +186,7 @@ def _environment() -> jinja2.Environment:
     env.filters.update(
         json_embed=json_embed, num=_num, num1=_fixed(1), num2=_fixed(2), sci=_sci, signed=_signed,
         seconds=_seconds, bytes=_bytes, cell=_cell, verdict_class=_verdict_class, truncate_text=_truncate_text,
+        lang_attr=_lang_attr, measure=_measure,
     )
     return env
 
@@ -178,53 +207,81 @@ def _copy_assets(out: Path) -> None:
 
 
 # -- table specs for the browser script ---------------------------------------------------------
+def _account_col(label_key: str = "_label", page_key: str = "_page") -> dict[str, Any]:
+    """The account column: @handle (linked to its page when it has one) over its display name."""
+    return {"key": label_key, "title": "account", "type": "account", "label_key": label_key, "page_key": page_key,
+            "lang_key": "_lang_label", "sub_key": "display_name", "sub_lang_key": "_lang_name"}
+
+
 def _flagged_table(rows: list[dict[str, Any]]) -> dict[str, Any]:
     cols = [
-        {"key": "screen_name", "title": "account", "type": "account", "label_key": "screen_name", "page_key": "page"},
-        {"key": "display_name", "title": "name", "type": "text"},
+        _account_col("screen_name", "page"),
         {"key": "score", "title": "score", "type": "score"},
         {"key": "group_id", "title": "group", "type": "int"},
         {"key": "n_evidence", "title": "evidence", "type": "int"},
         {"key": "top_reasons", "title": "top reasons", "type": "text"},
-        {"key": "created_at", "title": "created (UTC)", "type": "text"},
+        {"key": "created_at", "title": "created (UTC)", "type": "nowrap"},
     ]
     for r in rows:
-        if r.get("screen_name") is None:
-            r["screen_name"] = r["account_id"]
+        r["screen_name"] = r.get("screen_name") or r["account_id"]
+        r["_lang_label"] = text_lang(r["screen_name"], r.get("account_language"))
+        r["_lang_name"] = text_lang(r.get("display_name"), r.get("account_language"))
         r["top_reasons"] = _truncate_text(r.get("top_reasons"), TEXT_CAP) if r.get("top_reasons") else None
         r["display_name"] = _truncate_text(r.get("display_name"), 60) if r.get("display_name") else None
         if isinstance(r.get("score"), float):
             r["score"] = round(r["score"], 3)
-        r.pop("follower_count", None)
+        for k in ("follower_count", "account_language"):
+            r.pop(k, None)
+    # a column the data leaves empty for every account (no creation dates, say) is not shown
+    cols = [c for c in cols if c["type"] == "account" or any(r.get(c["key"]) is not None for r in rows)]
     return {"columns": cols, "rows": rows}
 
 
 # Verdict columns embedded in the index (the rest are in exports/verdicts.*), and text cap.
-VERDICT_COLUMNS = ("account_id", "claimed", "verdict", "score", "group_id", "n_layers", "n_evidence", "reasons")
 TEXT_CAP = 160
+_VERDICT_TYPES = {"verdict": "badge", "claimed": "bool", "score": "score", "group_id": "int", "n_layers": "int", "n_evidence": "int"}
+_KEEP = ("account_id", "_label", "_page", "_lang_label", "_lang_name", "display_name")
 
 
 def _verdict_table(verdicts: dict[str, Any]) -> dict[str, Any]:
-    cols: list[dict[str, Any]] = []
-    shown = [c for c in verdicts["columns"] if c in VERDICT_COLUMNS] or list(verdicts["columns"])
+    shown = list(verdicts["columns"])
+    cols: list[dict[str, Any]] = [_account_col()]
+    if verdicts.get("has_hashed"):
+        cols.append({"key": "hashed", "title": "hashed", "type": "bool"})
     for c in shown:
-        if c == "account_id":
-            cols.append({"key": "_screen_name", "title": "account", "type": "account", "label_key": "_label", "page_key": "_page"})
-        elif c == "verdict":
-            cols.append({"key": c, "title": c, "type": "badge"})
-        else:
-            cols.append({"key": c, "title": c.replace("_", " "), "type": "text"})
+        cols.append({"key": c, "title": c.replace("n_", "").replace("_", " "), "type": _VERDICT_TYPES.get(c, "text")})
     rows = []
     for r in verdicts["rows"]:
-        row = {c: r.get(c) for c in shown}
-        row.update(_label=r.get("_screen_name") or r.get("account_id"), _page=r.get("_page"), _screen_name=r.get("_screen_name"))
+        row = {c: r.get(c) for c in (*shown, *_KEEP, "hashed")}
         for c in shown:
             if isinstance(row[c], float):
                 row[c] = round(row[c], 3)
             elif isinstance(row[c], str):
                 row[c] = _truncate_text(row[c], TEXT_CAP)
+        if row.get("display_name"):
+            row["display_name"] = _truncate_text(row["display_name"], 60)
         rows.append(row)
     return {"columns": cols, "rows": rows}
+
+
+def _claim_rows_table(claim: dict[str, Any]) -> dict[str, Any]:
+    """The rows behind one claim's measure: account, the post (for post measures), the value read, file:line."""
+    rows = claim["rows"]
+    cols: list[dict[str, Any]] = [_account_col()]
+    if any(r.get("post_id") for r in rows):
+        cols.append({"key": "post_id", "title": "post", "type": "mono"})
+    values = [r.get("value") for r in rows if r.get("value") is not None]
+    numeric = bool(values) and all(isinstance(v, str) and re.fullmatch(r"-?[0-9]{1,15}", v) for v in values)
+    if any(v != "in the case" for v in values):
+        cols.append({"key": "value", "title": claim.get("rows_label") or "value", "type": "int" if numeric else "text",
+                     "lang_key": "_lang_value"})
+    cols.append({"key": "source", "title": "source file:line", "type": "mono"})
+    out = []
+    for r in rows:
+        v = r.get("value")
+        out.append({**{k: r.get(k) for k in _KEEP}, "post_id": r.get("post_id"), "source": r.get("source"),
+                    "_lang_value": r.get("_lang_value"), "value": int(v) if numeric and v is not None else v})
+    return {"columns": cols, "rows": out}
 
 
 # -- the entry point ------------------------------------------------------------------------------
@@ -236,6 +293,8 @@ def render_report(
     top_groups: int = 25,
     max_evidence: int = 25,
     exports: bool = True,
+    export_formats: Sequence[str] = DEFAULT_EXPORT_FORMATS,
+    max_network: int = 1000,
     progress: Progress | None = None,
 ) -> Path:
     """Write the report of ``case`` into ``out_dir``; return the path of its ``index.html``.
@@ -244,27 +303,49 @@ def render_report(
         account is still listed (paginated) on the index and in the exports.
     top_groups : how many group cards (largest first).
     max_evidence : evidence pairs shown per account page (closest in time first).
-    exports : also write ``exports/`` (CSV, Parquet, JSON, GEXF, GraphML).
+    exports : also write ``exports/``.
+    export_formats : the tables' formats in ``exports/``: ``parquet`` (default), ``csv``,
+        ``json``; ``graphml`` adds the fused network as GraphML (GEXF is always written).
+    max_network : accounts drawn in the network of all groups (highest-scoring of each group
+        that does not fit).
     """
+    formats = tuple(export_formats)
     validate(
         "render_report", PARAMETER_CONSTRAINTS,
-        {"top_n": top_n, "top_groups": top_groups, "max_evidence": max_evidence, "exports": exports},
+        {"top_n": top_n, "top_groups": top_groups, "max_evidence": max_evidence, "exports": exports, "max_network": max_network},
     )
+    if not formats:
+        raise ParameterError("The 'export_formats' parameter of render_report must name at least one format. Got () instead.")
+    for f in formats:
+        validate("render_report", {"export_formats": Options(EXPORT_FORMATS)}, {"export_formats": f})
     own = not isinstance(case, Case)
     c = open_case(case, create=False, read_only=True) if own else case  # type: ignore[arg-type]
     try:
         c.require_full_read("report")
-        return _render(c, Path(out_dir), top_n, top_groups, max_evidence, exports, progress)
+        return _render(c, Path(out_dir), top_n, top_groups, max_evidence, exports, formats, max_network, progress)
     finally:
         if own:
             c.close()
 
 
-def _render(case: Case, out: Path, top_n: int, top_groups: int, max_evidence: int, exports: bool, progress: Progress | None) -> Path:
+def _written_size(out: Path, page_ids: Sequence[str], export_list: list[dict[str, Any]]) -> tuple[int, int]:
+    """(files, bytes) the report wrote besides index.html: assets, account pages, exports
+    (only its own files: anything else in the folder is not counted)."""
+    paths = [out / "assets" / n for n in ("report.css", "report.js", "plotly.min.js")]
+    paths += [out / "accounts" / D.account_page_name(a) for a in page_ids]
+    paths += [out / "exports" / f["file"] for e in export_list for f in e["files"]]
+    return len(paths), sum(p.stat().st_size for p in paths)
+
+
+def _render(
+    case: Case, out: Path, top_n: int, top_groups: int, max_evidence: int, exports: bool, formats: tuple[str, ...],
+    max_network: int, progress: Progress | None,
+) -> Path:
     out = _out_dir(out)
     env = _environment()
-    with step(progress, "report: reading the case", 5) as h:
+    with step(progress, "report: reading the case", 6) as h:
         ov = D.overview(case)
+        shape = D.case_shape(case)
         h.advance()
         layers = D.layer_summary(case)
         page_ids = D.top_flagged_ids(case, top_n)
@@ -272,47 +353,30 @@ def _render(case: Case, out: Path, top_n: int, top_groups: int, max_evidence: in
         h.advance()
         groups = D.group_cards(case, top_groups=top_groups, pages=pages)
         null = D.null_summary(case)
+        network = D.network_overview(case, max_nodes=max_network, pages=pages) if groups else None
         h.advance()
         flagged = D.flagged_accounts(case, pages=pages)
         series = D.dataset_series(case)
         h.advance()
         audit = D.audit_summary(case, pages=pages)
         h.advance()
+        view = D.account_view(case)
+        h.advance()
     all_layers = [str(x["layer"]) for x in layers] + [str(l) for g in groups for l in g["layers"]]
     contrib_names = [r[0] for r in case.con.execute("SELECT DISTINCT contribution FROM score_contributions ORDER BY 1").fetchall()]
     colors = F.layer_colors(sorted(set(all_layers)) + [n for n in contrib_names if n not in all_layers])
     common = {
         "version": __version__, "case_name": Path(case.path).name, "colors": colors,
-        "has_audit": audit is not None,
+        "has_audit": audit is not None, "shape": shape,
     }
     export_list: list[dict[str, Any]] = []
     if exports:
         from ..export import write_exports
 
-        export_list = write_exports(case, out / "exports", progress=progress)
+        export_list = write_exports(case, out / "exports", formats=formats, progress=progress)
     _copy_assets(out)
 
-    blocks: dict[str, Any] = {
-        "tbl-flagged": _flagged_table(flagged),
-        "fig-creation": F.creation_figure(series),
-        "fig-activity": F.activity_figure(series),
-        "fig-heatmap": F.heatmap_figure(series),
-    }
-    if null is not None:
-        blocks["fig-null"] = F.null_figure(null)
-    for g in groups:
-        blocks[f"fig-net-{g['group_id']}"] = F.network_figure(g, colors)
-        blocks[f"fig-tl-{g['group_id']}"] = F.timeline_figure(g, colors)
-    if audit and audit["verdicts"]:
-        blocks["tbl-verdicts"] = _verdict_table(audit["verdicts"])
-    index = out / "index.html"
-    html = env.get_template("index.j2").render(
-        **common, root="", ov=ov, layers=layers, groups=groups, null=null, audit=audit, claimed_label=series["label"],
-        n_pages=len(page_ids), exports=export_list, json_blocks=blocks, open_groups=3,
-        has_creation=bool(series["creation"]),
-    )
-    index.write_text(html, encoding="utf-8")
-
+    # account pages first: the index states the size of the whole report
     acc_dir = out / "accounts"
     acc_dir.mkdir(exist_ok=True)
     for old in acc_dir.glob("a-*.html"):  # pages of a previous run (only our own file pattern)
@@ -329,4 +393,40 @@ def _render(case: Case, out: Path, top_n: int, top_groups: int, max_evidence: in
                 tmpl.render(**common, root="../", acc=acc, json_blocks=ablocks), encoding="utf-8"
             )
             h.advance()
+
+    blocks: dict[str, Any] = {}
+    if ov["n_flagged"]:
+        blocks["tbl-flagged"] = _flagged_table(flagged)
+    if shape["has_posts"]:
+        blocks["fig-activity"] = F.activity_figure(series)
+    if shape["has_timed_posts"]:
+        blocks["fig-heatmap"] = F.heatmap_figure(series)
+    if view is not None:
+        if view["years"]:
+            blocks["fig-years"] = F.creation_years_figure(view)
+            blocks["fig-months"] = F.creation_months_figure(view)
+        if view["followers"]:
+            blocks["fig-followers"] = F.followers_figure(view)
+    if null is not None:
+        blocks["fig-null"] = F.null_figure(null)
+    if network is not None and network["nodes"]:
+        blocks["fig-network"] = F.overview_network_figure(network)
+    for g in groups:
+        blocks[f"fig-net-{g['group_id']}"] = F.network_figure(g, colors)
+        blocks[f"fig-tl-{g['group_id']}"] = F.timeline_figure(g, colors)
+    if audit and audit["verdicts"]:
+        blocks["tbl-verdicts"] = _verdict_table(audit["verdicts"])
+    if audit and audit["claims"]:
+        for r in audit["claims"]["rows"]:
+            if r["rows"]:
+                blocks[f"tbl-claim-rows-{r['index']}"] = _claim_rows_table(r)
+    n_files, n_bytes = _written_size(out, page_ids, export_list)
+    index = out / "index.html"
+    html = env.get_template("index.j2").render(
+        **common, root="", ov=ov, layers=layers, groups=groups, null=null, audit=audit, claimed_label=series["label"],
+        n_pages=len(page_ids), exports=export_list, export_formats=formats, json_blocks=blocks, open_groups=3,
+        view=view, network=network, size={"files": n_files, "bytes": n_bytes},
+        export_bytes=sum(f["size"] for e in export_list for f in e["files"]),
+    )
+    index.write_text(html, encoding="utf-8")
     return index

@@ -26,10 +26,13 @@ import duckdb
 from ..case import Case
 from ..evidence.explain import time_apart
 from ..evidence.ranking import ranked_evidence_sql
+from .lang import text_lang
 
 __all__ = [
     "account_page_name",
+    "account_view",
     "audit_summary",
+    "case_shape",
     "audit_tables_present",
     "claimed_label",
     "dataset_series",
@@ -37,6 +40,7 @@ __all__ = [
     "account_detail",
     "group_cards",
     "layer_summary",
+    "network_overview",
     "overview",
 ]
 
@@ -165,11 +169,32 @@ def claimed_label(case: Case) -> str:
     return claimed_sql(case)[1]
 
 
-def audit_summary(case: Case, *, max_rows: int = 5000, pages: set[str] | frozenset[str] = frozenset()) -> dict[str, Any] | None:
-    """The claim-versus-data table and per-account verdicts, when the audit tables have rows.
+#: claim rows embedded per claim (all of them are in exports/claim_rows.* and the audit's claim_rows.csv)
+CLAIM_ROWS_SHOWN = 1000
+#: the verdict table's columns, when they hold anything
+VERDICT_SHOWN = ("claimed", "verdict", "score", "group_id", "n_layers", "n_evidence", "reasons")
 
-    The audit's columns are read from the table itself rather than assumed, so the report
-    keeps working while the audit schema evolves; known columns get nicer labels in the page.
+_NAMES_SQL = (
+    "(SELECT account_id, min(screen_name) AS screen_name, min(display_name) AS display_name, "
+    "min(account_language) AS account_language, coalesce(bool_or(is_hashed), false) AS is_hashed FROM accounts GROUP BY account_id)"
+)
+
+
+def _named(r: dict[str, Any], pages: set[str] | frozenset[str]) -> None:
+    """Add an account row's label, page and the ``lang`` of its name (in place)."""
+    aid = r.get("account_id")
+    r["_label"] = r.get("screen_name") or aid
+    r["_page"] = account_page_name(str(aid)) if aid is not None and aid in pages else None
+    r["_lang_name"] = text_lang(r.get("display_name"), r.get("account_language"))
+    r["_lang_label"] = text_lang(r["_label"], r.get("account_language"))
+
+
+def audit_summary(case: Case, *, max_rows: int = 5000, pages: set[str] | frozenset[str] = frozenset()) -> dict[str, Any] | None:
+    """The claims (stated vs measured vs test vs verdict, with the rows behind each measure)
+    and per-account verdicts (with handles and names), when the audit tables have rows.
+
+    The audit's columns are read from the table itself rather than assumed, so a case audited
+    by an earlier cibscope still renders (without the columns it lacks).
     """
     present = audit_tables_present(case)
     if not (present["audit_verdicts"] or present["claim_results"]):
@@ -178,12 +203,16 @@ def audit_summary(case: Case, *, max_rows: int = 5000, pages: set[str] | frozens
     con = case.con
     if present["claim_results"]:
         cols = _columns(case, "claim_results")
-        shown = [c for c in CLAIM_COLUMNS if c in cols] or cols
-        rows = _rows(con, "SELECT * FROM claim_results ORDER BY ALL")
-        for r in rows:
+        rows = _rows(con, "SELECT * FROM claim_results ORDER BY rowid")  # the claims file's order
+        with_rows = case.table_exists("claim_rows")
+        counts = dict(con.execute("SELECT claim_id, count(*) FROM claim_rows GROUP BY 1").fetchall()) if with_rows else {}
+        for i, r in enumerate(rows):
             if r.get("measured_text") is None and r.get("measured") is not None:
                 r["measured_text"] = f"{r['measured']:,.4g}" if isinstance(r["measured"], float) else str(r["measured"])
-        out["claims"] = {"columns": shown, "rows": rows}
+            r["index"] = i
+            r["n_rows"] = int(counts.get(r.get("claim_id"), 0))
+            r["rows"] = _claim_rows(con, str(r.get("claim_id")), pages) if r["n_rows"] else []
+        out["claims"] = {"columns": cols, "rows": rows, "rows_shown": CLAIM_ROWS_SHOWN}
     if present["audit_verdicts"]:
         cols = _columns(case, "audit_verdicts")
         keys = []
@@ -199,15 +228,28 @@ def audit_summary(case: Case, *, max_rows: int = 5000, pages: set[str] | frozens
         join = ""
         select = "v.*"
         if "account_id" in cols:
-            join = "LEFT JOIN accounts a USING (account_id)"
-            select = "v.*, a.screen_name AS _screen_name"
+            join = f"LEFT JOIN {_NAMES_SQL} a USING (account_id)"
+            select = "v.*, a.screen_name, a.display_name, a.account_language, a.is_hashed AS hashed"
         rows = _rows(con, f"SELECT {select} FROM audit_verdicts v {join} {order} LIMIT {int(max_rows)}")
         for r in rows:
-            if isinstance(r.get("reasons"), str) and r["reasons"].startswith("["):
-                r["reasons"] = "; ".join(str(x) for x in _json_list(r["reasons"]))
-            if "account_id" in r and r["account_id"] is not None:
-                r["_page"] = account_page_name(str(r["account_id"])) if r["account_id"] in pages else None
-        out["verdicts"] = {"columns": cols, "rows": rows, "total": case.count("audit_verdicts")}
+            for k in ("reasons", "layers"):
+                if isinstance(r.get(k), str) and r[k].startswith("["):
+                    r[k] = "; ".join(str(x) for x in _json_list(r[k]))
+            _named(r, pages)
+        # a first reason every row shares (account files: "not testable without tweets ...") is said once
+        firsts = {str(r.get("reasons") or "").split("; ")[0] for r in rows}
+        common = firsts.pop() if len(firsts) == 1 and len(rows) > 1 else ""
+        if common:
+            for r in rows:
+                r["reasons"] = str(r["reasons"])[len(common):].lstrip("; ") or None
+        # columns that say something in this case (an account-only case has no scores, groups, evidence)
+        shown = [c for c in VERDICT_SHOWN if c in cols and any(r.get(c) not in (None, 0, "", False) for r in rows)]
+        if "verdict" in cols and "verdict" not in shown:
+            shown.insert(0, "verdict")
+        has_names = any(r.get("display_name") for r in rows)
+        has_hashed = any(r.get("hashed") for r in rows)
+        out["verdicts"] = {"columns": shown, "rows": rows, "total": case.count("audit_verdicts"),
+                           "has_names": has_names, "has_hashed": has_hashed, "common_reason": common}
         if "verdict" in cols:
             claimed = "count(*) FILTER (WHERE claimed)" if "claimed" in cols else "NULL"
             out["verdict_counts"] = _rows(
@@ -216,6 +258,31 @@ def audit_summary(case: Case, *, max_rows: int = 5000, pages: set[str] | frozens
                     GROUP BY verdict ORDER BY {VERDICT_RANK.format(col='verdict')}, verdict""",
             )
     return out
+
+
+def _claim_rows(con: duckdb.DuckDBPyConnection, claim_id: str, pages: set[str] | frozenset[str]) -> list[dict[str, Any]]:
+    """The first rows behind one claim's measure: account (handle, name), the post when the
+    measure counts posts, the value it read and the source file:line of the row."""
+    rows = _rows(
+        con,
+        f"""SELECT r.account_id, a.screen_name, a.display_name, a.account_language, r.post_id, r.value, p.lang AS post_lang,
+                   coalesce(p.source_file, a.source_file) AS source_file, coalesce(p.source_line, a.source_line) AS source_line
+            FROM claim_rows r
+            LEFT JOIN (SELECT account_id, min(screen_name) AS screen_name, min(display_name) AS display_name,
+                              min(account_language) AS account_language,
+                              arg_min(source_file, (source_file, source_line)) AS source_file,
+                              arg_min(source_line, (source_file, source_line)) AS source_line
+                       FROM accounts GROUP BY account_id) a USING (account_id)
+            LEFT JOIN posts p ON p.post_id = r.post_id
+            WHERE r.claim_id = ? ORDER BY r.account_id, r.post_id LIMIT {CLAIM_ROWS_SHOWN}""",
+        [claim_id],
+    )
+    for r in rows:
+        _named(r, pages)
+        f, line = r.pop("source_file"), r.pop("source_line")
+        r["source"] = f"{f}:{line if line is not None else '?'}" if f else None
+        r["_lang_value"] = text_lang(r.get("value"), r.pop("post_lang", None), hint_is_the_texts=r.get("post_id") is not None)
+    return rows
 
 
 # -- overview --------------------------------------------------------------------------------
@@ -244,6 +311,119 @@ def overview(case: Case) -> dict[str, Any]:
         "detected_at": ts(run[0]) if run else None,
         "case_path": case.path,
     }
+
+
+def case_shape(case: Case) -> dict[str, bool]:
+    """What the case holds, so the report shows only what it can draw: posts, posts timed to
+    the minute or better (for the hour x weekday heatmap), account creation dates, account
+    metadata, detection results. ``account_only``: account files and no posts."""
+    con = case.con
+    has_posts = bool(_one(con, "SELECT EXISTS (SELECT 1 FROM posts)"))
+    return {
+        "has_posts": has_posts,
+        "account_only": not has_posts and case.count("accounts") > 0,
+        "has_timed_posts": bool(_one(con, "SELECT EXISTS (SELECT 1 FROM posts WHERE created_at IS NOT NULL AND time_precision <> 'day')")),
+        "has_creation": bool(_one(con, "SELECT EXISTS (SELECT 1 FROM accounts WHERE created_at IS NOT NULL)")),
+        "has_followers": bool(_one(con, "SELECT EXISTS (SELECT 1 FROM accounts WHERE follower_count IS NOT NULL)")),
+        "detected": bool(_one(con, "SELECT EXISTS (SELECT 1 FROM detect_runs)")),
+    }
+
+
+#: follower bins of the account-metadata view: (label, lower bound, upper bound exclusive)
+FOLLOWER_BINS = (
+    ("0", 0, 1), ("1–9", 1, 10), ("10–99", 10, 100), ("100–999", 100, 1000), ("1k–5k", 1000, 5000),
+    ("5k–10k", 5000, 10000), ("10k–100k", 10000, 100000), ("100k+", 100000, None),
+)
+
+
+def account_view(case: Case) -> dict[str, Any] | None:
+    """What the account metadata shows, the claimed (or flagged) accounts against the others:
+    accounts created per year (table and plot) and per month, followers in bins, the creation
+    days with the most accounts (bursts and handle shapes, when the audit computed signatures),
+    interface languages and, when accounts are hashed, the hashing rule's cross-table.
+
+    The view a case of account files only gets instead of activity charts; None when the
+    accounts carry neither creation dates nor follower counts."""
+    shape = case_shape(case)
+    if not (shape["has_creation"] or shape["has_followers"]):
+        return None
+    con = case.con
+    sql, label = claimed_sql(case)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rep_claimed AS {sql}")
+    n_claimed = int(_one(con, "SELECT count(*) FROM _rep_claimed WHERE account_id IN (SELECT account_id FROM accounts)") or 0)
+    n_accounts = int(_one(con, "SELECT count(DISTINCT account_id) FROM accounts") or 0)
+    split = 0 < n_claimed < n_accounts  # every account claimed (an archive release): one series
+    if not split:
+        con.execute("CREATE OR REPLACE TEMP TABLE _rep_claimed AS SELECT DISTINCT account_id FROM accounts")
+    with_sig = audit_tables_present(case)["signatures"] and "creation_burst" in _columns(case, "signatures")
+    burst = "s.creation_burst" if with_sig else "NULL"
+    sig_join = "LEFT JOIN (SELECT account_id, bool_or(creation_burst) AS creation_burst FROM signatures GROUP BY 1) s USING (account_id)" if with_sig else ""
+    acc = f"""(SELECT a.*, a.account_id IN (SELECT account_id FROM _rep_claimed) AS c, {burst} AS burst FROM {_ACCOUNTS_ONE} a {sig_join})"""
+    years = _rows(
+        con,
+        f"""SELECT year(created_at) AS year, count(*) FILTER (WHERE c) AS claimed, count(*) FILTER (WHERE NOT c) AS others,
+                   count(*) FILTER (WHERE c AND follower_count > 10000) AS claimed_over_10000,
+                   {'count(*) FILTER (WHERE c AND burst)' if with_sig else 'NULL'} AS claimed_in_burst
+            FROM {acc} WHERE created_at IS NOT NULL GROUP BY 1 ORDER BY 1""",
+    )
+    months = _rows(
+        con,
+        f"""SELECT strftime(date_trunc('month', created_at), '%Y-%m') AS month, count(*) FILTER (WHERE c) AS claimed,
+                   count(*) FILTER (WHERE NOT c) AS others
+            FROM {acc} WHERE created_at IS NOT NULL GROUP BY 1 ORDER BY 1""",
+    )
+    bins = []
+    for name, lo, hi in FOLLOWER_BINS:
+        cond = f"follower_count >= {lo}" + ("" if hi is None else f" AND follower_count < {hi}")
+        c, o = con.execute(f"SELECT count(*) FILTER (WHERE c AND {cond}), count(*) FILTER (WHERE NOT c AND {cond}) FROM {acc}").fetchone() or (0, 0)
+        bins.append({"bin": name, "claimed": int(c), "others": int(o)})
+    langs = _rows(
+        con,
+        f"""SELECT lower(account_language) AS language, count(*) FILTER (WHERE c) AS claimed, count(*) FILTER (WHERE NOT c) AS others
+            FROM {acc} WHERE account_language IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 12""",
+    )
+    days: list[dict[str, Any]] = []
+    if audit_tables_present(case)["signatures"] and "creation_day_p" in _columns(case, "signatures"):
+        days = _rows(
+            con,
+            f"""SELECT strftime(s.created_at, '%Y-%m-%d') AS day, count(*) AS accounts, count(*) FILTER (WHERE s.creation_burst) AS in_burst,
+                       min(s.creation_day_p) AS poisson_p, min(s.creation_day_expected) AS expected
+                FROM signatures s WHERE s.created_at IS NOT NULL AND s.account_id IN (SELECT account_id FROM _rep_claimed)
+                GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10""",
+        )
+        shapes = _rows(
+            con,
+            """SELECT strftime(created_at, '%Y-%m-%d') AS day, handle_shape, count(*) AS n FROM signatures
+               WHERE handle_shape IS NOT NULL AND creation_burst GROUP BY 1, 2 HAVING count(*) >= 3 ORDER BY 1, 3 DESC, 2""",
+        )
+        by_day: dict[str, list[str]] = {}
+        for r in shapes:
+            by_day.setdefault(r["day"], []).append(f"{r['handle_shape']} ({r['n']})")
+        for d in days:
+            d["shapes"] = ", ".join(by_day.get(d["day"], [])[:3])
+    from ..audit import hashing_table
+
+    hashing = hashing_table(case, "_rep_claimed")
+    con.execute("DROP TABLE IF EXISTS _rep_claimed")
+    return {
+        "label": label if split else "accounts",
+        "split": split,
+        "n_claimed": n_claimed,
+        "n_accounts": n_accounts,
+        "with_bursts": with_sig,
+        "years": years,
+        "months": months,
+        "followers": bins if shape["has_followers"] else [],
+        "languages": langs,
+        "top_days": days,
+        "hashing": hashing,
+    }
+
+
+_ACCOUNTS_ONE = (
+    "(SELECT account_id, min(created_at) AS created_at, max(follower_count) AS follower_count, "
+    "min(account_language) AS account_language FROM accounts GROUP BY account_id)"
+)
 
 
 def layer_summary(case: Case) -> list[dict[str, Any]]:
@@ -369,8 +549,10 @@ def group_cards(
         gid = g["group_id"]
         members = _rows(
             con,
-            f"""SELECT m.account_id, a.screen_name, a.display_name, a.platform, s.score, coalesce(s.flagged, false) AS flagged, m.role
+            f"""SELECT m.account_id, a.screen_name, a.display_name, a.account_language, a.platform, s.score,
+                       coalesce(s.flagged, false) AS flagged, m.role
                 FROM group_members m LEFT JOIN (SELECT account_id, min(screen_name) AS screen_name, min(display_name) AS display_name,
+                                                       min(account_language) AS account_language,
                                                        min(platform) AS platform FROM accounts GROUP BY 1) a USING (account_id)
                 LEFT JOIN scores s USING (account_id)
                 WHERE m.group_id = ? ORDER BY s.score DESC NULLS LAST, m.account_id LIMIT {int(max_nodes)}""",
@@ -379,6 +561,8 @@ def group_cards(
         index = {m["account_id"]: i for i, m in enumerate(members)}
         for m in members:
             m["page"] = account_page_name(m["account_id"]) if m["account_id"] in pages else None
+            m["lang_name"] = text_lang(m.get("display_name"), m.get("account_language"))
+            m["lang_handle"] = text_lang(m.get("screen_name") or m["account_id"], m.get("account_language"))
         con.execute("CREATE OR REPLACE TEMP TABLE _rep_members AS SELECT account_id FROM group_members WHERE group_id = ?", [gid])
         edges = _rows(
             con,
@@ -388,7 +572,15 @@ def group_cards(
                 ORDER BY weight DESC NULLS LAST, layer, account_a, account_b""",
         )
         n_edges_total = len(edges)
-        edges = _keep_edges([e for e in edges if e["account_a"] in index and e["account_b"] in index], max_edges)
+        # a readable drawing: each member's strongest edges first, about 3 a member at most
+        edges = _keep_edges([e for e in edges if e["account_a"] in index and e["account_b"] in index],
+                            min(max_edges, 3 * len(members)), per_node=2)
+        degree: dict[str, float] = {}
+        for e in edges:
+            for k in ("account_a", "account_b"):
+                degree[e[k]] = degree.get(e[k], 0.0) + float(e["weight"] or 1.0)
+        for m in members:  # the figure names the members with the strongest links
+            m["degree"] = round(degree.get(m["account_id"], 0.0), 4)
         fused: dict[tuple[int, int], float] = {}
         for e in edges:
             key = (index[e["account_a"]], index[e["account_b"]])
@@ -426,6 +618,9 @@ def group_cards(
         for t in timeline:
             t["name_a"] = names.get(t["account_a"], t["account_a"])
             t["name_b"] = names.get(t["account_b"], t["account_b"])
+        for e in platforms.get(int(gid), {}).get("cross_edges", []):  # the cross-platform links, by handle too
+            e["name_a"] = names.get(e["account_a"])
+            e["name_b"] = names.get(e["account_b"])
         mix = g.get("precision_mix")
         cards.append(
             {
@@ -448,6 +643,154 @@ def group_cards(
         )
     con.execute("DROP TABLE IF EXISTS _rep_members")
     return cards
+
+
+def _thin_by_evidence(pairs: list[dict[str, Any]], per_node: int) -> list[dict[str, Any]]:
+    """Each account's ``per_node`` pairs with the most evidence (then weight), given sorted so:
+    at most ``per_node`` x accounts edges, and every account keeps its strongest links (a
+    hairball of every significant pair hides who is at the centre)."""
+    seen: dict[str, int] = {}
+    kept = []
+    for e in pairs:
+        a, b = e["account_a"], e["account_b"]
+        if seen.get(a, 0) < per_node or seen.get(b, 0) < per_node:
+            kept.append(e)
+            seen[a] = seen.get(a, 0) + 1
+            seen[b] = seen.get(b, 0) + 1
+    return kept
+
+
+def network_overview(
+    case: Case, *, max_nodes: int = 1000, per_node: int = 2, max_groups: int = 40,
+    pages: set[str] | frozenset[str] = frozenset(), seed: int = 7,
+) -> dict[str, Any] | None:
+    """The groups as one network a person can read at 100-1,000 accounts.
+
+    * **Layout by group**: each group is laid out on its own (force-directed on its kept
+      edges, seeded) in a disc whose area grows with its size, and the discs are packed in rows,
+      largest first, so groups never overlap and their members stay together.
+    * **Edges thinned by evidence**: of the significant pairs between drawn accounts (all
+      layers fused), each account keeps its ``per_node`` pairs with the most evidence rows.
+    * **Labelled hubs**: each account's ``strength`` (evidence pairs with drawn accounts); the
+      figure names the strongest of each group (:func:`cibscope.report.figures.overview_network_figure`).
+
+    Groups in the order of the group cards (operations, coordinated, the rest; largest first),
+    at most ``max_groups`` and ``max_nodes`` accounts (a group that does not fit is drawn with
+    its highest-scoring members). None when the case has no groups.
+    """
+    con = case.con
+    groups = _rows(
+        con,
+        f"""SELECT group_id, size, verdict, coalesce(flagged, false) AS flagged FROM groups
+            ORDER BY coalesce(flagged, false) DESC, CASE verdict WHEN 'operation' THEN 0 WHEN 'coordinated' THEN 1 ELSE 2 END,
+                     size DESC, group_id LIMIT {int(max_groups)}""",
+    )
+    beyond = [g for g in groups if g["verdict"] in ("operation", "coordinated")]
+    n_chance = len(groups) - len(beyond)
+    if beyond:  # groups not beyond chance are in the table, not in the drawing
+        groups = beyond
+    if not groups:
+        return None
+    members = _rows(
+        con,
+        f"""SELECT m.group_id, m.account_id, a.screen_name, a.display_name, a.account_language, s.score,
+                   coalesce(s.flagged, false) AS flagged
+            FROM group_members m LEFT JOIN {_NAMES_SQL} a USING (account_id) LEFT JOIN scores s USING (account_id)
+            WHERE m.group_id IN (SELECT unnest(?::INTEGER[]))
+            ORDER BY m.group_id, s.score DESC NULLS LAST, m.account_id""",
+        [[int(g["group_id"]) for g in groups]],
+    )
+    by_group: dict[int, list[dict[str, Any]]] = {}
+    for m in members:
+        by_group.setdefault(int(m["group_id"]), []).append(m)
+    budget = int(max_nodes)
+    drawn: list[dict[str, Any]] = []
+    nodes: list[dict[str, Any]] = []
+    for g in groups:
+        if budget <= 0:
+            break
+        ms = by_group.get(int(g["group_id"]), [])[:budget]
+        budget -= len(ms)
+        if ms:
+            g["members"] = ms
+            drawn.append(g)
+            nodes.extend(ms)
+    seen_ids: set[str] = set()
+    nodes = [n for n in nodes if not (n["account_id"] in seen_ids or seen_ids.add(n["account_id"]))]  # one group each
+    gid_of = {n["account_id"]: int(n["group_id"]) for n in nodes}
+    con.execute("CREATE OR REPLACE TEMP TABLE _rep_net AS SELECT unnest(?::VARCHAR[]) AS account_id", [list(gid_of)])
+    pairs = _rows(
+        con,
+        """WITH e AS (SELECT account_a, account_b, sum(weight) AS weight, list(DISTINCT layer ORDER BY layer) AS layers FROM edges
+                     WHERE account_a IN (SELECT account_id FROM _rep_net) AND account_b IN (SELECT account_id FROM _rep_net)
+                     GROUP BY 1, 2),
+                v AS (SELECT account_a, account_b, count(*) AS n_evidence FROM evidence
+                     WHERE account_a IN (SELECT account_id FROM _rep_net) AND account_b IN (SELECT account_id FROM _rep_net)
+                     GROUP BY 1, 2)
+           SELECT e.account_a, e.account_b, e.weight, e.layers, coalesce(v.n_evidence, 0) AS n_evidence
+           FROM e LEFT JOIN v USING (account_a, account_b)
+           ORDER BY n_evidence DESC, weight DESC, account_a, account_b""",
+    )
+    con.execute("DROP TABLE IF EXISTS _rep_net")
+    strength: dict[str, int] = {}
+    for e in pairs:
+        for k in ("account_a", "account_b"):
+            strength[e[k]] = strength.get(e[k], 0) + int(e["n_evidence"] or 0)
+    # within a group: each account's strongest pairs; between groups: one line per pair of groups
+    inner_pairs = [e for e in pairs if gid_of[e["account_a"]] == gid_of[e["account_b"]]]
+    kept = _thin_by_evidence(inner_pairs, per_node)
+    for e in kept:
+        e["cross"] = False
+    between: dict[tuple[int, int], dict[str, Any]] = {}
+    for e in pairs:
+        ga, gb = gid_of[e["account_a"]], gid_of[e["account_b"]]
+        if ga != gb:
+            key = (min(ga, gb), max(ga, gb))
+            b = between.setdefault(key, {"group_a": key[0], "group_b": key[1], "n_pairs": 0, "n_evidence": 0})
+            b["n_pairs"] += 1
+            b["n_evidence"] += int(e["n_evidence"] or 0)
+    # each group's own layout, in a disc of radius sqrt(size)
+    placed = []
+    for g in drawn:
+        ms = [n for n in g["members"] if gid_of.get(n["account_id"]) == int(g["group_id"])]
+        index = {n["account_id"]: i for i, n in enumerate(ms)}
+        inner = [(index[e["account_a"]], index[e["account_b"]], float(e["n_evidence"] or 0) + 1.0)
+                 for e in kept if not e["cross"] and e["account_a"] in index and e["account_b"] in index]
+        coords = _layout(len(ms), inner, seed + int(g["group_id"]))
+        placed.append((g, ms, coords, max(1.0, math.sqrt(len(ms)))))
+    # shelf packing: rows of discs, largest first, about as wide as the total is tall
+    gap = 1.2
+    width = 1.6 * math.sqrt(sum((2 * r + gap) ** 2 for *_, r in placed))
+    x = y = row_h = 0.0
+    out_groups = []
+    per_char = 6.8 * width / 1150  # a title character (~6.8 px of a drawing ~1,150 px wide), in layout units
+    for g, ms, coords, r in placed:
+        title = len(f"group {g['group_id']} · {int(g['size'] or 0):,} · {g['verdict'] or '-'}")
+        slot = max(2 * r, title * per_char)  # room for the disc and for its title above it
+        if x > 0 and x + slot > width:
+            x, y, row_h = 0.0, y - row_h - gap, 0.0
+        cx, cy = x + slot / 2, y - r
+        x += slot + gap
+        row_h = max(row_h, 2 * r)
+        for n, (px, py) in zip(ms, coords):
+            n["x"], n["y"] = round(cx + r * px, 4), round(cy + r * py, 4)
+        out_groups.append({"group_id": int(g["group_id"]), "verdict": g["verdict"], "size": int(g["size"] or 0),
+                           "n_drawn": len(ms), "cx": round(cx, 4), "cy": round(cy, 4), "r": round(r, 4)})
+    for n in nodes:
+        n["strength"] = strength.get(n["account_id"], 0)
+        n["page"] = account_page_name(n["account_id"]) if n["account_id"] in pages else None
+        n["group_id"] = int(n["group_id"])
+    return {
+        "nodes": [n for n in nodes if "x" in n],
+        "edges": kept,
+        "between": [between[k] for k in sorted(between)],
+        "groups": out_groups,
+        "n_chance_groups": n_chance,
+        "n_pairs": len(pairs),
+        "n_members": int(_one(con, "SELECT count(DISTINCT account_id) FROM group_members") or 0),
+        "n_groups": case.count("groups"),
+        "per_node": per_node,
+    }
 
 
 def null_summary(case: Case) -> dict[str, Any] | None:
@@ -479,7 +822,7 @@ def flagged_accounts(case: Case, *, pages: set[str] | frozenset[str] = frozenset
                SELECT account_id, count(*) AS n_evidence FROM (
                    SELECT account_a AS account_id FROM evidence UNION ALL SELECT account_b FROM evidence)
                GROUP BY account_id)
-           SELECT s.account_id, a.screen_name, a.display_name, s.score, s.group_id, s.top_reasons,
+           SELECT s.account_id, a.screen_name, a.display_name, a.account_language, s.score, s.group_id, s.top_reasons,
                   a.created_at, a.follower_count, coalesce(n.n_evidence, 0) AS n_evidence
            FROM scores s LEFT JOIN accounts a USING (account_id) LEFT JOIN n USING (account_id)
            WHERE s.flagged ORDER BY s.score DESC, s.account_id""",
@@ -534,6 +877,8 @@ def account_details(
         for a in ids
     }
     for r in _rows(con, "SELECT a.* FROM accounts a JOIN _rep_pages USING (account_id)"):
+        hint = r.get("account_language")
+        r["lang"] = {k: text_lang(r.get(k), hint) for k in ("screen_name", "display_name", "description", "location")}
         out[r["account_id"]]["profile"] = r
     for r in _rows(con, "SELECT s.* FROM scores s JOIN _rep_pages USING (account_id)"):
         out[r["account_id"]]["score"] = r
@@ -560,15 +905,19 @@ def account_details(
               SELECT * FROM ({ranked_evidence_sql("SELECT account_id FROM _rep_pages")}) AS r WHERE r.rk <= {int(max_evidence)})
             SELECT e.evidence_id, e.layer, e.seconds_apart, e.shared_item, e.me, e.my_post, e.other_post, e.my_at, e.other_at,
                    e.my_source, e.other_source, e.other AS other_account, e.precision, e.item_rank, e.rk AS rn,
-                   pm.text AS my_text, pm.kind AS my_kind, po.text AS other_text, po.kind AS other_kind,
-                   oa.screen_name AS other_name
+                   pm.text AS my_text, pm.kind AS my_kind, pm.lang AS my_lang, po.text AS other_text, po.kind AS other_kind,
+                   po.lang AS other_lang, oa.screen_name AS other_name, oa.display_name AS other_display_name,
+                   oa.account_language AS other_account_language
             FROM e LEFT JOIN posts pm ON pm.post_id = e.my_post
                    LEFT JOIN posts po ON po.post_id = e.other_post
-                   LEFT JOIN (SELECT account_id, min(screen_name) AS screen_name FROM accounts GROUP BY 1) oa ON oa.account_id = e.other
+                   LEFT JOIN {_NAMES_SQL} oa ON oa.account_id = e.other
             ORDER BY e.me, e.rk""",
     )
     for ev in evidence:
         ev["apart"] = time_apart(ev["seconds_apart"], ev["precision"], ev["my_at"], ev["other_at"])
+        ev["my_lang"] = text_lang(ev["my_text"], ev["my_lang"], hint_is_the_texts=True)
+        ev["other_lang"] = text_lang(ev["other_text"], ev["other_lang"], hint_is_the_texts=True)
+        ev["other_name_lang"] = text_lang(ev["other_display_name"], ev["other_account_language"])
     for ev in evidence:
         ev["other_page"] = account_page_name(ev["other_account"]) if ev["other_account"] in pages else None
         out[ev.pop("me")]["evidence"].append(ev)
@@ -581,13 +930,17 @@ def account_details(
     present = audit_tables_present(case)
     if present["audit_verdicts"] and "account_id" in _columns(case, "audit_verdicts"):
         for r in _rows(con, "SELECT v.* FROM audit_verdicts v JOIN _rep_pages USING (account_id)"):
+            # the reasons (and the layers) are JSON lists: a list for the page, never its JSON text
+            for k in ("reasons", "layers"):
+                if isinstance(r.get(k), str):
+                    r[k] = [str(x) for x in _json_list(r[k])]
             out[r["account_id"]]["verdict"] = r
     if present["signatures"] and "account_id" in _columns(case, "signatures"):
         cols = [c for c in SIGNATURE_FIELDS if c in _columns(case, "signatures")]
         if cols:
             for r in _rows(con, f"SELECT account_id, {', '.join(cols)} FROM signatures JOIN _rep_pages USING (account_id)"):
                 if isinstance(r.get("flags"), str):
-                    r["flags"] = ", ".join(str(x) for x in _json_list(r["flags"])) or None
+                    r["flags"] = [str(x) for x in _json_list(r["flags"])] or None
                 out[r.pop("account_id")]["signatures"] = r
     con.execute("DROP TABLE IF EXISTS _rep_pages")
     return out

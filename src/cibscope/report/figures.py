@@ -20,6 +20,10 @@ __all__ = [
     "OTHER_COLOR",
     "activity_figure",
     "creation_figure",
+    "creation_months_figure",
+    "creation_years_figure",
+    "followers_figure",
+    "overview_network_figure",
     "esc",
     "heatmap_figure",
     "layer_colors",
@@ -57,7 +61,14 @@ KNOWN_LAYER_COLORS: dict[str, str] = {
 FALLBACK_COLORS = ("#0369a1", "#be123c", "#15803d", "#9333ea", "#c2410c", "#0f766e", "#4338ca", "#a16207", "#475569")
 CLAIMED_COLOR = "#c2410c"
 OTHER_COLOR = "#64748b"
-FONT = "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+# The report's font stack (report.css has the same): system UI fonts, then CJK fonts by platform
+# (Noto/Source Han on Linux, PingFang/Hiragino on macOS, Microsoft YaHei/JhengHei on Windows), so
+# Chinese, Japanese and Korean names are drawn as glyphs, never as boxes.
+FONT = (
+    "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'Noto Sans', "
+    "'Noto Sans CJK SC', 'Noto Sans CJK TC', 'Noto Sans CJK JP', 'Noto Sans CJK KR', 'Source Han Sans SC', "
+    "'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Microsoft JhengHei', 'WenQuanYi Micro Hei', sans-serif"
+)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # Small summary charts need no toolbar; hover still works.
 STATIC: dict[str, Any] = {"displayModeBar": False}
@@ -191,10 +202,152 @@ def network_figure(card: Mapping[str, Any], colors: Mapping[str, str]) -> dict[s
             },
         }
     )
+    if len(members) > 8:  # the members with the strongest links, named on the drawing (~600 x 400 px, 2.3 units)
+        unit = 2.3 / 400
+        ranked = sorted((m for m in members if m.get("degree")), key=lambda m: (-float(m["degree"]), m["account_id"]))
+        hubs = _spread(ranked, min(5, max(1, round(math.sqrt(len(members)) / 2))), 110 * unit, 18 * unit)
+        if hubs:
+            data.append(_hub_labels(hubs))
     axis = {"visible": False, "showgrid": False, "zeroline": False, "range": [-1.15, 1.15]}
     layout = _base_layout(
-        xaxis=axis, yaxis={**axis, "scaleanchor": "x"}, height=380, dragmode="pan", hovermode="closest",
-        margin={"l": 8, "r": 8, "t": 8, "b": 8}, legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"},
+        xaxis=axis, yaxis={**axis, "scaleanchor": "x"}, height=400, dragmode="pan", hovermode="closest",
+        margin={"l": 8, "r": 8, "t": 8, "b": 8}, legend=LEGEND_BELOW,
+    )
+    return {"data": data, "layout": layout, "config": {"scrollZoom": True}}
+
+
+# The legend of a plot with a mode bar sits below it: the mode bar takes the top right corner,
+# and a legend at the top runs under it as soon as it is long enough to wrap.
+LEGEND_BELOW: dict[str, Any] = {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.02, "yanchor": "top"}
+
+
+def _hub_labels(nodes: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A text trace naming ``nodes`` (@handle above each point)."""
+    return {
+        "type": "scatter", "mode": "text", "name": "hubs", "showlegend": False, "hoverinfo": "skip", "meta": "hub-labels",
+        "x": [n["x"] for n in nodes], "y": [n["y"] for n in nodes],
+        "text": ["@" + esc(short(n.get("screen_name") or n["account_id"], 18)) for n in nodes],
+        "textposition": "top center", "textfont": {"family": FONT, "size": 11, "color": "#111827"},
+        "cliponaxis": False,
+    }
+
+
+def _pick_hubs(nodes: Sequence[Mapping[str, Any]], groups: Sequence[Mapping[str, Any]], *, label_w: float, label_h: float) -> list[Mapping[str, Any]]:
+    """The accounts to name: in each group the ones with the most evidence (1 in a group of 4,
+    up to 5 in a group of 100 or more), skipping one whose label would overlap a label already
+    placed (labels are ``label_w`` x ``label_h`` layout units, above their point)."""
+    placed: list[Mapping[str, Any]] = []
+    for g in groups:
+        ms = sorted((n for n in nodes if n["group_id"] == g["group_id"] and n.get("strength")),
+                    key=lambda n: (-int(n["strength"]), n["account_id"]))
+        placed += _spread(ms, min(5, max(1, round(math.sqrt(g["n_drawn"]) / 2))), label_w, label_h, placed)
+    return placed
+
+
+def _spread(ranked: Sequence[Mapping[str, Any]], k: int, label_w: float, label_h: float,
+            taken: Sequence[Mapping[str, Any]] = ()) -> list[Mapping[str, Any]]:
+    """The first ``k`` of ``ranked`` whose labels (``label_w`` x ``label_h``, centred above the
+    point) overlap neither each other's nor those of ``taken``."""
+    out: list[Mapping[str, Any]] = []
+    for n in ranked:
+        if len(out) >= k:
+            break
+        if all(abs(n["x"] - h["x"]) > label_w or abs(n["y"] - h["y"]) > label_h for h in (*taken, *out)):
+            out.append(n)
+    return out
+
+
+GROUP_PALETTE = ("#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#65a30d",
+                 "#b45309", "#4f46e5", "#0d9488", "#be123c")
+
+
+def overview_network_figure(net: Mapping[str, Any]) -> dict[str, Any]:
+    """Every drawn group in its own disc (data.network_overview), members coloured by group
+    (flagged ones ringed dark, size by score), the kept edges of each group in its colour,
+    links between groups dashed grey, hubs named, each group titled above its disc."""
+    nodes, edges, groups = net["nodes"], net["edges"], net["groups"]
+    pos = {n["account_id"]: (n["x"], n["y"]) for n in nodes}
+    color = {g["group_id"]: GROUP_PALETTE[i % len(GROUP_PALETTE)] if i < 2 * len(GROUP_PALETTE) else "#94a3b8"
+             for i, g in enumerate(groups)}
+    gid_of = {n["account_id"]: n["group_id"] for n in nodes}
+    data: list[dict[str, Any]] = []
+    lines: dict[Any, tuple[list[float | None], list[float | None]]] = {}
+    for e in edges:
+        a, b = e["account_a"], e["account_b"]
+        if a not in pos or b not in pos:
+            continue
+        lx, ly = lines.setdefault(gid_of[a], ([], []))
+        lx.extend([pos[a][0], pos[b][0], None])
+        ly.extend([pos[a][1], pos[b][1], None])
+    centre = {g["group_id"]: (g["cx"], g["cy"]) for g in groups}
+    between = [b for b in net.get("between", []) if b["group_a"] in centre and b["group_b"] in centre]
+    if between:  # links between groups: one dotted line per pair of groups, centre to centre
+        bx: list[float | None] = []
+        by: list[float | None] = []
+        for b in between:
+            (x0, y0), (x1, y1) = centre[b["group_a"]], centre[b["group_b"]]
+            bx.extend([x0, x1, None])
+            by.extend([y0, y1, None])
+        data.append({
+            "type": "scatter", "mode": "lines", "name": "links between groups", "legendgroup": "between", "hoverinfo": "skip",
+            "x": bx, "y": by, "line": {"color": "#94a3b8", "width": 1, "dash": "dot"}, "opacity": 0.6,
+        })
+        data.append({
+            "type": "scatter", "mode": "markers", "name": "links between groups", "legendgroup": "between", "showlegend": False,
+            "x": [(centre[b["group_a"]][0] + centre[b["group_b"]][0]) / 2 for b in between],
+            "y": [(centre[b["group_a"]][1] + centre[b["group_b"]][1]) / 2 for b in between],
+            "text": [f"groups {b['group_a']} and {b['group_b']}: {b['n_pairs']:,} significant pairs, {b['n_evidence']:,} evidence pairs"
+                     for b in between],
+            "hovertemplate": "%{text}<extra></extra>", "marker": {"size": 8, "color": "#94a3b8", "opacity": 0.6},
+        })
+    for key in sorted(lines, key=str):
+        lx, ly = lines[key]
+        data.append({
+            "type": "scatter", "mode": "lines", "name": f"group {key} links", "showlegend": False, "legendgroup": f"g{key}",
+            "hoverinfo": "skip", "x": lx, "y": ly, "line": {"color": color[key], "width": 1.2}, "opacity": 0.45,
+        })
+    n_all = len(nodes)
+    base = 11.0 if n_all <= 150 else (8.0 if n_all <= 500 else 6.0)
+    for g in groups:
+        ms = [n for n in nodes if n["group_id"] == g["group_id"]]
+        data.append({
+            "type": "scatter", "mode": "markers", "meta": "nodes", "legendgroup": f"g{g['group_id']}",
+            "name": esc(f"group {g['group_id']} · {g['verdict'] or '–'} · {g['size']:,}"),
+            "x": [n["x"] for n in ms], "y": [n["y"] for n in ms],
+            "customdata": [n.get("page") or "" for n in ms],
+            "text": [
+                f"<b>@{esc(short(n.get('screen_name') or n['account_id'], 40))}</b>"
+                + (f"<br>{esc(short(n.get('display_name'), 40))}" if n.get("display_name") else "")
+                + f"<br>group {g['group_id']} · score {float(n.get('score') or 0):.2f}{' · flagged' if n.get('flagged') else ''}"
+                + f"<br>{int(n.get('strength') or 0):,} evidence pairs" + ("<br><i>click to open</i>" if n.get("page") else "")
+                for n in ms
+            ],
+            "hovertemplate": "%{text}<extra></extra>",
+            "marker": {"size": [round(base * (0.8 + 0.5 * float(n.get("score") or 0)), 1) for n in ms], "color": color[g["group_id"]],
+                       "line": {"color": ["#111827" if n.get("flagged") else "#ffffff" for n in ms],
+                                "width": [1.6 if n.get("flagged") else 0.8 for n in ms]}},
+        })
+    height = int(min(900, max(420, 140 * math.sqrt(max(1, len(nodes))) / 3)))
+    xs = [g["cx"] - g["r"] for g in groups] + [g["cx"] + g["r"] for g in groups]
+    ys = [g["cy"] - g["r"] for g in groups] + [g["cy"] + g["r"] * 1.35 for g in groups]
+    pad = 0.6
+    xr, yr = (min(xs) - pad, max(xs) + pad), (min(ys) - pad, max(ys) + pad)
+    # layout units per pixel of a drawing ~1,150 px wide (the y axis is anchored to x)
+    unit = max((xr[1] - xr[0]) / 1150, (yr[1] - yr[0]) / max(1, height - 16))
+    hubs = _pick_hubs(nodes, groups, label_w=110 * unit, label_h=18 * unit)
+    if hubs:
+        data.append(_hub_labels(hubs))
+    annotations = [
+        {"x": g["cx"], "y": g["cy"] + g["r"] * 1.08, "text": esc(f"group {g['group_id']} · {g['size']:,} · {g['verdict'] or '–'}"), "showarrow": False,
+         "font": {"size": 11, "color": color[g["group_id"]]}, "yanchor": "bottom", "xanchor": "center"}
+        for g in groups if g["n_drawn"] >= 3
+    ]
+    axis = {"visible": False, "showgrid": False, "zeroline": False}
+    layout = _base_layout(
+        xaxis={**axis, "range": list(xr)},
+        yaxis={**axis, "range": list(yr), "scaleanchor": "x"},
+        height=height, dragmode="pan", hovermode="closest", margin={"l": 8, "r": 8, "t": 8, "b": 8},
+        legend=LEGEND_BELOW, annotations=annotations,
     )
     return {"data": data, "layout": layout, "config": {"scrollZoom": True}}
 
@@ -296,6 +449,50 @@ def creation_figure(series: Mapping[str, Any]) -> dict[str, Any]:
         yaxis={"title": {"text": "accounts"}, "gridcolor": "#eef2f7", "tickformat": ",d"},
     )
     return {"data": data, "layout": layout, "config": STATIC}
+
+
+def _split_bars(label: str, split: bool, x: list[Any], claimed: list[int], others: list[int], what: str, **layout: Any) -> dict[str, Any]:
+    """Bars of the claimed (or flagged) accounts stacked on the others; one series when there is no split."""
+    data = []
+    if split:
+        data.append({"type": "bar", "name": "others", "x": x, "y": others, "marker": {"color": OTHER_COLOR},
+                     "hovertemplate": "%{x}: %{y:,} " + what + "<extra>others</extra>"})
+        data.append({"type": "bar", "name": esc(label), "x": x, "y": claimed, "marker": {"color": CLAIMED_COLOR},
+                     "hovertemplate": "%{x}: %{y:,} " + what + "<extra>" + esc(label) + "</extra>"})
+    else:  # no split: every account is in ``claimed`` (data.account_view)
+        data.append({"type": "bar", "name": "accounts", "x": x, "y": [c + o for c, o in zip(claimed, others)],
+                     "marker": {"color": OTHER_COLOR}, "hovertemplate": "%{x}: %{y:,} " + what + "<extra></extra>"})
+    return {"data": data, "layout": _base_layout(barmode="stack", showlegend=split, **layout), "config": STATIC}
+
+
+def creation_years_figure(view: Mapping[str, Any]) -> dict[str, Any]:
+    """Accounts created per year (UTC): claimed on top of the others."""
+    ys = view["years"]
+    return _split_bars(
+        view["label"], view["split"], [str(r["year"]) for r in ys], [r["claimed"] for r in ys], [r["others"] for r in ys], "accounts",
+        height=280, xaxis={"type": "category", "title": {"text": "account created (year, UTC)"}},
+        yaxis={"title": {"text": "accounts"}, "gridcolor": "#eef2f7", "tickformat": ",d"},
+    )
+
+
+def followers_figure(view: Mapping[str, Any]) -> dict[str, Any]:
+    """Accounts by follower count (bins of the account-metadata view)."""
+    fs = view["followers"]
+    return _split_bars(
+        view["label"], view["split"], [r["bin"] for r in fs], [r["claimed"] for r in fs], [r["others"] for r in fs], "accounts",
+        height=280, xaxis={"type": "category", "title": {"text": "followers (as recorded in the data)"}},
+        yaxis={"title": {"text": "accounts"}, "gridcolor": "#eef2f7", "tickformat": ",d"},
+    )
+
+
+def creation_months_figure(view: Mapping[str, Any]) -> dict[str, Any]:
+    """Accounts created per month (UTC), from the account-metadata view."""
+    ms = view["months"]
+    return _split_bars(
+        view["label"], view["split"], [r["month"] for r in ms], [r["claimed"] for r in ms], [r["others"] for r in ms], "accounts",
+        height=280, xaxis={"type": "date", "title": {"text": "account created (month, UTC)"}},
+        yaxis={"title": {"text": "accounts"}, "gridcolor": "#eef2f7", "tickformat": ",d"},
+    )
 
 
 def heatmap_figure(series: Mapping[str, Any]) -> dict[str, Any]:

@@ -85,13 +85,20 @@
   function cell(row, col) {
     var td = el('td');
     var v = row[col.key];
-    if (col.type === 'int' || col.type === 'float' || col.type === 'score') { td.className = 'r'; }
+    if (col.type === 'int' || col.type === 'float' || col.type === 'score') { td.className = 'r nowrap'; }
     if (col.type === 'account') {
       var label = row[col.label_key] || v;
       var href = pageHref(row[col.page_key]);
-      var node = href ? el('a', null, fmt(label)) : el('span', null, fmt(label));
+      var node = href ? el('a', null, '@' + fmt(label)) : el('span', null, '@' + fmt(label));
       if (href) { node.setAttribute('href', href); }
+      setLang(node, row[col.lang_key]);
       td.appendChild(node);
+      var sub = col.sub_key ? row[col.sub_key] : null;
+      if (sub !== null && sub !== undefined && sub !== '' && sub !== label) {
+        var name = el('span', 'dname', String(sub));
+        setLang(name, row[col.sub_lang_key]);
+        td.appendChild(name);
+      }
       td.className = 'wrap';
     } else if (col.type === 'score') {
       var bar = el('span', 'scorebar');
@@ -105,8 +112,17 @@
     } else {
       td.textContent = fmt(v, col.type);
       if (col.type === 'text') { td.className = 'wrap'; }
+      if (col.type === 'mono') { td.className = 'mono'; }
+      if (col.type === 'nowrap' || col.type === 'bool') { td.className = 'nowrap'; }
+      if (col.lang_key) { setLang(td, row[col.lang_key]); }
     }
     return td;
+  }
+  /* the language of a text from the data (report/lang.py); "" = unknown, not the page's English */
+  var LANG_RE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/;
+  function setLang(node, lang) {
+    if (lang === undefined || lang === null) { return; }
+    node.setAttribute('lang', LANG_RE.test(String(lang)) ? String(lang) : '');
   }
   function setupTable(host) {
     var spec = readJSON(host.getAttribute('data-table'));
@@ -136,7 +152,11 @@
     function apply() {
       var q = search.value.trim().toLowerCase();
       rows = !q ? all.slice() : all.filter(function (r) {
-        return cols.some(function (c) { var v = r[c.label_key || c.key]; return v !== null && v !== undefined && String(v).toLowerCase().indexOf(q) >= 0; });
+        return cols.some(function (c) {
+          return [r[c.label_key || c.key], c.sub_key ? r[c.sub_key] : null].some(function (v) {
+            return v !== null && v !== undefined && String(v).toLowerCase().indexOf(q) >= 0;
+          });
+        });
       });
       if (sortKey) {
         rows.sort(function (a, b) {
@@ -175,9 +195,21 @@
     if (t && t.tagName === 'DETAILS') { t.open = true; }
   }
 
+  /* A link to a collapsed card (a claim's rows, a group) opens it, also when the URL already
+   * ends with its fragment (no hashchange then). */
+  function setupOpeners() {
+    Array.prototype.slice.call(document.querySelectorAll('a[data-open]')).forEach(function (a) {
+      a.addEventListener('click', function () {
+        var t = document.getElementById(a.getAttribute('data-open'));
+        if (t && t.tagName === 'DETAILS') { t.open = true; }
+      });
+    });
+  }
+
   function start() {
     window.addEventListener('hashchange', openTarget);
     openTarget();
+    setupOpeners();
     Array.prototype.slice.call(document.querySelectorAll('[data-table]')).forEach(setupTable);
     setupPlots();
   }
