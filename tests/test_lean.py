@@ -332,3 +332,28 @@ def test_without_content_hash_a_repeated_file_is_still_read_once(data: Path, too
     assert twice.counts is not None and once.counts is not None
     as_rows = lambda t: sorted(zip(*(t.column(n).to_pylist() for n in ("user_1", "user_2", "weight")), strict=True))  # noqa: E731
     assert as_rows(twice.counts) == as_rows(once.counts) and len(as_rows(once.counts)) > 100
+
+
+def test_counts_csv_is_ordered_as_sql_orders_it(tmp_path: Path) -> None:
+    """counts.csv is sorted by (user_1, user_2) as text: the dictionary-code ranks used to sort
+    it give the order of DuckDB's ORDER BY, also for ids beyond ASCII (byte order)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from cibscope.export import write_arrow_csv
+    from cibscope.onelayer import _sorted_counts
+
+    ids = pa.array(["b", "a", "\u00e9", "Z", "z", "\u65e5\u672c", "\u00e9a", "e\u0301", "10", "9", "+1"])
+    rng = np.random.default_rng(3)
+    pairs = rng.permutation([(i, j) for i in range(len(ids)) for j in range(len(ids)) if i != j])
+    counts = pa.table({
+        "user_1": pa.DictionaryArray.from_arrays(pa.array(pairs[:, 0], pa.int32()), ids),
+        "user_2": pa.DictionaryArray.from_arrays(pa.array(pairs[:, 1], pa.int32()), ids),
+        "weight": pa.array(rng.integers(1, 9, len(pairs))),
+    })
+    write_arrow_csv(counts, tmp_path / "sql.csv", order=["user_1", "user_2"])
+    write_arrow_csv(_sorted_counts(counts), tmp_path / "ranks.csv")
+    assert (tmp_path / "ranks.csv").read_bytes() == (tmp_path / "sql.csv").read_bytes()
+    plain = counts.cast(pa.schema([("user_1", pa.string()), ("user_2", pa.string()), ("weight", pa.int64())]))
+    write_arrow_csv(_sorted_counts(plain), tmp_path / "plain.csv")
+    assert (tmp_path / "plain.csv").read_bytes() == (tmp_path / "sql.csv").read_bytes()

@@ -148,6 +148,24 @@ def network_from_files(
     return res
 
 
+def _sorted_counts(counts: pa.Table) -> pa.Table:
+    """``counts`` ordered by (user_1, user_2) as text, as ``ORDER BY user_1, user_2`` would
+    order it. The account columns are dictionary-encoded (:func:`directed_counts`): the rows
+    are sorted by the ranks of their codes in the sorted dictionary (integers, not strings;
+    Python orders str by code point, which is UTF-8's byte order, DuckDB's). Any other table
+    is sorted by its values."""
+    import numpy as np
+
+    cols = [counts.column(c).combine_chunks() for c in ("user_1", "user_2")]
+    if counts.num_rows == 0 or not all(pa.types.is_dictionary(c.type) for c in cols) or not cols[0].dictionary.equals(cols[1].dictionary):
+        return counts.sort_by([("user_1", "ascending"), ("user_2", "ascending")])
+    words = cols[0].dictionary.to_pylist()
+    rank = np.empty(len(words), dtype=np.int64)
+    rank[sorted(range(len(words)), key=words.__getitem__)] = np.arange(len(words))
+    r1, r2 = (rank[np.asarray(c.indices, dtype=np.int64)] for c in cols)
+    return counts.take(pa.array(np.lexsort((r2, r1))))
+
+
 def directed_counts(con: Any, t: Trace) -> tuple[pa.Table, LayerStats]:
     """Every co-occurring pair's directed count on the case ``con`` (the trace's actions,
     nothing tested; no evidence, so the trace rows carry no source or item strings):
@@ -196,7 +214,7 @@ def write_network(res: LayerNetwork, out: str | os.PathLike[str]) -> dict[str, P
     o = out_dir(out)
     written: dict[str, Path] = {}
     if res.counts is not None:
-        written["counts"] = write_arrow_csv(res.counts, o / "counts.csv", order=["user_1", "user_2"])
+        written["counts"] = write_arrow_csv(_sorted_counts(res.counts), o / "counts.csv")
         return written
     written["edges"] = write_arrow_csv(res.edges, o / "edges.csv")
     written["evidence"] = write_arrow_csv(res.evidence, o / "evidence.csv")

@@ -271,6 +271,9 @@ def ingest(
             raise ParameterError("lines=False needs fields (a lean read): a full read keeps every post's line")
         lean = lean - {"source_line"}
     overlap = not c.con.execute("SELECT count(*) FROM (SELECT 1 FROM ingest_log LIMIT 1)").fetchall()[0][0]
+    # a lean read into an in-memory case that ends with this call: the staged posts become the
+    # posts table instead of being copied into it (finalize.adopt_stage_posts)
+    adopt = not content_hash and lean is not None and c.path == ":memory:"
     # content_hash=False (a fresh case): file size -> [(source, its sha1 once computed)] of this call
     by_size: dict[int, list[list[Any]]] | None = None if (content_hash or not overlap) else {}
     options: dict[str, Any] = {}
@@ -311,13 +314,15 @@ def ingest(
                         continue
                 args = (c, src, reader, strict, options, progress, finalize, lean, overlap)
                 try:
-                    report.files.append(_ingest_one(*args, hash_content=by_size is None, lines=lines))
+                    report.files.append(_ingest_one(*args, hash_content=by_size is None, lines=lines, adopt=adopt))
                 except duckdb.IOException as e:
                     if src.compression != "gzip" or "gzip" not in str(e).lower():
                         raise
                     # DuckDB stops at a broken gzip stream: read what it holds, quarantine the rest
                     readable, note = _salvage_gzip(src, stack)
-                    report.files.append(_ingest_one(c, readable, *args[2:], hash_content=by_size is None, notes=[note], lines=lines))
+                    report.files.append(
+                        _ingest_one(c, readable, *args[2:], hash_content=by_size is None, notes=[note], lines=lines, adopt=adopt)
+                    )
     finally:
         if owns:
             c.close()
@@ -408,15 +413,20 @@ def _ingest_one(
     hash_content: bool = True,
     notes: list[tuple[int | None, str, str]] = [],  # noqa: B006 - read only
     lines: bool = True,
+    adopt: bool = False,
 ) -> FileReport:
     """Read one file into the case in one transaction. ``overlap``: the case had no files
     before this ingest call (the content hash may then run alongside the parse). ``hash_content``
     False: no content hash (``ingest(content_hash=False)``; the caller compared the files),
     only the line count, alongside the parse. ``notes``: rows to quarantine besides the
-    reader's, (line, raw, reason) -- what a broken gzip stream lost. ``lines``: see :func:`ingest`."""
+    reader's, (line, raw, reason) -- what a broken gzip stream lost. ``lines``: see :func:`ingest`.
+    ``adopt``: staged posts may become the (in-memory, ending) case's posts table without a
+    copy (:func:`.finalize.adopt_stage_posts`)."""
     t0 = time.perf_counter()
     # the line count is only meaningful for the bytes the reader parses (not gzip's, nor a copy's)
-    count = bool(getattr(reader, "counts_lines", False) and src.compression is None and src.origin is None and lines)
+    # (a read without lines needs no count from a reader that numbers them on demand only)
+    on_demand = not lines and getattr(reader, "lines_on_demand", False)
+    count = bool(getattr(reader, "counts_lines", False) and src.compression is None and src.origin is None and not on_demand)
     hashed = src.origin or src.path
     con = c.con
     hashing: Future[tuple[str | None, int | None]] | None = None
@@ -460,7 +470,7 @@ def _ingest_one(
                 con.execute("INSERT INTO stage_quarantine VALUES (?, ?, ?, ?)", [src.name, line, raw, reason])
                 rows_read += 1
         with step(progress, f"normalising {Path(src.name).name}") as _:
-            finalize(con, src.name, reader.kind)
+            adopted = finalize(con, src.name, reader.kind, adopt=True) if adopt else finalize(con, src.name, reader.kind)
         if hashing is not None:
             hexdigest = hashing.result()[0]
             prev = _same_content(con, hexdigest) if hexdigest is not None else None
@@ -497,6 +507,10 @@ def _ingest_one(
             [src.name, hexdigest, reader.name, rows_read, kept, quarantined, datetime.now(timezone.utc).replace(tzinfo=None), seconds],
         )
         merged = int(con.execute("SELECT count(*) FROM stage_merged").fetchall()[0][0])
+        if adopted:
+            from .finalize import adopt_stage_posts
+
+            adopt_stage_posts(con)  # after the rows were counted in stage_posts
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

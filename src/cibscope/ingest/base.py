@@ -106,12 +106,12 @@ def trimmed_sql(expr: str) -> str:
     separators around it. ``trim`` only changes a value whose first or last character is one,
     so it runs only then: most ids hold no space, and a time (``2019-08-13 10:15``) holds one
     in the middle; trimming it anyway costs ~0.15 s per million values, the two ``ord`` tests
-    a tenth of that.
+    a tenth of that, and the test for a space (first: it rules out most ids) less.
     """
     from .rules import ZS_CODEPOINTS_SQL as zs
 
     edge = f"(ord({expr}) IN ({zs}) OR ord({expr}[-1]) IN ({zs}))"
-    return f"CASE WHEN {edge} AND contains({expr}, ' ') THEN nullif(trim({expr}), '') ELSE nullif({expr}, '') END"
+    return f"CASE WHEN contains({expr}, ' ') AND {edge} THEN nullif(trim({expr}), '') ELSE nullif({expr}, '') END"
 
 
 def sql_ident(name: str) -> str:
@@ -134,6 +134,52 @@ def embedded_newlines_sql(columns: Iterable[str], alias: str | None = None) -> s
 #: bytes that are not gzip (every reader: what came before is read, the rest is one row).
 GZIP_BROKEN = "truncated or corrupt gzip stream"
 GZIP_MAGIC = b"\x1f\x8b"
+
+
+def is_utf8_file(path: Path, chunk: int = 1 << 24) -> bool:
+    """Are all of the (uncompressed) file's bytes valid UTF-8?
+
+    A lean read names only a few columns, and DuckDB checks a field's UTF-8 only when its
+    column is read; a full read quarantines a record with invalid UTF-8 in any field. When the
+    whole file is valid, no record can be, and the lean read need not read the other columns
+    to find out. Checked by Arrow's UTF-8 validation over the memory-mapped file, a slice
+    at a time, each cut after a newline byte (never inside a character): ~0.1-0.3 s per
+    1M tweets, where reading every column in DuckDB costs ~1 s. An empty file is valid.
+    """
+    import mmap
+
+    import pyarrow as pa
+
+    with open(path, "rb") as fh:
+        size = fh.seek(0, 2)
+        if not size:
+            return True
+        mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        return _utf8_slices_valid(mm, size, chunk)
+    finally:
+        mm.close()  # the Arrow buffers over it are gone with the function's frame
+
+
+def _utf8_slices_valid(mm: Any, size: int, chunk: int) -> bool:
+    import pyarrow as pa
+
+    buf = pa.py_buffer(mm)
+    start = 0
+    while start < size:
+        end = size
+        if start + chunk < size:
+            end = mm.rfind(b"\n", start, start + chunk) + 1
+            if end <= start:  # no newline in the slice: up to the next one
+                nl = mm.find(b"\n", start + chunk)
+                end = size if nl < 0 else nl + 1
+        offsets = pa.py_buffer((0).to_bytes(8, "little") + (end - start).to_bytes(8, "little"))
+        try:
+            pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, buf.slice(start, end - start)]).validate(full=True)
+        except pa.ArrowInvalid:
+            return False
+        start = end
+    return True
 
 
 def compression_of(path: Path) -> str | None:
@@ -257,7 +303,10 @@ class Reader(Protocol):
     """A file format. Register instances in :data:`cibscope.ingest.registry.READERS`.
 
     Optional class attribute ``counts_lines = True``: the orchestrator then counts the file's
-    physical lines while hashing it and passes them as :attr:`ReadContext.physical_lines`.
+    physical lines while hashing it and passes them as :attr:`ReadContext.physical_lines`;
+    with ``lines_on_demand = True`` too, not for a read without lines (``ReadContext.lines``
+    False: the reader numbers lines only when it quarantines a row, by a scan of its own).
+    A reader that ignores ``ReadContext.lines`` gets the count either way.
     """
 
     name: ClassVar[str]

@@ -55,7 +55,7 @@ import duckdb
 
 from ..errors import MissingColumnsError
 from . import rules
-from .base import STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, sql_ident, trimmed_sql
+from .base import STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, is_utf8_file, sql_ident, trimmed_sql
 
 USER_COLUMNS: tuple[str, ...] = (
     "userid",
@@ -237,6 +237,9 @@ class _ArchiveReader:
     required: ClassVar[tuple[str, ...]]
     # ask the orchestrator for the file's physical lines (counted with its content hash)
     counts_lines: ClassVar[bool] = True
+    # a read without lines (ReadContext.lines False) numbers them only if a row is quarantined
+    # (by a second scan): it needs no line count then
+    lines_on_demand: ClassVar[bool] = True
 
     # -- header ----------------------------------------------------------------------------
     def _layout(self, ctx: ReadContext) -> _Layout:
@@ -289,10 +292,14 @@ class _ArchiveReader:
         if lines and ctx.physical_lines is not None:
             partial = [n for n in layout.names if n in _NL_FIELDS]
         nl = f", {_nl_sql(layout, partial)} AS _nl" if lines else ""
+        # a lean read of a file that is valid UTF-8 throughout need not read every column to
+        # validate the records as a full read does (see _every_column_sql)
+        utf8 = ctx.fields is not None and ctx.source.compression is None and is_utf8_file(ctx.source.path)
+        enc = "" if utf8 else f", {_every_column_sql(layout)} AS _enc"
         ctx.con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE cib_raw AS
-            SELECT {cols}{', _nl' if lines else ''}, _why, {_every_column_sql(layout)} AS _enc
+            SELECT {cols}{', _nl' if lines else ''}, _why{enc}
             FROM ({_scan_sql(ctx.source, layout, (*pre, "CAST(NULL AS BIGINT) AS _line0"), why, nl)})
             """
         )
@@ -647,11 +654,16 @@ class IOArchiveTweets(_ArchiveReader):
         "try_strptime(_tt, '%Y-%m-%d %H:%M') AS _tmin, "
         "CASE WHEN strlen(_tt) > 16 THEN try_strptime(_tt, '%Y-%m-%d %H:%M:%S') END AS _tsec, "
         f"CASE {_ident('is_retweet')} WHEN 'true' THEN true WHEN 'false' THEN false "
-        f"ELSE TRY_CAST(lower({_nz('is_retweet')}) AS BOOLEAN) END AS _rt0",
+        f"ELSE TRY_CAST(lower({_nz('is_retweet')}) AS BOOLEAN) END AS _rt0, "
+        "TRY_CAST(_tid AS UBIGINT) AS _tidn",
+        # the snowflake time of the id, and whether it falls in the given minute (or second)
+        f"(_tidn >> 22) + {SNOWFLAKE_EPOCH_MS} AS _snow",
+        "(_snow >= epoch_ms(coalesce(_tmin, _tsec)) AND _snow < epoch_ms(coalesce(_tmin, _tsec)) "
+        "+ CASE WHEN _tmin IS NULL THEN 1000 ELSE 60000 END) AS _snow_ok",
     )
     _WHY = (
         "CASE "
-        f"WHEN _tid IS NULL OR NOT {rules.decimal_id_sql('_tid')} "
+        f"WHEN _tid IS NULL OR NOT {rules.decimal_id_sql('_tid', '_tidn')} "
         f"THEN 'invalid tweetid ' || chr(39) || left(regexp_replace(coalesce(_tid, ''), {rules.CONTROL_SQL}, '?', 'g'), 60) || chr(39) "
         "WHEN _uid IS NULL THEN 'missing userid' "
         f"{_bad_id_sql('userid', False, '_uid')}"
@@ -674,11 +686,9 @@ class IOArchiveTweets(_ArchiveReader):
         from .normalize import install_macros
 
         install_macros(con)  # cib_parse_list
-        # the given minute (or second) and the snowflake decoding of the id
+        # the given minute (or second) and the snowflake decoding of the id (see _PRE)
         given = "coalesce(_tmin, _tsec)"
-        span = "CASE WHEN _tmin IS NULL THEN 1000 ELSE 60000 END"
-        snow_ms = f"(TRY_CAST(_tid AS UBIGINT) >> 22) + {SNOWFLAKE_EPOCH_MS}"
-        snow_ok = f"({snow_ms} >= epoch_ms({given}) AND {snow_ms} < epoch_ms({given}) + {span})"
+        snow_ms, snow_ok = "_snow", "_snow_ok"
         rt = "coalesce(_rt0, false)"
         rp, qt = "_rp", "_qt"
         posts = {

@@ -157,14 +157,16 @@ def decimal_id(value: Any, field: str) -> str | None:
     raise BadValue(f"invalid {field} {_show(s)} (not an unsigned 64-bit integer)")
 
 
-def decimal_id_sql(expr: str) -> str:
+def decimal_id_sql(expr: str, number: str | None = None) -> str:
     """SQL: is the trimmed text ``expr`` (NULL = missing) a valid decimal id? NULL counts as valid.
 
     A text is an unsigned 64-bit integer in canonical decimal form exactly when it reads as
     one and prints back as itself (no sign, space, leading zero, underscore, fraction or
     exponent survives the round trip); cheaper than the regular expression (ids are in every row).
+    ``number``: SQL of ``TRY_CAST(expr AS UBIGINT)`` when the caller computed it already.
     """
-    return f"({expr} IS NULL OR coalesce(CAST(TRY_CAST({expr} AS UBIGINT) AS VARCHAR) = {expr}, false))"
+    number = number or f"TRY_CAST({expr} AS UBIGINT)"
+    return f"({expr} IS NULL OR coalesce(CAST({number} AS VARCHAR) = {expr}, false))"
 
 
 # ---- text ids -------------------------------------------------------------------------------
