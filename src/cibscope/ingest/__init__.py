@@ -10,6 +10,7 @@ file. A file already ingested (same content hash) is skipped, so re-ingesting ne
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import shutil
 import tempfile
@@ -145,28 +146,43 @@ def _file_sources(p: Path, stack: ExitStack, *, in_folder: bool) -> Iterator[tup
 
 
 def _content_hash(
-    path: Path, count_lines: bool = False, stop: threading.Event | None = None, digest: bool = True
+    path: Path, count_lines: bool = False, stop: threading.Event | None = None, digest: bool = True, gz: bool = False
 ) -> tuple[str | None, int | None]:
     """sha1 of the file's bytes (None if not ``digest``) and, if asked, its physical lines (one
     pass over the file; at 1M tweets the sha1 is 0.5 s of CPU, the line count 0.15 s).
 
+    ``gz``: the file is gzip; its lines are those of the decompressed text (what the reader
+    parses), counted in a second pass (None if the stream is broken: the lines are then unknown).
     ``stop`` set (from another thread) ends the pass early; the result is then meaningless.
     """
     h = hashlib.sha1() if digest else None
     newlines = 0
     last = b""
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 22):
-            if stop is not None and stop.is_set():
-                break
-            if h is not None:
-                h.update(chunk)
-            if count_lines:
-                newlines += chunk.count(b"\n")
-            last = chunk[-1:]
+    plain = count_lines and not gz
+    if h is not None or plain:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 22):
+                if stop is not None and stop.is_set():
+                    break
+                if h is not None:
+                    h.update(chunk)
+                if plain:
+                    newlines += chunk.count(b"\n")
+                last = chunk[-1:]
     hexdigest = h.hexdigest() if h is not None else None
     if not count_lines:
         return hexdigest, None
+    if gz:
+        last = b""
+        try:
+            with gzip.open(path, "rb") as g:
+                while chunk := g.read(1 << 22):
+                    if stop is not None and stop.is_set():
+                        break
+                    newlines += chunk.count(b"\n")
+                    last = chunk[-1:]
+        except (OSError, EOFError, zlib.error):
+            return hexdigest, None
     return hexdigest, newlines + (1 if last not in (b"", b"\n") else 0)
 
 
@@ -423,10 +439,12 @@ def _ingest_one(
     ``adopt``: staged posts may become the (in-memory, ending) case's posts table without a
     copy (:func:`.finalize.adopt_stage_posts`)."""
     t0 = time.perf_counter()
-    # the line count is only meaningful for the bytes the reader parses (not gzip's, nor a copy's)
-    # (a read without lines needs no count from a reader that numbers them on demand only)
+    # the line count is only meaningful for the bytes the reader parses (gzip's decompressed
+    # text, not a copy's); a read without lines needs no count from a reader that numbers
+    # them on demand only
     on_demand = not lines and getattr(reader, "lines_on_demand", False)
-    count = bool(getattr(reader, "counts_lines", False) and src.compression is None and src.origin is None and not on_demand)
+    count = bool(getattr(reader, "counts_lines", False) and src.compression in (None, "gzip") and src.origin is None and not on_demand)
+    gz = src.compression == "gzip"
     hashed = src.origin or src.path
     con = c.con
     hashing: Future[tuple[str | None, int | None]] | None = None
@@ -434,7 +452,7 @@ def _ingest_one(
     stop = threading.Event()  # tells the hash thread to give up when the read fails
     line_count: int | Callable[[], int | None] | None
     if not overlap:
-        hexdigest, line_count = _content_hash(hashed, count)
+        hexdigest, line_count = _content_hash(hashed, count, gz=gz)
         prev = _same_content(con, str(hexdigest))
         if prev is not None:
             return FileReport(src.name, reader.name, "already ingested", message=f"same content as {prev}; nothing added")
@@ -446,7 +464,7 @@ def _ingest_one(
         line_count = None
         if hash_content or count:
             pool = ThreadPoolExecutor(1, thread_name_prefix="cibscope-hash")
-            running = hashing = pool.submit(_content_hash, hashed, count, stop, hash_content)
+            running = hashing = pool.submit(_content_hash, hashed, count, stop, hash_content, gz)
             pool.shutdown(wait=False)
             if count:
                 line_count = lambda: running.result()[1]  # noqa: E731
