@@ -22,7 +22,7 @@ from cibscope.cli import app
 from cibscope.errors import CaseStateError, ParameterError
 from cibscope.generate import generate_dataset
 from cibscope.ingest import ingest
-from cibscope.ingest.base import CORE_POST_FIELDS, case_lean_fields, stage_fields
+from cibscope.ingest.base import CORE_ACCOUNT_COLUMNS, CORE_POST_FIELDS, case_lean_fields, stage_fields
 from cibscope.networks import build_networks
 from cibscope.networks.multiplex import MultiplexParams, fuse_layers
 from cibscope.onelayer import network_from_files, write_network
@@ -140,8 +140,11 @@ def test_stage_fields_follow_the_traces_sql() -> None:
     assert extra("co_link") == {"urls"}
     assert extra("co_mention") == {"mentions"}
     assert extra("near_duplicate") == {"text"}  # text_norm is made from text
-    assert extra("account_batch") == set()  # account rows are always read in full
-    assert "accounts" in get_trace("account_batch")().case_columns()
+    # account columns are fields "accounts.<column>" (what snapshots taken from posts must hold)
+    batch = get_trace("account_batch")().case_columns()["accounts"]
+    assert extra("account_batch") == {f"accounts.{c}" for c in batch if c not in CORE_ACCOUNT_COLUMNS}
+    assert "accounts.created_at" in extra("account_batch")
+    assert extra("co_retweet") == set()  # no account column: snapshots hold the id and platform only
 
 
 def test_referenced_columns_resolves_aliases_nested_selects_and_stars() -> None:
@@ -329,3 +332,28 @@ def test_without_content_hash_a_repeated_file_is_still_read_once(data: Path, too
     assert twice.counts is not None and once.counts is not None
     as_rows = lambda t: sorted(zip(*(t.column(n).to_pylist() for n in ("user_1", "user_2", "weight")), strict=True))  # noqa: E731
     assert as_rows(twice.counts) == as_rows(once.counts) and len(as_rows(once.counts)) > 100
+
+
+def test_counts_csv_is_ordered_as_sql_orders_it(tmp_path: Path) -> None:
+    """counts.csv is sorted by (user_1, user_2) as text: the dictionary-code ranks used to sort
+    it give the order of DuckDB's ORDER BY, also for ids beyond ASCII (byte order)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from cibscope.export import write_arrow_csv
+    from cibscope.onelayer import _sorted_counts
+
+    ids = pa.array(["b", "a", "\u00e9", "Z", "z", "\u65e5\u672c", "\u00e9a", "e\u0301", "10", "9", "+1"])
+    rng = np.random.default_rng(3)
+    pairs = rng.permutation([(i, j) for i in range(len(ids)) for j in range(len(ids)) if i != j])
+    counts = pa.table({
+        "user_1": pa.DictionaryArray.from_arrays(pa.array(pairs[:, 0], pa.int32()), ids),
+        "user_2": pa.DictionaryArray.from_arrays(pa.array(pairs[:, 1], pa.int32()), ids),
+        "weight": pa.array(rng.integers(1, 9, len(pairs))),
+    })
+    write_arrow_csv(counts, tmp_path / "sql.csv", order=["user_1", "user_2"])
+    write_arrow_csv(_sorted_counts(counts), tmp_path / "ranks.csv")
+    assert (tmp_path / "ranks.csv").read_bytes() == (tmp_path / "sql.csv").read_bytes()
+    plain = counts.cast(pa.schema([("user_1", pa.string()), ("user_2", pa.string()), ("weight", pa.int64())]))
+    write_arrow_csv(_sorted_counts(plain), tmp_path / "plain.csv")
+    assert (tmp_path / "plain.csv").read_bytes() == (tmp_path / "sql.csv").read_bytes()

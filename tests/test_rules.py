@@ -102,3 +102,24 @@ def test_counts_and_coordinates() -> None:
         45.5, None, None, None, -90.0, None, 12.0, None, None,
     ]
     assert R.coordinate("-179.5", "longitude") == -179.5 and R.coordinate("181", "longitude") is None
+
+
+# ---- the whole-file UTF-8 check of lean reads (ingest.base.is_utf8_file) ----------------------
+
+
+@given(st.lists(st.sampled_from([b"a", b"\n", b"\xc3", b"\xa9", b"\xe6\x97\xa5", b"\xf0\x9f\x98\x80", b"\xff", b"\xed\xa0\x80", b"\xc0\xaf", b"\x00"]), max_size=40),
+       st.sampled_from([1, 2, 5, 1 << 24]))
+def test_is_utf8_file_twin(tmp_path_factory: pytest.TempPathFactory, parts: list[bytes], chunk: int) -> None:
+    """The file check (Arrow's validation, slice by slice cut after newlines) says what
+    Python's strict decoder says of the whole file, whatever the slice size."""
+    from cibscope.ingest.base import is_utf8_file
+
+    data = b"".join(parts)
+    f = tmp_path_factory.mktemp("utf8") / "f.csv"
+    f.write_bytes(data)
+    try:
+        data.decode("utf-8")
+        want = True
+    except UnicodeDecodeError:
+        want = False
+    assert is_utf8_file(f, chunk=chunk) is want

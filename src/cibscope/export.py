@@ -253,10 +253,14 @@ def csv_select(con: Any, sql: str) -> str:
     """SQL selecting each row of ``sql`` as one CSV record (a single column whose name is the
     header record), cells by :func:`csv_cell_sql`."""
     desc = con.execute(f"SELECT * FROM ({sql}) LIMIT 0").description
-    fields = [_csv_field_sql(csv_cell_sql(_quote_ident(str(d[0])), str(d[1]), id_column=_is_id(str(d[0])))) for d in desc]
     header = ",".join(_csv_field(str(d[0])) for d in desc)
-    line = f"concat_ws(',', {', '.join(fields)})" if fields else "''"
-    return f"SELECT {line} AS {_quote_ident(header)} FROM ({sql})"
+    if not desc:
+        return f"SELECT '' AS {_quote_ident(header)} FROM ({sql})"
+    # each cell computed once (a level of its own), then quoted: DuckDB does not share the
+    # cell's expression between the quoting rule's several uses of it
+    cells = ", ".join(f"{csv_cell_sql(_quote_ident(str(d[0])), str(d[1]), id_column=_is_id(str(d[0])))} AS _c{i}" for i, d in enumerate(desc))
+    line = f"concat_ws(',', {', '.join(_csv_field_sql(f'_c{i}') for i in range(len(desc)))})"
+    return f"SELECT {line} AS {_quote_ident(header)} FROM (SELECT {cells} FROM ({sql}))"
 
 
 def _copy_csv_sql(con: Any, sql: str, path: Path, *, gzip: bool = False) -> str:

@@ -37,7 +37,7 @@ from .case import insertion_order_off, open_case
 from .errors import ParameterError
 from .export import Graph, out_dir, write_arrow_csv, write_gexf
 from .ingest import IngestReport, ingest
-from .ingest.base import stage_fields
+from .ingest.base import ACCOUNT_FIELD_PREFIX, stage_fields
 from .networks import LayerStats, build_networks
 from .networks.cooccurrence import directed_counts_sql, drop_temp, full_trace_sql, run_cooccurrence
 from .networks.multiplex import MultiplexParams, arrow_query, fuse_layers
@@ -102,17 +102,23 @@ def network_from_files(
     case = open_case(":memory:")
     try:
         con = case.con
+        fields = stage_fields(t.case_columns())
+        if not counts:
+            fields |= {ACCOUNT_FIELD_PREFIX + "screen_name"}  # the graph's node labels
         report = ingest(
-            paths, case, format=format, mapping=mapping, strict=strict, progress=progress,
-            fields=stage_fields(t.case_columns()), content_hash=False,  # the case ends with this call
+            paths, case, format=format, mapping=mapping, strict=strict, progress=progress, fields=fields,
+            content_hash=False,  # the case ends with this call
+            lines=not counts,  # counts show no post's line (quarantined rows still get theirs)
         )
         secs["ingest"] = time.perf_counter() - t0
         t1 = time.perf_counter()
-        labels = dict(
-            con.execute(
-                "SELECT account_id, any_value(screen_name) FROM accounts WHERE screen_name IS NOT NULL GROUP BY 1"
-            ).fetchall()
-        )
+        labels: dict[str, str] = {}
+        if not counts:
+            labels = dict(
+                con.execute(
+                    "SELECT account_id, any_value(screen_name) FROM accounts WHERE screen_name IS NOT NULL GROUP BY 1"
+                ).fetchall()
+            )
         if counts:
             with step(progress, f"{trace}: co-occurrence counts", None):
                 table, st = directed_counts(con, t)
@@ -140,6 +146,24 @@ def network_from_files(
         case.close()
     res.seconds = secs
     return res
+
+
+def _sorted_counts(counts: pa.Table) -> pa.Table:
+    """``counts`` ordered by (user_1, user_2) as text, as ``ORDER BY user_1, user_2`` would
+    order it. The account columns are dictionary-encoded (:func:`directed_counts`): the rows
+    are sorted by the ranks of their codes in the sorted dictionary (integers, not strings;
+    Python orders str by code point, which is UTF-8's byte order, DuckDB's). Any other table
+    is sorted by its values."""
+    import numpy as np
+
+    cols = [counts.column(c).combine_chunks() for c in ("user_1", "user_2")]
+    if counts.num_rows == 0 or not all(pa.types.is_dictionary(c.type) for c in cols) or not cols[0].dictionary.equals(cols[1].dictionary):
+        return counts.sort_by([("user_1", "ascending"), ("user_2", "ascending")])
+    words = cols[0].dictionary.to_pylist()
+    rank = np.empty(len(words), dtype=np.int64)
+    rank[sorted(range(len(words)), key=words.__getitem__)] = np.arange(len(words))
+    r1, r2 = (rank[np.asarray(c.indices, dtype=np.int64)] for c in cols)
+    return counts.take(pa.array(np.lexsort((r2, r1))))
 
 
 def directed_counts(con: Any, t: Trace) -> tuple[pa.Table, LayerStats]:
@@ -190,7 +214,7 @@ def write_network(res: LayerNetwork, out: str | os.PathLike[str]) -> dict[str, P
     o = out_dir(out)
     written: dict[str, Path] = {}
     if res.counts is not None:
-        written["counts"] = write_arrow_csv(res.counts, o / "counts.csv", order=["user_1", "user_2"])
+        written["counts"] = write_arrow_csv(_sorted_counts(res.counts), o / "counts.csv")
         return written
     written["edges"] = write_arrow_csv(res.edges, o / "edges.csv")
     written["evidence"] = write_arrow_csv(res.evidence, o / "evidence.csv")

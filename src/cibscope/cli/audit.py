@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.table import Table
 
-from ..audit import AuditResult, run_audit
 from .common import CaseOption, OutOption, RichProgress, console, safe, text
+
+if TYPE_CHECKING:
+    from ..audit import AuditResult
 
 _STATUS_STYLE = {"supported": "green", "contradicted": "red", "not testable": "yellow"}
 
@@ -110,6 +112,8 @@ def register(app: typer.Typer) -> None:
         claims: Annotated[Optional[Path], typer.Option("--claims", help="TOML file of the announcement's claims (see docs/audit.md).")] = None,
     ) -> None:
         """Audit a takedown: a verdict per claimed account, claims tested against the data."""
+        from ..audit import run_audit  # heavy (scipy.stats): only when an audit runs
+
         with RichProgress() as progress:
             result = run_audit(case, claimed=claimed, out=out, control=control, claims=claims, progress=progress)
         render_audit(result)

@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..generate import generate_dataset
 from .common import RichProgress, console, text
 
 
@@ -38,6 +37,8 @@ def register(app: typer.Typer) -> None:
 
         world = parse_world(parse_param_items(knob))
         with RichProgress() as progress:
+            from ..generate import generate_dataset  # heavy (pandas): only when data is generated
+
             r = generate_dataset(out, accounts=accounts, tweets=tweets, seed=seed, progress=progress, world=world)
         console.print(
             f"{r.n_accounts:,} accounts ({r.n_io:,} in {len(r.groups)} operations, "

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from ..export import DEFAULT_EXPORT_FORMATS
-from ..report import render_report
 from .common import CaseOption, RichProgress, console, text
 
 
@@ -39,5 +38,7 @@ def register(app: typer.Typer) -> None:
         """Write a self-contained HTML report (opens from file://, no network) and print its path."""
         formats = export_formats_of(export_formats)
         with RichProgress() as progress:
+            from ..report import render_report  # heavy (scipy, plotting): only when a report is made
+
             index = render_report(case, out, top_n=top_n, top_groups=top_groups, exports=exports, export_formats=formats, progress=progress)
         console.print(text(index), highlight=False, soft_wrap=True)

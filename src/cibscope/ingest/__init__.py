@@ -10,6 +10,7 @@ file. A file already ingested (same content hash) is skipped, so re-ingesting ne
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import shutil
 import tempfile
@@ -145,28 +146,43 @@ def _file_sources(p: Path, stack: ExitStack, *, in_folder: bool) -> Iterator[tup
 
 
 def _content_hash(
-    path: Path, count_lines: bool = False, stop: threading.Event | None = None, digest: bool = True
+    path: Path, count_lines: bool = False, stop: threading.Event | None = None, digest: bool = True, gz: bool = False
 ) -> tuple[str | None, int | None]:
     """sha1 of the file's bytes (None if not ``digest``) and, if asked, its physical lines (one
     pass over the file; at 1M tweets the sha1 is 0.5 s of CPU, the line count 0.15 s).
 
+    ``gz``: the file is gzip; its lines are those of the decompressed text (what the reader
+    parses), counted in a second pass (None if the stream is broken: the lines are then unknown).
     ``stop`` set (from another thread) ends the pass early; the result is then meaningless.
     """
     h = hashlib.sha1() if digest else None
     newlines = 0
     last = b""
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 22):
-            if stop is not None and stop.is_set():
-                break
-            if h is not None:
-                h.update(chunk)
-            if count_lines:
-                newlines += chunk.count(b"\n")
-            last = chunk[-1:]
+    plain = count_lines and not gz
+    if h is not None or plain:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 22):
+                if stop is not None and stop.is_set():
+                    break
+                if h is not None:
+                    h.update(chunk)
+                if plain:
+                    newlines += chunk.count(b"\n")
+                last = chunk[-1:]
     hexdigest = h.hexdigest() if h is not None else None
     if not count_lines:
         return hexdigest, None
+    if gz:
+        last = b""
+        try:
+            with gzip.open(path, "rb") as g:
+                while chunk := g.read(1 << 22):
+                    if stop is not None and stop.is_set():
+                        break
+                    newlines += chunk.count(b"\n")
+                    last = chunk[-1:]
+        except (OSError, EOFError, zlib.error):
+            return hexdigest, None
     return hexdigest, newlines + (1 if last not in (b"", b"\n") else 0)
 
 
@@ -221,6 +237,7 @@ def ingest(
     progress: Progress | None = None,
     fields: Iterable[str] | None = None,
     content_hash: bool = True,
+    lines: bool = True,
 ) -> IngestReport:
     """Ingest files or folders into the case at ``case`` (created if absent).
 
@@ -237,11 +254,19 @@ def ingest(
         that needs little of the data (``cibscope network``: one trace,
         :func:`cibscope.ingest.base.stage_fields` of its :meth:`~cibscope.traces.Trace.case_columns`).
         The case records the fields (meta ``lean_fields``) and ``build_networks`` refuses a
-        trace that needs more. Rows are validated and counted as in a full read.
+        trace that needs more. Rows are validated and counted as in a full read. An account
+        column other than the id and platform is the field ``accounts.<column>``: account
+        snapshots taken from posts fill only those asked for (accounts files: every column).
     content_hash : False for a case that ends with this call (``cibscope network``'s in-memory
         case): nothing will be ingested into it later, so the files' contents are not hashed
         (``ingest_log.content_hash`` NULL); a file given twice is still read once: files of
         equal size are hashed and compared. Ignored when the case already has files.
+    lines : False (with ``fields``) for a case that ends with this call and shows no post's
+        place in its file (``cibscope network --counts``): posts' ``source_line`` may stay
+        NULL, so the readers need not count the newlines inside records (the text columns are
+        then never materialised). Every quarantined row still gets its exact line (the lines
+        are numbered when a row is quarantined), and the case records the missing field
+        (``build_networks`` refuses it: evidence needs the lines).
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -255,7 +280,16 @@ def ingest(
     c = open_case(case) if not isinstance(case, Case) else case
     report = IngestReport(case_path=c.path)
     lean = _lean_fields(fields)
+    if not lines:
+        if lean is None:
+            from ..errors import ParameterError
+
+            raise ParameterError("lines=False needs fields (a lean read): a full read keeps every post's line")
+        lean = lean - {"source_line"}
     overlap = not c.con.execute("SELECT count(*) FROM (SELECT 1 FROM ingest_log LIMIT 1)").fetchall()[0][0]
+    # a lean read into an in-memory case that ends with this call: the staged posts become the
+    # posts table instead of being copied into it (finalize.adopt_stage_posts)
+    adopt = not content_hash and lean is not None and c.path == ":memory:"
     # content_hash=False (a fresh case): file size -> [(source, its sha1 once computed)] of this call
     by_size: dict[int, list[list[Any]]] | None = None if (content_hash or not overlap) else {}
     options: dict[str, Any] = {}
@@ -296,13 +330,15 @@ def ingest(
                         continue
                 args = (c, src, reader, strict, options, progress, finalize, lean, overlap)
                 try:
-                    report.files.append(_ingest_one(*args, hash_content=by_size is None))
+                    report.files.append(_ingest_one(*args, hash_content=by_size is None, lines=lines, adopt=adopt))
                 except duckdb.IOException as e:
                     if src.compression != "gzip" or "gzip" not in str(e).lower():
                         raise
                     # DuckDB stops at a broken gzip stream: read what it holds, quarantine the rest
                     readable, note = _salvage_gzip(src, stack)
-                    report.files.append(_ingest_one(c, readable, *args[2:], hash_content=by_size is None, notes=[note]))
+                    report.files.append(
+                        _ingest_one(c, readable, *args[2:], hash_content=by_size is None, notes=[note], lines=lines, adopt=adopt)
+                    )
     finally:
         if owns:
             c.close()
@@ -356,11 +392,18 @@ def _lean_fields(fields: Iterable[str] | None) -> frozenset[str] | None:
     from ..errors import ParameterError
     from .base import CORE_POST_FIELDS, STAGE_POSTS
 
+    from ..schema import ACCOUNTS
+    from .base import ACCOUNT_FIELD_PREFIX, CORE_ACCOUNT_COLUMNS
+
     known = {n for n, _ in STAGE_POSTS.columns}
+    accounts = {ACCOUNT_FIELD_PREFIX + n for n in ACCOUNTS.column_names if n not in CORE_ACCOUNT_COLUMNS}
     wanted = frozenset(fields) | CORE_POST_FIELDS
-    unknown = sorted(wanted - known)
+    unknown = sorted(wanted - known - accounts)
     if unknown:
-        raise ParameterError(f"fields: unknown stage_posts field(s) {', '.join(unknown)}; expected some of {', '.join(sorted(known))}")
+        raise ParameterError(
+            f"fields: unknown stage_posts field(s) {', '.join(unknown)}; expected some of {', '.join(sorted(known))} "
+            f"(or accounts columns as {ACCOUNT_FIELD_PREFIX}NAME)"
+        )
     return wanted
 
 
@@ -369,8 +412,13 @@ def _mark_lean(c: Case, fields: frozenset[str]) -> None:
     every lean read so far (a full read has them all, and never clears the mark)."""
     from .base import STAGE_POSTS, case_lean_fields
 
+    from ..schema import ACCOUNTS
+    from .base import ACCOUNT_FIELD_PREFIX, CORE_ACCOUNT_COLUMNS
+
     before = case_lean_fields(c.con)
-    every = frozenset(n for n, _ in STAGE_POSTS.columns)
+    every = frozenset(n for n, _ in STAGE_POSTS.columns) | {
+        ACCOUNT_FIELD_PREFIX + n for n in ACCOUNTS.column_names if n not in CORE_ACCOUNT_COLUMNS
+    }
     c.set_meta(LEAN_FIELDS_META, ",".join(sorted(fields & (before if before is not None else every))))
 
 
@@ -380,23 +428,31 @@ def _ingest_one(
     overlap: bool = False,
     hash_content: bool = True,
     notes: list[tuple[int | None, str, str]] = [],  # noqa: B006 - read only
+    lines: bool = True,
+    adopt: bool = False,
 ) -> FileReport:
     """Read one file into the case in one transaction. ``overlap``: the case had no files
     before this ingest call (the content hash may then run alongside the parse). ``hash_content``
     False: no content hash (``ingest(content_hash=False)``; the caller compared the files),
     only the line count, alongside the parse. ``notes``: rows to quarantine besides the
-    reader's, (line, raw, reason) -- what a broken gzip stream lost."""
+    reader's, (line, raw, reason) -- what a broken gzip stream lost. ``lines``: see :func:`ingest`.
+    ``adopt``: staged posts may become the (in-memory, ending) case's posts table without a
+    copy (:func:`.finalize.adopt_stage_posts`)."""
     t0 = time.perf_counter()
-    # the line count is only meaningful for the bytes the reader parses (not gzip's, nor a copy's)
-    count = bool(getattr(reader, "counts_lines", False) and src.compression is None and src.origin is None)
+    # the line count is only meaningful for the bytes the reader parses (gzip's decompressed
+    # text, not a copy's); a read without lines needs no count from a reader that numbers
+    # them on demand only
+    on_demand = not lines and getattr(reader, "lines_on_demand", False)
+    count = bool(getattr(reader, "counts_lines", False) and src.compression in (None, "gzip") and src.origin is None and not on_demand)
+    gz = src.compression == "gzip"
     hashed = src.origin or src.path
     con = c.con
     hashing: Future[tuple[str | None, int | None]] | None = None
     hexdigest: str | None = None
     stop = threading.Event()  # tells the hash thread to give up when the read fails
-    lines: int | Callable[[], int | None] | None
+    line_count: int | Callable[[], int | None] | None
     if not overlap:
-        hexdigest, lines = _content_hash(hashed, count)
+        hexdigest, line_count = _content_hash(hashed, count, gz=gz)
         prev = _same_content(con, str(hexdigest))
         if prev is not None:
             return FileReport(src.name, reader.name, "already ingested", message=f"same content as {prev}; nothing added")
@@ -405,20 +461,20 @@ def _ingest_one(
         # call: hash it in a thread while the reader parses (hashlib and DuckDB both release the
         # GIL) and check for a repeat after the parse (a wasted parse only for a file given twice).
         # Without hash_content only the line count is taken (if the reader wants it).
-        lines = None
+        line_count = None
         if hash_content or count:
             pool = ThreadPoolExecutor(1, thread_name_prefix="cibscope-hash")
-            running = hashing = pool.submit(_content_hash, hashed, count, stop, hash_content)
+            running = hashing = pool.submit(_content_hash, hashed, count, stop, hash_content, gz)
             pool.shutdown(wait=False)
             if count:
-                lines = lambda: running.result()[1]  # noqa: E731
+                line_count = lambda: running.result()[1]  # noqa: E731
     _create_staging(c)
     install_macros(con)  # outside the file's transaction: a rollback must not take the UDF with it
     con.execute("BEGIN TRANSACTION")
     try:
         with step(progress, f"reading {Path(src.name).name} ({reader.name})") as _:
             try:
-                rows_read = reader.read(ReadContext(con, src, progress, options, physical_lines=lines, fields=fields))
+                rows_read = reader.read(ReadContext(con, src, progress, options, physical_lines=line_count, fields=fields, lines=lines))
             except duckdb.Error as e:
                 if isinstance(e, duckdb.IOException) and src.compression == "gzip" and "gzip" in str(e).lower():
                     raise  # the caller reads what the broken stream holds
@@ -432,7 +488,7 @@ def _ingest_one(
                 con.execute("INSERT INTO stage_quarantine VALUES (?, ?, ?, ?)", [src.name, line, raw, reason])
                 rows_read += 1
         with step(progress, f"normalising {Path(src.name).name}") as _:
-            finalize(con, src.name, reader.kind)
+            adopted = finalize(con, src.name, reader.kind, adopt=True) if adopt else finalize(con, src.name, reader.kind)
         if hashing is not None:
             hexdigest = hashing.result()[0]
             prev = _same_content(con, hexdigest) if hexdigest is not None else None
@@ -469,6 +525,10 @@ def _ingest_one(
             [src.name, hexdigest, reader.name, rows_read, kept, quarantined, datetime.now(timezone.utc).replace(tzinfo=None), seconds],
         )
         merged = int(con.execute("SELECT count(*) FROM stage_merged").fetchall()[0][0])
+        if adopted:
+            from .finalize import adopt_stage_posts
+
+            adopt_stage_posts(con)  # after the rows were counted in stage_posts
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -46,17 +46,39 @@ def _reader_kinds_sql() -> str:
     return f"(VALUES {rows}) AS k(format, kind)"
 
 
-def finalize(con: duckdb.DuckDBPyConnection, source_name: str, kind: str) -> None:
+def finalize(con: duckdb.DuckDBPyConnection, source_name: str, kind: str, *, adopt: bool = False) -> bool:
     """Normalise the staged rows of ``source_name`` and insert them into the case tables.
 
     ``kind`` is the reader's kind ("posts" or "accounts"): it says which stage table holds the
     file's counted rows, i.e. whether a dropped account row must be quarantined.
+
+    ``adopt`` (an in-memory case that ends with this ingest, :func:`cibscope.ingest.ingest`):
+    staged posts that need no normalisation are not copied into an empty ``posts``; returns
+    True when they were left in ``stage_posts`` for :func:`adopt_stage_posts` to make the
+    table itself ``posts`` (after the caller counted them). Otherwise returns False.
     """
     install_macros(con)
     # the case tables are sets: letting DuckDB insert in any order parallelises the writes
     with insertion_order_off(con):
         _finalize_accounts(con, counted=(kind == "accounts"))
-        _finalize_posts(con)
+        return _finalize_posts(con, adopt=adopt)
+
+
+def adopt_stage_posts(con: duckdb.DuckDBPyConnection) -> None:
+    """Make ``stage_posts`` the case's ``posts`` without copying a row (after
+    :func:`finalize` returned True): the ``posts`` columns it lacks are added (NULL), the
+    stage-only ones dropped, and the table renamed ``posts``: a temp table, which the
+    connection finds before the (empty) case table of the same name -- later inserts into
+    ``posts`` go to it too. Only for an in-memory case that ends with the ingest: the temp
+    table is gone with the connection, and the columns are in another order.
+    """
+    have = _stage_columns(con)
+    for c in have - set(POSTS.column_names):
+        con.execute(f'ALTER TABLE stage_posts DROP COLUMN "{c}"')
+    for c, t in POSTS.columns:
+        if c not in have:
+            con.execute(f'ALTER TABLE stage_posts ADD COLUMN "{c}" {t}')
+    con.execute("ALTER TABLE stage_posts RENAME TO posts")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,9 +146,9 @@ def _stage_columns(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
     return frozenset(str(r[0]) for r in con.execute("DESCRIBE stage_posts").fetchall())
 
 
-def _finalize_posts(con: duckdb.DuckDBPyConnection) -> None:
+def _finalize_posts(con: duckdb.DuckDBPyConnection, *, adopt: bool = False) -> bool:
     if _one(con, "SELECT count(*) FROM stage_posts") == 0:
-        return
+        return False
     have = _stage_columns(con)
     _quarantine_post_duplicates(con, have)
     # the columns stage_posts has; the others are NULL in posts (their default)
@@ -139,10 +161,14 @@ def _finalize_posts(con: duckdb.DuckDBPyConnection) -> None:
         con, "SELECT count(*) FROM (SELECT 1 FROM stage_posts WHERE text IS NOT NULL AND kind IS DISTINCT FROM 'repost' LIMIT 1)"
     ):
         # no text to normalise (e.g. a lean read without text)
+        if adopt and not _one(con, "SELECT count(*) FROM (SELECT 1 FROM posts LIMIT 1)"):
+            _insert_entities(con, have)
+            return True  # the caller makes stage_posts the posts table (no copy)
         con.execute(f"INSERT INTO posts ({', '.join(cols)}) SELECT {', '.join(cols)} FROM stage_posts")
     else:
         _insert_posts_normalised(con, cols)
     _insert_entities(con, have)
+    return False
 
 
 def _insert_posts_normalised(con: duckdb.DuckDBPyConnection, cols: list[str]) -> None:

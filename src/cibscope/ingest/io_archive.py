@@ -55,7 +55,7 @@ import duckdb
 
 from ..errors import MissingColumnsError
 from . import rules
-from .base import STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, sql_ident, trimmed_sql
+from .base import STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, is_utf8_file, sql_ident, trimmed_sql
 
 USER_COLUMNS: tuple[str, ...] = (
     "userid",
@@ -184,6 +184,14 @@ def _nl_sql(layout: _Layout, names: list[str] | None = None) -> str:
     return embedded_newlines_sql(layout.names if names is None else names)
 
 
+def _every_column_sql(layout: _Layout) -> str:
+    """SQL naming every column of the record, at almost no cost: DuckDB checks a field's UTF-8
+    only when its column is read (projection pushdown), so a read that uses a few columns would
+    keep a record whose other fields are not UTF-8, which a full read quarantines (``invalid
+    UTF-8 in field N``). Rows are validated alike whatever the read needs."""
+    return "(" + " OR ".join(f"{_ident(n)} IS NULL" for n in layout.names) + ")"
+
+
 def _raw_sql(layout: _Layout) -> str:
     """The record re-serialised as CSV (for quarantined rows that DuckDB did parse)."""
     return "concat_ws(',', " + ", ".join(
@@ -191,14 +199,33 @@ def _raw_sql(layout: _Layout) -> str:
     ) + ")"
 
 
-def _parsed_source(source: Source, layout: _Layout, nl_names: list[str] | None = None) -> str:
-    """The file's records with ``_nl`` (embedded newlines) and a placeholder ``_line0``.
+def _scan_sql(
+    source: Source, layout: _Layout, pre: tuple[str, ...], why: str, extra: str = "", rejects: tuple[str, str] = (_REJ_TABLE, _REJ_SCAN)
+) -> str:
+    """The file's records with the values ``pre`` computes once (each level may use the one
+    before), ``_why`` (NULL for a valid record, else the reason) and ``extra`` columns (SQL,
+    with a leading comma).
 
     No window here: a streaming window (``row_number() OVER ()``) forces the whole pipeline,
     CSV parsing included, onto one thread. The lines are numbered afterwards, over the
-    materialised table (see :meth:`_ArchiveReader._number_lines`).
+    materialised table (see :meth:`_ArchiveReader._number_lines`). Only the columns the
+    caller's expressions name are materialised (DuckDB's projection pushdown): a lean read
+    never builds the text column.
     """
-    return f"SELECT *, {_nl_sql(layout, nl_names)} AS _nl, CAST(NULL AS BIGINT) AS _line0 FROM {_read_csv_sql(source, layout)}"
+    sql = _read_csv_sql(source, layout, rejects)
+    for level in pre:
+        sql = f"(SELECT *, {level} FROM {sql})"
+    return f"SELECT *, {why} AS _why{extra} FROM {sql}"
+
+
+@dataclass
+class _Parse:
+    """One parse of a file into ``cib_raw``, and what a second scan needs to repeat it."""
+
+    layout: _Layout
+    pre: tuple[str, ...]
+    why: str
+    lines: bool  # cib_raw.source_line holds each record's line (before the rejects' shift)
 
 
 class _ArchiveReader:
@@ -210,6 +237,9 @@ class _ArchiveReader:
     required: ClassVar[tuple[str, ...]]
     # ask the orchestrator for the file's physical lines (counted with its content hash)
     counts_lines: ClassVar[bool] = True
+    # a read without lines (ReadContext.lines False) numbers them only if a row is quarantined
+    # (by a second scan): it needs no line count then
+    lines_on_demand: ClassVar[bool] = True
 
     # -- header ----------------------------------------------------------------------------
     def _layout(self, ctx: ReadContext) -> _Layout:
@@ -233,36 +263,55 @@ class _ArchiveReader:
         return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
     def _parse_into_raw(
-        self, ctx: ReadContext, layout: _Layout, select: dict[str, str], why: str, pre: str = "NULL AS _pre"
-    ) -> None:
-        """Parse the file once into the temp table ``cib_raw``: ``select`` columns, ``_why``
-        (NULL for a valid row, else the reason) and ``_raw`` (the record as CSV, invalid rows only).
+        self, ctx: ReadContext, layout: _Layout, select: dict[str, str], why: str, pre: tuple[str, ...] = (), *, lines: bool = True
+    ) -> _Parse:
+        """Parse the file once into the temp table ``cib_raw``: ``select`` columns and ``_why``
+        (NULL for a valid row, else the reason); with ``lines``, ``_nl`` and the line numbers.
 
-        ``pre`` are columns computed first (once) for ``why`` and ``select`` to reuse. One parse
+        ``pre`` are columns computed first (once, level by level) for ``why`` and ``select`` to
+        reuse: DuckDB does not share a subexpression between the branches of a CASE. One parse
         feeds everything the reader stages (posts, account snapshots, quarantine):
-        materialising a few more columns is cheaper than parsing the CSV twice.
+        materialising a few more columns is cheaper than parsing the CSV twice. The record of
+        an invalid row (its ``raw`` in the quarantine) is not carried: naming every column
+        would materialise all of them for every row; :meth:`_quarantine_invalid` reads it
+        back when there are invalid rows.
 
-        Embedded newlines: when the file's physical lines are known, only the free-text columns
-        (:data:`_NL_FIELDS`) are searched, and the lines found must add up to the file's
-        (header + records + their embedded newlines + rejected records' lines). Newline counts
-        are never negative, so when they add up no other field can hold one; when they do not,
-        every field is searched in a second pass. Searching 8 columns instead of 31 is a
-        measurable part of the parse.
+        Embedded newlines (``lines``): when the file's physical lines are known, only the
+        free-text columns (:data:`_NL_FIELDS`) are searched, and the lines found must add up
+        to the file's (header + records + their embedded newlines + rejected records' lines).
+        Newline counts are never negative, so when they add up no other field can hold one;
+        when they do not, every field is searched in a second pass. Searching 8 columns
+        instead of 31 is a measurable part of the parse.
+
+        Without ``lines`` (a read whose posts need no line, ``ReadContext.lines``) no text
+        column is materialised at all and ``source_line`` stays NULL; the lines are numbered
+        later (:meth:`_ensure_lines`) only if some row is quarantined.
         """
         cols = ", ".join(f"{expr} AS {_ident(name)}" for name, expr in select.items())
         partial = None
-        if ctx.physical_lines is not None:
+        if lines and ctx.physical_lines is not None:
             partial = [n for n in layout.names if n in _NL_FIELDS]
+        nl = f", {_nl_sql(layout, partial)} AS _nl" if lines else ""
+        # a lean read of a file that is valid UTF-8 throughout need not read every column to
+        # validate the records as a full read does (see _every_column_sql)
+        utf8 = ctx.fields is not None and ctx.source.compression is None and is_utf8_file(ctx.source.path)
+        enc = "" if utf8 else f", {_every_column_sql(layout)} AS _enc"
         ctx.con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE cib_raw AS
-            SELECT {cols}, _nl, _why, CASE WHEN _why IS NOT NULL THEN {_raw_sql(layout)} END AS _raw
-            FROM (SELECT *, {why} AS _why FROM (SELECT *, {pre} FROM ({_parsed_source(ctx.source, layout, partial)})))
+            SELECT {cols}{', _nl' if lines else ''}, _why{enc}
+            FROM ({_scan_sql(ctx.source, layout, (*pre, "CAST(NULL AS BIGINT) AS _line0"), why, nl)})
             """
         )
+        parse = _Parse(layout, pre, why, lines=lines)
+        if not lines:
+            return parse
         if partial is not None and len(partial) < len(layout.names) and not self._lines_add_up(ctx):
-            self._recount_newlines(ctx, layout)
-        self._number_lines(ctx.con)
+            self._scan_newlines(ctx, layout)
+            self._number_lines(ctx.con, from_scan=True)
+        else:
+            self._number_lines(ctx.con)
+        return parse
 
     def _lines_add_up(self, ctx: ReadContext) -> bool:
         """Do the header, the parsed records with their embedded newlines and the rejected
@@ -271,67 +320,115 @@ class _ArchiveReader:
         rejected = sum(1 + _reject_spans(raw) for _o, _p, raw, _e in _reject_rows(ctx.con))
         return 1 + int(parsed[0]) + int(parsed[1]) + rejected == ctx.line_count()
 
-    def _recount_newlines(self, ctx: ReadContext, layout: _Layout) -> None:
-        """Set ``cib_raw._nl`` from every field, by a second scan of the file in the same order."""
-        con = ctx.con
+    def _ensure_lines(self, ctx: ReadContext, parse: _Parse) -> None:
+        """Number ``cib_raw``'s lines if the parse did not (a read without lines that has
+        rows to quarantine): a second scan counts the newlines inside every field."""
+        if parse.lines:
+            return
+        self._scan_newlines(ctx, parse.layout)
+        self._number_lines(ctx.con, from_scan=True)
+        parse.lines = True
+
+    def _scan_newlines(self, ctx: ReadContext, layout: _Layout) -> None:
+        """``cib_nl``: the newlines inside every field of each parsed record, by a second scan
+        of the file in the same (file) order as ``cib_raw``."""
         scratch = ("cib_rejects_nl", "cib_reject_scans_nl")
-        con.execute(
+        ctx.con.execute(
             f"CREATE OR REPLACE TEMP TABLE cib_nl AS SELECT {_nl_sql(layout)} AS _nl FROM {_read_csv_sql(ctx.source, layout, scratch)}"
         )
-        # both tables were filled in file order: the k-th rowid of each is the same record
-        con.execute(
-            """
-            UPDATE cib_raw SET _nl = n._nl
-            FROM (SELECT row_number() OVER (ORDER BY rowid) AS k, _nl FROM cib_nl) n,
-                 (SELECT row_number() OVER (ORDER BY rowid) AS k, rowid AS rid FROM cib_raw) r
-            WHERE n.k = r.k AND cib_raw.rowid = r.rid
-            """
-        )
-        for t in ("cib_nl", *scratch):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
+        for t in scratch:
+            ctx.con.execute(f"DROP TABLE IF EXISTS {t}")
 
     @staticmethod
-    def _number_lines(con: duckdb.DuckDBPyConnection) -> None:
+    def _number_lines(con: duckdb.DuckDBPyConnection, *, from_scan: bool = False) -> None:
         """Set ``cib_raw.source_line`` to the record's physical line assuming no rejects:
-        ``record ordinal + 1 (header) + newlines embedded in all earlier records``.
+        ``record ordinal + 1 (header) + newlines embedded in all earlier records``, the
+        newlines from ``cib_raw._nl`` or (``from_scan``) from ``cib_nl`` (dropped here).
 
-        ``cib_raw`` was filled from the parallel CSV scan with insertion order preserved, so
-        its rowids (fresh in this transaction, never deleted from yet) follow file order. The
-        numbering runs on the narrow (rowid, _nl) projection, after the parallel parse.
+        ``cib_raw`` (and ``cib_nl``) were filled from the parallel CSV scan with insertion
+        order preserved, so their rowids (fresh in this transaction, never deleted from yet)
+        follow file order. The numbering runs on the narrow (rowid, _nl) projection, after the
+        parallel parse; a file without embedded newlines needs no window (line = ordinal + 2).
         """
         rows = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
         if rows and not rows[0][0]:
             raise AssertionError("cib_raw needs preserve_insertion_order = true (file order)")
-        con.execute(
-            """
-            UPDATE cib_raw SET source_line = n.line
-            FROM (
-                SELECT rowid AS rid,
-                       row_number() OVER w + 1 + sum(_nl) OVER w - _nl AS line
-                FROM cib_raw
-                WINDOW w AS (ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-            ) n
-            WHERE cib_raw.rowid = n.rid
-            """
+        nl_table = "cib_nl" if from_scan else "cib_raw"
+        n, n_nl, lo, hi = con.execute(f"SELECT count(*), coalesce(sum(_nl), 0), min(rowid), max(rowid) FROM {nl_table}").fetchall()[0]
+        if from_scan and int(n) != int(con.execute("SELECT count(*) FROM cib_raw").fetchall()[0][0]):
+            raise AssertionError("cib_nl and cib_raw hold different records")
+        if int(n_nl) == 0 and not from_scan and int(n) and int(hi) - int(lo) + 1 == int(n):
+            con.execute(f"UPDATE cib_raw SET source_line = rowid - {int(lo)} + 2")
+        elif not from_scan:
+            con.execute(
+                """
+                UPDATE cib_raw SET source_line = n.line
+                FROM (
+                    SELECT rowid AS rid,
+                           row_number() OVER w + 1 + sum(_nl) OVER w - _nl AS line
+                    FROM cib_raw
+                    WINDOW w AS (ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                ) n
+                WHERE cib_raw.rowid = n.rid
+                """
+            )
+        else:
+            # both tables were filled in file order: the k-th rowid of each is the same record
+            con.execute(
+                """
+                UPDATE cib_raw SET source_line = n.line
+                FROM (
+                    SELECT row_number() OVER w AS k, row_number() OVER w + 1 + sum(_nl) OVER w - _nl AS line
+                    FROM cib_nl
+                    WINDOW w AS (ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                ) n,
+                (SELECT row_number() OVER (ORDER BY rowid) AS k, rowid AS rid FROM cib_raw) r
+                WHERE n.k = r.k AND cib_raw.rowid = r.rid
+                """
+            )
+            con.execute("DROP TABLE cib_nl")
+
+    def _quarantine_invalid(self, ctx: ReadContext, parse: _Parse) -> int:
+        """Quarantine the parsed rows whose ``_why`` says why they cannot be kept, each with its
+        record re-serialised as CSV. The records are read back by a second scan that keeps
+        only the invalid ones (the same rule on the same file, in file order: its k-th row is
+        ``cib_raw``'s k-th invalid row); no second scan when every row is valid."""
+        con = ctx.con
+        n = self._count(con, "SELECT count(*) FROM cib_raw WHERE _why IS NOT NULL")
+        if not n:
+            return 0
+        self._ensure_lines(ctx, parse)
+        scratch = ("cib_rejects_raw", "cib_reject_scans_raw")
+        scan = _scan_sql(ctx.source, parse.layout, parse.pre, parse.why, f", {_raw_sql(parse.layout)} AS _raw", scratch)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE cib_rawtext AS SELECT _raw FROM ({scan}) WHERE _why IS NOT NULL")
+        got = self._count(
+            con,
+            f"""
+            INSERT INTO stage_quarantine
+            SELECT {_q(ctx.source.name)}, r.source_line, t._raw, r._why
+            FROM (SELECT source_line, _why, row_number() OVER (ORDER BY rowid) AS k FROM cib_raw WHERE _why IS NOT NULL) r
+            JOIN (SELECT _raw, row_number() OVER (ORDER BY rowid) AS k FROM cib_rawtext) t ON t.k = r.k
+            """,
         )
+        for t in ("cib_rawtext", *scratch):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+        if got != n:
+            raise AssertionError(f"{ctx.source.name}: {n} invalid rows, {got} read back")
+        return n
 
-    def _quarantine_invalid(self, ctx: ReadContext) -> int:
-        return self._count(
-            ctx.con,
-            "INSERT INTO stage_quarantine SELECT source_file, source_line, _raw, _why FROM cib_raw WHERE _why IS NOT NULL",
-        )
+    def _rejects(self, ctx: ReadContext, parse: _Parse) -> int:
+        """Quarantine what DuckDB rejected; fix the lines of the rows parsed after it.
 
-    def _rejects(self, ctx: ReadContext, table: str, layout: _Layout) -> int:
-        """Quarantine what DuckDB rejected; fix the lines of the rows staged after it.
-
-        Must run before any row of ``table`` is deleted (the table holds exactly this file's
-        parsed records, each with its provisional line ``_line0``).
+        Must run before any row of ``cib_raw`` is deleted (the table holds exactly this file's
+        parsed records, each with its provisional line).
         """
         con = ctx.con
-        n_fields = len(layout.names)
+        table = "cib_raw"
+        n_fields = len(parse.layout.names)
         rows = _reject_rows(con)
         if not rows:
             return 0
+        self._ensure_lines(ctx, parse)
         physical = _physical_lines(ctx.source, [int(r[1] or 0) for r in rows])
         out = []
         for (ordinal, _pos, raw, err), line in zip(rows, physical):
@@ -462,9 +559,10 @@ def _date_sql(col: str) -> str:
     return f"CASE WHEN {rules.time_in_range_sql(t)} THEN {t} END"
 
 
-def _bad_id_sql(col: str, decimal: bool) -> str:
-    """SQL WHEN branch: the reason a non-empty id in ``col`` is refused (decimal or text id rule)."""
-    v = _nz(col)
+def _bad_id_sql(col: str, decimal: bool, value: str | None = None) -> str:
+    """SQL WHEN branch: the reason a non-empty id in ``col`` is refused (decimal or text id
+    rule); ``value``: the trimmed value when computed before (else trimmed here)."""
+    v = value or _nz(col)
     shown = f"chr(39) || left(regexp_replace({_ident(col)}, {rules.CONTROL_SQL}, '?', 'g'), 60) || chr(39)"
     if decimal:
         return f"WHEN NOT {rules.decimal_id_sql(v)} THEN 'invalid {col} ' || {shown} || ' (not an unsigned 64-bit integer)' "
@@ -518,14 +616,21 @@ class IOArchiveUsers(_ArchiveReader):
             "from_users_file": "true",
         }
         why = f"CASE WHEN {_nz('userid')} IS NULL THEN 'missing userid' {_bad_id_sql('userid', False)}END"
-        self._parse_into_raw(ctx, layout, select, why)
-        rejected = self._rejects(ctx, "cib_raw", layout)
-        invalid = self._quarantine_invalid(ctx)
+        parse = self._parse_into_raw(ctx, layout, select, why)
+        rejected = self._rejects(ctx, parse)
+        invalid = self._quarantine_invalid(ctx, parse)
         names = ", ".join(select)
         staged = self._count(con, f"INSERT INTO stage_accounts ({names}) SELECT {names} FROM cib_raw WHERE _why IS NULL")
         con.execute("DROP TABLE cib_raw")
         self._drop_rejects(con)
         return staged + rejected + invalid
+
+
+# the tweets file's ids, trimmed once per row into these columns (see IOArchiveTweets._PRE)
+_TWEET_IDS = {
+    "tweetid": "_tid", "userid": "_uid", "in_reply_to_tweetid": "_rp", "quoted_tweet_tweetid": "_qt",
+    "retweet_tweetid": "_rtt", "in_reply_to_userid": "_rpu", "retweet_userid": "_rtu",
+}
 
 
 class IOArchiveTweets(_ArchiveReader):
@@ -541,18 +646,27 @@ class IOArchiveTweets(_ArchiveReader):
         return len(cols & set(TWEET_COLUMNS)) >= 16 and bool(cols & {"tweetid", "tweet_text", "tweet_time"})
 
     # Values parsed once per row and reused by the validity rule and the columns.
+    # Trimmed ids (and time, is_retweet) first, then what is parsed from them: the rule and
+    # the columns name each several times. (is_retweet: the archive's own 'true'/'false' are
+    # compared before the lower + cast of any other spelling.)
     _PRE = (
-        f"{_nz('tweetid')} AS _tid, "
-        f"try_strptime({_nz('tweet_time')}, '%Y-%m-%d %H:%M') AS _tmin, "
-        f"CASE WHEN strlen(trim(tweet_time)) > 16 THEN try_strptime({_nz('tweet_time')}, '%Y-%m-%d %H:%M:%S') END AS _tsec, "
-        f"TRY_CAST(lower({_nz('is_retweet')}) AS BOOLEAN) AS _rt0"
+        ", ".join(f"{_nz(c)} AS {a}" for c, a in _TWEET_IDS.items()) + f", {_nz('tweet_time')} AS _tt",
+        "try_strptime(_tt, '%Y-%m-%d %H:%M') AS _tmin, "
+        "CASE WHEN strlen(_tt) > 16 THEN try_strptime(_tt, '%Y-%m-%d %H:%M:%S') END AS _tsec, "
+        f"CASE {_ident('is_retweet')} WHEN 'true' THEN true WHEN 'false' THEN false "
+        f"ELSE TRY_CAST(lower({_nz('is_retweet')}) AS BOOLEAN) END AS _rt0, "
+        "TRY_CAST(_tid AS UBIGINT) AS _tidn",
+        # the snowflake time of the id, and whether it falls in the given minute (or second)
+        f"(_tidn >> 22) + {SNOWFLAKE_EPOCH_MS} AS _snow",
+        "(_snow >= epoch_ms(coalesce(_tmin, _tsec)) AND _snow < epoch_ms(coalesce(_tmin, _tsec)) "
+        "+ CASE WHEN _tmin IS NULL THEN 1000 ELSE 60000 END) AS _snow_ok",
     )
     _WHY = (
         "CASE "
-        f"WHEN _tid IS NULL OR NOT {rules.decimal_id_sql('_tid')} "
+        f"WHEN _tid IS NULL OR NOT {rules.decimal_id_sql('_tid', '_tidn')} "
         f"THEN 'invalid tweetid ' || chr(39) || left(regexp_replace(coalesce(_tid, ''), {rules.CONTROL_SQL}, '?', 'g'), 60) || chr(39) "
-        f"WHEN {_nz('userid')} IS NULL THEN 'missing userid' "
-        f"{_bad_id_sql('userid', False)}"
+        "WHEN _uid IS NULL THEN 'missing userid' "
+        f"{_bad_id_sql('userid', False, '_uid')}"
         "WHEN _tmin IS NULL AND _tsec IS NULL "
         f"THEN 'unparseable tweet_time ' || chr(39) || left(regexp_replace(coalesce(tweet_time, ''), {rules.CONTROL_SQL}, '?', 'g'), 60) || chr(39) "
         f"WHEN NOT {rules.time_in_range_sql('coalesce(_tmin, _tsec)')} "
@@ -560,8 +674,8 @@ class IOArchiveTweets(_ArchiveReader):
         f"|| ' (kept from {rules.TIME_MIN:%Y-%m-%d} to before {rules.TIME_MAX:%Y-%m-%d})' "
         f"WHEN _rt0 IS NULL AND {_nz('is_retweet')} IS NOT NULL "
         f"THEN 'invalid is_retweet ' || chr(39) || left(regexp_replace(is_retweet, {rules.CONTROL_SQL}, '?', 'g'), 60) || chr(39) "
-        + "".join(_bad_id_sql(c, True) for c in ("in_reply_to_tweetid", "quoted_tweet_tweetid", "retweet_tweetid"))
-        + "".join(_bad_id_sql(c, False) for c in ("in_reply_to_userid", "retweet_userid"))
+        + "".join(_bad_id_sql(c, True, _TWEET_IDS[c]) for c in ("in_reply_to_tweetid", "quoted_tweet_tweetid", "retweet_tweetid"))
+        + "".join(_bad_id_sql(c, False, _TWEET_IDS[c]) for c in ("in_reply_to_userid", "retweet_userid"))
         + "END"
     )
 
@@ -572,27 +686,24 @@ class IOArchiveTweets(_ArchiveReader):
         from .normalize import install_macros
 
         install_macros(con)  # cib_parse_list
-        # the given minute (or second) and the snowflake decoding of the id
+        # the given minute (or second) and the snowflake decoding of the id (see _PRE)
         given = "coalesce(_tmin, _tsec)"
-        span = "CASE WHEN _tmin IS NULL THEN 1000 ELSE 60000 END"
-        snow_ms = f"(TRY_CAST(_tid AS UBIGINT) >> 22) + {SNOWFLAKE_EPOCH_MS}"
-        snow_ok = f"({snow_ms} >= epoch_ms({given}) AND {snow_ms} < epoch_ms({given}) + {span})"
+        snow_ms, snow_ok = "_snow", "_snow_ok"
         rt = "coalesce(_rt0, false)"
-        rp, qt = _nz("in_reply_to_tweetid"), _nz("quoted_tweet_tweetid")
+        rp, qt = "_rp", "_qt"
         posts = {
             "post_id": "_tid",
-            "account_id": _nz("userid"),
-            "platform": "'twitter'",
+            "account_id": "_uid",
             "created_at": f"CASE WHEN {snow_ok} THEN epoch_ms(CAST({snow_ms} AS BIGINT)) ELSE CAST({given} AS TIMESTAMP) END",
             "time_precision": f"CASE WHEN {snow_ok} OR _tmin IS NULL THEN 'second' ELSE 'minute' END",
             "kind": f"CASE WHEN {rt} THEN 'repost' WHEN {rp} IS NOT NULL THEN 'reply' WHEN {qt} IS NOT NULL THEN 'quote' ELSE 'post' END",
             "text": "tweet_text",
             "lang": _ne("tweet_language"),
             "client": _ne("tweet_client_name"),
-            "repost_of": f"CASE WHEN {rt} THEN {_nz('retweet_tweetid')} END",
-            "repost_of_account": f"CASE WHEN {rt} THEN {_nz('retweet_userid')} END",
+            "repost_of": f"CASE WHEN {rt} THEN _rtt END",
+            "repost_of_account": f"CASE WHEN {rt} THEN _rtu END",
             "reply_to_post": rp,
-            "reply_to_account": _nz("in_reply_to_userid"),
+            "reply_to_account": "_rpu",
             "quote_of": qt,
             "like_count": _count_sql("like_count"),
             "repost_count": _count_sql("retweet_count"),
@@ -601,7 +712,6 @@ class IOArchiveTweets(_ArchiveReader):
             # 'absent' (or anything not a number in range) -> NULL
             "latitude": rules.coordinate_sql(_nz("latitude"), "latitude"),
             "longitude": rules.coordinate_sql(_nz("longitude"), "longitude"),
-            "source_file": _q(ctx.source.name),
             "source_line": "_line0",
             # the bracketed lists are parsed in the (parallel) parse pass: cib_raw becomes
             # stage_posts itself, see base.become_stage_posts
@@ -610,21 +720,40 @@ class IOArchiveTweets(_ArchiveReader):
             "mentions": f"cib_parse_list({_ident('user_mentions')})",
         }
         # exactly the stage_posts columns, in order and with its types, but the ones the archive
-        # has no column for (domains given apart from URLs, image hashes): left out, NULL
+        # has no column for (domains given apart from URLs, image hashes: left out, NULL) and
+        # the two that are the same on every row (added by become_stage_posts, not stored per row)
         types = dict(STAGE_POSTS.columns)
-        if list(posts) != [n for n in types if n not in ("domains", "images")]:
+        constants = {"platform": "'twitter'", "source_file": _q(ctx.source.name)}
+        if list(posts) != [n for n in types if n not in ("domains", "images", *constants)]:
             raise AssertionError("IOArchiveTweets.read: posts columns differ from stage_posts")
         # a lean read (ctx.fields) leaves out what the caller does not need (text, lists, counts):
         # not even stored as NULLs here -- become_stage_posts leaves them out, finalize reads NULL
-        posts = {n: f"CAST({e} AS {types[n]})" for n, e in posts.items() if ctx.wants(n)}
-        self._parse_into_raw(ctx, layout, posts, self._WHY, pre=self._PRE)
-        rejected = self._rejects(ctx, "cib_raw", layout)
-        invalid = self._quarantine_invalid(ctx)
+        # (source_line always: a read without lines numbers them when it quarantines a row)
+        posts = {n: f"CAST({e} AS {types[n]})" for n, e in posts.items() if ctx.wants(n) or n == "source_line"}
+        parse = self._parse_into_raw(ctx, layout, posts, self._WHY, pre=self._PRE, lines=ctx.lines)
+        rejected = self._rejects(ctx, parse)
+        invalid = self._quarantine_invalid(ctx, parse)
+        if not parse.lines and self._finalize_may_quarantine(con):
+            self._ensure_lines(ctx, parse)  # finalize names the line of a repeated post
         self._stage_snapshots(ctx, layout)
         # cib_raw has exactly the stage_posts columns plus these: it becomes stage_posts (no copy)
-        staged = become_stage_posts(con, "cib_raw", invalid="_why IS NOT NULL" if invalid else None)
+        staged = become_stage_posts(con, "cib_raw", invalid="_why IS NOT NULL" if invalid else None, constants=constants)
         self._drop_rejects(con)
         return staged + rejected + invalid
+
+    def _finalize_may_quarantine(self, con: duckdb.DuckDBPyConnection) -> bool:
+        """Could finalize move a valid row to quarantine (a post id repeated in the file, or
+        already in the case)? Checked on 64-bit hashes first, as finalize does; a hash
+        collision only costs the line numbering a read without lines would have skipped."""
+        valid = "FROM cib_raw WHERE _why IS NULL"
+        if self._count(con, f"SELECT count(post_id) - count(DISTINCT hash(post_id)) {valid}"):
+            return True
+        if not self._count(con, "SELECT count(*) FROM (SELECT 1 FROM posts LIMIT 1)"):
+            return False
+        # a join, not IN (...): DuckDB builds its hash table on the smaller side
+        return bool(
+            self._count(con, "SELECT count(*) FROM (SELECT 1 FROM cib_raw r JOIN posts p ON p.post_id = r.post_id WHERE r._why IS NULL LIMIT 1)")
+        )
 
     def _stage_snapshots(self, ctx: ReadContext, layout: _Layout) -> None:
         """One account row per account that the case does not know yet, from its newest valid
@@ -635,9 +764,11 @@ class IOArchiveTweets(_ArchiveReader):
         :mod:`.finalize`). So the profile columns are not carried through the parse; when some
         accounts need a snapshot, a second scan of the file reads the profile columns of just
         their newest tweets (picked by time and id in ``cib_raw``). With a users file, the usual
-        release, there is no second scan.
+        release, there is no second scan; nor for a lean read that needs no profile column
+        (``ReadContext.wants_account``): its snapshots hold the account id and platform only.
         """
         con = ctx.con
+        profile = [c for c in _account_cols_sql() if c not in ("account_id", "platform")]
         con.execute(
             """
             CREATE OR REPLACE TEMP TABLE cib_snap AS
@@ -651,7 +782,14 @@ class IOArchiveTweets(_ArchiveReader):
             ) m ON r.rowid = m.rid
             """
         )
-        if self._count(con, "SELECT count(*) FROM cib_snap"):
+        if not any(ctx.wants_account(c) for c in profile):
+            con.execute(
+                f"""
+                INSERT INTO stage_accounts (account_id, platform, source_file, source_line, from_users_file)
+                SELECT account_id, 'twitter', {_q(ctx.source.name)}, source_line, false FROM cib_snap
+                """
+            )
+        elif self._count(con, "SELECT count(*) FROM cib_snap"):
             cols = _account_cols_sql()
             raw = ", ".join(_ident(c) for c in USER_COLUMNS)
             scratch = ("cib_rejects_snap", "cib_reject_scans_snap")

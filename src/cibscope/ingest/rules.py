@@ -109,6 +109,8 @@ def _show(value: Any) -> str:
 
 # the characters DuckDB's trim() removes: Unicode space separators (category Zs)
 _ZS = " \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+#: the same characters as a SQL list of code points (for ``ord(x) IN (...)``)
+ZS_CODEPOINTS_SQL = ", ".join(str(ord(c)) for c in _ZS)
 
 
 def trim(value: str) -> str | None:
@@ -155,9 +157,16 @@ def decimal_id(value: Any, field: str) -> str | None:
     raise BadValue(f"invalid {field} {_show(s)} (not an unsigned 64-bit integer)")
 
 
-def decimal_id_sql(expr: str) -> str:
-    """SQL: is the trimmed text ``expr`` (NULL = missing) a valid decimal id? NULL counts as valid."""
-    return f"({expr} IS NULL OR (regexp_full_match({expr}, {_lit(_DECIMAL_ID)}) AND TRY_CAST({expr} AS UBIGINT) IS NOT NULL))"
+def decimal_id_sql(expr: str, number: str | None = None) -> str:
+    """SQL: is the trimmed text ``expr`` (NULL = missing) a valid decimal id? NULL counts as valid.
+
+    A text is an unsigned 64-bit integer in canonical decimal form exactly when it reads as
+    one and prints back as itself (no sign, space, leading zero, underscore, fraction or
+    exponent survives the round trip); cheaper than the regular expression (ids are in every row).
+    ``number``: SQL of ``TRY_CAST(expr AS UBIGINT)`` when the caller computed it already.
+    """
+    number = number or f"TRY_CAST({expr} AS UBIGINT)"
+    return f"({expr} IS NULL OR coalesce(CAST({number} AS VARCHAR) = {expr}, false))"
 
 
 # ---- text ids -------------------------------------------------------------------------------
@@ -200,13 +209,15 @@ def text_id_problem_sql(expr: str) -> str:
     """SQL twin of :func:`text_id_problem` for the trimmed text ``expr``: the problem, or NULL
     (also for a NULL ``expr``, a missing id). Cheap tests first: ids are in every row."""
     signed = f"^[+-]{_SIGNED_SAFE}$"
+    # float notation starts with a digit (ord 48-57); ord() of the first character is far
+    # cheaper than left(): base64 hashes hold an 'e' or 'E' more often than not
     return (
         f"CASE WHEN {expr} IS NULL THEN NULL "
         f"WHEN strlen({expr}) > {MAX_ID_BYTES} THEN {_lit(f'longer than {MAX_ID_BYTES} bytes')} "
-        f"WHEN (contains({expr}, '.') OR contains({expr}, 'e') OR contains({expr}, 'E')) "
+        f"WHEN ord({expr}) BETWEEN 48 AND 57 AND (contains({expr}, '.') OR contains({expr}, 'e') OR contains({expr}, 'E')) "
         f"AND regexp_full_match({expr}, {_lit(_FLOAT_ID)}) THEN 'float notation, digits lost' "
-        f"WHEN left({expr}, 1) IN ('=', '@', chr(9), chr(13)) "
-        f"OR (left({expr}, 1) IN ('+', '-') AND NOT regexp_matches({expr}, {_lit(signed)})) "
+        f"WHEN ord({expr}) IN (61, 64, 9, 13) "
+        f"OR (ord({expr}) IN (43, 45) AND NOT regexp_matches({expr}, {_lit(signed)})) "
         "THEN 'could run as a spreadsheet formula' END"
     )
 
@@ -235,8 +246,10 @@ def count(value: Any) -> int | None:
 
 def count_sql(expr: str) -> str:
     """SQL twin of :func:`count` for the trimmed text ``expr`` (a BIGINT or NULL)."""
+    # canonical digits (no leading zero: prints back as itself) first, without a regular expression
     return (
-        f"CASE WHEN regexp_full_match({expr}, '[0-9]+') THEN TRY_CAST({expr} AS BIGINT) "
+        f"CASE WHEN CAST(TRY_CAST({expr} AS UBIGINT) AS VARCHAR) = {expr} THEN TRY_CAST({expr} AS BIGINT) "
+        f"WHEN regexp_full_match({expr}, '[0-9]+') THEN TRY_CAST({expr} AS BIGINT) "
         f"WHEN regexp_full_match({expr}, {_lit(_COUNT)}) THEN TRY_CAST(split_part({expr}, '.', 1) AS BIGINT) END"
     )
 

@@ -1,0 +1,155 @@
+"""The lean read of ``cibscope network --counts`` against DuckDB's bare read of the same columns.
+
+    CIBSCOPE_THREADS=2 nice -n 10 .venv/bin/python bench/bench_read.py FILE [FILE ...] [--rounds 3]
+
+Each FILE is an IO-archive tweets CSV, the coordination-network-toolkit's CSV, or
+``PATH::PRESET``: a file, or a glob of files read together (``'dir/tweets_*.csv.gz'``), through
+the generic reader's mapping preset PRESET (``coortweet``, ``clemson-ira``); gzip is read as
+gzip by both sides. Alternating ``--rounds`` times, each step in a fresh process:
+
+* **floor (trace columns)**: ``CREATE TEMP TABLE t AS SELECT <cols> FROM read_csv(FILES, ...)``
+  in an in-memory DuckDB with the same threads, where ``<cols>`` are the columns the co-retweet
+  network needs (IO archive: tweetid, userid, retweet_tweetid, tweet_time; the toolkit's CSV:
+  message_id, user_id, repost_id, timestamp; a preset: the columns its mapping gives the post
+  id, account, time and repost), every column VARCHAR, the header given (no sniffing),
+  malformed records skipped (``ignore_errors``: the real sample ends in a cut record):
+  DuckDB's parse and nothing else;
+* **floor (read columns)**: the same with every column the lean read takes from the file (the
+  core post fields: ids, time, kind and the links between posts; 9 columns of the archive);
+* **lean read**: ``cibscope.ingest(FILES, in-memory case, fields=stage_fields(co_retweet),
+  content_hash=False, lines=False)`` -- exactly the read of ``cibscope network --counts``
+  (validation of every row, quarantine with file:line, account snapshots, the case tables),
+  timed around the call (the imports are not in it; they are printed apart).
+
+It prints each round and, per input, the minimum and median of each step and the ratios lean /
+floor (of the medians and of the minima), with the input's size, rows and mean bytes per row
+(text lengths differ between generators). Target (issue 20): within 2x of the floor at 1M and
+5M tweets on two generators' files. The machine is shared: only ratios within one run mean
+anything. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import glob
+import gzip
+import os
+import statistics
+from pathlib import Path
+
+from _child import run_child
+
+ARCHIVE_TRACE = ["tweetid", "userid", "retweet_tweetid", "tweet_time"]
+ARCHIVE_READ = ARCHIVE_TRACE + ["is_retweet", "retweet_userid", "in_reply_to_tweetid", "in_reply_to_userid", "quoted_tweet_tweetid"]
+TOOLKIT_TRACE = ["message_id", "user_id", "repost_id", "timestamp"]
+TOOLKIT_READ = TOOLKIT_TRACE + ["reply_id", "username"]
+# a preset's columns: (the trace's, every one the lean read takes)
+PRESETS = {
+    "coortweet": (["content_id", "account_id", "object_id", "timestamp_share"],) * 2,
+    "clemson-ira": (["author_id", "publish_date", "post_type"], ["author_id", "publish_date", "post_type"]),
+}
+
+
+def header(path: Path) -> list[str]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", newline="", encoding="utf-8-sig") as fh:
+        return next(csv.reader(fh))
+
+
+def columns(path: Path, preset: str | None) -> tuple[list[str], list[str]]:
+    if preset is not None:
+        if preset not in PRESETS:
+            raise SystemExit(f"{path}: no floor columns known for preset {preset!r} (known: {', '.join(PRESETS)})")
+        return PRESETS[preset]
+    names = header(path)
+    if set(ARCHIVE_READ) <= set(names):
+        return ARCHIVE_TRACE, ARCHIVE_READ
+    if set(TOOLKIT_READ) <= set(names):
+        return TOOLKIT_TRACE, TOOLKIT_READ
+    raise SystemExit(f"{path}: neither an IO-archive tweets file nor the toolkit's CSV (give PATH::PRESET)")
+
+
+def floor(paths: list[Path], cols: list[str]) -> dict:
+    names = header(paths[0])
+    spec = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
+    comp = "gzip" if paths[0].suffix == ".gz" else "none"
+    threads = int(os.environ.get("CIBSCOPE_THREADS", "2"))
+    files = "[" + ", ".join(f"'{p}'" for p in paths) + "]"
+    return run_child(
+        f"""
+        import duckdb
+        con = duckdb.connect()
+        con.execute("SET threads = {threads}")
+        t = time.perf_counter()
+        con.execute(\"\"\"CREATE TEMP TABLE t AS SELECT {', '.join(cols)} FROM read_csv({files}, auto_detect = false, header = true,
+                       delim = ',', quote = '"', escape = '"', compression = '{comp}', ignore_errors = true, columns = {spec})\"\"\")
+        extra = dict(t=time.perf_counter() - t, rows=con.execute("SELECT count(*) FROM t").fetchall()[0][0])
+        """
+    )
+
+
+def lean(paths: list[Path], preset: str | None) -> dict:
+    mapping = f", mapping={preset!r}" if preset else ""
+    return run_child(
+        f"""
+        t = time.perf_counter()
+        from cibscope.case import open_case
+        from cibscope.ingest import ingest
+        from cibscope.ingest.base import stage_fields
+        from cibscope.traces import get_trace
+        imports = time.perf_counter() - t
+        case = open_case(":memory:")
+        fields = stage_fields(get_trace("co_retweet")().case_columns())
+        t = time.perf_counter()
+        rep = ingest({[str(p) for p in paths]!r}, case, fields=fields, content_hash=False, lines=False{mapping})
+        extra = dict(t=time.perf_counter() - t, imports=imports, rows=rep.totals()["rows_kept"], quarantined=rep.totals()["rows_quarantined"])
+        """
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("inputs", nargs="+", metavar="FILE[::PRESET]")
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    os.environ.setdefault("CIBSCOPE_THREADS", "2")
+    med = statistics.median
+    summary = []
+    for spec in args.inputs:
+        pattern, _, preset = spec.partition("::")
+        paths = sorted(Path(p) for p in glob.glob(pattern)) or [Path(pattern)]
+        trace_cols, read_cols = columns(paths[0], preset or None)
+        size = sum(p.stat().st_size for p in paths) / 1e6
+        name = f"{paths[0].parent.name}/{paths[0].name}" + (f" (+{len(paths) - 1} files)" if len(paths) > 1 else "")
+        print(f"== {name} ({size:,.1f} MB{', gzip' if paths[0].suffix == '.gz' else ''}); load average {os.getloadavg()[0]:.1f}", flush=True)
+        got: dict[str, list[dict]] = {"floor_trace": [], "floor_read": [], "lean": []}
+        for i in range(args.rounds):
+            got["floor_trace"].append(floor(paths, trace_cols))
+            got["floor_read"].append(floor(paths, read_cols))
+            got["lean"].append(lean(paths, preset or None))
+            f4, f9, ln = (got[k][-1] for k in ("floor_trace", "floor_read", "lean"))
+            print(
+                f"round {i + 1}: floor ({len(trace_cols)} columns) {f4['t']:.2f} s, floor ({len(read_cols)} columns) {f9['t']:.2f} s, "
+                f"lean read {ln['t']:.2f} s (imports {ln['imports']:.2f} s, peak RSS {ln['peak_rss_mb']:,.0f} MB; "
+                f"{int(ln['rows']):,} rows kept, {int(ln['quarantined']):,} quarantined); "
+                f"ratio {ln['t'] / f4['t']:.2f} / {ln['t'] / f9['t']:.2f}; load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+        t4 = [r["t"] for r in got["floor_trace"]]
+        t9 = [r["t"] for r in got["floor_read"]]
+        tl = [r["t"] for r in got["lean"]]
+        rows = int(got["floor_trace"][0]["rows"])
+        summary.append((name, size, rows, t4, t9, tl, len(trace_cols), len(read_cols)))
+    print()
+    print("| input | MB | records | bytes / record | floor, trace columns (min / median) | floor, read columns | lean read | "
+          "lean / floor (trace cols): medians, minima | lean / floor (read cols): medians, minima |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, size, rows, t4, t9, tl, n4, n9 in summary:
+        print(f"| {name} | {size:,.1f} | {rows:,} | {size * 1e6 / max(rows, 1):,.0f} | {min(t4):.2f} / {med(t4):.2f} s ({n4}) | "
+              f"{min(t9):.2f} / {med(t9):.2f} s ({n9}) | {min(tl):.2f} / {med(tl):.2f} s | **{med(tl) / med(t4):.2f}x**, {min(tl) / min(t4):.2f}x | "
+              f"{med(tl) / med(t9):.2f}x, {min(tl) / min(t9):.2f}x |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""Line numbers on the lean paths: a read that numbers lines only when something needs them
+must give every quarantined row, and every post whose line it keeps, the line a full read gives.
+
+``ingest(fields=..., lines=False)`` (``cibscope network --counts``) never materialises the text
+columns: posts keep no line (NULL) unless a row is quarantined -- by the reader (a malformed
+record, an invalid value) or by finalize (a post id repeated in the file or already in the
+case) --, and then the lines are numbered for every row by a second scan. Compared here with a
+full read, on files with newlines inside quoted fields (free text and other fields), Windows
+line ends, a byte-order mark, blank lines, malformed records, invalid values, repeated ids and
+gzip, and on generated and real archives.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import cibscope
+from cibscope.errors import CaseStateError, ParameterError
+from cibscope.generate import generate_dataset
+from cibscope.ingest.base import CORE_POST_FIELDS, case_lean_fields
+from cibscope.networks import build_networks
+
+DATA = Path(__file__).parent / "data" / "io_archive"
+TWEETS = (DATA / "tweets_small.csv").read_bytes()
+BAD = (DATA / "tweets_bad.csv").read_bytes()
+
+
+def _crlf_bom(b: bytes) -> bytes:
+    return b"\xef\xbb\xbf" + b.replace(b"\n", b"\r\n")
+
+
+def _list_newline(b: bytes) -> bytes:
+    # a newline inside a list field (not a free-text column) of the first record
+    return b.replace(b"['HK', 'Freedom']", b"['HK',\n'Freedom']")
+
+
+def _blank_lines(b: bytes) -> bytes:
+    # a blank line after the header and after the 13-field record, and two at the end
+    lines = b.split(b"\n")
+    return b"\n".join(lines[:1] + [b""] + lines[1:5] + [b""] + lines[5:]) + b"\n\n"
+
+
+def _duplicate(b: bytes) -> bytes:
+    # the repost t2 (one line) again after the last record
+    (t2,) = [line for line in b.split(b"\n") if line.startswith(b'"1161219867538358279"')]
+    return b + t2 + b"\n"
+
+
+FILES: dict[str, Callable[[], bytes]] = {
+    "small": lambda: TWEETS,
+    "bad": lambda: BAD,
+    "crlf+bom": lambda: _crlf_bom(TWEETS),
+    "crlf+bom bad": lambda: _crlf_bom(BAD),
+    "newline in a list": lambda: _list_newline(TWEETS),
+    "blank lines": lambda: _blank_lines(TWEETS),
+    "repeated id": lambda: _duplicate(TWEETS),
+    "repeated id, crlf": lambda: _crlf_bom(_duplicate(_list_newline(TWEETS))),
+}
+
+
+def _read(paths: list[Path], case: Path | str, **kw: object) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """(posts (id, file, line), quarantine (file, line, reason, raw), ingest_log counts) after
+    ingest. ``case`` ":memory:": an in-memory case read as ``cibscope network`` reads it (no
+    content hash: the staged posts become the posts table, ingest.finalize.adopt_stage_posts)."""
+    c = cibscope.open_case(case)
+    try:
+        rep = cibscope.ingest(paths, case=c, **({"content_hash": False} if case == ":memory:" else {}), **kw)  # type: ignore[arg-type]
+        for f in rep.files:
+            assert f.rows_read == f.rows_kept + f.rows_quarantined, f
+        posts = c.con.execute("SELECT post_id, source_file, source_line FROM posts ORDER BY ALL").fetchall()
+        quarantine = c.con.execute("SELECT source_file, source_line, reason, raw FROM quarantine ORDER BY ALL").fetchall()
+        log = c.con.execute("SELECT source_file, rows_read, rows_kept, rows_quarantined FROM ingest_log ORDER BY ALL").fetchall()
+    finally:
+        c.close()
+    return posts, quarantine, log
+
+
+def _compare(paths: list[Path], tmp_path: Path) -> tuple[list[tuple], list[tuple]]:
+    """Full read, lean read with lines, lean read without lines: the same rows, quarantine and
+    lines. Returns the full read's (posts, quarantine)."""
+    full = _read(paths, tmp_path / "full.duckdb")
+    lean = _read(paths, tmp_path / "lean.duckdb", fields=CORE_POST_FIELDS)
+    deferred = _read(paths, tmp_path / "deferred.duckdb", fields=CORE_POST_FIELDS, lines=False)
+    assert _read(paths, ":memory:", fields=CORE_POST_FIELDS, lines=False) == deferred  # cibscope network --counts
+    assert lean[0] == full[0] and lean[2] == full[2]
+    # the same rows quarantined at the same lines for the same reasons (a post finalize drops
+    # shows no text when the read left the text out: its raw differs)
+    assert [q[:3] for q in lean[1]] == [q[:3] for q in full[1]]
+    assert deferred[1:] == lean[1:]  # every quarantined row: same line, reason and record
+    posts, quarantine, _ = full
+    assert all(line is not None for _p, _f, line in posts)
+    if quarantine:
+        assert deferred[0] == posts  # the lines were numbered: all of them, as a full read's
+    else:
+        assert [(p, f) for p, f, _l in deferred[0]] == [(p, f) for p, f, _l in posts]
+        assert all(line is None for _p, _f, line in deferred[0])  # nothing needed them
+    return posts, quarantine
+
+
+@pytest.mark.parametrize("name", list(FILES))
+@pytest.mark.parametrize("compressed", [False, True])
+def test_lines_of_a_read_without_lines_are_a_full_reads(name: str, compressed: bool, tmp_path: Path) -> None:
+    data = FILES[name]()
+    f = tmp_path / ("t.csv.gz" if compressed else "t.csv")
+    f.write_bytes(gzip.compress(data) if compressed else data)
+    posts, quarantine = _compare([f], tmp_path)
+    assert posts, name
+    if name in ("bad", "crlf+bom bad"):
+        assert [q[1] for q in quarantine] == [3, 4, 5, 8]  # the fixture's documented lines
+    if name.startswith("repeated id"):
+        dup = [(q[1], q[2]) for q in quarantine if q[2].startswith("duplicate")]
+        first = 5 if "crlf" in name else 4
+        assert dup == [(first + 6, f"duplicate post_id '1161219867538358279' (first at line {first})")]
+
+
+def test_a_post_already_in_the_case_gets_its_line(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_bytes(TWEETS)
+    second.write_bytes(_list_newline(TWEETS))  # same posts, later lines: all quarantined
+    posts, quarantine = _compare([first, second], tmp_path)
+    assert len(posts) == 5
+    assert [(q[0], q[1]) for q in quarantine if q[0] == str(second)] == [(str(second), n) for n in (2, 5, 6, 7, 9, 10)]
+
+
+def test_generated_archive_lines(tmp_path: Path) -> None:
+    """A generated archive (thousands of records, some with newlines in their text): a lean read
+    numbers every post's line as a full read does; without lines none is numbered."""
+    d = tmp_path / "gen"
+    generate_dataset(d, accounts=120, tweets=3_000, seed=5)
+    data = (d / "tweets.csv").read_bytes()
+    assert data.count(b"\n") > 3_001  # some records span several lines
+    posts, quarantine = _compare([d / "tweets.csv"], tmp_path)
+    assert len(posts) == 3_000 and quarantine == []
+    # and with one bad record in the middle: every line numbered, the same as the full read's
+    lines = data.split(b"\n")
+    k = len(lines) // 2
+    while not re.match(rb'"[0-9]+","', lines[k]):  # a line where a record starts
+        k += 1
+    bad = tmp_path / "bad" / "tweets.csv"
+    bad.parent.mkdir()
+    bad.write_bytes(b"\n".join(lines[:k] + [b'"1","2"'] + lines[k:]))
+    posts, quarantine = _compare([bad], tmp_path / "bad")
+    assert [q[2] for q in quarantine] == ["expected 31 fields, found 2"]
+
+
+@pytest.mark.real
+def test_real_ira_sample_lines(real_data: Path, tmp_path: Path) -> None:
+    f = real_data / "twitter-io-ira-201810-sample" / "ira_tweets_csv_hashed_sample.csv"
+    posts, quarantine = _compare([f], tmp_path)
+    assert len(posts) == 407 and [q[1] for q in quarantine] == [998]
+
+
+def test_a_case_without_lines_is_marked_and_refused_for_evidence(tmp_path: Path) -> None:
+    f = tmp_path / "t.csv"
+    f.write_bytes(TWEETS)
+    case = tmp_path / "c.duckdb"
+    cibscope.ingest([f], case=case, fields=CORE_POST_FIELDS, lines=False)
+    with cibscope.open_case(case) as c:
+        assert case_lean_fields(c.con) == CORE_POST_FIELDS - {"source_line"}
+        with pytest.raises(CaseStateError, match="co_retweet needs source_line"):
+            build_networks(c.con, traces=["co_retweet"])
+    with pytest.raises(ParameterError, match="lines=False needs fields"):
+        cibscope.ingest([f], case=tmp_path / "x.duckdb", lines=False)
