@@ -30,7 +30,8 @@ class DuckDBEngine(Engine):
         return self.con.execute(sql, list(params) if params is not None else None)
 
     def fetch_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
-        return self.con.execute(sql, list(params) if params is not None else None).to_arrow_table()
+        self.con.complete()  # DuckDB 2 refuses a relation while an execute() result is unfinished
+        return self.con.sql(sql, params=list(params) if params is not None else None).to_arrow_table()
 
     def fetch_numpy(self, sql: str, params: Sequence[Any] | None = None) -> dict[str, np.ndarray]:
         return self.con.execute(sql, list(params) if params is not None else None).fetchnumpy()
