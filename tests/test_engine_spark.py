@@ -19,6 +19,7 @@ import pytest
 
 from cibscope import open_case
 from cibscope.engine import as_engine
+from cibscope.errors import ParameterError
 from cibscope.generate import generate_dataset
 from cibscope.ingest import ingest
 from cibscope.networks import _drop_all, build_layer, build_networks, engine_tables
@@ -127,3 +128,24 @@ def test_build_networks_on_spark_writes_the_same_case_tables(spark_engine: Any, 
     for x, y in zip(d["edges"], s["edges"]):
         assert x[:5] == y[:5] and x[7:] == y[7:] and x[5] == y[5], (x, y)
         assert math.isclose(x[6], y[6], rel_tol=0, abs_tol=1e-12), (x, y)
+
+
+def test_network_command_on_spark_writes_the_same_files(spark_engine: Any, world: Path, tmp_path: Path) -> None:
+    # `cibscope network --engine spark` (the CLI reuses the module's Spark session) writes the
+    # same bytes as on DuckDB; --counts is DuckDB's only, refused in one line
+    from typer.testing import CliRunner
+
+    from cibscope.cli import app
+
+    runner = CliRunner()
+    files = [str(world / "users.csv"), str(world / "tweets.csv")]
+    for engine in ("duckdb", "spark"):
+        res = runner.invoke(app, ["network", *files, "-t", "sync_activity", "-o", str(tmp_path / engine), "--engine", engine])
+        assert res.exit_code == 0, res.output
+    for name in ("edges.csv", "evidence.csv", "network.gexf"):
+        d, s = (tmp_path / "duckdb" / name).read_bytes(), (tmp_path / "spark" / name).read_bytes()
+        assert d == s, name
+    assert (tmp_path / "duckdb" / "edges.csv").read_text().count("\n") > 1
+    res = runner.invoke(app, ["network", *files, "--counts", "-o", str(tmp_path / "c"), "--engine", "spark"])
+    # (main() prints a CibscopeError as one line; the runner calls the app under it)
+    assert isinstance(res.exception, ParameterError) and "DuckDB only" in str(res.exception)

@@ -56,7 +56,10 @@ def register(app: typer.Typer) -> None:
         if window is not None:
             params["window"] = window
         from ..engine import start_engine
+        from ..errors import ParameterError
 
+        if counts and engine != "duckdb":  # before a Spark session starts
+            raise ParameterError("--counts runs on DuckDB only (the Spark engine builds the tested network)")
         eng = start_engine(engine, spark_master=spark_master)
         try:
             with RichProgress() as progress:
