@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install cibscope and everything it needs into ./.venv (idempotent).
 #   scripts/install.sh          the package (run the main job)
-#   scripts/install.sh test     + test dependencies, headless Chromium and its driver
-#   scripts/install.sh spark    + PySpark and a Java runtime
+#   scripts/install.sh test     + test dependencies, headless Chromium and its driver, and
+#                               what `spark` installs (the Spark parity tests run in the suite)
+#   scripts/install.sh spark    + PySpark and a Java runtime (Debian's openjdk-17-jre-headless)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want="${1:-}"
@@ -18,7 +19,7 @@ if [[ "$want" == "test" ]]; then
     need_apt+=(fonts-noto-cjk)
   fi
 fi
-if [[ "$want" == "spark" ]]; then
+if [[ "$want" == "spark" || "$want" == "test" ]]; then
   command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
 fi
 if (( ${#need_apt[@]} )); then
@@ -37,7 +38,7 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24" 2>/dev/null || true
 extras=""
 case "$want" in
-  test) extras="[test]" ;;
+  test) extras="[test,spark]" ;;
   spark) extras="[spark]" ;;
 esac
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}" 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true

@@ -34,6 +34,7 @@ from typing import Any
 import pyarrow as pa
 
 from .case import insertion_order_off, open_case
+from .engine import Engine
 from .errors import ParameterError
 from .export import Graph, out_dir, write_arrow_csv, write_gexf
 from .ingest import IngestReport, ingest
@@ -83,16 +84,21 @@ def network_from_files(
     mapping: str | os.PathLike[str] | None = None,
     strict: bool = False,
     progress: Progress | None = None,
+    engine: Engine | None = None,
 ) -> LayerNetwork:
     """Read ``paths`` lean and build ``trace``'s network (see the module docstring).
 
     ``params`` are the trace's parameters (``window``, ``max_neighbors``, ...; see
     ``docs/traces.md``); ``alpha`` is the false discovery rate for the significant edges
     (default 0.01, as ``detect``'s ``multiplex.alpha``). ``format``/``mapping``/``strict`` as
-    for ingest.
+    for ingest. ``engine``: where the trace, the builder and the significance test run (default
+    the in-memory case's DuckDB; a :class:`~cibscope.engine.spark.SparkEngine` gets the lean
+    case's tables and sends the edges and evidence back; the caller closes it).
     """
     if trace not in trace_names():
         raise ParameterError(f"unknown trace {trace!r}; expected one of {', '.join(trace_names())}")
+    if counts and engine is not None:
+        raise ParameterError("--counts runs on DuckDB only (the Spark engine builds the tested network)")
     t = get_trace(trace)(**dict(params or {}))
     # the layer's significant edges as detect's fusion picks them (BH per layer at alpha)
     mp = MultiplexParams(layer_weights={t.layer: 1.0}) if alpha is None else MultiplexParams(alpha=alpha, layer_weights={t.layer: 1.0})
@@ -126,7 +132,7 @@ def network_from_files(
             res = LayerNetwork(trace, t.get_params(), report, st, empty, arrow_query(con, "SELECT * FROM evidence WHERE false"), table, labels)
         else:
             with step(progress, f"{trace}: layer and significance", None):
-                built = build_networks(con, traces=[trace], params={trace: t.get_params()})
+                built = build_networks(con, traces=[trace], params={trace: t.get_params()}, engine=engine)
             st = built.layers[t.layer]
             net = fuse_layers(con, mp, only_layers=[t.layer], n_tests={t.layer: st.pairs_considered})
             le = net.layer_edges

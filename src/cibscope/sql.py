@@ -35,7 +35,7 @@ def transpile(sql: str, *, to: str = "spark", source: str = "duckdb", pretty: bo
     try:
         trees = sqlglot.parse(sql, read=source, error_level=ErrorLevel.RAISE)
         if source == "duckdb" and to == "spark":
-            trees = [t.transform(_rowid_to_spark) if t is not None else t for t in trees]
+            trees = [t.transform(_to_spark) if t is not None else t for t in trees]
         out = [
             t.sql(dialect=to, pretty=pretty, unsupported_level=ErrorLevel.RAISE)
             for t in trees
@@ -44,6 +44,94 @@ def transpile(sql: str, *, to: str = "spark", source: str = "duckdb", pretty: bo
     except SqlglotError as e:
         raise BackendError(f"cannot translate SQL from {source} to {to}: {e}") from e
     return ";\n".join(out)
+
+
+#: DuckDB (RE2) Unicode script classes and their Java (Spark) names
+_SCRIPT_CLASSES = {f"\\p{{{n}}}": f"\\p{{Is{n}}}" for n in ("Han", "Hiragana", "Katakana", "Hangul")}
+#: RE2's ``\s`` is ``[\t\n\f\r ]``; Java's also matches the vertical tab (\x0B): spelled out on Spark
+_RE2_SPACE = "\\t\\n\\f\\r "
+
+
+def spark_regex(pattern: str) -> str:
+    r"""A DuckDB (RE2) regular expression as Java (Spark) reads it, matching the same strings.
+
+    ``\p{Han}`` (and the other CJK scripts cibscope uses) is ``\p{IsHan}`` in Java; ``\s`` and
+    ``\S`` are spelled out as RE2's four whitespace characters and the space (Java's ``\s``
+    also takes the vertical tab).
+
+    >>> print(spark_regex(r"[\s\p{Han}]+|\S+"))
+    [\t\n\f\r \p{IsHan}]+|[^\t\n\f\r ]+
+    """
+    for k, v in _SCRIPT_CLASSES.items():
+        pattern = pattern.replace(k, v)
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            if nxt == "s":
+                out.append(_RE2_SPACE if in_class else f"[{_RE2_SPACE}]")
+            elif nxt == "S" and not in_class:
+                out.append(f"[^{_RE2_SPACE}]")
+            elif nxt == "S":
+                raise BackendError(f"cannot translate \\S inside a character class for Spark: {pattern!r}")
+            else:
+                out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if c == "[" and not in_class:
+            in_class = True
+        elif c == "]" and in_class and out and out[-1] != "[":
+            in_class = False
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+#: functions whose second argument is a regular expression
+_REGEX_FUNCS = (exp.RegexpReplace, exp.RegexpExtract, exp.RegexpExtractAll, exp.RegexpLike, exp.RegexpSplit)
+
+
+def _as_ltz(e: exp.Expression) -> exp.Expression:
+    # DuckDB's TIMESTAMP is Spark's TIMESTAMP_NTZ; unix_micros takes a TIMESTAMP (the session
+    # runs in UTC, so the cast keeps the instant)
+    return exp.Cast(this=e.copy(), to=exp.DataType.build("TIMESTAMPLTZ"))
+
+
+def _unix_micros(e: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this="unix_micros", expressions=[_as_ltz(e)])
+
+
+def _to_spark(node: exp.Expression) -> exp.Expression:
+    """The rewrites sqlglot does not make (each one tested in tests/test_engine.py)."""
+    node = _rowid_to_spark(node)
+    if isinstance(node, exp.CTE) and node.args.get("materialized"):
+        # Spark has no MATERIALIZED hint (it reuses an exchange on its own)
+        node.set("materialized", None)
+    elif isinstance(node, exp.TimeToUnix):
+        # DuckDB's epoch(ts) is DOUBLE seconds with the microseconds; sqlglot's UNIX_TIMESTAMP
+        # drops them. micros / 1e6 in double, as DuckDB computes it
+        return exp.Div(
+            this=exp.Cast(this=_unix_micros(node.this), to=exp.DataType.build("DOUBLE")),
+            expression=exp.Cast(this=exp.Literal.number(1000000), to=exp.DataType.build("DOUBLE")),
+        )
+    elif isinstance(node, exp.Anonymous) and str(node.this).lower() == "epoch_us":
+        return _unix_micros(node.expressions[0])
+    elif isinstance(node, exp.DateDiff) and str(node.args.get("unit") or "").upper() in ("MICROSECOND", "'MICROSECOND'"):
+        return exp.Sub(this=_unix_micros(node.this), expression=_unix_micros(node.expression))
+    elif isinstance(node, exp.DataType) and node.this in (exp.DataType.Type.INT128, exp.DataType.Type.UINT128):
+        return exp.DataType.build("DECIMAL(38, 0)")
+    elif isinstance(node, exp.Anonymous) and str(node.this).lower() == "hash":
+        raise BackendError(
+            "DuckDB's 64-bit hash() has no Spark equal (Spark's hash is 32-bit): "
+            "hash on the driver instead (Engine.capabilities.hash64)"
+        )
+    elif isinstance(node, _REGEX_FUNCS):
+        pat = node.args.get("expression")
+        if isinstance(pat, exp.Literal) and pat.is_string:
+            node.set("expression", exp.Literal.string(spark_regex(pat.this)))
+    return node
 
 
 def _rowid_to_spark(node: exp.Expression) -> exp.Expression:

@@ -264,7 +264,7 @@ def check_trace(trace_cls: type, *, rows: Mapping[str, list[dict[str, Any]]] | N
 
     trace = trace_cls()
     # every statement transpiles to Spark
-    for stmt in trace.sql_statements():
+    for stmt in trace.sql_statements("spark"):
         transpile(stmt, to="spark")
     assert trace.window is None or trace.window >= 0
 

@@ -24,6 +24,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Collection, Sequence
 
+from ..engine import Engine, as_engine
 from ..errors import CaseStateError, ParameterError
 from ..progress import Progress, step
 from ..traces import get_trace, trace_names
@@ -33,7 +34,7 @@ from .significance import SIGNIFICANCE_TEMP_TABLES, evidence_cutoffs, score_pair
 
 __all__ = [
     "LayerStats", "NetworkStats", "build_networks", "build_layer", "keep_traces", "kept_trace_table", "drop_kept_traces",
-    "traces_on_case",
+    "traces_on_case", "engine_tables",
 ]
 
 #: ``build_networks(keep=...)`` leaves a layer's trace rows in the temp table with this prefix
@@ -78,10 +79,12 @@ def _make(name: str, params: dict[str, Any] | None) -> Trace:
 
 def build_layer(con: Any, trace: Trace, *, all_pairs: bool = False) -> tuple[LayerStats, CooccurrenceResult]:
     """Build one layer into temp table ``_cib_edges`` (the kept pairs; every candidate with
-    ``all_pairs``) and ``_cib_raw``.
+    ``all_pairs``) and ``_cib_raw``, on ``con`` (an :class:`~cibscope.engine.Engine` or a
+    DuckDB connection).
 
     Does not write the case tables; :func:`build_networks` does.
     """
+    con = as_engine(con)
     t0 = time.perf_counter()
     trace.prepare(con)
     try:
@@ -112,17 +115,28 @@ def build_layer(con: Any, trace: Trace, *, all_pairs: bool = False) -> tuple[Lay
     return st, co
 
 
-def _write_layer(con: Any, layer: str, n_evidence: int, *, stores_keys: bool = False) -> int:
+def _write_layer(con: Any, layer: str, n_evidence: int, *, stores_keys: bool = False, engine: Engine | None = None) -> int:
+    """Write the layer's kept edges, evidence and (``stores_keys``) post keys into the case.
+
+    On the case's own engine the rows go straight from the temp tables; from another engine
+    (Spark) they come back as Arrow, in the same order, and are inserted from there."""
+    eng = as_engine(con) if engine is None else engine
+    if eng.capabilities.shares_case:
+        src = _direct_insert(con)
+    else:
+        src = _arrow_insert(con, eng)
     if stores_keys:
-        con.execute(
+        src(
             "INSERT INTO post_keys (layer, post_id, account_id, key) SELECT ?, g.post_id, g.account_id, g.key "
-            "FROM _cib_trace AS g JOIN _cib_keymap AS km ON km.key = g.key WHERE km.m >= 2 ORDER BY g.post_id",
+            "FROM ({q}) AS g ORDER BY g.post_id",
+            "SELECT g.post_id, g.account_id, g.key FROM _cib_trace AS g JOIN _cib_keymap AS km ON km.key = g.key WHERE km.m >= 2",
             [layer],
         )
-    con.execute(
+    src(
         "INSERT INTO edges (layer, account_a, account_b, n_shared, weight, expected, p_value, first_at, last_at) "
-        "SELECT ?, account_a, account_b, n_shared, weight, expected, p_value, first_at, last_at "
-        "FROM _cib_edges WHERE kept ORDER BY a_i, b_i",
+        "SELECT ?, e.account_a, e.account_b, e.n_shared, e.weight, e.expected, e.p_value, e.first_at, e.last_at "
+        "FROM ({q}) AS e ORDER BY e.a_i, e.b_i",
+        "SELECT a_i, b_i, account_a, account_b, n_shared, weight, expected, p_value, first_at, last_at FROM _cib_edges WHERE kept",
         [layer],
     )
     if n_evidence <= 0:
@@ -130,15 +144,36 @@ def _write_layer(con: Any, layer: str, n_evidence: int, *, stores_keys: bool = F
     row = con.execute("SELECT coalesce(max(evidence_id), 0) FROM evidence").fetchall()[0]
     offset = int(row[0])
     before = con.execute("SELECT count(*) FROM evidence").fetchall()[0]
-    con.execute(
+    src(
         "INSERT INTO evidence (evidence_id, layer, account_a, account_b, post_a, post_b, at_a, at_b, "
         "seconds_apart, shared_item, source_a, source_b, key_layer, key, precision) "
         "SELECT ? + v.eid, ?, v.account_a, v.account_b, v.post_a, v.post_b, "
-        f"v.at_a, v.at_b, v.seconds_apart, v.item, v.source_a, v.source_b, ?, v.key, v.precision FROM ({evidence_sql(n_evidence)}) AS v",
+        "v.at_a, v.at_b, v.seconds_apart, v.item, v.source_a, v.source_b, ?, v.key, v.precision FROM ({q}) AS v",
+        evidence_sql(n_evidence),
         [offset, layer, layer],
     )
     after = con.execute("SELECT count(*) FROM evidence").fetchall()[0]
     return int(after[0]) - int(before[0])
+
+
+def _direct_insert(con: Any) -> Any:
+    def run(insert: str, select: str, params: list[Any]) -> None:
+        con.execute(insert.format(q=select), params)
+
+    return run
+
+
+def _arrow_insert(con: Any, eng: Engine) -> Any:
+    def run(insert: str, select: str, params: list[Any]) -> None:
+        rows = eng.fetch_arrow(select)
+        con.execute("SELECT 1").fetchall()  # DuckDB 2 refuses register() while a result is unfinished
+        con.register("_cib_engine_rows", rows)
+        try:
+            con.execute(insert.format(q="SELECT * FROM _cib_engine_rows"), params)
+        finally:
+            con.unregister("_cib_engine_rows")
+
+    return run
 
 
 def build_networks(
@@ -149,6 +184,7 @@ def build_networks(
     progress: Progress | None = None,
     keep: Collection[str] = (),
     keep_lean: Collection[str] = (),
+    engine: Engine | None = None,
 ) -> NetworkStats:
     """Build every (or the named) trace's layer into the case tables ``edges`` and ``evidence``.
 
@@ -164,6 +200,10 @@ def build_networks(
     keep_lean : of those, layers kept without their evidence strings (``item`` and ``source``
         NULL): enough for the null copies of the case, and at 10M tweets 2 GB less than
         near_duplicate's text snippets and sync_activity's ten million sources.
+    engine : where the traces, the builder and the significance test run (default: the case's
+        own DuckDB connection). Another engine (:class:`~cibscope.engine.spark.SparkEngine`) is
+        given the case tables the traces read and sends the edges, evidence and post keys back
+        into the case; ``keep`` needs the case's own engine.
 
     Rows of the rebuilt layers are replaced (all rows when ``traces`` is None). Returns
     per-layer counters, including what was bounded on hot keys.
@@ -175,6 +215,9 @@ def build_networks(
         raise ParameterError(f"parameters given for trace(s) not being built: {', '.join(unknown)}")
     objs = [_make(n, params.get(n)) for n in names]  # validate everything first
     _check_lean_case(con, objs)
+    eng = as_engine(con) if engine is None else engine
+    if not eng.capabilities.shares_case and keep:
+        raise ParameterError(f"keeping trace rows needs the case's own engine, not {eng.name}")
     stats = NetworkStats()
     t_all = time.perf_counter()
     if traces is None:
@@ -184,23 +227,26 @@ def build_networks(
         for t in objs:
             for table in ("edges", "evidence", "post_keys"):
                 con.execute(f"DELETE FROM {table} WHERE layer = ?", [t.layer])
-    runs = {t.layer for t in traces_on_case(con, objs)}
+    on_case = traces_on_case(con, objs)
+    runs = {t.layer for t in on_case}
+    if not eng.capabilities.shares_case:
+        eng.load_case(con, engine_tables(on_case))  # type: ignore[attr-defined]
     for t in objs:
         if t.layer not in runs:
             stats.layers[t.layer] = LayerStats(layer=t.layer, params=t.get_params())
             continue
         with step(progress, f"network: {t.layer}", None):
             try:
-                st, _ = build_layer(con, t)
+                st, _ = build_layer(eng, t)
                 t1 = time.perf_counter()
                 st.evidence_rows = _write_layer(
-                    con, t.layer, int(t.params["evidence_per_edge"]), stores_keys=bool(t.stores_keys)
+                    con, t.layer, int(t.params["evidence_per_edge"]), stores_keys=bool(t.stores_keys), engine=eng
                 )
                 if t.layer in keep:
                     _keep_trace_table(con, t, lean=t.layer in keep_lean)
                 st.seconds += time.perf_counter() - t1
             finally:
-                _drop_all(con)
+                _drop_all(eng)
         stats.layers[t.layer] = st
     stats.seconds = time.perf_counter() - t_all
     return stats
@@ -319,8 +365,23 @@ def drop_kept_traces(con: Any, layers: Collection[str] | None = None) -> None:
 
 
 def _drop_all(con: Any) -> None:
-    drop_temp(con)
+    eng = as_engine(con)
+    drop_temp(eng)
     for t in SIGNIFICANCE_TEMP_TABLES:
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+        eng.drop(t)
+
+
+def engine_tables(traces: Sequence[Trace]) -> dict[str, list[str]]:
+    """The case tables and columns another engine needs to run ``traces`` (what their SQL
+    reads, :meth:`Trace.case_columns`, plus the accounts' and posts' platforms the builder
+    reads on a case of several platforms)."""
+    need: dict[str, set[str]] = {"accounts": {"account_id", "platform"}, "posts": {"account_id", "platform"}}
+    for t in traces:
+        for table, cols in t.case_columns().items():
+            need.setdefault(table, set()).update(cols)
+    from ..schema import ALL_TABLES
+
+    order = {t.name: [c for c, _ in t.columns] for t in ALL_TABLES}
+    return {table: [c for c in order[table] if c in cols] for table, cols in sorted(need.items())}
 
 

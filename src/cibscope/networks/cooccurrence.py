@@ -64,7 +64,9 @@ when a check finds any: among the rows of one account on one key at the same mic
 integer GROUP BY), two with the same post and source. (Two *different* posts of an account in
 one second are common -- a scheduler's burst in one ``sync_activity`` bin -- and need nothing.)
 
-All SQL is DuckDB SQL that :func:`cibscope.sql.transpile` turns into Spark SQL.
+All SQL is DuckDB SQL, run through an engine (:mod:`cibscope.engine`): as it is on DuckDB,
+transpiled per statement on Spark. Functions take an :class:`~cibscope.engine.Engine` or a
+DuckDB connection (wrapped by :func:`~cibscope.engine.as_engine`).
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..engine import as_engine
 from ..traces.base import OPTIONAL_COLUMNS, TRACE_COLUMNS, Trace
 
 __all__ = [
@@ -387,17 +390,10 @@ def bounded_sql(max_neighbors: int) -> str:
     )
 
 
-def _columns_of(con: Any, sql: str) -> list[str]:
-    cur = con.execute(f"SELECT * FROM ({sql}) AS q LIMIT 0")
-    names = [d[0] for d in cur.description]
-    cur.fetchall()  # DuckDB refuses further work on a connection with an unfinished result
-    return names
-
-
 def full_trace_sql(con: Any, trace: Trace) -> str:
     """The trace's SELECT with ``item``/``tolerance`` added when the trace leaves them out."""
     sql = trace.sql()
-    cols = _columns_of(con, sql)
+    cols = as_engine(con).columns(sql)
     missing = [n for n, _ in TRACE_COLUMNS if n not in cols]
     if missing:
         from ..errors import CibscopeError
@@ -423,6 +419,7 @@ def run_cooccurrence(con: Any, trace: Trace, *, trace_sql: str | None = None, ti
     counts without evidence). ``times=False``: pairs without their times, for counts only
     (see :func:`cooccurrence_sql`).
     """
+    con = as_engine(con)
     sql = trace_sql if trace_sql is not None else full_trace_sql(con, trace)
     drop_temp(con)
     for stmt in trace_table_sql(sql):
@@ -477,10 +474,11 @@ def several_platforms(con: Any) -> bool:
 
 
 def drop_temp(con: Any) -> None:
+    eng = as_engine(con)
     for v in TEMP_VIEWS:
-        con.execute(f"DROP VIEW IF EXISTS {v}")
+        eng.drop(v)
     for t in TEMP_TABLES:
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+        eng.drop(t)
 
 
 def directed_counts_sql(*, account_ids: bool = True) -> str:

@@ -60,6 +60,7 @@ independent; the Poisson approximation needs small per-key probabilities.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,9 +68,10 @@ import numpy as np
 import pyarrow as pa
 from scipy.special import gammainc
 
+from ..engine import as_engine
 from ..exact import FIXED_POINT
 
-__all__ = ["SignificanceResult", "score_pairs", "adjust_pvalues", "rarity_weight_sql", "pvalues"]
+__all__ = ["SignificanceResult", "score_pairs", "adjust_pvalues", "rarity_weight_sql", "rarity_weights", "pvalues"]
 
 
 @dataclass
@@ -89,6 +91,25 @@ _FIXED = FIXED_POINT
 def rarity_weight_sql(m: str) -> str:
     """SQL for the rarity weight of a key shared by ``m`` distinct accounts."""
     return f"(1.0 / log2(greatest({m}, 2)))"
+
+
+def rarity_weights(sizes: np.ndarray) -> pa.Table:
+    """``(m, wq, w2q)`` for each key size ``m``: the rarity weight :func:`rarity_weight_sql` and
+    its square in fixed point (multiples of 1/FIXED_POINT, rounded half away from zero, as SQL's
+    ``round``), computed with C's ``log2`` (``math.log2``, the function DuckDB's ``log2`` calls):
+    the same values DuckDB's SQL gave, on every engine (a test compares them)."""
+    ms = sorted({int(m) for m in np.asarray(sizes).tolist()})
+    wq, w2q = [], []
+    for m in ms:
+        w = 1.0 / math.log2(max(m, 2))
+        wq.append(_round_half_away(w * _FIXED))
+        w2q.append(_round_half_away(w * w * _FIXED))
+    return pa.table({"m": pa.array(ms, pa.int64()), "wq": pa.array(wq, pa.int64()), "w2q": pa.array(w2q, pa.int64())})
+
+
+def _round_half_away(x: float) -> int:
+    # x >= 0 and below 2^52: x + 0.5 is exact, so floor(x + 0.5) is round half away from zero
+    return int(math.floor(x + 0.5))
 
 
 def pvalues(weight: np.ndarray, expected: np.ndarray, c: float | np.ndarray) -> np.ndarray:
@@ -165,15 +186,26 @@ def score_pairs(
     :func:`cibscope.networks.cooccurrence.run_cooccurrence`. Works on integer ids; the account
     ids are joined back only for the output.
     """
+    con = as_engine(con)
     # Weights are summed as integers (multiples of 2^-40): a sum of doubles depends on the order
     # DuckDB's parallel aggregation happens to add them in, and the last bit of a pair's weight,
     # its expectation and its p-value then changed from run to run. Integer sums do not.
+    # The weight of each key size is computed here, not by the engine's log2 (Spark's is
+    # log(x) / log(2), a last bit away from C's log2 for some sizes): the same on every engine.
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cib_keyw AS SELECT key_i, m, "
-        f"CAST(round(w * {_FIXED!r}) AS BIGINT) AS wq, CAST(round(w * w * {_FIXED!r}) AS BIGINT) AS w2q "
-        f"FROM (SELECT a.key_i, count(DISTINCT a.acc_i) AS m, {rarity_weight_sql('count(DISTINCT a.acc_i)')} AS w "
-        "FROM _cib_acti AS a GROUP BY a.key_i)"
+        "CREATE OR REPLACE TEMP TABLE _cib_keym AS SELECT a.key_i, count(DISTINCT a.acc_i) AS m "
+        "FROM _cib_acti AS a GROUP BY a.key_i"
     )
+    sizes = con.fetch_numpy("SELECT DISTINCT m FROM _cib_keym")["m"]
+    con.register_arrow("_cib_mw_arrow", rarity_weights(sizes))
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _cib_keyw AS SELECT k.key_i, k.m, w.wq, w.w2q "
+            "FROM _cib_keym AS k JOIN _cib_mw_arrow AS w ON w.m = k.m"
+        )
+    finally:
+        con.unregister("_cib_mw_arrow")
+    con.drop("_cib_keym")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cib_deg AS SELECT a.acc_i, count(DISTINCT a.key_i) AS d "
         "FROM _cib_acti AS a GROUP BY a.acc_i"
@@ -194,7 +226,7 @@ def score_pairs(
         f"coalesce(2 * CAST(sum(CAST(round(w2 * {_FIXED!r}) AS HUGEINT)) AS DOUBLE) / {_FIXED!r}, 0), count(*) FROM _cib_pairs"
     ).fetchall()[0]
     big_l, n_acc, m1, m2, n_pairs = int(tot[0]), int(tot[1]), float(tot[2]), float(tot[3]), int(tot[4])
-    arr = con.execute("SELECT a_i, b_i, n_shared, weight, w2, d_a, d_b FROM _cib_pairs").fetchnumpy()
+    arr = con.fetch_numpy("SELECT a_i, b_i, n_shared, weight, w2, d_a, d_b FROM _cib_pairs")
     a_i = np.asarray(arr["a_i"], dtype=np.int32)
     b_i = np.asarray(arr["b_i"], dtype=np.int32)
     weight = np.asarray(arr["weight"], dtype=np.float64)
@@ -222,8 +254,7 @@ def score_pairs(
             "kept": pa.array(kept[rows], pa.bool_()),
         }
     )
-    con.execute("SELECT 1").fetchall()  # DuckDB 2 refuses register() while a result is unfinished
-    con.register("_cib_scored_arrow", scored)
+    con.register_arrow("_cib_scored_arrow", scored)
     try:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _cib_edges AS SELECT p.a_i, p.b_i, ma.account_id AS account_a, "
@@ -246,12 +277,10 @@ def score_pairs(
 def _platforms(con: Any) -> np.ndarray | None:
     """``plat_i`` of every account (indexed by ``acc_i``) when the builder mapped accounts to
     platforms (``_cib_accplat``) and the layer's accounts are on at least two; else None."""
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = '_cib_accplat'"
-    ).fetchall()[0][0]
-    if not exists:
+    con = as_engine(con)
+    if not con.exists("_cib_accplat"):
         return None
-    got = con.execute("SELECT acc_i, plat_i FROM _cib_accplat").fetchnumpy()
+    got = con.fetch_numpy("SELECT acc_i, plat_i FROM _cib_accplat")
     acc = np.asarray(got["acc_i"], dtype=np.int64)
     plat = np.asarray(got["plat_i"], dtype=np.int64)
     if acc.size == 0 or np.unique(plat).size < 2:
@@ -286,7 +315,7 @@ def _expected_per_platform(
     co-occurrences among its own accounts) changes neither the other blocks' expectations nor
     their dispersion ``c_PQ = W2_PQ / W_PQ``. With one platform this is the formula above.
     """
-    deg = con.execute("SELECT acc_i, d FROM _cib_deg").fetchnumpy()
+    deg = as_engine(con).fetch_numpy("SELECT acc_i, d FROM _cib_deg")
     acc = np.asarray(deg["acc_i"], dtype=np.int64)
     d = np.asarray(deg["d"], dtype=np.float64)
     n_plat = int(platforms.max()) + 1
@@ -308,4 +337,4 @@ def _expected_per_platform(
     return expected, c
 
 
-SIGNIFICANCE_TEMP_TABLES = ("_cib_keyw", "_cib_deg", "_cib_pairs", "_cib_edges")
+SIGNIFICANCE_TEMP_TABLES = ("_cib_keym", "_cib_keyw", "_cib_deg", "_cib_pairs", "_cib_edges")

@@ -217,8 +217,9 @@ class Trace:
     def cleanup(self, con: Any) -> None:
         """Drop what :meth:`prepare` created."""
 
-    def sql_statements(self) -> list[str]:
-        """Every SQL statement this trace runs (for transpilation checks)."""
+    def sql_statements(self, dialect: str = "duckdb") -> list[str]:
+        """Every SQL statement this trace runs on an engine of ``dialect`` (DuckDB SQL; for
+        transpilation checks and :meth:`case_columns`)."""
         return [self.sql()]
 
     def null_sql(self, rows: str, origin_us: int, period_us: int) -> str:

@@ -153,8 +153,12 @@ class NearDuplicate(Trace):
             "FROM _cib_nd_cluster AS c JOIN _cib_nd_text AS x ON x.tid = c.tid"
         )
 
-    def shingles_sql(self) -> str:
+    def shingles_sql(self, hashed: bool = True) -> str:
         """(tid, 64-bit shingle hash) rows, repeats included (numpy de-duplicates and counts).
+
+        ``hashed=False``: (tid, shingle string ``s``) instead, for an engine without DuckDB's
+        64-bit ``hash`` (Spark's is 32-bit): the driver hashes the strings with it
+        (:func:`cibscope.engine.duckdb.hash64`), so both engines give the same values.
 
         No list indexing: DuckDB lists are 1-based, Spark arrays 0-based, and sqlglot does not
         rewrite a computed index (``w[i + 1]`` would silently take the wrong word on Spark).
@@ -173,6 +177,13 @@ class NearDuplicate(Trace):
             for k in range(m)
         ]
         n_words = "(length(tw) - length(replace(tw, ' ', '')) + 1)"
+
+        def h(shingle: str) -> str:
+            return f"hash({shingle}) AS h" if hashed else f"{shingle} AS s"
+
+        char_gram = h(f"'c' || substr(run, i, {n})")
+        word_gram = h("'w' || g")
+
         return (
             "CREATE OR REPLACE TEMP TABLE _cib_nd_sh AS "
             "WITH runs AS (SELECT tid, unnest(regexp_extract_all(t, '[" + CJK + "]+')) AS run FROM _cib_nd_text), "
@@ -180,8 +191,8 @@ class NearDuplicate(Trace):
             "wd AS (SELECT tid, trim(regexp_replace(t, '[\\s\\pP\\pS" + CJK + "]+', ' ', 'g')) AS tw FROM _cib_nd_text), "
             f"wg AS ({' UNION ALL '.join(words)} UNION ALL "
             f"SELECT tid, tw AS g FROM wd WHERE tw <> '' AND {n_words} < {m}) "
-            f"SELECT tid, hash('c' || substr(run, i, {n})) AS h FROM cj "
-            "UNION ALL SELECT tid, hash('w' || g) AS h FROM wg"
+            f"SELECT tid, {char_gram} FROM cj "
+            f"UNION ALL SELECT tid, {word_gram} FROM wg"
         )
 
     def sql(self) -> str:
@@ -191,20 +202,33 @@ class NearDuplicate(Trace):
             f"FROM posts AS p JOIN _cib_nd_key AS k ON k.t = {self.text_expr()} WHERE {self.POSTS_WHERE}"
         )
 
-    def sql_statements(self) -> list[str]:
-        return [self.texts_sql(), self.shingles_sql(), self.key_sql(), self.sql()]
+    def sql_statements(self, dialect: str = "duckdb") -> list[str]:
+        # an engine without DuckDB's 64-bit hash (Spark) gets the shingle strings
+        return [self.texts_sql(), self.shingles_sql(hashed=dialect == "duckdb"), self.key_sql(), self.sql()]
 
     # -- numpy part --------------------------------------------------------------------
     def prepare(self, con: Any) -> None:
+        from ..engine import as_engine
+
+        con = as_engine(con)
+        hashed = con.capabilities.hash64
         con.execute(self.texts_sql())
-        con.execute(self.shingles_sql())
+        con.execute(self.shingles_sql(hashed=hashed))
         n_text_row = con.execute("SELECT count(*) FROM _cib_nd_text").fetchall()[0]
         n_text = int(n_text_row[0]) if n_text_row else 0
-        arr = con.execute("SELECT tid, h FROM _cib_nd_sh").fetchnumpy()
-        con.execute("DROP TABLE IF EXISTS _cib_nd_sh")  # free its memory before numpy's peak
-        tid = np.asarray(arr["tid"], dtype=np.int64)
-        h = np.asarray(arr["h"], dtype=np.uint64)
-        del arr
+        if hashed:
+            arr = con.fetch_numpy("SELECT tid, h FROM _cib_nd_sh")
+            tid = np.asarray(arr["tid"], dtype=np.int64)
+            h = np.asarray(arr["h"], dtype=np.uint64)
+            del arr
+        else:
+            from ..engine.duckdb import hash64
+
+            got = con.fetch_arrow("SELECT tid, s FROM _cib_nd_sh")
+            tid = np.asarray(got.column("tid").to_numpy(), dtype=np.int64)
+            h = hash64(got.column("s"))
+            del got
+        con.drop("_cib_nd_sh")  # free its memory before numpy's peak
         labels, present = cluster_texts(
             tid,
             h,
@@ -217,19 +241,21 @@ class NearDuplicate(Trace):
         del tid, h
         table = pa.table({"tid": pa.array(present), "cluster": pa.array(labels[present].astype(str))})
         del labels, present
-        con.execute("SELECT 1").fetchall()  # DuckDB 2 refuses register() while a result is unfinished
-        con.register("_cib_nd_arrow", table)
+        con.register_arrow("_cib_nd_arrow", table)
         try:
             con.execute("CREATE OR REPLACE TEMP TABLE _cib_nd_cluster AS SELECT tid, cluster FROM _cib_nd_arrow")
         finally:
             con.unregister("_cib_nd_arrow")
         con.execute(self.key_sql())
         for t in ("_cib_nd_cluster", "_cib_nd_text"):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
+            con.drop(t)
 
     def cleanup(self, con: Any) -> None:
+        from ..engine import as_engine
+
+        con = as_engine(con)
         for t in ("_cib_nd_text", "_cib_nd_sh", "_cib_nd_cluster", "_cib_nd_key"):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
+            con.drop(t)
 
 
 _HASH_SEED = 20191001

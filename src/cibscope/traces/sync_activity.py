@@ -48,7 +48,8 @@ class SyncActivity(Trace):
         # partitioned by account over every post, which sorts them all
         return (
             "SELECT s.account_id, CAST(s.bin AS VARCHAR) AS key, s.at, s.post_id, s.source, "
-            f"CAST(to_timestamp(s.bin * {b}) AS VARCHAR) AS item, s.tolerance FROM ("
+            # the bin start as DuckDB prints a TIMESTAMPTZ (the item text is the same on every engine)
+            f"CAST(make_timestamp(s.bin * {b * 1_000_000}) AS VARCHAR) || '+00' AS item, s.tolerance FROM ("
             f"SELECT p.account_id, CAST(floor(epoch(p.created_at) / {b}) AS BIGINT) AS bin, p.created_at AS at, "
             f"p.post_id, {source_expr('p')} AS source, {tolerance_expr('p')} AS tolerance "
             f"FROM posts AS p WHERE p.created_at IS NOT NULL AND {tolerance_expr('p')} < {b} "

@@ -1,0 +1,4 @@
+-- [0] duckdb
+SELECT p.account_id, i.image_hash AS key, p.created_at AS at, p.post_id, (p.source_file || ':' || CAST(p.source_line AS VARCHAR)) AS source, 'image ' || i.image_hash AS item, (CASE p.time_precision WHEN 'minute' THEN 60.0 WHEN 'day' THEN 86400.0 ELSE 0.0 END) AS tolerance FROM (SELECT DISTINCT x.post_id, x.image_hash FROM post_images AS x WHERE x.image_hash IS NOT NULL AND x.image_hash <> '') AS i JOIN posts AS p ON p.post_id = i.post_id WHERE p.repost_of IS NULL;
+-- [0] spark
+SELECT p.account_id, i.image_hash AS key, p.created_at AS at, p.post_id, (p.source_file || ':' || CAST(p.source_line AS STRING)) AS source, 'image ' || i.image_hash AS item, (CASE p.time_precision WHEN 'minute' THEN 60.0 WHEN 'day' THEN 86400.0 ELSE 0.0 END) AS tolerance FROM (SELECT DISTINCT x.post_id, x.image_hash FROM post_images AS x WHERE NOT x.image_hash IS NULL AND x.image_hash <> '') AS i JOIN posts AS p ON p.post_id = i.post_id WHERE p.repost_of IS NULL;

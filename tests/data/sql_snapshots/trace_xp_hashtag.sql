@@ -1,0 +1,4 @@
+-- [0] duckdb
+SELECT p.account_id, h.hashtag AS key, p.created_at AS at, p.post_id, (p.source_file || ':' || CAST(p.source_line AS VARCHAR)) AS source, '#' || h.hashtag AS item, (CASE p.time_precision WHEN 'minute' THEN 60.0 WHEN 'day' THEN 86400.0 ELSE 0.0 END) AS tolerance FROM (SELECT DISTINCT x.post_id, x.hashtag FROM post_hashtags AS x WHERE x.hashtag IS NOT NULL AND x.hashtag <> '') AS h JOIN posts AS p ON p.post_id = h.post_id WHERE p.repost_of IS NULL;
+-- [0] spark
+SELECT p.account_id, h.hashtag AS key, p.created_at AS at, p.post_id, (p.source_file || ':' || CAST(p.source_line AS STRING)) AS source, '#' || h.hashtag AS item, (CASE p.time_precision WHEN 'minute' THEN 60.0 WHEN 'day' THEN 86400.0 ELSE 0.0 END) AS tolerance FROM (SELECT DISTINCT x.post_id, x.hashtag FROM post_hashtags AS x WHERE NOT x.hashtag IS NULL AND x.hashtag <> '') AS h JOIN posts AS p ON p.post_id = h.post_id WHERE p.repost_of IS NULL;
