@@ -48,6 +48,17 @@ class Case:
     def __init__(self, con: duckdb.DuckDBPyConnection, path: str) -> None:
         self.con = con
         self.path = path
+        self._engine: Any = None
+
+    @property
+    def engine(self) -> Any:
+        """The case's own backend (:class:`~cibscope.engine.duckdb.DuckDBEngine` over ``con``):
+        what stages run their SQL through (a compute engine such as Spark is passed beside it)."""
+        if self._engine is None:
+            from .engine.duckdb import DuckDBEngine
+
+            self._engine = DuckDBEngine(self.con)
+        return self._engine
 
     # -- helpers -----------------------------------------------------------------------
     def table_exists(self, name: str) -> bool:
