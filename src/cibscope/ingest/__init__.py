@@ -468,13 +468,18 @@ def _ingest_one(
             pool.shutdown(wait=False)
             if count:
                 line_count = lambda: running.result()[1]  # noqa: E731
+    if on_demand and src.compression in (None, "gzip") and src.origin is None:
+        # a reader that numbers its lines only when it must may still want the count then:
+        # counted on the first call, in this thread
+        line_count = _count_on_demand(hashed, gz)
     _create_staging(c)
     install_macros(con)  # outside the file's transaction: a rollback must not take the UDF with it
     con.execute("BEGIN TRANSACTION")
     try:
         with step(progress, f"reading {Path(src.name).name} ({reader.name})") as _:
             try:
-                rows_read = reader.read(ReadContext(con, src, progress, options, physical_lines=line_count, fields=fields, lines=lines))
+                ctx = ReadContext(con, src, progress, options, physical_lines=line_count, fields=fields, lines=lines, macros=True)
+                rows_read = reader.read(ctx)
             except duckdb.Error as e:
                 if isinstance(e, duckdb.IOException) and src.compression == "gzip" and "gzip" in str(e).lower():
                     raise  # the caller reads what the broken stream holds
@@ -488,7 +493,7 @@ def _ingest_one(
                 con.execute("INSERT INTO stage_quarantine VALUES (?, ?, ?, ?)", [src.name, line, raw, reason])
                 rows_read += 1
         with step(progress, f"normalising {Path(src.name).name}") as _:
-            adopted = finalize(con, src.name, reader.kind, adopt=True) if adopt else finalize(con, src.name, reader.kind)
+            adopted = finalize(con, src.name, reader.kind, adopt=adopt, unique_ids=ctx.unique_ids, macros=True)
         if hashing is not None:
             hexdigest = hashing.result()[0]
             prev = _same_content(con, hexdigest) if hexdigest is not None else None
@@ -536,6 +541,18 @@ def _ingest_one(
         raise
     message = f"{merged:,} kept row(s) merged into their post's first row" if merged else ""
     return FileReport(src.name, reader.name, "ingested", rows_read, kept, quarantined, seconds, message, quarantine_reasons=reasons)
+
+
+def _count_on_demand(path: Path, gz: bool) -> Callable[[], int | None]:
+    """The file's physical lines, counted on the first call (see :func:`_content_hash`)."""
+    got: list[int | None] = []
+
+    def count() -> int | None:
+        if not got:
+            got.append(_content_hash(path, True, digest=False, gz=gz)[1])
+        return got[0]
+
+    return count
 
 
 def _mapping_reader(mapping: Any) -> str:

@@ -114,6 +114,29 @@ def trimmed_sql(expr: str) -> str:
     return f"CASE WHEN contains({expr}, ' ') AND {edge} THEN nullif(trim({expr}), '') ELSE nullif({expr}, '') END"
 
 
+def finalize_may_quarantine(con: duckdb.DuckDBPyConnection, table: str, post_id: str, why: str) -> tuple[bool, bool]:
+    """Could :mod:`.finalize` move a valid staged row of ``table`` to quarantine (a post id
+    repeated in the file, or already in the case)? Returns (the valid rows' ids are distinct,
+    some row may be quarantined). A read without lines (``ReadContext.lines`` False) numbers
+    its lines when the answer is yes: finalize names the line of a repeated post.
+
+    Checked on 64-bit hashes (an integer aggregate, cheaper than grouping the strings): as
+    many distinct hashes as ids means no repeated id; a hash collision only costs the line
+    numbering a read without lines would have skipped. ``why``: the column that is NULL for a
+    valid row (else the reason it is not).
+    """
+    rows = con.execute(f"SELECT count({post_id}) - count(DISTINCT hash({post_id})) FROM {table} WHERE {why} IS NULL").fetchall()
+    if rows and rows[0][0]:
+        return False, True
+    if not con.execute("SELECT count(*) FROM (SELECT 1 FROM posts LIMIT 1)").fetchall()[0][0]:
+        return True, False
+    # a join, not IN (...): DuckDB builds its hash table on the smaller side
+    hit = con.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {table} r JOIN posts p ON p.post_id = r.{post_id} WHERE r.{why} IS NULL LIMIT 1)"
+    ).fetchall()
+    return True, bool(hit[0][0])
+
+
 def sql_ident(name: str) -> str:
     """A column name as a quoted SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
@@ -284,6 +307,12 @@ class ReadContext:
     # no evidence: ``cibscope network --counts``); the reader may leave it NULL, and then must
     # still give every row it or finalize quarantines its exact line (see ``ingest(lines=...)``).
     lines: bool = True
+    # Set by a reader that proved the post ids of its valid staged rows distinct (see
+    # :func:`finalize_may_quarantine`): finalize then skips its own check for repeated ids.
+    unique_ids: bool = False
+    # The orchestrator installed the normalisation macros on ``con`` before this file's
+    # transaction: the reader need not probe the catalog again (``install_macros``).
+    macros: bool = False
 
     def line_count(self) -> int | None:
         """The file's physical lines (waits for the hash thread if it still runs)."""

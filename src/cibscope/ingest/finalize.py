@@ -46,7 +46,9 @@ def _reader_kinds_sql() -> str:
     return f"(VALUES {rows}) AS k(format, kind)"
 
 
-def finalize(con: duckdb.DuckDBPyConnection, source_name: str, kind: str, *, adopt: bool = False) -> bool:
+def finalize(
+    con: duckdb.DuckDBPyConnection, source_name: str, kind: str, *, adopt: bool = False, unique_ids: bool = False, macros: bool = False
+) -> bool:
     """Normalise the staged rows of ``source_name`` and insert them into the case tables.
 
     ``kind`` is the reader's kind ("posts" or "accounts"): it says which stage table holds the
@@ -56,12 +58,17 @@ def finalize(con: duckdb.DuckDBPyConnection, source_name: str, kind: str, *, ado
     staged posts that need no normalisation are not copied into an empty ``posts``; returns
     True when they were left in ``stage_posts`` for :func:`adopt_stage_posts` to make the
     table itself ``posts`` (after the caller counted them). Otherwise returns False.
+
+    ``unique_ids``: the reader proved the staged post ids distinct
+    (:func:`.base.finalize_may_quarantine`): no check for ids repeated in the file. ``macros``:
+    the caller installed the normalisation macros in this transaction (no catalog probe).
     """
-    install_macros(con)
+    if not macros:
+        install_macros(con)
     # the case tables are sets: letting DuckDB insert in any order parallelises the writes
     with insertion_order_off(con):
         _finalize_accounts(con, counted=(kind == "accounts"))
-        return _finalize_posts(con, adopt=adopt)
+        return _finalize_posts(con, adopt=adopt, unique_ids=unique_ids)
 
 
 def adopt_stage_posts(con: duckdb.DuckDBPyConnection) -> None:
@@ -146,11 +153,11 @@ def _stage_columns(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
     return frozenset(str(r[0]) for r in con.execute("DESCRIBE stage_posts").fetchall())
 
 
-def _finalize_posts(con: duckdb.DuckDBPyConnection, *, adopt: bool = False) -> bool:
+def _finalize_posts(con: duckdb.DuckDBPyConnection, *, adopt: bool = False, unique_ids: bool = False) -> bool:
     if _one(con, "SELECT count(*) FROM stage_posts") == 0:
         return False
     have = _stage_columns(con)
-    _quarantine_post_duplicates(con, have)
+    _quarantine_post_duplicates(con, have, unique_ids=unique_ids)
     # the columns stage_posts has; the others are NULL in posts (their default)
     cols = [c for c in POSTS.column_names if c != "text_norm" and c in have]
     # text_norm = cib_text_norm(text), one step per subquery so each runs once per row; NULL
@@ -299,9 +306,10 @@ def _insert_mentions(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _quarantine_post_duplicates(con: duckdb.DuckDBPyConnection, have: frozenset[str]) -> None:
+def _quarantine_post_duplicates(con: duckdb.DuckDBPyConnection, have: frozenset[str], *, unique_ids: bool = False) -> None:
     """Move posts without ids, repeated within the file, or already in the case, to quarantine.
-    ``have``: the columns of stage_posts (the raw text shown is empty without ``text``)."""
+    ``have``: the columns of stage_posts (the raw text shown is empty without ``text``);
+    ``unique_ids``: the reader proved the ids distinct (see :func:`finalize`)."""
     text = "s.text" if "text" in have else "CAST(NULL AS VARCHAR)"
     con.execute(
         """
@@ -319,7 +327,7 @@ def _quarantine_post_duplicates(con: duckdb.DuckDBPyConnection, have: frozenset[
     # repeated within the file: keep the first record (lowest line)
     # as many distinct 64-bit hashes as ids means no repeated id (an integer aggregate, cheaper
     # than grouping the strings); only otherwise are the strings grouped
-    dup_ids = _one(con, "SELECT count(post_id) - count(DISTINCT hash(post_id)) FILTER (WHERE post_id IS NOT NULL) FROM stage_posts") and _one(
+    dup_ids = not unique_ids and _one(con, "SELECT count(post_id) - count(DISTINCT hash(post_id)) FILTER (WHERE post_id IS NOT NULL) FROM stage_posts") and _one(
         con,
         "SELECT count(*) FROM (SELECT post_id FROM stage_posts WHERE post_id IS NOT NULL GROUP BY post_id HAVING count(*) > 1)",
     )

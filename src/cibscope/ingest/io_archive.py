@@ -55,7 +55,10 @@ import duckdb
 
 from ..errors import MissingColumnsError
 from . import rules
-from .base import STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, is_utf8_file, sql_ident, trimmed_sql
+from .base import (
+    STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, finalize_may_quarantine, is_utf8_file, sql_ident,
+    trimmed_sql,
+)
 
 USER_COLUMNS: tuple[str, ...] = (
     "userid",
@@ -683,9 +686,10 @@ class IOArchiveTweets(_ArchiveReader):
         con = ctx.con
         layout = self._layout(ctx)
         self._drop_rejects(con)
-        from .normalize import install_macros
+        if not ctx.macros:
+            from .normalize import install_macros
 
-        install_macros(con)  # cib_parse_list
+            install_macros(con)  # cib_parse_list
         # the given minute (or second) and the snowflake decoding of the id (see _PRE)
         given = "coalesce(_tmin, _tsec)"
         snow_ms, snow_ok = "_snow", "_snow_ok"
@@ -733,29 +737,16 @@ class IOArchiveTweets(_ArchiveReader):
         parse = self._parse_into_raw(ctx, layout, posts, self._WHY, pre=self._PRE, lines=ctx.lines)
         rejected = self._rejects(ctx, parse)
         invalid = self._quarantine_invalid(ctx, parse)
-        if not parse.lines and self._finalize_may_quarantine(con):
+        ctx.unique_ids, may_quarantine = finalize_may_quarantine(con, "cib_raw", "post_id", "_why")
+        if may_quarantine and not parse.lines:
             self._ensure_lines(ctx, parse)  # finalize names the line of a repeated post
-        self._stage_snapshots(ctx, layout)
+        self._stage_snapshots(ctx, layout, lines=parse.lines)
         # cib_raw has exactly the stage_posts columns plus these: it becomes stage_posts (no copy)
         staged = become_stage_posts(con, "cib_raw", invalid="_why IS NOT NULL" if invalid else None, constants=constants)
         self._drop_rejects(con)
         return staged + rejected + invalid
 
-    def _finalize_may_quarantine(self, con: duckdb.DuckDBPyConnection) -> bool:
-        """Could finalize move a valid row to quarantine (a post id repeated in the file, or
-        already in the case)? Checked on 64-bit hashes first, as finalize does; a hash
-        collision only costs the line numbering a read without lines would have skipped."""
-        valid = "FROM cib_raw WHERE _why IS NULL"
-        if self._count(con, f"SELECT count(post_id) - count(DISTINCT hash(post_id)) {valid}"):
-            return True
-        if not self._count(con, "SELECT count(*) FROM (SELECT 1 FROM posts LIMIT 1)"):
-            return False
-        # a join, not IN (...): DuckDB builds its hash table on the smaller side
-        return bool(
-            self._count(con, "SELECT count(*) FROM (SELECT 1 FROM cib_raw r JOIN posts p ON p.post_id = r.post_id WHERE r._why IS NULL LIMIT 1)")
-        )
-
-    def _stage_snapshots(self, ctx: ReadContext, layout: _Layout) -> None:
+    def _stage_snapshots(self, ctx: ReadContext, layout: _Layout, *, lines: bool = True) -> None:
         """One account row per account that the case does not know yet, from its newest valid
         tweet (not counted as rows).
 
@@ -766,9 +757,20 @@ class IOArchiveTweets(_ArchiveReader):
         their newest tweets (picked by time and id in ``cib_raw``). With a users file, the usual
         release, there is no second scan; nor for a lean read that needs no profile column
         (``ReadContext.wants_account``): its snapshots hold the account id and platform only.
+        Such a read without lines (``lines`` False: every ``source_line`` is NULL) has nothing
+        to pick between an account's tweets: its snapshots are the distinct new accounts.
         """
         con = ctx.con
         profile = [c for c in _account_cols_sql() if c not in ("account_id", "platform")]
+        if not lines and not any(ctx.wants_account(c) for c in profile):
+            con.execute(
+                f"""
+                INSERT INTO stage_accounts (account_id, platform, source_file, source_line, from_users_file)
+                SELECT DISTINCT account_id, 'twitter', {_q(ctx.source.name)}, CAST(NULL AS BIGINT), false
+                FROM cib_raw WHERE _why IS NULL AND account_id NOT IN (SELECT account_id FROM accounts)
+                """
+            )
+            return
         con.execute(
             """
             CREATE OR REPLACE TEMP TABLE cib_snap AS
