@@ -265,8 +265,9 @@ def ingest(
         place in its file (``cibscope network --counts``): posts' ``source_line`` may stay
         NULL, so the readers need not count the newlines inside records (the text columns are
         then never materialised). Every quarantined row still gets its exact line (the lines
-        are numbered when a row is quarantined), and the case records the missing field
-        (``build_networks`` refuses it: evidence needs the lines).
+        are numbered when a row is quarantined; a post already in the case names the earlier
+        post's line as ``?`` when that file's lines were not numbered), and the case records
+        the missing field (``build_networks`` refuses it: evidence needs the lines).
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]

@@ -51,7 +51,9 @@ from ..params import Options, validate
 from ..progress import step
 from ..schema import POST_KINDS, TIME_PRECISIONS
 from . import rules
-from .base import STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, sql_ident, trimmed_sql
+from .base import (
+    STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, finalize_may_quarantine, sql_ident, trimmed_sql,
+)
 
 __all__ = ["READERS", "GenericAccounts", "GenericTable", "Mapping", "EntitySpec", "load_mapping", "parse_mapping", "presets"]
 
@@ -776,6 +778,9 @@ class GenericTable:
     name: ClassVar[str] = "generic"
     kind: ClassVar[str] = "posts"
     counts_lines: ClassVar[bool] = True  # see ReadContext.physical_lines
+    # a read without lines (ReadContext.lines False) numbers them only when a row may be
+    # quarantined, by a second scan of the newlines inside the records (_parse_csv)
+    lines_on_demand: ClassVar[bool] = True
     description: ClassVar[str] = "CSV/Parquet of any platform with a TOML column mapping (--mapping FILE or preset name)"
     table: ClassVar[str] = "posts"  # the mappings it reads (Mapping.table)
 
@@ -830,7 +835,7 @@ class GenericTable:
                     rn = self._parse_parquet(con, src, m, ctx.fields)
                     n_rejected = 0
                 else:
-                    rn = self._parse_csv(con, src, m, head, rej, rej_scan, ctx.line_count, ctx.fields)
+                    rn = self._parse_csv(con, src, m, head, rej, rej_scan, ctx.line_count, ctx.fields, ctx)
                     n_rejected = self._quarantine_rejects(con, src, rej)
             with step(ctx.progress, f"converting {Path(src.name).name}"):
                 if m.table == "accounts":
@@ -838,7 +843,7 @@ class GenericTable:
                 else:
                     n_kept, n_bad, n_merged = self._stage(con, src, m, basename, rn, ctx.fields)
         finally:
-            _drop_work_tables(con, ("_g_lines", "_g_rejline", "_g_conv", "_g_rep", rej, rej_scan))
+            _drop_work_tables(con, ("_g_lines", "_g_rejline", "_g_conv", "_g_rep", rej, rej_scan, f"{rej}_nl", f"{rej_scan}_nl"))
         return n_kept + n_bad + n_rejected + n_merged
 
     # -- parsing -----------------------------------------------------------------------------
@@ -872,9 +877,16 @@ class GenericTable:
         rej_scan: str,
         line_count: Callable[[], int | None] = lambda: None,
         fields: frozenset[str] | None = None,
+        ctx: ReadContext | None = None,
     ) -> str:
         """Parse and convert into ``_g_conv``, then number the physical lines; returns the SQL
-        of a row's 0-based record ordinal (columns qualified with ``_g_conv``)."""
+        of a row's 0-based record ordinal (columns qualified with ``_g_conv``).
+
+        A read without lines (``ctx.lines`` False, a posts mapping) counts no newline inside
+        the records in the parse (no text column is materialised for it) and leaves
+        ``source_line`` NULL, unless some row may be quarantined (a rejected record, an invalid
+        row, an id finalize may refuse, rows to merge, generated ids): then a second scan
+        counts the newlines and the lines are numbered as in a read with lines."""
         header = _csv_header(head, m)
         if not header:
             raise InputError("no header row", file=src.name)
@@ -887,33 +899,37 @@ class GenericTable:
             seen[h] = k + 1
             names.append(h if k == 0 else f"{h}_{k + 1}")
         columns = "{" + ", ".join(f"{_lit(n)}: 'VARCHAR'" for n in names) + "}"
-        opts = [
-            "auto_detect = false",
-            "header = true",
-            f"delim = {_lit(m.delimiter)}",
-            f"quote = {_lit(m.quote)}",
-            f"escape = {_lit(m.escape)}",
-            f"columns = {columns}",
-            f"compression = {_lit('gzip' if src.compression == 'gzip' else 'none')}",
-            f"encoding = {_lit(m.encoding)}",
-            "store_rejects = true",
-            f"rejects_table = {_lit(rej)}",
-            f"rejects_scan = {_lit(rej_scan)}",
-            "max_line_size = 16777216",
-        ]
-        scan = f"read_csv({_lit(str(src.path))}, {', '.join(opts)})"
+        def scan_of(rejects: str, rejects_scan: str) -> str:
+            opts = [
+                "auto_detect = false",
+                "header = true",
+                f"delim = {_lit(m.delimiter)}",
+                f"quote = {_lit(m.quote)}",
+                f"escape = {_lit(m.escape)}",
+                f"columns = {columns}",
+                f"compression = {_lit('gzip' if src.compression == 'gzip' else 'none')}",
+                f"encoding = {_lit(m.encoding)}",
+                "store_rejects = true",
+                f"rejects_table = {_lit(rejects)}",
+                f"rejects_scan = {_lit(rejects_scan)}",
+                "max_line_size = 16777216",
+            ]
+            return f"read_csv({_lit(str(src.path))}, {', '.join(opts)})"
+
+        scan = scan_of(rej, rej_scan)
         # newlines embedded in each record's fields (each makes the record span one more line)
+        lines = ctx is None or ctx.lines or m.table == "accounts"
+        newlines = embedded_newlines_sql(names, alias="r") if lines else "CAST(NULL AS BIGINT)"
         # a lean read's quarantined rows show the kept columns only: carrying the text through
         # the conversion for the few invalid rows cost ~0.6 s at 1M rows
-        sql = _parse_sql(m, scan, _kept(names, m, fields), {n: "VARCHAR" for n in names}, "CAST(NULL AS BIGINT)",
-                         fields, embedded_newlines_sql(names, alias="r"))
+        sql = _parse_sql(m, scan, _kept(names, m, fields), {n: "VARCHAR" for n in names}, "CAST(NULL AS BIGINT)", fields, newlines)
         try:
             # The parallel scan with insertion order preserved: rowids follow file order. No
             # window in the scan itself: a streaming window would run the whole parse on one thread.
             con.execute(f"CREATE TEMP TABLE _g_conv AS {sql}")
         except duckdb.Error as e:
             raise InputError(f"cannot read as CSV ({str(e).splitlines()[0]})", file=src.name) from e
-        n_raw, n_nl, lo, hi = con.execute("SELECT count(*), coalesce(sum(_g_nl), 0), min(rowid), max(rowid) FROM _g_conv").fetchall()[0]
+        n_raw, lo, hi = con.execute("SELECT count(*), min(rowid), max(rowid) FROM _g_conv").fetchall()[0]
         n_raw = int(n_raw)
         if n_raw and int(hi) - int(lo) + 1 == n_raw:
             # one block of consecutive rowids in file order: record k is rowid - min (no sort)
@@ -925,6 +941,13 @@ class GenericTable:
             )
             rn = "_g_conv._g_rn"
         n_rej = int(con.execute(f"SELECT count(DISTINCT line) FROM {rej}").fetchall()[0][0])
+        if not lines:
+            assert ctx is not None
+            if not self._lines_needed(con, m, n_rej, ctx):
+                con.execute("CREATE TEMP TABLE _g_rejline AS SELECT CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
+                return rn  # source_line stays NULL: no row is quarantined
+            _scan_newlines(con, scan_of(f"{rej}_nl", f"{rej_scan}_nl"), names, n_raw, rn)
+        n_nl = int(con.execute("SELECT coalesce(sum(_g_nl), 0) FROM _g_conv").fetchall()[0][0])
         # Map DuckDB's record order to physical start lines. When nothing was rejected and the
         # header, the records and their embedded newlines account for every physical line of
         # the file (counted with its content hash), record k starts at line k + 2 + the newlines
@@ -972,6 +995,18 @@ class GenericTable:
             return rn  # lines unknown
         con.execute(f"UPDATE _g_conv SET source_line = l.line FROM _g_lines l WHERE l.idx = {rn}")
         return rn
+
+    @staticmethod
+    def _lines_needed(con: duckdb.DuckDBPyConnection, m: Mapping, n_rej: int, ctx: ReadContext) -> bool:
+        """May a row of this read without lines be quarantined (here or by finalize), or be
+        merged into another row's post (``stage_merged`` keeps its line)? Sets
+        ``ctx.unique_ids`` when the valid rows' post ids are distinct."""
+        if n_rej or m.merge_repeats or "post_id" not in m.columns:
+            return True
+        if con.execute("SELECT count(*) FROM (SELECT 1 FROM _g_conv WHERE reason IS NOT NULL LIMIT 1)").fetchall()[0][0]:
+            return True
+        ctx.unique_ids, may_quarantine = finalize_may_quarantine(con, "_g_conv", "p_post_id", "reason")
+        return may_quarantine
 
     @staticmethod
     def _quarantine_rejects(con: duckdb.DuckDBPyConnection, src: Source, rej: str) -> int:
@@ -1077,6 +1112,19 @@ class GenericAccounts(GenericTable):
 
 #: post fields a repeated row must agree on with the post's first row to be merged into it
 _MERGE_SAME = ("p_account_id", "p_platform", "p_created_at", "p_text", "p_kind", "p_repost_of", "p_reply_to_post", "p_quote_of")
+
+
+def _scan_newlines(con: duckdb.DuckDBPyConnection, scan: str, names: list[str], n_raw: int, rn: str) -> None:
+    """Fill ``_g_conv._g_nl`` (newlines inside each record's fields) by a second scan of the
+    file, in file order like ``_g_conv`` (its k-th record is ``_g_conv``'s k-th: the same
+    records are rejected). For a read without lines that must number them after all. Its
+    rejects tables are ``<the parse's>_nl`` (dropped with the reader's work tables)."""
+    con.execute(f"CREATE TEMP TABLE _g_nlscan AS SELECT {embedded_newlines_sql(names, alias='r')} AS _g_nl FROM {scan} r")
+    n, lo, hi = con.execute("SELECT count(*), min(rowid), max(rowid) FROM _g_nlscan").fetchall()[0]
+    if int(n) != n_raw or (n_raw and int(hi) - int(lo) + 1 != n_raw):
+        raise AssertionError("generic reader: the second scan of the newlines found other records")
+    con.execute(f"UPDATE _g_conv SET _g_nl = s._g_nl FROM (SELECT rowid - {int(lo or 0)} AS idx, _g_nl FROM _g_nlscan) s WHERE s.idx = {rn}")
+    con.execute("DROP TABLE _g_nlscan")
 
 
 def _merge_repeats(con: duckdb.DuckDBPyConnection, m: Mapping, consts: dict[str, str], file: str, rn: str) -> int:
