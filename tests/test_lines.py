@@ -233,3 +233,35 @@ def test_generic_post_already_in_the_case_gets_its_line(tmp_path: Path) -> None:
     posts, quarantine = _compare([first, second], tmp_path)
     assert len(posts) == 6
     assert [(q[0], q[1]) for q in quarantine] == [(str(second), n) for n in (4, 5, 8, 9)]
+
+
+def test_archive_ids_with_spaces_at_their_edges_are_trimmed(tmp_path: Path) -> None:
+    """The tweets reader parses the values as read and parses again with the trim rule when an
+    id or the time has a space at an edge: the posts are those of the file without the spaces,
+    in every kind of read (full, lean, without lines)."""
+    clean = tmp_path / "clean" / "t.csv"
+    clean.parent.mkdir()
+    clean.write_bytes(TWEETS)
+    spaced = tmp_path / "spaced" / "t.csv"
+    spaced.parent.mkdir()
+    spaced.write_bytes(
+        TWEETS.replace(b'"1161219769488113671","abc="', b'" 1161219769488113671","abc= "')
+        .replace(b'"2019-08-13 10:16"', b'"2019-08-13 10:16 "')
+        .replace(b'"1161000000000000001","1161219867538358279"', b'"1161000000000000001"," 1161219867538358279 "')
+    )
+    assert spaced.read_bytes() != TWEETS
+
+    def posts(path: Path, case: Path | str, **kw: object) -> list[tuple]:
+        with cibscope.open_case(case) as c:
+            cibscope.ingest([path], case=c, **kw)  # type: ignore[arg-type]
+            return c.con.execute(
+                "SELECT post_id, account_id, created_at, time_precision, kind, repost_of, reply_to_post, reply_to_account "
+                "FROM posts ORDER BY post_id"
+            ).fetchall()
+
+    want = posts(clean, tmp_path / "clean.duckdb")
+    assert len(want) == 5
+    assert posts(spaced, tmp_path / "full.duckdb") == want
+    assert posts(spaced, tmp_path / "lean.duckdb", fields=CORE_POST_FIELDS) == want
+    assert posts(spaced, ":memory:", fields=CORE_POST_FIELDS, lines=False, content_hash=False) == want
+    _compare([spaced], tmp_path / "cmp")

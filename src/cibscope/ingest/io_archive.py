@@ -664,6 +664,13 @@ class IOArchiveTweets(_ArchiveReader):
         "(_snow >= epoch_ms(coalesce(_tmin, _tsec)) AND _snow < epoch_ms(coalesce(_tmin, _tsec)) "
         "+ CASE WHEN _tmin IS NULL THEN 1000 ELSE 60000 END) AS _snow_ok",
     )
+    # The same first level without the trim rule: the values as read. Trimming (a CASE per
+    # value) changes nothing in a value that neither starts nor ends with a space and is not
+    # empty, which is every value of the archive as published; the parse tries the values as
+    # read first (``_WHY_RAW`` marks a row holding any other value) and parses the file again
+    # with the trim rule only when some row is so marked. ~0.2 CPU-s per 1M tweets.
+    _PRE_RAW = (", ".join(f"{_ident(c)} AS {a}" for c, a in _TWEET_IDS.items()) + f", {_ident('tweet_time')} AS _tt", *_PRE[1:])
+    _UNTRIMMED = "'untrimmed value'"  # the mark (no reason reads so)
     _WHY = (
         "CASE "
         f"WHEN _tid IS NULL OR NOT {rules.decimal_id_sql('_tid', '_tidn')} "
@@ -680,6 +687,12 @@ class IOArchiveTweets(_ArchiveReader):
         + "".join(_bad_id_sql(c, True, _TWEET_IDS[c]) for c in ("in_reply_to_tweetid", "quoted_tweet_tweetid", "retweet_tweetid"))
         + "".join(_bad_id_sql(c, False, _TWEET_IDS[c]) for c in ("in_reply_to_userid", "retweet_userid"))
         + "END"
+    )
+    _WHY_RAW = (
+        "CASE WHEN "
+        + " OR ".join(f"starts_with({_ident(c)}, ' ') OR ends_with({_ident(c)}, ' ') OR {_ident(c)} = ''" for c in (*_TWEET_IDS, "tweet_time"))
+        + f" THEN {_UNTRIMMED} "
+        + _WHY.removeprefix("CASE ")
     )
 
     def read(self, ctx: ReadContext) -> int:
@@ -734,7 +747,11 @@ class IOArchiveTweets(_ArchiveReader):
         # not even stored as NULLs here -- become_stage_posts leaves them out, finalize reads NULL
         # (source_line always: a read without lines numbers them when it quarantines a row)
         posts = {n: f"CAST({e} AS {types[n]})" for n, e in posts.items() if ctx.wants(n) or n == "source_line"}
-        parse = self._parse_into_raw(ctx, layout, posts, self._WHY, pre=self._PRE, lines=ctx.lines)
+        parse = self._parse_into_raw(ctx, layout, posts, self._WHY_RAW, pre=self._PRE_RAW, lines=ctx.lines)
+        if self._count(con, f"SELECT count(*) FROM cib_raw WHERE _why = {self._UNTRIMMED}"):
+            # some id or time has a space at an edge (or is empty): parse with the trim rule
+            self._drop_rejects(con)
+            parse = self._parse_into_raw(ctx, layout, posts, self._WHY, pre=self._PRE, lines=ctx.lines)
         rejected = self._rejects(ctx, parse)
         invalid = self._quarantine_invalid(ctx, parse)
         ctx.unique_ids, may_quarantine = finalize_may_quarantine(con, "cib_raw", "post_id", "_why")
