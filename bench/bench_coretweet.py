@@ -89,12 +89,22 @@ def generate(out: Path, tweets: int, accounts: int, seed: int) -> Path:
     return data
 
 
+def _records(tweets: Path) -> int:
+    """Records of an IO-archive tweets file (DuckDB's count, not timed)."""
+    import duckdb
+
+    con = duckdb.connect()
+    n = con.execute(f"SELECT count(*) FROM read_csv('{tweets}', all_varchar = true, header = true)").fetchall()[0][0]
+    con.close()
+    return int(n)
+
+
 def peer_csv(data: Path, out: Path) -> Path:
     """The peer's 8-column CSV from the IO archive tweets (snowflake time in seconds, ms decimals)."""
     import duckdb
 
     target = out / "peer-s.csv"  # (peer.csv of earlier runs held integer milliseconds)
-    if target.exists():
+    if target.exists() and target.stat().st_mtime >= (data / "tweets.csv").stat().st_mtime:
         return target
     con = duckdb.connect()
     ms = "((CAST(tweetid AS BIGINT) >> 22) + 1288834974657)"
@@ -330,6 +340,9 @@ def main() -> None:
     ap.add_argument("--tweets", type=int, action="append", help="tweets to generate (repeatable); default 1,000,000")
     ap.add_argument("--accounts", type=int, default=None, help="accounts (default: tweets / 200, at least 5,000)")
     ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--archive", type=Path, action="append", default=[], metavar="DIR",
+                    help="an IO-archive folder made elsewhere (tweets.csv, users.csv; e.g. bench/heldout_world.py's) "
+                         "instead of generating (repeatable); measured after the --tweets sizes given")
     ap.add_argument("--out", type=Path, default=HERE / "out" / "coretweet")
     ap.add_argument("--skip-peer", action="store_true", help="time cibscope only")
     ap.add_argument("--skip-archive", action="store_true", help="leave out the IO-archive ingest (the second figure)")
@@ -338,25 +351,34 @@ def main() -> None:
     ap.add_argument("--interleave-e2e", type=int, default=0, metavar="N",
                     help="only re-time end to end, alternating N times: the peer's preprocess + compute and `cibscope network --counts`")
     args = ap.parse_args()
-    sizes = args.tweets or [1_000_000]
+    jobs: list[int | Path] = [*(args.tweets or ([] if args.archive else [1_000_000])), *args.archive]
     os.environ.setdefault("CIBSCOPE_THREADS", "2")
     py = None if args.skip_peer else peer_python()
     rows = []
-    e2e: list[tuple[int, Path, list[tuple[str, list[float], list[float], bool]]]] = []
-    for n in sizes:
-        accounts = args.accounts or max(5000, n // 200)
-        out = args.out / f"{n}"
-        out.mkdir(parents=True, exist_ok=True)
-        print(f"== {n:,} tweets, {accounts:,} accounts (seed {args.seed}); load average {os.getloadavg()[0]:.1f}", flush=True)
+    e2e: list[tuple[int, Path, Path, list[tuple[str, list[float], list[float], bool]]]] = []
+    for job in jobs:
+        if isinstance(job, Path):
+            data = job.resolve()
+            out = args.out / data.name
+            out.mkdir(parents=True, exist_ok=True)
+            n = _records(data / "tweets.csv")
+            print(f"== {data} ({n:,} tweets); load average {os.getloadavg()[0]:.1f}", flush=True)
+        else:
+            n = job
+            accounts = args.accounts or max(5000, n // 200)
+            out = args.out / f"{n}"
+            out.mkdir(parents=True, exist_ok=True)
+            print(f"== {n:,} tweets, {accounts:,} accounts (seed {args.seed}); load average {os.getloadavg()[0]:.1f}", flush=True)
         if args.interleave:
             assert py is not None, "--interleave needs the peer"
             interleave_compute(py, out, args.interleave)
             continue
-        data = generate(out, n, accounts, args.seed)
+        if not isinstance(job, Path):
+            data = generate(out, n, accounts, args.seed)
         csv_path = peer_csv(data, out)
         if args.interleave_e2e:
             assert py is not None, "--interleave-e2e needs the peer"
-            e2e.append((n, csv_path, interleave_end_to_end(py, csv_path, data / "tweets.csv", out, args.interleave_e2e)))
+            e2e.append((n, csv_path, data / "tweets.csv", interleave_end_to_end(py, csv_path, data / "tweets.csv", out, args.interleave_e2e)))
             continue
         mine = run_cibscope([csv_path], out, "case-peer-csv", mapping="coordination-network-toolkit")
         print(_line("cibscope, peer CSV", mine), flush=True)
@@ -390,11 +412,11 @@ def main() -> None:
         print("| tweets | input | MB | peer: preprocess + co_retweet (min / median) | `cibscope network --counts` (min / median) | "
               "ratio of medians (wall) | ratio (CPU) | identical edges & weights |")
         print("|---|---|---|---|---|---|---|---|")
-        for n, csv_path, res in e2e:
+        for n, csv_path, archive, res in e2e:
             _, pw, pc, _ = res[0]
             for key, w, c, ok in res[1:]:
-                path = csv_path if key == "csv" else csv_path.parent / "data" / "tweets.csv"
-                label = "the peer's CSV (preset)" if key == "csv" else "IO-archive tweets.csv"
+                path = csv_path if key == "csv" else archive
+                label = "the peer's CSV (preset)" if key == "csv" else f"IO-archive {archive.parent.name}/tweets.csv"
                 print(f"| {n:,} | {label} | {path.stat().st_size / 1e6:,.0f} | {min(pw):.1f} / {med(pw):.1f} s | {min(w):.2f} / {med(w):.2f} s | "
                       f"**{med(pw) / med(w):.1f}x** | {med(pc) / med(c):.1f}x | {'yes' if ok else 'NO'} |")
     if rows:
