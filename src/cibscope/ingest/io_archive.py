@@ -48,6 +48,7 @@ import csv
 import gzip
 import io
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -296,16 +297,30 @@ class _ArchiveReader:
             partial = [n for n in layout.names if n in _NL_FIELDS]
         nl = f", {_nl_sql(layout, partial)} AS _nl" if lines else ""
         # a lean read of a file that is valid UTF-8 throughout need not read every column to
-        # validate the records as a full read does (see _every_column_sql)
-        utf8 = ctx.fields is not None and ctx.source.compression is None and is_utf8_file(ctx.source.path)
-        enc = "" if utf8 else f", {_every_column_sql(layout)} AS _enc"
-        ctx.con.execute(
-            f"""
+        # validate the records as a full read does (see _every_column_sql); the file is
+        # checked in a thread while DuckDB parses (both release the GIL), and parsed again
+        # reading every column if it is not valid throughout
+        utf8: Future[bool] | None = None
+        if ctx.fields is not None and ctx.source.compression is None:
+            pool = ThreadPoolExecutor(1, thread_name_prefix="cibscope-utf8")
+            utf8 = pool.submit(is_utf8_file, ctx.source.path)
+            pool.shutdown(wait=False)
+
+        def parse_sql(enc: str) -> str:
+            return f"""
             CREATE OR REPLACE TEMP TABLE cib_raw AS
             SELECT {cols}{', _nl' if lines else ''}, _why{enc}
             FROM ({_scan_sql(ctx.source, layout, (*pre, "CAST(NULL AS BIGINT) AS _line0"), why, nl)})
             """
-        )
+
+        every = f", {_every_column_sql(layout)} AS _enc"
+        try:
+            ctx.con.execute(parse_sql("" if utf8 is not None else every))
+        finally:
+            valid = utf8 is not None and utf8.result()  # the thread is done before anything else reads
+        if utf8 is not None and not valid:
+            self._drop_rejects(ctx.con)
+            ctx.con.execute(parse_sql(every))
         parse = _Parse(layout, pre, why, lines=lines)
         if not lines:
             return parse
