@@ -202,6 +202,8 @@ TOOLKIT_FILES: dict[str, Callable[[], bytes]] = {
     "malformed": lambda: TOOLKIT.replace(b'1004,u3,carol,"","",plain #tag,1483229167,""', b'1004,u3,carol,"","",plain,#tag,1483229167,""'),
     "repeated id": lambda: TOOLKIT + b'1002,u2,bob,1001,"",RT @alice: hello,1483229165.000,""\n',
     "blank lines": lambda: TOOLKIT.replace(b'""\n1004', b'""\n\n1004') + b"\n",
+    # invalid UTF-8 in the text (a column a lean read does not take): quarantined all the same
+    "invalid utf-8": lambda: TOOLKIT.replace(b"plain #tag", b"plain \xff#tag"),
 }
 
 
@@ -218,7 +220,7 @@ def test_generic_lines_of_a_read_without_lines_are_a_full_reads(name: str, compr
     assert [(p, line) for p, _f, line in posts][:2] == [("1001", 2), ("1002", 4)]
     if name == "invalid value":
         assert [(q[1], q[2].split(" '")[0]) for q in quarantine] == [(11, quarantine[0][2].split(" '")[0])]
-    if name == "malformed":
+    if name in ("malformed", "invalid utf-8"):
         assert [q[1] for q in quarantine] == [8]
     if name == "repeated id":
         assert [(q[1], q[2]) for q in quarantine] == [(11, "duplicate post_id '1002' (first at line 4)")]

@@ -37,6 +37,7 @@ import re
 import tomllib
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -52,7 +53,8 @@ from ..progress import step
 from ..schema import POST_KINDS, TIME_PRECISIONS
 from . import rules
 from .base import (
-    STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, finalize_may_quarantine, sql_ident, trimmed_sql,
+    STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, finalize_may_quarantine, is_utf8_file, sql_ident,
+    trimmed_sql,
 )
 
 __all__ = ["READERS", "GenericAccounts", "GenericTable", "Mapping", "EntitySpec", "load_mapping", "parse_mapping", "presets"]
@@ -917,16 +919,42 @@ class GenericTable:
             return f"read_csv({_lit(str(src.path))}, {', '.join(opts)})"
 
         scan = scan_of(rej, rej_scan)
-        # newlines embedded in each record's fields (each makes the record span one more line)
         lines = ctx is None or ctx.lines or m.table == "accounts"
-        newlines = embedded_newlines_sql(names, alias="r") if lines else "CAST(NULL AS BIGINT)"
-        # a lean read's quarantined rows show the kept columns only: carrying the text through
-        # the conversion for the few invalid rows cost ~0.6 s at 1M rows
-        sql = _parse_sql(m, scan, _kept(names, m, fields), {n: "VARCHAR" for n in names}, "CAST(NULL AS BIGINT)", fields, newlines)
-        try:
+        # A read without lines names only the columns it keeps, and DuckDB checks a field's
+        # UTF-8 only when its column is read: such a read is valid for a file that is UTF-8
+        # throughout (checked in a thread while DuckDB parses). Otherwise (not UTF-8, another
+        # encoding, compressed) it reads every column, as a read with lines does.
+        # Reading every column, the parse counts the newlines inside the records too (``every``).
+        utf8: Future[bool] | None = None
+        every = lines
+        if not lines:
+            if src.compression is None and m.encoding.lower().replace("-", "") == "utf8":
+                pool = ThreadPoolExecutor(1, thread_name_prefix="cibscope-utf8")
+                utf8 = pool.submit(is_utf8_file, src.path)
+                pool.shutdown(wait=False)
+            else:
+                every = True
+
+        def parse(every: bool) -> None:
+            # newlines embedded in each record's fields (each makes the record span one more line)
+            newlines = embedded_newlines_sql(names, alias="r") if every else "CAST(NULL AS BIGINT)"
+            # a lean read's quarantined rows show the kept columns only: carrying the text through
+            # the conversion for the few invalid rows cost ~0.6 s at 1M rows
+            sql = _parse_sql(m, scan, _kept(names, m, fields), {n: "VARCHAR" for n in names}, "CAST(NULL AS BIGINT)", fields, newlines)
             # The parallel scan with insertion order preserved: rowids follow file order. No
             # window in the scan itself: a streaming window would run the whole parse on one thread.
             con.execute(f"CREATE TEMP TABLE _g_conv AS {sql}")
+
+        try:
+            try:
+                parse(every)
+            finally:
+                valid = utf8 is None or utf8.result()  # the thread is done before anything else reads
+            if not valid:
+                for t in ("_g_conv", rej, rej_scan):
+                    con.execute(f"DROP TABLE IF EXISTS {t}")
+                every = True
+                parse(every)
         except duckdb.Error as e:
             raise InputError(f"cannot read as CSV ({str(e).splitlines()[0]})", file=src.name) from e
         n_raw, lo, hi = con.execute("SELECT count(*), min(rowid), max(rowid) FROM _g_conv").fetchall()[0]
@@ -946,7 +974,8 @@ class GenericTable:
             if not self._lines_needed(con, m, n_rej, ctx):
                 con.execute("CREATE TEMP TABLE _g_rejline AS SELECT CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
                 return rn  # source_line stays NULL: no row is quarantined
-            _scan_newlines(con, scan_of(f"{rej}_nl", f"{rej_scan}_nl"), names, n_raw, rn)
+            if not every:
+                _scan_newlines(con, scan_of(f"{rej}_nl", f"{rej_scan}_nl"), names, n_raw, rn)
         n_nl = int(con.execute("SELECT coalesce(sum(_g_nl), 0) FROM _g_conv").fetchall()[0][0])
         # Map DuckDB's record order to physical start lines. When nothing was rejected and the
         # header, the records and their embedded newlines account for every physical line of
