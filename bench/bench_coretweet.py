@@ -42,6 +42,11 @@ issue 20's acceptance (>= 20x at 5M, >= 10x at 1M, identical edges)::
     CIBSCOPE_THREADS=2 nice -n 10 .venv/bin/python bench/bench_coretweet.py --tweets 1000000 --tweets 5000000 \
         --out /tmp/coretweet --interleave-e2e 3
 
+``--archive DIR`` (repeatable) takes an IO-archive folder made elsewhere (``tweets.csv``,
+``users.csv``; e.g. ``bench/heldout_world.py``'s) instead of generating one, in any mode::
+
+    CIBSCOPE_THREADS=2 nice -n 10 .venv/bin/python bench/bench_coretweet.py --archive /tmp/hw1m --out /tmp/ct --interleave-e2e 2
+
 ``--interleave N`` re-times only the two compute steps, alternating N times, on the stores an
 earlier full run left (the machine is shared: both then run under the same load).
 

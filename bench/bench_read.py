@@ -81,10 +81,14 @@ def floor(paths: list[Path], cols: list[str]) -> dict:
         import duckdb
         con = duckdb.connect()
         con.execute("SET threads = {threads}")
-        t = time.perf_counter()
+        import resource
+        def _cpu():
+            r = resource.getrusage(resource.RUSAGE_SELF)
+            return r.ru_utime + r.ru_stime
+        c, t = _cpu(), time.perf_counter()
         con.execute(\"\"\"CREATE TEMP TABLE t AS SELECT {', '.join(cols)} FROM read_csv({files}, auto_detect = false, header = true,
                        delim = ',', quote = '"', escape = '"', compression = '{comp}', ignore_errors = true, columns = {spec})\"\"\")
-        extra = dict(t=time.perf_counter() - t, rows=con.execute("SELECT count(*) FROM t").fetchall()[0][0])
+        extra = dict(t=time.perf_counter() - t, c=_cpu() - c, rows=con.execute("SELECT count(*) FROM t").fetchall()[0][0])
         """
     )
 
@@ -101,9 +105,13 @@ def lean(paths: list[Path], preset: str | None) -> dict:
         imports = time.perf_counter() - t
         case = open_case(":memory:")
         fields = stage_fields(get_trace("co_retweet")().case_columns())
-        t = time.perf_counter()
+        import resource
+        def _cpu():
+            r = resource.getrusage(resource.RUSAGE_SELF)
+            return r.ru_utime + r.ru_stime
+        c, t = _cpu(), time.perf_counter()
         rep = ingest({[str(p) for p in paths]!r}, case, fields=fields, content_hash=False, lines=False{mapping})
-        extra = dict(t=time.perf_counter() - t, imports=imports, rows=rep.totals()["rows_kept"], quarantined=rep.totals()["rows_quarantined"])
+        extra = dict(t=time.perf_counter() - t, c=_cpu() - c, imports=imports, rows=rep.totals()["rows_kept"], quarantined=rep.totals()["rows_quarantined"])
         """
     )
 
@@ -133,22 +141,26 @@ def main() -> None:
                 f"round {i + 1}: floor ({len(trace_cols)} columns) {f4['t']:.2f} s, floor ({len(read_cols)} columns) {f9['t']:.2f} s, "
                 f"lean read {ln['t']:.2f} s (imports {ln['imports']:.2f} s, peak RSS {ln['peak_rss_mb']:,.0f} MB; "
                 f"{int(ln['rows']):,} rows kept, {int(ln['quarantined']):,} quarantined); "
-                f"ratio {ln['t'] / f4['t']:.2f} / {ln['t'] / f9['t']:.2f}; load {os.getloadavg()[0]:.1f}",
+                f"ratio {ln['t'] / f4['t']:.2f} / {ln['t'] / f9['t']:.2f}; CPU s {f4['c']:.2f} / {f9['c']:.2f} / {ln['c']:.2f}, "
+                f"ratio {ln['c'] / f4['c']:.2f} / {ln['c'] / f9['c']:.2f}; load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
         t4 = [r["t"] for r in got["floor_trace"]]
         t9 = [r["t"] for r in got["floor_read"]]
         tl = [r["t"] for r in got["lean"]]
         rows = int(got["floor_trace"][0]["rows"])
-        summary.append((name, size, rows, t4, t9, tl, len(trace_cols), len(read_cols)))
+        cpu = [med([r["c"] for r in got[k]]) for k in ("floor_trace", "floor_read", "lean")]
+        summary.append((name, size, rows, t4, t9, tl, len(trace_cols), len(read_cols), cpu))
     print()
     print("| input | MB | records | bytes / record | floor, trace columns (min / median) | floor, read columns | lean read | "
-          "lean / floor (trace cols): medians, minima | lean / floor (read cols): medians, minima |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for name, size, rows, t4, t9, tl, n4, n9 in summary:
+          "lean / floor (trace cols): medians, minima | lean / floor (read cols): medians, minima | "
+          "CPU s, medians: floors, lean | CPU lean / floor (trace cols), (read cols) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, size, rows, t4, t9, tl, n4, n9, cpu in summary:
         print(f"| {name} | {size:,.1f} | {rows:,} | {size * 1e6 / max(rows, 1):,.0f} | {min(t4):.2f} / {med(t4):.2f} s ({n4}) | "
               f"{min(t9):.2f} / {med(t9):.2f} s ({n9}) | {min(tl):.2f} / {med(tl):.2f} s | **{med(tl) / med(t4):.2f}x**, {min(tl) / min(t4):.2f}x | "
-              f"{med(tl) / med(t9):.2f}x, {min(tl) / min(t9):.2f}x |")
+              f"{med(tl) / med(t9):.2f}x, {min(tl) / min(t9):.2f}x | {cpu[0]:.2f}, {cpu[1]:.2f}, {cpu[2]:.2f} | "
+              f"{cpu[2] / cpu[0]:.2f}x, {cpu[2] / cpu[1]:.2f}x |")
 
 
 if __name__ == "__main__":
