@@ -148,3 +148,12 @@ def execute_parallel(engine: Engine, statements: Sequence[str], workers: int = 2
 
 def _count(row: Any) -> int:
     return int(row[0]) if row else 0
+
+
+def arrow_batches(engine: Engine, sql: str, rows: int = 100_000) -> Any:
+    """The rows of a SELECT as Arrow record batches of up to ``rows`` rows: streamed from DuckDB
+    (the result is never whole in memory), fetched whole from another engine."""
+    if not isinstance(engine, DuckDBEngine):
+        return engine.fetch_arrow(sql).to_batches(rows)
+    engine.con.execute("SELECT 1").fetchall()  # DuckDB 2 refuses a relation while a result is unfinished
+    return engine.con.sql(sql).to_arrow_reader(rows)
