@@ -1,4 +1,4 @@
-"""Small DuckDB helpers shared by the audit modules."""
+"""Small helpers over an engine (``case.engine``), shared by the audit modules."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from ..schema import Table
 
 if TYPE_CHECKING:
     from ..engine.base import Engine
+
 
 def fetch_dicts(engine: Engine, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
     """Rows as dicts (plain DB-API, so it works the same on every supported DuckDB version)."""

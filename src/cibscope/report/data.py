@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-
 from ..case import Case
 from ..evidence.explain import time_apart
 from ..evidence.ranking import ranked_evidence_sql
