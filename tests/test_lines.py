@@ -69,7 +69,7 @@ def _read(paths: list[Path], case: Path | str, **kw: object) -> tuple[list[tuple
     content hash: the staged posts become the posts table, ingest.finalize.adopt_stage_posts)."""
     c = cibscope.open_case(case)
     try:
-        rep = cibscope.ingest(paths, case=c, **({"content_hash": False} if case == ":memory:" else {}), **kw)  # type: ignore[arg-type]
+        rep = cibscope.ingest_files(paths, case=c, **({"content_hash": False} if case == ":memory:" else {}), **kw)  # type: ignore[arg-type]
         for f in rep.files:
             assert f.rows_read == f.rows_kept + f.rows_quarantined, f
         posts = c.con.execute("SELECT post_id, source_file, source_line FROM posts ORDER BY ALL").fetchall()
@@ -159,10 +159,10 @@ def test_a_case_without_lines_is_marked_and_refused_for_evidence(tmp_path: Path)
     f = tmp_path / "t.csv"
     f.write_bytes(TWEETS)
     case = tmp_path / "c.duckdb"
-    cibscope.ingest([f], case=case, fields=CORE_POST_FIELDS, lines=False)
+    cibscope.ingest_files([f], case=case, fields=CORE_POST_FIELDS, lines=False)
     with cibscope.open_case(case) as c:
         assert case_lean_fields(c.con) == CORE_POST_FIELDS - {"source_line"}
         with pytest.raises(CaseStateError, match="co_retweet needs source_line"):
             build_networks(c.con, traces=["co_retweet"])
     with pytest.raises(ParameterError, match="lines=False needs fields"):
-        cibscope.ingest([f], case=tmp_path / "x.duckdb", lines=False)
+        cibscope.ingest_files([f], case=tmp_path / "x.duckdb", lines=False)
