@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from cibscope import ingest, open_case  # noqa: E402
+from cibscope import ingest_files, open_case  # noqa: E402
 from cibscope.audit import run_audit  # noqa: E402
 
 TARGET_SECONDS = 180.0
@@ -74,7 +74,7 @@ def main() -> None:
         generate_dataset(data, accounts=args.accounts, tweets=args.tweets, seed=args.seed)
         print(f"generate: {time.perf_counter() - t:.1f} s ({args.accounts:,} accounts, {args.tweets:,} tweets, seed {args.seed})")
         t = time.perf_counter()
-        ingest([data / "users.csv", data / "tweets.csv"], case=case_path)
+        ingest_files([data / "users.csv", data / "tweets.csv"], case=case_path)
         print(f"ingest: {time.perf_counter() - t:.1f} s")
         t = time.perf_counter()
         with open_case(case_path) as c:

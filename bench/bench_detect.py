@@ -66,7 +66,7 @@ def prepare(data: Path, tweets: int, accounts: int, seed: int) -> Path:
     r = _child(
         f"""
         import cibscope
-        cibscope.ingest([{str(gen / 'users.csv')!r}, {str(gen / 'tweets.csv')!r}], case={str(case)!r})
+        cibscope.ingest_files([{str(gen / 'users.csv')!r}, {str(gen / 'tweets.csv')!r}], case={str(case)!r})
         """
     )
     print(f"ingested: {r['seconds']:.0f} s wall, {r['cpu']:.0f} s CPU, peak RSS {r['peak_rss_mb'] / 1024:.2f} GB", flush=True)

@@ -10,7 +10,7 @@ Steps, each in a fresh subprocess (so peak memory is that step's own, read with
    ``--data`` and reused when the size and seed match);
 2. **floor**: ``CREATE TABLE t AS SELECT * FROM read_csv('tweets.csv')`` into a new DuckDB file
    (DuckDB's defaults: type sniffing, parallel parse);
-3. **ingest**: ``cibscope.ingest([users.csv, tweets.csv], case=new file)``: parsing, validation,
+3. **ingest**: ``cibscope.ingest_files([users.csv, tweets.csv], case=new file)``: parsing, validation,
    snowflake times, line numbers, quarantine, account snapshots, normalisation (text_norm,
    URLs, hashtags, mentions) and the exploded tables.
 
@@ -89,7 +89,7 @@ def main() -> None:
                 _child(
                     f"""
                     import cibscope
-                    rep = cibscope.ingest([{str(users)!r}, {str(tweets)!r}], case={str(case)!r})
+                    rep = cibscope.ingest_files([{str(users)!r}, {str(tweets)!r}], case={str(case)!r})
                     t = rep.totals()
                     extra = dict(rows=t["rows_kept"], quarantined=t["rows_quarantined"], read=t["rows_read"])
                     """
@@ -103,7 +103,7 @@ def main() -> None:
 
     print(f"tweets.csv: {args.tweets:,} tweets, {accounts:,} accounts, {size_mb:,.0f} MB" + (f" (generated in {gen_s:.0f} s)" if gen_s else ""))
     print(f"{'step':<44}{'wall s':>8}{'rows/s':>11}{'x floor':>8}{'CPU s':>8}{'x floor':>8}{'peak RSS':>10}")
-    for name, r in (("floor: DuckDB read_csv(tweets.csv) -> table", floor), ("cibscope.ingest(users.csv, tweets.csv)", ing)):
+    for name, r in (("floor: DuckDB read_csv(tweets.csv) -> table", floor), ("cibscope.ingest_files(users.csv, tweets.csv)", ing)):
         rate = args.tweets / r["seconds"]
         print(
             f"{name:<44}{r['seconds']:>8.2f}{rate:>11,.0f}{r['seconds'] / floor['seconds']:>8.2f}"

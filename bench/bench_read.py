@@ -16,7 +16,7 @@ gzip by both sides. Alternating ``--rounds`` times, each step in a fresh process
   DuckDB's parse and nothing else;
 * **floor (read columns)**: the same with every column the lean read takes from the file (the
   core post fields: ids, time, kind and the links between posts; 9 columns of the archive);
-* **lean read**: ``cibscope.ingest(FILES, in-memory case, fields=stage_fields(co_retweet),
+* **lean read**: ``cibscope.ingest_files(FILES, in-memory case, fields=stage_fields(co_retweet),
   content_hash=False, lines=False)`` -- exactly the read of ``cibscope network --counts``
   (validation of every row, quarantine with file:line, account snapshots, the case tables),
   timed around the call (the imports are not in it; they are printed apart).

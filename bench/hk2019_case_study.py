@@ -30,7 +30,7 @@ CLAIMS = REPO / "src" / "cibscope" / "audit" / "claims" / "hong-kong-2019.toml"
 
 def audit(users: Path, work: Path, label: str) -> None:
     case = work / f"{label}.duckdb"
-    rep = cibscope.ingest([users], case=case)
+    rep = cibscope.ingest_files([users], case=case)
     print(f"== {label}: {users.name}: read {rep.totals()['rows_read']}, kept {rep.totals()['rows_kept']}, format {rep.files[0].format}")
     r = run_audit(case, claimed="all", claims=CLAIMS, out=work / f"{label}_out")
     print(json.dumps(r.summary(), indent=1))

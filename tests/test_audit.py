@@ -327,7 +327,7 @@ def test_account_only_audit_on_hong_kong_set_1(real_data, tmp_path):
     import cibscope
 
     users = real_data / "twitter-io-china-082019-users" / "china_082019_1_users_csv_hashed.csv"
-    cibscope.ingest([users], case=tmp_path / "hk.duckdb")
+    cibscope.ingest_files([users], case=tmp_path / "hk.duckdb")
     claims = resources.files("cibscope.audit").joinpath("claims").joinpath("hong-kong-2019.toml")
     r = run_audit(tmp_path / "hk.duckdb", claimed="all", claims=str(claims), out=tmp_path / "out")
     # independent figures straight from the CSV (not through cibscope)
@@ -394,7 +394,7 @@ def test_account_only_audit_on_hong_kong_sets_1_and_2(real_data, tmp_path):
     import cibscope
 
     users = real_data / "twitter-io-china-082019-users" / "hkio_users_df.csv"
-    rep = cibscope.ingest([users], case=tmp_path / "hk.duckdb")
+    rep = cibscope.ingest_files([users], case=tmp_path / "hk.duckdb")
     assert [(f.format, f.rows_read, f.rows_kept, f.rows_quarantined) for f in rep.files] == [("generic-accounts", 940, 940, 0)]
     claims = resources.files("cibscope.audit").joinpath("claims").joinpath("hong-kong-2019.toml")
     r = run_audit(tmp_path / "hk.duckdb", claimed="all", claims=str(claims), out=tmp_path / "out")
@@ -434,7 +434,7 @@ def test_audit_verdicts_agree_with_generator_truth(tmp_path):
 
     d = tmp_path / "gen"
     generate.generate_dataset(d, accounts=400, tweets=20_000, seed=5)
-    cibscope.ingest([d / "users.csv", d / "tweets.csv"], case=tmp_path / "c.duckdb")
+    cibscope.ingest_files([d / "users.csv", d / "tweets.csv"], case=tmp_path / "c.duckdb")
     with open_case(tmp_path / "c.duckdb") as c:
         detect_mod.detect(c)
         r = run_audit(c, claimed=d / "takedown.txt", out=tmp_path / "out")

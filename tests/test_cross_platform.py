@@ -147,9 +147,9 @@ def test_german_elections_ingests_with_row_accounting(real_data: Path, tmp_path:
         # SOURCE.md: tw_ 137,402 rows, fb_ 81,569 rows; 58,317 accounts
         got = dict(c.con.execute("SELECT platform, count(DISTINCT account_id) FROM posts GROUP BY 1").fetchall())
         assert got == {"twitter": 36_662, "facebook": 21_652} and sum(got.values()) == 58_314  # 3 fb accounts only on rows without a post id
-        assert [p["platform"] for p in case_platforms(c.con)] == ["twitter", "facebook"]
+        assert [p["platform"] for p in case_platforms(c)] == ["twitter", "facebook"]
         # the clocks: Facebook's times run about four hours behind Twitter's on rarely shared items
-        (lag,) = platform_lags(c.con)
+        (lag,) = platform_lags(c)
         assert (lag["platform_a"], lag["platform_b"]) == ("facebook", "twitter")
         assert lag["peak_minutes"] == -240 and lag["peak_ratio"] > 20
 
@@ -292,7 +292,7 @@ def test_planted_cross_platform_operation_is_one_group_spanning_both_platforms(w
         members = {}
         for gid, acc in c.con.execute("SELECT group_id, account_id FROM group_members").fetchall():
             members.setdefault(int(gid), set()).add(acc)
-        info = group_platforms(c.con)
+        info = group_platforms(c)
         # one group holds (nearly) the whole operation, Twitter accounts and Facebook pages alike
         best = max(members, key=lambda g: len(members[g] & xp))
         assert len(members[best] & xp) >= 0.9 * len(xp)
@@ -306,7 +306,7 @@ def test_planted_cross_platform_operation_is_one_group_spanning_both_platforms(w
         other = max(members, key=lambda g: len(members[g] & tw))
         assert other != best and len(members[other] & tw) >= 0.9 * len(tw) and not info[other]["spans"]
         # cross-platform edges carry checkable evidence: two posts of different platforms
-        edges = cross_platform_edges(c.con, group_id=best, evidence_per_edge=2, limit=5)
+        edges = cross_platform_edges(c, group_id=best, evidence_per_edge=2, limit=5)
         assert edges and all(e["platform_a"] != e["platform_b"] for e in edges)
         ev = edges[0]["evidence"][0]
         plats = dict(c.con.execute("SELECT post_id, platform FROM posts WHERE post_id IN (?, ?)", [ev["post_a"], ev["post_b"]]).fetchall())
@@ -317,7 +317,7 @@ def test_planted_cross_platform_operation_is_one_group_spanning_both_platforms(w
             "WHERE a.platform <> b.platform AND e.layer NOT LIKE 'xp_%'"
         ).fetchone()[0]
         assert mixed == 0
-        summary = {(r["platform_a"], r["platform_b"]): r for r in platform_summary(c.con)}
+        summary = {(r["platform_a"], r["platform_b"]): r for r in platform_summary(c)}
         assert summary[("facebook", "twitter")]["groups"] >= 1 and summary[("facebook", "twitter")]["edges"] > 100
         # explain shows the cross-platform evidence of a Facebook page
         page = sorted(fb_members)[0]

@@ -52,8 +52,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def _mapper(orig: Path, accounts: str = "all", threshold: int = 5000):
     with open_case(orig, create=False, read_only=True) as c:
-        ids = resolve_accounts(c.con, accounts)
-        salt = default_salt(c.con, ids, threshold)
+        ids = resolve_accounts(c, accounts)
+        salt = default_salt(c, ids, threshold)
         real = {r[0] for r in c.con.execute("SELECT account_id FROM accounts WHERE follower_count >= ?", [threshold]).fetchall()}
     return lambda x: None if x is None else (x if x in real else _h(salt, x))
 

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cibscope.engine.duckdb import DuckDBEngine
 from cibscope.export import csv_cell, out_dir, write_csv, write_csv_sql
 from cibscope.errors import InputError
 
@@ -48,7 +49,7 @@ def _both(tmp: Path, con: duckdb.DuckDBPyConnection, column: str, typ: str, valu
     con.execute(f'CREATE TABLE t (k INTEGER, "{column}" {typ}, other VARCHAR)')
     con.executemany("INSERT INTO t VALUES (?, ?, ?)", [[i, v, "x,y"] for i, v in enumerate(values)])
     sql = f'SELECT "{column}", other FROM t ORDER BY k'
-    write_csv_sql(con, sql, tmp / "sql.csv")
+    write_csv_sql(DuckDBEngine(con), sql, tmp / "sql.csv")
     rows = con.execute(sql).fetchall()  # the values as Python receives them from the case
     write_csv(tmp / "py.csv", rows, [column, "other"])
     return (tmp / "sql.csv").read_bytes(), (tmp / "py.csv").read_bytes()

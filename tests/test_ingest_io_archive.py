@@ -62,7 +62,7 @@ def check_accounting(report: IngestReport, case: Path) -> None:
 
 
 def ingest(paths: list[Path] | Path, case: Path, **kw: object) -> IngestReport:
-    report = cibscope.ingest(paths if isinstance(paths, list) else [paths], case=case, **kw)  # type: ignore[arg-type]
+    report = cibscope.ingest_files(paths if isinstance(paths, list) else [paths], case=case, **kw)  # type: ignore[arg-type]
     check_accounting(report, case)
     return report
 
@@ -226,7 +226,7 @@ def test_malformed_rows_quarantined_with_line_and_reason(case_path: Path) -> Non
 
 def test_strict_keeps_nothing_of_the_file(case_path: Path) -> None:
     with pytest.raises(StrictModeError) as e:
-        cibscope.ingest([BAD], case=case_path, strict=True)
+        cibscope.ingest_files([BAD], case=case_path, strict=True)
     assert str(e.value).startswith(f"{BAD}:3: --strict: 4 row(s) could not be read, first: invalid tweetid 'abc123'")
     assert rows(case_path, "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM accounts), "
                 "(SELECT count(*) FROM quarantine), (SELECT count(*) FROM ingest_log)") == [(0, 0, 0, 0)]
@@ -237,7 +237,7 @@ def test_strict_keeps_nothing_of_the_file(case_path: Path) -> None:
 
 def test_missing_and_renamed_columns(case_path: Path) -> None:
     with pytest.raises(MissingColumnsError) as e:
-        cibscope.ingest([RENAMED], case=case_path)
+        cibscope.ingest_files([RENAMED], case=case_path)
     # tweet_time was renamed tweet_timestamp, hashtags removed (named in the format's column order)
     assert str(e.value) == f"{RENAMED}: missing required column(s) for format 'io-archive-tweets': tweet_time, hashtags"
     assert e.value.missing == ["tweet_time", "hashtags"]
@@ -345,7 +345,7 @@ def test_unknown_single_file_is_an_error(case_path: Path, tmp_path: Path) -> Non
     f = tmp_path / "notes.txt"
     f.write_text("hello\nworld\n")
     with pytest.raises(UnknownFormatError) as e:
-        cibscope.ingest([f], case=case_path)
+        cibscope.ingest_files([f], case=case_path)
     assert str(e.value) == f"{f}: unknown format: the first bytes match none of the readers"
 
 
@@ -355,7 +355,7 @@ def test_empty_file_is_an_error(case_path: Path, tmp_path: Path) -> None:
     f = tmp_path / "tweets.csv"
     f.write_bytes(b"")
     with pytest.raises(InputError) as e:
-        cibscope.ingest([f], case=case_path)
+        cibscope.ingest_files([f], case=case_path)
     assert str(e.value) == f"{f}: file is empty"
 
 

@@ -69,7 +69,7 @@ def _read(paths: list[Path], case: Path | str, **kw: object) -> tuple[list[tuple
     content hash: the staged posts become the posts table, ingest.finalize.adopt_stage_posts)."""
     c = cibscope.open_case(case)
     try:
-        rep = cibscope.ingest(paths, case=c, **({"content_hash": False} if case == ":memory:" else {}), **kw)  # type: ignore[arg-type]
+        rep = cibscope.ingest_files(paths, case=c, **({"content_hash": False} if case == ":memory:" else {}), **kw)  # type: ignore[arg-type]
         for f in rep.files:
             assert f.rows_read == f.rows_kept + f.rows_quarantined, f
         posts = c.con.execute("SELECT post_id, source_file, source_line FROM posts ORDER BY ALL").fetchall()
@@ -168,13 +168,13 @@ def test_a_case_without_lines_is_marked_and_refused_for_evidence(tmp_path: Path)
     f = tmp_path / "t.csv"
     f.write_bytes(TWEETS)
     case = tmp_path / "c.duckdb"
-    cibscope.ingest([f], case=case, fields=CORE_POST_FIELDS, lines=False)
+    cibscope.ingest_files([f], case=case, fields=CORE_POST_FIELDS, lines=False)
     with cibscope.open_case(case) as c:
         assert case_lean_fields(c.con) == CORE_POST_FIELDS - {"source_line"}
         with pytest.raises(CaseStateError, match="co_retweet needs source_line"):
             build_networks(c.con, traces=["co_retweet"])
     with pytest.raises(ParameterError, match="lines=False needs fields"):
-        cibscope.ingest([f], case=tmp_path / "x.duckdb", lines=False)
+        cibscope.ingest_files([f], case=tmp_path / "x.duckdb", lines=False)
 
 
 # -- the generic reader (the coordination-network-toolkit's CSV through its preset) -------------
@@ -255,7 +255,7 @@ def test_archive_ids_with_spaces_at_their_edges_are_trimmed(tmp_path: Path) -> N
 
     def posts(path: Path, case: Path | str, **kw: object) -> list[tuple]:
         with cibscope.open_case(case) as c:
-            cibscope.ingest([path], case=c, **kw)  # type: ignore[arg-type]
+            cibscope.ingest_files([path], case=c, **kw)  # type: ignore[arg-type]
             return c.con.execute(
                 "SELECT post_id, account_id, created_at, time_precision, kind, repost_of, reply_to_post, reply_to_account "
                 "FROM posts ORDER BY post_id"

@@ -128,7 +128,7 @@ def hk(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     from cibscope.report import render_report
 
     d = tmp_path_factory.mktemp("hk-report")
-    cibscope.ingest([real_data / HK / "china_082019_1_users_csv_hashed.csv"], case=d / "hk.duckdb")
+    cibscope.ingest_files([real_data / HK / "china_082019_1_users_csv_hashed.csv"], case=d / "hk.duckdb")
     claims = resources.files("cibscope.audit").joinpath("claims").joinpath("hong-kong-2019.toml")
     run_audit(d / "hk.duckdb", claimed="all", claims=str(claims), out=d / "audit")
     index = render_report(d / "hk.duckdb", d / "report")
@@ -150,7 +150,7 @@ def ira(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
 
     d = tmp_path_factory.mktemp("ira-report")
     data = _ira_subset(real_data / IRA, d / "ira_2015_11.csv", "2015-11-01", "2015-12-15")
-    cibscope.ingest([data], case=d / "ira.duckdb")
+    cibscope.ingest_files([data], case=d / "ira.duckdb")
     with cibscope.open_case(d / "ira.duckdb") as c:
         detect(c)
         run_audit(c, claimed="all", out=d / "audit")

@@ -136,7 +136,7 @@ def test_explain_shows_breakdown_and_evidence_with_file_and_line(tmp_path: Path)
         from cibscope.audit._util import replace_rows
         from cibscope.schema import STATE_MEDIA_ACCOUNTS
 
-        replace_rows(c.con, STATE_MEDIA_ACCOUNTS, [
+        replace_rows(c.engine, STATE_MEDIA_ACCOUNTS, [
             {"account_id": "a1", "outlet_id": "x/y/z", "outlet": "Outlet Z", "country": "X", "matched_on": "twitter:alpha_one",
              "policy": "twitter-labels-2020", "as_of": "2021-03-01", "decision": "applies", "typology": "state-controlled"},
             {"account_id": "a1", "outlet_id": "x/y/z", "outlet": "Outlet Z", "country": "X", "matched_on": "twitter:alpha_one",

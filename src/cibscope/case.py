@@ -1,4 +1,9 @@
-"""The case: one DuckDB database file holding everything about one investigation."""
+"""The case: one DuckDB database file holding everything about one investigation.
+
+The :class:`Case` owns the connection to its file (opened by :func:`open_case` through
+:func:`cibscope.engine.duckdb.connect`); stages run their SQL through ``case.engine``, an
+:class:`~cibscope.engine.base.Engine`, and take the case (or an engine), never the connection.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import CaseStateError, SchemaError
 from .schema import ALL_TABLES, SCHEMA_VERSION, Table
+
+if TYPE_CHECKING:
+    from .engine.base import Engine
 
 
 #: case meta key: the stage_posts fields every post of the case has, when a lean read added posts
@@ -23,35 +29,63 @@ FULL_READ_HINT = "ingest the data again into a new case without `fields` (a full
 
 
 @contextmanager
-def insertion_order_off(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+def insertion_order_off(db: Any) -> Iterator[None]:
     """Let DuckDB write tables in any row order inside the block (setting restored after).
 
     For work whose tables are sets (the case tables, the builder's tables behind counts):
-    without insertion order DuckDB materialises them in parallel, faster.
+    without insertion order DuckDB materialises them in parallel, faster. ``db``: a
+    :class:`Case` or a DuckDB :class:`~cibscope.engine.duckdb.DuckDBEngine`; temporary
+    compatibility (issue 15): ingest/finalize.py and onelayer.py still pass a bare connection.
     """
-    rows = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
+    engine = engine_or_connection(db)
+    rows = engine.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
     previous = bool(rows[0][0]) if rows else True
-    con.execute("SET preserve_insertion_order = false")
+    engine.execute("SET preserve_insertion_order = false")
     try:
         yield
     finally:
-        con.execute(f"SET preserve_insertion_order = {'true' if previous else 'false'}")
+        engine.execute(f"SET preserve_insertion_order = {'true' if previous else 'false'}")
+
+
+def engine_of(db: Case | Engine) -> Engine:
+    """The engine to run SQL on: a case's own (``case.engine``), or ``db`` itself when it is an
+    :class:`~cibscope.engine.base.Engine`. A bare connection is a ``TypeError``: stages take the
+    case or an engine."""
+    if isinstance(db, Case):
+        return db.engine
+    from .engine.base import Engine
+
+    if isinstance(db, Engine):
+        return db
+    raise TypeError(f"expected a Case or an Engine, not {type(db).__name__}")
+
+
+def engine_or_connection(db: Any) -> Engine:
+    """:func:`engine_of`, and a bare DuckDB connection wrapped as an engine.
+
+    Temporary compatibility (issue 15), only for the functions whose callers outside this
+    module's owners still pass ``case.con`` (``insertion_order_off``,
+    ``evidence.explain.explain_account``, ``testing.insert_rows``); it goes when they move.
+    """
+    from .engine import as_engine
+
+    return db.engine if isinstance(db, Case) else as_engine(db)
 
 
 class Case:
     """An open case database.
 
-    Create or open with :func:`open_case`. ``case.con`` is the DuckDB connection; stages take
-    the connection (or relations from it) and return relations or Arrow tables.
+    Create or open with :func:`open_case`. The case owns its DuckDB connection (``case.con``,
+    closed by :meth:`close`); stages take the case and run their SQL through ``case.engine``.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: str) -> None:
+    def __init__(self, con: Any, path: str) -> None:
         self.con = con
         self.path = path
-        self._engine: Any = None
+        self._engine: Engine | None = None
 
     @property
-    def engine(self) -> Any:
+    def engine(self) -> Engine:
         """The case's own backend (:class:`~cibscope.engine.duckdb.DuckDBEngine` over ``con``):
         what stages run their SQL through (a compute engine such as Spark is passed beside it)."""
         if self._engine is None:
@@ -62,27 +96,27 @@ class Case:
 
     # -- helpers -----------------------------------------------------------------------
     def table_exists(self, name: str) -> bool:
-        row = self.con.execute(
+        row = self.engine.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
         ).fetchone()
         return bool(row and row[0])
 
     def count(self, table: str) -> int:
-        row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        row = self.engine.execute(f"SELECT count(*) FROM {table}").fetchone()
         return int(row[0]) if row else 0
 
     def reset(self, tables: tuple[Table, ...]) -> None:
         """Empty the given tables (a stage re-run replaces its outputs)."""
         for t in tables:
-            self.con.execute(f"DELETE FROM {t.name}")
+            self.engine.execute(f"DELETE FROM {t.name}")
 
     def meta(self, key: str) -> str | None:
-        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        row = self.engine.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
         return None if row is None else str(row[0])
 
     def set_meta(self, key: str, value: Any) -> None:
-        self.con.execute("DELETE FROM meta WHERE key = ?", [key])
-        self.con.execute("INSERT INTO meta VALUES (?, ?)", [key, str(value)])
+        self.engine.execute("DELETE FROM meta WHERE key = ?", [key])
+        self.engine.execute("INSERT INTO meta VALUES (?, ?)", [key, str(value)])
 
     def require_full_read(self, step: str) -> None:
         """Raise CaseStateError when a lean read (``ingest(fields=...)``) left post fields out:
@@ -104,15 +138,15 @@ class Case:
         self.close()
 
 
-def _configure(con: duckdb.DuckDBPyConnection) -> None:
+def _configure(engine: Engine) -> None:
     threads = os.environ.get("CIBSCOPE_THREADS")
     if threads:
-        con.execute(f"SET threads = {int(threads)}")
+        engine.execute(f"SET threads = {int(threads)}")
     mem = os.environ.get("CIBSCOPE_MEMORY_LIMIT")
     if mem:
-        con.execute(f"SET memory_limit = '{mem}'")
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = false")  # the library never draws; the CLI shows Rich bars
+        engine.execute(f"SET memory_limit = '{mem}'")
+    engine.execute("SET TimeZone = 'UTC'")
+    engine.execute("SET enable_progress_bar = false")  # the library never draws; the CLI shows Rich bars
 
 
 def open_case(path: str | os.PathLike[str], *, create: bool = True, read_only: bool = False) -> Case:
@@ -129,29 +163,31 @@ def open_case(path: str | os.PathLike[str], *, create: bool = True, read_only: b
         raise SchemaError(f"{p}: is a folder, expected a case database file")
     if not exists:
         p.parent.mkdir(parents=True, exist_ok=True)
+    from .engine import duckdb as duckdb_engine
+
     try:
-        con = duckdb.connect(str(p), read_only=read_only and exists)
-    except duckdb.Error as e:  # not a DuckDB file, locked, ...
+        con = duckdb_engine.connect(str(p), read_only=read_only and exists)
+    except duckdb_engine.Error as e:  # not a DuckDB file, locked, ...
         raise SchemaError(f"{p}: cannot open as a case database ({e})") from e
-    _configure(con)
     case = Case(con, str(p))
+    _configure(case.engine)
     has_meta = case.table_exists("meta")
     if exists and has_meta:
         version = case.meta("schema_version")
         if version != str(SCHEMA_VERSION):
-            con.close()
+            case.close()
             raise SchemaError(
                 f"{p}: case schema version {version}, this cibscope (v{__version__}) needs version {SCHEMA_VERSION}",
                 hint="re-ingest the source data into a new case file (cibscope ingest DATA --case NEW.duckdb)",
             )
     elif exists and not has_meta:
-        n_tables = con.execute("SELECT count(*) FROM information_schema.tables").fetchone()
+        n_tables = case.engine.execute("SELECT count(*) FROM information_schema.tables").fetchone()
         if n_tables and n_tables[0]:
-            con.close()
+            case.close()
             raise SchemaError(f"{p}: a DuckDB database but not a cibscope case (no meta table)")
     if not read_only:
         for t in ALL_TABLES:
-            con.execute(t.ddl())
+            case.engine.execute(t.ddl())
         if case.meta("schema_version") is None:
             case.set_meta("schema_version", SCHEMA_VERSION)
             case.set_meta("created_at", datetime.now(timezone.utc).isoformat())

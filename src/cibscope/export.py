@@ -50,6 +50,7 @@ from .progress import Progress, step
 
 if TYPE_CHECKING:
     from .case import Case
+    from .engine.base import Engine
     from .networks.multiplex import FusedNetwork
 
 __all__ = [
@@ -249,10 +250,10 @@ def _lit(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def csv_select(con: Any, sql: str) -> str:
+def csv_select(engine: Engine, sql: str) -> str:
     """SQL selecting each row of ``sql`` as one CSV record (a single column whose name is the
     header record), cells by :func:`csv_cell_sql`."""
-    desc = con.execute(f"SELECT * FROM ({sql}) LIMIT 0").description
+    desc = engine.execute(f"SELECT * FROM ({sql}) LIMIT 0").description
     header = ",".join(_csv_field(str(d[0])) for d in desc)
     if not desc:
         return f"SELECT '' AS {_quote_ident(header)} FROM ({sql})"
@@ -263,18 +264,18 @@ def csv_select(con: Any, sql: str) -> str:
     return f"SELECT {line} AS {_quote_ident(header)} FROM (SELECT {cells} FROM ({sql}))"
 
 
-def _copy_csv_sql(con: Any, sql: str, path: Path, *, gzip: bool = False) -> str:
+def _copy_csv_sql(engine: Engine, sql: str, path: Path, *, gzip: bool = False) -> str:
     """The COPY statement writing ``sql`` as CSV: the records are built by :func:`csv_select`
     and written as they are (DuckDB's quoting off), so the bytes are the rule's, not the writer's."""
     comp = ", COMPRESSION gzip" if gzip else ""
-    return f"COPY ({csv_select(con, sql)}) TO {_lit(str(path))} (FORMAT csv, HEADER true, QUOTE '', ESCAPE ''{comp})"
+    return f"COPY ({csv_select(engine, sql)}) TO {_lit(str(path))} (FORMAT csv, HEADER true, QUOTE '', ESCAPE ''{comp})"
 
 
-def write_csv_sql(con: Any, sql: str, path: str | os.PathLike[str], *, gzip: bool = False) -> int:
+def write_csv_sql(engine: Engine, sql: str, path: str | os.PathLike[str], *, gzip: bool = False) -> int:
     """Write the result of ``sql`` (ordered by the query) as CSV with DuckDB; return the row count."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    row = con.execute(_copy_csv_sql(con, sql, p, gzip=gzip)).fetchone()
+    row = engine.execute(_copy_csv_sql(engine, sql, p, gzip=gzip)).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -282,16 +283,15 @@ def write_arrow_csv(table: Any, path: str | os.PathLike[str], *, order: Sequence
     """Write an Arrow table as CSV by the rule (through DuckDB: for tables of many rows, where
     the per-cell Python of :func:`write_csv` would dominate). Rows keep the table's order, or
     are sorted by ``order``."""
-    import duckdb
+    from .engine.duckdb import scratch
 
-    con = duckdb.connect()
+    engine = scratch(threads=1)  # one thread: rows in the table's order
     try:
-        con.execute("SET threads = 1")  # rows in the table's order
-        con.register("_cib_out", table)
+        engine.register_arrow("_cib_out", table)
         by = f" ORDER BY {', '.join(map(_quote_ident, order))}" if order else ""
-        write_csv_sql(con, f"SELECT * FROM _cib_out{by}", path)
+        write_csv_sql(engine, f"SELECT * FROM _cib_out{by}", path)
     finally:
-        con.close()
+        engine.close()
     return Path(path)
 
 
@@ -354,22 +354,6 @@ EXPORT_QUERIES: dict[str, tuple[str, str]] = {
 GZIP_ROWS = 200_000
 
 
-def _run_parallel(con: Any, statements: list[str], workers: int = 2) -> list[int]:
-    """Run COPY statements on ``workers`` cursors of ``con``; return each one's row count."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    def run(st: str) -> int:
-        cur = con.cursor()
-        try:
-            row = cur.execute(st).fetchone()
-            return int(row[0]) if row else 0
-        finally:
-            cur.close()
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(run, statements))
-
-
 def _format_name(f: Path) -> str:
     return f.name.split(".", 1)[1].upper().replace(".GZ", " (gzip)")
 
@@ -390,7 +374,7 @@ def write_tables(
     with step(progress, "exports: tables", len(todo)) as h:
         plans = []
         for name, sql in todo:
-            big = int(case.con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]) > GZIP_ROWS  # type: ignore[index]
+            big = int(case.engine.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]) > GZIP_ROWS  # type: ignore[index]
             gz = ".gz" if big else ""
             files: list[Path] = []
             statements: list[str] = []
@@ -398,7 +382,7 @@ def write_tables(
                 if fmt == "csv":
                     files.append(out / f"{name}.csv{gz}")
                     (out / f"{name}.csv{'' if big else '.gz'}").unlink(missing_ok=True)  # stale, of a previous size
-                    statements.append(_copy_csv_sql(case.con, sql, files[-1], gzip=big))
+                    statements.append(_copy_csv_sql(case.engine, sql, files[-1], gzip=big))
                 elif fmt == "parquet":
                     files.append(out / f"{name}.parquet")
                     statements.append(f"COPY ({sql}) TO {_lit(str(files[-1]))} (FORMAT parquet, COMPRESSION zstd)")
@@ -409,7 +393,9 @@ def write_tables(
                     statements.append(f"COPY ({sql}) TO {_lit(str(files[-1]))} (FORMAT json, ARRAY true{comp})")
             plans.append((name, files, statements))
         # gzip runs on one thread per file in DuckDB: two files at a time keep both cores busy.
-        counts = _run_parallel(case.con, [st for _, _, sts in plans for st in sts])
+        from .engine.duckdb import execute_parallel
+
+        counts = execute_parallel(case.engine, [st for _, _, sts in plans for st in sts])
         k = 0
         for name, files, sts in plans:
             written.append(
@@ -475,7 +461,7 @@ def network_graph(
         raise ValueError(f"mode must be 'layers' or 'fused', not {mode!r}")
     if net is None:
         net = _stored_network(case)
-    con = case.con
+    engine = case.engine
     le = net.layer_edges.append_column("w_s", pc.multiply(net.layer_edges.column("layer_weight"), net.layer_edges.column("strength")))
     if mode == "layers":
         le = _strongest(case, le, "w_s", max_edges)
@@ -490,20 +476,20 @@ def network_graph(
     else:
         fu = _strongest(case, net.fused, "weight", max_edges)
         # each kept pair's layers: its w_layer * s per layer and its shared items
-        con.register("_cib_gfu", fu.select(["account_a", "account_b"]))
-        con.register("_cib_gle", le.select(["layer", "account_a", "account_b", "n_shared", "w_s"]))
+        engine.register_arrow("_cib_gfu", fu.select(["account_a", "account_b"]))
+        engine.register_arrow("_cib_gle", le.select(["layer", "account_a", "account_b", "n_shared", "w_s"]))
         try:
             per_pair = {
                 (a, b): (dict(zip(ls, ws)), int(n or 0))
-                for a, b, ls, ws, n in con.execute(
+                for a, b, ls, ws, n in engine.execute(
                     """SELECT e.account_a, e.account_b, list(e.layer ORDER BY e.layer), list(e.w_s ORDER BY e.layer), sum(e.n_shared)
                        FROM _cib_gle e SEMI JOIN _cib_gfu f ON f.account_a = e.account_a AND f.account_b = e.account_b
                        GROUP BY 1, 2"""
                 ).fetchall()
             }
         finally:
-            con.unregister("_cib_gfu")
-            con.unregister("_cib_gle")
+            engine.unregister("_cib_gfu")
+            engine.unregister("_cib_gle")
         edges = []
         for a, b, w, nl, ls in zip(*(fu.column(c).to_pylist() for c in ("account_a", "account_b", "weight", "n_layers", "layers"))):
             by_layer, n_shared = per_pair.get((a, b), ({}, 0))
@@ -513,9 +499,9 @@ def network_graph(
         edge_attrs = [("n_layers", "long"), ("layers", "string"), ("n_shared", "long")] + [(f"w_{layer}", "double") for layer in net.layers]
         description = "cibscope: fused coordination network, one edge per pair"
     ends = sorted({e["source"] for e in edges} | {e["target"] for e in edges})
-    con.register("_cib_ends", pa.table({"account_id": pa.array(ends, pa.string())}))
+    engine.register_arrow("_cib_ends", pa.table({"account_id": pa.array(ends, pa.string())}))
     try:
-        rows = con.execute(
+        rows = engine.execute(
             """
             WITH ids AS (SELECT account_id FROM _cib_ends UNION SELECT account_id FROM scores WHERE flagged)
             SELECT ids.account_id, a.screen_name, a.display_name, s.score, coalesce(s.flagged, false), s.group_id
@@ -524,7 +510,7 @@ def network_graph(
             """
         ).fetchall()
     finally:
-        con.unregister("_cib_ends")
+        engine.unregister("_cib_ends")
     nodes = [
         {"id": r[0], "label": r[1] or r[0], "screen_name": r[1], "display_name": r[2],
          "score": float(r[3]) if r[3] is not None else None, "flagged": bool(r[4]), "group": int(r[5]) if r[5] is not None else None}
@@ -542,17 +528,17 @@ def _strongest(case: Case, table: Any, weight: str, n: int) -> Any:
 
     if table.num_rows <= n:
         return table
-    con = case.con
-    con.register("_cib_gedges", table.append_column("_i", pa.array(range(table.num_rows), pa.int64())))
+    engine = case.engine
+    engine.register_arrow("_cib_gedges", table.append_column("_i", pa.array(range(table.num_rows), pa.int64())))
     try:
-        keep = [r[0] for r in con.execute(
+        keep = [r[0] for r in engine.execute(
             f"""SELECT e._i FROM _cib_gedges e
                 LEFT JOIN (SELECT account_id, min(group_id) AS g FROM group_members GROUP BY 1) ma ON ma.account_id = e.account_a
                 LEFT JOIN (SELECT account_id, min(group_id) AS g FROM group_members GROUP BY 1) mb ON mb.account_id = e.account_b
                 ORDER BY coalesce(ma.g = mb.g, false) DESC, e.{_quote_ident(weight)} DESC, e._i LIMIT {int(n)}"""
         ).fetchall()]
     finally:
-        con.unregister("_cib_gedges")
+        engine.unregister("_cib_gedges")
     return table.take(pa.array(sorted(keep), pa.int64()))
 
 
@@ -673,7 +659,7 @@ def write_detection_outputs(
     for w in write_tables(case, o, names=("accounts", "groups"), formats=("csv",)):
         outputs[w["name"]] = o / w["files"][0]["file"]
     epath = o / "edges.parquet"
-    case.con.execute(f"COPY (SELECT * FROM edges ORDER BY layer, account_a, account_b) TO {_lit(str(epath))} (FORMAT parquet)")
+    case.engine.execute(f"COPY (SELECT * FROM edges ORDER BY layer, account_a, account_b) TO {_lit(str(epath))} (FORMAT parquet)")
     outputs["edges"] = epath
     graph = network_graph(case, "layers", net=net, max_edges=max_gexf_edges)
     outputs["network"] = write_gexf(o / "network_layers.gexf", graph)  # type: ignore[assignment]

@@ -1,7 +1,7 @@
 """Cases of several platforms: which platforms, which groups span them, on what evidence.
 
->>> summary = platform_summary(case.con)                 # doctest: +SKIP
->>> spanning = [g for g in group_platforms(case.con).values() if g["spans"]]   # doctest: +SKIP
+>>> summary = platform_summary(case)                 # doctest: +SKIP
+>>> spanning = [g for g in group_platforms(case).values() if g["spans"]]   # doctest: +SKIP
 
 Read-only views over the case tables after ``detect``. An account's platform is
 ``accounts.platform`` (else that of its posts). A *cross-platform edge* is a significant edge
@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
+from .case import engine_of
+
+if TYPE_CHECKING:
+    from .case import Case
+    from .engine.base import Engine
 
 __all__ = [
     "ACCOUNT_PLATFORM_SQL",
@@ -41,33 +45,35 @@ ACCOUNT_PLATFORM_SQL = (
 )
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-    cur = con.execute(sql, list(params))
+def _rows(engine: Engine, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    cur = engine.execute(sql, list(params))
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
-def _with_platforms(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _cib_plat AS {ACCOUNT_PLATFORM_SQL}")
+def _with_platforms(engine: Engine) -> None:
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE _cib_plat AS {ACCOUNT_PLATFORM_SQL}")
 
 
-def case_platforms(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+def case_platforms(case: Case | Engine) -> list[dict[str, Any]]:
     """Per platform of the posts: accounts that posted and posts, most posts first."""
+    engine = engine_of(case)
     return _rows(
-        con,
+        engine,
         "SELECT coalesce(platform, '') AS platform, count(DISTINCT account_id) AS accounts, count(*) AS posts "
         "FROM posts GROUP BY 1 ORDER BY posts DESC, platform",
     )
 
 
-def platform_summary(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+def platform_summary(case: Case | Engine) -> list[dict[str, Any]]:
     """Per pair of platforms (a <= b, the same platform included): the accounts of each
     platform in significant edges of that pair, the edges per layer, and the groups whose
     members include both (for a pair of one platform: groups entirely on it)."""
-    _with_platforms(con)
+    engine = engine_of(case)
+    _with_platforms(engine)
     try:
         edges = _rows(
-            con,
+            engine,
             "SELECT least(pa.platform, pb.platform) AS platform_a, greatest(pa.platform, pb.platform) AS platform_b, "
             "e.layer, count(*) AS edges, "
             "count(DISTINCT CASE WHEN pa.platform <= pb.platform THEN e.account_a ELSE e.account_b END) AS n_a, "
@@ -76,7 +82,7 @@ def platform_summary(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
             "GROUP BY ALL ORDER BY ALL",
         )
         accounts = _rows(
-            con,
+            engine,
             "WITH x AS (SELECT least(pa.platform, pb.platform) AS platform_a, greatest(pa.platform, pb.platform) AS platform_b, "
             "e.account_a AS acc, pa.platform AS plat FROM edges e JOIN _cib_plat pa ON pa.account_id = e.account_a "
             "JOIN _cib_plat pb ON pb.account_id = e.account_b UNION ALL "
@@ -86,9 +92,9 @@ def platform_summary(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
             "count(DISTINCT acc) FILTER (WHERE plat = platform_b) AS accounts_b, count(DISTINCT acc) AS accounts "
             "FROM x GROUP BY ALL ORDER BY ALL",
         )
-        groups = group_platforms(con)
+        groups = group_platforms(engine)
     finally:
-        con.execute("DROP TABLE IF EXISTS _cib_plat")
+        engine.execute("DROP TABLE IF EXISTS _cib_plat")
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for r in accounts:
         key = (r["platform_a"], r["platform_b"])
@@ -111,16 +117,17 @@ def platform_summary(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [out[k] for k in sorted(out)]
 
 
-def group_platforms(con: duckdb.DuckDBPyConnection, *, max_items: int = 5) -> dict[int, dict[str, Any]]:
+def group_platforms(case: Case | Engine, *, max_items: int = 5) -> dict[int, dict[str, Any]]:
     """Per group: ``platforms`` [(platform, members)] (most members first), ``spans`` (more than
     one platform), ``cross_edges`` (significant edges between members of different platforms),
     ``cross_layers`` {layer: edges} and ``cross_items`` (the items most often in those edges'
     evidence: [(layer, item, pairs)])."""
-    own = not _has_temp(con, "_cib_plat")
+    engine = engine_of(case)
+    own = not _has_temp(engine, "_cib_plat")
     if own:
-        _with_platforms(con)
+        _with_platforms(engine)
     try:
-        members = con.execute(
+        members = engine.execute(
             "SELECT m.group_id, coalesce(p.platform, '') AS platform, count(*) FROM group_members m "
             "LEFT JOIN _cib_plat p USING (account_id) GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2"
         ).fetchall()
@@ -136,11 +143,11 @@ def group_platforms(con: duckdb.DuckDBPyConnection, *, max_items: int = 5) -> di
             "JOIN _cib_plat pa ON pa.account_id = e.account_a JOIN _cib_plat pb ON pb.account_id = e.account_b "
             "WHERE pa.platform <> pb.platform"
         )
-        for gid, layer, n in con.execute(f"SELECT ma.group_id, e.layer, count(*) {cross} GROUP BY 1, 2 ORDER BY 1, 2").fetchall():
+        for gid, layer, n in engine.execute(f"SELECT ma.group_id, e.layer, count(*) {cross} GROUP BY 1, 2 ORDER BY 1, 2").fetchall():
             g = out[int(gid)]
             g["cross_layers"][str(layer)] = int(n)
             g["cross_edges"] += int(n)
-        items = con.execute(
+        items = engine.execute(
             "SELECT ma.group_id, v.layer, v.shared_item, count(*) AS n FROM evidence v JOIN group_members ma ON ma.account_id = v.account_a "
             "JOIN group_members mb ON mb.account_id = v.account_b AND mb.group_id = ma.group_id "
             "JOIN _cib_plat pa ON pa.account_id = v.account_a JOIN _cib_plat pb ON pb.account_id = v.account_b "
@@ -153,23 +160,24 @@ def group_platforms(con: duckdb.DuckDBPyConnection, *, max_items: int = 5) -> di
         return out
     finally:
         if own:
-            con.execute("DROP TABLE IF EXISTS _cib_plat")
+            engine.execute("DROP TABLE IF EXISTS _cib_plat")
 
 
-def _has_temp(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]).fetchall()[0]
+def _has_temp(engine: Engine, name: str) -> bool:
+    row = engine.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]).fetchall()[0]
     return bool(row[0])
 
 
 def cross_platform_edges(
-    con: duckdb.DuckDBPyConnection, *, group_id: int | None = None, evidence_per_edge: int = 3, limit: int | None = None
+    case: Case | Engine, *, group_id: int | None = None, evidence_per_edge: int = 3, limit: int | None = None
 ) -> list[dict[str, Any]]:
     """Significant edges between accounts of different platforms (of one group's members, or
     all), strongest first, each with up to ``evidence_per_edge`` evidence rows (closest first):
     the two posts, their times, the seconds apart, the shared item and both ``file:line``."""
-    own = not _has_temp(con, "_cib_plat")
+    engine = engine_of(case)
+    own = not _has_temp(engine, "_cib_plat")
     if own:
-        _with_platforms(con)
+        _with_platforms(engine)
     try:
         where = ""
         params: list[Any] = []
@@ -179,7 +187,7 @@ def cross_platform_edges(
             params = [group_id, group_id]
         lim = f" LIMIT {int(limit)}" if limit is not None else ""
         edges = _rows(
-            con,
+            engine,
             "SELECT e.layer, e.account_a, pa.platform AS platform_a, e.account_b, pb.platform AS platform_b, "
             "e.n_shared, e.weight, e.p_value, e.first_at, e.last_at FROM edges e "
             "JOIN _cib_plat pa ON pa.account_id = e.account_a JOIN _cib_plat pb ON pb.account_id = e.account_b "
@@ -188,7 +196,7 @@ def cross_platform_edges(
         )
     finally:
         if own:
-            con.execute("DROP TABLE IF EXISTS _cib_plat")
+            engine.execute("DROP TABLE IF EXISTS _cib_plat")
     if not edges or evidence_per_edge <= 0:
         for e in edges:
             e["evidence"] = []
@@ -200,11 +208,10 @@ def cross_platform_edges(
         "account_a": pa.array([e["account_a"] for e in edges], pa.string()),
         "account_b": pa.array([e["account_b"] for e in edges], pa.string()),
     })
-    con.execute("SELECT 1").fetchall()
-    con.register("_cib_xp_keys", keys)
+    engine.register_arrow("_cib_xp_keys", keys)
     try:
         ev = _rows(
-            con,
+            engine,
             "SELECT v.layer, v.account_a, v.account_b, v.post_a, v.post_b, v.at_a, v.at_b, v.seconds_apart, v.shared_item, "
             "v.source_a, v.source_b FROM evidence v SEMI JOIN _cib_xp_keys k ON k.layer = v.layer AND k.account_a = v.account_a "
             "AND k.account_b = v.account_b QUALIFY row_number() OVER (PARTITION BY v.layer, v.account_a, v.account_b "
@@ -212,7 +219,7 @@ def cross_platform_edges(
             "ORDER BY v.layer, v.account_a, v.account_b, v.seconds_apart, v.evidence_id",
         )
     finally:
-        con.unregister("_cib_xp_keys")
+        engine.unregister("_cib_xp_keys")
     by: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for r in ev:
         by.setdefault((r.pop("layer"), r.pop("account_a"), r.pop("account_b")), []).append(r)
@@ -222,7 +229,7 @@ def cross_platform_edges(
 
 
 def platform_lags(
-    con: duckdb.DuckDBPyConnection, *, max_accounts: int = 10, bin_minutes: int = 15, horizon_hours: int = 12
+    case: Case | Engine, *, max_accounts: int = 10, bin_minutes: int = 15, horizon_hours: int = 12
 ) -> list[dict[str, Any]]:
     """The platforms' clocks checked against each other, per pair of platforms (a < b).
 
@@ -234,7 +241,8 @@ def platform_lags(
     peak near 0; a sharp peak hours away says one platform's times are shifted (a time-zone
     error in an export), and cross-platform windows should be read against that shift.
     """
-    _with_platforms(con)
+    engine = engine_of(case)
+    _with_platforms(engine)
     try:
         items = (
             "SELECT 'url:' || u.url AS k, u.post_id FROM post_urls u WHERE u.url IS NOT NULL "
@@ -242,7 +250,7 @@ def platform_lags(
             "UNION ALL SELECT 'img:' || i.image_hash, i.post_id FROM post_images i WHERE i.image_hash IS NOT NULL"
         )
         h_s = int(horizon_hours) * 3600
-        rows = con.execute(
+        rows = engine.execute(
             f"""
             WITH a AS (SELECT DISTINCT x.k, p.account_id, pl.platform, epoch(p.created_at) AS t
                        FROM ({items}) x JOIN posts p ON p.post_id = x.post_id JOIN _cib_plat pl ON pl.account_id = p.account_id
@@ -258,7 +266,7 @@ def platform_lags(
             """
         ).fetchall()
     finally:
-        con.execute("DROP TABLE IF EXISTS _cib_plat")
+        engine.execute("DROP TABLE IF EXISTS _cib_plat")
     import numpy as np
 
     by: dict[tuple[str, str], dict[int, int]] = {}
@@ -309,27 +317,28 @@ def platform_colors(platforms: Sequence[str]) -> dict[str, str]:
 
 
 def group_platform_cards(
-    con: duckdb.DuckDBPyConnection, group_ids: Sequence[int], *, max_edges: int = 15, evidence_per_edge: int = 2
+    case: Case | Engine, group_ids: Sequence[int], *, max_edges: int = 15, evidence_per_edge: int = 2
 ) -> dict[int, dict[str, Any]]:
     """What the report's group cards show about platforms, per group id: ``platforms``
     [(platform, members)], ``spans_platforms``, ``case_platforms`` (every platform of the case,
     for consistent colours), ``platform_colors``, ``n_cross_edges``, ``cross_layers`` and, for
     a group that spans platforms, ``cross_edges``: its strongest ``max_edges`` cross-platform
     edges with their evidence (:func:`cross_platform_edges`)."""
-    plats = [str(r["platform"]) for r in case_platforms(con)]
+    engine = engine_of(case)
+    plats = [str(r["platform"]) for r in case_platforms(engine)]
     if len(plats) < 2:
         return {}
-    _with_platforms(con)  # once for every group (the helpers below reuse it)
+    _with_platforms(engine)  # once for every group (the helpers below reuse it)
     try:
-        return _platform_cards(con, group_ids, plats, max_edges, evidence_per_edge)
+        return _platform_cards(engine, group_ids, plats, max_edges, evidence_per_edge)
     finally:
-        con.execute("DROP TABLE IF EXISTS _cib_plat")
+        engine.execute("DROP TABLE IF EXISTS _cib_plat")
 
 
 def _platform_cards(
-    con: duckdb.DuckDBPyConnection, group_ids: Sequence[int], plats: list[str], max_edges: int, evidence_per_edge: int
+    engine: Engine, group_ids: Sequence[int], plats: list[str], max_edges: int, evidence_per_edge: int
 ) -> dict[int, dict[str, Any]]:
-    info = group_platforms(con)
+    info = group_platforms(engine)
     colors = platform_colors(plats)
     out: dict[int, dict[str, Any]] = {}
     for gid in group_ids:
@@ -341,7 +350,7 @@ def _platform_cards(
             "platform_colors": colors,
             "n_cross_edges": g["cross_edges"],
             "cross_layers": g["cross_layers"],
-            "cross_edges": cross_platform_edges(con, group_id=int(gid), evidence_per_edge=evidence_per_edge, limit=max_edges)
+            "cross_edges": cross_platform_edges(engine, group_id=int(gid), evidence_per_edge=evidence_per_edge, limit=max_edges)
             if g["spans"] else [],
         }
     return out

@@ -22,10 +22,15 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ParameterError
+from .case import engine_or_connection
 from .schema import ACCOUNTS, POST_HASHTAGS, POST_IMAGES, POST_MENTIONS, POST_URLS, POSTS, Table
+
+if TYPE_CHECKING:
+    from .case import Case
+    from .engine.base import Engine
 
 __all__ = ["check_trace", "insert_rows", "demo_rows", "snowflake", "T0"]
 
@@ -44,13 +49,16 @@ _TABLES: dict[str, Table] = {t.name: t for t in (ACCOUNTS, POSTS, POST_HASHTAGS,
 _ENTITY_TABLES = ("post_hashtags", "post_urls", "post_mentions", "post_images")
 
 
-def insert_rows(con: Any, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
+def insert_rows(case: Case | Engine | Any, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
     """Insert dict rows into a case table; missing columns are NULL, except a few defaults.
 
     Posts default to ``platform='twitter'``, ``time_precision='second'``, ``kind`` from the
     reference columns, ``source_file='fixture.csv'`` and ``source_line`` = 1-based row order.
     Entity rows (hashtags, urls, mentions, images) take ``account_id``/``created_at`` from their post.
+    ``case``: a case or an engine; a bare DuckDB connection is accepted too, as temporary
+    compatibility (issue 15) for the many tests that still pass ``case.con``.
     """
+    engine = engine_or_connection(case)
     t = _TABLES[table]
     cols = t.column_names
     out = []
@@ -77,14 +85,13 @@ def insert_rows(con: Any, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
 
     arrow_types = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us")}
     arrays = {c: pa.array([row[j] for row in out], type=arrow_types[typ]) for j, (c, typ) in enumerate(t.columns)}
-    con.execute("SELECT 1").fetchall()  # DuckDB 2 refuses register() while a result is unfinished
-    con.register("_cib_insert_rows", pa.table(arrays))
+    engine.register_arrow("_cib_insert_rows", pa.table(arrays))
     try:
-        con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _cib_insert_rows")
+        engine.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _cib_insert_rows")
     finally:
-        con.unregister("_cib_insert_rows")
+        engine.unregister("_cib_insert_rows")
     if table in _ENTITY_TABLES:
-        con.execute(
+        engine.execute(
             f"UPDATE {table} AS e SET account_id = p.account_id, created_at = p.created_at "
             "FROM posts AS p WHERE p.post_id = e.post_id AND e.account_id IS NULL"
         )
@@ -180,7 +187,7 @@ def demo_rows(seed: int = 0) -> dict[str, list[dict[str, Any]]]:
     return {"accounts": accounts, "posts": posts, "post_hashtags": tags, "post_urls": urls, "post_mentions": ments, "post_images": images}
 
 
-def _load(con: Any, rows: Mapping[str, list[dict[str, Any]]], shuffle: int | None) -> None:
+def _load(engine: Engine, rows: Mapping[str, list[dict[str, Any]]], shuffle: int | None) -> None:
     for table in ("accounts", "posts", *_ENTITY_TABLES):
         data = list(rows.get(table, []))
         if shuffle is not None:
@@ -188,37 +195,37 @@ def _load(con: Any, rows: Mapping[str, list[dict[str, Any]]], shuffle: int | Non
             if table in ("accounts", "posts"):
                 data = [dict(r, source_line=r.get("source_line", i + 2)) for i, r in enumerate(data)]
             random.Random(shuffle).shuffle(data)
-        insert_rows(con, table, data)
+        insert_rows(engine, table, data)
 
 
-def _layer_output(con: Any, trace: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int]:
+def _layer_output(engine: Engine, trace: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int]:
     from .networks import build_layer
     from .networks.cooccurrence import drop_temp, full_trace_sql
     from .networks.significance import SIGNIFICANCE_TEMP_TABLES
 
     try:
-        st, _ = build_layer(con, trace, all_pairs=True)
-        edges = con.execute(
+        st, _ = build_layer(engine, trace, all_pairs=True)
+        edges = engine.execute(
             "SELECT account_a, account_b, n_shared, round(weight, 9), round(expected, 12), round(p_value, 12), "
             "first_at, last_at, kept FROM _cib_edges ORDER BY account_a, account_b"
         ).fetchall()
-        ev = con.execute(
+        ev = engine.execute(
             "SELECT ma.account_id, mb.account_id, pa.post_id, pb.post_id, pa.at, pb.at, r.dt, "
             "coalesce(pa.item, pb.item, pa.key), pa.source, pb.source FROM _cib_raw AS r "
             "JOIN _cib_act AS pa ON pa.key_i = r.key_i AND pa.rn = r.rn_a "
             "JOIN _cib_act AS pb ON pb.key_i = r.key_i AND pb.rn = r.rn_b "
             "JOIN _cib_accmap AS ma ON ma.acc_i = r.a_i JOIN _cib_accmap AS mb ON mb.acc_i = r.b_i ORDER BY ALL"
         ).fetchall()
-        trace.prepare(con)
+        trace.prepare(engine)
         try:
-            n_rows = con.execute(f"SELECT count(*) FROM ({full_trace_sql(con, trace)}) AS q").fetchall()[0]
+            n_rows = engine.execute(f"SELECT count(*) FROM ({full_trace_sql(engine, trace)}) AS q").fetchall()[0]
         finally:
-            trace.cleanup(con)
+            trace.cleanup(engine)
         return edges, ev, int(n_rows[0]) if n_rows else 0
     finally:
-        drop_temp(con)
+        drop_temp(engine)
         for t in SIGNIFICANCE_TEMP_TABLES:
-            con.execute(f"DROP TABLE IF EXISTS {t}")
+            engine.execute(f"DROP TABLE IF EXISTS {t}")
 
 
 def check_trace(trace_cls: type, *, rows: Mapping[str, list[dict[str, Any]]] | None = None, expect_rows: bool = True) -> None:
@@ -227,9 +234,8 @@ def check_trace(trace_cls: type, *, rows: Mapping[str, list[dict[str, Any]]] | N
     ``rows`` replaces the demo case (dicts per table, as :func:`insert_rows` takes);
     ``expect_rows`` requires the trace to produce at least one row and one pair on it.
     """
-    import duckdb
-
     from .case import _configure
+    from .engine.duckdb import scratch
     from .networks.cooccurrence import full_trace_sql
     from .schema import ALL_TABLES
     from .sql import transpile
@@ -271,28 +277,28 @@ def check_trace(trace_cls: type, *, rows: Mapping[str, list[dict[str, Any]]] | N
     data = rows if rows is not None else demo_rows()
 
     def fresh() -> Any:
-        con = duckdb.connect()
-        _configure(con)
+        engine = scratch()
+        _configure(engine)
         for t in ALL_TABLES:
-            con.execute(t.ddl())
-        return con
+            engine.execute(t.ddl())
+        return engine
 
     # empty in -> empty out
-    con = fresh()
+    engine = fresh()
     try:
-        edges, ev, n = _layer_output(con, trace)
+        edges, ev, n = _layer_output(engine, trace)
         assert n == 0 and not edges and not ev, f"{name}: an empty case gave {n} rows, {len(edges)} pairs"
     finally:
-        con.close()
+        engine.close()
 
     # schema, no self pairs, orientation
-    con = fresh()
+    engine = fresh()
     try:
-        _load(con, data, None)
-        trace.prepare(con)
+        _load(engine, data, None)
+        trace.prepare(engine)
         try:
             sql = trace.sql()
-            cur = con.execute(f"SELECT * FROM ({sql}) AS q LIMIT 0")
+            cur = engine.execute(f"SELECT * FROM ({sql}) AS q LIMIT 0")
             desc = cur.description
             cur.fetchall()
             got = {d[0]: str(d[1]).upper() for d in desc}
@@ -304,13 +310,13 @@ def check_trace(trace_cls: type, *, rows: Mapping[str, list[dict[str, Any]]] | N
                     assert typ in got[col] or (typ == "DOUBLE" and got[col] in ("DECIMAL", "FLOAT")) or got[col].startswith("DECIMAL"), (
                         f"{name}: optional column {col!r} is {got[col]}, expected {typ}"
                     )
-            nulls = con.execute(
-                f"SELECT count(*) FILTER (WHERE account_id IS NULL), count(*) FILTER (WHERE source IS NULL) FROM ({full_trace_sql(con, trace)}) AS q"
+            nulls = engine.execute(
+                f"SELECT count(*) FILTER (WHERE account_id IS NULL), count(*) FILTER (WHERE source IS NULL) FROM ({full_trace_sql(engine, trace)}) AS q"
             ).fetchall()[0]
             assert nulls == (0, 0), f"{name}: rows without account or source: {nulls}"
         finally:
-            trace.cleanup(con)
-        edges, ev, n = _layer_output(con, trace)
+            trace.cleanup(engine)
+        edges, ev, n = _layer_output(engine, trace)
         if expect_rows:
             assert n > 0, f"{name}: no rows on the demo case"
             assert edges, f"{name}: no pairs on the demo case"
@@ -319,15 +325,15 @@ def check_trace(trace_cls: type, *, rows: Mapping[str, list[dict[str, Any]]] | N
         for e in ev:
             assert e[0] < e[1], f"{name}: evidence pair not oriented: {e[:2]}"
     finally:
-        con.close()
+        engine.close()
 
     # deterministic under input row shuffling
-    con2 = fresh()
+    engine2 = fresh()
     try:
-        _load(con2, data, 12345)
-        edges2, ev2, n2 = _layer_output(con2, trace)
+        _load(engine2, data, 12345)
+        edges2, ev2, n2 = _layer_output(engine2, trace)
     finally:
-        con2.close()
+        engine2.close()
     assert n2 == n, f"{name}: {n} rows in order, {n2} shuffled"
     assert edges2 == edges, f"{name}: edges differ when the input rows are shuffled"
     assert ev2 == ev, f"{name}: evidence differs when the input rows are shuffled"

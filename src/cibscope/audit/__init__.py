@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..case import Case, open_case
 from ..errors import CaseStateError, InputError
@@ -31,6 +31,9 @@ from .claims import ClaimResult, ClaimsFile, load_claims
 from .compare import compare_groups
 from .signatures import SignatureParams, compute_signatures
 from .verdicts import VERDICTS, VerdictParams, compute_verdicts, detection_ran
+
+if TYPE_CHECKING:
+    from ..engine.base import Engine
 
 __all__ = ["AuditResult", "SignatureParams", "VerdictParams", "read_id_list", "run_audit"]
 
@@ -101,21 +104,21 @@ def read_id_list(path: str | Path, what: str = "account list") -> list[str]:
     return list(seen)
 
 
-def _load_list(con: Any, table: str, ids: list[str] | None) -> None:
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (account_id VARCHAR)")
+def _load_list(engine: Engine, table: str, ids: list[str] | None) -> None:
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE {table} (account_id VARCHAR)")
     if ids is None:  # "all": every account of the case
-        con.execute(
+        engine.execute(
             f"INSERT INTO {table} SELECT account_id FROM accounts WHERE account_id IS NOT NULL "
             "UNION SELECT DISTINCT account_id FROM posts WHERE account_id IS NOT NULL"
         )
     elif ids:
         import pyarrow as pa
 
-        con.register("_audit_ids", pa.table({"account_id": pa.array(ids, pa.string())}))
+        engine.register_arrow("_audit_ids", pa.table({"account_id": pa.array(ids, pa.string())}))
         try:
-            con.execute(f"INSERT INTO {table} SELECT DISTINCT account_id FROM _audit_ids")
+            engine.execute(f"INSERT INTO {table} SELECT DISTINCT account_id FROM _audit_ids")
         finally:
-            con.unregister("_audit_ids")
+            engine.unregister("_audit_ids")
 
 
 def run_audit(
@@ -144,7 +147,7 @@ def run_audit(
     owns = not isinstance(case, Case)
     c = open_case(case, create=False) if not isinstance(case, Case) else case
     try:
-        con = c.con
+        engine = c.engine
         c.require_full_read("audit")
         account_only = c.count("posts") == 0
         if not account_only and not detection_ran(c):
@@ -152,9 +155,9 @@ def run_audit(
                 f"{c.path}: the case has posts but no detection results",
                 hint=f"run `cibscope detect --case {c.path}` first",
             )
-        _load_list(con, "_audit_claimed", claimed_ids)
+        _load_list(engine, "_audit_claimed", claimed_ids)
         if control_ids is not None:
-            _load_list(con, "_audit_control", [i for i in control_ids if claimed_ids is None or i not in set(claimed_ids)])
+            _load_list(engine, "_audit_control", [i for i in control_ids if claimed_ids is None or i not in set(claimed_ids)])
         c.set_meta("audit_office_utc_offset", sp.office_utc_offset)
         with step(progress, "signatures"):
             compute_signatures(c, sp, progress)
@@ -188,7 +191,7 @@ def _summarise(
     sp: SignatureParams,
 ) -> AuditResult:
     claimed_set = {r["account_id"] for r in verdicts if r["claimed"]}
-    in_case = {r["account_id"] for r in fetch_dicts(c.con, "SELECT account_id FROM signatures")}
+    in_case = {r["account_id"] for r in fetch_dicts(c.engine, "SELECT account_id FROM signatures")}
     listed = claimed_ids if claimed_ids is not None else sorted(claimed_set)
     missing = [i for i in listed if i not in in_case]
     vc = {v: 0 for v in VERDICTS}
@@ -220,10 +223,10 @@ def _summarise(
 
 def account_metadata(c: Case, claimed_table: str, reference: datetime | None) -> dict[str, Any]:
     """What account metadata alone shows about the claimed accounts (works without posts)."""
-    con = c.con
+    engine = c.engine
     sig = f"(SELECT s.* FROM signatures s JOIN {claimed_table} USING (account_id))"
     row = fetch_dicts(
-        con,
+        engine,
         f"""SELECT count(*) AS accounts,
                    count(*) FILTER (WHERE follower_count = 0) AS followers_0,
                    count(*) FILTER (WHERE follower_count >= 5000) AS followers_5000_or_more,
@@ -240,29 +243,29 @@ def account_metadata(c: Case, claimed_table: str, reference: datetime | None) ->
             FROM {sig}""",
     )[0]
     hashed = fetch_dicts(
-        con,
+        engine,
         f"SELECT count(*) FILTER (WHERE a.is_hashed) AS hashed FROM accounts a JOIN {claimed_table} USING (account_id)",
     )[0]["hashed"]
     days = fetch_dicts(
-        con,
+        engine,
         f"""SELECT CAST(CAST(created_at AS DATE) AS VARCHAR) AS day, count(*) AS accounts,
                    any_value(creation_day_p) AS poisson_p, count(*) FILTER (WHERE creation_burst) AS in_burst
             FROM {sig} WHERE created_at IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10""",
     )
     years = fetch_dicts(
-        con,
+        engine,
         f"""SELECT year(created_at) AS year, count(*) AS accounts,
                    count(*) FILTER (WHERE follower_count > 10000) AS followers_over_10000,
                    count(*) FILTER (WHERE creation_burst) AS in_creation_burst
             FROM {sig} WHERE created_at IS NOT NULL GROUP BY 1 ORDER BY 1""",
     )
     langs = fetch_dicts(
-        con,
+        engine,
         f"""SELECT lower(account_language) AS language, count(*) AS accounts FROM {sig}
             WHERE account_language IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1""",
     )
     shapes = fetch_dicts(
-        con,
+        engine,
         f"""SELECT CAST(CAST(created_at AS DATE) AS VARCHAR) AS day, handle_shape, count(*) AS accounts FROM {sig}
             WHERE handle_shape IS NOT NULL AND creation_burst GROUP BY 1, 2 HAVING count(*) >= 3 ORDER BY 3 DESC, 1, 2 LIMIT 10""",
     )
@@ -293,7 +296,7 @@ def hashing_table(c: Case, claimed_table: str, threshold: int = HASH_RULE_FOLLOW
     hashed (a source without hashing has nothing to check).
     """
     rows = fetch_dicts(
-        c.con,
+        c.engine,
         f"""SELECT coalesce(a.is_hashed, false) AS hashed, count(*) AS accounts,
                    count(*) FILTER (WHERE a.follower_count < {int(threshold)}) AS followers_under,
                    count(*) FILTER (WHERE a.follower_count >= {int(threshold)}) AS followers_at_least,
@@ -343,7 +346,7 @@ def _evidence_examples(c: Case, per_account: int = 5) -> dict[str, list[dict[str
     from ..evidence.ranking import ranked_evidence_sql
 
     rows = fetch_dicts(
-        c.con,
+        c.engine,
         f"""SELECT me AS account_id, layer, other, my_post AS post_self, other_post AS post_other, my_at AS at_self,
                    other_at AS at_other, seconds_apart, precision, shared_item, my_source AS source_self,
                    other_source AS source_other, item_rank
@@ -366,7 +369,7 @@ def _write_metadata_tables(c: Case, out: Path, result: AuditResult) -> dict[str,
 
     files: dict[str, str] = {}
     if result.claims:
-        write_csv_sql(c.con, EXPORT_QUERIES["claim_rows"][0], out / "claim_rows.csv")
+        write_csv_sql(c.engine, EXPORT_QUERIES["claim_rows"][0], out / "claim_rows.csv")
         files["claim_rows.csv"] = str(out / "claim_rows.csv")
     years = result.metadata.get("creation_years") or []
     if years:
@@ -400,11 +403,11 @@ def _write_outputs(
     vp: VerdictParams,
 ) -> dict[str, str]:
     out = out_dir(out)
-    sigs = {r["account_id"]: r for r in fetch_dicts(c.con, "SELECT * FROM signatures")}
+    sigs = {r["account_id"]: r for r in fetch_dicts(c.engine, "SELECT * FROM signatures")}
     names = {
         r["account_id"]: r
         for r in fetch_dicts(
-            c.con,
+            c.engine,
             "SELECT account_id, min(screen_name) AS screen_name, min(display_name) AS display_name, "
             "coalesce(bool_or(is_hashed), false) AS hashed FROM accounts GROUP BY account_id",
         )

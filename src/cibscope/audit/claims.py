@@ -36,7 +36,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..case import Case
 from ..errors import InputError
@@ -44,6 +44,9 @@ from ..tomlfile import read_toml
 from ..schema import CLAIM_RESULTS, CLAIM_ROWS
 from ._util import replace_rows
 from .topic import political_sql
+
+if TYPE_CHECKING:
+    from ..engine.base import Engine
 
 CONDITIONS = ("at_least", "at_most", "equals", "tolerance", "share_at_least", "share_at_most")
 COMMON = ("id", "statement", "by", "kind", "note", "stated")
@@ -413,7 +416,7 @@ def evaluate_claims(
 ) -> list[ClaimResult]:
     """Answer every claim against the case (signatures must be computed); replaces
     ``claim_results`` and ``claim_rows`` (the rows each measured figure counts)."""
-    con = case.con
+    engine = case.engine
     has_posts = case.count("posts") > 0
     ref = cf.reference_date
     results: list[ClaimResult] = []
@@ -436,7 +439,7 @@ def evaluate_claims(
         if spec.needs_detection and not verdicts_available:
             results.append(untestable("not testable before detection: run `cibscope detect` first"))
             continue
-        m = _measure(con, c, claimed_table, ref, has_posts)
+        m = _measure(engine, c, claimed_table, ref, has_posts)
         if isinstance(m, str):
             results.append(untestable(m))
             continue
@@ -451,10 +454,10 @@ def evaluate_claims(
         d = r.as_dict()
         d["params"] = json.dumps(r.params, default=str, ensure_ascii=False)
         stored.append(d)
-    replace_rows(con, CLAIM_RESULTS, stored)
-    replace_rows(con, CLAIM_ROWS, [])
+    replace_rows(engine, CLAIM_RESULTS, stored)
+    replace_rows(engine, CLAIM_ROWS, [])
     if rows_sql:
-        con.execute(f"INSERT INTO claim_rows SELECT * FROM ({' UNION ALL '.join(rows_sql)}) ORDER BY claim_id, account_id, post_id")
+        engine.execute(f"INSERT INTO claim_rows SELECT * FROM ({' UNION ALL '.join(rows_sql)}) ORDER BY claim_id, account_id, post_id")
     return results
 
 
@@ -462,8 +465,8 @@ def _lit(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _one(con: Any, sql: str, params: list[Any] | None = None) -> tuple[Any, ...]:
-    row = con.execute(sql, params or []).fetchone()
+def _one(engine: Engine, sql: str, params: list[Any] | None = None) -> tuple[Any, ...]:
+    row = engine.execute(sql, params or []).fetchone()
     assert row is not None
     return tuple(row)
 
@@ -475,7 +478,7 @@ def _sql_value(v: Any) -> str:
     return repr(v) if not isinstance(v, str) else _lit(v)
 
 
-def _measure(con: Any, c: Claim, claimed: str, ref: datetime | None, has_posts: bool) -> _Measure | str:
+def _measure(engine: Engine, c: Claim, claimed: str, ref: datetime | None, has_posts: bool) -> _Measure | str:
     k, p = c.kind, c.params
     sig = f"(SELECT s.* FROM signatures s JOIN {claimed} USING (account_id))"
 
@@ -483,8 +486,8 @@ def _measure(con: Any, c: Claim, claimed: str, ref: datetime | None, has_posts: 
         return f"SELECT account_id, CAST(NULL AS VARCHAR) AS post_id, {value} AS value FROM {sig} WHERE ({where}) AND ({pred})"
 
     if k == "account_count":
-        (n,) = _one(con, f"SELECT count(*) FROM {sig}")
-        (listed,) = _one(con, f"SELECT count(*) FROM {claimed}")
+        (n,) = _one(engine, f"SELECT count(*) FROM {sig}")
+        (listed,) = _one(engine, f"SELECT count(*) FROM {claimed}")
         return _Measure(n, int(listed), f"claimed account ids found in the case (users file or posts), of {listed} listed",
                         rows=acc_rows("true", "'in the case'"), rows_label="")
     if k in ("account_age", "accounts_recently_created"):
@@ -512,31 +515,31 @@ def _measure(con: Any, c: Claim, claimed: str, ref: datetime | None, has_posts: 
             conds.append(f"{age} <= {float(hi)}")
         pred = " AND ".join(conds) or "true"
         where = f"created_at IS NOT NULL AND {ref_sql} IS NOT NULL"
-        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE {pred}), count(*) FROM {sig} WHERE {where}")
+        cnt, n = _one(engine, f"SELECT count(*) FILTER (WHERE {pred}), count(*) FROM {sig} WHERE {where}")
         rng = f"{'' if lo is None else f'>= {lo} '}{'' if hi is None else f'<= {hi} '}days".strip()
         return _Measure(cnt, n, f"accounts whose age from account creation to {ref_txt} is {rng}; n = accounts with a creation date",
                         rows=acc_rows(pred, f"CAST(floor({age}) AS BIGINT)", where), rows_label=f"age in days at {ref_txt}")
     if k == "count_followers_above":
         t = p["threshold"]
         pred = f"follower_count > {_sql_value(t)}"
-        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE {pred}), count(*) FROM {sig} WHERE follower_count IS NOT NULL")
+        cnt, n = _one(engine, f"SELECT count(*) FILTER (WHERE {pred}), count(*) FROM {sig} WHERE follower_count IS NOT NULL")
         return _Measure(cnt, n, f"accounts with follower_count > {t} (as recorded in the archive at suspension)",
                         rows=acc_rows(pred, "follower_count", "follower_count IS NOT NULL"), rows_label="followers")
     if k == "creation_bursts":
-        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE creation_burst), count(*) FROM {sig} WHERE creation_burst IS NOT NULL")
+        cnt, n = _one(engine, f"SELECT count(*) FILTER (WHERE creation_burst), count(*) FROM {sig} WHERE creation_burst IS NOT NULL")
         value = "strftime(created_at, '%Y-%m-%d') || ' (' || creation_day_count || ' accounts that day)'"
         return _Measure(cnt, n, "accounts created on a day with >= burst_min_accounts creations and Poisson p <= burst_max_p given the other days' rate",
                         rows=acc_rows("creation_burst", value, "creation_burst IS NOT NULL"), rows_label="created (burst day)")
     if k == "account_language":
         langs = [str(x).lower() for x in p["languages"]]
         pred = " OR ".join(f"lower(account_language) = {_lit(lang)} OR starts_with(lower(account_language), {_lit(lang + '-')})" for lang in langs)
-        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE {pred}), count(*) FROM {sig} WHERE account_language IS NOT NULL")
+        cnt, n = _one(engine, f"SELECT count(*) FILTER (WHERE {pred}), count(*) FROM {sig} WHERE account_language IS NOT NULL")
         return _Measure(cnt, n, f"accounts whose account_language is one of {langs} (case-insensitive, prefix before '-')",
                         rows=acc_rows(pred, "account_language", "account_language IS NOT NULL"), rows_label="interface language")
     post_value = "left(regexp_replace(coalesce(text, ''), '\\s+', ' ', 'g'), 200)"
     if k == "political_share":
         pred = political_sql("text")
-        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE {pred}), count(*) FROM posts JOIN {claimed} USING (account_id)")
+        cnt, n = _one(engine, f"SELECT count(*) FILTER (WHERE {pred}), count(*) FROM posts JOIN {claimed} USING (account_id)")
         return _Measure(cnt, n, "posts of the claimed accounts matching the shipped political lexicon (en + zh)", "posts",
                         rows=f"SELECT account_id, post_id, {post_value} AS value FROM posts JOIN {claimed} USING (account_id) WHERE {pred}",
                         rows_label="text")
@@ -545,7 +548,7 @@ def _measure(con: Any, c: Claim, claimed: str, ref: datetime | None, has_posts: 
         min_posts = int(p.get("min_posts", 1))
         pred = " OR ".join(f"contains(lower(coalesce(text, '')), {_lit(t)})" for t in terms)
         per = f"SELECT account_id, count(*) FILTER (WHERE {pred}) AS hits FROM posts JOIN {claimed} USING (account_id) GROUP BY 1"
-        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE hits >= {min_posts}), count(*) FROM ({per})")
+        cnt, n = _one(engine, f"SELECT count(*) FILTER (WHERE hits >= {min_posts}), count(*) FROM ({per})")
         return _Measure(cnt, n, f"claimed accounts with >= {min_posts} post(s) containing any of {terms}; n = claimed accounts with posts",
                         rows=f"SELECT account_id, CAST(NULL AS VARCHAR) AS post_id, hits AS value FROM ({per}) WHERE hits >= {min_posts}",
                         rows_label="posts with a term")
@@ -555,12 +558,12 @@ def _measure(con: Any, c: Claim, claimed: str, ref: datetime | None, has_posts: 
                            WHERE kind IS DISTINCT FROM 'repost' AND coalesce(text_norm, text) IS NOT NULL
                              AND length(coalesce(text_norm, text)) > 0),
                     shared AS (SELECT tx FROM t GROUP BY tx HAVING count(DISTINCT account_id) >= {min_acc})"""
-        cnt, n = _one(con, f"{t} SELECT count(*) FILTER (WHERE tx IN (SELECT tx FROM shared)), count(*) FROM t JOIN {claimed} USING (account_id)")
+        cnt, n = _one(engine, f"{t} SELECT count(*) FILTER (WHERE tx IN (SELECT tx FROM shared)), count(*) FROM t JOIN {claimed} USING (account_id)")
         return _Measure(cnt, n, f"original posts (not reposts) of the claimed accounts whose normalised text was posted by >= {min_acc} accounts in the case (copy-paste spam)", "posts",
                         rows=f"{t} SELECT account_id, post_id, {post_value} AS value FROM t JOIN {claimed} USING (account_id) WHERE tx IN (SELECT tx FROM shared)",
                         rows_label="text")
     if k == "repurposed":
-        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE repurposed), count(*) FROM {sig} WHERE n_posts > 0")
+        cnt, n = _one(engine, f"SELECT count(*) FILTER (WHERE repurposed), count(*) FROM {sig} WHERE n_posts > 0")
         return _Measure(cnt, n, "accounts with the repurposed signature; n = claimed accounts with posts",
                         rows=acc_rows("repurposed", "strftime(changepoint_at, '%Y-%m-%d')", "n_posts > 0"), rows_label="political from")
     if k == "nonpolitical_history":
@@ -569,7 +572,7 @@ def _measure(con: Any, c: Claim, claimed: str, ref: datetime | None, has_posts: 
         pred = f"""(first_political_at IS NULL AND n_posts >= {min_posts} AND (epoch(last_post_at) - epoch(first_post_at)) / 86400.0 >= {min_days})
                  OR (first_political_at IS NOT NULL AND n_before_first_political >= {min_posts}
                      AND (epoch(first_political_at) - epoch(first_post_at)) / 86400.0 >= {min_days})"""
-        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE {pred}), count(*) FROM {sig} WHERE n_posts > 0")
+        cnt, n = _one(engine, f"SELECT count(*) FILTER (WHERE {pred}), count(*) FROM {sig} WHERE n_posts > 0")
         value = "coalesce(CAST(n_before_first_political AS VARCHAR) || ' posts before ' || strftime(first_political_at, '%Y-%m-%d'), 'never political')"
         return _Measure(cnt, n, f"accounts with >= {min_posts} posts over >= {min_days:g} days before their first political post (or with no political post at all)",
                         rows=acc_rows(pred, value, "n_posts > 0"), rows_label="non-political history")
@@ -579,16 +582,16 @@ def _measure(con: Any, c: Claim, claimed: str, ref: datetime | None, has_posts: 
         min_posts = int(p.get("min_posts", 20))
         diff = f"least(abs(inferred_utc_offset - {off}), 24 - abs(inferred_utc_offset - {off}))"
         where = f"inferred_utc_offset IS NOT NULL AND n_posts >= {min_posts}"
-        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE {diff} <= {tol}), count(*) FROM {sig} WHERE {where}")
+        cnt, n = _one(engine, f"SELECT count(*) FILTER (WHERE {diff} <= {tol}), count(*) FROM {sig} WHERE {where}")
         return _Measure(cnt, n, f"accounts with >= {min_posts} posts whose inferred UTC offset (activity centre at local 13:30) is within {tol} h of UTC{off:+d}",
                         rows=acc_rows(f"{diff} <= {tol}", "inferred_utc_offset", where), rows_label="inferred UTC offset")
     if k == "office_hours":
-        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE office_hours), count(*) FROM {sig} WHERE office_hours IS NOT NULL")
+        cnt, n = _one(engine, f"SELECT count(*) FILTER (WHERE office_hours), count(*) FROM {sig} WHERE office_hours IS NOT NULL")
         return _Measure(cnt, n, "accounts with the office-hours signature (see docs/audit.md)",
                         rows=acc_rows("office_hours", "round(office_hours_share, 3)", "office_hours IS NOT NULL"), rows_label="office-hours share")
     if k == "coordinated":
         pred = "verdict IN ('strong', 'moderate')"
-        cnt, n = _one(con, f"SELECT count(*) FILTER (WHERE {pred}), count(*) FROM audit_verdicts JOIN {claimed} USING (account_id)")
+        cnt, n = _one(engine, f"SELECT count(*) FILTER (WHERE {pred}), count(*) FROM audit_verdicts JOIN {claimed} USING (account_id)")
         return _Measure(cnt, n, "claimed accounts with a strong or moderate coordination verdict",
                         rows=f"SELECT account_id, CAST(NULL AS VARCHAR) AS post_id, verdict AS value FROM audit_verdicts JOIN {claimed} USING (account_id) WHERE {pred}",
                         rows_label="verdict")

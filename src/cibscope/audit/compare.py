@@ -69,7 +69,7 @@ def compare_groups(case: Case, claimed_table: str, control_table: str) -> list[d
     )
     names = [*NUMERIC, *BOOLEAN]
     rows = fetch_dicts(
-        case.con,
+        case.engine,
         f"""SELECT (s.account_id IN (SELECT account_id FROM {claimed_table})) AS is_claimed, {cols}
             FROM signatures s
             WHERE s.account_id IN (SELECT account_id FROM {claimed_table})

@@ -24,7 +24,7 @@ import math
 from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import stats
@@ -36,6 +36,9 @@ from ..schema import SIGNATURES
 from ._util import fetch_dicts, replace_rows
 from .changepoint import best_split
 from .topic import political_sql
+
+if TYPE_CHECKING:
+    from ..engine.base import Engine
 
 FLAG_COLUMNS = (
     "creation_burst",
@@ -168,10 +171,10 @@ def compute_signatures(case: Case, params: SignatureParams | None = None, progre
     """
     p = params or SignatureParams()
     p.validate()
-    con = case.con
+    engine = case.engine
     off = int(p.office_utc_offset)
     with step(progress, "labelling posts (political lexicon)"):
-        con.execute(
+        engine.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _audit_posts AS
             SELECT post_id, account_id, created_at, time_precision, kind, lang, client,
@@ -182,36 +185,36 @@ def compute_signatures(case: Case, params: SignatureParams | None = None, progre
             FROM posts WHERE account_id IS NOT NULL AND created_at IS NOT NULL
             """
         )
-    n_posts_total = _scalar(con, "SELECT count(*) FROM _audit_posts")
+    n_posts_total = _scalar(engine, "SELECT count(*) FROM _audit_posts")
     ref = p.reference_date
     if ref is None and n_posts_total:
-        ref = con.execute("SELECT max(created_at) FROM _audit_posts").fetchone()[0]
+        ref = engine.execute("SELECT max(created_at) FROM _audit_posts").fetchone()[0]
 
     with step(progress, "account signatures (SQL)"):
-        rows = _sql_signatures(con, p, ref)
+        rows = _sql_signatures(engine, p, ref)
     with step(progress, "hour profiles and change points", total=len(rows)) as h:
-        hours = _hour_profiles(con)
-        weekdays = _weekday_profiles(con)
-        seq = _sequences(con) if n_posts_total else {}
-        burst_examples = _burst_examples(con, rows)
+        hours = _hour_profiles(engine)
+        weekdays = _weekday_profiles(engine)
+        seq = _sequences(engine) if n_posts_total else {}
+        burst_examples = _burst_examples(engine, rows)
         _creation_p(rows)
         for r in rows:
             _python_signatures(r, p, hours.get(r["account_id"]), weekdays.get(r["account_id"]), seq.get(r["account_id"]))
             h.advance(1)
-        _attach_post_sources(con, rows)
+        _attach_post_sources(engine, rows)
         for r in rows:
             _finish(r, p, burst_examples)
-    _store(con, rows)
-    con.execute("DROP TABLE IF EXISTS _audit_posts")
+    _store(engine, rows)
+    engine.execute("DROP TABLE IF EXISTS _audit_posts")
     return len(rows)
 
 
-def _scalar(con: Any, sql: str, params: list[Any] | None = None) -> Any:
-    row = con.execute(sql, params or []).fetchone()
+def _scalar(engine: Engine, sql: str, params: list[Any] | None = None) -> Any:
+    row = engine.execute(sql, params or []).fetchone()
     return None if row is None else row[0]
 
 
-def _sql_signatures(con: Any, p: SignatureParams, ref: datetime | None) -> list[dict[str, Any]]:
+def _sql_signatures(engine: Engine, p: SignatureParams, ref: datetime | None) -> list[dict[str, Any]]:
     s, e = p.office_start_hour, p.office_end_hour
     office_pred = f"(isodow(local_at) <= 5 AND hour(local_at) >= {s} AND hour(local_at) < {e})"
     timed = "time_precision IS DISTINCT FROM 'day'"
@@ -343,12 +346,12 @@ def _sql_signatures(con: Any, p: SignatureParams, ref: datetime | None) -> list[
     LEFT JOIN dataset_clients dcl ON dcl.client = gt.group_top_client
     ORDER BY a.account_id
     """
-    return fetch_dicts(con, sql)
+    return fetch_dicts(engine, sql)
 
 
-def _hour_profiles(con: Any) -> dict[str, np.ndarray]:
+def _hour_profiles(engine: Engine) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
-    for acc, h, n in con.execute(
+    for acc, h, n in engine.execute(
         "SELECT account_id, hour(created_at), count(*) FROM _audit_posts "
         "WHERE time_precision IS DISTINCT FROM 'day' GROUP BY 1, 2"
     ).fetchall():
@@ -356,9 +359,9 @@ def _hour_profiles(con: Any) -> dict[str, np.ndarray]:
     return out
 
 
-def _weekday_profiles(con: Any) -> dict[str, np.ndarray]:
+def _weekday_profiles(engine: Engine) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
-    for acc, d, n in con.execute(
+    for acc, d, n in engine.execute(
         "SELECT account_id, isodow(local_at), count(*) FROM _audit_posts "
         "WHERE time_precision IS DISTINCT FROM 'day' GROUP BY 1, 2"
     ).fetchall():
@@ -374,9 +377,9 @@ class _Seq:
     post_id: np.ndarray
 
 
-def _sequences(con: Any) -> dict[str, _Seq]:
+def _sequences(engine: Engine) -> dict[str, _Seq]:
     """Each account's posts in time order: political flag, language, time, post id."""
-    cols = con.execute(
+    cols = engine.execute(
         "SELECT account_id, political::INT AS political, coalesce(lang, '') AS lang, created_at, post_id "
         "FROM _audit_posts ORDER BY account_id, created_at, post_id"
     ).fetchnumpy()
@@ -392,7 +395,7 @@ def _sequences(con: Any) -> dict[str, _Seq]:
     return {acc[s]: _Seq(pol[s:e], lang[s:e], at[s:e], pid[s:e]) for s, e in zip(starts, ends)}
 
 
-def _burst_examples(con: Any, rows: list[dict[str, Any]]) -> dict[Any, list[str]]:
+def _burst_examples(engine: Engine, rows: list[dict[str, Any]]) -> dict[Any, list[str]]:
     """Up to 10 account ids per creation day (for the evidence of bursts)."""
     days = {r["created_day"] for r in rows if r.get("creation_day_count") and r["creation_day_count"] >= 2}
     if not days:
@@ -545,7 +548,7 @@ def _days(a: datetime | None, b: datetime | None) -> float | None:
     return (b - a).total_seconds() / 86400.0
 
 
-def _attach_post_sources(con: Any, rows: list[dict[str, Any]]) -> None:
+def _attach_post_sources(engine: Engine, rows: list[dict[str, Any]]) -> None:
     """file:line (and, for the first political post, the text) of the posts that the evidence
     of a *fired* signature rests on: pivot post, first political post, gap ends, language shift.
 
@@ -566,27 +569,27 @@ def _attach_post_sources(con: Any, rows: list[dict[str, Any]]) -> None:
                     wanted.add(str(r[k]))
     firsts: dict[str, str] = {}
     if need_first:
-        _register_ids(con, "_audit_need_first", need_first)
+        _register_ids(engine, "_audit_need_first", need_first)
         try:
             firsts = dict(
-                con.execute(
+                engine.execute(
                     "SELECT account_id, arg_min(post_id, (created_at, post_id)) FROM _audit_posts "
                     "WHERE political AND account_id IN (SELECT id FROM _audit_need_first) GROUP BY 1"
                 ).fetchall()
             )
         finally:
-            con.unregister("_audit_need_first")
+            engine.unregister("_audit_need_first")
         wanted.update(firsts.values())
     info: dict[str, tuple[str | None, str]] = {}
     if wanted:
-        _register_ids(con, "_audit_wanted", sorted(wanted))
+        _register_ids(engine, "_audit_wanted", sorted(wanted))
         try:
-            for pid, f, ln, text in con.execute(
+            for pid, f, ln, text in engine.execute(
                 "SELECT post_id, source_file, source_line, text FROM posts WHERE post_id IN (SELECT id FROM _audit_wanted)"
             ).fetchall():
                 info[pid] = (_src((f, ln)), (text or "")[:140])
         finally:
-            con.unregister("_audit_wanted")
+            engine.unregister("_audit_wanted")
     src = {pid: v[0] for pid, v in info.items()}
     for r in rows:
         r["_src"] = src
@@ -596,10 +599,10 @@ def _attach_post_sources(con: Any, rows: list[dict[str, Any]]) -> None:
         )
 
 
-def _register_ids(con: Any, name: str, ids: list[str]) -> None:
+def _register_ids(engine: Engine, name: str, ids: list[str]) -> None:
     import pyarrow as pa
 
-    con.register(name, pa.table({"id": pa.array(ids, pa.string())}))
+    engine.register_arrow(name, pa.table({"id": pa.array(ids, pa.string())}))
 
 
 def _finish(r: dict[str, Any], p: SignatureParams, burst_examples: dict[Any, list[str]]) -> None:
@@ -672,5 +675,5 @@ def _finish(r: dict[str, Any], p: SignatureParams, burst_examples: dict[Any, lis
     r["evidence"] = json.dumps(ev, ensure_ascii=False, default=str)
 
 
-def _store(con: Any, rows: list[dict[str, Any]]) -> None:
-    replace_rows(con, SIGNATURES, rows)
+def _store(engine: Engine, rows: list[dict[str, Any]]) -> None:
+    replace_rows(engine, SIGNATURES, rows)

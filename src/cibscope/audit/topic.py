@@ -18,7 +18,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-import duckdb
+import pyarrow as pa
 
 LEXICONS = ("political_en.txt", "political_zh.txt")
 
@@ -63,13 +63,14 @@ def political_sql(text_expr: str = "text") -> str:
 
 def is_political(texts: list[str | None]) -> list[bool]:
     """Label a list of texts in Python (same regexes, via DuckDB, so results match the SQL path)."""
-    con = duckdb.connect()
+    from ..engine.duckdb import scratch
+
+    engine = scratch()
     try:
-        con.execute("CREATE TEMP TABLE t (i INTEGER, text VARCHAR)")
-        con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(texts)))
-        rows = con.execute(f"SELECT i, {political_sql('text')} FROM t ORDER BY i").fetchall()
+        engine.register_arrow("t", pa.table({"i": pa.array(range(len(texts)), pa.int32()), "text": pa.array(texts, pa.string())}))
+        rows = engine.execute(f"SELECT i, {political_sql('text')} FROM t ORDER BY i").fetchall()
     finally:
-        con.close()
+        engine.close()
     return [bool(r[1]) for r in rows]
 
 

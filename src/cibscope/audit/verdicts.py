@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..case import Case
 from ..errors import CaseStateError
@@ -40,6 +40,9 @@ from ..params import Interval, validate
 from ..progress import Progress, step
 from ..schema import AUDIT_VERDICTS
 from ._util import fetch_dicts, replace_rows
+
+if TYPE_CHECKING:
+    from ..engine.base import Engine
 
 VERDICTS = ("strong", "moderate", "weak", "none", "not testable")
 GROUP_TERM = "group"  # the group-level score term of cibscope.evidence.score (not a trace)
@@ -100,7 +103,7 @@ def compute_verdicts(
     """
     p = params or VerdictParams()
     p.validate()
-    con = case.con
+    engine = case.engine
     has_posts = case.count("posts") > 0
     if has_posts and not detection_ran(case):
         raise CaseStateError(
@@ -109,7 +112,7 @@ def compute_verdicts(
         )
     with step(progress, "verdicts"):
         rows = fetch_dicts(
-            con,
+            engine,
             f"""
             WITH ids AS (SELECT account_id FROM signatures),
             claimed AS (SELECT DISTINCT account_id FROM {claimed_table}),
@@ -166,7 +169,7 @@ def compute_verdicts(
         )
         office_offset = _office_offset(case)
         out = [decide(r, p, has_posts=has_posts, office_offset=office_offset) for r in rows]
-        _store(con, out)
+        _store(engine, out)
     return out
 
 
@@ -290,5 +293,5 @@ def _signature_reason(flag: str, r: dict[str, Any], office_offset: int) -> str:
         return f"signature: {flag}"
 
 
-def _store(con: Any, rows: list[dict[str, Any]]) -> None:
-    replace_rows(con, AUDIT_VERDICTS, [{**r, "reasons": json.dumps(r["reasons"], ensure_ascii=False)} for r in rows])
+def _store(engine: Engine, rows: list[dict[str, Any]]) -> None:
+    replace_rows(engine, AUDIT_VERDICTS, [{**r, "reasons": json.dumps(r["reasons"], ensure_ascii=False)} for r in rows])

@@ -34,16 +34,15 @@ def register(app: typer.Typer) -> None:
         from ..platforms import case_platforms, cross_platform_edges, group_platforms, platform_lags, platform_summary
 
         with open_case(case, create=False, read_only=True) as c:
-            con = c.con
-            plats = case_platforms(con)
+            plats = case_platforms(c)
             t = Table(title="platforms")
             for col in ("platform", "accounts", "posts"):
                 t.add_column(col, justify="left" if col == "platform" else "right")
             for p in plats:
                 t.add_row(str(p["platform"]), f"{p['accounts']:,}", f"{p['posts']:,}")
             console.print(t)
-            detected = bool(con.execute("SELECT count(*) FROM detect_runs").fetchall()[0][0])
-            lags = platform_lags(con) if len(plats) > 1 else []
+            detected = c.count("detect_runs") > 0
+            lags = platform_lags(c) if len(plats) > 1 else []
             if lags:
                 lt = Table(title="clock check: time(b) - time(a) of cross-platform posts of rarely shared items")
                 for col in ("a", "b", "pairs", "peak bin (minutes)", "peak pairs", "median bin", "peak / median"):
@@ -67,13 +66,13 @@ def register(app: typer.Typer) -> None:
             st = Table(title="per pair of platforms: significant edges and groups")
             for col in ("platforms", "accounts", "edges", "layers", "groups"):
                 st.add_column(col, justify="left" if col in ("platforms", "layers") else "right")
-            for r in platform_summary(con):
+            for r in platform_summary(c):
                 same = r["platform_a"] == r["platform_b"]
                 pair = r["platform_a"] if same else f"{r['platform_a']} - {r['platform_b']}"
                 acc = f"{r['accounts_a']:,}" if same else f"{r['accounts_a']:,} + {r['accounts_b']:,}"
                 st.add_row(pair, acc, f"{r['edges']:,}", ", ".join(f"{k} {v:,}" for k, v in r["layers"].items()), f"{r['groups']:,}")
             console.print(st)
-            groups = group_platforms(con)
+            groups = group_platforms(c)
             spanning = {g: v for g, v in groups.items() if v["spans"]}
             gt = Table(title=f"groups spanning platforms: {len(spanning):,} of {len(groups):,}")
             for col in ("group", "members", "cross-platform edges", "shared across platforms"):
@@ -94,7 +93,7 @@ def register(app: typer.Typer) -> None:
                     ["group_id", "platforms", "spans_platforms", "cross_edges", "cross_layers", "cross_items"],
                 )
                 rows = []
-                for e in cross_platform_edges(con, evidence_per_edge=evidence):
+                for e in cross_platform_edges(c, evidence_per_edge=evidence):
                     for v in e["evidence"] or [{}]:
                         rows.append([e["layer"], e["account_a"], e["platform_a"], e["account_b"], e["platform_b"], e["n_shared"],
                                      e["p_value"], v.get("post_a"), v.get("post_b"), v.get("at_a"), v.get("at_b"),

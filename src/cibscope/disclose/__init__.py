@@ -31,14 +31,17 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-from ..case import Case, open_case
+from ..case import Case, engine_of, open_case
 from ..errors import CaseStateError, InputError, ParameterError, UnknownAccountError
 from ..params import Interval, Options, validate
 from ..progress import Progress, step
 from . import archive
 from .readme import readme_text
+
+if TYPE_CHECKING:
+    from ..engine.base import Engine
 
 __all__ = ["DisclosureResult", "disclose", "resolve_accounts", "default_salt", "DEFAULT_THRESHOLD", "DROP_TEXTS"]
 
@@ -60,21 +63,22 @@ class DisclosureResult:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def resolve_accounts(con: Any, accounts: str | Iterable[str]) -> list[str]:
+def resolve_accounts(case: Case | Engine, accounts: str | Iterable[str]) -> list[str]:
     """The accounts to disclose: ``"flagged"`` (flagged by the last detection run), ``"all"``
     (every account of the case), a file with one id per line (blank lines and ``#`` comments
     skipped), a comma-separated string of ids, or a list of ids. Every id must be in the case."""
+    engine = engine_of(case)
     if isinstance(accounts, str):
         key = accounts.strip()
         if key == "flagged":
-            if not con.execute("SELECT count(*) FROM detect_runs").fetchall()[0][0]:
+            if not engine.execute("SELECT count(*) FROM detect_runs").fetchall()[0][0]:
                 raise CaseStateError("no detection run in this case: nothing is flagged yet", hint="run `cibscope detect --case FILE` first, or give --accounts LIST")
-            ids = [r[0] for r in con.execute("SELECT account_id FROM scores WHERE flagged ORDER BY 1").fetchall()]
+            ids = [r[0] for r in engine.execute("SELECT account_id FROM scores WHERE flagged ORDER BY 1").fetchall()]
             if not ids:
                 raise CaseStateError("no account is flagged in this case", hint="give the accounts to disclose: --accounts FILE or --accounts id1,id2")
             return ids
         if key == "all":
-            return [r[0] for r in con.execute(
+            return [r[0] for r in engine.execute(
                 "SELECT account_id FROM accounts UNION SELECT account_id FROM posts ORDER BY 1").fetchall()]
         p = Path(key)
         if p.is_dir():
@@ -97,14 +101,13 @@ def resolve_accounts(con: Any, accounts: str | Iterable[str]) -> list[str]:
         raise ParameterError("no accounts to disclose", hint="--accounts flagged, all, a file of ids or id1,id2,...")
     import pyarrow as pa
 
-    con.execute("SELECT 1").fetchall()
-    con.register("_dc_ids", pa.table({"account_id": pa.array(sorted(set(ids)), pa.string())}))
+    engine.register_arrow("_dc_ids", pa.table({"account_id": pa.array(sorted(set(ids)), pa.string())}))
     try:
-        missing = [r[0] for r in con.execute(
+        missing = [r[0] for r in engine.execute(
             "SELECT account_id FROM _dc_ids WHERE account_id NOT IN (SELECT account_id FROM accounts) "
             "AND account_id NOT IN (SELECT account_id FROM posts) ORDER BY 1").fetchall()]
     finally:
-        con.unregister("_dc_ids")
+        engine.unregister("_dc_ids")
     if missing:
         raise UnknownAccountError(
             f"{len(missing)} account(s) to disclose are not in the case: {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}",
@@ -113,12 +116,13 @@ def resolve_accounts(con: Any, accounts: str | Iterable[str]) -> list[str]:
     return sorted(set(ids))
 
 
-def default_salt(con: Any, accounts: list[str], threshold: int) -> str:
+def default_salt(case: Case | Engine, accounts: list[str], threshold: int) -> str:
     """The salt used when none is given: SHA-256 of the case's input files (content hashes and
     rows, in order), the disclosed accounts and the threshold. Deterministic, and unknown to
     anyone without the input files; different for another set of accounts."""
+    engine = engine_of(case)
     h = hashlib.sha256(b"cibscope-disclose/1\x1f")
-    for digest, rows in con.execute(
+    for digest, rows in engine.execute(
         "SELECT coalesce(content_hash, ''), rows_read FROM ingest_log ORDER BY content_hash, rows_read, source_file"
     ).fetchall():
         h.update(f"{digest}:{rows}\x1f".encode())
@@ -161,7 +165,7 @@ def disclose(
     finally:
         try:
             for t in _TEMP:
-                c.con.execute(f"DROP TABLE IF EXISTS {t}")
+                c.engine.execute(f"DROP TABLE IF EXISTS {t}")
         finally:
             if own:
                 c.close()
@@ -171,9 +175,9 @@ def _disclose(
     c: Case, out: Path, accounts: str | Iterable[str], threshold: int, salt: str | None, drop_texts: str,
     name: str | None, platform: str | None, progress: Progress | None,
 ) -> DisclosureResult:
-    con = c.con
-    ids = resolve_accounts(con, accounts)
-    used_salt = salt if salt is not None else default_salt(con, ids, threshold)
+    engine = c.engine
+    ids = resolve_accounts(engine, accounts)
+    used_salt = salt if salt is not None else default_salt(engine, ids, threshold)
     stem = name or Path(c.path).stem or "disclosure"
     if not stem.replace("_", "").replace("-", "").isalnum():
         raise ParameterError(f"--name must be letters, digits, '_' or '-', got {stem!r}")
@@ -181,13 +185,12 @@ def _disclose(
 
     import pyarrow as pa
 
-    con.execute("SELECT 1").fetchall()
-    con.register("_dc_ids", pa.table({"account_id": pa.array(ids, pa.string())}))
+    engine.register_arrow("_dc_ids", pa.table({"account_id": pa.array(ids, pa.string())}))
     try:
-        plats = [str(r[0]) for r in con.execute(
+        plats = [str(r[0]) for r in engine.execute(
             f"SELECT DISTINCT x.platform FROM ({ACCOUNT_PLATFORM_SQL}) x JOIN _dc_ids USING (account_id) ORDER BY 1").fetchall()]
     finally:
-        con.unregister("_dc_ids")
+        engine.unregister("_dc_ids")
     if platform is not None:
         if platform not in plats:
             raise ParameterError(f"no disclosed account is on platform {platform!r}; their platforms: {', '.join(plats) or 'none'}")
@@ -205,8 +208,8 @@ def _disclose(
     per_platform: list[dict[str, Any]] = []
     for plat, tag in zip(plats, tags, strict=True):
         with step(progress, f"disclose: {plat}"):
-            archive.prepare(con, ids, threshold=threshold, salt=used_salt, platform=plat if (len(plats) > 1 or platform) else None)
-            bad = con.execute(
+            archive.prepare(engine, ids, threshold=threshold, salt=used_salt, platform=plat if (len(plats) > 1 or platform) else None)
+            bad = engine.execute(
                 "SELECT count(*), min(post_id) FROM _dc_posts WHERE NOT regexp_full_match(post_id, '[0-9]{1,20}') "
                 "OR TRY_CAST(post_id AS UBIGINT) IS NULL"
             ).fetchall()[0]
@@ -218,9 +221,9 @@ def _disclose(
                 )
             users = out / f"{tag}_users_csv_hashed.csv"
             tweets = out / f"{tag}_tweets_csv_hashed.csv"
-            n_users = archive.write_csv_all_quoted(con, archive.users_sql(), archive.USER_COLUMNS, users)
-            n_tweets = archive.write_csv_all_quoted(con, archive.tweets_sql(used_salt, drop_text=drop_texts), archive.TWEET_COLUMNS, tweets)
-            stats = _stats(con, drop_texts)
+            n_users = archive.write_csv_all_quoted(engine, archive.users_sql(), archive.USER_COLUMNS, users)
+            n_tweets = archive.write_csv_all_quoted(engine, archive.tweets_sql(used_salt, drop_text=drop_texts), archive.TWEET_COLUMNS, tweets)
+            stats = _stats(engine, drop_texts)
             stats.update(platform=plat, users_file=users.name, tweets_file=tweets.name, users=n_users, tweets=n_tweets)
             per_platform.append(stats)
             key = "" if len(plats) == 1 else f"_{plat}"
@@ -229,7 +232,7 @@ def _disclose(
             res.n_accounts += n_users
             res.n_hashed += int(stats["hashed_accounts"])
             res.n_tweets += n_tweets
-    evidence = _evidence_summary(con, ids, drop_texts)
+    evidence = _evidence_summary(engine, ids, drop_texts)
     res.summary = {"platforms": per_platform, "evidence": evidence}
     readme = out / "README.md"
     readme.write_text(
@@ -250,10 +253,10 @@ def _disclose(
     return res
 
 
-def _stats(con: Any, drop_texts: str) -> dict[str, Any]:
+def _stats(engine: Engine, drop_texts: str) -> dict[str, Any]:
     """Counts of one platform's files (after :func:`archive.prepare`), for the README."""
-    acc = con.execute("SELECT count(*), count(*) FILTER (WHERE hashed) FROM _dc_acc").fetchall()[0]
-    p = con.execute(
+    acc = engine.execute("SELECT count(*), count(*) FILTER (WHERE hashed) FROM _dc_acc").fetchall()[0]
+    p = engine.execute(
         "SELECT count(*), min(created_at), max(created_at), count(*) FILTER (WHERE kind = 'repost'), "
         "count(*) FILTER (WHERE kind = 'reply'), count(*) FILTER (WHERE kind = 'quote'), "
         "count(*) FILTER (WHERE TRY_CAST(post_id AS UBIGINT) IS NOT NULL AND "
@@ -261,21 +264,21 @@ def _stats(con: Any, drop_texts: str) -> dict[str, Any]:
         "(TRY_CAST(post_id AS UBIGINT) >> 22) + 1288834974657 < epoch_ms(date_trunc('minute', created_at)) + 60000) "
         "FROM _dc_posts"
     ).fetchall()[0]
-    refs = con.execute(
+    refs = engine.execute(
         "SELECT count(*) FILTER (WHERE repost_of_account IS NOT NULL), "
         "count(*) FILTER (WHERE repost_of_account IS NOT NULL AND repost_of_account NOT IN (SELECT account_id FROM _dc_real)), "
         "count(*) FILTER (WHERE reply_to_account IS NOT NULL), "
         "count(*) FILTER (WHERE reply_to_account IS NOT NULL AND reply_to_account NOT IN (SELECT account_id FROM _dc_real)) "
         "FROM _dc_posts"
     ).fetchall()[0]
-    ment = con.execute(
+    ment = engine.execute(
         "SELECT count(*) FROM post_mentions WHERE post_id IN (SELECT post_id FROM _dc_posts)"
     ).fetchall()[0]
-    dropped = con.execute(
+    dropped = engine.execute(
         "SELECT (SELECT count(*) FROM post_urls WHERE url_raw IS NULL AND post_id IN (SELECT post_id FROM _dc_posts)), "
         "(SELECT count(*) FROM post_images WHERE post_id IN (SELECT post_id FROM _dc_posts))"
     ).fetchall()[0]
-    texts = {"none": 0, "all": int(p[0]), "hashed": int(con.execute(
+    texts = {"none": 0, "all": int(p[0]), "hashed": int(engine.execute(
         "SELECT count(*) FROM _dc_posts WHERE account_id IN (SELECT account_id FROM _dc_acc WHERE hashed)").fetchall()[0][0])}[drop_texts]
     return {
         "accounts": int(acc[0]), "hashed_accounts": int(acc[1]), "posts": int(p[0]),
@@ -296,31 +299,30 @@ _PUBLIC_ITEM_LAYERS = (
 _TEXT_ITEM_LAYERS = ("near_duplicate", "xp_text")
 
 
-def _evidence_summary(con: Any, ids: list[str], drop_texts: str, max_groups: int = 20, max_items: int = 5) -> dict[str, Any]:
+def _evidence_summary(engine: Engine, ids: list[str], drop_texts: str, max_groups: int = 20, max_items: int = 5) -> dict[str, Any]:
     """The detection run's evidence about the disclosed accounts: layers (edges and evidence
     pairs among them), groups holding them (size, members disclosed, layers, span, top shared
     items). Items that name accounts or quote texts (co_mention, co_reply, profiles; texts
     when they are dropped) are left out."""
-    if not con.execute("SELECT count(*) FROM detect_runs").fetchall()[0][0]:
+    if not engine.execute("SELECT count(*) FROM detect_runs").fetchall()[0][0]:
         return {"detected": False}
     import pyarrow as pa
 
-    con.execute("SELECT 1").fetchall()
-    con.register("_dc_ids", pa.table({"account_id": pa.array(ids, pa.string())}))
+    engine.register_arrow("_dc_ids", pa.table({"account_id": pa.array(ids, pa.string())}))
     try:
-        flagged = con.execute("SELECT count(*) FROM scores WHERE flagged AND account_id IN (SELECT account_id FROM _dc_ids)").fetchall()[0][0]
-        layers = con.execute(
+        flagged = engine.execute("SELECT count(*) FROM scores WHERE flagged AND account_id IN (SELECT account_id FROM _dc_ids)").fetchall()[0][0]
+        layers = engine.execute(
             "SELECT e.layer, count(*), (SELECT count(*) FROM evidence v WHERE v.layer = e.layer AND v.account_a IN (SELECT account_id FROM _dc_ids) "
             "AND v.account_b IN (SELECT account_id FROM _dc_ids)) FROM edges e WHERE e.account_a IN (SELECT account_id FROM _dc_ids) "
             "AND e.account_b IN (SELECT account_id FROM _dc_ids) GROUP BY 1 ORDER BY 2 DESC, 1"
         ).fetchall()
-        groups = con.execute(
+        groups = engine.execute(
             "SELECT g.group_id, g.size, count(*) AS n, g.layers, g.start_at, g.end_at FROM groups g JOIN group_members m USING (group_id) "
             "WHERE m.account_id IN (SELECT account_id FROM _dc_ids) GROUP BY ALL ORDER BY n DESC, g.group_id"
         ).fetchall()
         shown = list(_PUBLIC_ITEM_LAYERS) + (list(_TEXT_ITEM_LAYERS) if drop_texts == "none" else [])
         in_list = ", ".join("'" + x + "'" for x in shown)
-        items = con.execute(
+        items = engine.execute(
             "SELECT m1.group_id, v.layer, v.shared_item, count(*) AS n FROM evidence v "
             "JOIN group_members m1 ON m1.account_id = v.account_a JOIN group_members m2 ON m2.account_id = v.account_b AND m2.group_id = m1.group_id "
             f"WHERE v.layer IN ({in_list}) AND v.shared_item IS NOT NULL AND v.account_a IN (SELECT account_id FROM _dc_ids) "
@@ -328,9 +330,9 @@ def _evidence_summary(con: Any, ids: list[str], drop_texts: str, max_groups: int
             f"QUALIFY row_number() OVER (PARTITION BY m1.group_id ORDER BY count(*) DESC, v.layer, v.shared_item) <= {int(max_items)} "
             "ORDER BY 1, 4 DESC, 2, 3"
         ).fetchall()
-        run = con.execute("SELECT params FROM detect_runs ORDER BY run_at DESC LIMIT 1").fetchall()[0][0]
+        run = engine.execute("SELECT params FROM detect_runs ORDER BY run_at DESC LIMIT 1").fetchall()[0][0]
     finally:
-        con.unregister("_dc_ids")
+        engine.unregister("_dc_ids")
     by_group: dict[int, list[tuple[str, str, int]]] = {}
     for gid, layer, item, n in items:
         by_group.setdefault(int(gid), []).append((str(layer), str(item), int(n)))

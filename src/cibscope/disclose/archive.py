@@ -24,11 +24,15 @@ in the case). An id the case knows nothing about is hashed too: its follower cou
 from __future__ import annotations
 
 from pathlib import Path
-import duckdb
+from typing import TYPE_CHECKING
+
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..ingest.io_archive import TWEET_COLUMNS, USER_COLUMNS
+
+if TYPE_CHECKING:
+    from ..engine.base import Engine
 
 __all__ = ["USER_COLUMNS", "TWEET_COLUMNS", "hash_sql", "prepare", "users_sql", "tweets_sql", "write_csv_all_quoted"]
 
@@ -46,7 +50,7 @@ def hash_sql(expr: str, salt: str) -> str:
     return f"sha256({_lit(salt)} || chr(31) || {expr})"
 
 
-def prepare(con: duckdb.DuckDBPyConnection, accounts: list[str], *, threshold: int, salt: str, platform: str | None) -> None:
+def prepare(engine: Engine, accounts: list[str], *, threshold: int, salt: str, platform: str | None) -> None:
     """Temp tables the statements below read.
 
     ``_dc_acc``: the disclosed accounts (``account_id``, ``out_id``: the id written, hashed or
@@ -57,10 +61,9 @@ def prepare(con: duckdb.DuckDBPyConnection, accounts: list[str], *, threshold: i
     """
     from ..platforms import ACCOUNT_PLATFORM_SQL
 
-    con.execute("SELECT 1").fetchall()
-    con.register("_dc_list", pa.table({"account_id": pa.array(sorted(set(accounts)), pa.string())}))
+    engine.register_arrow("_dc_list", pa.table({"account_id": pa.array(sorted(set(accounts)), pa.string())}))
     try:
-        con.execute(
+        engine.execute(
             "CREATE OR REPLACE TEMP TABLE _dc_real AS SELECT DISTINCT account_id FROM accounts "
             f"WHERE follower_count >= {int(threshold)}"
         )
@@ -68,18 +71,18 @@ def prepare(con: duckdb.DuckDBPyConnection, accounts: list[str], *, threshold: i
             f" WHERE l.account_id IN (SELECT x.account_id FROM ({ACCOUNT_PLATFORM_SQL}) x WHERE x.platform = {_lit(platform)})"
             if platform is not None else ""
         )
-        con.execute(
+        engine.execute(
             "CREATE OR REPLACE TEMP TABLE _dc_acc AS SELECT l.account_id, "
             f"CASE WHEN r.account_id IS NULL THEN {hash_sql('l.account_id', salt)} ELSE l.account_id END AS out_id, "
             f"r.account_id IS NULL AS hashed FROM _dc_list l LEFT JOIN _dc_real r USING (account_id){on_platform}"
         )
     finally:
-        con.unregister("_dc_list")
-    con.execute(
+        engine.unregister("_dc_list")
+    engine.execute(
         "CREATE OR REPLACE TEMP TABLE _dc_handle AS SELECT lower(screen_name) AS handle, min(account_id) AS account_id "
         "FROM accounts WHERE screen_name IS NOT NULL AND screen_name <> '' GROUP BY 1 HAVING count(DISTINCT account_id) = 1"
     )
-    con.execute(
+    engine.execute(
         "CREATE OR REPLACE TEMP TABLE _dc_posts AS SELECT p.* FROM posts p WHERE p.account_id IN (SELECT account_id FROM _dc_acc)"
     )
 
@@ -193,12 +196,13 @@ def tweets_sql(salt: str, *, drop_text: str) -> str:
     )
 
 
-def write_csv_all_quoted(con: duckdb.DuckDBPyConnection, sql: str, columns: tuple[str, ...], path: Path) -> int:
+def write_csv_all_quoted(engine: Engine, sql: str, columns: tuple[str, ...], path: Path) -> int:
     """Run ``sql`` (text columns, no NULLs) and stream it into ``path`` with every value quoted;
     returns the rows written."""
     schema = pa.schema([(c, pa.string()) for c in columns])
-    con.execute("SELECT 1").fetchall()
-    reader = con.sql(sql).to_arrow_reader(100_000)
+    from ..engine.duckdb import arrow_batches
+
+    reader = arrow_batches(engine, sql, 100_000)
     n = 0
     with open(path, "wb") as f, pacsv.CSVWriter(f, schema, write_options=_WRITE) as w:
         for batch in reader:

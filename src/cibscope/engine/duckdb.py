@@ -92,3 +92,68 @@ def hash64(strings: pa.Array | pa.ChunkedArray) -> np.ndarray:
     finally:
         _HASHER.unregister("_cib_hash_in")
     return np.asarray(out, dtype=np.uint64)
+
+
+# -- opening DuckDB, for the case and the driver-side writers (the only place cibscope calls duckdb.connect) --
+
+#: DuckDB's error classes, for the modules that open a file (``Error``: any DuckDB error)
+Error = duckdb.Error
+
+
+def connect(path: str = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to ``path`` (an in-memory database by default).
+
+    :func:`cibscope.case.open_case` opens the case file with it (the :class:`~cibscope.case.Case`
+    owns the connection; stages reach it through ``case.engine``); a writer that needs a scratch
+    database of its own (an Arrow table written as CSV) takes :func:`scratch`."""
+    return duckdb.connect(path, read_only=read_only)
+
+
+def scratch(threads: int | None = None) -> DuckDBEngine:
+    """A :class:`DuckDBEngine` over a new in-memory database (``threads``: DuckDB's setting;
+    1 keeps rows in the order they are read). Its :meth:`close` closes the database."""
+    con = duckdb.connect()
+    if threads is not None:
+        con.execute(f"SET threads = {int(threads)}")
+    return _ScratchEngine(con)
+
+
+class _ScratchEngine(DuckDBEngine):
+    """A DuckDB engine that owns its (in-memory) connection: :meth:`close` closes it."""
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def execute_parallel(engine: Engine, statements: Sequence[str], workers: int = 2) -> list[int]:
+    """Run statements that each return one count (``COPY``) ``workers`` at a time, on cursors of
+    a DuckDB engine's connection (DuckDB compresses one gzip file per thread); another engine
+    runs them one after another. Returns each statement's count, in order."""
+    if not isinstance(engine, DuckDBEngine):
+        return [_count(engine.execute(st).fetchone()) for st in statements]
+    from concurrent.futures import ThreadPoolExecutor
+
+    con = engine.con
+
+    def run(st: str) -> int:
+        cur = con.cursor()
+        try:
+            return _count(cur.execute(st).fetchone())
+        finally:
+            cur.close()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run, statements))
+
+
+def _count(row: Any) -> int:
+    return int(row[0]) if row else 0
+
+
+def arrow_batches(engine: Engine, sql: str, rows: int = 100_000) -> Any:
+    """The rows of a SELECT as Arrow record batches of up to ``rows`` rows: streamed from DuckDB
+    (the result is never whole in memory), fetched whole from another engine."""
+    if not isinstance(engine, DuckDBEngine):
+        return engine.fetch_arrow(sql).to_batches(rows)
+    engine.con.execute("SELECT 1").fetchall()  # DuckDB 2 refuses a relation while a result is unfinished
+    return engine.con.sql(sql).to_arrow_reader(rows)

@@ -101,6 +101,10 @@ class SparkEngine(Engine):
             .config("spark.sql.shuffle.partitions", "8")
             .config("spark.sql.autoBroadcastJoinThreshold", "-1")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            # the edges, evidence and post keys come back to the driver by design (groups and
+            # scores run there); Spark's default 1 GiB cap on a collected result stopped the
+            # evidence of a 10M-tweet case (1.17 GiB): the driver's memory is the limit instead
+            .config("spark.driver.maxResultSize", "0")
             .config("spark.driver.memory", driver_memory or os.environ.get("CIBSCOPE_SPARK_DRIVER_MEMORY", "2g"))
         )
         for k, v in (conf or {}).items():
@@ -198,7 +202,11 @@ class SparkEngine(Engine):
         return self._fetch(sql, params)
 
     def _fetch(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
-        return _plain_ts(self._sql(sql, params).toArrow())
+        df = self._sql(sql, params)
+        try:  # the query runs here (Spark is lazy): its failures are the engine's too
+            return _plain_ts(df.toArrow())
+        except Exception as e:  # noqa: BLE001 - Py4JJavaError, SparkException
+            raise BackendError(f"Spark failed on: {transpile(sql, to='spark')[:2000]}\n{str(e).splitlines()[0] if str(e) else e!r}") from e
 
     def columns(self, sql: str) -> list[str]:
         return list(self._sql(f"SELECT * FROM ({sql}) AS q LIMIT 0").columns)

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-
+from ..case import engine_or_connection
 from ..errors import CaseStateError, UnknownAccountError
 from .ranking import ranked_evidence_sql
+
+if TYPE_CHECKING:
+    from ..case import Case
+    from ..engine.base import Engine
 
 __all__ = ["Contribution", "EvidenceRow", "Explanation", "explain_account", "time_apart"]
 
@@ -105,16 +109,16 @@ class Explanation:
         return sum(c.value for c in self.contributions)
 
 
-def _resolve(con: duckdb.DuckDBPyConnection, account: str) -> str:
+def _resolve(engine: Engine, account: str) -> str:
     """Accept an account id, or a screen name (with or without '@') when it is unambiguous."""
-    row = con.execute(
+    row = engine.execute(
         "SELECT account_id FROM scores WHERE account_id = ? UNION SELECT account_id FROM accounts WHERE account_id = ?",
         [account, account],
     ).fetchone()
     if row is not None:
         return str(row[0])
     name = account.lstrip("@").lower()
-    rows = con.execute(
+    rows = engine.execute(
         "SELECT DISTINCT account_id FROM accounts WHERE lower(screen_name) = ? ORDER BY 1 LIMIT 2", [name]
     ).fetchall()
     if len(rows) == 1:
@@ -128,44 +132,47 @@ def _resolve(con: duckdb.DuckDBPyConnection, account: str) -> str:
 
 
 def explain_account(
-    con: duckdb.DuckDBPyConnection, account_id: str, *, evidence_per_layer: int = 5
+    case: Case | Engine | Any, account_id: str, *, evidence_per_layer: int = 5
 ) -> Explanation:
     """The score breakdown of one account and up to ``evidence_per_layer`` evidence rows per layer.
 
     Rows are in the order of :mod:`cibscope.evidence.ranking`: the account's group's defining
     items first, then fellow group members, then the closest in time.
     Raises :class:`CaseStateError` before ``detect`` and :class:`UnknownAccountError` for an
-    id (or screen name) not in the case.
+    id (or screen name) not in the case. ``case``: the case (or an engine over it); a bare
+    DuckDB connection is accepted for now, as temporary compatibility (issue 15) while
+    ``cibscope explain`` in cli/detect.py still passes ``case.con``.
     """
-    n_runs = con.execute("SELECT count(*) FROM detect_runs").fetchone()
+    engine = engine_or_connection(case)
+    n_runs = engine.execute("SELECT count(*) FROM detect_runs").fetchone()
     if not n_runs or not n_runs[0]:
         raise CaseStateError("this case has not been through detection yet", hint="run `cibscope detect --case FILE` first")
-    acc = _resolve(con, account_id)
-    srow = con.execute("SELECT score, flagged, group_id, top_reasons FROM scores WHERE account_id = ?", [acc]).fetchone()
-    name_row = con.execute("SELECT screen_name FROM accounts WHERE account_id = ? LIMIT 1", [acc]).fetchone()
+    acc = _resolve(engine, account_id)
+    srow = engine.execute("SELECT score, flagged, group_id, top_reasons FROM scores WHERE account_id = ?", [acc]).fetchone()
+    name_row = engine.execute("SELECT screen_name FROM accounts WHERE account_id = ? LIMIT 1", [acc]).fetchone()
     if srow is None:  # in accounts but not scored (e.g. added after detect): no evidence
         srow = (0.0, False, None, "")
     contributions = [
         Contribution(str(n), float(v), int(k or 0), str(d or ""))
-        for n, v, k, d in con.execute(
+        for n, v, k, d in engine.execute(
             "SELECT contribution, value, n_evidence, detail FROM score_contributions WHERE account_id = ? ORDER BY value DESC, contribution",
             [acc],
         ).fetchall()
     ]
     group_id = None if srow[2] is None else int(srow[2])
-    role_row = con.execute("SELECT role FROM group_members WHERE account_id = ? AND group_id = ?", [acc, group_id]).fetchone()
-    group_verdict = _group_verdict(con, group_id)
-    rows = con.execute(
+    role_row = engine.execute("SELECT role FROM group_members WHERE account_id = ? AND group_id = ?", [acc, group_id]).fetchone()
+    group_verdict = _group_verdict(engine, group_id)
+    rows = engine.execute(
         f"""
         SELECT r.layer, r.other, r.my_post, r.other_post, r.my_at, r.other_at, r.seconds_apart, r.shared_item,
                r.my_source, r.other_source, pa.text, pb.text, r.same_group, r.precision, r.item_rank, pa.platform, pb.platform
-        FROM ({ranked_evidence_sql("SELECT CAST($acc AS VARCHAR)")}) r
+        FROM ({ranked_evidence_sql("SELECT CAST($1 AS VARCHAR)")}) r
         LEFT JOIN posts pa ON pa.post_id = r.my_post
         LEFT JOIN posts pb ON pb.post_id = r.other_post
-        WHERE r.layer_rk <= $k
+        WHERE r.layer_rk <= $2
         ORDER BY r.rk
         """,
-        {"acc": acc, "k": int(evidence_per_layer)},
+        [acc, int(evidence_per_layer)],
     ).fetchall()
     evidence = [
         EvidenceRow(
@@ -187,19 +194,19 @@ def explain_account(
         evidence=evidence,
         group_role=None if role_row is None else str(role_row[0]),
         group_verdict=group_verdict,
-        state_media=_state_media(con, acc),
+        state_media=_state_media(engine, acc),
     )
 
 
-def _state_media(con: duckdb.DuckDBPyConnection, acc: str) -> list[str]:
+def _state_media(engine: Engine, acc: str) -> list[str]:
     """The account's outlet and each policy's decision, where the media-policy audit matched it."""
-    has = con.execute(
+    has = engine.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'state_media_accounts' AND table_schema = 'main'"
     ).fetchone()
     if not has or not has[0]:
         return []
     out = []
-    for outlet, country, typology, policy, as_of, decision, matched in con.execute(
+    for outlet, country, typology, policy, as_of, decision, matched in engine.execute(
         "SELECT outlet, country, typology, policy, as_of, decision, matched_on FROM state_media_accounts "
         "WHERE account_id = ? ORDER BY outlet_id, policy", [acc],
     ).fetchall():
@@ -211,11 +218,11 @@ def _state_media(con: duckdb.DuckDBPyConnection, acc: str) -> list[str]:
     return out
 
 
-def _group_verdict(con: duckdb.DuckDBPyConnection, group_id: int | None) -> str | None:
+def _group_verdict(engine: Engine, group_id: int | None) -> str | None:
     """The group's decision in a sentence, from the groups table."""
     if group_id is None:
         return None
-    row = con.execute("SELECT verdict, statistic, e_value, q_value, signals, size, core_size FROM groups WHERE group_id = ?", [group_id]).fetchone()
+    row = engine.execute("SELECT verdict, statistic, e_value, q_value, signals, size, core_size FROM groups WHERE group_id = ?", [group_id]).fetchone()
     if row is None or row[0] is None:
         return None
     import json

@@ -46,12 +46,11 @@ def _handle_table(outlets: OutletSet) -> pa.Table:
 
 def link_case(case: Case, outlets: OutletSet, decisions: Mapping[str, Sequence[Decision]]) -> list[dict[str, Any]]:
     """Match the case's accounts to outlets; store and return one row per account, outlet and policy."""
-    con = case.con
-    con.execute("SELECT 1").fetchall()  # DuckDB 2 refuses register() while a result is unfinished
-    con.register("_mp_handles", _handle_table(outlets))
+    engine = case.engine
+    engine.register_arrow("_mp_handles", _handle_table(outlets))
     try:
         matches = fetch_dicts(
-            con,
+            engine,
             """
             SELECT DISTINCT a.account_id, a.platform, a.screen_name, h.outlet_id,
                    h.platform || ':' || h.handle AS matched_on
@@ -62,7 +61,7 @@ def link_case(case: Case, outlets: OutletSet, decisions: Mapping[str, Sequence[D
             """,
         )
     finally:
-        con.unregister("_mp_handles")
+        engine.unregister("_mp_handles")
     by_outlet: dict[str, dict[str, Decision]] = {}
     for pid, ds in decisions.items():
         for d in ds:
@@ -78,13 +77,13 @@ def link_case(case: Case, outlets: OutletSet, decisions: Mapping[str, Sequence[D
                 "as_of": d.as_of.isoformat() if d else None, "decision": d.decision if d else None,
                 "wording": d.wording if d else None,
             })
-    replace_rows(con, STATE_MEDIA_ACCOUNTS, rows)
+    replace_rows(engine, STATE_MEDIA_ACCOUNTS, rows)
     return rows
 
 
 def case_accounts(case: Case) -> list[dict[str, Any]]:
     """``state_media_accounts`` with each account's detection score/flag and audit verdict, where present."""
-    con = case.con
+    engine = case.engine
     if not case.table_exists("state_media_accounts"):
         return []
     has_scores = case.table_exists("scores")
@@ -97,4 +96,4 @@ def case_accounts(case: Case) -> list[dict[str, Any]]:
     if has_verdicts:
         cols += ["v.claimed", "v.verdict"]
         joins.append("LEFT JOIN audit_verdicts v ON v.account_id = m.account_id")
-    return fetch_dicts(con, f"SELECT {', '.join(cols)} FROM state_media_accounts m {' '.join(joins)} ORDER BY m.account_id, m.outlet_id, m.policy")
+    return fetch_dicts(engine, f"SELECT {', '.join(cols)} FROM state_media_accounts m {' '.join(joins)} ORDER BY m.account_id, m.outlet_id, m.policy")

@@ -363,7 +363,7 @@ def _render(
         view = D.account_view(case)
         h.advance()
     all_layers = [str(x["layer"]) for x in layers] + [str(l) for g in groups for l in g["layers"]]
-    contrib_names = [r[0] for r in case.con.execute("SELECT DISTINCT contribution FROM score_contributions ORDER BY 1").fetchall()]
+    contrib_names = [r[0] for r in case.engine.execute("SELECT DISTINCT contribution FROM score_contributions ORDER BY 1").fetchall()]
     colors = F.layer_colors(sorted(set(all_layers)) + [n for n in contrib_names if n not in all_layers])
     common = {
         "version": __version__, "case_name": Path(case.path).name, "colors": colors,

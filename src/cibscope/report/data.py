@@ -19,14 +19,15 @@ import math
 import random
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from ..case import Case
 from ..evidence.explain import time_apart
 from ..evidence.ranking import ranked_evidence_sql
 from .lang import text_lang
+
+if TYPE_CHECKING:
+    from ..engine.base import Engine
 
 __all__ = [
     "account_page_name",
@@ -82,14 +83,14 @@ def _plain(value: Any) -> Any:
         return str(value)
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-    cur = con.execute(sql, list(params))
+def _rows(engine: Engine, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    cur = engine.execute(sql, list(params))
     cols = [d[0] for d in cur.description]
     return [{c: _plain(v) for c, v in zip(cols, row)} for row in cur.fetchall()]
 
 
-def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> Any:
-    row = con.execute(sql, list(params)).fetchone()
+def _one(engine: Engine, sql: str, params: Sequence[Any] = ()) -> Any:
+    row = engine.execute(sql, list(params)).fetchone()
     return None if row is None else row[0]
 
 
@@ -143,12 +144,12 @@ def _num_or_zero(v: Any) -> float:
 def audit_tables_present(case: Case) -> dict[str, bool]:
     """Which audit tables exist *and* have rows (the report shows only those)."""
     return {
-        t: case.table_exists(t) and _one(case.con, f"SELECT EXISTS (SELECT 1 FROM {t})") is True for t in AUDIT_TABLES
+        t: case.table_exists(t) and _one(case.engine, f"SELECT EXISTS (SELECT 1 FROM {t})") is True for t in AUDIT_TABLES
     }
 
 
 def _columns(case: Case, table: str) -> list[str]:
-    return [r[0] for r in case.con.execute(f"DESCRIBE {table}").fetchall()]
+    return [r[0] for r in case.engine.execute(f"DESCRIBE {table}").fetchall()]
 
 
 def claimed_sql(case: Case) -> tuple[str, str]:
@@ -200,18 +201,18 @@ def audit_summary(case: Case, *, max_rows: int = 5000, pages: set[str] | frozens
     if not (present["audit_verdicts"] or present["claim_results"]):
         return None
     out: dict[str, Any] = {"claims": None, "verdicts": None, "verdict_counts": []}
-    con = case.con
+    engine = case.engine
     if present["claim_results"]:
         cols = _columns(case, "claim_results")
-        rows = _rows(con, "SELECT * FROM claim_results ORDER BY rowid")  # the claims file's order
+        rows = _rows(engine, "SELECT * FROM claim_results ORDER BY rowid")  # the claims file's order
         with_rows = case.table_exists("claim_rows")
-        counts = dict(con.execute("SELECT claim_id, count(*) FROM claim_rows GROUP BY 1").fetchall()) if with_rows else {}
+        counts = dict(engine.execute("SELECT claim_id, count(*) FROM claim_rows GROUP BY 1").fetchall()) if with_rows else {}
         for i, r in enumerate(rows):
             if r.get("measured_text") is None and r.get("measured") is not None:
                 r["measured_text"] = f"{r['measured']:,.4g}" if isinstance(r["measured"], float) else str(r["measured"])
             r["index"] = i
             r["n_rows"] = int(counts.get(r.get("claim_id"), 0))
-            r["rows"] = _claim_rows(con, str(r.get("claim_id")), pages) if r["n_rows"] else []
+            r["rows"] = _claim_rows(engine, str(r.get("claim_id")), pages) if r["n_rows"] else []
         out["claims"] = {"columns": cols, "rows": rows, "rows_shown": CLAIM_ROWS_SHOWN}
     if present["audit_verdicts"]:
         cols = _columns(case, "audit_verdicts")
@@ -230,7 +231,7 @@ def audit_summary(case: Case, *, max_rows: int = 5000, pages: set[str] | frozens
         if "account_id" in cols:
             join = f"LEFT JOIN {_NAMES_SQL} a USING (account_id)"
             select = "v.*, a.screen_name, a.display_name, a.account_language, a.is_hashed AS hashed"
-        rows = _rows(con, f"SELECT {select} FROM audit_verdicts v {join} {order} LIMIT {int(max_rows)}")
+        rows = _rows(engine, f"SELECT {select} FROM audit_verdicts v {join} {order} LIMIT {int(max_rows)}")
         for r in rows:
             for k in ("reasons", "layers"):
                 if isinstance(r.get(k), str) and r[k].startswith("["):
@@ -253,18 +254,18 @@ def audit_summary(case: Case, *, max_rows: int = 5000, pages: set[str] | frozens
         if "verdict" in cols:
             claimed = "count(*) FILTER (WHERE claimed)" if "claimed" in cols else "NULL"
             out["verdict_counts"] = _rows(
-                con,
+                engine,
                 f"""SELECT verdict, count(*) AS n, {claimed} AS n_claimed FROM audit_verdicts
                     GROUP BY verdict ORDER BY {VERDICT_RANK.format(col='verdict')}, verdict""",
             )
     return out
 
 
-def _claim_rows(con: duckdb.DuckDBPyConnection, claim_id: str, pages: set[str] | frozenset[str]) -> list[dict[str, Any]]:
+def _claim_rows(engine: Engine, claim_id: str, pages: set[str] | frozenset[str]) -> list[dict[str, Any]]:
     """The first rows behind one claim's measure: account (handle, name), the post when the
     measure counts posts, the value it read and the source file:line of the row."""
     rows = _rows(
-        con,
+        engine,
         f"""SELECT r.account_id, a.screen_name, a.display_name, a.account_language, r.post_id, r.value, p.lang AS post_lang,
                    coalesce(p.source_file, a.source_file) AS source_file, coalesce(p.source_line, a.source_line) AS source_line
             FROM claim_rows r
@@ -288,10 +289,10 @@ def _claim_rows(con: duckdb.DuckDBPyConnection, claim_id: str, pages: set[str] |
 # -- overview --------------------------------------------------------------------------------
 def overview(case: Case) -> dict[str, Any]:
     """Dataset size, time span, groups and flagged accounts: the numbers at the top of the page."""
-    con = case.con
-    first, last = con.execute("SELECT min(created_at), max(created_at) FROM posts").fetchone() or (None, None)
-    kinds = dict(con.execute("SELECT kind, count(*) FROM posts GROUP BY kind").fetchall())
-    run = con.execute("SELECT run_at FROM detect_runs ORDER BY run_at DESC LIMIT 1").fetchone()
+    engine = case.engine
+    first, last = engine.execute("SELECT min(created_at), max(created_at) FROM posts").fetchone() or (None, None)
+    kinds = dict(engine.execute("SELECT kind, count(*) FROM posts GROUP BY kind").fetchall())
+    run = engine.execute("SELECT run_at FROM detect_runs ORDER BY run_at DESC LIMIT 1").fetchone()
     span_days = None
     if first is not None and last is not None:
         span_days = round((last - first).total_seconds() / 86400, 1)
@@ -303,11 +304,11 @@ def overview(case: Case) -> dict[str, Any]:
         "last_post": ts(last),
         "span_days": span_days,
         "n_groups": case.count("groups"),
-        "n_flagged": int(_one(con, "SELECT count(*) FROM scores WHERE flagged") or 0),
+        "n_flagged": int(_one(engine, "SELECT count(*) FROM scores WHERE flagged") or 0),
         "n_scored": case.count("scores"),
         "n_edges": case.count("edges"),
         "n_evidence": case.count("evidence"),
-        "n_sources": int(_one(con, "SELECT count(DISTINCT source_file) FROM ingest_log") or 0),
+        "n_sources": int(_one(engine, "SELECT count(DISTINCT source_file) FROM ingest_log") or 0),
         "detected_at": ts(run[0]) if run else None,
         "case_path": case.path,
     }
@@ -317,15 +318,15 @@ def case_shape(case: Case) -> dict[str, bool]:
     """What the case holds, so the report shows only what it can draw: posts, posts timed to
     the minute or better (for the hour x weekday heatmap), account creation dates, account
     metadata, detection results. ``account_only``: account files and no posts."""
-    con = case.con
-    has_posts = bool(_one(con, "SELECT EXISTS (SELECT 1 FROM posts)"))
+    engine = case.engine
+    has_posts = bool(_one(engine, "SELECT EXISTS (SELECT 1 FROM posts)"))
     return {
         "has_posts": has_posts,
         "account_only": not has_posts and case.count("accounts") > 0,
-        "has_timed_posts": bool(_one(con, "SELECT EXISTS (SELECT 1 FROM posts WHERE created_at IS NOT NULL AND time_precision <> 'day')")),
-        "has_creation": bool(_one(con, "SELECT EXISTS (SELECT 1 FROM accounts WHERE created_at IS NOT NULL)")),
-        "has_followers": bool(_one(con, "SELECT EXISTS (SELECT 1 FROM accounts WHERE follower_count IS NOT NULL)")),
-        "detected": bool(_one(con, "SELECT EXISTS (SELECT 1 FROM detect_runs)")),
+        "has_timed_posts": bool(_one(engine, "SELECT EXISTS (SELECT 1 FROM posts WHERE created_at IS NOT NULL AND time_precision <> 'day')")),
+        "has_creation": bool(_one(engine, "SELECT EXISTS (SELECT 1 FROM accounts WHERE created_at IS NOT NULL)")),
+        "has_followers": bool(_one(engine, "SELECT EXISTS (SELECT 1 FROM accounts WHERE follower_count IS NOT NULL)")),
+        "detected": bool(_one(engine, "SELECT EXISTS (SELECT 1 FROM detect_runs)")),
     }
 
 
@@ -347,27 +348,27 @@ def account_view(case: Case) -> dict[str, Any] | None:
     shape = case_shape(case)
     if not (shape["has_creation"] or shape["has_followers"]):
         return None
-    con = case.con
+    engine = case.engine
     sql, label = claimed_sql(case)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _rep_claimed AS {sql}")
-    n_claimed = int(_one(con, "SELECT count(*) FROM _rep_claimed WHERE account_id IN (SELECT account_id FROM accounts)") or 0)
-    n_accounts = int(_one(con, "SELECT count(DISTINCT account_id) FROM accounts") or 0)
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE _rep_claimed AS {sql}")
+    n_claimed = int(_one(engine, "SELECT count(*) FROM _rep_claimed WHERE account_id IN (SELECT account_id FROM accounts)") or 0)
+    n_accounts = int(_one(engine, "SELECT count(DISTINCT account_id) FROM accounts") or 0)
     split = 0 < n_claimed < n_accounts  # every account claimed (an archive release): one series
     if not split:
-        con.execute("CREATE OR REPLACE TEMP TABLE _rep_claimed AS SELECT DISTINCT account_id FROM accounts")
+        engine.execute("CREATE OR REPLACE TEMP TABLE _rep_claimed AS SELECT DISTINCT account_id FROM accounts")
     with_sig = audit_tables_present(case)["signatures"] and "creation_burst" in _columns(case, "signatures")
     burst = "s.creation_burst" if with_sig else "NULL"
     sig_join = "LEFT JOIN (SELECT account_id, bool_or(creation_burst) AS creation_burst FROM signatures GROUP BY 1) s USING (account_id)" if with_sig else ""
     acc = f"""(SELECT a.*, a.account_id IN (SELECT account_id FROM _rep_claimed) AS c, {burst} AS burst FROM {_ACCOUNTS_ONE} a {sig_join})"""
     years = _rows(
-        con,
+        engine,
         f"""SELECT year(created_at) AS year, count(*) FILTER (WHERE c) AS claimed, count(*) FILTER (WHERE NOT c) AS others,
                    count(*) FILTER (WHERE c AND follower_count > 10000) AS claimed_over_10000,
                    {'count(*) FILTER (WHERE c AND burst)' if with_sig else 'NULL'} AS claimed_in_burst
             FROM {acc} WHERE created_at IS NOT NULL GROUP BY 1 ORDER BY 1""",
     )
     months = _rows(
-        con,
+        engine,
         f"""SELECT strftime(date_trunc('month', created_at), '%Y-%m') AS month, count(*) FILTER (WHERE c) AS claimed,
                    count(*) FILTER (WHERE NOT c) AS others
             FROM {acc} WHERE created_at IS NOT NULL GROUP BY 1 ORDER BY 1""",
@@ -375,24 +376,24 @@ def account_view(case: Case) -> dict[str, Any] | None:
     bins = []
     for name, lo, hi in FOLLOWER_BINS:
         cond = f"follower_count >= {lo}" + ("" if hi is None else f" AND follower_count < {hi}")
-        c, o = con.execute(f"SELECT count(*) FILTER (WHERE c AND {cond}), count(*) FILTER (WHERE NOT c AND {cond}) FROM {acc}").fetchone() or (0, 0)
+        c, o = engine.execute(f"SELECT count(*) FILTER (WHERE c AND {cond}), count(*) FILTER (WHERE NOT c AND {cond}) FROM {acc}").fetchone() or (0, 0)
         bins.append({"bin": name, "claimed": int(c), "others": int(o)})
     langs = _rows(
-        con,
+        engine,
         f"""SELECT lower(account_language) AS language, count(*) FILTER (WHERE c) AS claimed, count(*) FILTER (WHERE NOT c) AS others
             FROM {acc} WHERE account_language IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 12""",
     )
     days: list[dict[str, Any]] = []
     if audit_tables_present(case)["signatures"] and "creation_day_p" in _columns(case, "signatures"):
         days = _rows(
-            con,
+            engine,
             f"""SELECT strftime(s.created_at, '%Y-%m-%d') AS day, count(*) AS accounts, count(*) FILTER (WHERE s.creation_burst) AS in_burst,
                        min(s.creation_day_p) AS poisson_p, min(s.creation_day_expected) AS expected
                 FROM signatures s WHERE s.created_at IS NOT NULL AND s.account_id IN (SELECT account_id FROM _rep_claimed)
                 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10""",
         )
         shapes = _rows(
-            con,
+            engine,
             """SELECT strftime(created_at, '%Y-%m-%d') AS day, handle_shape, count(*) AS n FROM signatures
                WHERE handle_shape IS NOT NULL AND creation_burst GROUP BY 1, 2 HAVING count(*) >= 3 ORDER BY 1, 3 DESC, 2""",
         )
@@ -404,7 +405,7 @@ def account_view(case: Case) -> dict[str, Any] | None:
     from ..audit import hashing_table
 
     hashing = hashing_table(case, "_rep_claimed")
-    con.execute("DROP TABLE IF EXISTS _rep_claimed")
+    engine.execute("DROP TABLE IF EXISTS _rep_claimed")
     return {
         "label": label if split else "accounts",
         "split": split,
@@ -429,7 +430,7 @@ _ACCOUNTS_ONE = (
 def layer_summary(case: Case) -> list[dict[str, Any]]:
     """What each trace found: edges, distinct accounts and evidence rows per layer."""
     return _rows(
-        case.con,
+        case.engine,
         """
         WITH e AS (
             SELECT layer, count(*) AS n_edges, sum(n_shared) AS n_shared, min(p_value) AS min_p
@@ -529,9 +530,9 @@ def group_cards(
     layout, the timeline of its synchronized actions from evidence and its defining items (with
     their evidence pairs; median seconds apart over second-precision pairs only).
     """
-    con = case.con
+    engine = case.engine
     groups = _rows(
-        con,
+        engine,
         f"""SELECT g.group_id, g.size, g.layers, g.start_at, g.end_at, g.cohesion, g.top_items,
                    g.core_size, g.verdict, coalesce(g.flagged, false) AS group_flagged, g.statistic, g.e_value, g.q_value,
                    g.signals, g.median_seconds, g.precision_mix,
@@ -544,11 +545,11 @@ def group_cards(
     cards = []
     from ..platforms import group_platform_cards  # platforms of each group, on a case of several
 
-    platforms = group_platform_cards(con, [int(g["group_id"]) for g in groups])
+    platforms = group_platform_cards(engine, [int(g["group_id"]) for g in groups])
     for g in groups:
         gid = g["group_id"]
         members = _rows(
-            con,
+            engine,
             f"""SELECT m.account_id, a.screen_name, a.display_name, a.account_language, a.platform, s.score,
                        coalesce(s.flagged, false) AS flagged, m.role
                 FROM group_members m LEFT JOIN (SELECT account_id, min(screen_name) AS screen_name, min(display_name) AS display_name,
@@ -563,9 +564,9 @@ def group_cards(
             m["page"] = account_page_name(m["account_id"]) if m["account_id"] in pages else None
             m["lang_name"] = text_lang(m.get("display_name"), m.get("account_language"))
             m["lang_handle"] = text_lang(m.get("screen_name") or m["account_id"], m.get("account_language"))
-        con.execute("CREATE OR REPLACE TEMP TABLE _rep_members AS SELECT account_id FROM group_members WHERE group_id = ?", [gid])
+        engine.execute("CREATE OR REPLACE TEMP TABLE _rep_members AS SELECT account_id FROM group_members WHERE group_id = ?", [gid])
         edges = _rows(
-            con,
+            engine,
             f"""SELECT layer, account_a, account_b, n_shared, weight, p_value FROM edges
                 WHERE account_a IN (SELECT account_id FROM _rep_members)
                   AND account_b IN (SELECT account_id FROM _rep_members)
@@ -591,13 +592,13 @@ def group_cards(
         ev_where = """FROM evidence WHERE account_a IN (SELECT account_id FROM _rep_members)
                       AND account_b IN (SELECT account_id FROM _rep_members)"""
         timeline = _rows(
-            con,
+            engine,
             f"""SELECT layer, account_a, account_b, at_a, at_b, seconds_apart, shared_item {ev_where}
                 ORDER BY least(at_a, at_b), evidence_id LIMIT {int(max_timeline)}""",
         )
-        n_evidence = int(_one(con, f"SELECT count(*) {ev_where}") or 0)
+        n_evidence = int(_one(engine, f"SELECT count(*) {ev_where}") or 0)
         top_items = _rows(
-            con,
+            engine,
             f"""WITH ev AS (SELECT key_layer, key, count(*) AS n_pairs,
                                  median(seconds_apart) FILTER (WHERE coalesce(precision, 'second') = 'second') AS median_seconds,
                                  count(*) FILTER (WHERE precision IN ('minute', 'day')) AS n_coarse
@@ -609,7 +610,7 @@ def group_cards(
             [gid],
         )
         signals = _rows(
-            con,
+            engine,
             """SELECT signal, k, n, base_rate, lift, q_value, detail FROM group_signals
                WHERE group_id = ? AND fired ORDER BY q_value, signal""",
             [gid],
@@ -641,7 +642,7 @@ def group_cards(
                 **platforms.get(int(gid), {}),
             }
         )
-    con.execute("DROP TABLE IF EXISTS _rep_members")
+    engine.execute("DROP TABLE IF EXISTS _rep_members")
     return cards
 
 
@@ -678,9 +679,9 @@ def network_overview(
     at most ``max_groups`` and ``max_nodes`` accounts (a group that does not fit is drawn with
     its highest-scoring members). None when the case has no groups.
     """
-    con = case.con
+    engine = case.engine
     groups = _rows(
-        con,
+        engine,
         f"""SELECT group_id, size, verdict, coalesce(flagged, false) AS flagged FROM groups
             ORDER BY coalesce(flagged, false) DESC, CASE verdict WHEN 'operation' THEN 0 WHEN 'coordinated' THEN 1 ELSE 2 END,
                      size DESC, group_id LIMIT {int(max_groups)}""",
@@ -692,7 +693,7 @@ def network_overview(
     if not groups:
         return None
     members = _rows(
-        con,
+        engine,
         f"""SELECT m.group_id, m.account_id, a.screen_name, a.display_name, a.account_language, s.score,
                    coalesce(s.flagged, false) AS flagged
             FROM group_members m LEFT JOIN {_NAMES_SQL} a USING (account_id) LEFT JOIN scores s USING (account_id)
@@ -718,9 +719,9 @@ def network_overview(
     seen_ids: set[str] = set()
     nodes = [n for n in nodes if not (n["account_id"] in seen_ids or seen_ids.add(n["account_id"]))]  # one group each
     gid_of = {n["account_id"]: int(n["group_id"]) for n in nodes}
-    con.execute("CREATE OR REPLACE TEMP TABLE _rep_net AS SELECT unnest(?::VARCHAR[]) AS account_id", [list(gid_of)])
+    engine.execute("CREATE OR REPLACE TEMP TABLE _rep_net AS SELECT unnest(?::VARCHAR[]) AS account_id", [list(gid_of)])
     pairs = _rows(
-        con,
+        engine,
         """WITH e AS (SELECT account_a, account_b, sum(weight) AS weight, list(DISTINCT layer ORDER BY layer) AS layers FROM edges
                      WHERE account_a IN (SELECT account_id FROM _rep_net) AND account_b IN (SELECT account_id FROM _rep_net)
                      GROUP BY 1, 2),
@@ -731,7 +732,7 @@ def network_overview(
            FROM e LEFT JOIN v USING (account_a, account_b)
            ORDER BY n_evidence DESC, weight DESC, account_a, account_b""",
     )
-    con.execute("DROP TABLE IF EXISTS _rep_net")
+    engine.execute("DROP TABLE IF EXISTS _rep_net")
     strength: dict[str, int] = {}
     for e in pairs:
         for k in ("account_a", "account_b"):
@@ -787,7 +788,7 @@ def network_overview(
         "groups": out_groups,
         "n_chance_groups": n_chance,
         "n_pairs": len(pairs),
-        "n_members": int(_one(con, "SELECT count(DISTINCT account_id) FROM group_members") or 0),
+        "n_members": int(_one(engine, "SELECT count(DISTINCT account_id) FROM group_members") or 0),
         "n_groups": case.count("groups"),
         "per_node": per_node,
     }
@@ -797,15 +798,15 @@ def null_summary(case: Case) -> dict[str, Any] | None:
     """The null copies the groups were compared with: every null group's internal evidence,
     every real group's with its verdict, and how the copies were made (None before detect or
     without copies)."""
-    con = case.con
-    row = con.execute("SELECT stats FROM detect_runs ORDER BY run_at DESC LIMIT 1").fetchone()
+    engine = case.engine
+    row = engine.execute("SELECT stats FROM detect_runs ORDER BY run_at DESC LIMIT 1").fetchone()
     if row is None:
         return None
     info = json.loads(row[0]).get("null") if row[0] else None
     if not isinstance(info, dict) or not info.get("replicates"):
         return None
-    null = [float(r[0]) for r in con.execute("SELECT evidence FROM null_groups ORDER BY evidence").fetchall()]
-    real = _rows(con, "SELECT group_id, size, statistic, e_value, q_value, verdict FROM groups WHERE statistic IS NOT NULL ORDER BY statistic DESC, group_id")
+    null = [float(r[0]) for r in engine.execute("SELECT evidence FROM null_groups ORDER BY evidence").fetchall()]
+    real = _rows(engine, "SELECT group_id, size, statistic, e_value, q_value, verdict FROM groups WHERE statistic IS NOT NULL ORDER BY statistic DESC, group_id")
     return {
         "replicates": int(info.get("replicates", 0)), "unit": info.get("unit", "week"), "null": null,
         "max_null": max(null) if null else 0.0, "real": real,
@@ -817,7 +818,7 @@ def null_summary(case: Case) -> dict[str, Any] | None:
 def flagged_accounts(case: Case, *, pages: set[str] | frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """Every flagged account (highest score first), for the paginated table on the index."""
     rows = _rows(
-        case.con,
+        case.engine,
         """WITH n AS (
                SELECT account_id, count(*) AS n_evidence FROM (
                    SELECT account_a AS account_id FROM evidence UNION ALL SELECT account_b FROM evidence)
@@ -836,7 +837,7 @@ def top_flagged_ids(case: Case, top_n: int) -> list[str]:
     """The ``top_n`` flagged accounts by score that get their own page."""
     return [
         str(r[0])
-        for r in case.con.execute(
+        for r in case.engine.execute(
             f"SELECT account_id FROM scores WHERE flagged ORDER BY score DESC, account_id LIMIT {int(top_n)}"
         ).fetchall()
     ]
@@ -865,9 +866,9 @@ def account_details(
     is always on the left; the partner's post is on the right with its own time and file:line;
     the ``max_evidence`` pairs closest in time are kept per account.
     """
-    con = case.con
+    engine = case.engine
     ids = [str(a) for a in account_ids]
-    con.execute("CREATE OR REPLACE TEMP TABLE _rep_pages AS SELECT unnest(?::VARCHAR[]) AS account_id", [ids])
+    engine.execute("CREATE OR REPLACE TEMP TABLE _rep_pages AS SELECT unnest(?::VARCHAR[]) AS account_id", [ids])
     out: dict[str, dict[str, Any]] = {
         a: {
             "account_id": a, "page": account_page_name(a), "profile": {"account_id": a}, "score": None,
@@ -876,20 +877,20 @@ def account_details(
         }
         for a in ids
     }
-    for r in _rows(con, "SELECT a.* FROM accounts a JOIN _rep_pages USING (account_id)"):
+    for r in _rows(engine, "SELECT a.* FROM accounts a JOIN _rep_pages USING (account_id)"):
         hint = r.get("account_language")
         r["lang"] = {k: text_lang(r.get(k), hint) for k in ("screen_name", "display_name", "description", "location")}
         out[r["account_id"]]["profile"] = r
-    for r in _rows(con, "SELECT s.* FROM scores s JOIN _rep_pages USING (account_id)"):
+    for r in _rows(engine, "SELECT s.* FROM scores s JOIN _rep_pages USING (account_id)"):
         out[r["account_id"]]["score"] = r
     for r in _rows(
-        con,
+        engine,
         """SELECT account_id, contribution, value, n_evidence, detail FROM score_contributions JOIN _rep_pages USING (account_id)
            ORDER BY account_id, abs(value) DESC, contribution""",
     ):
         out[r.pop("account_id")]["contributions"].append(r)
     for r in _rows(
-        con,
+        engine,
         """SELECT account_id, layer, count(*) AS n FROM (
                SELECT account_a AS account_id, layer FROM evidence WHERE account_a IN (SELECT account_id FROM _rep_pages)
                UNION ALL
@@ -900,7 +901,7 @@ def account_details(
         acc["evidence_layers"].append(r)
         acc["n_evidence"] += r["n"]
     evidence = _rows(
-        con,
+        engine,
         f"""WITH e AS (
               SELECT * FROM ({ranked_evidence_sql("SELECT account_id FROM _rep_pages")}) AS r WHERE r.rk <= {int(max_evidence)})
             SELECT e.evidence_id, e.layer, e.seconds_apart, e.shared_item, e.me, e.my_post, e.other_post, e.my_at, e.other_at,
@@ -922,14 +923,14 @@ def account_details(
         ev["other_page"] = account_page_name(ev["other_account"]) if ev["other_account"] in pages else None
         out[ev.pop("me")]["evidence"].append(ev)
     for r in _rows(
-        con,
+        engine,
         """SELECT account_id, count(*) AS n, min(created_at) AS first, max(created_at) AS last FROM posts
            WHERE account_id IN (SELECT account_id FROM _rep_pages) GROUP BY account_id""",
     ):
         out[r.pop("account_id")]["posts"] = r
     present = audit_tables_present(case)
     if present["audit_verdicts"] and "account_id" in _columns(case, "audit_verdicts"):
-        for r in _rows(con, "SELECT v.* FROM audit_verdicts v JOIN _rep_pages USING (account_id)"):
+        for r in _rows(engine, "SELECT v.* FROM audit_verdicts v JOIN _rep_pages USING (account_id)"):
             # the reasons (and the layers) are JSON lists: a list for the page, never its JSON text
             for k in ("reasons", "layers"):
                 if isinstance(r.get(k), str):
@@ -938,11 +939,11 @@ def account_details(
     if present["signatures"] and "account_id" in _columns(case, "signatures"):
         cols = [c for c in SIGNATURE_FIELDS if c in _columns(case, "signatures")]
         if cols:
-            for r in _rows(con, f"SELECT account_id, {', '.join(cols)} FROM signatures JOIN _rep_pages USING (account_id)"):
+            for r in _rows(engine, f"SELECT account_id, {', '.join(cols)} FROM signatures JOIN _rep_pages USING (account_id)"):
                 if isinstance(r.get("flags"), str):
                     r["flags"] = [str(x) for x in _json_list(r["flags"])] or None
                 out[r.pop("account_id")]["signatures"] = r
-    con.execute("DROP TABLE IF EXISTS _rep_pages")
+    engine.execute("DROP TABLE IF EXISTS _rep_pages")
     return out
 
 
@@ -950,28 +951,28 @@ def account_details(
 def dataset_series(case: Case) -> dict[str, Any]:
     """Account creation per month, posting hour x weekday (shares) and posts per day,
     each split into the claimed (or flagged) accounts and the others."""
-    con = case.con
+    engine = case.engine
     sql, label = claimed_sql(case)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _rep_claimed AS {sql}")
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE _rep_claimed AS {sql}")
     grp = "CASE WHEN account_id IN (SELECT account_id FROM _rep_claimed) THEN 'c' ELSE 'o' END"
     creation = _rows(
-        con,
+        engine,
         f"""SELECT {grp} AS g, strftime(date_trunc('month', created_at), '%Y-%m') AS month, count(*) AS n
             FROM accounts WHERE created_at IS NOT NULL GROUP BY ALL ORDER BY month, g""",
     )
     heat = _rows(
-        con,
+        engine,
         f"""SELECT {grp} AS g, isodow(created_at) - 1 AS dow, hour(created_at) AS hour, count(*) AS n
             FROM posts WHERE created_at IS NOT NULL AND time_precision <> 'day' GROUP BY ALL""",
     )
-    span = _one(con, "SELECT date_diff('day', min(created_at), max(created_at)) FROM posts")
+    span = _one(engine, "SELECT date_diff('day', min(created_at), max(created_at)) FROM posts")
     unit = "day" if span is None or span <= 400 else "week"
     activity = _rows(
-        con,
+        engine,
         f"""SELECT {grp} AS g, strftime(date_trunc('{unit}', created_at), '%Y-%m-%d') AS t, count(*) AS n
             FROM posts WHERE created_at IS NOT NULL GROUP BY ALL ORDER BY t, g""",
     )
-    con.execute("DROP TABLE IF EXISTS _rep_claimed")
+    engine.execute("DROP TABLE IF EXISTS _rep_claimed")
     heatmaps: dict[str, list[list[float]]] = {}
     totals: dict[str, int] = {}
     for g in ("c", "o"):
