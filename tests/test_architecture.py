@@ -22,13 +22,6 @@ NOT_YET_MOVED = frozenset({
     "evidence/membership.py",
     "evidence/score.py",
     "groups/__init__.py",
-    "ingest/__init__.py",
-    "ingest/base.py",
-    "ingest/finalize.py",
-    "ingest/generic.py",
-    "ingest/io_archive.py",
-    "ingest/normalize.py",
-    "ingest/twitter_json.py",
     "networks/multiplex.py",
 })
 

@@ -98,6 +98,10 @@ def hash64(strings: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 #: DuckDB's error classes, for the modules that open a file (``Error``: any DuckDB error)
 Error = duckdb.Error
+#: a DuckDB connection (the type, for the modules that take one: the readers)
+Connection = duckdb.DuckDBPyConnection
+#: DuckDB's I/O error (the readers tell a broken gzip stream by it)
+IOException = duckdb.IOException
 
 
 def connect(path: str = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

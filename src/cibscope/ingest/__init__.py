@@ -26,9 +26,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import duckdb
 
 from ..case import LEAN_FIELDS_META, Case, open_case
+from ..engine.duckdb import Error as DuckDBError, IOException as DuckDBIOException
 from ..errors import EmptyFileError, InputError, StrictModeError, UnknownFormatError
 from ..progress import Progress, step
 from .base import GZIP_BROKEN, STAGE_TABLES, ReadContext, Reader, Source, compression_of, gunzip_prefix, read_prefix
@@ -332,7 +332,7 @@ def ingest(
                 args = (c, src, reader, strict, options, progress, finalize, lean, overlap)
                 try:
                     report.files.append(_ingest_one(*args, hash_content=by_size is None, lines=lines, adopt=adopt))
-                except duckdb.IOException as e:
+                except DuckDBIOException as e:
                     if src.compression != "gzip" or "gzip" not in str(e).lower():
                         raise
                     # DuckDB stops at a broken gzip stream: read what it holds, quarantine the rest
@@ -481,8 +481,8 @@ def _ingest_one(
             try:
                 ctx = ReadContext(con, src, progress, options, physical_lines=line_count, fields=fields, lines=lines, macros=True)
                 rows_read = reader.read(ctx)
-            except duckdb.Error as e:
-                if isinstance(e, duckdb.IOException) and src.compression == "gzip" and "gzip" in str(e).lower():
+            except DuckDBError as e:
+                if isinstance(e, DuckDBIOException) and src.compression == "gzip" and "gzip" in str(e).lower():
                     raise  # the caller reads what the broken stream holds
                 # the parser gave up on the file as a whole (a record it cannot even reject)
                 first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

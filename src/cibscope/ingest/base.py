@@ -20,9 +20,9 @@ from pathlib import Path
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Protocol
 
-import duckdb
 
 from ..case import LEAN_FIELDS_META
+from ..engine.duckdb import Connection
 from ..progress import Progress
 from ..schema import ACCOUNTS, POSTS, QUARANTINE, Table
 
@@ -91,7 +91,7 @@ def stage_fields(case_columns: dict[str, frozenset[str]] | dict[str, set[str]]) 
     return frozenset(fields)
 
 
-def case_lean_fields(con: duckdb.DuckDBPyConnection) -> frozenset[str] | None:
+def case_lean_fields(con: Connection) -> frozenset[str] | None:
     """The fields every post of the case has after lean reads; None when none was lean."""
     rows = con.execute("SELECT value FROM meta WHERE key = ?", [LEAN_FIELDS_META]).fetchall()
     if not rows:
@@ -114,7 +114,7 @@ def trimmed_sql(expr: str) -> str:
     return f"CASE WHEN contains({expr}, ' ') AND {edge} THEN nullif(trim({expr}), '') ELSE nullif({expr}, '') END"
 
 
-def finalize_may_quarantine(con: duckdb.DuckDBPyConnection, table: str, post_id: str, why: str) -> tuple[bool, bool]:
+def finalize_may_quarantine(con: Connection, table: str, post_id: str, why: str) -> tuple[bool, bool]:
     """Could :mod:`.finalize` move a valid staged row of ``table`` to quarantine (a post id
     repeated in the file, or already in the case)? Returns (the valid rows' ids are distinct,
     some row may be quarantined). A read without lines (``ReadContext.lines`` False) numbers
@@ -288,7 +288,7 @@ class Source:
 
 @dataclass
 class ReadContext:
-    con: duckdb.DuckDBPyConnection
+    con: Connection
     source: Source
     progress: Progress | None = None
     options: dict[str, Any] = field(default_factory=dict)  # e.g. {"mapping": Mapping} for generic
@@ -355,7 +355,7 @@ class Reader(Protocol):
 
 
 def become_stage_posts(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     table: str,
     *,
     invalid: str | None = None,

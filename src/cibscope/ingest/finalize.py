@@ -26,14 +26,14 @@ table, so the orchestrator's ``read = kept + quarantined`` still holds.
 
 from __future__ import annotations
 
-import duckdb
 
 from ..case import insertion_order_off
+from ..engine.duckdb import Connection
 from ..schema import ACCOUNTS, POSTS
 from .normalize import install_macros
 
 
-def _one(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+def _one(con: Connection, sql: str) -> int:
     rows = con.execute(sql).fetchall()
     return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
@@ -47,7 +47,7 @@ def _reader_kinds_sql() -> str:
 
 
 def finalize(
-    con: duckdb.DuckDBPyConnection, source_name: str, kind: str, *, adopt: bool = False, unique_ids: bool = False, macros: bool = False
+    con: Connection, source_name: str, kind: str, *, adopt: bool = False, unique_ids: bool = False, macros: bool = False
 ) -> bool:
     """Normalise the staged rows of ``source_name`` and insert them into the case tables.
 
@@ -71,7 +71,7 @@ def finalize(
         return _finalize_posts(con, adopt=adopt, unique_ids=unique_ids)
 
 
-def adopt_stage_posts(con: duckdb.DuckDBPyConnection) -> None:
+def adopt_stage_posts(con: Connection) -> None:
     """Make ``stage_posts`` the case's ``posts`` without copying a row (after
     :func:`finalize` returned True): the ``posts`` columns it lacks are added (NULL), the
     stage-only ones dropped, and the table renamed ``posts``: a temp table, which the
@@ -92,7 +92,7 @@ def adopt_stage_posts(con: duckdb.DuckDBPyConnection) -> None:
 # accounts
 
 
-def _finalize_accounts(con: duckdb.DuckDBPyConnection, *, counted: bool) -> None:
+def _finalize_accounts(con: Connection, *, counted: bool) -> None:
     if _one(con, "SELECT count(*) FROM stage_accounts") == 0:
         return
     con.execute(
@@ -149,11 +149,11 @@ def _finalize_accounts(con: duckdb.DuckDBPyConnection, *, counted: bool) -> None
 # posts
 
 
-def _stage_columns(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+def _stage_columns(con: Connection) -> frozenset[str]:
     return frozenset(str(r[0]) for r in con.execute("DESCRIBE stage_posts").fetchall())
 
 
-def _finalize_posts(con: duckdb.DuckDBPyConnection, *, adopt: bool = False, unique_ids: bool = False) -> bool:
+def _finalize_posts(con: Connection, *, adopt: bool = False, unique_ids: bool = False) -> bool:
     if _one(con, "SELECT count(*) FROM stage_posts") == 0:
         return False
     have = _stage_columns(con)
@@ -178,7 +178,7 @@ def _finalize_posts(con: duckdb.DuckDBPyConnection, *, adopt: bool = False, uniq
     return False
 
 
-def _insert_posts_normalised(con: duckdb.DuckDBPyConnection, cols: list[str]) -> None:
+def _insert_posts_normalised(con: Connection, cols: list[str]) -> None:
     con.execute(
         f"""
         INSERT INTO posts ({', '.join(cols)}, text_norm)
@@ -193,7 +193,7 @@ def _insert_posts_normalised(con: duckdb.DuckDBPyConnection, cols: list[str]) ->
     )
 
 
-def _insert_entities(con: duckdb.DuckDBPyConnection, have: frozenset[str]) -> None:
+def _insert_entities(con: Connection, have: frozenset[str]) -> None:
     """Hashtags, URLs, mentions and image hashes exploded; position = 1-based index of the item
     in the post's list. A list column stage_posts lacks (``have``: its columns) has nothing to explode."""
     if "hashtags" in have:
@@ -208,7 +208,7 @@ def _insert_entities(con: duckdb.DuckDBPyConnection, have: frozenset[str]) -> No
         _insert_images(con)
 
 
-def _insert_hashtags(con: duckdb.DuckDBPyConnection) -> None:
+def _insert_hashtags(con: Connection) -> None:
     con.execute(
         """
         INSERT INTO post_hashtags (post_id, account_id, created_at, position, hashtag, hashtag_raw)
@@ -225,7 +225,7 @@ def _insert_hashtags(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _insert_urls(con: duckdb.DuckDBPyConnection) -> None:
+def _insert_urls(con: Connection) -> None:
     con.execute(
         """
         INSERT INTO post_urls (post_id, account_id, created_at, position, url, url_raw, domain, is_shortener)
@@ -245,7 +245,7 @@ def _insert_urls(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _insert_urls_with_domains(con: duckdb.DuckDBPyConnection, urls: bool) -> None:
+def _insert_urls_with_domains(con: Connection, urls: bool) -> None:
     """URLs with the domains the source gives (``domains``, aligned with ``urls`` by position):
     a given domain (trimmed, lower-cased, without a leading ``www.`` or a trailing dot) wins
     over the URL's host; a domain without a URL is a row with a NULL ``url``."""
@@ -275,7 +275,7 @@ def _insert_urls_with_domains(con: duckdb.DuckDBPyConnection, urls: bool) -> Non
     )
 
 
-def _insert_images(con: duckdb.DuckDBPyConnection) -> None:
+def _insert_images(con: Connection) -> None:
     """Image hashes as given (trimmed; empty items dropped)."""
     con.execute(
         """
@@ -291,7 +291,7 @@ def _insert_images(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _insert_mentions(con: duckdb.DuckDBPyConnection) -> None:
+def _insert_mentions(con: Connection) -> None:
     con.execute(
         """
         INSERT INTO post_mentions (post_id, account_id, created_at, position, mentioned)
@@ -306,7 +306,7 @@ def _insert_mentions(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _quarantine_post_duplicates(con: duckdb.DuckDBPyConnection, have: frozenset[str], *, unique_ids: bool = False) -> None:
+def _quarantine_post_duplicates(con: Connection, have: frozenset[str], *, unique_ids: bool = False) -> None:
     """Move posts without ids, repeated within the file, or already in the case, to quarantine.
     ``have``: the columns of stage_posts (the raw text shown is empty without ``text``);
     ``unique_ids``: the reader proved the ids distinct (see :func:`finalize`)."""

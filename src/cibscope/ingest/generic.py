@@ -43,10 +43,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ..engine.duckdb import Connection, Error as DuckDBError
 from ..errors import InputError, MissingColumnsError
 from ..params import Options, validate
 from ..progress import step
@@ -394,7 +394,7 @@ def _dialect(m: Mapping) -> dict[str, Any]:
     return {"delimiter": m.delimiter, "quotechar": m.quote, "doublequote": False, "escapechar": m.escape}
 
 
-def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[str, str]]:
+def _parquet_columns(con: Connection, path: Path) -> list[tuple[str, str]]:
     rows = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(str(path))})").fetchall()
     return [(str(r[0]), str(r[1])) for r in rows]
 
@@ -764,13 +764,13 @@ def _kept(names: list[str], m: Mapping, fields: frozenset[str] | None) -> list[s
     return [n for n in names if n in need]
 
 
-def _drop_work_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> None:
+def _drop_work_tables(con: Connection, tables: Iterable[str]) -> None:
     """Drop the reader's temp tables; after a failed statement the transaction is aborted and
     the orchestrator's ROLLBACK drops them, so errors here must not hide the first one."""
     try:
         for t in tables:
             con.execute(f"DROP TABLE IF EXISTS {t}")
-    except duckdb.Error:
+    except DuckDBError:
         pass
 
 
@@ -855,12 +855,12 @@ class GenericTable:
         if missing:
             raise MissingColumnsError(src.name, missing, m.label)
 
-    def _parse_parquet(self, con: duckdb.DuckDBPyConnection, src: Source, m: Mapping, fields: frozenset[str] | None = None) -> str:
+    def _parse_parquet(self, con: Connection, src: Source, m: Mapping, fields: frozenset[str] | None = None) -> str:
         """Parse and convert into ``_g_conv`` (``source_line`` = row number + 1); returns the
         SQL of a row's 0-based ordinal (columns qualified with ``_g_conv``)."""
         try:
             described = _parquet_columns(con, src.path)
-        except duckdb.Error as e:
+        except DuckDBError as e:
             raise InputError(f"not a readable Parquet file ({str(e).splitlines()[0]})", file=src.name) from e
         names = [n for n, _ in described]
         self._check_columns(src, m, names)
@@ -871,7 +871,7 @@ class GenericTable:
 
     def _parse_csv(
         self,
-        con: duckdb.DuckDBPyConnection,
+        con: Connection,
         src: Source,
         m: Mapping,
         head: bytes,
@@ -955,7 +955,7 @@ class GenericTable:
                     con.execute(f"DROP TABLE IF EXISTS {t}")
                 every = True
                 parse(every)
-        except duckdb.Error as e:
+        except DuckDBError as e:
             raise InputError(f"cannot read as CSV ({str(e).splitlines()[0]})", file=src.name) from e
         n_raw, lo, hi = con.execute("SELECT count(*), min(rowid), max(rowid) FROM _g_conv").fetchall()[0]
         n_raw = int(n_raw)
@@ -1026,7 +1026,7 @@ class GenericTable:
         return rn
 
     @staticmethod
-    def _lines_needed(con: duckdb.DuckDBPyConnection, m: Mapping, n_rej: int, ctx: ReadContext) -> bool:
+    def _lines_needed(con: Connection, m: Mapping, n_rej: int, ctx: ReadContext) -> bool:
         """May a row of this read without lines be quarantined (here or by finalize), or be
         merged into another row's post (``stage_merged`` keeps its line)? Sets
         ``ctx.unique_ids`` when the valid rows' post ids are distinct."""
@@ -1038,7 +1038,7 @@ class GenericTable:
         return may_quarantine
 
     @staticmethod
-    def _quarantine_rejects(con: duckdb.DuckDBPyConnection, src: Source, rej: str) -> int:
+    def _quarantine_rejects(con: Connection, src: Source, rej: str) -> int:
         """Malformed CSV records -> stage_quarantine (one row per record, DuckDB's first error)."""
         con.execute(
             f"""INSERT INTO stage_quarantine BY NAME
@@ -1053,7 +1053,7 @@ class GenericTable:
 
     # -- staging -------------------------------------------------------------------------------
     def _stage(
-        self, con: duckdb.DuckDBPyConnection, src: Source, m: Mapping, basename: str, rn: str, fields: frozenset[str] | None = None
+        self, con: Connection, src: Source, m: Mapping, basename: str, rn: str, fields: frozenset[str] | None = None
     ) -> tuple[int, int, int]:
         """``_g_conv`` -> stage_quarantine (invalid rows), stage_merged (rows merged into an
         earlier row's post), stage_posts and stage_accounts. Returns (kept, invalid, merged)."""
@@ -1107,7 +1107,7 @@ class GenericTable:
 
 
     @staticmethod
-    def _stage_accounts(con: duckdb.DuckDBPyConnection, src: Source, m: Mapping) -> tuple[int, int, int]:
+    def _stage_accounts(con: Connection, src: Source, m: Mapping) -> tuple[int, int, int]:
         """An accounts file's ``_g_conv`` -> stage_quarantine (invalid rows) and stage_accounts
         (``from_users_file``: its rows win over snapshots from posts; finalize quarantines a
         repeated account id). Returns (kept, invalid, 0)."""
@@ -1143,7 +1143,7 @@ class GenericAccounts(GenericTable):
 _MERGE_SAME = ("p_account_id", "p_platform", "p_created_at", "p_text", "p_kind", "p_repost_of", "p_reply_to_post", "p_quote_of")
 
 
-def _scan_newlines(con: duckdb.DuckDBPyConnection, scan: str, names: list[str], n_raw: int, rn: str) -> None:
+def _scan_newlines(con: Connection, scan: str, names: list[str], n_raw: int, rn: str) -> None:
     """Fill ``_g_conv._g_nl`` (newlines inside each record's fields) by a second scan of the
     file, in file order like ``_g_conv`` (its k-th record is ``_g_conv``'s k-th: the same
     records are rejected). For a read without lines that must number them after all. Its
@@ -1156,7 +1156,7 @@ def _scan_newlines(con: duckdb.DuckDBPyConnection, scan: str, names: list[str], 
     con.execute("DROP TABLE _g_nlscan")
 
 
-def _merge_repeats(con: duckdb.DuckDBPyConnection, m: Mapping, consts: dict[str, str], file: str, rn: str) -> int:
+def _merge_repeats(con: Connection, m: Mapping, consts: dict[str, str], file: str, rn: str) -> int:
     """``[rows] repeats = "merge"``: valid rows repeating a post id become one post.
 
     A long format (CooRTweet's german_elections: one row per post and shared URL, hashtag,

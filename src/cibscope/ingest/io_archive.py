@@ -52,8 +52,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import ClassVar
 
-import duckdb
 
+from ..engine.duckdb import Connection
 from ..errors import MissingColumnsError
 from . import rules
 from .base import (
@@ -257,12 +257,12 @@ class _ArchiveReader:
 
     # -- staging helpers -----------------------------------------------------------------
     @staticmethod
-    def _drop_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    def _drop_rejects(con: Connection) -> None:
         con.execute(f"DROP TABLE IF EXISTS {_REJ_TABLE}")
         con.execute(f"DROP TABLE IF EXISTS {_REJ_SCAN}")
 
     @staticmethod
-    def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    def _count(con: Connection, sql: str) -> int:
         rows = con.execute(sql).fetchall()
         return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
@@ -358,7 +358,7 @@ class _ArchiveReader:
             ctx.con.execute(f"DROP TABLE IF EXISTS {t}")
 
     @staticmethod
-    def _number_lines(con: duckdb.DuckDBPyConnection, *, from_scan: bool = False) -> None:
+    def _number_lines(con: Connection, *, from_scan: bool = False) -> None:
         """Set ``cib_raw.source_line`` to the record's physical line assuming no rejects:
         ``record ordinal + 1 (header) + newlines embedded in all earlier records``, the
         newlines from ``cib_raw._nl`` or (``from_scan``) from ``cib_nl`` (dropped here).
@@ -483,7 +483,7 @@ class _ArchiveReader:
         return len(out)
 
 
-def _reject_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+def _reject_rows(con: Connection) -> list[tuple]:
     """One row per record DuckDB rejected: (record ordinal, byte position, raw text, error)."""
     return con.execute(
         f"""

@@ -51,8 +51,9 @@ import sys
 import unicodedata
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
+
+from ..engine.duckdb import Connection
 
 # Query parameters that only track the click; dropped from canonical URLs (compared lower-case).
 TRACKING_PARAMS: tuple[str, ...] = (
@@ -225,7 +226,7 @@ def _nfkc_arrow(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArra
     return pc.utf8_normalize(values, form="NFKC")
 
 
-def _installed(con: duckdb.DuckDBPyConnection) -> set[str]:
+def _installed(con: Connection) -> set[str]:
     """Which of our functions exist on ``con``.
 
     Asked every time, not remembered: macros created inside a transaction that is rolled back
@@ -239,7 +240,7 @@ def _installed(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in rows}
 
 
-def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+def install_macros(con: Connection) -> None:
     """Create the normalisation macros (and the NFKC UDF) on ``con``; cheap to call again.
 
     Call it outside a transaction that may roll back (ingest does, before each file's): a UDF
@@ -253,7 +254,7 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"CREATE OR REPLACE TEMP MACRO {body}")
 
 
-def normalize_values(con: duckdb.DuckDBPyConnection, macro: str, values: list[str | None]) -> list[object]:
+def normalize_values(con: Connection, macro: str, values: list[str | None]) -> list[object]:
     """Apply one macro to a list of values (for tests and notebooks; ingest works on tables)."""
     install_macros(con)
     rows = con.execute(

@@ -33,9 +33,9 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-import duckdb
 import pyarrow as pa
 
+from ..engine.duckdb import Connection
 from ..errors import InputError, UnknownFormatError
 from ..progress import step
 from ..schema import Table
@@ -72,7 +72,7 @@ class StageWriter:
     far fewer accounts than posts.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, source_file: str, batch_rows: int = BATCH_ROWS) -> None:
+    def __init__(self, con: Connection, source_file: str, batch_rows: int = BATCH_ROWS) -> None:
         self.con = con
         self.source_file = source_file
         self.batch_rows = batch_rows
