@@ -161,3 +161,18 @@ def arrow_batches(engine: Engine, sql: str, rows: int = 100_000) -> Any:
         return engine.fetch_arrow(sql).to_batches(rows)
     engine.con.execute("SELECT 1").fetchall()  # DuckDB 2 refuses a relation while a result is unfinished
     return engine.con.sql(sql).to_arrow_reader(rows)
+
+
+# -- for the ingest readers: the DuckDB-only calls they make, through the engine (issue 15) --
+
+
+def executemany(engine: DuckDBEngine, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Run the parameterised statement ``sql`` once per row of ``rows``, in one call (DuckDB's
+    ``executemany``: a reader's few quarantined rows, without a Python call per row)."""
+    engine.con.executemany(sql, rows)
+
+
+def create_function(engine: DuckDBEngine, name: str, function: Any, parameters: Sequence[str], return_type: str, **options: Any) -> None:
+    """Create the Python function ``function`` as the SQL function ``name`` on the engine's
+    connection (DuckDB's ``create_function``; ``options``: its keywords, e.g. ``type="arrow"``)."""
+    engine.con.create_function(name, function, list(parameters), return_type, **options)
