@@ -5,22 +5,22 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 
-import duckdb
 import pytest
 
+from cibscope.engine.duckdb import DuckDBEngine, scratch
 from cibscope.ingest import normalize
 from cibscope.ingest.normalize import normalize_values
 
 
 @pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    c = duckdb.connect()
+def con() -> Iterator[DuckDBEngine]:
+    c = scratch()
     normalize.install_macros(c)
     yield c
     c.close()
 
 
-def one(con: duckdb.DuckDBPyConnection, macro: str, value: str | None) -> object:
+def one(con: DuckDBEngine, macro: str, value: str | None) -> object:
     return normalize_values(con, macro, [value])[0]
 
 
@@ -45,7 +45,7 @@ def one(con: duckdb.DuckDBPyConnection, macro: str, value: str | None) -> object
         (None, None),
     ],
 )
-def test_url_canonical(con: duckdb.DuckDBPyConnection, raw: str | None, canonical: str | None) -> None:
+def test_url_canonical(con: DuckDBEngine, raw: str | None, canonical: str | None) -> None:
     assert one(con, "cib_url", raw) == canonical
 
 
@@ -60,7 +60,7 @@ def test_url_canonical(con: duckdb.DuckDBPyConnection, raw: str | None, canonica
         ("not a url", None, False),
     ],
 )
-def test_url_domain_and_shortener(con: duckdb.DuckDBPyConnection, raw: str, domain: str | None, shortener: bool) -> None:
+def test_url_domain_and_shortener(con: DuckDBEngine, raw: str, domain: str | None, shortener: bool) -> None:
     assert one(con, "cib_url_domain", raw) == domain
     got = con.execute("SELECT cib_is_shortener(cib_url_domain(?))", [raw]).fetchall()[0][0]
     assert got is shortener
@@ -84,7 +84,7 @@ def test_url_domain_and_shortener(con: duckdb.DuckDBPyConnection, raw: str, doma
         ("#", None),
     ],
 )
-def test_hashtag(con: duckdb.DuckDBPyConnection, raw: str, tag: str | None) -> None:
+def test_hashtag(con: DuckDBEngine, raw: str, tag: str | None) -> None:
     assert one(con, "cib_hashtag", raw) == tag
 
 
@@ -97,7 +97,7 @@ def test_hashtag(con: duckdb.DuckDBPyConnection, raw: str, tag: str | None) -> N
         ("", None),
     ],
 )
-def test_mention(con: duckdb.DuckDBPyConnection, raw: str, mentioned: str | None) -> None:
+def test_mention(con: DuckDBEngine, raw: str, mentioned: str | None) -> None:
     assert one(con, "cib_mention", raw) == mentioned
 
 
@@ -116,7 +116,7 @@ def test_mention(con: duckdb.DuckDBPyConnection, raw: str, mentioned: str | None
         (None, None),
     ],
 )
-def test_text_norm(con: duckdb.DuckDBPyConnection, raw: str | None, norm: str | None) -> None:
+def test_text_norm(con: DuckDBEngine, raw: str | None, norm: str | None) -> None:
     assert one(con, "cib_text_norm", raw) == norm
 
 
@@ -135,11 +135,11 @@ def test_text_norm(con: duckdb.DuckDBPyConnection, raw: str | None, norm: str | 
         (None, []),
     ],
 )
-def test_parse_list(con: duckdb.DuckDBPyConnection, raw: str | None, items: list[str]) -> None:
+def test_parse_list(con: DuckDBEngine, raw: str | None, items: list[str]) -> None:
     assert one(con, "cib_parse_list", raw) == items
 
 
-def test_nfkc_macro_equals_python_nfkc(con: duckdb.DuckDBPyConnection) -> None:
+def test_nfkc_macro_equals_python_nfkc(con: DuckDBEngine) -> None:
     # the prefilter must never skip a string NFKC would change
     samples = [
         "plain ascii",

@@ -53,7 +53,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ..engine.duckdb import Connection
+from ..case import Case, engine_or_connection
+from ..engine.duckdb import DuckDBEngine, create_function
 
 # Query parameters that only track the click; dropped from canonical URLs (compared lower-case).
 TRACKING_PARAMS: tuple[str, ...] = (
@@ -226,38 +227,42 @@ def _nfkc_arrow(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArra
     return pc.utf8_normalize(values, form="NFKC")
 
 
-def _installed(con: Connection) -> set[str]:
-    """Which of our functions exist on ``con``.
+def _installed(eng: DuckDBEngine) -> set[str]:
+    """Which of our functions exist on the engine's connection.
 
     Asked every time, not remembered: macros created inside a transaction that is rolled back
     (e.g. by --strict) disappear with it. A failing probe query would abort the caller's
     transaction, so the catalog is listed instead.
     """
     # fetchall, not fetchone: create_function refuses to run while a result is still pending
-    rows = con.execute(
+    rows = eng.execute(
         "SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_name IN ('cib_nfkc_udf', 'cib_parse_list')"
     ).fetchall()
     return {r[0] for r in rows}
 
 
-def install_macros(con: Connection) -> None:
-    """Create the normalisation macros (and the NFKC UDF) on ``con``; cheap to call again.
+def install_macros(engine: DuckDBEngine) -> None:
+    """Create the normalisation macros (and the NFKC UDF) on a DuckDB engine (a case's:
+    ``case.engine``); cheap to call again.
 
     Call it outside a transaction that may roll back (ingest does, before each file's): a UDF
     created in a rolled-back transaction leaves the catalog but stays registered with the
     Python connection, which then refuses to create it again."""
-    have = _installed(con)
+    eng = engine_or_connection(engine)
+    have = _installed(eng)
     if "cib_nfkc_udf" not in have:
-        con.create_function("cib_nfkc_udf", _nfkc_arrow, ["VARCHAR"], "VARCHAR", type="arrow", side_effects=False)
+        create_function(eng, "cib_nfkc_udf", _nfkc_arrow, ["VARCHAR"], "VARCHAR", type="arrow", side_effects=False)
     if "cib_parse_list" not in have:
         for body in _MACROS:
-            con.execute(f"CREATE OR REPLACE TEMP MACRO {body}")
+            eng.execute(f"CREATE OR REPLACE TEMP MACRO {body}")
 
 
-def normalize_values(con: Connection, macro: str, values: list[str | None]) -> list[object]:
-    """Apply one macro to a list of values (for tests and notebooks; ingest works on tables)."""
-    install_macros(con)
-    rows = con.execute(
+def normalize_values(db: Case | DuckDBEngine, macro: str, values: list[str | None]) -> list[object]:
+    """Apply one macro to a list of values (for tests and notebooks; ingest works on tables).
+    ``db``: a case or a DuckDB engine (e.g. :func:`cibscope.engine.duckdb.scratch`)."""
+    eng = engine_or_connection(db)
+    install_macros(eng)
+    rows = eng.execute(
         f"SELECT {macro}(v) FROM (SELECT unnest(?::VARCHAR[]) AS v, generate_subscripts(?::VARCHAR[], 1) AS i) ORDER BY i",
         [values, values],
     ).fetchall()
