@@ -27,14 +27,14 @@ table, so the orchestrator's ``read = kept + quarantined`` still holds.
 from __future__ import annotations
 
 
-from ..case import insertion_order_off
-from ..engine.duckdb import Connection
+from ..case import engine_or_connection, insertion_order_off
+from ..engine.duckdb import DuckDBEngine
 from ..schema import ACCOUNTS, POSTS
 from .normalize import install_macros
 
 
-def _one(con: Connection, sql: str) -> int:
-    rows = con.execute(sql).fetchall()
+def _one(eng: DuckDBEngine, sql: str) -> int:
+    rows = eng.execute(sql).fetchall()
     return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
 
@@ -47,7 +47,7 @@ def _reader_kinds_sql() -> str:
 
 
 def finalize(
-    con: Connection, source_name: str, kind: str, *, adopt: bool = False, unique_ids: bool = False, macros: bool = False
+    engine: DuckDBEngine, source_name: str, kind: str, *, adopt: bool = False, unique_ids: bool = False, macros: bool = False
 ) -> bool:
     """Normalise the staged rows of ``source_name`` and insert them into the case tables.
 
@@ -62,16 +62,18 @@ def finalize(
     ``unique_ids``: the reader proved the staged post ids distinct
     (:func:`.base.finalize_may_quarantine`): no check for ids repeated in the file. ``macros``:
     the caller installed the normalisation macros in this transaction (no catalog probe).
+    ``engine``: the case's DuckDB engine (``case.engine``; the case itself is taken too).
     """
+    eng = engine_or_connection(engine)
     if not macros:
-        install_macros(con)
+        install_macros(eng)
     # the case tables are sets: letting DuckDB insert in any order parallelises the writes
-    with insertion_order_off(con):
-        _finalize_accounts(con, counted=(kind == "accounts"))
-        return _finalize_posts(con, adopt=adopt, unique_ids=unique_ids)
+    with insertion_order_off(eng):
+        _finalize_accounts(eng, counted=(kind == "accounts"))
+        return _finalize_posts(eng, adopt=adopt, unique_ids=unique_ids)
 
 
-def adopt_stage_posts(con: Connection) -> None:
+def adopt_stage_posts(engine: DuckDBEngine) -> None:
     """Make ``stage_posts`` the case's ``posts`` without copying a row (after
     :func:`finalize` returned True): the ``posts`` columns it lacks are added (NULL), the
     stage-only ones dropped, and the table renamed ``posts``: a temp table, which the
@@ -79,23 +81,24 @@ def adopt_stage_posts(con: Connection) -> None:
     ``posts`` go to it too. Only for an in-memory case that ends with the ingest: the temp
     table is gone with the connection, and the columns are in another order.
     """
-    have = _stage_columns(con)
+    eng = engine_or_connection(engine)
+    have = _stage_columns(eng)
     for c in have - set(POSTS.column_names):
-        con.execute(f'ALTER TABLE stage_posts DROP COLUMN "{c}"')
+        eng.execute(f'ALTER TABLE stage_posts DROP COLUMN "{c}"')
     for c, t in POSTS.columns:
         if c not in have:
-            con.execute(f'ALTER TABLE stage_posts ADD COLUMN "{c}" {t}')
-    con.execute("ALTER TABLE stage_posts RENAME TO posts")
+            eng.execute(f'ALTER TABLE stage_posts ADD COLUMN "{c}" {t}')
+    eng.execute("ALTER TABLE stage_posts RENAME TO posts")
 
 
 # ---------------------------------------------------------------------------------------------
 # accounts
 
 
-def _finalize_accounts(con: Connection, *, counted: bool) -> None:
-    if _one(con, "SELECT count(*) FROM stage_accounts") == 0:
+def _finalize_accounts(eng: DuckDBEngine, *, counted: bool) -> None:
+    if _one(eng, "SELECT count(*) FROM stage_accounts") == 0:
         return
-    con.execute(
+    eng.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE cib_acc_plan AS
         WITH existing AS (
@@ -125,9 +128,9 @@ def _finalize_accounts(con: Connection, *, counted: bool) -> None:
         FROM ranked r LEFT JOIN existing e ON e.account_id = r.account_id
         """
     )
-    if _one(con, "SELECT count(*) FROM cib_acc_plan WHERE reason IS NOT NULL"):
+    if _one(eng, "SELECT count(*) FROM cib_acc_plan WHERE reason IS NOT NULL"):
         if counted:
-            con.execute(
+            eng.execute(
                 """
                 INSERT INTO stage_quarantine
                 SELECT p.source_file, p.source_line,
@@ -136,28 +139,28 @@ def _finalize_accounts(con: Connection, *, counted: bool) -> None:
                 WHERE p.reason IS NOT NULL
                 """
             )
-        con.execute("DELETE FROM stage_accounts WHERE rowid IN (SELECT rid FROM cib_acc_plan WHERE reason IS NOT NULL)")
-    con.execute("DELETE FROM accounts WHERE account_id IN (SELECT account_id FROM cib_acc_plan WHERE replaces)")
+        eng.execute("DELETE FROM stage_accounts WHERE rowid IN (SELECT rid FROM cib_acc_plan WHERE reason IS NOT NULL)")
+    eng.execute("DELETE FROM accounts WHERE account_id IN (SELECT account_id FROM cib_acc_plan WHERE replaces)")
     cols = ", ".join(ACCOUNTS.column_names)
-    con.execute(
+    eng.execute(
         f"INSERT INTO accounts ({cols}) SELECT {cols.replace('is_hashed', 'coalesce(is_hashed, false)')} FROM stage_accounts"
     )
-    con.execute("DROP TABLE cib_acc_plan")
+    eng.execute("DROP TABLE cib_acc_plan")
 
 
 # ---------------------------------------------------------------------------------------------
 # posts
 
 
-def _stage_columns(con: Connection) -> frozenset[str]:
-    return frozenset(str(r[0]) for r in con.execute("DESCRIBE stage_posts").fetchall())
+def _stage_columns(eng: DuckDBEngine) -> frozenset[str]:
+    return frozenset(str(r[0]) for r in eng.execute("DESCRIBE stage_posts").fetchall())
 
 
-def _finalize_posts(con: Connection, *, adopt: bool = False, unique_ids: bool = False) -> bool:
-    if _one(con, "SELECT count(*) FROM stage_posts") == 0:
+def _finalize_posts(eng: DuckDBEngine, *, adopt: bool = False, unique_ids: bool = False) -> bool:
+    if _one(eng, "SELECT count(*) FROM stage_posts") == 0:
         return False
-    have = _stage_columns(con)
-    _quarantine_post_duplicates(con, have, unique_ids=unique_ids)
+    have = _stage_columns(eng)
+    _quarantine_post_duplicates(eng, have, unique_ids=unique_ids)
     # the columns stage_posts has; the others are NULL in posts (their default)
     cols = [c for c in POSTS.column_names if c != "text_norm" and c in have]
     # text_norm = cib_text_norm(text), one step per subquery so each runs once per row; NULL
@@ -165,21 +168,21 @@ def _finalize_posts(con: Connection, *, adopt: bool = False, unique_ids: bool = 
     # detection leaves reposts out (co-retweet covers them), and skipping them saves a third of
     # the normalisation and of the second text column on a typical archive
     if "text" not in have or not _one(
-        con, "SELECT count(*) FROM (SELECT 1 FROM stage_posts WHERE text IS NOT NULL AND kind IS DISTINCT FROM 'repost' LIMIT 1)"
+        eng, "SELECT count(*) FROM (SELECT 1 FROM stage_posts WHERE text IS NOT NULL AND kind IS DISTINCT FROM 'repost' LIMIT 1)"
     ):
         # no text to normalise (e.g. a lean read without text)
-        if adopt and not _one(con, "SELECT count(*) FROM (SELECT 1 FROM posts LIMIT 1)"):
-            _insert_entities(con, have)
+        if adopt and not _one(eng, "SELECT count(*) FROM (SELECT 1 FROM posts LIMIT 1)"):
+            _insert_entities(eng, have)
             return True  # the caller makes stage_posts the posts table (no copy)
-        con.execute(f"INSERT INTO posts ({', '.join(cols)}) SELECT {', '.join(cols)} FROM stage_posts")
+        eng.execute(f"INSERT INTO posts ({', '.join(cols)}) SELECT {', '.join(cols)} FROM stage_posts")
     else:
-        _insert_posts_normalised(con, cols)
-    _insert_entities(con, have)
+        _insert_posts_normalised(eng, cols)
+    _insert_entities(eng, have)
     return False
 
 
-def _insert_posts_normalised(con: Connection, cols: list[str]) -> None:
-    con.execute(
+def _insert_posts_normalised(eng: DuckDBEngine, cols: list[str]) -> None:
+    eng.execute(
         f"""
         INSERT INTO posts ({', '.join(cols)}, text_norm)
         SELECT {', '.join(cols)}, cib_text_squash(t3) FROM (
@@ -193,23 +196,23 @@ def _insert_posts_normalised(con: Connection, cols: list[str]) -> None:
     )
 
 
-def _insert_entities(con: Connection, have: frozenset[str]) -> None:
+def _insert_entities(eng: DuckDBEngine, have: frozenset[str]) -> None:
     """Hashtags, URLs, mentions and image hashes exploded; position = 1-based index of the item
     in the post's list. A list column stage_posts lacks (``have``: its columns) has nothing to explode."""
     if "hashtags" in have:
-        _insert_hashtags(con)
+        _insert_hashtags(eng)
     if "domains" in have:
-        _insert_urls_with_domains(con, "urls" in have)
+        _insert_urls_with_domains(eng, "urls" in have)
     elif "urls" in have:
-        _insert_urls(con)
+        _insert_urls(eng)
     if "mentions" in have:
-        _insert_mentions(con)
+        _insert_mentions(eng)
     if "images" in have:
-        _insert_images(con)
+        _insert_images(eng)
 
 
-def _insert_hashtags(con: Connection) -> None:
-    con.execute(
+def _insert_hashtags(eng: DuckDBEngine) -> None:
+    eng.execute(
         """
         INSERT INTO post_hashtags (post_id, account_id, created_at, position, hashtag, hashtag_raw)
         SELECT post_id, account_id, created_at, position, hashtag, raw FROM (
@@ -225,8 +228,8 @@ def _insert_hashtags(con: Connection) -> None:
     )
 
 
-def _insert_urls(con: Connection) -> None:
-    con.execute(
+def _insert_urls(eng: DuckDBEngine) -> None:
+    eng.execute(
         """
         INSERT INTO post_urls (post_id, account_id, created_at, position, url, url_raw, domain, is_shortener)
         SELECT post_id, account_id, created_at, position, cib_url_build(x, raw), raw, domain, cib_is_shortener(domain)
@@ -245,12 +248,12 @@ def _insert_urls(con: Connection) -> None:
     )
 
 
-def _insert_urls_with_domains(con: Connection, urls: bool) -> None:
+def _insert_urls_with_domains(eng: DuckDBEngine, urls: bool) -> None:
     """URLs with the domains the source gives (``domains``, aligned with ``urls`` by position):
     a given domain (trimmed, lower-cased, without a leading ``www.`` or a trailing dot) wins
     over the URL's host; a domain without a URL is a row with a NULL ``url``."""
     url_list = "urls" if urls else "CAST([] AS VARCHAR[])"
-    con.execute(
+    eng.execute(
         f"""
         INSERT INTO post_urls (post_id, account_id, created_at, position, url, url_raw, domain, is_shortener)
         SELECT post_id, account_id, created_at, position, url, raw, domain, cib_is_shortener(domain) FROM (
@@ -275,9 +278,9 @@ def _insert_urls_with_domains(con: Connection, urls: bool) -> None:
     )
 
 
-def _insert_images(con: Connection) -> None:
+def _insert_images(eng: DuckDBEngine) -> None:
     """Image hashes as given (trimmed; empty items dropped)."""
-    con.execute(
+    eng.execute(
         """
         INSERT INTO post_images (post_id, account_id, created_at, position, image_hash)
         SELECT post_id, account_id, created_at, position, image_hash FROM (
@@ -291,8 +294,8 @@ def _insert_images(con: Connection) -> None:
     )
 
 
-def _insert_mentions(con: Connection) -> None:
-    con.execute(
+def _insert_mentions(eng: DuckDBEngine) -> None:
+    eng.execute(
         """
         INSERT INTO post_mentions (post_id, account_id, created_at, position, mentioned)
         SELECT post_id, account_id, created_at, position, mentioned FROM (
@@ -306,18 +309,18 @@ def _insert_mentions(con: Connection) -> None:
     )
 
 
-def _quarantine_post_duplicates(con: Connection, have: frozenset[str], *, unique_ids: bool = False) -> None:
+def _quarantine_post_duplicates(eng: DuckDBEngine, have: frozenset[str], *, unique_ids: bool = False) -> None:
     """Move posts without ids, repeated within the file, or already in the case, to quarantine.
     ``have``: the columns of stage_posts (the raw text shown is empty without ``text``);
     ``unique_ids``: the reader proved the ids distinct (see :func:`finalize`)."""
     text = "s.text" if "text" in have else "CAST(NULL AS VARCHAR)"
-    con.execute(
+    eng.execute(
         """
         CREATE OR REPLACE TEMP TABLE cib_post_drop (rid BIGINT, reason VARCHAR)
         """
     )
     # missing ids (a reader should not stage them; cheap to check)
-    con.execute(
+    eng.execute(
         """
         INSERT INTO cib_post_drop
         SELECT rowid, CASE WHEN post_id IS NULL THEN 'missing post_id' ELSE 'missing account_id' END
@@ -327,12 +330,12 @@ def _quarantine_post_duplicates(con: Connection, have: frozenset[str], *, unique
     # repeated within the file: keep the first record (lowest line)
     # as many distinct 64-bit hashes as ids means no repeated id (an integer aggregate, cheaper
     # than grouping the strings); only otherwise are the strings grouped
-    dup_ids = not unique_ids and _one(con, "SELECT count(post_id) - count(DISTINCT hash(post_id)) FILTER (WHERE post_id IS NOT NULL) FROM stage_posts") and _one(
-        con,
+    dup_ids = not unique_ids and _one(eng, "SELECT count(post_id) - count(DISTINCT hash(post_id)) FILTER (WHERE post_id IS NOT NULL) FROM stage_posts") and _one(
+        eng,
         "SELECT count(*) FROM (SELECT post_id FROM stage_posts WHERE post_id IS NOT NULL GROUP BY post_id HAVING count(*) > 1)",
     )
     if dup_ids:
-        con.execute(
+        eng.execute(
             """
             INSERT INTO cib_post_drop
             SELECT rid, 'duplicate post_id ''' || post_id || ''' (first at line ' || coalesce(CAST(first_line AS VARCHAR), '?') || ')'
@@ -345,8 +348,8 @@ def _quarantine_post_duplicates(con: Connection, have: frozenset[str], *, unique
             """
         )
     # already in the case (an earlier file)
-    if _one(con, "SELECT count(*) FROM (SELECT 1 FROM posts LIMIT 1)"):
-        con.execute(
+    if _one(eng, "SELECT count(*) FROM (SELECT 1 FROM posts LIMIT 1)"):
+        eng.execute(
             """
             INSERT INTO cib_post_drop
             SELECT s.rowid, 'post_id ''' || s.post_id || ''' already in the case (' || p.source_file || ':' || coalesce(CAST(p.source_line AS VARCHAR), '?') || ')'
@@ -354,8 +357,8 @@ def _quarantine_post_duplicates(con: Connection, have: frozenset[str], *, unique
             WHERE s.rowid NOT IN (SELECT rid FROM cib_post_drop)
             """
         )
-    if _one(con, "SELECT count(*) FROM cib_post_drop"):
-        con.execute(
+    if _one(eng, "SELECT count(*) FROM cib_post_drop"):
+        eng.execute(
             f"""
             INSERT INTO stage_quarantine
             SELECT s.source_file, s.source_line,
@@ -365,7 +368,7 @@ def _quarantine_post_duplicates(con: Connection, have: frozenset[str], *, unique
             """
         )
         # rows merged into a dropped post (stage_merged) go to quarantine with it
-        con.execute(
+        eng.execute(
             """
             INSERT INTO stage_quarantine
             SELECT m.source_file, m.source_line, m.raw, d.reason
@@ -375,9 +378,9 @@ def _quarantine_post_duplicates(con: Connection, have: frozenset[str], *, unique
             WHERE m.post_id NOT IN (SELECT post_id FROM stage_posts WHERE post_id IS NOT NULL AND rowid NOT IN (SELECT rid FROM cib_post_drop))
             """
         )
-        con.execute(
+        eng.execute(
             "DELETE FROM stage_merged WHERE post_id IN (SELECT s.post_id FROM stage_posts s JOIN cib_post_drop d ON d.rid = s.rowid) "
             "AND post_id NOT IN (SELECT post_id FROM stage_posts WHERE post_id IS NOT NULL AND rowid NOT IN (SELECT rid FROM cib_post_drop))"
         )
-        con.execute("DELETE FROM stage_posts WHERE rowid IN (SELECT rid FROM cib_post_drop)")
-    con.execute("DROP TABLE cib_post_drop")
+        eng.execute("DELETE FROM stage_posts WHERE rowid IN (SELECT rid FROM cib_post_drop)")
+    eng.execute("DROP TABLE cib_post_drop")
