@@ -31,7 +31,7 @@ def stage(tmp_path: Path, path: Path, mapping: Mapping | str | Path | None = Non
     case = open_case(tmp_path / f"{path.name}.duckdb")
     _create_staging(case)
     options: dict[str, Any] = {} if mapping is None else {"mapping": load_mapping(mapping)}
-    n = get_reader("generic").read(ReadContext(case.con, _source(path), options=options))
+    n = get_reader("generic").read(ReadContext(case.engine, _source(path), options=options))
     return case, n
 
 

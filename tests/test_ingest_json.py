@@ -34,7 +34,7 @@ def stage(tmp_path: Path, path: Path, fmt: str | None = None) -> tuple[Case, str
     _create_staging(case)
     src = _source(path)
     reader = sniff(src, fmt)
-    n = reader.read(ReadContext(case.con, src))
+    n = reader.read(ReadContext(case.engine, src))
     return case, reader.name, n
 
 

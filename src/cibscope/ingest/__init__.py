@@ -479,7 +479,7 @@ def _ingest_one(
     try:
         with step(progress, f"reading {Path(src.name).name} ({reader.name})") as _:
             try:
-                ctx = ReadContext(con, src, progress, options, physical_lines=line_count, fields=fields, lines=lines, macros=True)
+                ctx = ReadContext(c.engine, src, progress, options, physical_lines=line_count, fields=fields, lines=lines, macros=True)
                 rows_read = reader.read(ctx)
             except DuckDBError as e:
                 if isinstance(e, DuckDBIOException) and src.compression == "gzip" and "gzip" in str(e).lower():

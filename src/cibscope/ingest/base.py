@@ -21,8 +21,9 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Protocol
 
 
-from ..case import LEAN_FIELDS_META
-from ..engine.duckdb import Connection
+from ..case import LEAN_FIELDS_META, Case, engine_or_connection
+from ..engine.base import Engine
+from ..engine.duckdb import DuckDBEngine
 from ..progress import Progress
 from ..schema import ACCOUNTS, POSTS, QUARANTINE, Table
 
@@ -91,9 +92,10 @@ def stage_fields(case_columns: dict[str, frozenset[str]] | dict[str, set[str]]) 
     return frozenset(fields)
 
 
-def case_lean_fields(con: Connection) -> frozenset[str] | None:
-    """The fields every post of the case has after lean reads; None when none was lean."""
-    rows = con.execute("SELECT value FROM meta WHERE key = ?", [LEAN_FIELDS_META]).fetchall()
+def case_lean_fields(db: Case | Engine) -> frozenset[str] | None:
+    """The fields every post of the case has after lean reads; None when none was lean.
+    ``db``: the case (or its engine)."""
+    rows = engine_or_connection(db).execute("SELECT value FROM meta WHERE key = ?", [LEAN_FIELDS_META]).fetchall()
     if not rows:
         return None
     return frozenset(f for f in str(rows[0][0]).split(",") if f)
@@ -114,7 +116,7 @@ def trimmed_sql(expr: str) -> str:
     return f"CASE WHEN contains({expr}, ' ') AND {edge} THEN nullif(trim({expr}), '') ELSE nullif({expr}, '') END"
 
 
-def finalize_may_quarantine(con: Connection, table: str, post_id: str, why: str) -> tuple[bool, bool]:
+def finalize_may_quarantine(engine: DuckDBEngine, table: str, post_id: str, why: str) -> tuple[bool, bool]:
     """Could :mod:`.finalize` move a valid staged row of ``table`` to quarantine (a post id
     repeated in the file, or already in the case)? Returns (the valid rows' ids are distinct,
     some row may be quarantined). A read without lines (``ReadContext.lines`` False) numbers
@@ -123,15 +125,16 @@ def finalize_may_quarantine(con: Connection, table: str, post_id: str, why: str)
     Checked on 64-bit hashes (an integer aggregate, cheaper than grouping the strings): as
     many distinct hashes as ids means no repeated id; a hash collision only costs the line
     numbering a read without lines would have skipped. ``why``: the column that is NULL for a
-    valid row (else the reason it is not).
+    valid row (else the reason it is not). ``engine``: the case's (DuckDB: ``hash`` is its 64-bit hash).
     """
-    rows = con.execute(f"SELECT count({post_id}) - count(DISTINCT hash({post_id})) FROM {table} WHERE {why} IS NULL").fetchall()
+    eng = engine_or_connection(engine)
+    rows = eng.execute(f"SELECT count({post_id}) - count(DISTINCT hash({post_id})) FROM {table} WHERE {why} IS NULL").fetchall()
     if rows and rows[0][0]:
         return False, True
-    if not con.execute("SELECT count(*) FROM (SELECT 1 FROM posts LIMIT 1)").fetchall()[0][0]:
+    if not eng.execute("SELECT count(*) FROM (SELECT 1 FROM posts LIMIT 1)").fetchall()[0][0]:
         return True, False
     # a join, not IN (...): DuckDB builds its hash table on the smaller side
-    hit = con.execute(
+    hit = eng.execute(
         f"SELECT count(*) FROM (SELECT 1 FROM {table} r JOIN posts p ON p.post_id = r.{post_id} WHERE r.{why} IS NULL LIMIT 1)"
     ).fetchall()
     return True, bool(hit[0][0])
@@ -288,7 +291,9 @@ class Source:
 
 @dataclass
 class ReadContext:
-    con: Connection
+    # the case's DuckDB engine (``case.engine``; a Case given here is replaced by its engine):
+    # the readers stage their rows through it, DuckDB-specific by nature (read_csv, rowid)
+    engine: DuckDBEngine
     source: Source
     progress: Progress | None = None
     options: dict[str, Any] = field(default_factory=dict)  # e.g. {"mapping": Mapping} for generic
@@ -310,9 +315,16 @@ class ReadContext:
     # Set by a reader that proved the post ids of its valid staged rows distinct (see
     # :func:`finalize_may_quarantine`): finalize then skips its own check for repeated ids.
     unique_ids: bool = False
-    # The orchestrator installed the normalisation macros on ``con`` before this file's
+    # The orchestrator installed the normalisation macros on ``engine`` before this file's
     # transaction: the reader need not probe the catalog again (``install_macros``).
     macros: bool = False
+
+    def __post_init__(self) -> None:
+        self.engine = engine_or_connection(self.engine)  # type: ignore[assignment]
+
+    @property
+    def con(self) -> Any:  # temporary, while the readers move onto ``engine`` (issue 15)
+        return self.engine.con  # type: ignore[attr-defined]
 
     def line_count(self) -> int | None:
         """The file's physical lines (waits for the hash thread if it still runs)."""
@@ -355,7 +367,7 @@ class Reader(Protocol):
 
 
 def become_stage_posts(
-    con: Connection,
+    engine: DuckDBEngine,
     table: str,
     *,
     invalid: str | None = None,
@@ -373,37 +385,39 @@ def become_stage_posts(
     does not give are left out: NULL for every row, and :mod:`.finalize` reads a missing stage
     column as NULL (adding it costs ~15 ms per column at 1M rows: 0.25 s for a lean read).
     Otherwise the valid rows are inserted by name. All of it inside the file's transaction.
+    ``engine``: the case's (DuckDB: the table is altered in place).
     """
+    eng = engine_or_connection(engine)
     renames, constants = dict(renames or {}), dict(constants or {})
     stage = dict(STAGE_POSTS.columns)
-    have = {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    have = {str(r[0]): str(r[1]) for r in eng.execute(f"DESCRIBE {table}").fetchall()}
     mapped = {renames.get(c, c): c for c in have}
     typed = all(have[mapped[n]] == t for n, t in stage.items() if n in mapped)
-    empty = not con.execute("SELECT count(*) FROM (SELECT 1 FROM stage_posts LIMIT 1)").fetchall()[0][0]
+    empty = not eng.execute("SELECT count(*) FROM (SELECT 1 FROM stage_posts LIMIT 1)").fetchall()[0][0]
     if not (typed and empty):
         cols = ", ".join(
             f"{sql_ident(mapped[n])} AS {sql_ident(n)}" if n in mapped else f"CAST({constants.get(n, 'NULL')} AS {t}) AS {sql_ident(n)}"
             for n, t in stage.items()
         )
         where = f" WHERE NOT coalesce({invalid}, false)" if invalid else ""
-        before = con.execute("SELECT count(*) FROM stage_posts").fetchall()[0][0]
-        con.execute(f"INSERT INTO stage_posts BY NAME SELECT {cols} FROM {table}{where}")
-        con.execute(f"DROP TABLE {table}")
-        return int(con.execute("SELECT count(*) FROM stage_posts").fetchall()[0][0]) - int(before)
+        before = eng.execute("SELECT count(*) FROM stage_posts").fetchall()[0][0]
+        eng.execute(f"INSERT INTO stage_posts BY NAME SELECT {cols} FROM {table}{where}")
+        eng.execute(f"DROP TABLE {table}")
+        return int(eng.execute("SELECT count(*) FROM stage_posts").fetchall()[0][0]) - int(before)
     if invalid:
-        con.execute(f"DELETE FROM {table} WHERE coalesce({invalid}, false)")
+        eng.execute(f"DELETE FROM {table} WHERE coalesce({invalid}, false)")
     for c in have:
         if renames.get(c, c) not in stage:
-            con.execute(f"ALTER TABLE {table} DROP COLUMN {sql_ident(c)}")
+            eng.execute(f"ALTER TABLE {table} DROP COLUMN {sql_ident(c)}")
     for old, new in renames.items():
         if old in have and new in stage:
-            con.execute(f"ALTER TABLE {table} RENAME COLUMN {sql_ident(old)} TO {sql_ident(new)}")
+            eng.execute(f"ALTER TABLE {table} RENAME COLUMN {sql_ident(old)} TO {sql_ident(new)}")
     for n, t in stage.items():
         if n not in mapped:
             default = constants.get(n, "NULL")
             if default.upper() == "NULL" or default.upper().startswith("CAST(NULL"):
                 continue  # NULL for every row: left out (see above)
-            con.execute(f"ALTER TABLE {table} ADD COLUMN {sql_ident(n)} {t} DEFAULT {default}")
-    con.execute("DROP TABLE stage_posts")
-    con.execute(f"ALTER TABLE {table} RENAME TO stage_posts")
-    return int(con.execute("SELECT count(*) FROM stage_posts").fetchall()[0][0])
+            eng.execute(f"ALTER TABLE {table} ADD COLUMN {sql_ident(n)} {t} DEFAULT {default}")
+    eng.execute("DROP TABLE stage_posts")
+    eng.execute(f"ALTER TABLE {table} RENAME TO stage_posts")
+    return int(eng.execute("SELECT count(*) FROM stage_posts").fetchall()[0][0])
