@@ -46,7 +46,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pyarrow as pa
 
-from ..engine.duckdb import Connection, Error as DuckDBError
+from ..engine.duckdb import DuckDBEngine, Error as DuckDBError
 from ..errors import InputError, MissingColumnsError
 from ..params import Options, validate
 from ..progress import step
@@ -394,8 +394,8 @@ def _dialect(m: Mapping) -> dict[str, Any]:
     return {"delimiter": m.delimiter, "quotechar": m.quote, "doublequote": False, "escapechar": m.escape}
 
 
-def _parquet_columns(con: Connection, path: Path) -> list[tuple[str, str]]:
-    rows = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(str(path))})").fetchall()
+def _parquet_columns(eng: DuckDBEngine, path: Path) -> list[tuple[str, str]]:
+    rows = eng.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(str(path))})").fetchall()
     return [(str(r[0]), str(r[1])) for r in rows]
 
 
@@ -764,12 +764,12 @@ def _kept(names: list[str], m: Mapping, fields: frozenset[str] | None) -> list[s
     return [n for n in names if n in need]
 
 
-def _drop_work_tables(con: Connection, tables: Iterable[str]) -> None:
+def _drop_work_tables(eng: DuckDBEngine, tables: Iterable[str]) -> None:
     """Drop the reader's temp tables; after a failed statement the transaction is aborted and
     the orchestrator's ROLLBACK drops them, so errors here must not hide the first one."""
     try:
         for t in tables:
-            con.execute(f"DROP TABLE IF EXISTS {t}")
+            eng.execute(f"DROP TABLE IF EXISTS {t}")
     except DuckDBError:
         pass
 
@@ -827,25 +827,25 @@ class GenericTable:
                 f"mapping {m.name!r} is for {m.table} files, the {self.name} reader reads {self.table}",
                 file=src.name, hint=f"read it with --format {other} (or give --mapping alone: the reader follows the mapping's table)",
             )
-        con = ctx.con
+        eng = ctx.engine
         tag = uuid.uuid4().hex[:8]
         rej, rej_scan = f"_g_rejects_{tag}", f"_g_rejects_scan_{tag}"
         basename = Path(src.name.split("!")[-1]).name
         try:
             with step(ctx.progress, f"reading {Path(src.name).name} with mapping {m.name}"):
                 if _is_parquet(src, head):
-                    rn = self._parse_parquet(con, src, m, ctx.fields)
+                    rn = self._parse_parquet(eng, src, m, ctx.fields)
                     n_rejected = 0
                 else:
-                    rn = self._parse_csv(con, src, m, head, rej, rej_scan, ctx.line_count, ctx.fields, ctx)
-                    n_rejected = self._quarantine_rejects(con, src, rej)
+                    rn = self._parse_csv(eng, src, m, head, rej, rej_scan, ctx.line_count, ctx.fields, ctx)
+                    n_rejected = self._quarantine_rejects(eng, src, rej)
             with step(ctx.progress, f"converting {Path(src.name).name}"):
                 if m.table == "accounts":
-                    n_kept, n_bad, n_merged = self._stage_accounts(con, src, m)
+                    n_kept, n_bad, n_merged = self._stage_accounts(eng, src, m)
                 else:
-                    n_kept, n_bad, n_merged = self._stage(con, src, m, basename, rn, ctx.fields)
+                    n_kept, n_bad, n_merged = self._stage(eng, src, m, basename, rn, ctx.fields)
         finally:
-            _drop_work_tables(con, ("_g_lines", "_g_rejline", "_g_conv", "_g_rep", rej, rej_scan, f"{rej}_nl", f"{rej_scan}_nl"))
+            _drop_work_tables(eng, ("_g_lines", "_g_rejline", "_g_conv", "_g_rep", rej, rej_scan, f"{rej}_nl", f"{rej_scan}_nl"))
         return n_kept + n_bad + n_rejected + n_merged
 
     # -- parsing -----------------------------------------------------------------------------
@@ -855,23 +855,23 @@ class GenericTable:
         if missing:
             raise MissingColumnsError(src.name, missing, m.label)
 
-    def _parse_parquet(self, con: Connection, src: Source, m: Mapping, fields: frozenset[str] | None = None) -> str:
+    def _parse_parquet(self, eng: DuckDBEngine, src: Source, m: Mapping, fields: frozenset[str] | None = None) -> str:
         """Parse and convert into ``_g_conv`` (``source_line`` = row number + 1); returns the
         SQL of a row's 0-based ordinal (columns qualified with ``_g_conv``)."""
         try:
-            described = _parquet_columns(con, src.path)
+            described = _parquet_columns(eng, src.path)
         except DuckDBError as e:
             raise InputError(f"not a readable Parquet file ({str(e).splitlines()[0]})", file=src.name) from e
         names = [n for n, _ in described]
         self._check_columns(src, m, names)
         scan = f"read_parquet({_lit(str(src.path))}, file_row_number = true)"
         sql = _parse_sql(m, scan, _kept(names, m, fields), dict(described), "r.file_row_number + 1", fields, "0")
-        con.execute(f"CREATE TEMP TABLE _g_conv AS {sql}")
+        eng.execute(f"CREATE TEMP TABLE _g_conv AS {sql}")
         return "(_g_conv.source_line - 1)"
 
     def _parse_csv(
         self,
-        con: Connection,
+        eng: DuckDBEngine,
         src: Source,
         m: Mapping,
         head: bytes,
@@ -943,7 +943,7 @@ class GenericTable:
             sql = _parse_sql(m, scan, _kept(names, m, fields), {n: "VARCHAR" for n in names}, "CAST(NULL AS BIGINT)", fields, newlines)
             # The parallel scan with insertion order preserved: rowids follow file order. No
             # window in the scan itself: a streaming window would run the whole parse on one thread.
-            con.execute(f"CREATE TEMP TABLE _g_conv AS {sql}")
+            eng.execute(f"CREATE TEMP TABLE _g_conv AS {sql}")
 
         try:
             try:
@@ -952,31 +952,31 @@ class GenericTable:
                 valid = utf8 is None or utf8.result()  # the thread is done before anything else reads
             if not valid:
                 for t in ("_g_conv", rej, rej_scan):
-                    con.execute(f"DROP TABLE IF EXISTS {t}")
+                    eng.execute(f"DROP TABLE IF EXISTS {t}")
                 every = True
                 parse(every)
         except DuckDBError as e:
             raise InputError(f"cannot read as CSV ({str(e).splitlines()[0]})", file=src.name) from e
-        n_raw, lo, hi = con.execute("SELECT count(*), min(rowid), max(rowid) FROM _g_conv").fetchall()[0]
+        n_raw, lo, hi = eng.execute("SELECT count(*), min(rowid), max(rowid) FROM _g_conv").fetchall()[0]
         n_raw = int(n_raw)
         if n_raw and int(hi) - int(lo) + 1 == n_raw:
             # one block of consecutive rowids in file order: record k is rowid - min (no sort)
             rn = f"(_g_conv.rowid - {int(lo)})"
         else:
-            con.execute(
+            eng.execute(
                 "UPDATE _g_conv SET _g_rn = n.idx FROM (SELECT rowid AS rid, row_number() OVER (ORDER BY rowid) - 1 AS idx FROM _g_conv) n "
                 "WHERE _g_conv.rowid = n.rid"
             )
             rn = "_g_conv._g_rn"
-        n_rej = int(con.execute(f"SELECT count(DISTINCT line) FROM {rej}").fetchall()[0][0])
+        n_rej = int(eng.execute(f"SELECT count(DISTINCT line) FROM {rej}").fetchall()[0][0])
         if not lines:
             assert ctx is not None
-            if not self._lines_needed(con, m, n_rej, ctx):
-                con.execute("CREATE TEMP TABLE _g_rejline AS SELECT CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
+            if not self._lines_needed(eng, m, n_rej, ctx):
+                eng.execute("CREATE TEMP TABLE _g_rejline AS SELECT CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
                 return rn  # source_line stays NULL: no row is quarantined
             if not every:
-                _scan_newlines(con, scan_of(f"{rej}_nl", f"{rej_scan}_nl"), names, n_raw, rn)
-        n_nl = int(con.execute("SELECT coalesce(sum(_g_nl), 0) FROM _g_conv").fetchall()[0][0])
+                _scan_newlines(eng, scan_of(f"{rej}_nl", f"{rej_scan}_nl"), names, n_raw, rn)
+        n_nl = int(eng.execute("SELECT coalesce(sum(_g_nl), 0) FROM _g_conv").fetchall()[0][0])
         # Map DuckDB's record order to physical start lines. When nothing was rejected and the
         # header, the records and their embedded newlines account for every physical line of
         # the file (counted with its content hash), record k starts at line k + 2 + the newlines
@@ -985,62 +985,62 @@ class GenericTable:
         physical_lines = line_count()  # after the parse: the hash may run alongside it
         fast = physical_lines is not None and n_rej == 0 and 1 + n_raw + int(n_nl) == physical_lines
         starts = None if fast else _record_starts(src, m)
-        con.execute("CREATE TEMP TABLE _g_rejline AS SELECT CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
+        eng.execute("CREATE TEMP TABLE _g_rejline AS SELECT CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
         if fast and int(n_nl) == 0:
             # one line per record: record k is on line k + 2
-            con.execute(f"UPDATE _g_conv SET source_line = {rn} + 2")
+            eng.execute(f"UPDATE _g_conv SET source_line = {rn} + 2")
             return rn
         if fast:
             # record k starts on line k + 2 + the newlines inside records 0..k-1: a running sum,
             # in numpy (DuckDB's window would sort a million rows by the ordinal first)
             # (numpy in and out without pyarrow's conversions, which import pandas where it is
             # installed: 0.3-0.4 s of a cold `cibscope network`)
-            got = con.sql(f"SELECT {rn} AS idx, _g_nl FROM _g_conv").fetchnumpy()
+            got = eng.fetch_numpy(f"SELECT {rn} AS idx, _g_nl FROM _g_conv")
             nl = np.zeros(n_raw, dtype=np.int64)
             nl[np.asarray(got["idx"], dtype=np.int64)] = np.asarray(got["_g_nl"], dtype=np.int64)
             line = np.arange(2, n_raw + 2, dtype=np.int64) + np.cumsum(nl) - nl
-            con.register("_g_recs", pa.table({"idx": _int64_array(np.arange(n_raw, dtype=np.int64)), "line": _int64_array(line)}))
+            eng.register_arrow("_g_recs", pa.table({"idx": _int64_array(np.arange(n_raw, dtype=np.int64)), "line": _int64_array(line)}))
             try:
-                con.execute("CREATE TEMP TABLE _g_lines AS SELECT idx, line FROM _g_recs")
+                eng.execute("CREATE TEMP TABLE _g_lines AS SELECT idx, line FROM _g_recs")
             finally:
-                con.unregister("_g_recs")
+                eng.unregister("_g_recs")
         elif starts is not None:
             recs = pa.table({"rec": pa.array(starts[0]), "line": pa.array(starts[1])})
-            con.register("_g_recs", recs)
+            eng.register_arrow("_g_recs", recs)
             try:
-                con.execute(
+                eng.execute(
                     f"""CREATE TEMP TABLE _g_lines AS
                     SELECT row_number() OVER (ORDER BY rec) - 1 AS idx, line FROM _g_recs
                     WHERE rec NOT IN (SELECT line FROM {rej})"""
                 )
-                con.execute(f"INSERT INTO _g_rejline SELECT rec, line FROM _g_recs WHERE rec IN (SELECT line FROM {rej})")
+                eng.execute(f"INSERT INTO _g_rejline SELECT rec, line FROM _g_recs WHERE rec IN (SELECT line FROM {rej})")
             finally:
-                con.unregister("_g_recs")
-            if int(con.execute("SELECT count(*) FROM _g_lines").fetchall()[0][0]) != n_raw:
+                eng.unregister("_g_recs")
+            if int(eng.execute("SELECT count(*) FROM _g_lines").fetchall()[0][0]) != n_raw:
                 # The two parsers disagree (odd quoting): lines are unknown rather than wrong.
-                con.execute("DELETE FROM _g_lines")
-                con.execute("DELETE FROM _g_rejline")
+                eng.execute("DELETE FROM _g_lines")
+                eng.execute("DELETE FROM _g_rejline")
         else:
             return rn  # lines unknown
-        con.execute(f"UPDATE _g_conv SET source_line = l.line FROM _g_lines l WHERE l.idx = {rn}")
+        eng.execute(f"UPDATE _g_conv SET source_line = l.line FROM _g_lines l WHERE l.idx = {rn}")
         return rn
 
     @staticmethod
-    def _lines_needed(con: Connection, m: Mapping, n_rej: int, ctx: ReadContext) -> bool:
+    def _lines_needed(eng: DuckDBEngine, m: Mapping, n_rej: int, ctx: ReadContext) -> bool:
         """May a row of this read without lines be quarantined (here or by finalize), or be
         merged into another row's post (``stage_merged`` keeps its line)? Sets
         ``ctx.unique_ids`` when the valid rows' post ids are distinct."""
         if n_rej or m.merge_repeats or "post_id" not in m.columns:
             return True
-        if con.execute("SELECT count(*) FROM (SELECT 1 FROM _g_conv WHERE reason IS NOT NULL LIMIT 1)").fetchall()[0][0]:
+        if eng.execute("SELECT count(*) FROM (SELECT 1 FROM _g_conv WHERE reason IS NOT NULL LIMIT 1)").fetchall()[0][0]:
             return True
-        ctx.unique_ids, may_quarantine = finalize_may_quarantine(con, "_g_conv", "p_post_id", "reason")
+        ctx.unique_ids, may_quarantine = finalize_may_quarantine(eng, "_g_conv", "p_post_id", "reason")
         return may_quarantine
 
     @staticmethod
-    def _quarantine_rejects(con: Connection, src: Source, rej: str) -> int:
+    def _quarantine_rejects(eng: DuckDBEngine, src: Source, rej: str) -> int:
         """Malformed CSV records -> stage_quarantine (one row per record, DuckDB's first error)."""
-        con.execute(
+        eng.execute(
             f"""INSERT INTO stage_quarantine BY NAME
             SELECT {_lit(src.name)} AS source_file, coalesce(l.line, e.line) AS source_line,
                    left(trim(e.csv_line, chr(10) || chr(13)), {RAW_LIMIT}) AS raw,
@@ -1048,12 +1048,12 @@ class GenericTable:
             FROM (SELECT * FROM {rej} QUALIFY row_number() OVER (PARTITION BY line ORDER BY column_idx) = 1) e
             LEFT JOIN _g_rejline l ON l.rec = e.line"""
         )
-        con.execute("DROP TABLE IF EXISTS _g_rejline")
-        return int(con.execute(f"SELECT count(DISTINCT line) FROM {rej}").fetchall()[0][0])
+        eng.execute("DROP TABLE IF EXISTS _g_rejline")
+        return int(eng.execute(f"SELECT count(DISTINCT line) FROM {rej}").fetchall()[0][0])
 
     # -- staging -------------------------------------------------------------------------------
     def _stage(
-        self, con: Connection, src: Source, m: Mapping, basename: str, rn: str, fields: frozenset[str] | None = None
+        self, eng: DuckDBEngine, src: Source, m: Mapping, basename: str, rn: str, fields: frozenset[str] | None = None
     ) -> tuple[int, int, int]:
         """``_g_conv`` -> stage_quarantine (invalid rows), stage_merged (rows merged into an
         earlier row's post), stage_posts and stage_accounts. Returns (kept, invalid, merged)."""
@@ -1063,22 +1063,22 @@ class GenericTable:
             return consts.get(name, name)
 
         if "post_id" not in m.columns:
-            con.execute(f"UPDATE _g_conv SET p_post_id = {_generated_id_sql(basename, rn)}")
+            eng.execute(f"UPDATE _g_conv SET p_post_id = {_generated_id_sql(basename, rn)}")
         if not m.time_precision:
             # Seconds that are always :00 (over 20+ rows) mean minute data written with seconds.
-            row = con.execute(
+            row = eng.execute(
                 """SELECT count(*), count(*) FILTER (WHERE second(p_created_at) <> 0 OR microsecond(p_created_at) <> 0)
                    FROM _g_conv WHERE reason IS NULL AND p_time_precision = 'second'"""
             ).fetchall()[0]
             if row[0] >= 20 and row[1] == 0:
-                con.execute("UPDATE _g_conv SET p_time_precision = 'minute' WHERE p_time_precision = 'second'")
+                eng.execute("UPDATE _g_conv SET p_time_precision = 'minute' WHERE p_time_precision = 'second'")
         file = _lit(src.name)
-        n_merged = _merge_repeats(con, m, consts, file, rn) if m.merge_repeats else 0
-        con.execute(
+        n_merged = _merge_repeats(eng, m, consts, file, rn) if m.merge_repeats else 0
+        eng.execute(
             f"""INSERT INTO stage_quarantine BY NAME
             SELECT {file} AS source_file, source_line, _raw AS raw, reason FROM _g_conv WHERE reason IS NOT NULL"""
         )
-        con.execute(
+        eng.execute(
             f"""INSERT INTO stage_accounts BY NAME
             SELECT {c('p_account_id')} AS account_id, {c('p_platform')} AS platform,
                    {c('a_screen_name')} AS screen_name, {c('a_display_name')} AS display_name, {c('a_description')} AS description,
@@ -1093,30 +1093,30 @@ class GenericTable:
                 WHERE reason IS NULL GROUP BY p_account_id
             )"""
         )
-        row = con.execute("SELECT count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason IS NOT NULL) FROM _g_conv").fetchall()[0]
+        row = eng.execute("SELECT count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason IS NOT NULL) FROM _g_conv").fetchall()[0]
         # _g_conv becomes stage_posts: p_X columns renamed X, non-NULL constants added, the rest dropped
         stage = [n for n, _ in STAGE_POSTS.columns]
         renames = {f"p_{n}": n for n in stage}
         # an empty list and NULL mean the same to finalize (no items); a NULL column is left out
         constants = {n[2:]: ("NULL" if e.startswith("CAST([]") else e) for n, e in consts.items() if n.startswith("p_")}
         constants["source_file"] = file
-        staged = become_stage_posts(con, "_g_conv", invalid="reason IS NOT NULL" if row[1] else None, renames=renames, constants=constants)
+        staged = become_stage_posts(eng, "_g_conv", invalid="reason IS NOT NULL" if row[1] else None, renames=renames, constants=constants)
         if staged != int(row[0]):
             raise AssertionError(f"generic reader: staged {staged} posts of {row[0]} valid rows")
         return int(row[0]), int(row[1]), n_merged
 
 
     @staticmethod
-    def _stage_accounts(con: Connection, src: Source, m: Mapping) -> tuple[int, int, int]:
+    def _stage_accounts(eng: DuckDBEngine, src: Source, m: Mapping) -> tuple[int, int, int]:
         """An accounts file's ``_g_conv`` -> stage_quarantine (invalid rows) and stage_accounts
         (``from_users_file``: its rows win over snapshots from posts; finalize quarantines a
         repeated account id). Returns (kept, invalid, 0)."""
         file = _lit(src.name)
-        con.execute(
+        eng.execute(
             f"""INSERT INTO stage_quarantine BY NAME
             SELECT {file} AS source_file, source_line, _raw AS raw, reason FROM _g_conv WHERE reason IS NOT NULL"""
         )
-        con.execute(
+        eng.execute(
             f"""INSERT INTO stage_accounts BY NAME
             SELECT p_account_id AS account_id, p_platform AS platform, a_screen_name AS screen_name, a_display_name AS display_name,
                    a_description AS description, a_location AS location, a_profile_url AS profile_url,
@@ -1125,7 +1125,7 @@ class GenericTable:
                    {file} AS source_file, source_line, true AS from_users_file
             FROM _g_conv WHERE reason IS NULL ORDER BY rowid"""
         )
-        row = con.execute("SELECT count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason IS NOT NULL) FROM _g_conv").fetchall()[0]
+        row = eng.execute("SELECT count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason IS NOT NULL) FROM _g_conv").fetchall()[0]
         return int(row[0]), int(row[1]), 0
 
 
@@ -1143,20 +1143,20 @@ class GenericAccounts(GenericTable):
 _MERGE_SAME = ("p_account_id", "p_platform", "p_created_at", "p_text", "p_kind", "p_repost_of", "p_reply_to_post", "p_quote_of")
 
 
-def _scan_newlines(con: Connection, scan: str, names: list[str], n_raw: int, rn: str) -> None:
+def _scan_newlines(eng: DuckDBEngine, scan: str, names: list[str], n_raw: int, rn: str) -> None:
     """Fill ``_g_conv._g_nl`` (newlines inside each record's fields) by a second scan of the
     file, in file order like ``_g_conv`` (its k-th record is ``_g_conv``'s k-th: the same
     records are rejected). For a read without lines that must number them after all. Its
     rejects tables are ``<the parse's>_nl`` (dropped with the reader's work tables)."""
-    con.execute(f"CREATE TEMP TABLE _g_nlscan AS SELECT {embedded_newlines_sql(names, alias='r')} AS _g_nl FROM {scan} r")
-    n, lo, hi = con.execute("SELECT count(*), min(rowid), max(rowid) FROM _g_nlscan").fetchall()[0]
+    eng.execute(f"CREATE TEMP TABLE _g_nlscan AS SELECT {embedded_newlines_sql(names, alias='r')} AS _g_nl FROM {scan} r")
+    n, lo, hi = eng.execute("SELECT count(*), min(rowid), max(rowid) FROM _g_nlscan").fetchall()[0]
     if int(n) != n_raw or (n_raw and int(hi) - int(lo) + 1 != n_raw):
         raise AssertionError("generic reader: the second scan of the newlines found other records")
-    con.execute(f"UPDATE _g_conv SET _g_nl = s._g_nl FROM (SELECT rowid - {int(lo or 0)} AS idx, _g_nl FROM _g_nlscan) s WHERE s.idx = {rn}")
-    con.execute("DROP TABLE _g_nlscan")
+    eng.execute(f"UPDATE _g_conv SET _g_nl = s._g_nl FROM (SELECT rowid - {int(lo or 0)} AS idx, _g_nl FROM _g_nlscan) s WHERE s.idx = {rn}")
+    eng.execute("DROP TABLE _g_nlscan")
 
 
-def _merge_repeats(con: Connection, m: Mapping, consts: dict[str, str], file: str, rn: str) -> int:
+def _merge_repeats(eng: DuckDBEngine, m: Mapping, consts: dict[str, str], file: str, rn: str) -> int:
     """``[rows] repeats = "merge"``: valid rows repeating a post id become one post.
 
     A long format (CooRTweet's german_elections: one row per post and shared URL, hashtag,
@@ -1167,10 +1167,10 @@ def _merge_repeats(con: Connection, m: Mapping, consts: dict[str, str], file: st
     domain lists are padded to one length per row first, so each URL keeps its domain.
     Returns the rows merged.
     """
-    dup = con.execute("SELECT count(p_post_id) - count(DISTINCT p_post_id) FROM _g_conv WHERE reason IS NULL").fetchall()[0][0]
+    dup = eng.execute("SELECT count(p_post_id) - count(DISTINCT p_post_id) FROM _g_conv WHERE reason IS NULL").fetchall()[0][0]
     if not dup:
         return 0
-    have = {str(r[0]) for r in con.execute("DESCRIBE _g_conv").fetchall()}
+    have = {str(r[0]) for r in eng.execute("DESCRIBE _g_conv").fetchall()}
     same = [c for c in _MERGE_SAME if c in have and c not in consts]
     lists = [f"p_{k}" for k in ENTITY_KINDS if f"p_{k}" in have and f"p_{k}" not in consts]
     padded = {c: f"g.{c}" for c in lists}
@@ -1179,7 +1179,7 @@ def _merge_repeats(con: Connection, m: Mapping, consts: dict[str, str], file: st
             padded[a] = f"list_concat(g.{a}, [CAST(NULL AS VARCHAR) FOR _x IN range(greatest(len(g.{b}) - len(g.{a}), 0))])"
     ordinal = rn.replace("_g_conv.", "g.")
     differs = " OR ".join(f"g.{c} IS DISTINCT FROM first_value(g.{c}) OVER w" for c in same) or "false"
-    con.execute(
+    eng.execute(
         "CREATE OR REPLACE TEMP TABLE _g_rep AS "
         f"SELECT g.rowid AS rid, g.p_post_id AS pid, {ordinal} AS ord, "
         "first_value(g.rowid) OVER w AS first_rid, first_value(g.source_line) OVER w AS first_line, "
@@ -1194,13 +1194,13 @@ def _merge_repeats(con: Connection, m: Mapping, consts: dict[str, str], file: st
     def raw(alias: str) -> str:
         return "concat_ws(',', " + ", ".join(f"CAST({alias}.{c} AS VARCHAR)" for c in shown) + ")"
 
-    con.execute(
+    eng.execute(
         "UPDATE _g_conv SET reason = 'post_id ''' || r.pid || ''' repeats line ' || coalesce(CAST(r.first_line AS VARCHAR), '?') "
         f"|| ' with another account, platform, time, text or link', _raw = {raw('_g_conv')} "
         "FROM _g_rep r WHERE r.rid = _g_conv.rowid AND r.differs"
     )
     merged = "NOT r.differs AND r.rid <> r.first_rid"
-    con.execute(
+    eng.execute(
         f"INSERT INTO stage_merged SELECT {file}, g.source_line, g.p_post_id, {raw('g')} "
         f"FROM _g_conv g JOIN _g_rep r ON r.rid = g.rowid WHERE {merged}"
     )
@@ -1215,15 +1215,15 @@ def _merge_repeats(con: Connection, m: Mapping, consts: dict[str, str], file: st
             first = f"list_position({keys}, {key.format(u='a.p_urls[i]', d='a.p_domains[i]')}) = i"
             firsts["p_urls"] = f"list_filter(a.p_urls, lambda x, i: {first})"
             firsts["p_domains"] = f"list_filter(a.p_domains, lambda x, i: {first})"
-        con.execute(
+        eng.execute(
             f"UPDATE _g_conv SET {', '.join(f'{c} = n.{c}' for c in lists)} FROM ("
             f"SELECT a.first_rid, {', '.join(f'{firsts[c]} AS {c}' for c in lists)} FROM ("
             f"SELECT d.first_rid, {aggs} FROM _g_rep d WHERE NOT d.differs GROUP BY d.first_rid) a"
             ") n WHERE _g_conv.rowid = n.first_rid"
         )
-    n = con.execute(f"SELECT count(*) FROM _g_rep r WHERE {merged}").fetchall()[0][0]
-    con.execute(f"DELETE FROM _g_conv WHERE rowid IN (SELECT r.rid FROM _g_rep r WHERE {merged})")
-    con.execute("DROP TABLE _g_rep")
+    n = eng.execute(f"SELECT count(*) FROM _g_rep r WHERE {merged}").fetchall()[0][0]
+    eng.execute(f"DELETE FROM _g_conv WHERE rowid IN (SELECT r.rid FROM _g_rep r WHERE {merged})")
+    eng.execute("DROP TABLE _g_rep")
     return int(n)
 
 
