@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 
-from ..engine.duckdb import Connection
+from ..engine.duckdb import DuckDBEngine, executemany
 from ..errors import MissingColumnsError
 from . import rules
 from .base import (
@@ -257,13 +257,13 @@ class _ArchiveReader:
 
     # -- staging helpers -----------------------------------------------------------------
     @staticmethod
-    def _drop_rejects(con: Connection) -> None:
-        con.execute(f"DROP TABLE IF EXISTS {_REJ_TABLE}")
-        con.execute(f"DROP TABLE IF EXISTS {_REJ_SCAN}")
+    def _drop_rejects(eng: DuckDBEngine) -> None:
+        eng.execute(f"DROP TABLE IF EXISTS {_REJ_TABLE}")
+        eng.execute(f"DROP TABLE IF EXISTS {_REJ_SCAN}")
 
     @staticmethod
-    def _count(con: Connection, sql: str) -> int:
-        rows = con.execute(sql).fetchall()
+    def _count(eng: DuckDBEngine, sql: str) -> int:
+        rows = eng.execute(sql).fetchall()
         return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
     def _parse_into_raw(
@@ -315,27 +315,27 @@ class _ArchiveReader:
 
         every = f", {_every_column_sql(layout)} AS _enc"
         try:
-            ctx.con.execute(parse_sql("" if utf8 is not None else every))
+            ctx.engine.execute(parse_sql("" if utf8 is not None else every))
         finally:
             valid = utf8 is not None and utf8.result()  # the thread is done before anything else reads
         if utf8 is not None and not valid:
-            self._drop_rejects(ctx.con)
-            ctx.con.execute(parse_sql(every))
+            self._drop_rejects(ctx.engine)
+            ctx.engine.execute(parse_sql(every))
         parse = _Parse(layout, pre, why, lines=lines)
         if not lines:
             return parse
         if partial is not None and len(partial) < len(layout.names) and not self._lines_add_up(ctx):
             self._scan_newlines(ctx, layout)
-            self._number_lines(ctx.con, from_scan=True)
+            self._number_lines(ctx.engine, from_scan=True)
         else:
-            self._number_lines(ctx.con)
+            self._number_lines(ctx.engine)
         return parse
 
     def _lines_add_up(self, ctx: ReadContext) -> bool:
         """Do the header, the parsed records with their embedded newlines and the rejected
         records account for exactly the file's physical lines?"""
-        parsed = ctx.con.execute("SELECT count(*), coalesce(sum(_nl), 0) FROM cib_raw").fetchall()[0]
-        rejected = sum(1 + _reject_spans(raw) for _o, _p, raw, _e in _reject_rows(ctx.con))
+        parsed = ctx.engine.execute("SELECT count(*), coalesce(sum(_nl), 0) FROM cib_raw").fetchall()[0]
+        rejected = sum(1 + _reject_spans(raw) for _o, _p, raw, _e in _reject_rows(ctx.engine))
         return 1 + int(parsed[0]) + int(parsed[1]) + rejected == ctx.line_count()
 
     def _ensure_lines(self, ctx: ReadContext, parse: _Parse) -> None:
@@ -344,21 +344,21 @@ class _ArchiveReader:
         if parse.lines:
             return
         self._scan_newlines(ctx, parse.layout)
-        self._number_lines(ctx.con, from_scan=True)
+        self._number_lines(ctx.engine, from_scan=True)
         parse.lines = True
 
     def _scan_newlines(self, ctx: ReadContext, layout: _Layout) -> None:
         """``cib_nl``: the newlines inside every field of each parsed record, by a second scan
         of the file in the same (file) order as ``cib_raw``."""
         scratch = ("cib_rejects_nl", "cib_reject_scans_nl")
-        ctx.con.execute(
+        ctx.engine.execute(
             f"CREATE OR REPLACE TEMP TABLE cib_nl AS SELECT {_nl_sql(layout)} AS _nl FROM {_read_csv_sql(ctx.source, layout, scratch)}"
         )
         for t in scratch:
-            ctx.con.execute(f"DROP TABLE IF EXISTS {t}")
+            ctx.engine.execute(f"DROP TABLE IF EXISTS {t}")
 
     @staticmethod
-    def _number_lines(con: Connection, *, from_scan: bool = False) -> None:
+    def _number_lines(eng: DuckDBEngine, *, from_scan: bool = False) -> None:
         """Set ``cib_raw.source_line`` to the record's physical line assuming no rejects:
         ``record ordinal + 1 (header) + newlines embedded in all earlier records``, the
         newlines from ``cib_raw._nl`` or (``from_scan``) from ``cib_nl`` (dropped here).
@@ -368,17 +368,17 @@ class _ArchiveReader:
         follow file order. The numbering runs on the narrow (rowid, _nl) projection, after the
         parallel parse; a file without embedded newlines needs no window (line = ordinal + 2).
         """
-        rows = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
+        rows = eng.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
         if rows and not rows[0][0]:
             raise AssertionError("cib_raw needs preserve_insertion_order = true (file order)")
         nl_table = "cib_nl" if from_scan else "cib_raw"
-        n, n_nl, lo, hi = con.execute(f"SELECT count(*), coalesce(sum(_nl), 0), min(rowid), max(rowid) FROM {nl_table}").fetchall()[0]
-        if from_scan and int(n) != int(con.execute("SELECT count(*) FROM cib_raw").fetchall()[0][0]):
+        n, n_nl, lo, hi = eng.execute(f"SELECT count(*), coalesce(sum(_nl), 0), min(rowid), max(rowid) FROM {nl_table}").fetchall()[0]
+        if from_scan and int(n) != int(eng.execute("SELECT count(*) FROM cib_raw").fetchall()[0][0]):
             raise AssertionError("cib_nl and cib_raw hold different records")
         if int(n_nl) == 0 and not from_scan and int(n) and int(hi) - int(lo) + 1 == int(n):
-            con.execute(f"UPDATE cib_raw SET source_line = rowid - {int(lo)} + 2")
+            eng.execute(f"UPDATE cib_raw SET source_line = rowid - {int(lo)} + 2")
         elif not from_scan:
-            con.execute(
+            eng.execute(
                 """
                 UPDATE cib_raw SET source_line = n.line
                 FROM (
@@ -392,7 +392,7 @@ class _ArchiveReader:
             )
         else:
             # both tables were filled in file order: the k-th rowid of each is the same record
-            con.execute(
+            eng.execute(
                 """
                 UPDATE cib_raw SET source_line = n.line
                 FROM (
@@ -404,23 +404,23 @@ class _ArchiveReader:
                 WHERE n.k = r.k AND cib_raw.rowid = r.rid
                 """
             )
-            con.execute("DROP TABLE cib_nl")
+            eng.execute("DROP TABLE cib_nl")
 
     def _quarantine_invalid(self, ctx: ReadContext, parse: _Parse) -> int:
         """Quarantine the parsed rows whose ``_why`` says why they cannot be kept, each with its
         record re-serialised as CSV. The records are read back by a second scan that keeps
         only the invalid ones (the same rule on the same file, in file order: its k-th row is
         ``cib_raw``'s k-th invalid row); no second scan when every row is valid."""
-        con = ctx.con
-        n = self._count(con, "SELECT count(*) FROM cib_raw WHERE _why IS NOT NULL")
+        eng = ctx.engine
+        n = self._count(eng, "SELECT count(*) FROM cib_raw WHERE _why IS NOT NULL")
         if not n:
             return 0
         self._ensure_lines(ctx, parse)
         scratch = ("cib_rejects_raw", "cib_reject_scans_raw")
         scan = _scan_sql(ctx.source, parse.layout, parse.pre, parse.why, f", {_raw_sql(parse.layout)} AS _raw", scratch)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE cib_rawtext AS SELECT _raw FROM ({scan}) WHERE _why IS NOT NULL")
+        eng.execute(f"CREATE OR REPLACE TEMP TABLE cib_rawtext AS SELECT _raw FROM ({scan}) WHERE _why IS NOT NULL")
         got = self._count(
-            con,
+            eng,
             f"""
             INSERT INTO stage_quarantine
             SELECT {_q(ctx.source.name)}, r.source_line, t._raw, r._why
@@ -429,7 +429,7 @@ class _ArchiveReader:
             """,
         )
         for t in ("cib_rawtext", *scratch):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
+            eng.execute(f"DROP TABLE IF EXISTS {t}")
         if got != n:
             raise AssertionError(f"{ctx.source.name}: {n} invalid rows, {got} read back")
         return n
@@ -440,10 +440,10 @@ class _ArchiveReader:
         Must run before any row of ``cib_raw`` is deleted (the table holds exactly this file's
         parsed records, each with its provisional line).
         """
-        con = ctx.con
+        eng = ctx.engine
         table = "cib_raw"
         n_fields = len(parse.layout.names)
-        rows = _reject_rows(con)
+        rows = _reject_rows(eng)
         if not rows:
             return 0
         self._ensure_lines(ctx, parse)
@@ -453,7 +453,8 @@ class _ArchiveReader:
             raw = (raw or "").strip("\r\n")  # see _reject_spans
             spans = _reject_spans(raw)
             out.append((int(ordinal), line, raw, _reject_reason(err, n_fields), spans))
-        con.executemany(
+        executemany(
+            eng,
             "INSERT INTO stage_quarantine VALUES (?, ?, ?, ?)",
             [(ctx.source.name, line, raw, reason) for _o, line, raw, reason, _s in out],
         )
@@ -464,11 +465,11 @@ class _ArchiveReader:
         for j, (ordinal, _line, _raw, _reason, spans) in enumerate(out, start=1):
             total += 1 + spans
             shifts.append((ordinal - 1 - j, total))
-        con.execute("CREATE OR REPLACE TEMP TABLE cib_line_shift (g BIGINT, shift BIGINT)")
-        con.executemany("INSERT INTO cib_line_shift VALUES (?, ?)", shifts)
+        eng.execute("CREATE OR REPLACE TEMP TABLE cib_line_shift (g BIGINT, shift BIGINT)")
+        executemany(eng, "INSERT INTO cib_line_shift VALUES (?, ?)", shifts)
         # Staged rows are ranked by their provisional line (strictly increasing in file order;
         # rowids are not usable: inside a transaction they are transaction-local numbers).
-        con.execute(
+        eng.execute(
             f"""
             UPDATE {table} SET source_line = {table}.source_line + f.shift
             FROM (
@@ -479,13 +480,13 @@ class _ArchiveReader:
             WHERE {table}.source_line = f.line0
             """
         )
-        con.execute("DROP TABLE cib_line_shift")
+        eng.execute("DROP TABLE cib_line_shift")
         return len(out)
 
 
-def _reject_rows(con: Connection) -> list[tuple]:
+def _reject_rows(eng: DuckDBEngine) -> list[tuple]:
     """One row per record DuckDB rejected: (record ordinal, byte position, raw text, error)."""
-    return con.execute(
+    return eng.execute(
         f"""
         SELECT line, min(line_byte_position) AS pos,
                arg_min(csv_line, (CASE error_type WHEN 'INVALID ENCODING' THEN 0 WHEN 'UNQUOTED VALUE' THEN 1
@@ -624,9 +625,9 @@ class IOArchiveUsers(_ArchiveReader):
         return len(cols & set(USER_COLUMNS)) >= 6 and len(cols & set(_TWEET_ONLY)) < 3
 
     def read(self, ctx: ReadContext) -> int:
-        con = ctx.con
+        eng = ctx.engine
         layout = self._layout(ctx)
-        self._drop_rejects(con)
+        self._drop_rejects(eng)
         select = {
             **_account_cols_sql(),
             "source_file": _q(ctx.source.name),
@@ -638,9 +639,9 @@ class IOArchiveUsers(_ArchiveReader):
         rejected = self._rejects(ctx, parse)
         invalid = self._quarantine_invalid(ctx, parse)
         names = ", ".join(select)
-        staged = self._count(con, f"INSERT INTO stage_accounts ({names}) SELECT {names} FROM cib_raw WHERE _why IS NULL")
-        con.execute("DROP TABLE cib_raw")
-        self._drop_rejects(con)
+        staged = self._count(eng, f"INSERT INTO stage_accounts ({names}) SELECT {names} FROM cib_raw WHERE _why IS NULL")
+        eng.execute("DROP TABLE cib_raw")
+        self._drop_rejects(eng)
         return staged + rejected + invalid
 
 
@@ -711,13 +712,13 @@ class IOArchiveTweets(_ArchiveReader):
     )
 
     def read(self, ctx: ReadContext) -> int:
-        con = ctx.con
+        eng = ctx.engine
         layout = self._layout(ctx)
-        self._drop_rejects(con)
+        self._drop_rejects(eng)
         if not ctx.macros:
             from .normalize import install_macros
 
-            install_macros(con)  # cib_parse_list
+            install_macros(eng)  # cib_parse_list
         # the given minute (or second) and the snowflake decoding of the id (see _PRE)
         given = "coalesce(_tmin, _tsec)"
         snow_ms, snow_ok = "_snow", "_snow_ok"
@@ -763,19 +764,19 @@ class IOArchiveTweets(_ArchiveReader):
         # (source_line always: a read without lines numbers them when it quarantines a row)
         posts = {n: f"CAST({e} AS {types[n]})" for n, e in posts.items() if ctx.wants(n) or n == "source_line"}
         parse = self._parse_into_raw(ctx, layout, posts, self._WHY_RAW, pre=self._PRE_RAW, lines=ctx.lines)
-        if self._count(con, f"SELECT count(*) FROM cib_raw WHERE _why = {self._UNTRIMMED}"):
+        if self._count(eng, f"SELECT count(*) FROM cib_raw WHERE _why = {self._UNTRIMMED}"):
             # some id or time has a space at an edge (or is empty): parse with the trim rule
-            self._drop_rejects(con)
+            self._drop_rejects(eng)
             parse = self._parse_into_raw(ctx, layout, posts, self._WHY, pre=self._PRE, lines=ctx.lines)
         rejected = self._rejects(ctx, parse)
         invalid = self._quarantine_invalid(ctx, parse)
-        ctx.unique_ids, may_quarantine = finalize_may_quarantine(con, "cib_raw", "post_id", "_why")
+        ctx.unique_ids, may_quarantine = finalize_may_quarantine(eng, "cib_raw", "post_id", "_why")
         if may_quarantine and not parse.lines:
             self._ensure_lines(ctx, parse)  # finalize names the line of a repeated post
         self._stage_snapshots(ctx, layout, lines=parse.lines)
         # cib_raw has exactly the stage_posts columns plus these: it becomes stage_posts (no copy)
-        staged = become_stage_posts(con, "cib_raw", invalid="_why IS NOT NULL" if invalid else None, constants=constants)
-        self._drop_rejects(con)
+        staged = become_stage_posts(eng, "cib_raw", invalid="_why IS NOT NULL" if invalid else None, constants=constants)
+        self._drop_rejects(eng)
         return staged + rejected + invalid
 
     def _stage_snapshots(self, ctx: ReadContext, layout: _Layout, *, lines: bool = True) -> None:
@@ -792,10 +793,10 @@ class IOArchiveTweets(_ArchiveReader):
         Such a read without lines (``lines`` False: every ``source_line`` is NULL) has nothing
         to pick between an account's tweets: its snapshots are the distinct new accounts.
         """
-        con = ctx.con
+        eng = ctx.engine
         profile = [c for c in _account_cols_sql() if c not in ("account_id", "platform")]
         if not lines and not any(ctx.wants_account(c) for c in profile):
-            con.execute(
+            eng.execute(
                 f"""
                 INSERT INTO stage_accounts (account_id, platform, source_file, source_line, from_users_file)
                 SELECT DISTINCT account_id, 'twitter', {_q(ctx.source.name)}, CAST(NULL AS BIGINT), false
@@ -803,7 +804,7 @@ class IOArchiveTweets(_ArchiveReader):
                 """
             )
             return
-        con.execute(
+        eng.execute(
             """
             CREATE OR REPLACE TEMP TABLE cib_snap AS
             SELECT r.account_id, r.post_id, r.source_line
@@ -817,17 +818,17 @@ class IOArchiveTweets(_ArchiveReader):
             """
         )
         if not any(ctx.wants_account(c) for c in profile):
-            con.execute(
+            eng.execute(
                 f"""
                 INSERT INTO stage_accounts (account_id, platform, source_file, source_line, from_users_file)
                 SELECT account_id, 'twitter', {_q(ctx.source.name)}, source_line, false FROM cib_snap
                 """
             )
-        elif self._count(con, "SELECT count(*) FROM cib_snap"):
+        elif self._count(eng, "SELECT count(*) FROM cib_snap"):
             cols = _account_cols_sql()
             raw = ", ".join(_ident(c) for c in USER_COLUMNS)
             scratch = ("cib_rejects_snap", "cib_reject_scans_snap")
-            con.execute(
+            eng.execute(
                 f"""
                 CREATE OR REPLACE TEMP TABLE cib_prof AS
                 SELECT {_nz('tweetid')} AS _pid, {raw}
@@ -836,7 +837,7 @@ class IOArchiveTweets(_ArchiveReader):
                 """
             )
             # a tweet id repeated in the file: its first record (finalize keeps that one)
-            con.execute(
+            eng.execute(
                 f"""
                 INSERT INTO stage_accounts ({', '.join(cols)}, source_file, source_line, from_users_file)
                 SELECT {', '.join(cols.values())}, {_q(ctx.source.name)}, source_line, false
@@ -848,8 +849,8 @@ class IOArchiveTweets(_ArchiveReader):
                 """
             )
             for t in ("cib_prof", *scratch):
-                con.execute(f"DROP TABLE IF EXISTS {t}")
-        con.execute("DROP TABLE cib_snap")
+                eng.execute(f"DROP TABLE IF EXISTS {t}")
+        eng.execute("DROP TABLE cib_snap")
 
 
 READERS: list[Reader] = [IOArchiveUsers(), IOArchiveTweets()]
