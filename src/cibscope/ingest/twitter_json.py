@@ -35,7 +35,8 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
-from ..engine.duckdb import Connection
+from ..case import engine_or_connection
+from ..engine.duckdb import DuckDBEngine
 from ..errors import InputError, UnknownFormatError
 from ..progress import step
 from ..schema import Table
@@ -72,8 +73,8 @@ class StageWriter:
     far fewer accounts than posts.
     """
 
-    def __init__(self, con: Connection, source_file: str, batch_rows: int = BATCH_ROWS) -> None:
-        self.con = con
+    def __init__(self, engine: DuckDBEngine, source_file: str, batch_rows: int = BATCH_ROWS) -> None:
+        self.engine = engine_or_connection(engine)  # the case's DuckDB engine (ctx.engine)
         self.source_file = source_file
         self.batch_rows = batch_rows
         self._posts: list[dict[str, Any]] = []
@@ -138,11 +139,11 @@ class StageWriter:
             return
         batch = pa.Table.from_pylist(rows, schema=arrow_schema(table))
         name = "_cibscope_batch"
-        self.con.register(name, batch)
+        self.engine.register_arrow(name, batch)
         try:
-            self.con.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM {name}")
+            self.engine.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM {name}")
         finally:
-            self.con.unregister(name)
+            self.engine.unregister(name)
 
     def _flush_posts(self) -> None:
         posts, self._posts = self._posts, []
@@ -657,7 +658,7 @@ class _JsonReader:
 
     def read(self, ctx: ReadContext) -> int:
         self._refuse(ctx.source)
-        writer = StageWriter(ctx.con, ctx.source.name)
+        writer = StageWriter(ctx.engine, ctx.source.name)
         with step(ctx.progress, f"parsing {self.name} JSON") as task:
             for i, (line, obj, raw) in enumerate(_iter_records(ctx.source, writer)):
                 self._convert(line, obj, raw, writer)
