@@ -28,6 +28,7 @@ from typing import Any
 
 
 from ..case import LEAN_FIELDS_META, Case, open_case
+from ..engine.base import Engine
 from ..engine.duckdb import Error as DuckDBError, IOException as DuckDBIOException
 from ..errors import EmptyFileError, InputError, StrictModeError, UnknownFormatError
 from ..progress import Progress, step
@@ -219,7 +220,7 @@ def sniff(source: Source, forced: str | None = None) -> Reader:
 
 def _create_staging(case: Case) -> None:
     for t in STAGE_TABLES:
-        case.con.execute(f"CREATE OR REPLACE TEMP TABLE {t.name} AS SELECT * FROM ({_empty_select(t)})")
+        case.engine.execute(f"CREATE OR REPLACE TEMP TABLE {t.name} AS SELECT * FROM ({_empty_select(t)})")
 
 
 def _empty_select(t: Any) -> str:
@@ -287,7 +288,7 @@ def ingest(
 
             raise ParameterError("lines=False needs fields (a lean read): a full read keeps every post's line")
         lean = lean - {"source_line"}
-    overlap = not c.con.execute("SELECT count(*) FROM (SELECT 1 FROM ingest_log LIMIT 1)").fetchall()[0][0]
+    overlap = not c.engine.execute("SELECT count(*) FROM (SELECT 1 FROM ingest_log LIMIT 1)").fetchall()[0][0]
     # a lean read into an in-memory case that ends with this call: the staged posts become the
     # posts table instead of being copied into it (finalize.adopt_stage_posts)
     adopt = not content_hash and lean is not None and c.path == ":memory:"
@@ -416,7 +417,7 @@ def _mark_lean(c: Case, fields: frozenset[str]) -> None:
     from ..schema import ACCOUNTS
     from .base import ACCOUNT_FIELD_PREFIX, CORE_ACCOUNT_COLUMNS
 
-    before = case_lean_fields(c.con)
+    before = case_lean_fields(c)
     every = frozenset(n for n, _ in STAGE_POSTS.columns) | {
         ACCOUNT_FIELD_PREFIX + n for n in ACCOUNTS.column_names if n not in CORE_ACCOUNT_COLUMNS
     }
@@ -447,14 +448,14 @@ def _ingest_one(
     count = bool(getattr(reader, "counts_lines", False) and src.compression in (None, "gzip") and src.origin is None and not on_demand)
     gz = src.compression == "gzip"
     hashed = src.origin or src.path
-    con = c.con
+    eng = c.engine
     hashing: Future[tuple[str | None, int | None]] | None = None
     hexdigest: str | None = None
     stop = threading.Event()  # tells the hash thread to give up when the read fails
     line_count: int | Callable[[], int | None] | None
     if not overlap:
         hexdigest, line_count = _content_hash(hashed, count, gz=gz)
-        prev = _same_content(con, str(hexdigest))
+        prev = _same_content(eng, str(hexdigest))
         if prev is not None:
             return FileReport(src.name, reader.name, "already ingested", message=f"same content as {prev}; nothing added")
     else:
@@ -474,8 +475,8 @@ def _ingest_one(
         # counted on the first call, in this thread
         line_count = _count_on_demand(hashed, gz)
     _create_staging(c)
-    install_macros(con)  # outside the file's transaction: a rollback must not take the UDF with it
-    con.execute("BEGIN TRANSACTION")
+    install_macros(eng)  # outside the file's transaction: a rollback must not take the UDF with it
+    eng.execute("BEGIN TRANSACTION")
     try:
         with step(progress, f"reading {Path(src.name).name} ({reader.name})") as _:
             try:
@@ -491,21 +492,21 @@ def _ingest_one(
                     hint="the file is damaged beyond what can be quarantined row by row; check its encoding and line endings",
                 ) from e
             for line, raw, reason in notes:
-                con.execute("INSERT INTO stage_quarantine VALUES (?, ?, ?, ?)", [src.name, line, raw, reason])
+                eng.execute("INSERT INTO stage_quarantine VALUES (?, ?, ?, ?)", [src.name, line, raw, reason])
                 rows_read += 1
         with step(progress, f"normalising {Path(src.name).name}") as _:
-            adopted = finalize(con, src.name, reader.kind, adopt=adopt, unique_ids=ctx.unique_ids, macros=True)
+            adopted = finalize(eng, src.name, reader.kind, adopt=adopt, unique_ids=ctx.unique_ids, macros=True)
         if hashing is not None:
             hexdigest = hashing.result()[0]
-            prev = _same_content(con, hexdigest) if hexdigest is not None else None
+            prev = _same_content(eng, hexdigest) if hexdigest is not None else None
             if prev is not None:
-                con.execute("ROLLBACK")
+                eng.execute("ROLLBACK")
                 return FileReport(src.name, reader.name, "already ingested", message=f"same content as {prev}; nothing added")
-        kept = _staged_count(con, reader.kind)
-        q = con.execute("SELECT count(*) FROM stage_quarantine").fetchone()
+        kept = _staged_count(eng, reader.kind)
+        q = eng.execute("SELECT count(*) FROM stage_quarantine").fetchone()
         quarantined = int(q[0]) if q else 0
         reasons = dict(
-            con.execute(
+            eng.execute(
                 _REASON_SUMMARY_SQL
             ).fetchall()
         )
@@ -514,7 +515,7 @@ def _ingest_one(
                 f"row accounting broken for {src.name}: read {rows_read} != kept {kept} + quarantined {quarantined}"
             )
         if strict and quarantined:
-            first = con.execute(
+            first = eng.execute(
                 "SELECT source_line, reason FROM stage_quarantine ORDER BY source_line LIMIT 1"
             ).fetchone()
             raise StrictModeError(
@@ -522,22 +523,22 @@ def _ingest_one(
                 file=src.name,
                 line=int(first[0]) if first and first[0] is not None else None,
             )
-        con.execute("INSERT INTO quarantine SELECT * FROM stage_quarantine")
+        eng.execute("INSERT INTO quarantine SELECT * FROM stage_quarantine")
         if fields is not None and reader.kind == "posts" and kept:
             _mark_lean(c, fields)  # in the file's transaction: only when lean posts are kept
         seconds = time.perf_counter() - t0
-        con.execute(
+        eng.execute(
             "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [src.name, hexdigest, reader.name, rows_read, kept, quarantined, datetime.now(timezone.utc).replace(tzinfo=None), seconds],
         )
-        merged = int(con.execute("SELECT count(*) FROM stage_merged").fetchall()[0][0])
+        merged = int(eng.execute("SELECT count(*) FROM stage_merged").fetchall()[0][0])
         if adopted:
             from .finalize import adopt_stage_posts
 
-            adopt_stage_posts(con)  # after the rows were counted in stage_posts
-        con.execute("COMMIT")
+            adopt_stage_posts(eng)  # after the rows were counted in stage_posts
+        eng.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        eng.execute("ROLLBACK")
         stop.set()
         raise
     message = f"{merged:,} kept row(s) merged into their post's first row" if merged else ""
@@ -561,15 +562,15 @@ def _mapping_reader(mapping: Any) -> str:
     return "generic-accounts" if getattr(mapping, "table", "posts") == "accounts" else "generic"
 
 
-def _same_content(con: Any, digest: str) -> str | None:
+def _same_content(eng: Engine, digest: str) -> str | None:
     """The file already in the case with this content hash, if any."""
-    row = con.execute("SELECT source_file FROM ingest_log WHERE content_hash = ? LIMIT 1", [digest]).fetchone()
+    row = eng.execute("SELECT source_file FROM ingest_log WHERE content_hash = ? LIMIT 1", [digest]).fetchone()
     return None if row is None else str(row[0])
 
 
-def _staged_count(con: Any, kind: str) -> int:
+def _staged_count(eng: Engine, kind: str) -> int:
     """Rows kept: staged rows, plus (posts) rows merged into an earlier row's post (stage_merged)."""
     table = "stage_accounts" if kind == "accounts" else "stage_posts"
     merged = " + (SELECT count(*) FROM stage_merged)" if kind != "accounts" else ""
-    row = con.execute(f"SELECT (SELECT count(*) FROM {table}){merged}").fetchone()
+    row = eng.execute(f"SELECT (SELECT count(*) FROM {table}){merged}").fetchone()
     return int(row[0]) if row else 0

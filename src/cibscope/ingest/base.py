@@ -322,10 +322,6 @@ class ReadContext:
     def __post_init__(self) -> None:
         self.engine = engine_or_connection(self.engine)  # type: ignore[assignment]
 
-    @property
-    def con(self) -> Any:  # temporary, while the readers move onto ``engine`` (issue 15)
-        return self.engine.con  # type: ignore[attr-defined]
-
     def line_count(self) -> int | None:
         """The file's physical lines (waits for the hash thread if it still runs)."""
         v = self.physical_lines
