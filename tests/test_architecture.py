@@ -29,7 +29,7 @@ NOT_YET_MOVED = frozenset({
 MOVED = (
     "audit/", "disclose/", "report/", "mediapolicy/", "referral/", "export.py", "platforms.py", "testing.py",
     "evidence/explain.py", "case.py", "__init__.py", "cli/audit.py", "cli/report.py", "cli/disclose.py",
-    "cli/platforms.py", "cli/media_policy.py", "cli/referral.py",
+    "cli/platforms.py", "cli/media_policy.py", "cli/referral.py", "ingest/", "cli/ingest.py",
 )
 
 #: (module, function called with ``case.con``): calls into modules not yet moved, whose signature

@@ -107,7 +107,7 @@ def test_a_lean_read_leaves_out_what_the_trace_does_not_read(data: Path, tmp_pat
         assert con.execute("SELECT count(*) FROM posts WHERE text IS NOT NULL OR text_norm IS NOT NULL").fetchone() == (0,)
         assert con.execute("SELECT count(*) FROM post_hashtags").fetchone() == (0,)
         assert con.execute("SELECT count(*) FROM posts WHERE repost_of IS NOT NULL").fetchone()[0] > 0
-        assert case_lean_fields(con) == fields
+        assert case_lean_fields(c) == fields
         # a trace that needs what was left out is refused, before anything is written
         with pytest.raises(CaseStateError, match="co_hashtag needs hashtags"):
             build_networks(con, traces=["co_retweet", "co_hashtag"])
@@ -120,11 +120,11 @@ def test_a_lean_read_leaves_out_what_the_trace_does_not_read(data: Path, tmp_pat
 def test_a_full_read_after_a_lean_one_keeps_the_case_lean(data: Path, toolkit_csv: Path, tmp_path: Path) -> None:
     case = tmp_path / "c.duckdb"
     with open_case(case) as c:
-        assert case_lean_fields(c.con) is None
+        assert case_lean_fields(c) is None
     ingest([data / "tweets.csv"], case, fields={"hashtags"})
     ingest([toolkit_csv], case)  # its posts are already in the case: all quarantined, still lean
     with open_case(case) as c:
-        assert case_lean_fields(c.con) == CORE_POST_FIELDS | {"hashtags"}
+        assert case_lean_fields(c) == CORE_POST_FIELDS | {"hashtags"}
 
 
 def test_unknown_fields_are_rejected(data: Path, tmp_path: Path) -> None:
@@ -242,7 +242,7 @@ def test_the_lean_mark_is_set_only_when_lean_posts_are_kept(data: Path, tmp_path
     ingest([data / "tweets.csv"], case)
     ingest([data / "tweets.csv"], case, fields={"hashtags"})  # already ingested: nothing added
     with open_case(case) as c:
-        assert case_lean_fields(c.con) is None
+        assert case_lean_fields(c) is None
     bad = tmp_path / "bad.csv"  # one row without a user id: quarantined, so --strict fails
     with open(data / "tweets.csv", encoding="utf-8") as fh:
         header, first = fh.readline(), fh.readline()
@@ -251,7 +251,7 @@ def test_the_lean_mark_is_set_only_when_lean_posts_are_kept(data: Path, tmp_path
     with pytest.raises(Exception, match="strict"):
         ingest([bad], fresh, fields={"hashtags"}, strict=True)
     with open_case(fresh) as c:
-        assert case_lean_fields(c.con) is None  # the failed file left no mark
+        assert case_lean_fields(c) is None  # the failed file left no mark
 
 
 def test_detect_audit_and_report_refuse_a_lean_case(data: Path, tmp_path: Path) -> None:

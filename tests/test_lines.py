@@ -170,7 +170,7 @@ def test_a_case_without_lines_is_marked_and_refused_for_evidence(tmp_path: Path)
     case = tmp_path / "c.duckdb"
     cibscope.ingest_files([f], case=case, fields=CORE_POST_FIELDS, lines=False)
     with cibscope.open_case(case) as c:
-        assert case_lean_fields(c.con) == CORE_POST_FIELDS - {"source_line"}
+        assert case_lean_fields(c) == CORE_POST_FIELDS - {"source_line"}
         with pytest.raises(CaseStateError, match="co_retweet needs source_line"):
             build_networks(c.con, traces=["co_retweet"])
     with pytest.raises(ParameterError, match="lines=False needs fields"):
