@@ -446,3 +446,16 @@ def test_sniffing_a_page_longer_than_the_head(tmp_path: Path) -> None:
     assert sniff(src).name == "twitter-v2"
     case, _, n = stage(tmp_path, p)
     assert n == 100 and one(case, "SELECT min(source_line) FROM stage_posts") == 2
+
+
+def test_a_read_context_holds_the_case_engine(tmp_path: Path) -> None:
+    """Readers reach the case only through ``ctx.engine`` (issue 15): a Case given to the
+    ReadContext is replaced by its engine, an engine is kept as it is."""
+    case = open_case(tmp_path / "c.duckdb")
+    try:
+        src = _source(sorted(DATA.glob("*.jsonl"))[0])
+        assert ReadContext(case, src).engine is case.engine  # type: ignore[arg-type]
+        assert ReadContext(case.engine, src).engine is case.engine
+        assert not hasattr(ReadContext(case.engine, src), "con")
+    finally:
+        case.close()
