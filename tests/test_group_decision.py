@@ -64,7 +64,7 @@ def test_frame_unit_follows_the_span(tmp_path: Path) -> None:
             c.con.execute("DELETE FROM posts")
             insert_rows(c.con, "posts", [dict(post_id="a", account_id="u", created_at=T0),
                                          dict(post_id="b", account_id="u", created_at=T0 + timedelta(days=days))])
-            origin, period, step, name = _frame(c.con)
+            origin, period, step, name = _frame(c.engine)
             assert name == unit
             assert period % step == 0 and period // step >= 8 and origin == int((T0 - datetime(1970, 1, 1)).total_seconds() * 1e6)
 
@@ -77,8 +77,8 @@ def test_null_copy_shifts_each_account_circularly_and_keeps_its_actions(tmp_path
 
         keep_traces(c.con, ["co_retweet"])
         rows = kept_trace_table(c.con, "co_retweet")
-        origin, period, step, _ = _frame(c.con)
-        _install_shift(c.con, _accounts(c.con), np.random.default_rng(0), period // step, step)
+        origin, period, step, _ = _frame(c.engine)
+        _install_shift(c.engine, _accounts(c.engine), np.random.default_rng(0), period // step, step)
         t = get_trace("co_retweet")()
         real = c.con.execute(f'SELECT account_id, key, epoch_us("at") FROM {rows} ORDER BY 1, 2').fetchall()
         null = c.con.execute(f'SELECT account_id, key, epoch_us("at") FROM ({t.null_sql(rows, origin, period)}) ORDER BY 1, 2').fetchall()
@@ -145,7 +145,7 @@ def test_traits_fire_on_the_group_not_on_a_few_members(tmp_path: Path) -> None:
         insert_rows(c.con, "accounts", accounts)
         insert_rows(c.con, "posts", posts)
         membership = {**{a: 1 for a in members1}, **{b: 2 for b in members2}}
-        sig = {(s.group_id, s.signal): s for s in group_signals(c.con, membership)}
+        sig = {(s.group_id, s.signal): s for s in group_signals(c, membership)}
         burst = sig[(1, "creation_burst")]
         assert (burst.k, burst.n, burst.base_rate) == (12, 12, pytest.approx(2 / 212))
         assert burst.fired and burst.members == tuple(members1)
@@ -159,7 +159,7 @@ def test_traits_fire_on_the_group_not_on_a_few_members(tmp_path: Path) -> None:
         assert (decisions[1].verdict, decisions[2].verdict) == (OPERATION, COORDINATED)
         assert decisions[1].signals == ("shared_client", "creation_burst")
         # a stricter lift leaves the client (12/12 vs 0 elsewhere) and the burst: both still fire
-        strict = group_signals(c.con, membership, SignalParams(min_lift=50.0))
+        strict = group_signals(c, membership, SignalParams(min_lift=50.0))
         assert {(s.group_id, s.signal) for s in strict if s.fired} == {(1, "shared_client"), (1, "creation_burst")}
 
 
@@ -199,7 +199,7 @@ def test_defining_items_rank_what_the_group_pushes(tmp_path: Path) -> None:
         from cibscope.networks import keep_traces, kept_trace_table
 
         keep_traces(c.con, ["co_hashtag"])
-        items = defining_items(c.con, {a: 1 for a in members}, {"co_hashtag": kept_trace_table(c.con, "co_hashtag")})
+        items = defining_items(c, {a: 1 for a in members}, {"co_hashtag": kept_trace_table(c.con, "co_hashtag")})
         rows = items.to_pylist()
         assert [(r["rank"], r["item"], r["members"], r["accounts"], r["actions"]) for r in rows] == [
             (1, "#op", 5, 7, 20), (2, "#news", 5, 45, 5)]

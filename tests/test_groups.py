@@ -59,7 +59,7 @@ def test_without_correction_alpha_is_a_plain_p_cut(tmp_path: Path) -> None:
 
 def test_two_planted_cliques_become_two_groups(tmp_path: Path) -> None:
     with build_case(tmp_path / "c.duckdb") as c:
-        groups = detect_groups(c.con, resolution=0.05, seed=1, min_size=3)
+        groups = detect_groups(c, resolution=0.05, seed=1, min_size=3)
         assert [g.members for g in groups] == [["a1", "a2", "a3", "a4"], ["b1", "b2", "b3"]]
         g1, g2 = groups
         assert (g1.group_id, g1.size, g2.group_id, g2.size) == (1, 4, 2, 3)
@@ -110,7 +110,7 @@ def test_groups_are_deterministic_under_input_order(tmp_path: Path) -> None:
 
 def test_min_size_drops_small_groups(tmp_path: Path) -> None:
     with build_case(tmp_path / "c.duckdb") as c:
-        groups = detect_groups(c.con, min_size=4)
+        groups = detect_groups(c, min_size=4)
         assert [g.members for g in groups] == [["a1", "a2", "a3", "a4"]]
 
 
@@ -125,7 +125,7 @@ def test_min_size_drops_small_groups(tmp_path: Path) -> None:
 def test_bad_group_parameters_are_rejected(tmp_path: Path, kwargs: dict, message: str) -> None:
     with build_case(tmp_path / "c.duckdb") as c:
         with pytest.raises(ParameterError) as e:
-            detect_groups(c.con, **kwargs)
+            detect_groups(c, **kwargs)
         assert str(e.value) == message
 
 

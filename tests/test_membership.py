@@ -107,7 +107,7 @@ def build_membership_case(path: Path, *, group_edges: bool = True, late: bool = 
 
 def test_three_co_actions_with_a_ten_member_group_are_membership_a_fan_is_not(tmp_path: Path) -> None:
     with build_membership_case(tmp_path / "c.duckdb", group_edges=False) as c:
-        res = group_membership(c.con, {1: MEMBERS}, layers=("co_retweet",))
+        res = group_membership(c, {1: MEMBERS}, layers=("co_retweet",))
         assert res.n_tests == 1001  # w and 1,000 fans (members are not tested), one group
         t = {a: r for a, r in zip(res.tests.column("account_id").to_pylist(), res.tests.to_pylist())}
         assert set(t) == {"w", *FANS}  # accounts with at least one hit
@@ -139,19 +139,19 @@ def test_three_co_actions_with_a_ten_member_group_are_membership_a_fan_is_not(tm
 def test_single_member_co_actions_do_not_count_min_members(tmp_path: Path) -> None:
     with build_membership_case(tmp_path / "c.duckdb", group_edges=False) as c:
         # with min_members = 3, the star posts (2 members around) are no group action: fans have no hits
-        res = group_membership(c.con, {1: MEMBERS}, layers=("co_retweet",), min_members=3)
+        res = group_membership(c, {1: MEMBERS}, layers=("co_retweet",), min_members=3)
         assert res.tests.column("account_id").to_pylist() == ["w"]
         # w's hits have all 10 members around; min_members = 11 removes them too
-        res = group_membership(c.con, {1: MEMBERS}, layers=("co_retweet",), min_members=11)
+        res = group_membership(c, {1: MEMBERS}, layers=("co_retweet",), min_members=11)
         assert res.tests.num_rows == 0 and res.evidence.num_rows == 0
 
 
 def test_no_strong_group_no_test(tmp_path: Path) -> None:
     with build_membership_case(tmp_path / "c.duckdb", group_edges=False) as c:
-        res = group_membership(c.con, {}, layers=("co_retweet",))
+        res = group_membership(c, {}, layers=("co_retweet",))
         assert res.tests.num_rows == 0 and res.n_tests == 0
         # a layer where no member acted: no hits
-        res = group_membership(c.con, {1: MEMBERS}, layers=("co_link",))
+        res = group_membership(c, {1: MEMBERS}, layers=("co_link",))
         assert res.tests.num_rows == 0
 
 
@@ -215,7 +215,7 @@ def test_near_duplicate_and_hashtag_day_actions_hit_the_group(tmp_path: Path) ->
         assert c.con.execute("SELECT count(*) FROM post_keys").fetchall()[0][0] == 4
         keys = dict(c.con.execute("SELECT post_id, key FROM post_keys WHERE layer = 'near_duplicate'").fetchall())
         assert set(keys) == {"t1", "t2", "t3", "tw"} and len(set(keys.values())) == 1
-        res = group_membership(c.con, {1: ["m1", "m2", "m3"]}, layers=("co_hashtag", "near_duplicate"))
+        res = group_membership(c, {1: ["m1", "m2", "m3"]}, layers=("co_hashtag", "near_duplicate"))
         t = {a: r for a, r in zip(res.tests.column("account_id").to_pylist(), res.tests.to_pylist())}
         assert set(t) == {"w"}
         # w's actions: 2 co_hashtag (one per tag of hw) + 1 hashtag_day (hw) + 2 near_duplicate (tw, hw) = 5
@@ -259,7 +259,7 @@ def test_kept_trace_tables_and_rerun_traces_give_the_same_test(tmp_path: Path) -
         layers = ("co_retweet", "co_hashtag")
         results = {}
         for params in (None, {"co_retweet": {"window": 5}}):
-            rerun = group_membership(c.con, {1: MEMBERS}, layers=layers, trace_params=params)
+            rerun = group_membership(c, {1: MEMBERS}, layers=layers, trace_params=params)
             build_networks(c.con, traces=list(layers), params=params, keep=layers)
             assert kept_trace_table(c.con, "co_retweet") and kept_trace_table(c.con, "co_hashtag")
             # a kept table serves only the parameters it was made with (else the trace runs again)
@@ -270,9 +270,9 @@ def test_kept_trace_tables_and_rerun_traces_give_the_same_test(tmp_path: Path) -
             assert c.con.execute(f"SELECT count(*) FROM {kept_trace_table(c.con, 'co_hashtag')}").fetchall()[0][0] == 4
             with pytest.MonkeyPatch.context() as m:  # the kept tables are read: no trace SQL runs
                 m.setattr(networks_module, "full_trace_sql", _refuse)  # where the traces run
-                kept = group_membership(c.con, {1: MEMBERS}, layers=layers, trace_params=params)
+                kept = group_membership(c, {1: MEMBERS}, layers=layers, trace_params=params)
                 with pytest.raises(AssertionError, match="trace SQL ran"):  # other parameters: it would run
-                    group_membership(c.con, {1: MEMBERS}, layers=layers, trace_params={"co_retweet": {"window": 7}})
+                    group_membership(c, {1: MEMBERS}, layers=layers, trace_params={"co_retweet": {"window": 7}})
             # keep_traces (evaluate's ablation) stores the same rows without building edges
             cols = "account_id, key, \"at\", post_id, source, item, tolerance"
             snap = {l: sorted(c.con.execute(f"SELECT {cols} FROM {kept_trace_table(c.con, l)}").fetchall()) for l in layers}
@@ -312,7 +312,7 @@ def test_evidence_ties_on_one_post_are_ordered_by_key(tmp_path: Path) -> None:
             insert_rows(c.con, "post_hashtags", (
                 dict(post_id=p, position=k, hashtag=t, hashtag_raw=t) for p, _, _ in posts for k, t in enumerate(tags)
             ))
-            res = group_membership(c.con, {1: ["m01", "m02"]}, layers=("co_hashtag",), evidence_per_account=1)
+            res = group_membership(c, {1: ["m01", "m02"]}, layers=("co_hashtag",), evidence_per_account=1)
             assert res.evidence.column("shared_item").to_pylist() == ["[co_hashtag, group share 1.00] #alpha"]
 
 
@@ -349,7 +349,7 @@ def test_reused_edges_keep_the_parameters_they_were_built_with(tmp_path: Path) -
         with pytest.raises(ParameterError, match="only apply when the edges are built"):
             detect(c, build=False, params={"co_retweet.window": 60})
         # with the default window the same group gives w its three hits
-        res = group_membership(c.con, {1: MEMBERS}, layers=("co_retweet",))
+        res = group_membership(c, {1: MEMBERS}, layers=("co_retweet",))
         assert [(e["post_a"], e["post_b"], e["seconds_apart"]) for e in res.evidence.to_pylist()] == [
             (f"r{i}-m10", f"r{i}-w", 11.0) for i in (1, 2, 3)
         ]
@@ -379,20 +379,20 @@ def test_edges_built_without_post_keys_are_refused_for_rescoring(tmp_path: Path)
             "INSERT INTO edges VALUES ('near_duplicate', 'm01', 'm02', 2, 2.0, 0.1, 1e-9, '2020-03-01 10:00:00', '2020-03-01 10:00:01')"
         )
         with pytest.raises(CaseStateError, match="no stored text clusters"):
-            group_membership(c.con, {1: MEMBERS}, layers=("co_retweet", "near_duplicate"))
+            group_membership(c, {1: MEMBERS}, layers=("co_retweet", "near_duplicate"))
         # a case without near_duplicate edges needs no clusters
         c.con.execute("DELETE FROM edges WHERE layer = 'near_duplicate'")
-        assert group_membership(c.con, {1: MEMBERS}, layers=("co_retweet", "near_duplicate")).n_tests == 1001
+        assert group_membership(c, {1: MEMBERS}, layers=("co_retweet", "near_duplicate")).n_tests == 1001
 
 
 
 def test_items_term_ranks_an_account_on_the_groups_items_at_any_time_and_never_flags(tmp_path: Path) -> None:
     with build_membership_case(tmp_path / "c.duckdb", late=True) as c:
         # z retweets r4 and r5 a day after the group: no hit within the 60 s window
-        timed = group_membership(c.con, {1: MEMBERS}, layers=("co_retweet",))
+        timed = group_membership(c, {1: MEMBERS}, layers=("co_retweet",))
         assert "z" not in timed.best()
         # without a window both are hits of share 10/10; the fans' star posts stay at 2/1001
-        untimed = group_membership(c.con, {1: MEMBERS}, layers=("co_retweet",), untimed=True)
+        untimed = group_membership(c, {1: MEMBERS}, layers=("co_retweet",), untimed=True)
         best = untimed.best()
         g, s_z, _, hits, n_act, obs, _ = best["z"]
         assert (g, hits, n_act) == (1, 2, 5) and obs == pytest.approx(2.0) and s_z > 2

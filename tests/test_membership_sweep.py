@@ -54,7 +54,7 @@ GROUPS = {1: ["m1", "m2", "m3"], 2: ["n1", "n2"]}
 
 def test_frame_counts_islands_boundaries_and_two_groups_on_one_key(tmp_path: Path) -> None:
     with _case(tmp_path / "c.duckdb", HAND) as c:
-        res = group_membership(c.con, GROUPS, layers=("co_retweet",))
+        res = group_membership(c, GROUPS, layers=("co_retweet",))
         assert res.n_tests == 3 * 2  # x, y, z against both groups
         rows = {(r["account_id"], r["group_id"]): r for r in res.tests.to_pylist()}
         assert sorted(rows) == [("x", 1), ("x", 2), ("y", 2), ("z", 1)]
@@ -74,9 +74,9 @@ def test_one_member_on_a_key_is_no_group_action_min_members(tmp_path: Path) -> N
     # min_members = 3: group 1 has 3 members on k1, but never 3 within W of one tested action
     # (x sees m1, m2; y sees m1; z sees m1, m3); group 2 has only 2: no hits at all
     with _case(tmp_path / "c.duckdb", HAND) as c:
-        assert group_membership(c.con, GROUPS, layers=("co_retweet",), min_members=3).tests.num_rows == 0
+        assert group_membership(c, GROUPS, layers=("co_retweet",), min_members=3).tests.num_rows == 0
         # min_members = 1: y now hits group 1 through m1@200 alone: share 1/3
-        res = group_membership(c.con, GROUPS, layers=("co_retweet",), min_members=1)
+        res = group_membership(c, GROUPS, layers=("co_retweet",), min_members=1)
         rows = {(r["account_id"], r["group_id"]): r["observed"] for r in res.tests.to_pylist()}
         assert rows[("y", 1)] == pytest.approx(1 / 3)
         assert rows[("x", 1)] == pytest.approx(2 / 4)
@@ -111,7 +111,7 @@ def test_sweep_matches_the_literal_definition_on_random_keys(tmp_path: Path) -> 
     expected = _brute_force(actions, groups, 60, 2)
     assert len(expected) >= 10  # the fixture exercises many (account, group) hits
     with _case(tmp_path / "c.duckdb", actions) as c:
-        res = group_membership(c.con, groups, layers=("co_retweet",))
+        res = group_membership(c, groups, layers=("co_retweet",))
         got = {(r["account_id"], r["group_id"]): (r["n_hits"], r["observed"]) for r in res.tests.to_pylist()}
     assert set(got) == set(expected)
     for k, (n, s) in expected.items():

@@ -196,9 +196,9 @@ def test_group_affinity_matches_hour_profile_and_client(tmp_path: Path) -> None:
             rows.append(dict(post_id=f"{acc}-{k}", account_id=acc, created_at=base + timedelta(minutes=k), client=client, text="x"))
     with open_case(tmp_path / "c.duckdb") as c:
         insert_rows(c.con, "posts", rows)
-        out = group_affinity(c.con, {7: ["m1", "m2"]})
+        out = group_affinity(c, {7: ["m1", "m2"]})
         assert set(out) == {"m1", "m2", "x"}
         assert out["x"][:2] == (pytest.approx(0.6), 7)
         assert out["x"][2] == "habits match flagged group 7: hour-of-week profile cosine 1.00, client 'BotApp' share 0.60"
         assert out["m1"][:2] == (pytest.approx(1.0), 7)
-        assert group_affinity(c.con, {}) == {}  # no strong group, no term
+        assert group_affinity(c, {}) == {}  # no strong group, no term

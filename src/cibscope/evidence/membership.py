@@ -47,15 +47,19 @@ score ~0: their hits are on keys where the group is a tiny share.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ..case import engine_or_connection
+from ..engine import Engine
 from ..exact import exact_sum
 from ..traces.base import source_expr, tolerance_expr
 from ..traces.near_duplicate import NearDuplicate
+
+if TYPE_CHECKING:
+    from ..case import Case
 
 __all__ = ["DEFAULT_LAYERS", "TRACE_LAYERS", "MEMBERSHIP_LAYER", "MembershipResult", "group_membership"]
 
@@ -171,7 +175,7 @@ def _make_trace(name: str, trace_params: Mapping[str, Mapping[str, Any]] | None)
 
 
 def _trace_sources(
-    con: duckdb.DuckDBPyConnection,
+    eng: Engine,
     layers: tuple[str, ...],
     trace_params: Mapping[str, Mapping[str, Any]] | None = None,
     *,
@@ -197,11 +201,11 @@ def _trace_sources(
         trace = _make_trace(name, trace_params)
         if trace.level != "post" or name in ("fast_retweet", "sync_activity"):
             continue  # fast_retweet repeats co_retweet's keys; sync_activity's keys are time bins
-        kept = kept_trace_table(con, trace.layer, trace.get_params())  # only if made with these parameters
+        kept = kept_trace_table(eng, trace.layer, trace.get_params())  # only if made with these parameters
         if kept is None:
-            keep_traces(con, [name], {name: trace.get_params()})
+            keep_traces(eng, [name], {name: trace.get_params()})
             made.append(trace.layer)
-            kept = kept_trace_table(con, trace.layer)
+            kept = kept_trace_table(eng, trace.layer)
         parts.append((name, _source_sql(name, f"SELECT {cols} FROM {kept} AS x", None if untimed else trace.window)))
     return parts, made
 
@@ -210,7 +214,7 @@ def _trace_sources(
 _ND_POSTS_WHERE = NearDuplicate.POSTS_WHERE + " AND p.created_at IS NOT NULL AND p.account_id IS NOT NULL"
 
 
-def _near_duplicate_rows(con: duckdb.DuckDBPyConnection, window: float | None) -> tuple[str, str] | None:
+def _near_duplicate_rows(eng: Engine, window: float | None) -> tuple[str, str] | None:
     """Near-duplicate actions for the test: (SELECT of the rows that can share a key with a
     member, SELECT of every action's account), or None when no member's post is in a cluster.
 
@@ -220,8 +224,8 @@ def _near_duplicate_rows(con: duckdb.DuckDBPyConnection, window: float | None) -
     kept (temp table ``_cib_gm_nd``) only for the posts of clusters holding a member's post:
     no other action shares a key with a member.
     """
-    stored = con.execute("SELECT count(*) FROM post_keys WHERE layer = 'near_duplicate'").fetchall()[0][0]
-    built = con.execute("SELECT count(*) FROM edges WHERE layer = 'near_duplicate'").fetchall()[0][0]
+    stored = eng.execute("SELECT count(*) FROM post_keys WHERE layer = 'near_duplicate'").fetchall()[0][0]
+    built = eng.execute("SELECT count(*) FROM edges WHERE layer = 'near_duplicate'").fetchall()[0][0]
     if not stored and built:
         from ..errors import CaseStateError
 
@@ -230,18 +234,16 @@ def _near_duplicate_rows(con: duckdb.DuckDBPyConnection, window: float | None) -
             "built by an older cibscope",
             hint="rebuild the edges: cibscope detect without --reuse-edges",
         )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cib_gm_ndk AS "
-        "WITH mc AS (SELECT DISTINCT k.key FROM post_keys AS k SEMI JOIN _cib_gm_mem AS m ON m.account_id = k.account_id "
+    eng.materialise(
+        "_cib_gm_ndk", "WITH mc AS (SELECT DISTINCT k.key FROM post_keys AS k SEMI JOIN _cib_gm_mem AS m ON m.account_id = k.account_id "
         "WHERE k.layer = 'near_duplicate') "
         "SELECT k.post_id, k.key FROM post_keys AS k SEMI JOIN mc ON mc.key = k.key WHERE k.layer = 'near_duplicate'"
     )
-    if not con.execute("SELECT count(*) FROM _cib_gm_ndk").fetchall()[0][0]:
+    if not eng.execute("SELECT count(*) FROM _cib_gm_ndk").fetchall()[0][0]:
         return None
     # (an IN filter on the posts scan: the text is read for the kept posts only)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cib_gm_nd AS "
-        f"WITH x AS (SELECT p.account_id, p.post_id, {source_expr('p')} AS source, "
+    eng.materialise(
+        "_cib_gm_nd", f"WITH x AS (SELECT p.account_id, p.post_id, {source_expr('p')} AS source, "
         "substr(p.text, 1, 140) AS item, p.created_at AS at, "
         f"{tolerance_expr('p')} AS tolerance "
         "FROM posts p WHERE p.post_id IN (SELECT post_id FROM _cib_gm_ndk) AND " + _ND_POSTS_WHERE + ") "
@@ -261,7 +263,7 @@ _TEMP_TABLES = (
 
 
 def group_membership(
-    con: duckdb.DuckDBPyConnection,
+    db: Case | Engine,
     strong: dict[int, list[str]],
     *,
     layers: tuple[str, ...] = DEFAULT_LAYERS,
@@ -305,6 +307,7 @@ def group_membership(
     those rows only, one sweep per (key, group acting on it) instead of one window column per
     group.
     """
+    eng = engine_or_connection(db)
     strong = {int(g): sorted(set(m)) for g, m in strong.items() if m}
     layers = tuple(l for l in layers if l)
     if not strong or not layers:
@@ -315,53 +318,53 @@ def group_membership(
             "group_id": pa.array([g for g, m in strong.items() for _ in m], pa.int32()),
         }
     )
-    con.register("_cib_gm_mem", mem)
+    eng.register_arrow("_cib_gm_mem", mem)
     made: list[str] = []
     try:
         # every action of the tested layers, as (layer, SELECT of rows, SELECT of layer+account of every action)
-        sources, made = _trace_sources(con, layers, trace_params, untimed=untimed)
+        sources, made = _trace_sources(eng, layers, trace_params, untimed=untimed)
         layer_sql = [(name, sql, "") for name, sql in sources]
         if any(name == "co_hashtag" for name, _ in sources):  # the test's own hashtag_day key, run once
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _cib_gm_hday AS {HASHTAG_SET_DAY_SQL.format(min_tags=2)}")
+            eng.materialise("_cib_gm_hday", HASHTAG_SET_DAY_SQL.format(min_tags=2))
             layer_sql.append(("hashtag_day", _source_sql("hashtag_day", "SELECT * FROM _cib_gm_hday", None), ""))
         if "near_duplicate" in layers:
-            nd = _near_duplicate_rows(con, None if untimed else _make_trace("near_duplicate", trace_params).window)
+            nd = _near_duplicate_rows(eng, None if untimed else _make_trace("near_duplicate", trace_params).window)
             if nd is not None:
                 layer_sql.append(("near_duplicate", nd[0], nd[1]))
         if not layer_sql:
             return _empty()
-        con.execute(
+        eng.execute(
             "CREATE OR REPLACE TEMP VIEW _cib_gm_all AS " + " UNION ALL ".join(f"({sql})" for _, sql, _ in layer_sql)
         )
         # (1) actions per account and layer (the null model's counts); near_duplicate's rows above
         # are only those that can share a key with a member, its counts come from every post
         counts = ["SELECT layer, account_id FROM _cib_gm_all WHERE layer <> 'near_duplicate'"]
         counts += [c for name, _, c in layer_sql if name == "near_duplicate"]
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _cib_gm_cnt AS SELECT layer, account_id, count(*) AS n FROM ("
+        eng.materialise(
+            "_cib_gm_cnt", "SELECT layer, account_id, count(*) AS n FROM ("
             + " UNION ALL ".join(f"({c})" for c in counts) + ") GROUP BY 1, 2"
         )
         # (2) members' actions per (layer, key, member)
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _cib_gm_mk AS SELECT x.layer, x.key, x.account_id, count(*) AS n "
+        eng.materialise(
+            "_cib_gm_mk", "SELECT x.layer, x.key, x.account_id, count(*) AS n "
             "FROM _cib_gm_all AS x SEMI JOIN _cib_gm_mem AS m ON m.account_id = x.account_id GROUP BY 1, 2, 3"
         )
         # (3) size and largest tolerance of every key a member acted on
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _cib_gm_ks AS SELECT x.layer, x.key, count(*) AS n, max(x.tol) AS tol, max(x.w) AS w "
+        eng.materialise(
+            "_cib_gm_ks", "SELECT x.layer, x.key, count(*) AS n, max(x.tol) AS tol, max(x.w) AS w "
             "FROM _cib_gm_all AS x "
             "SEMI JOIN (SELECT DISTINCT layer, key FROM _cib_gm_mk) AS k ON k.layer = x.layer AND k.key = x.key GROUP BY 1, 2"
         )
         # Imprecise times widen the frame by twice the largest tolerance of the layer's tested keys.
-        frames = con.execute(
+        frames = eng.execute(
             f"SELECT layer, max(w), max(tol) FROM _cib_gm_ks WHERE n <= {int(max_key_actions)} GROUP BY 1 ORDER BY 1"
         ).fetchall()
         if not frames:  # no member acted on any key in these layers: nothing can hit
             return _empty()
         # keys where a group can act (min_members of its members) next to someone else; per (key, group)
-        con.execute(
+        eng.materialise(
+            "_cib_gm_k2",
             f"""
-            CREATE OR REPLACE TEMP TABLE _cib_gm_k2 AS
             WITH kg AS (
                 SELECT k.layer, k.key, m.group_id, count(DISTINCT k.account_id) AS g FROM _cib_gm_mk k
                 JOIN _cib_gm_mem m ON m.account_id = k.account_id GROUP BY 1, 2, 3
@@ -372,18 +375,16 @@ def group_membership(
             WHERE kg.g >= {int(min_members)} AND ks.n <= {int(max_key_actions)} AND ks.n > km.n
             """
         )
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _cib_gm_kid AS "
-            "SELECT layer, key, CAST(row_number() OVER () AS BIGINT) AS kid FROM (SELECT DISTINCT layer, key FROM _cib_gm_k2)"
+        eng.materialise(
+            "_cib_gm_kid", "SELECT layer, key, CAST(row_number() OVER () AS BIGINT) AS kid FROM (SELECT DISTINCT layer, key FROM _cib_gm_k2)"
         )
         # (4) the full rows of those keys
         # (a unique id from the stored rows: a row_number() over the join would run it on one thread)
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _cib_gm_act0 AS "
-            "SELECT k.kid, a.* FROM _cib_gm_all AS a JOIN _cib_gm_kid AS k ON k.layer = a.layer AND k.key = a.key"
+        eng.materialise(
+            "_cib_gm_act0", "SELECT k.kid, a.* FROM _cib_gm_all AS a JOIN _cib_gm_kid AS k ON k.layer = a.layer AND k.key = a.key"
         )
-        con.execute("CREATE OR REPLACE TEMP TABLE _cib_gm_act AS SELECT CAST(a.rowid AS BIGINT) AS aid, a.* FROM _cib_gm_act0 AS a")
-        con.execute("DROP TABLE _cib_gm_act0")
+        eng.materialise("_cib_gm_act", "SELECT CAST(a.rowid AS BIGINT) AS aid, a.* FROM _cib_gm_act0 AS a")
+        eng.drop("_cib_gm_act0")
         # Per action of a tested account (not in a tested group) and group acting on its key: the
         # distinct accounts on the key within the window, itself excluded (n), and how many of
         # them are the group's (g) -- what a window frame of +-W around the action would count
@@ -393,7 +394,7 @@ def group_membership(
         # chained by gaps <= 2W; one account's islands are disjoint), so the count at t is the
         # islands opened at or before t minus those closed before t: a running sum over the
         # islands' ends and the actions sorted by (time, open < action < close).
-        con.register(
+        eng.register_arrow(
             "_cib_gm_fr",
             pa.table({
                 "layer": pa.array([l for l, _, _ in frames], pa.string()),
@@ -401,9 +402,9 @@ def group_membership(
             }),
         )
         try:
-            con.execute(
+            eng.materialise(
+                "_cib_gm_isl",
                 """
-                CREATE OR REPLACE TEMP TABLE _cib_gm_isl AS
                 WITH a AS (
                     SELECT a.kid, a.account_id, a.t, f.fw,
                            CASE WHEN a.t - lag(a.t) OVER (PARTITION BY a.kid, a.account_id ORDER BY a.t) <= 2 * f.fw
@@ -416,19 +417,19 @@ def group_membership(
                 """
             )
             # the tested actions (not by a member) on these keys, and the groups acting on each key
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE _cib_gm_q AS SELECT a.aid, a.kid, a.t, f.fw FROM _cib_gm_act a "
+            eng.materialise(
+                "_cib_gm_q", "SELECT a.aid, a.kid, a.t, f.fw FROM _cib_gm_act a "
                 "JOIN _cib_gm_fr f ON f.layer = a.layer ANTI JOIN _cib_gm_mem m ON m.account_id = a.account_id"
             )
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE _cib_gm_kg AS SELECT k.kid, k2.group_id FROM _cib_gm_k2 k2 "
+            eng.materialise(
+                "_cib_gm_kg", "SELECT k.kid, k2.group_id FROM _cib_gm_k2 k2 "
                 "JOIN _cib_gm_kid k ON k.layer = k2.layer AND k.key = k2.key"
             )
             # Running sums over one global order (key, [group,] time, kind): every partition's
             # opens and closes cancel, so no PARTITION BY is needed.
-            con.execute(
+            eng.materialise(
+                "_cib_gm_share",
                 f"""
-                CREATE OR REPLACE TEMP TABLE _cib_gm_share AS
                 WITH ev_n AS (
                     SELECT kid, lo AS pos, 0 AS typ, 1 AS d, CAST(NULL AS BIGINT) AS aid FROM _cib_gm_isl
                     UNION ALL SELECT kid, hi, 2, -1, NULL FROM _cib_gm_isl
@@ -468,9 +469,9 @@ def group_membership(
                 """
             )
         finally:
-            con.unregister("_cib_gm_fr")
+            eng.unregister("_cib_gm_fr")
         # null rates per layer and group, over the tested accounts' actions
-        rates = con.execute(
+        rates = eng.execute(
             f"""
             WITH nonmem AS (
                 SELECT c.layer, sum(c.n) AS n_act FROM _cib_gm_cnt AS c
@@ -483,11 +484,11 @@ def group_membership(
             """
         ).fetchall()
         n_accounts = int(
-            con.execute(
+            eng.execute(
                 "SELECT count(DISTINCT account_id) FROM _cib_gm_cnt WHERE account_id NOT IN (SELECT account_id FROM _cib_gm_mem)"
             ).fetchall()[0][0]
         )
-        per_acc = con.execute(
+        per_acc = eng.execute(
             f"""
             WITH obs AS (
                 SELECT a.account_id, s.group_id, count(*) AS n_hits, {exact_sum("s.share")} AS observed
@@ -544,17 +545,17 @@ def group_membership(
         result = MembershipResult(tests=tests, evidence=_empty().evidence, n_tests=n_tests)
         best = {a: v for a, v in result.best().items() if v[1] > 0}
         if best and evidence_per_account > 0:
-            result.evidence = _evidence(con, best, evidence_per_account, item_ranks)
+            result.evidence = _evidence(eng, best, evidence_per_account, item_ranks)
         return result
     finally:
-        con.unregister("_cib_gm_mem")
-        con.execute("DROP VIEW IF EXISTS _cib_gm_all")
+        eng.unregister("_cib_gm_mem")
+        eng.drop("_cib_gm_all")
         for t in (*_TEMP_TABLES, "_cib_gm_act0", "_cib_gm_hday"):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
+            eng.drop(t)
         if made:
             from ..networks import drop_kept_traces
 
-            drop_kept_traces(con, made)
+            drop_kept_traces(eng, made)
 
 
 def _pvalues(obs: np.ndarray, mu: np.ndarray, var: np.ndarray) -> np.ndarray:
@@ -570,7 +571,7 @@ def _pvalues(obs: np.ndarray, mu: np.ndarray, var: np.ndarray) -> np.ndarray:
     return out
 
 
-def _evidence(con: duckdb.DuckDBPyConnection, best: dict[str, tuple], k: int, item_ranks: pa.Table | None = None) -> pa.Table:
+def _evidence(eng: Engine, best: dict[str, tuple], k: int, item_ranks: pa.Table | None = None) -> pa.Table:
     """The hits behind each account's best group: its post and the closest member post; hits on
     the group's defining items first (``item_ranks``), then by the group's share of the key."""
     sel = pa.table(
@@ -583,10 +584,10 @@ def _evidence(con: duckdb.DuckDBPyConnection, best: dict[str, tuple], k: int, it
         "group_id": pa.array([], pa.int32()), "layer": pa.array([], pa.string()), "key": pa.array([], pa.string()),
         "rank": pa.array([], pa.int64()),
     })
-    con.register("_cib_gm_best", sel)
-    con.register("_cib_gm_rank", ranks)
+    eng.register_arrow("_cib_gm_best", sel)
+    eng.register_arrow("_cib_gm_rank", ranks)
     try:
-        rows = con.execute(
+        rows = eng.execute(
             f"""
             WITH hits AS (
                 SELECT a.*, s.share, b.group_id FROM _cib_gm_best b
@@ -612,8 +613,8 @@ def _evidence(con: duckdb.DuckDBPyConnection, best: dict[str, tuple], k: int, it
             """
         ).fetchall()
     finally:
-        con.unregister("_cib_gm_best")
-        con.unregister("_cib_gm_rank")
+        eng.unregister("_cib_gm_best")
+        eng.unregister("_cib_gm_rank")
     cols: dict[str, list] = {n: [] for n, _ in _EVIDENCE_COLUMNS}
     for acc, member, post, mpost, at, mat, dt, layer, item, src, msrc, share, key, tol, _rk in rows:
         swap = member < acc  # stored as account_a < account_b, like edge evidence

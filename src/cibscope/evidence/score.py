@@ -64,17 +64,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ..case import engine_or_connection
+from ..engine import Engine
 from ..exact import exact_sum
 from ..networks.multiplex import FusedNetwork
 from ..params import Interval, validate
 from .decision import GroupDecision, verdict_text
 from .membership import DEFAULT_LAYERS, MEMBERSHIP_LAYER, group_membership
+
+if TYPE_CHECKING:
+    from ..case import Case
 
 __all__ = [
     "ScoreParams", "ScoreResult", "compute_scores", "write_scores", "squash", "GROUP_TERM", "MEMBERSHIP_TERM",
@@ -183,7 +187,7 @@ def _fmt_p(p: float) -> str:
 
 
 def compute_scores(
-    con: duckdb.DuckDBPyConnection,
+    db: Case | Engine,
     net: FusedNetwork,
     membership: dict[str, int],
     params: ScoreParams | None = None,
@@ -204,6 +208,7 @@ def compute_scores(
     ``trace_params``: per trace, the parameters the edges were built with (the group-membership
     test uses the same actions and windows).
     """
+    eng = engine_or_connection(db)
     p = params or ScoreParams()
     p.validate()
     decisions = dict(decisions or {})
@@ -212,17 +217,17 @@ def compute_scores(
     # are not evidence of an operation: they stay in the group's card, not in its members' scores
     unflagged = {a: g for a, g in membership.items() if not (decisions.get(g) is not None and decisions[g].flagged)}
     nf = pa.table({"account_id": pa.array(list(unflagged), pa.string()), "group_id": pa.array(list(unflagged.values()), pa.int32())})
-    con.register("_cib_le", net.layer_edges)
-    con.register("_cib_mem", mem)
-    con.register("_cib_nf", nf)
+    eng.register_arrow("_cib_le", net.layer_edges)
+    eng.register_arrow("_cib_mem", mem)
+    eng.register_arrow("_cib_nf", nf)
     try:
-        con.execute(
+        eng.execute(
             "CREATE OR REPLACE TEMP VIEW _cib_le_s AS SELECT e.* FROM _cib_le AS e "
             "LEFT JOIN _cib_nf AS na ON na.account_id = e.account_a LEFT JOIN _cib_nf AS nb ON nb.account_id = e.account_b "
             "WHERE na.group_id IS NULL OR nb.group_id IS NULL OR na.group_id <> nb.group_id"
         )
         # Per account and layer: evidence strength, partners, strongest edge.
-        per_layer = con.execute(
+        per_layer = eng.execute(
             f"""
             WITH ends AS (
                 SELECT layer, account_a AS account_id, account_b AS other, structure * layer_weight * strength AS s, p_value, n_shared FROM _cib_le_s
@@ -237,7 +242,7 @@ def compute_scores(
         ).fetchall()
         n_ev: dict[tuple[str, str], int] = {}
         if with_evidence_counts and per_layer:
-            for acc, layer, n in con.execute(
+            for acc, layer, n in eng.execute(
                 """
                 WITH ev AS (
                     SELECT e.layer, e.account_a, e.account_b FROM evidence e
@@ -251,7 +256,7 @@ def compute_scores(
                 n_ev[(acc, layer)] = int(n)
         # Group term: fellow members each account is significantly linked to (any layer).
         partners = dict(
-            con.execute(
+            eng.execute(
                 """
                 WITH pairs AS (SELECT DISTINCT account_a, account_b FROM _cib_le),
                 ends AS (SELECT account_a AS x, account_b AS y FROM pairs UNION ALL SELECT account_b, account_a FROM pairs)
@@ -261,13 +266,13 @@ def compute_scores(
                 """
             ).fetchall()
         )
-        sizes = dict(con.execute("SELECT group_id, count(*) FROM _cib_mem GROUP BY 1").fetchall())
+        sizes = dict(eng.execute("SELECT group_id, count(*) FROM _cib_mem GROUP BY 1").fetchall())
         # group strength: mean evidence of its internal pairs, each min(1, fused weight / cap)
-        con.register("_cib_fu", net.fused)
+        eng.register_arrow("_cib_fu", net.fused)
         try:
             strength = {
                 int(g): float(v)
-                for g, v in con.execute(
+                for g, v in eng.execute(
                     f"""
                     SELECT ma.group_id, {exact_sum(f"LEAST(1.0, f.weight / {float(cap)!r})")} / count(*)
                     FROM _cib_fu f JOIN _cib_mem ma ON ma.account_id = f.account_a
@@ -277,10 +282,10 @@ def compute_scores(
                 ).fetchall()
             }
         finally:
-            con.unregister("_cib_fu")
+            eng.unregister("_cib_fu")
         accounts = [
             r[0]
-            for r in con.execute(
+            for r in eng.execute(
                 """
                 SELECT account_id FROM accounts WHERE account_id IS NOT NULL
                 UNION SELECT account_a FROM _cib_le UNION SELECT account_b FROM _cib_le
@@ -290,10 +295,10 @@ def compute_scores(
             ).fetchall()
         ]
     finally:
-        con.execute("DROP VIEW IF EXISTS _cib_le_s")
-        con.unregister("_cib_le")
-        con.unregister("_cib_mem")
-        con.unregister("_cib_nf")
+        eng.drop("_cib_le_s")
+        eng.unregister("_cib_le")
+        eng.unregister("_cib_mem")
+        eng.unregister("_cib_nf")
 
     c_acc: list[str] = []
     c_name: list[str] = []
@@ -341,7 +346,7 @@ def compute_scores(
             flagged_members[g].append(a)
     if p.affinity_weight > 0:
         fired_traits = {g: decisions[g].signals for g in flagged_members}
-        for acc, (val, g, detail) in group_affinity(con, flagged_members, traits=fired_traits).items():
+        for acc, (val, g, detail) in group_affinity(eng, flagged_members, traits=fired_traits).items():
             if val * p.affinity_weight <= 0:
                 continue
             term(acc, AFFINITY_TERM, p.affinity_weight * val, 0, detail)
@@ -359,7 +364,7 @@ def compute_scores(
             keep = [g in flagged_groups for g in item_ranks.column("group_id").to_pylist()]
             ranks = item_ranks.filter(pa.array(keep, pa.bool_())).select(["group_id", "layer", "key", "rank"])
         mres = group_membership(
-            con, tested_groups, layers=tuple(l for l in DEFAULT_LAYERS if l in present), cap=cap,
+            eng, tested_groups, layers=tuple(l for l in DEFAULT_LAYERS if l in present), cap=cap,
             evidence_per_account=10 if with_evidence_counts else 0, min_members=p.membership_min_members,
             trace_params=trace_params, item_ranks=ranks,
         )
@@ -379,7 +384,7 @@ def compute_scores(
             )
     if p.items_weight > 0 and flagged_members:
         ures = group_membership(
-            con, tested_groups, layers=tuple(l for l in DEFAULT_LAYERS if l in present), cap=cap,
+            eng, tested_groups, layers=tuple(l for l in DEFAULT_LAYERS if l in present), cap=cap,
             evidence_per_account=0, min_members=p.membership_min_members, trace_params=trace_params, untimed=True,
         )
         for acc, (g, s_u, pv, n_hits, n_act, obs, exp) in sorted(ures.best().items()):
@@ -441,15 +446,16 @@ def compute_scores(
     return ScoreResult(scores=scores, contributions=contributions, evidence=m_evidence, joined=joined, strength=strength)
 
 
-def write_scores(con: duckdb.DuckDBPyConnection, result: ScoreResult) -> None:
+def write_scores(db: Case | Engine, result: ScoreResult) -> None:
     """Replace the case's ``scores`` and ``score_contributions`` tables (and the membership test's evidence)."""
-    con.execute("DELETE FROM scores")
-    con.execute("DELETE FROM score_contributions")
-    con.execute("DELETE FROM evidence WHERE layer = ?", [MEMBERSHIP_LAYER])
+    eng = engine_or_connection(db)
+    eng.execute("DELETE FROM scores")
+    eng.execute("DELETE FROM score_contributions")
+    eng.execute("DELETE FROM evidence WHERE layer = ?", [MEMBERSHIP_LAYER])
     if result.evidence is not None and result.evidence.num_rows:
-        con.register("_cib_e", result.evidence)
+        eng.register_arrow("_cib_e", result.evidence)
         try:
-            con.execute(
+            eng.execute(
                 "INSERT INTO evidence (evidence_id, layer, account_a, account_b, post_a, post_b, at_a, at_b, seconds_apart, "
                 "shared_item, source_a, source_b, key_layer, key, precision) "
                 "SELECT (SELECT coalesce(max(evidence_id), 0) FROM evidence) + row_number() OVER (ORDER BY account_a, account_b, post_a, post_b), "
@@ -458,22 +464,22 @@ def write_scores(con: duckdb.DuckDBPyConnection, result: ScoreResult) -> None:
                 [MEMBERSHIP_LAYER],
             )
         finally:
-            con.unregister("_cib_e")
-    con.register("_cib_s", result.scores)
-    con.register("_cib_c", result.contributions)
+            eng.unregister("_cib_e")
+    eng.register_arrow("_cib_s", result.scores)
+    eng.register_arrow("_cib_c", result.contributions)
     try:
-        con.execute("INSERT INTO scores SELECT account_id, score, flagged, group_id, top_reasons FROM _cib_s ORDER BY account_id")
-        con.execute(
+        eng.execute("INSERT INTO scores SELECT account_id, score, flagged, group_id, top_reasons FROM _cib_s ORDER BY account_id")
+        eng.execute(
             "INSERT INTO score_contributions SELECT account_id, contribution, value, n_evidence, detail FROM _cib_c "
             "ORDER BY account_id, value DESC, contribution"
         )
     finally:
-        con.unregister("_cib_s")
-        con.unregister("_cib_c")
+        eng.unregister("_cib_s")
+        eng.unregister("_cib_c")
 
 
 def group_affinity(
-    con: duckdb.DuckDBPyConnection, strong: dict[int, list[str]], *, min_posts: int = 5,
+    db: Case | Engine, strong: dict[int, list[str]], *, min_posts: int = 5,
     traits: Mapping[int, Any] | None = None,
 ) -> dict[str, tuple[float, int, str]]:
     """Account-level signature term: how much an account's habits match a flagged group's.
@@ -499,26 +505,27 @@ def group_affinity(
     too (a client alone, even one the whole group uses, is often an app a quarter of the case
     uses).
     """
+    eng = engine_or_connection(db)
     if not strong:
         return {}
     # accounts with >= min_posts posts and a time, numbered in account order; their
     # hour-of-week counts come back as integer columns (a Python loop over the ~50,000 x 168
     # count rows of a 10M-tweet case took most of this function's 18 s)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cib_aff_acc AS SELECT account_id, "
+    eng.materialise(
+        "_cib_aff_acc", "SELECT account_id, "
         "CAST(row_number() OVER (ORDER BY account_id) - 1 AS BIGINT) AS i FROM ("
         f"SELECT account_id FROM posts GROUP BY 1 HAVING count(*) >= {int(min_posts)} AND count(created_at) > 0)"
     )
     try:
-        accs = [r[0] for r in con.execute("SELECT account_id FROM _cib_aff_acc ORDER BY i").fetchall()]
+        accs = [r[0] for r in eng.execute("SELECT account_id FROM _cib_aff_acc ORDER BY i").fetchall()]
         if not accs:
             return {}
-        hist = con.execute(
+        hist = eng.fetch_numpy(
             "SELECT a.i, CAST((isodow(p.created_at) - 1) * 24 + hour(p.created_at) AS BIGINT) AS how, count(*) AS n "
             "FROM posts AS p JOIN _cib_aff_acc AS a ON a.account_id = p.account_id WHERE p.created_at IS NOT NULL GROUP BY 1, 2"
-        ).fetchnumpy()
+        )
     finally:
-        con.execute("DROP TABLE IF EXISTS _cib_aff_acc")
+        eng.drop("_cib_aff_acc")
     n_acc = len(accs)
     h = np.bincount(
         np.asarray(hist["i"], dtype=np.int64) * 168 + np.asarray(hist["how"], dtype=np.int64),
@@ -528,7 +535,7 @@ def group_affinity(
     totals = h.sum(axis=1, keepdims=True)
     h_all = h.sum(axis=0) / max(h.sum(), 1.0)
     hn = h / np.maximum(totals, 1.0)
-    clients = con.execute(
+    clients = eng.execute(
         "SELECT account_id, client, count(*) FROM posts WHERE client IS NOT NULL GROUP BY 1, 2"
     ).fetchall()
     per_acc: dict[str, dict[str, int]] = {}

@@ -71,14 +71,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 import pyarrow as pa
 from scipy import stats
 
+from ..case import engine_or_connection
+from ..engine import Engine
 from ..networks.significance import adjust_pvalues
 from ..params import Interval, validate
+
+if TYPE_CHECKING:
+    from ..case import Case
 
 __all__ = ["SIGNALS", "SignalParams", "GroupSignal", "group_signals", "signal_table", "SIGNAL_COLUMNS"]
 
@@ -189,10 +194,10 @@ SIGNAL_COLUMNS = ("group_id", "signal", "k", "n", "base_rate", "lift", "p_value"
 # per-account features (one pass per family over the case tables)
 
 
-def _features(con: Any) -> dict[str, dict[str, Any]]:
+def _features(eng: Engine) -> dict[str, dict[str, Any]]:
     """Per account: post counts, engagement, timing, client, creation, dormancy, copies, template links."""
     out: dict[str, dict[str, Any]] = {}
-    for row in con.execute(
+    for row in eng.execute(
         """
         SELECT account_id, count(*) AS n_posts,
                count(*) FILTER (WHERE kind = 'post') AS n_orig,
@@ -212,7 +217,7 @@ def _features(con: Any) -> dict[str, dict[str, Any]]:
             "n_posts": int(row[1]), "n_orig": int(row[2]), "n_eng": int(row[3]), "engagement": int(row[4]),
             "n_timed": int(row[5]), "n_weekend": int(row[6]), "n_weeks": int(row[7]),
         }
-    for acc, created, source, followers in con.execute(
+    for acc, created, source, followers in eng.execute(
         "SELECT account_id, min(created_at), min(source_file || ':' || CAST(source_line AS VARCHAR)), max(follower_count) "
         "FROM accounts WHERE account_id IS NOT NULL GROUP BY account_id ORDER BY account_id"
     ).fetchall():
@@ -220,7 +225,7 @@ def _features(con: Any) -> dict[str, dict[str, Any]]:
         f["created_at"] = created
         f["account_source"] = source
         f["followers"] = None if followers is None else int(followers)
-    hist = con.execute(
+    hist = eng.execute(
         "SELECT account_id, CAST(hour(created_at) AS INTEGER), isodow(created_at) >= 6, count(*) FROM posts "
         "WHERE created_at IS NOT NULL AND time_precision IN ('second', 'minute') GROUP BY 1, 2, 3"
     ).fetchall()
@@ -230,7 +235,7 @@ def _features(con: Any) -> dict[str, dict[str, Any]]:
             f.setdefault("hours", np.zeros(24, dtype=np.int64))[int(h)] += int(n)
             if not weekend:
                 f.setdefault("weekday_hours", np.zeros(24, dtype=np.int64))[int(h)] += int(n)
-    for acc, client, n, total in con.execute(
+    for acc, client, n, total in eng.execute(
         "SELECT account_id, arg_max(client, (c, client)), max(c), sum(c) FROM ("
         "SELECT account_id, client, count(*) AS c FROM posts WHERE client IS NOT NULL AND client <> '' GROUP BY 1, 2) "
         "GROUP BY 1"
@@ -239,7 +244,7 @@ def _features(con: Any) -> dict[str, dict[str, Any]]:
             out[acc]["client"] = client
             out[acc]["client_share"] = float(n) / float(total) if total else 0.0
     # the longest silence between two posts, and the posts from its end on, in one window pass
-    for acc, gap, gap_start, gap_end, after in con.execute(
+    for acc, gap, gap_start, gap_end, after in eng.execute(
         "SELECT account_id, max(gap), arg_max(prev, (gap, -rn)), arg_max(created_at, (gap, -rn)), arg_max(n - rn + 1, (gap, -rn)) FROM ("
         "SELECT account_id, created_at, lag(created_at) OVER w AS prev, "
         "epoch(created_at) - epoch(lag(created_at) OVER w) AS gap, row_number() OVER w AS rn, "
@@ -252,7 +257,7 @@ def _features(con: Any) -> dict[str, dict[str, Any]]:
             out[acc]["gap_start"] = gap_start
             out[acc]["gap_end"] = gap_end
             out[acc]["posts_after_gap"] = int(after)
-    for acc, n in con.execute(
+    for acc, n in eng.execute(
         "SELECT account_id, count(*) FROM (SELECT account_a AS account_id FROM edges WHERE layer = 'profile_template' "
         "UNION ALL SELECT account_b FROM edges WHERE layer = 'profile_template') GROUP BY 1"
     ).fetchall():
@@ -339,7 +344,7 @@ def _fmt_share(k: int, n: int) -> str:
 
 
 def group_signals(
-    con: Any,
+    db: Case | Engine,
     membership: Mapping[str, int],
     params: SignalParams | None = None,
     *,
@@ -350,9 +355,10 @@ def group_signals(
     Returns one :class:`GroupSignal` per (group, trait) with at least one assessable member,
     sorted by group then trait; BH-adjusted over all of them.
     """
+    eng = engine_or_connection(db)
     p = params or SignalParams()
     p.validate()
-    feats = _features(con)
+    feats = _features(eng)
     by_group: dict[int, list[str]] = {}
     for acc, g in membership.items():
         by_group.setdefault(int(g), []).append(acc)
@@ -381,8 +387,8 @@ def group_signals(
             pi = (tk - k) / out_n if out_n > 0 else 0.0
             raw.append(_row(g, name, have, n, pi, 1.0, feats, p, cut=cut))
         raw.extend(r for r in (_client(g, members, feats, p, clients), _creation(g, members, feats, p, created)) if r is not None)
-    raw.extend(_amplification(con, by_group, wanted, p, feats))
-    raw.extend(_copies(con, by_group, wanted, p, feats))
+    raw.extend(_amplification(eng, by_group, wanted, p, feats))
+    raw.extend(_copies(eng, by_group, wanted, p, feats))
     if not raw:
         return []
     pv = np.array([r["p"] for r in raw], dtype=float)
@@ -505,7 +511,7 @@ def _epoch(d: datetime) -> int:
 _EPOCH = datetime(1970, 1, 1)
 
 
-def _amplification(con: Any, by_group: Mapping[int, list[str]], wanted: list[int], p: SignalParams,
+def _amplification(eng: Engine, by_group: Mapping[int, list[str]], wanted: list[int], p: SignalParams,
                    feats: Mapping[str, Any]) -> list[dict[str, Any]]:
     """internal_amplification: reposts and replies going to fellow members, per group."""
     if not wanted:
@@ -514,17 +520,17 @@ def _amplification(con: Any, by_group: Mapping[int, list[str]], wanted: list[int
         "account_id": pa.array([a for g in wanted for a in by_group[g]], pa.string()),
         "group_id": pa.array([g for g in wanted for _ in by_group[g]], pa.int64()),
     })
-    con.register("_cib_sig_mem", mem)
+    eng.register_arrow("_cib_sig_mem", mem)
     try:
         # per account: its amplifications (reposts + replies to another account), and per group how many went to members
-        totals = dict(con.execute(
+        totals = dict(eng.execute(
             "SELECT account_id, count(*) FROM posts WHERE kind IN ('repost', 'reply') "
             "AND coalesce(repost_of_account, reply_to_account) IS NOT NULL "
             "AND coalesce(repost_of_account, reply_to_account) <> account_id GROUP BY 1"
         ).fetchall())
         # amplified members count only when they amplify fellow members too (a ring amplifies itself;
         # fans and readers amplify a star or an outlet that does not amplify them back)
-        to_group = con.execute(
+        to_group = eng.execute(
             """
             WITH amp AS (
                 SELECT p.account_id AS src, m.account_id AS dst, m.group_id, p.post_id,
@@ -540,7 +546,7 @@ def _amplification(con: Any, by_group: Mapping[int, list[str]], wanted: list[int
             """
         ).fetchall()
     finally:
-        con.unregister("_cib_sig_mem")
+        eng.unregister("_cib_sig_mem")
     assessable = {a for a, n in totals.items() if int(n) >= p.amplification_min_posts}
     hits: dict[int, dict[str, tuple[int, str, str]]] = {}
     for acc, g, n, targets, post, src in to_group:
@@ -574,22 +580,22 @@ def _relative_rows(
     return out
 
 
-def _copies(con: Any, by_group: Mapping[int, list[str]], wanted: list[int], p: SignalParams,
+def _copies(eng: Engine, by_group: Mapping[int, list[str]], wanted: list[int], p: SignalParams,
             feats: Mapping[str, Any]) -> list[dict[str, Any]]:
     """copy_paste: members whose originals are mostly near-duplicates of texts mostly the group posts."""
     if not wanted:
         return []
-    n_clusters = con.execute("SELECT count(*) FROM post_keys WHERE layer = 'near_duplicate'").fetchall()[0][0]
+    n_clusters = eng.execute("SELECT count(*) FROM post_keys WHERE layer = 'near_duplicate'").fetchall()[0][0]
     mem = pa.table({
         "account_id": pa.array([a for g in wanted for a in by_group[g]], pa.string()),
         "group_id": pa.array([g for g in wanted for _ in by_group[g]], pa.int64()),
     })
     rows: list[tuple[Any, ...]] = []
     if n_clusters:
-        con.register("_cib_sig_mem", mem)
+        eng.register_arrow("_cib_sig_mem", mem)
         try:
             # per (account, group): its originals in clusters of >= 2 accounts at least half of them the group's
-            rows = con.execute(
+            rows = eng.execute(
                 """
                 WITH k AS (SELECT key, account_id, post_id FROM post_keys WHERE layer = 'near_duplicate'),
                 ca AS (SELECT key, count(DISTINCT account_id) AS n_acc FROM k GROUP BY 1 HAVING count(DISTINCT account_id) >= 2),
@@ -615,7 +621,7 @@ def _copies(con: Any, by_group: Mapping[int, list[str]], wanted: list[int], p: S
                 """
             ).fetchall()
         finally:
-            con.unregister("_cib_sig_mem")
+            eng.unregister("_cib_sig_mem")
     assessable = {a for a, f in feats.items() if f["n_orig"] >= p.copy_min_posts}
     hits: dict[int, dict[str, tuple[int, str, str]]] = {}
     for acc, g, n, post, src in rows:

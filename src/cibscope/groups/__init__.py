@@ -1,6 +1,6 @@
 """Groups: sets of accounts that act together, found on the fused multiplex network.
 
->>> groups = detect_groups(case.con, resolution=0.05, seed=42, min_size=3)   # doctest: +SKIP
+>>> groups = detect_groups(case, resolution=0.05, seed=42, min_size=3)   # doctest: +SKIP
 
 Two methods: ``"leiden"`` (default; CPM quality, see :mod:`.leiden` for why) and
 ``"components"`` (thresholded connected components, the peers' baseline, :mod:`.components`).
@@ -27,16 +27,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ..case import engine_or_connection
+from ..engine import Engine
 from ..networks.multiplex import FusedNetwork, MultiplexParams, fuse_layers
 from ..params import Interval, Options, validate
 from .components import component_membership
 from .leiden import leiden_membership
+
+if TYPE_CHECKING:
+    from ..case import Case
 
 __all__ = ["GroupParams", "Group", "find_groups", "describe_groups", "detect_groups", "write_groups"]
 
@@ -139,7 +143,7 @@ def find_groups(net: FusedNetwork, params: GroupParams, *, cap: float = 20.0) ->
 
 
 def describe_groups(
-    con: duckdb.DuckDBPyConnection,
+    db: Case | Engine,
     net: FusedNetwork,
     membership: dict[str, int],
     *,
@@ -162,34 +166,35 @@ def describe_groups(
     """
     if not membership:
         return []
+    eng = engine_or_connection(db)
     roles = roles or {}
     decisions = decisions or {}
     strength = strength or {}
     mem = pa.table({"account_id": list(membership), "group_id": pa.array(list(membership.values()), pa.int32())})
-    con.register("_cib_members", mem)
-    con.register("_cib_layer_edges", net.layer_edges)
-    con.register("_cib_fused", net.fused)
+    eng.register_arrow("_cib_members", mem)
+    eng.register_arrow("_cib_layer_edges", net.layer_edges)
+    eng.register_arrow("_cib_fused", net.fused)
     try:
-        sizes = dict(con.execute("SELECT group_id, count(*) FROM _cib_members GROUP BY 1").fetchall())
+        sizes = dict(eng.execute("SELECT group_id, count(*) FROM _cib_members GROUP BY 1").fetchall())
         internal = """
             FROM {t} e JOIN _cib_members ma ON ma.account_id = e.account_a
                        JOIN _cib_members mb ON mb.account_id = e.account_b AND mb.group_id = ma.group_id
         """
-        layer_rows = con.execute(
+        layer_rows = eng.execute(
             "SELECT ma.group_id, e.layer, count(*) " + internal.format(t="_cib_layer_edges") + " GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2"
         ).fetchall()
         span = {
             g: (s, t)
-            for g, s, t in con.execute(
+            for g, s, t in eng.execute(
                 "SELECT ma.group_id, min(e.first_at), max(e.last_at) " + internal.format(t="_cib_layer_edges") + " GROUP BY 1"
             ).fetchall()
         }
         n_internal = dict(
-            con.execute("SELECT ma.group_id, count(*) " + internal.format(t="_cib_fused") + " GROUP BY 1").fetchall()
+            eng.execute("SELECT ma.group_id, count(*) " + internal.format(t="_cib_fused") + " GROUP BY 1").fetchall()
         )
         timing: dict[int, tuple[Any, Any, float | None]] = {}
         mix: dict[int, dict[str, int]] = {}
-        for g, prec, n, lo, hi, med in con.execute(
+        for g, prec, n, lo, hi, med in eng.execute(
             "SELECT ma.group_id, coalesce(e.precision, 'second'), count(*), min(least(e.at_a, e.at_b)), max(greatest(e.at_a, e.at_b)), "
             "median(e.seconds_apart) " + internal.format(t="evidence") + " GROUP BY 1, 2 ORDER BY 1, 2"
         ).fetchall():
@@ -205,7 +210,7 @@ def describe_groups(
                         "accounts": int(r["accounts"]), "log10_p": float(r["log10_p"]),
                     })
         elif top_items > 0:
-            for g, layer, item, n in con.execute(
+            for g, layer, item, n in eng.execute(
                 """
                 SELECT group_id, layer, shared_item, n FROM (
                     SELECT ma.group_id, e.layer, e.shared_item, count(*) AS n,
@@ -221,7 +226,7 @@ def describe_groups(
                 items_of.setdefault(int(g), []).append({"layer": layer, "item": item, "n": int(n)})
     finally:
         for t in ("_cib_members", "_cib_layer_edges", "_cib_fused"):
-            con.unregister(t)
+            eng.unregister(t)
     layers: dict[int, dict[str, int]] = {}
     for g, layer, n in layer_rows:
         layers.setdefault(int(g), {})[str(layer)] = int(n)
@@ -262,10 +267,11 @@ def describe_groups(
     return out
 
 
-def write_groups(con: duckdb.DuckDBPyConnection, groups: list[Group]) -> None:
+def write_groups(db: Case | Engine, groups: list[Group]) -> None:
     """Replace the case's ``groups`` and ``group_members`` tables."""
-    con.execute("DELETE FROM groups")
-    con.execute("DELETE FROM group_members")
+    eng = engine_or_connection(db)
+    eng.execute("DELETE FROM groups")
+    eng.execute("DELETE FROM group_members")
     if not groups:
         return
     gt = pa.table(
@@ -297,22 +303,22 @@ def write_groups(con: duckdb.DuckDBPyConnection, groups: list[Group]) -> None:
             "evidence": pa.array([g.roles.get(m, ("core", None))[1] for g in groups for m in g.members], pa.float64()),
         }
     )
-    con.register("_cib_gt", gt)
-    con.register("_cib_mt", mt)
+    eng.register_arrow("_cib_gt", gt)
+    eng.register_arrow("_cib_mt", mt)
     try:
         cols = ", ".join(n for n in gt.column_names)
-        con.execute(f"INSERT INTO groups ({cols}) SELECT {cols} FROM _cib_gt ORDER BY group_id")
-        con.execute(
+        eng.execute(f"INSERT INTO groups ({cols}) SELECT {cols} FROM _cib_gt ORDER BY group_id")
+        eng.execute(
             "INSERT INTO group_members (group_id, account_id, role, evidence) SELECT group_id, account_id, role, evidence "
             "FROM _cib_mt ORDER BY group_id, account_id"
         )
     finally:
-        con.unregister("_cib_gt")
-        con.unregister("_cib_mt")
+        eng.unregister("_cib_gt")
+        eng.unregister("_cib_mt")
 
 
 def detect_groups(
-    con: duckdb.DuckDBPyConnection,
+    db: Case | Engine,
     *,
     resolution: float = 0.01,
     seed: int = 42,
@@ -325,9 +331,10 @@ def detect_groups(
 ) -> list[Group]:
     """Find groups on the case's fused network and write ``groups`` + ``group_members``.
 
-    Pass ``net`` to reuse an already fused network; otherwise the case's ``edges`` are fused
-    with ``multiplex`` parameters.
+    ``db``: the case (or its engine). Pass ``net`` to reuse an already fused network; otherwise
+    the case's ``edges`` are fused with ``multiplex`` parameters.
     """
+    eng = engine_or_connection(db)
     params = GroupParams(
         method=method, leiden_quality=leiden_quality, resolution=resolution,
         seed=seed, min_size=min_size, min_weight=min_weight,
@@ -335,8 +342,8 @@ def detect_groups(
     params.validate()
     mp = multiplex or MultiplexParams()
     if net is None:
-        net = fuse_layers(con, mp)
+        net = fuse_layers(eng.con, mp)  # networks/multiplex.py still takes the DuckDB connection
     membership = find_groups(net, params, cap=mp.cap)
-    groups = describe_groups(con, net, membership, top_items=params.top_items)
-    write_groups(con, groups)
+    groups = describe_groups(eng, net, membership, top_items=params.top_items)
+    write_groups(eng, groups)
     return groups

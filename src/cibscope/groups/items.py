@@ -17,10 +17,17 @@ repeats co_retweet's keys, nor account attributes such as creation days).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 from scipy import special
+
+from ..case import engine_or_connection
+from ..engine import Engine
+
+if TYPE_CHECKING:
+    from ..case import Case
 
 __all__ = ["ITEM_LAYERS", "defining_items"]
 
@@ -39,7 +46,7 @@ ITEM_LAYERS: tuple[str, ...] = (
 
 
 def defining_items(
-    con: object, membership: Mapping[str, int], tables: Mapping[str, str], *, top: int = 10, alpha: float = 0.01
+    db: Case | Engine, membership: Mapping[str, int], tables: Mapping[str, str], *, top: int = 10, alpha: float = 0.01
 ) -> pa.Table:
     """The ``top`` defining items of every group, from the layers' trace tables.
 
@@ -47,6 +54,7 @@ def defining_items(
     the builder's kept trace tables). Returns (group_id, rank, layer, key, item, members,
     accounts, log10_p, actions), ranked within each group from 1; keys at least 2 members acted on.
     """
+    eng = engine_or_connection(db)
     empty = pa.table({
         "group_id": pa.array([], pa.int32()), "rank": pa.array([], pa.int32()), "layer": pa.array([], pa.string()),
         "key": pa.array([], pa.string()), "item": pa.array([], pa.string()), "members": pa.array([], pa.int64()),
@@ -57,17 +65,17 @@ def defining_items(
         return empty
     mem = pa.table({"account_id": pa.array(list(membership), pa.string()),
                     "group_id": pa.array(list(membership.values()), pa.int32())})
-    con.register("_cib_items_mem", mem)  # type: ignore[attr-defined]
+    eng.register_arrow("_cib_items_mem", mem)
     parts: list[pa.Table] = []
     try:
         for layer in layers:
             t = tables[layer]
             # one pass over the layer's actions: (account, key, group) with the action count
-            con.execute(  # type: ignore[attr-defined]
-                f"CREATE OR REPLACE TEMP TABLE _cib_items_ak AS SELECT x.account_id, x.key, m.group_id, count(*) AS n "
+            eng.materialise(
+                "_cib_items_ak", "SELECT x.account_id, x.key, m.group_id, count(*) AS n "
                 f"FROM {t} AS x LEFT JOIN _cib_items_mem AS m ON m.account_id = x.account_id GROUP BY 1, 2, 3"
             )
-            rows = con.sql(  # type: ignore[attr-defined]
+            rows = eng.fetch_arrow(
                 """
                 WITH g AS (SELECT group_id, key, count(*) AS members, sum(n) AS actions FROM _cib_items_ak
                            WHERE group_id IS NOT NULL GROUP BY 1, 2 HAVING count(*) >= 2),
@@ -78,12 +86,12 @@ def defining_items(
                 FROM g JOIN m ON m.key = g.key JOIN k_group kg ON kg.group_id = g.group_id, n_layer nl
                 ORDER BY g.group_id, g.key
                 """
-            ).to_arrow_table()
+            )
             if rows.num_rows:
                 parts.append(rows.append_column("layer", pa.array([layer] * rows.num_rows, pa.string())))
     finally:
-        con.execute("DROP TABLE IF EXISTS _cib_items_ak")  # type: ignore[attr-defined]
-        con.unregister("_cib_items_mem")  # type: ignore[attr-defined]
+        eng.drop("_cib_items_ak")
+        eng.unregister("_cib_items_mem")
     if not parts:
         return empty
     t = pa.concat_tables(parts)
@@ -123,14 +131,14 @@ def defining_items(
         want = sorted({key[i] for i in keep if lay[i] == layer})
         if not want:
             continue
-        con.register("_cib_items_keys", pa.table({"key": pa.array(want, pa.string())}))  # type: ignore[attr-defined]
+        eng.register_arrow("_cib_items_keys", pa.table({"key": pa.array(want, pa.string())}))
         try:
-            for kk, item in con.execute(  # type: ignore[attr-defined]
+            for kk, item in eng.execute(
                 f"SELECT x.key, min(x.item) FROM {tables[layer]} AS x SEMI JOIN _cib_items_keys AS w ON w.key = x.key GROUP BY 1"
             ).fetchall():
                 labels[(layer, kk)] = item
         finally:
-            con.unregister("_cib_items_keys")  # type: ignore[attr-defined]
+            eng.unregister("_cib_items_keys")
     idx = pa.array(keep, pa.int64())
     return pa.table({
         "group_id": pa.array(gid[keep].astype(np.int32), pa.int32()),

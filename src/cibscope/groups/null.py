@@ -54,16 +54,21 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..case import engine_or_connection
+from ..engine import Engine
 from ..networks.multiplex import FusedNetwork, MultiplexParams, fuse_layers
 from ..params import Interval, validate
 from ..progress import Progress, step
 from ..traces.base import NULL_PERM_TABLE, NULL_SHIFT_TABLE, Trace
+
+if TYPE_CHECKING:
+    from ..case import Case
 
 __all__ = [
     "NullParams",
@@ -198,9 +203,9 @@ def _internal(edges: pa.Table, mem: pa.Table) -> pa.Table:
     return b.filter(pc.equal(b.column("g"), b.column("g_b")))
 
 
-def _frame(con: Any) -> tuple[int, int, int, str]:
+def _frame(eng: Engine) -> tuple[int, int, int, str]:
     """(origin, period, unit) in microseconds and the unit's name, from the case's post times."""
-    row = con.execute("SELECT epoch_us(min(created_at)), epoch_us(max(created_at)) FROM posts").fetchall()[0]
+    row = eng.execute("SELECT epoch_us(min(created_at)), epoch_us(max(created_at)) FROM posts").fetchall()[0]
     if row[0] is None:
         return 0, _DAY_US, _DAY_US, "day"
     lo, hi = int(row[0]), int(row[1])
@@ -213,15 +218,15 @@ def _frame(con: Any) -> tuple[int, int, int, str]:
     return lo, n * _HOUR_US, _HOUR_US, "hour"
 
 
-def _accounts(con: Any) -> list[str]:
-    rows = con.execute(
+def _accounts(eng: Engine) -> list[str]:
+    rows = eng.execute(
         "SELECT account_id FROM (SELECT account_id FROM posts UNION SELECT account_id FROM accounts) "
         "WHERE account_id IS NOT NULL ORDER BY 1"
     ).fetchall()
     return [r[0] for r in rows]
 
 
-def _install_shift(con: Any, accounts: list[str], rng: np.random.Generator, n_units: int, unit: int) -> None:
+def _install_shift(eng: Engine, accounts: list[str], rng: np.random.Generator, n_units: int, unit: int) -> None:
     """The copy's tables: every account's shift (1 .. n_units - 1 units) and a permutation of the ids."""
     n = len(accounts)
     k = rng.integers(1, n_units, size=n) if n_units >= 2 else np.zeros(n, dtype=np.int64)
@@ -230,11 +235,11 @@ def _install_shift(con: Any, accounts: list[str], rng: np.random.Generator, n_un
     shift = pa.table({"account_id": ids, "shift_us": pa.array(k.astype(np.int64) * int(unit), pa.int64())})
     pm = pa.table({"account_id": ids, "null_id": ids.take(pa.array(perm))})
     for name, table in ((NULL_SHIFT_TABLE, shift), (NULL_PERM_TABLE, pm)):
-        con.register("_cib_null_arrow", table)
+        eng.register_arrow("_cib_null_arrow", table)
         try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _cib_null_arrow")
+            eng.materialise(name, "SELECT * FROM _cib_null_arrow")
         finally:
-            con.unregister("_cib_null_arrow")
+            eng.unregister("_cib_null_arrow")
 
 
 def _empty_groups() -> pa.Table:
@@ -252,7 +257,7 @@ def _empty_edges() -> pa.Table:
 
 
 def null_copies(
-    con: Any,
+    db: Case | Engine,
     traces: Sequence[Trace],
     multiplex: MultiplexParams,
     groups: Any,
@@ -268,19 +273,20 @@ def null_copies(
     for any layer that has none. ``groups``: the :class:`~cibscope.groups.GroupParams` of the
     real run. Writes nothing to the case.
     """
+    eng = engine_or_connection(db)
     from ..networks import keep_traces, kept_trace_table, traces_on_case
     from ..networks.cooccurrence import drop_temp, run_cooccurrence
     from ..networks.significance import SIGNIFICANCE_TEMP_TABLES, score_pairs
 
     params.validate()
-    traces = traces_on_case(con, traces)
-    origin, period, unit, unit_name = _frame(con)
+    traces = traces_on_case(eng, traces)
+    origin, period, unit, unit_name = _frame(eng)
     if params.replicates == 0 or not traces:
         return NullResult(replicates=params.replicates, edges=_empty_edges(), tests={}, groups=_empty_groups(), copies=[], unit=unit_name)
     for t in traces:
-        if kept_trace_table(con, t.layer, t.get_params()) is None:
-            keep_traces(con, [t.name], {t.name: t.get_params()})
-    accounts = _accounts(con)
+        if kept_trace_table(eng, t.layer, t.get_params()) is None:
+            keep_traces(eng, [t.name], {t.name: t.get_params()})
+    accounts = _accounts(eng)
     n_units = period // unit
     parts: list[pa.Table] = []
     tests: dict[int, dict[str, int]] = {}
@@ -289,17 +295,17 @@ def null_copies(
         for r in range(params.replicates):
             t0 = time.perf_counter()
             rng = np.random.default_rng([int(params.seed), r])
-            _install_shift(con, accounts, rng, n_units, unit)
+            _install_shift(eng, accounts, rng, n_units, unit)
             tested: dict[str, int] = {}
             kept: dict[str, int] = {}
             with step(progress, f"null copy {r + 1} of {params.replicates}", len(traces)) as task:
                 for t in traces:
-                    rows = kept_trace_table(con, t.layer, t.get_params())
+                    rows = kept_trace_table(eng, t.layer, t.get_params())
                     assert rows is not None
                     try:
-                        run_cooccurrence(con, t, trace_sql=t.null_sql(rows, origin, period), times=False)
+                        run_cooccurrence(eng, t, trace_sql=t.null_sql(rows, origin, period), times=False)
                         sig = score_pairs(
-                            con,
+                            eng,
                             min_shared=int(t.params["min_shared"]),
                             alpha=float(t.params["alpha"]),
                             correction=str(t.params["correction"]),
@@ -307,18 +313,17 @@ def null_copies(
                         )
                         tested[t.layer] = int(sig.pairs_considered)
                         kept[t.layer] = int(sig.pairs_kept)
-                        con.execute("SELECT 1").fetchall()
                         parts.append(
-                            con.sql(
+                            eng.fetch_arrow(
                                 "SELECT CAST(? AS INTEGER) AS replicate, CAST(? AS VARCHAR) AS layer, account_a, account_b, "
                                 "CAST(n_shared AS BIGINT) AS n_shared, p_value FROM _cib_edges WHERE kept ORDER BY account_a, account_b",
-                                params=[r, t.layer],
-                            ).to_arrow_table()
+                                [r, t.layer],
+                            )
                         )
                     finally:
-                        drop_temp(con)
+                        drop_temp(eng)
                         for name in SIGNIFICANCE_TEMP_TABLES:
-                            con.execute(f"DROP TABLE IF EXISTS {name}")
+                            eng.drop(name)
                     task.advance(1)
             tests[r] = tested
             copies.append({
@@ -327,16 +332,16 @@ def null_copies(
             })
     finally:
         for name in (NULL_SHIFT_TABLE, NULL_PERM_TABLE):
-            con.execute(f"DROP TABLE IF EXISTS {name}")
+            eng.drop(name)
     edges = pa.concat_tables(parts) if parts else _empty_edges()
-    grouped = null_groups(con, edges, tests, multiplex, groups, replicates=params.replicates, cap=cap)
+    grouped = null_groups(eng, edges, tests, multiplex, groups, replicates=params.replicates, cap=cap)
     for c in copies:
         c["groups"] = int(pc.sum(pc.equal(grouped.column("replicate"), c["replicate"])).as_py() or 0) if grouped.num_rows else 0
     return NullResult(replicates=params.replicates, edges=edges, tests=tests, groups=grouped, copies=copies, unit=unit_name)
 
 
 def null_groups(
-    con: Any,
+    db: Case | Engine,
     edges: pa.Table,
     tests: Mapping[int, Mapping[str, int]],
     multiplex: MultiplexParams,
@@ -348,6 +353,7 @@ def null_groups(
 ) -> pa.Table:
     """The groups (columns :data:`NULL_GROUP_COLUMNS`) of each null copy's edges: fused and
     grouped with the real run's parameters, ``exclude_layers`` left out (the ablation)."""
+    eng = engine_or_connection(db)
     from . import find_groups
 
     cap = float(multiplex.cap if cap is None else cap)
@@ -358,13 +364,13 @@ def null_groups(
             continue
         view = mine.drop(["replicate"]).append_column("first_at", pa.nulls(mine.num_rows, pa.timestamp("us"))).append_column(
             "last_at", pa.nulls(mine.num_rows, pa.timestamp("us")))
-        con.register("_cib_null_edges", view)
+        eng.register_arrow("_cib_null_edges", view)
         try:
-            net = fuse_layers(
-                con, multiplex, n_tests=dict(tests.get(r, {})), table="_cib_null_edges", exclude_layers=tuple(exclude_layers)
+            net = fuse_layers(  # networks/multiplex.py still takes the DuckDB connection
+                eng.con, multiplex, n_tests=dict(tests.get(r, {})), table="_cib_null_edges", exclude_layers=tuple(exclude_layers)
             )
         finally:
-            con.unregister("_cib_null_edges")
+            eng.unregister("_cib_null_edges")
         membership = find_groups(net, groups, cap=cap)
         stats = group_statistics(net, membership, cap=cap)
         if stats:
