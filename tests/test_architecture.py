@@ -29,13 +29,23 @@ NOT_YET_MOVED = frozenset({
 MOVED = (
     "audit/", "disclose/", "report/", "mediapolicy/", "referral/", "export.py", "platforms.py", "testing.py",
     "evidence/explain.py", "case.py", "__init__.py", "cli/audit.py", "cli/report.py", "cli/disclose.py",
-    "cli/platforms.py", "cli/media_policy.py", "cli/referral.py",
+    "cli/platforms.py", "cli/media_policy.py", "cli/referral.py", "pipeline.py", "detect.py", "evaluate.py",
+    "cli/detect.py", "cli/network.py", "cli/common.py",
 )
 
 #: (module, function called with ``case.con``): calls into modules not yet moved, whose signature
 #: still takes the connection; exact, like NOT_YET_MOVED
 CON_READS = frozenset({
     ("export.py", "fuse_layers"),  # networks/multiplex.py
+    # the pipeline calls every stage; each entry goes when that stage takes the case
+    ("pipeline.py", "build_networks"), ("pipeline.py", "keep_traces"), ("pipeline.py", "kept_trace_table"),
+    ("pipeline.py", "drop_kept_traces"), ("pipeline.py", "traces_on_case"),  # networks/__init__.py
+    ("pipeline.py", "fuse_layers"),  # networks/multiplex.py
+    ("pipeline.py", "null_copies"), ("pipeline.py", "null_groups"),  # groups/null.py
+    ("pipeline.py", "describe_groups"), ("pipeline.py", "write_groups"),  # groups/__init__.py
+    ("pipeline.py", "defining_items"),  # groups/items.py
+    ("pipeline.py", "group_signals"),  # evidence/signals.py
+    ("pipeline.py", "compute_scores"), ("pipeline.py", "write_scores"),  # evidence/score.py
 })
 
 #: the one place a raw connection is a parameter: the Case, which owns it

@@ -105,7 +105,7 @@ def render_detect(res: PipelineResult, case: Any = None) -> None:
         g = Table(title="groups (flagged first, then by size)")
         for col in ("group", "verdict", "size", "evidence / E", "signals", "top items"):
             g.add_column(col)
-        for gid, verdict, size, core, stat, ev, signals, items in case.con.execute(
+        for gid, verdict, size, core, stat, ev, signals, items in case.engine.execute(
             "SELECT group_id, verdict, size, core_size, statistic, e_value, signals, top_items FROM groups "
             "ORDER BY flagged DESC, verdict = 'coordinated' DESC, size DESC, group_id LIMIT 12"
         ).fetchall():
@@ -228,7 +228,7 @@ def register(app: typer.Typer) -> None:
         from ..pipeline import DetectConfig, run
 
         cfg = DetectConfig.from_params(collect_params(param, window, alpha, resolution, seed))  # before any work
-        if reuse_edges and engine != "duckdb":  # before a Spark session starts
+        if reuse_edges and engine == "spark":  # before a Spark session starts
             raise ParameterError("--reuse-edges builds nothing: --engine spark would have no work")
         with open_case(case, create=False) as c, compute_engine(engine, spark_master, spark_driver_memory) as eng:
             with RichProgress() as progress:
@@ -246,7 +246,7 @@ def register(app: typer.Typer) -> None:
         from ..evidence.explain import explain_account
 
         with open_case(case, create=False, read_only=True) as c:
-            ex = explain_account(c.con, account, evidence_per_layer=evidence)
+            ex = explain_account(c, account, evidence_per_layer=evidence)
         render_explanation(ex)
 
     @app.command("evaluate")
