@@ -26,7 +26,8 @@ NOT_YET_MOVED = frozenset({
 MOVED = (
     "audit/", "disclose/", "report/", "mediapolicy/", "referral/", "export.py", "platforms.py", "testing.py",
     "evidence/", "groups/", "case.py", "__init__.py", "cli/audit.py", "cli/report.py", "cli/disclose.py",
-    "cli/platforms.py", "cli/media_policy.py", "cli/referral.py", "ingest/", "cli/ingest.py",
+    "cli/platforms.py", "cli/media_policy.py", "cli/referral.py", "ingest/", "cli/ingest.py", "pipeline.py",
+    "detect.py", "evaluate.py", "cli/detect.py", "cli/network.py", "cli/common.py",
 )
 
 #: (module, function called with ``case.con``): calls into modules not yet moved, whose signature
@@ -35,6 +36,10 @@ CON_READS = frozenset({
     ("export.py", "fuse_layers"),  # networks/multiplex.py
     ("groups/__init__.py", "fuse_layers"),  # networks/multiplex.py
     ("groups/null.py", "fuse_layers"),  # networks/multiplex.py
+    # the pipeline calls every stage; each entry goes when that stage takes the case
+    ("pipeline.py", "build_networks"), ("pipeline.py", "keep_traces"), ("pipeline.py", "kept_trace_table"),
+    ("pipeline.py", "drop_kept_traces"), ("pipeline.py", "traces_on_case"),  # networks/__init__.py
+    ("pipeline.py", "fuse_layers"),  # networks/multiplex.py
 })
 
 #: the one place a raw connection is a parameter: the Case, which owns it

@@ -182,3 +182,18 @@ def test_a_capped_graph_keeps_edges_inside_groups_then_the_strongest(tmp_path: P
     strongest_inside = sorted(inside, key=lambda e: -e["strength"])[:4]
     assert sorted(map(str, capped.edges)) == sorted(map(str, strongest_inside))
     assert len(fused.edges) == 2 and all(e["n_layers"] >= 1 for e in fused.edges)
+
+
+def test_spark_options_need_the_spark_engine(tmp_path: Path) -> None:
+    # refused in one line before any work (no Spark session is started for duckdb)
+    from cibscope.errors import ParameterError
+
+    case = _case(tmp_path)
+    for extra, msg in ((["--spark-driver-memory", "4g"], "--spark-driver-memory needs --engine spark"),
+                       (["--spark-master", "local[1]"], "--spark-master needs --engine spark"),
+                       (["--engine", "flink"], "unknown engine 'flink'")):
+        res = runner.invoke(app, ["detect", "--case", str(case), "--reuse-edges", *extra])
+        assert isinstance(res.exception, ParameterError) and msg in str(res.exception), (extra, res.output)
+    con = duckdb.connect(str(case), read_only=True)
+    assert con.execute("SELECT count(*) FROM detect_runs").fetchall() == [(0,)]
+    con.close()

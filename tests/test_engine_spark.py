@@ -10,6 +10,7 @@ found (``bash scripts/install.sh spark`` installs one) or PySpark is not install
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 from pathlib import Path
@@ -149,3 +150,70 @@ def test_network_command_on_spark_writes_the_same_files(spark_engine: Any, world
     res = runner.invoke(app, ["network", *files, "--counts", "-o", str(tmp_path / "c"), "--engine", "spark"])
     # (main() prints a CibscopeError as one line; the runner calls the app under it)
     assert isinstance(res.exception, ParameterError) and "DuckDB only" in str(res.exception)
+
+
+def test_detect_on_spark_gives_the_same_edges_groups_flags_and_scores(spark_engine: Any, world: Path, tmp_path: Path) -> None:
+    # the whole pipeline: `cibscope detect --engine spark` (the CLI reuses the module's Spark
+    # session) builds the layers on Spark, the null copies, groups, decisions and scores run on
+    # the case; detect on DuckDB of a copy of the same case must give the same tables. Two
+    # layers keep the Spark time small (every trace's own parity is the first test): co_retweet
+    # (its trace rows kept on the case after the Spark build, read by the null copies, the
+    # membership test and the defining items) and near_duplicate (its clusters: post keys, items)
+    from typer.testing import CliRunner
+
+    from cibscope.cli import app
+    from cibscope.detect import detect
+
+    traces = ["co_retweet", "near_duplicate"]
+    base = tmp_path / "base.duckdb"
+    ingest([str(world / "users.csv"), str(world / "tweets.csv")], base)
+    on_duckdb, on_spark = tmp_path / "duckdb.duckdb", tmp_path / "spark.duckdb"
+    shutil.copy(base, on_duckdb)
+    shutil.copy(base, on_spark)
+    with open_case(on_duckdb) as c:
+        res_d = detect(c, traces=traces)
+    argv = ["detect", "--case", str(on_spark), "--engine", "spark", "-o", str(tmp_path / "out")]
+    res = CliRunner().invoke(app, argv + [a for t in traces for a in ("--trace", t)])
+    assert res.exit_code == 0, res.output
+
+    def tables(path: Path) -> dict[str, Any]:
+        with open_case(path) as c:
+            q = lambda sql: c.con.execute(sql).fetchall()  # noqa: E731
+            stats = json.loads(q("SELECT stats FROM detect_runs")[0][0])
+            return {
+                "edges": q("SELECT layer, account_a, account_b, n_shared, weight, expected, first_at, last_at, p_value FROM edges ORDER BY ALL"),
+                "evidence": q("SELECT * FROM evidence ORDER BY evidence_id"),
+                "post_keys": q("SELECT * FROM post_keys ORDER BY ALL"),
+                "groups": q("SELECT group_id, size, core_size, verdict, flagged, statistic, e_value, signals, top_items FROM groups ORDER BY ALL"),
+                "members": q("SELECT * FROM group_members ORDER BY ALL"),
+                "flagged": q("SELECT account_id FROM scores WHERE flagged ORDER BY 1"),
+                "scores": q("SELECT account_id, score, group_id FROM scores ORDER BY 1"),
+                "null_edges": q("SELECT * FROM null_edges ORDER BY ALL"),
+                "params": q("SELECT params FROM detect_runs"),
+                "engine": stats.get("engine", "duckdb"),
+                "layers": {k: v["pairs_considered"] for k, v in stats["networks"]["layers"].items()},
+            }
+
+    d, s = tables(on_duckdb), tables(on_spark)
+    assert (d["engine"], s["engine"]) == ("duckdb", "spark")
+    assert {r[0] for r in d["edges"]} == set(traces) and d["post_keys"]
+    assert d["flagged"] and d["groups"], "the world gives no flagged group (the test would prove little)"
+    for k in ("evidence", "post_keys", "groups", "members", "flagged", "null_edges", "params", "layers"):
+        assert d[k] == s[k], k
+    assert len(d["edges"]) == len(s["edges"])
+    for x, y in zip(d["edges"], s["edges"]):
+        assert x[:8] == y[:8] and math.isclose(x[8], y[8], rel_tol=0, abs_tol=1e-12), (x, y)
+    assert [(a, g) for a, _, g in d["scores"]] == [(a, g) for a, _, g in s["scores"]]
+    assert all(math.isclose(x[1], y[1], rel_tol=0, abs_tol=1e-12) for x, y in zip(d["scores"], s["scores"]))
+    assert res_d.n_flagged == len(s["flagged"]) and f"{res_d.n_flagged:,} account(s) flagged" in res.output
+
+
+def test_detect_on_spark_refuses_reusing_edges_before_spark_starts(world: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cibscope.cli import app
+
+    case = tmp_path / "c.duckdb"
+    ingest([str(world / "users.csv")], case)
+    res = CliRunner().invoke(app, ["detect", "--case", str(case), "--reuse-edges", "--engine", "spark", "--spark-master", "nowhere://x"])
+    assert isinstance(res.exception, ParameterError) and "--reuse-edges builds nothing" in str(res.exception)

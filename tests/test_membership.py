@@ -356,7 +356,7 @@ def test_reused_edges_keep_the_parameters_they_were_built_with(tmp_path: Path) -
 
 
 def test_detect_drops_the_kept_trace_tables_when_scoring_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import cibscope.detect as detect_module
+    import cibscope.pipeline as detect_module  # the pipeline runs the stages
     from cibscope.networks import kept_trace_table
 
     def fail(*args: object, **kwargs: object) -> None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -160,14 +160,14 @@ def evaluate(
     owns = not isinstance(case, Case)
     c = open_case(case, create=False) if not isinstance(case, Case) else case
     try:
-        runs = c.con.execute("SELECT params FROM detect_runs ORDER BY run_at DESC LIMIT 1").fetchone()
+        runs = c.engine.execute("SELECT params FROM detect_runs ORDER BY run_at DESC LIMIT 1").fetchone()
         if runs is None:
             raise CaseStateError("this case has not been through detection yet", hint="run `cibscope detect --case FILE` first")
-        scores = {a: (float(sc), bool(fl)) for a, sc, fl in c.con.execute("SELECT account_id, score, flagged FROM scores").fetchall()}
+        scores = {a: (float(sc), bool(fl)) for a, sc, fl in c.engine.execute("SELECT account_id, score, flagged FROM scores").fetchall()}
         y, s, f = _align(truth, scores)
         p, r, f1 = prf(y, f)
         # accounts in a group the decision found beyond chance (flagged or only coordinated)
-        beyond = {str(a) for (a,) in c.con.execute(
+        beyond = {str(a) for (a,) in c.engine.execute(
             "SELECT m.account_id FROM group_members m JOIN groups g USING (group_id) WHERE g.verdict <> 'chance'"
         ).fetchall()}
         gf = np.array([t["id"] in beyond for t in truth], dtype=bool)
@@ -209,19 +209,11 @@ def evaluate(
             grouped_f1=gf1,
         )
         if ablation:
-            from .detect import _last_params_all, built_network_params, network_params, parse_params
-            from .evidence.membership import TRACE_LAYERS
-            from .networks import drop_kept_traces, keep_traces
+            from .pipeline import DetectConfig
 
-            cfg = parse_params(_last_params_all(json.loads(runs[0])))
-            layers = [str(x[0]) for x in c.con.execute("SELECT DISTINCT layer FROM edges ORDER BY 1").fetchall()]
-            if cfg.score.membership_weight > 0:
-                # the group-membership test reads these traces at every re-score: run them once
-                keep_traces(c.con, [l for l in TRACE_LAYERS if l in layers], network_params(built_network_params(c)))
-            try:
-                _ablation(c, cfg, layers, truth, f1, auc, ap, result, progress)
-            finally:
-                drop_kept_traces(c.con)
+            cfg = DetectConfig.from_stored(json.loads(runs[0]))
+            layers = [str(x[0]) for x in c.engine.execute("SELECT DISTINCT layer FROM edges ORDER BY 1").fetchall()]
+            _ablation(c, cfg, layers, truth, f1, auc, ap, result, progress)
         return result
     finally:
         if owns:
@@ -232,22 +224,32 @@ def _ablation(
     c: Case, cfg: Any, layers: list[str], truth: Any, f1: float, auc: float, ap: float,
     result: EvaluationResult, progress: Progress | None,
 ) -> None:
-    """Re-score without each layer in turn; one row per layer in ``result.ablation``."""
-    from .detect import rescore
+    """Re-score without each layer in turn (:func:`cibscope.pipeline.rescore`); one row per
+    layer in ``result.ablation``. The group-membership test reads its traces at every re-score:
+    they run once, kept for the whole ablation (:class:`~cibscope.pipeline.KeptTraces`)."""
+    from .evidence.membership import TRACE_LAYERS
+    from .pipeline import KeptTraces, built_network_params, rescore
 
-    with step(progress, "ablation: re-scoring without each layer", len(layers)) as h:
-        for layer in layers:
-            res = rescore(c, cfg, exclude_layers=(layer,))
-            sc = {
-                a: (float(v), bool(fl))
-                for a, v, fl in zip(
-                    res.scores.column("account_id").to_pylist(),
-                    res.scores.column("score").to_pylist(),
-                    res.scores.column("flagged").to_pylist(),
-                )
-            }
-            ya, sa, fa = _align(truth, sc)
-            _, _, f1a = prf(ya, fa)
-            auca, apa = roc_auc(ya, sa), average_precision(ya, sa)
-            result.ablation.append(AblationRow(layer, f1a, auca, apa, f1a - f1, auca - auc, apa - ap))
-            h.advance(1)
+    kept = KeptTraces(c)
+    try:
+        if cfg.score.membership_weight > 0:
+            built = replace(cfg, networks=built_network_params(c))
+            kept.ensure(built.traces([l for l in TRACE_LAYERS if l in layers]))
+        with step(progress, "ablation: re-scoring without each layer", len(layers)) as h:
+            for layer in layers:
+                res = rescore(c, cfg, exclude_layers=(layer,))
+                sc = {
+                    a: (float(v), bool(fl))
+                    for a, v, fl in zip(
+                        res.scores.column("account_id").to_pylist(),
+                        res.scores.column("score").to_pylist(),
+                        res.scores.column("flagged").to_pylist(),
+                    )
+                }
+                ya, sa, fa = _align(truth, sc)
+                _, _, f1a = prf(ya, fa)
+                auca, apa = roc_auc(ya, sa), average_precision(ya, sa)
+                result.ablation.append(AblationRow(layer, f1a, auca, apa, f1a - f1, auca - auc, apa - ap))
+                h.advance(1)
+    finally:
+        kept.drop()

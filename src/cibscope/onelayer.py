@@ -9,9 +9,11 @@ column. Here the files are read *lean* (:func:`cibscope.ingest.ingest` with ``fi
 post fields the trace's SQL reads, found by :meth:`cibscope.traces.Trace.case_columns`) into an
 in-memory case; rows are still validated, counted and quarantined as in a full read. Then:
 
-* default: the trace's layer exactly as ``detect`` builds it (the same builder, significance
-  test against chance and evidence rows, with file:line of both posts), and its significant
-  edges after the Benjamini-Hochberg correction of the layer (``alpha``);
+* default: the pipeline's first two stages for this one trace
+  (:func:`cibscope.pipeline.layer_network`): the trace's layer exactly as ``detect`` builds it
+  (the same builder, significance test against chance and evidence rows, with file:line of both
+  posts), and its significant edges after the Benjamini-Hochberg correction of the layer
+  (``alpha``);
 * ``counts=True``: every co-occurring pair's directed count, untested -- the weight of the QUT
   coordination-network-toolkit (``weight(u1 -> u2)`` = posts of ``u1`` with a post of ``u2`` on
   the same key within the window). Hot keys are bounded as in the builder (``max_neighbors``;
@@ -39,9 +41,10 @@ from .errors import ParameterError
 from .export import Graph, out_dir, write_arrow_csv, write_gexf
 from .ingest import IngestReport, ingest
 from .ingest.base import ACCOUNT_FIELD_PREFIX, stage_fields
-from .networks import LayerStats, build_networks
+from .networks import LayerStats
 from .networks.cooccurrence import directed_counts_sql, drop_temp, full_trace_sql, run_cooccurrence
-from .networks.multiplex import MultiplexParams, arrow_query, fuse_layers
+from .networks.multiplex import MultiplexParams, arrow_query
+from .pipeline import layer_network
 from .progress import Progress, step
 from .traces import get_trace, trace_names
 from .traces.base import Trace
@@ -131,10 +134,7 @@ def network_from_files(
             empty = pa.table({})
             res = LayerNetwork(trace, t.get_params(), report, st, empty, arrow_query(con, "SELECT * FROM evidence WHERE false"), table, labels)
         else:
-            with step(progress, f"{trace}: layer and significance", None):
-                built = build_networks(con, traces=[trace], params={trace: t.get_params()}, engine=engine)
-            st = built.layers[t.layer]
-            net = fuse_layers(con, mp, only_layers=[t.layer], n_tests={t.layer: st.pairs_considered})
+            st, net = layer_network(case, t, mp, engine=engine, progress=progress)
             le = net.layer_edges
             edges = le.select(["account_a", "account_b", "n_shared", "p_value", "q_value", "strength", "first_at", "last_at"])
             con.register("_cib_sig", edges.select(["account_a", "account_b"]))

@@ -11,8 +11,10 @@ out) and is printed as :class:`rich.text.Text` (no markup) or through :func:`saf
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -25,6 +27,37 @@ console_err = Console(stderr=True)
 
 CaseOption = Annotated[Path, typer.Option("--case", "-c", help="The case database (DuckDB file).")]
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
+EngineOption = Annotated[
+    str,
+    typer.Option("--engine", help="Where the trace, co-occurrence builder and significance test run: duckdb or spark (PySpark; bash scripts/install.sh spark)."),
+]
+SparkMasterOption = Annotated[
+    Optional[str],
+    typer.Option("--spark-master", help="Spark master URL with --engine spark (default local[2]; any cluster URL)."),
+]
+SparkDriverMemoryOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--spark-driver-memory",
+        help="Spark driver memory with --engine spark, e.g. 8g (default $CIBSCOPE_SPARK_DRIVER_MEMORY or 2g): the edges and evidence come back to the driver.",
+    ),
+]
+
+
+@contextmanager
+def compute_engine(name: str, spark_master: str | None, driver_memory: str | None) -> Iterator[Any]:
+    """The engine of ``--engine`` (None for duckdb: the case's own), closed after the block."""
+    from ..engine import start_engine
+    from ..errors import ParameterError
+
+    if driver_memory and name != "spark":
+        raise ParameterError("--spark-driver-memory needs --engine spark")
+    eng = start_engine(name, spark_master=spark_master, driver_memory=driver_memory)
+    try:
+        yield eng
+    finally:
+        if eng is not None:
+            eng.close()
 
 
 # C0 and C1 controls (ESC, CSI, OSC among them; tab and newline handled apart), DEL, and the

@@ -13,11 +13,21 @@ from rich.text import Text
 
 from ..errors import ParameterError
 from ..export import DEFAULT_EXPORT_FORMATS
-from .common import CaseOption, RichProgress, console, safe, text
+from .common import (
+    CaseOption,
+    EngineOption,
+    RichProgress,
+    SparkDriverMemoryOption,
+    SparkMasterOption,
+    compute_engine,
+    console,
+    safe,
+    text,
+)
 from .report import ExportFormatsOption, export_formats_of
 
 if TYPE_CHECKING:  # the library is imported inside the commands, so `cibscope --help` stays light
-    from ..detect import DetectResult
+    from ..pipeline import PipelineResult
     from ..evaluate import EvaluationResult
     from ..evidence.explain import Explanation
 
@@ -61,7 +71,7 @@ def parse_param_items(param: list[str] | None) -> dict[str, Any]:
 def collect_params(
     param: list[str] | None, window: int | None, alpha: float | None, resolution: float | None, seed: int | None
 ) -> dict[str, Any]:
-    """Turn the CLI options into the flat parameter mapping of :func:`cibscope.detect.detect`."""
+    """Turn the CLI options into the flat parameter mapping of :meth:`cibscope.DetectConfig.from_params`."""
     out = parse_param_items(param)
     for name, value in (("window", window), ("alpha", alpha), ("resolution", resolution), ("seed", seed)):
         if value is not None:
@@ -69,7 +79,7 @@ def collect_params(
     return out
 
 
-def render_detect(res: DetectResult, case: Any = None) -> None:
+def render_detect(res: PipelineResult, case: Any = None) -> None:
     st = res.stats
     t = Table(title=text(f"detect: {res.case_path}"))
     for col in ("layer", "pairs tested", "significant"):
@@ -95,7 +105,7 @@ def render_detect(res: DetectResult, case: Any = None) -> None:
         g = Table(title="groups (flagged first, then by size)")
         for col in ("group", "verdict", "size", "evidence / E", "signals", "top items"):
             g.add_column(col)
-        for gid, verdict, size, core, stat, ev, signals, items in case.con.execute(
+        for gid, verdict, size, core, stat, ev, signals, items in case.engine.execute(
             "SELECT group_id, verdict, size, core_size, statistic, e_value, signals, top_items FROM groups "
             "ORDER BY flagged DESC, verdict = 'coordinated' DESC, size DESC, group_id LIMIT 12"
         ).fetchall():
@@ -191,8 +201,6 @@ def render_evaluation(r: EvaluationResult) -> None:
         console.print(at)
 
 
-_NOT_DATA = {"truth.csv", "takedown.txt"}
-
 
 def register(app: typer.Typer) -> None:
     @app.command("detect")
@@ -206,17 +214,25 @@ def register(app: typer.Typer) -> None:
         seed: SeedOption = None,
         reuse_edges: Annotated[bool, typer.Option("--reuse-edges", help="Keep the case's edges; only re-group and re-score.")] = False,
         trace: Annotated[Optional[list[str]], typer.Option("--trace", help="Build only this trace's layer (repeatable; default: all).")] = None,
+        engine: EngineOption = "duckdb",
+        spark_master: SparkMasterOption = None,
+        spark_driver_memory: SparkDriverMemoryOption = None,
     ) -> None:
-        """Find coordinated groups and score every account, with evidence."""
-        from ..audit import run_audit
-        from ..case import open_case
-        from ..detect import detect
-        from ..report import render_report
+        """Find coordinated groups and score every account, with evidence.
 
-        params = collect_params(param, window, alpha, resolution, seed)
-        with open_case(case, create=False) as c:
+        With --engine spark the layers are built on Spark (local[2], or the cluster of
+        --spark-master); the null copies, groups, decisions and scores run on this machine, on
+        the case: the results are the same as on DuckDB.
+        """
+        from ..case import open_case
+        from ..pipeline import DetectConfig, run
+
+        cfg = DetectConfig.from_params(collect_params(param, window, alpha, resolution, seed))  # before any work
+        if reuse_edges and engine == "spark":  # before a Spark session starts
+            raise ParameterError("--reuse-edges builds nothing: --engine spark would have no work")
+        with open_case(case, create=False) as c, compute_engine(engine, spark_master, spark_driver_memory) as eng:
             with RichProgress() as progress:
-                res = detect(c, params=params, out=out, progress=progress, build=not reuse_edges, traces=trace or None)
+                res = run(c, cfg, engine=eng, out=out, progress=progress, build=not reuse_edges, traces=trace or None)
             render_detect(res, c)
 
     @app.command("explain")
@@ -230,7 +246,7 @@ def register(app: typer.Typer) -> None:
         from ..evidence.explain import explain_account
 
         with open_case(case, create=False, read_only=True) as c:
-            ex = explain_account(c.con, account, evidence_per_layer=evidence)
+            ex = explain_account(c, account, evidence_per_layer=evidence)
         render_explanation(ex)
 
     @app.command("evaluate")
@@ -257,6 +273,9 @@ def register(app: typer.Typer) -> None:
         resolution: ResolutionOption = None,
         seed: SeedOption = None,
         export_formats: ExportFormatsOption = ",".join(DEFAULT_EXPORT_FORMATS),
+        engine: EngineOption = "duckdb",
+        spark_master: SparkMasterOption = None,
+        spark_driver_memory: SparkDriverMemoryOption = None,
     ) -> None:
         """Ingest + detect (+ audit, + report) in one go."""
         import time
@@ -265,32 +284,22 @@ def register(app: typer.Typer) -> None:
         from .. import __version__
         from ..audit import run_audit
         from ..case import open_case
-        from ..detect import detect
         from ..evaluate import evaluate
         from ..export import out_dir
         from ..ingest import ingest
+        from ..pipeline import DetectConfig, run, run_inputs
         from ..report import render_report
         from .ingest import check_ingest_report, render_ingest_report
 
         params = collect_params(param, window, alpha, resolution, seed)
+        cfg = DetectConfig.from_params(params)  # a bad parameter fails before the read
         started = datetime.now(timezone.utc)
         seconds: dict[str, float] = {}
         out_dir(out)
         case_path = out / "case.duckdb"
-        inputs: list[Path] = []
-        truth: Path | None = None
-        for d in data:
-            if d.is_dir() and any((d / n).exists() for n in _NOT_DATA):
-                inputs.extend(
-                    f for f in sorted(d.iterdir())
-                    if f.is_file() and f.name not in _NOT_DATA and not f.name.startswith(".") and f.suffix.lower() not in (".md", ".txt")
-                )
-                if claimed is None and (d / "takedown.txt").exists():
-                    claimed = d / "takedown.txt"
-                if (d / "truth.csv").exists():
-                    truth = d / "truth.csv"
-            else:
-                inputs.append(d)
+        found = run_inputs(data)
+        inputs, truth = found.data, found.truth
+        claimed = claimed if claimed is not None else found.claimed
         outputs: dict[str, Any] = {"case": case_path}
         t = time.perf_counter()
         with RichProgress() as progress:
@@ -300,8 +309,8 @@ def register(app: typer.Typer) -> None:
         seconds["ingest"] = time.perf_counter() - t
         with open_case(case_path, create=False) as c:
             t = time.perf_counter()
-            with RichProgress() as progress:
-                res = detect(c, params=params, out=out, progress=progress)
+            with compute_engine(engine, spark_master, spark_driver_memory) as eng, RichProgress() as progress:
+                res = run(c, cfg, engine=eng, out=out, progress=progress)
             render_detect(res, c)
             outputs.update(res.outputs)
             seconds["detect"] = time.perf_counter() - t
@@ -331,7 +340,7 @@ def register(app: typer.Typer) -> None:
         # the one file that differs between two runs of the same data: when and how long
         outputs["run metadata"] = _write_run_metadata(
             out, version=__version__, started=started, seconds=seconds, inputs=[str(p) for p in inputs],
-            claimed=str(claimed) if claimed is not None else None, params=params, evaluation=evaluation,
+            claimed=str(claimed) if claimed is not None else None, params=params, evaluation=evaluation, engine=engine,
         )
         console.print("[bold]outputs[/]")
         for name, path in outputs.items():

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from .common import RichProgress, console, text
+from .common import EngineOption, RichProgress, SparkDriverMemoryOption, SparkMasterOption, compute_engine, console, text
 
 
 def register(app: typer.Typer) -> None:
@@ -30,14 +30,9 @@ def register(app: typer.Typer) -> None:
         format: Annotated[Optional[str], typer.Option("--format", "-f", help="Force a format (see `cibscope formats`).")] = None,
         mapping: Annotated[Optional[Path], typer.Option("--mapping", help="TOML column mapping for generic CSV/Parquet.")] = None,
         strict: Annotated[bool, typer.Option("--strict", help="Fail if any row is quarantined.")] = False,
-        engine: Annotated[
-            str,
-            typer.Option("--engine", help="Where the trace, co-occurrence builder and significance test run: duckdb or spark (PySpark; bash scripts/install.sh spark)."),
-        ] = "duckdb",
-        spark_master: Annotated[
-            Optional[str],
-            typer.Option("--spark-master", help="Spark master URL with --engine spark (default local[2]; any cluster URL)."),
-        ] = None,
+        engine: EngineOption = "duckdb",
+        spark_master: SparkMasterOption = None,
+        spark_driver_memory: SparkDriverMemoryOption = None,
     ) -> None:
         """Build one trace's network from data files, reading only the columns it needs.
 
@@ -55,22 +50,17 @@ def register(app: typer.Typer) -> None:
         params = parse_param_items(param)
         if window is not None:
             params["window"] = window
-        from ..engine import start_engine
         from ..errors import ParameterError
 
         if counts and engine != "duckdb":  # before a Spark session starts
             raise ParameterError("--counts runs on DuckDB only (the Spark engine builds the tested network)")
-        eng = start_engine(engine, spark_master=spark_master)
-        try:
+        with compute_engine(engine, spark_master, spark_driver_memory) as eng:
             with RichProgress() as progress:
                 res = network_from_files(
                     data, trace, params=params, counts=counts, alpha=alpha, format=format, mapping=mapping,
                     strict=strict, progress=progress, engine=eng,
                 )
                 written = write_network(res, out)
-        finally:
-            if eng is not None:
-                eng.close()
         render_ingest_report(res.ingest)
         check_ingest_report(res.ingest)
         st = res.stats

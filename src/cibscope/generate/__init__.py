@@ -31,7 +31,15 @@ from .world import World, parse_world
 from .render import TWEET_COLUMNS, USER_COLUMNS, Renderer, Rows
 from .writer import TRUTH_COLUMNS, TweetWriter, write_takedown, write_truth, write_users
 
-__all__ = ["GenerateResult", "generate_dataset", "TWEET_COLUMNS", "USER_COLUMNS", "TRUTH_COLUMNS"]
+__all__ = [
+    "GenerateResult", "generate_dataset", "TWEET_COLUMNS", "USER_COLUMNS", "TRUTH_COLUMNS", "TRUTH_FILE", "TAKEDOWN_FILE",
+    "NOT_DATA",
+]
+
+#: the files a generated folder holds beside the data: the ground truth and the claimed list
+TRUTH_FILE = "truth.csv"
+TAKEDOWN_FILE = "takedown.txt"
+NOT_DATA = (TRUTH_FILE, TAKEDOWN_FILE)
 
 CHUNK_ROWS = 100_000
 MIN_TWEETS_PER_ACCOUNT = 10
@@ -99,10 +107,10 @@ def generate_dataset(
         seg_n = _allocate_background(_rng(seed, 4), pop, plan, tweets)
         edges = _chunk_edges(pop, plan, seg_n, tweets)
 
-    paths = {name: out / name for name in ("users.csv", "tweets.csv", "truth.csv", "takedown.txt")}
+    paths = {name: out / name for name in ("users.csv", "tweets.csv", TRUTH_FILE, TAKEDOWN_FILE)}
     write_users(pop, paths["users.csv"])
-    write_truth(pop, paths["truth.csv"])
-    write_takedown(pop, paths["takedown.txt"])
+    write_truth(pop, paths[TRUTH_FILE])
+    write_takedown(pop, paths[TAKEDOWN_FILE])
 
     renderer = Renderer(pop, plan)
     writer = TweetWriter(paths["tweets.csv"])
@@ -143,7 +151,7 @@ def generate_dataset(
 
     groups = [{"group": g.name, "size": len(g.members), "tactics": list(g.tactics)} for g in pop.groups]
     return GenerateResult(
-        out, paths["users.csv"], paths["tweets.csv"], paths["truth.csv"], paths["takedown.txt"],
+        out, paths["users.csv"], paths["tweets.csv"], paths[TRUTH_FILE], paths[TAKEDOWN_FILE],
         accounts, writer.rows, int(pop.is_io.sum()), int((pop.claimed & ~pop.is_io).sum()) if pop.claimed is not None else 0,
         groups, len(edges) - 1, time.perf_counter() - t_start,
     )
