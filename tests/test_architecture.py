@@ -22,21 +22,18 @@ NOT_YET_MOVED = frozenset({
     "evidence/membership.py",
     "evidence/score.py",
     "groups/__init__.py",
-    "networks/multiplex.py",
 })
 
 #: modules moved onto the case/engine: no public ``con`` parameter, no ``.con`` read
 MOVED = (
     "audit/", "disclose/", "report/", "mediapolicy/", "referral/", "export.py", "platforms.py", "testing.py",
     "evidence/explain.py", "case.py", "__init__.py", "cli/audit.py", "cli/report.py", "cli/disclose.py",
-    "cli/platforms.py", "cli/media_policy.py", "cli/referral.py",
+    "cli/platforms.py", "cli/media_policy.py", "cli/referral.py", "traces/", "networks/",
 )
 
 #: (module, function called with ``case.con``): calls into modules not yet moved, whose signature
 #: still takes the connection; exact, like NOT_YET_MOVED
-CON_READS = frozenset({
-    ("export.py", "fuse_layers"),  # networks/multiplex.py
-})
+CON_READS: frozenset[tuple[str, str]] = frozenset()
 
 #: the one place a raw connection is a parameter: the Case, which owns it
 CON_OWNERS = frozenset({("case.py", "Case.__init__")})
