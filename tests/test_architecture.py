@@ -19,7 +19,6 @@ BACKENDS = ("duckdb", "pyspark")
 #: modules (relative to src/cibscope) that still import duckdb/pyspark; issue 15 moves them onto
 #: the engine seam one by one. Remove a module here when it stops importing them.
 NOT_YET_MOVED = frozenset({
-    "networks/multiplex.py",
 })
 
 #: modules moved onto the case/engine: no public ``con`` parameter, no ``.con`` read
@@ -27,20 +26,12 @@ MOVED = (
     "audit/", "disclose/", "report/", "mediapolicy/", "referral/", "export.py", "platforms.py", "testing.py",
     "evidence/", "groups/", "case.py", "__init__.py", "cli/audit.py", "cli/report.py", "cli/disclose.py",
     "cli/platforms.py", "cli/media_policy.py", "cli/referral.py", "ingest/", "cli/ingest.py", "pipeline.py",
-    "detect.py", "evaluate.py", "cli/detect.py", "cli/network.py", "cli/common.py",
+    "detect.py", "evaluate.py", "cli/detect.py", "cli/network.py", "cli/common.py", "traces/", "networks/", "onelayer.py",
 )
 
 #: (module, function called with ``case.con``): calls into modules not yet moved, whose signature
 #: still takes the connection; exact, like NOT_YET_MOVED
-CON_READS = frozenset({
-    ("export.py", "fuse_layers"),  # networks/multiplex.py
-    ("groups/__init__.py", "fuse_layers"),  # networks/multiplex.py
-    ("groups/null.py", "fuse_layers"),  # networks/multiplex.py
-    # the pipeline calls every stage; each entry goes when that stage takes the case
-    ("pipeline.py", "build_networks"), ("pipeline.py", "keep_traces"), ("pipeline.py", "kept_trace_table"),
-    ("pipeline.py", "drop_kept_traces"), ("pipeline.py", "traces_on_case"),  # networks/__init__.py
-    ("pipeline.py", "fuse_layers"),  # networks/multiplex.py
-})
+CON_READS: frozenset[tuple[str, str]] = frozenset()
 
 #: the one place a raw connection is a parameter: the Case, which owns it
 CON_OWNERS = frozenset({("case.py", "Case.__init__")})

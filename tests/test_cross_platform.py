@@ -214,6 +214,7 @@ def test_cross_platform_pvalues_are_calibrated_where_an_unstratified_null_is_not
 
 def test_single_platform_expectations_are_unchanged() -> None:
     """One platform: the stratified formula is the original one (same numbers)."""
+    from cibscope.engine.duckdb import DuckDBEngine
     from cibscope.networks.significance import _expected_per_platform
 
     con = duckdb.connect()
@@ -221,7 +222,7 @@ def test_single_platform_expectations_are_unchanged() -> None:
     a, b = np.array([1, 1, 2]), np.array([2, 3, 3])
     w, w2 = np.array([1.0, 0.5, 2.0]), np.array([1.0, 0.25, 2.0])
     da, db = np.array([3.0, 3.0, 5.0]), np.array([5.0, 2.0, 2.0])
-    exp, c = _expected_per_platform(con, np.zeros(4, dtype=np.int64), a, b, w, w2, da, db)
+    exp, c = _expected_per_platform(DuckDBEngine(con), np.zeros(4, dtype=np.int64), a, b, w, w2, da, db)
     big_l = 10.0
     m1, m2 = 2 * w.sum(), 2 * w2.sum()
     np.testing.assert_allclose(exp, da * db * m1 / (big_l * (big_l - 1)))

@@ -181,10 +181,10 @@ def test_the_trace_tables_are_the_distinct_texts_in_text_order_and_are_dropped(t
     nd = NearDuplicate()
     con.execute(nd.texts_sql())
     assert con.execute("SELECT tid, t FROM _cib_nd_text ORDER BY tid").fetchall() == [(0, "a a"), (1, "b b")]
-    nd.prepare(con)  # every text is shorter than min_shingles: no cluster, no trace row
+    nd.prepare(case)  # every text is shorter than min_shingles: no cluster, no trace row
     assert con.execute(f"SELECT count(*) FROM ({nd.sql()})").fetchall() == [(0,)]
     temp = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
     assert temp == {"_cib_nd_key"}  # prepare keeps only what sql() reads
-    nd.cleanup(con)
+    nd.cleanup(case)
     assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()[0][0]
     case.close()

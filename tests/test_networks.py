@@ -43,11 +43,11 @@ def test_window_edges_and_minute_tolerance(case):
     # d minute-precision at 180 s (true time in [180, 240)): pairs with c (59.5 <= 60 + 60) and
     # b (120 <= 60 + 60) but not a (180 > 120).
     # key Y: a at 1000 s, b at 1030 s -> pair a-b again.
-    insert_rows(case.con, "posts", [
+    insert_rows(case, "posts", [
         rt("1", "a", 0, "X"), rt("2", "b", 60, "X"), rt("3", "c", 120.5, "X"), rt("4", "d", 180, "X", "minute"),
         rt("5", "a", 1000, "Y"), rt("6", "b", 1030, "Y"),
     ])
-    stats = build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "min_shared": 1}})
+    stats = build_networks(case, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "min_shared": 1}})
     e = edges(case.con)
     assert {k: v[0] for k, v in e.items()} == {("a", "b"): 2, ("b", "d"): 1, ("c", "d"): 1}
     st = stats.layers["co_retweet"]
@@ -68,10 +68,10 @@ def test_window_edges_and_minute_tolerance(case):
 def test_shorter_window_and_same_account_ignored(case):
     # a retweets X twice (0 s, 5 s); b at 20 s. With window 10: only a(5)-b(20)? 15 s > 10: no pair.
     # a-a is never a pair. With window 15: a(5)-b(20) is a pair (a(0)-b(20) is 20 s: out).
-    insert_rows(case.con, "posts", [rt("1", "a", 0, "X"), rt("2", "a", 5, "X"), rt("3", "b", 20, "X")])
-    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "min_shared": 1, "window": 10}})
+    insert_rows(case, "posts", [rt("1", "a", 0, "X"), rt("2", "a", 5, "X"), rt("3", "b", 20, "X")])
+    build_networks(case, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "min_shared": 1, "window": 10}})
     assert edges(case.con) == {}
-    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "min_shared": 1, "window": 15}})
+    build_networks(case, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "min_shared": 1, "window": 15}})
     assert list(edges(case.con)) == [("a", "b")]
     assert case.con.execute("SELECT post_a, post_b, seconds_apart FROM evidence").fetchall() == [("2", "3", 15.0)]
 
@@ -83,11 +83,11 @@ def test_significance_hand_computed(case):
     # expected_ab = d_a d_b M1 / (L (L-1)) = 4 * 8w / 30.
     # p_ab = P(Poisson(expected/c = 32/30) >= 2w/w = 2); p_ac = P(Poisson(32/30) >= 1).
     # BH over 3 tests: sorted p (p_ab, p_ac, p_bc) -> q = min over tail of p * 3 / rank.
-    insert_rows(case.con, "posts", [
+    insert_rows(case, "posts", [
         rt("1", "a", 0, "X"), rt("2", "b", 10, "X"), rt("3", "c", 30, "X"),
         rt("4", "a", 1000, "Y"), rt("5", "b", 1005, "Y"), rt("6", "c", 2000, "Y"),
     ])
-    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "min_shared": 1}})
+    build_networks(case, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "min_shared": 1}})
     w = 1 / math.log2(3)
     lam = 32 / 30
     p_ab = poisson.sf(1, lam)  # P(X >= 2)
@@ -101,16 +101,16 @@ def test_significance_hand_computed(case):
     assert e[("a", "c")][1] == pytest.approx(w)
     assert e[("a", "c")][3] == pytest.approx(p_ac)
     # the default min_shared = 2 keeps only a-b (when significant enough: alpha = 1 here)
-    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0}})
+    build_networks(case, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0}})
     assert list(edges(case.con)) == [("a", "b")]
     # kept when the BH q-value <= alpha: q = 0.6559 (all three q's equal p_ac) keeps all at
     # alpha = 0.66 and none at 0.65; without correction a-b (p = 0.289) passes at 0.3
     assert q == pytest.approx(p_ac) and 0.65 < q < 0.66
-    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 0.66, "min_shared": 1}})
+    build_networks(case, traces=["co_retweet"], params={"co_retweet": {"alpha": 0.66, "min_shared": 1}})
     assert len(edges(case.con)) == 3
-    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 0.65, "min_shared": 1}})
+    build_networks(case, traces=["co_retweet"], params={"co_retweet": {"alpha": 0.65, "min_shared": 1}})
     assert len(edges(case.con)) == 0
-    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 0.3, "min_shared": 1, "correction": "none"}})
+    build_networks(case, traces=["co_retweet"], params={"co_retweet": {"alpha": 0.3, "min_shared": 1, "correction": "none"}})
     assert list(edges(case.con)) == [("a", "b")]
 
 
@@ -162,8 +162,8 @@ def _celebrity_world(seed: int = 7) -> list[dict]:
 
 
 def test_celebrity_is_not_coordination_but_a_rare_repeating_group_is(case):
-    insert_rows(case.con, "posts", _celebrity_world())
-    stats = build_networks(case.con, traces=["co_retweet"])
+    insert_rows(case, "posts", _celebrity_world())
+    stats = build_networks(case, traces=["co_retweet"])
     e = edges(case.con)
     group = {(f"g{i}", f"g{j}") for i in range(5) for j in range(i + 1, 5)}
     # every pair of the group shares the six rare items: 10 significant edges ...
@@ -184,8 +184,8 @@ def test_celebrity_is_not_coordination_but_a_rare_repeating_group_is(case):
 def test_fan_pairs_share_several_celebrity_items_yet_stay_out(case):
     # the same world, every candidate kept (alpha = 1): fans do share up to 4 celebrity items,
     # so it is the significance test, not min_shared, that keeps them out above.
-    insert_rows(case.con, "posts", _celebrity_world())
-    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0}})
+    insert_rows(case, "posts", _celebrity_world())
+    build_networks(case, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0}})
     row = case.con.execute(
         "SELECT max(n_shared), min(p_value), count(*) FROM edges WHERE account_a LIKE 'f%' AND account_b LIKE 'f%'"
     ).fetchall()[0]
@@ -199,11 +199,11 @@ def test_fan_pairs_share_several_celebrity_items_yet_stay_out(case):
 def test_unbounded_hot_key_pairs_all(case):
     # 30 accounts retweet one item within 3 s: 435 pairs; max_neighbors = 5 keeps, per action,
     # its 5 nearest later ones: 5*25 + (4+3+2+1) = 135, and counts the other 300 as bounded.
-    insert_rows(case.con, "posts", [rt(str(i), f"a{i:02d}", 0.1 * i, "X") for i in range(30)])
-    s = build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "min_shared": 1, "max_neighbors": 5}})
+    insert_rows(case, "posts", [rt(str(i), f"a{i:02d}", 0.1 * i, "X") for i in range(30)])
+    s = build_networks(case, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "min_shared": 1, "max_neighbors": 5}})
     st = s.layers["co_retweet"]
     assert (st.action_pairs, st.bounded_action_pairs, st.bounded_keys) == (135, 300, 1)
-    s = build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "min_shared": 1}})
+    s = build_networks(case, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "min_shared": 1}})
     assert (s.layers["co_retweet"].action_pairs, s.layers["co_retweet"].bounded_action_pairs) == (435, 0)
 
 
@@ -212,30 +212,30 @@ def test_evidence_limit_and_replace(case):
     rows = []
     for k in range(5):
         rows += [rt(f"a{k}", "a", 1000 * k, f"X{k}"), rt(f"b{k}", "b", 1000 * k + k + 1, f"X{k}")]
-    insert_rows(case.con, "posts", rows)
-    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "evidence_per_edge": 2}})
+    insert_rows(case, "posts", rows)
+    build_networks(case, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "evidence_per_edge": 2}})
     assert case.con.execute("SELECT post_a, post_b, seconds_apart FROM evidence ORDER BY evidence_id").fetchall() == [
         ("a0", "b0", 1.0), ("a1", "b1", 2.0),
     ]
     # rebuilding replaces, never duplicates
-    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "evidence_per_edge": 2}})
+    build_networks(case, traces=["co_retweet"], params={"co_retweet": {"alpha": 1.0, "evidence_per_edge": 2}})
     assert case.con.execute("SELECT count(*) FROM evidence").fetchall()[0][0] == 2
     assert case.con.execute("SELECT count(*) FROM edges").fetchall()[0][0] == 1
 
 
 def test_all_layers_on_empty_case(case):
-    s = build_networks(case.con)
+    s = build_networks(case)
     assert all(v.pairs_kept == 0 and v.rows == 0 for v in s.layers.values())
     assert len(s.layers) >= 13
 
 
 def test_bad_parameters_are_rejected(case):
     with pytest.raises(ParameterError, match="'window' parameter of CoRetweet"):
-        build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {"window": -1}})
+        build_networks(case, traces=["co_retweet"], params={"co_retweet": {"window": -1}})
     with pytest.raises(ParameterError, match="unknown trace"):
-        build_networks(case.con, traces=["no_such_trace"])
+        build_networks(case, traces=["no_such_trace"])
     with pytest.raises(ParameterError, match="not being built"):
-        build_networks(case.con, traces=["co_retweet"], params={"co_quote": {"window": 5}})
+        build_networks(case, traces=["co_retweet"], params={"co_quote": {"window": 5}})
 
 
 @pytest.mark.parametrize("window", [60.0, None])
@@ -272,10 +272,10 @@ def test_directed_counts_match_the_peer_definition(case):
     from cibscope.networks.cooccurrence import directed_counts_sql, drop_temp, run_cooccurrence
     from cibscope.traces import get_trace
 
-    insert_rows(case.con, "posts", [rt("1", "a", 0, "X"), rt("2", "a", 5, "X"), rt("3", "b", 20, "X"), rt("4", "a", 100, "Y"), rt("5", "c", 500, "Y")])
-    run_cooccurrence(case.con, get_trace("co_retweet")())
+    insert_rows(case, "posts", [rt("1", "a", 0, "X"), rt("2", "a", 5, "X"), rt("3", "b", 20, "X"), rt("4", "a", 100, "Y"), rt("5", "c", 500, "Y")])
+    run_cooccurrence(case, get_trace("co_retweet")())
     got = sorted(case.con.execute(directed_counts_sql()).fetchall())
-    drop_temp(case.con)
+    drop_temp(case)
     assert got == [("a", "b", 2), ("b", "a", 1)]
 
 
@@ -316,7 +316,7 @@ def test_direct_and_ranked_paths_give_the_same_pairs(case, monkeypatch, seed):
     from cibscope.traces import get_trace
 
     rows = _random_retweets(seed)
-    insert_rows(case.con, "posts", rows)
+    insert_rows(case, "posts", rows)
     expected = _brute_force_pairs(rows, 14.0)
     assert len(expected) > 100
     q = (
@@ -327,12 +327,12 @@ def test_direct_and_ranked_paths_give_the_same_pairs(case, monkeypatch, seed):
     got = {}
     for direct_max in (1000, 10, 1):  # all keys direct, the two biggest ranked, all ranked
         monkeypatch.setattr(cooc, "DIRECT_MAX", direct_max)
-        co = cooc.run_cooccurrence(case.con, get_trace("co_retweet")(window=14.0, max_neighbors=100))
+        co = cooc.run_cooccurrence(case, get_trace("co_retweet")(window=14.0, max_neighbors=100))
         pairs = case.con.execute(q).fetchall()
         assert len(pairs) == co.action_pairs == len(set(pairs))
         assert set(pairs) == expected and co.bounded_action_pairs == 0
         got[direct_max] = sorted(case.con.execute(cooc.directed_counts_sql()).fetchall())
-        cooc.drop_temp(case.con)
+        cooc.drop_temp(case)
     assert got[1000] == got[10] == got[1]
     # directed weight(u -> v) = posts of u with a post of v within the window, from the brute force
     directed: dict[tuple[str, str], set[str]] = {}
@@ -355,10 +355,10 @@ def test_identical_trace_rows_are_one_action(case):
         f"SELECT * FROM (VALUES ('a', 'X', {t0}, 'p1', 'f:1', 'x2', 0.0), ('a', 'X', {t0}, 'p1', 'f:1', 'x1', 60.0), "
         f"('b', 'X', {t90}, 'p2', 'f:2', 'x3', 0.0)) AS v(account_id, key, \"at\", post_id, source, item, tolerance)"
     )
-    co = run_cooccurrence(case.con, get_trace("co_retweet")(), trace_sql=sql)
+    co = run_cooccurrence(case, get_trace("co_retweet")(), trace_sql=sql)
     assert (co.rows, co.action_pairs) == (2, 1)
     assert case.con.execute("SELECT item, tolerance FROM _cib_act WHERE post_id = 'p1'").fetchall() == [("x1", 60.0)]
-    drop_temp(case.con)
+    drop_temp(case)
 
 
 def test_duplicate_check_fires_only_on_identical_rows(case):
@@ -372,7 +372,7 @@ def test_duplicate_check_fires_only_on_identical_rows(case):
     rows = "('a', 'X', {t}, 'p1', 'f:1'), ('a', 'X', {t}, 'p2', 'f:2'), ('b', 'X', {t}, 'p3', 'f:3')"
     burst = f"SELECT * FROM (VALUES {rows.format(t=t0)}) AS v(account_id, key, \"at\", post_id, source)"
     co = run_cooccurrence(
-        case.con, get_trace("co_retweet")(), trace_sql=f"SELECT *, CAST(NULL AS VARCHAR) AS item, 0.0 AS tolerance FROM ({burst}) AS q"
+        case, get_trace("co_retweet")(), trace_sql=f"SELECT *, CAST(NULL AS VARCHAR) AS item, 0.0 AS tolerance FROM ({burst}) AS q"
     )
     assert case.con.execute(DUPLICATE_CHECK_SQL).fetchall() == [(0,)]
     assert (co.rows, co.action_pairs) == (3, 2)  # a-p1 with b, a-p2 with b
@@ -384,7 +384,7 @@ def test_duplicate_check_fires_only_on_identical_rows(case):
     for stmt in cooccurrence_sql(window=60.0, max_neighbors=200, max_tolerance=0.0)[:3]:
         case.con.execute(stmt)
     assert case.con.execute(DUPLICATE_CHECK_SQL).fetchall() == [(1,)]
-    drop_temp(case.con)
+    drop_temp(case)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -397,14 +397,14 @@ def test_evidence_is_the_closest_pairs_of_every_edge(case, seed, window):
     # seeds 1-3 it is 0.23, 7 or 14 s for the 14-s window and 1, 10, 30 or 60 s for 60 s, and
     # NULL (every pair ranked) for edges sharing too few keys: every path runs.
     rows = _random_retweets(seed)
-    insert_rows(case.con, "posts", rows)
+    insert_rows(case, "posts", rows)
     by_post = {r["post_id"]: r for r in rows}
     per_edge: dict[tuple[str, str], list[tuple]] = {}
     for a, b, pa, pb, dt in _brute_force_pairs(rows, window):
         lo = min(by_post[pa]["created_at"], by_post[pb]["created_at"])
         per_edge.setdefault((a, b), []).append((dt, lo, by_post[pa]["repost_of"], pa, pb))
     expected = sorted((a, b, x[3], x[4], x[0]) for (a, b), xs in per_edge.items() for x in sorted(xs)[:2])
-    build_networks(case.con, traces=["co_retweet"], params={"co_retweet": {
+    build_networks(case, traces=["co_retweet"], params={"co_retweet": {
         "window": window, "alpha": 1.0, "min_shared": 1, "max_neighbors": 1000, "evidence_per_edge": 2}})
     got = case.con.execute("SELECT account_a, account_b, post_a, post_b, seconds_apart FROM evidence").fetchall()
     assert sorted(got) == expected

@@ -35,7 +35,7 @@ def insertion_order_off(db: Any) -> Iterator[None]:
     For work whose tables are sets (the case tables, the builder's tables behind counts):
     without insertion order DuckDB materialises them in parallel, faster. ``db``: a
     :class:`Case` or a DuckDB :class:`~cibscope.engine.duckdb.DuckDBEngine`; temporary
-    compatibility (issue 15): ingest/finalize.py and onelayer.py still pass a bare connection.
+    compatibility (issue 15) for tests that still pass a bare connection.
     """
     engine = engine_or_connection(db)
     rows = engine.execute("SELECT current_setting('preserve_insertion_order')").fetchall()

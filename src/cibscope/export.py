@@ -547,7 +547,7 @@ def _stored_network(case: Case) -> FusedNetwork:
     from .detect import _last_n_tests, _last_params, parse_params
     from .networks.multiplex import fuse_layers
 
-    return fuse_layers(case.con, parse_params(_last_params(case)).multiplex, n_tests=_last_n_tests(case))
+    return fuse_layers(case, parse_params(_last_params(case)).multiplex, n_tests=_last_n_tests(case))
 
 
 def _value(value: Any, kind: str) -> str:

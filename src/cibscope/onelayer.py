@@ -35,7 +35,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .case import insertion_order_off, open_case
+from .case import Case, engine_of, insertion_order_off, open_case
 from .engine import Engine
 from .errors import ParameterError
 from .export import Graph, out_dir, write_arrow_csv, write_gexf
@@ -43,7 +43,7 @@ from .ingest import IngestReport, ingest
 from .ingest.base import ACCOUNT_FIELD_PREFIX, stage_fields
 from .networks import LayerStats
 from .networks.cooccurrence import directed_counts_sql, drop_temp, full_trace_sql, run_cooccurrence
-from .networks.multiplex import MultiplexParams, arrow_query
+from .networks.multiplex import MultiplexParams
 from .pipeline import layer_network
 from .progress import Progress, step
 from .traces import get_trace, trace_names
@@ -110,7 +110,7 @@ def network_from_files(
     t0 = time.perf_counter()
     case = open_case(":memory:")
     try:
-        con = case.con
+        eng = case.engine
         fields = stage_fields(t.case_columns())
         if not counts:
             fields |= {ACCOUNT_FIELD_PREFIX + "screen_name"}  # the graph's node labels
@@ -124,28 +124,27 @@ def network_from_files(
         labels: dict[str, str] = {}
         if not counts:
             labels = dict(
-                con.execute(
+                eng.execute(
                     "SELECT account_id, any_value(screen_name) FROM accounts WHERE screen_name IS NOT NULL GROUP BY 1"
                 ).fetchall()
             )
         if counts:
             with step(progress, f"{trace}: co-occurrence counts", None):
-                table, st = directed_counts(con, t)
+                table, st = directed_counts(case, t)
             empty = pa.table({})
-            res = LayerNetwork(trace, t.get_params(), report, st, empty, arrow_query(con, "SELECT * FROM evidence WHERE false"), table, labels)
+            res = LayerNetwork(trace, t.get_params(), report, st, empty, eng.fetch_arrow("SELECT * FROM evidence WHERE false"), table, labels)
         else:
             st, net = layer_network(case, t, mp, engine=engine, progress=progress)
             le = net.layer_edges
             edges = le.select(["account_a", "account_b", "n_shared", "p_value", "q_value", "strength", "first_at", "last_at"])
-            con.register("_cib_sig", edges.select(["account_a", "account_b"]))
+            eng.register_arrow("_cib_sig", edges.select(["account_a", "account_b"]))
             try:
-                evidence = arrow_query(
-                    con,
+                evidence = eng.fetch_arrow(
                     "SELECT e.* FROM evidence e SEMI JOIN _cib_sig s ON s.account_a = e.account_a AND s.account_b = e.account_b "
                     "ORDER BY e.account_a, e.account_b, e.evidence_id",
                 )
             finally:
-                con.unregister("_cib_sig")
+                eng.unregister("_cib_sig")
             res = LayerNetwork(trace, t.get_params(), report, st, edges, evidence, None, labels)
         secs["network"] = time.perf_counter() - t1
     finally:
@@ -172,14 +171,15 @@ def _sorted_counts(counts: pa.Table) -> pa.Table:
     return counts.take(pa.array(np.lexsort((r2, r1))))
 
 
-def directed_counts(con: Any, t: Trace) -> tuple[pa.Table, LayerStats]:
-    """Every co-occurring pair's directed count on the case ``con`` (the trace's actions,
+def directed_counts(db: Case | Engine, t: Trace) -> tuple[pa.Table, LayerStats]:
+    """Every co-occurring pair's directed count on the case ``db`` (or an engine over it: the trace's actions,
     nothing tested; no evidence, so the trace rows carry no source or item strings):
     ``(user_1, user_2, weight)`` in no particular order, and the layer's counters."""
     t0 = time.perf_counter()
     # the counts are a set: no statement here needs rows kept in insertion order
-    with insertion_order_off(con):
-        table, co = _counts(con, t)
+    eng = engine_of(db)
+    with insertion_order_off(eng):
+        table, co = _counts(eng, t)
     st = LayerStats(
         layer=t.layer, params=t.get_params(), rows=co.rows, keys=co.keys, action_pairs=co.action_pairs,
         bounded_action_pairs=co.bounded_action_pairs, bounded_keys=co.bounded_keys, seconds=time.perf_counter() - t0,
@@ -187,30 +187,30 @@ def directed_counts(con: Any, t: Trace) -> tuple[pa.Table, LayerStats]:
     return table, st
 
 
-def _counts(con: Any, t: Trace) -> tuple[pa.Table, Any]:
-    t.prepare(con)
+def _counts(eng: Engine, t: Trace) -> tuple[pa.Table, Any]:
+    t.prepare(eng)
     try:
         # no evidence here: the trace rows without their source (file:line) and item strings
-        sql = full_trace_sql(con, t)
+        sql = full_trace_sql(eng, t)
         co = run_cooccurrence(
-            con, t,
+            eng, t,
             trace_sql="SELECT q.account_id, q.key, q.at, q.post_id, CAST(NULL AS VARCHAR) AS source, "
             f"CAST(NULL AS VARCHAR) AS item, q.tolerance FROM ({sql}) AS q",
             times=False,
         )
     finally:
-        t.cleanup(con)
+        t.cleanup(eng)
     try:
         # integer accounts, labelled by a dictionary of the account ids (acc_i - 1 indexes it):
         # the same values as directed_counts_sql() with ids, without a string per row
-        ints = arrow_query(con, directed_counts_sql(account_ids=False))  # in any order: write_network sorts
-        ids = arrow_query(con, "SELECT account_id FROM _cib_accmap ORDER BY acc_i").column(0).combine_chunks()
+        ints = eng.fetch_arrow(directed_counts_sql(account_ids=False))  # in any order: write_network sorts
+        ids = eng.fetch_arrow("SELECT account_id FROM _cib_accmap ORDER BY acc_i").column(0).combine_chunks()
         table = pa.table({
             c: pa.DictionaryArray.from_arrays(ints.column(c).combine_chunks().cast(pa.int32()), ids)
             for c in ("user_1", "user_2")
         } | {"weight": ints.column("weight")})
     finally:
-        drop_temp(con)
+        drop_temp(eng)
     return table, co
 
 

@@ -254,7 +254,7 @@ class KeptTraces:
         from .networks import kept_trace_table
 
         for t in traces:
-            name = kept_trace_table(self.case.con, t.layer, t.get_params())
+            name = kept_trace_table(self.case, t.layer, t.get_params())
             if name is not None:
                 self.tables[t.layer] = (name, t.get_params())
 
@@ -265,7 +265,7 @@ class KeptTraces:
 
         missing = [t for t in traces if self.table(t) is None]
         if missing:
-            keep_traces(self.case.con, [t.name for t in missing], {t.name: t.get_params() for t in missing})
+            keep_traces(self.case, [t.name for t in missing], {t.name: t.get_params() for t in missing})
             self.record(missing)
 
     def drop(self, layers: Iterable[str] | None = None) -> None:
@@ -273,12 +273,12 @@ class KeptTraces:
         from .networks import drop_kept_traces
 
         if layers is None:
-            drop_kept_traces(self.case.con)
+            drop_kept_traces(self.case)
             self.tables.clear()
             return
         layers = [l for l in layers if l in self.tables]
         if layers:
-            drop_kept_traces(self.case.con, layers)
+            drop_kept_traces(self.case, layers)
         for l in layers:
             del self.tables[l]
 
@@ -444,23 +444,23 @@ def build_stage(
     kept = KeptTraces(case)
     on_case = engine is None or engine.capabilities.shares_case
     if on_case:
-        st = build_networks(case.con, traces=traces, params=nested or None, progress=progress, keep=keep, keep_lean=lean)
+        st = build_networks(case, traces=traces, params=nested or None, progress=progress, keep=keep, keep_lean=lean)
     else:
-        st = build_networks(case.con, traces=traces, params=nested or None, progress=progress, engine=engine)
+        st = build_networks(case, traces=traces, params=nested or None, progress=progress, engine=engine)
     names = list(trace_names()) if traces is None else list(traces)
     objs = [o for o in cfg.traces(names) if o.layer in keep]
     if on_case:
         kept.record(objs)
     else:
         with step(progress, "keeping the trace rows the null copies and scores read (on the case)"):
-            kept.ensure(traces_on_case(case.con, objs))
+            kept.ensure(traces_on_case(case, objs))
     stats = _jsonable(st.to_dict() if hasattr(st, "to_dict") else st)
     return stats, kept
 
 
 def fuse_stage(case: Case, cfg: DetectConfig, n_tests: Mapping[str, int], *, exclude_layers: tuple[str, ...] = ()) -> FusedNetwork:
     """Stage 2: the significant edges of every layer, fused."""
-    return fuse_layers(case.con, cfg.multiplex, exclude_layers=exclude_layers, n_tests=dict(n_tests))
+    return fuse_layers(case, cfg.multiplex, exclude_layers=exclude_layers, n_tests=dict(n_tests))
 
 
 def group_stage(net: FusedNetwork, cfg: DetectConfig) -> dict[str, int]:
@@ -477,7 +477,7 @@ def null_stage(
 
     trace_objs = cfg.traces([n for n in _all_traces() if n in layers])
     if cfg.null.replicates > 0:  # the copies read every layer's rows (none: no copy runs)
-        kept.ensure(traces_on_case(case.con, trace_objs))
+        kept.ensure(traces_on_case(case, trace_objs))
     null = null_copies(case, trace_objs, cfg.multiplex, cfg.groups, cfg.null, progress=progress)
     info = {"replicates": cfg.null.replicates, "seed": cfg.null.seed, "unit": null.unit, "copies": null.copies}
     return null.edges, null.tests, info
@@ -832,7 +832,7 @@ def layer_network(
     from .networks import build_networks
 
     with step(progress, f"{trace.name}: layer and significance", None):
-        built = build_networks(case.con, traces=[trace.name], params={trace.name: trace.get_params()}, engine=engine)
+        built = build_networks(case, traces=[trace.name], params={trace.name: trace.get_params()}, engine=engine)
     st = built.layers[trace.layer]
-    net = fuse_layers(case.con, multiplex, only_layers=[trace.layer], n_tests={trace.layer: st.pairs_considered})
+    net = fuse_layers(case, multiplex, only_layers=[trace.layer], n_tests={trace.layer: st.pairs_considered})
     return st, net

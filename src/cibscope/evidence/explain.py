@@ -140,8 +140,7 @@ def explain_account(
     items first, then fellow group members, then the closest in time.
     Raises :class:`CaseStateError` before ``detect`` and :class:`UnknownAccountError` for an
     id (or screen name) not in the case. ``case``: the case (or an engine over it); a bare
-    DuckDB connection is accepted for now, as temporary compatibility (issue 15) while
-    ``cibscope explain`` in cli/detect.py still passes ``case.con``.
+    DuckDB connection is still accepted, as compatibility (issue 15) for tests.
     """
     engine = engine_or_connection(case)
     n_runs = engine.execute("SELECT count(*) FROM detect_runs").fetchone()

@@ -342,7 +342,7 @@ def detect_groups(
     params.validate()
     mp = multiplex or MultiplexParams()
     if net is None:
-        net = fuse_layers(eng.con, mp)  # networks/multiplex.py still takes the DuckDB connection
+        net = fuse_layers(eng, mp)
     membership = find_groups(net, params, cap=mp.cap)
     groups = describe_groups(eng, net, membership, top_items=params.top_items)
     write_groups(eng, groups)

@@ -366,8 +366,8 @@ def null_groups(
             "last_at", pa.nulls(mine.num_rows, pa.timestamp("us")))
         eng.register_arrow("_cib_null_edges", view)
         try:
-            net = fuse_layers(  # networks/multiplex.py still takes the DuckDB connection
-                eng.con, multiplex, n_tests=dict(tests.get(r, {})), table="_cib_null_edges", exclude_layers=tuple(exclude_layers)
+            net = fuse_layers(
+                eng, multiplex, n_tests=dict(tests.get(r, {})), table="_cib_null_edges", exclude_layers=tuple(exclude_layers)
             )
         finally:
             eng.unregister("_cib_null_edges")

@@ -1,6 +1,6 @@
 """Similarity networks: every trace -> one layer of scored account pairs, with evidence.
 
->>> stats = build_networks(case.con)                      # doctest: +SKIP
+>>> stats = build_networks(case)                          # doctest: +SKIP
 >>> stats.layers["co_retweet"].pairs_kept                  # doctest: +SKIP
 
 For each trace (:mod:`cibscope.traces`) the one builder (:mod:`.cooccurrence`) finds account
@@ -22,15 +22,19 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Collection, Sequence
+from typing import TYPE_CHECKING, Any, Collection, Sequence
 
-from ..engine import Engine, as_engine
+from ..case import engine_or_connection
+from ..engine import Engine
 from ..errors import CaseStateError, ParameterError
 from ..progress import Progress, step
 from ..traces import get_trace, trace_names
 from ..traces.base import Trace
 from .cooccurrence import CooccurrenceResult, drop_temp, evidence_sql, full_trace_sql, run_cooccurrence, trace_table_sql
 from .significance import SIGNIFICANCE_TEMP_TABLES, evidence_cutoffs, score_pairs
+
+if TYPE_CHECKING:
+    from ..case import Case
 
 __all__ = [
     "LayerStats", "NetworkStats", "build_networks", "build_layer", "keep_traces", "kept_trace_table", "drop_kept_traces",
@@ -77,22 +81,22 @@ def _make(name: str, params: dict[str, Any] | None) -> Trace:
     return cls(**(params or {}))
 
 
-def build_layer(con: Any, trace: Trace, *, all_pairs: bool = False) -> tuple[LayerStats, CooccurrenceResult]:
+def build_layer(db: Case | Engine, trace: Trace, *, all_pairs: bool = False) -> tuple[LayerStats, CooccurrenceResult]:
     """Build one layer into temp table ``_cib_edges`` (the kept pairs; every candidate with
-    ``all_pairs``) and ``_cib_raw``, on ``con`` (an :class:`~cibscope.engine.Engine` or a
-    DuckDB connection).
+    ``all_pairs``) and ``_cib_raw``, on ``db`` (the case's own engine, or another
+    :class:`~cibscope.engine.Engine`).
 
     Does not write the case tables; :func:`build_networks` does.
     """
-    con = as_engine(con)
+    eng = engine_or_connection(db)
     t0 = time.perf_counter()
-    trace.prepare(con)
+    trace.prepare(eng)
     try:
-        co = run_cooccurrence(con, trace)
+        co = run_cooccurrence(eng, trace)
     finally:
-        trace.cleanup(con)
+        trace.cleanup(eng)
     sig = score_pairs(
-        con,
+        eng,
         min_shared=int(trace.params["min_shared"]),
         alpha=float(trace.params["alpha"]),
         correction=str(trace.params["correction"]),
@@ -115,16 +119,17 @@ def build_layer(con: Any, trace: Trace, *, all_pairs: bool = False) -> tuple[Lay
     return st, co
 
 
-def _write_layer(con: Any, layer: str, n_evidence: int, *, stores_keys: bool = False, engine: Engine | None = None) -> int:
-    """Write the layer's kept edges, evidence and (``stores_keys``) post keys into the case.
+def _write_layer(case: Engine, layer: str, n_evidence: int, *, stores_keys: bool = False, engine: Engine | None = None) -> int:
+    """Write the layer's kept edges, evidence and (``stores_keys``) post keys into the case
+    (``case``: the case's engine; ``engine``: where the layer was built, default the case's).
 
     On the case's own engine the rows go straight from the temp tables; from another engine
     (Spark) they come back as Arrow, in the same order, and are inserted from there."""
-    eng = as_engine(con) if engine is None else engine
+    eng = case if engine is None else engine
     if eng.capabilities.shares_case:
-        src = _direct_insert(con)
+        src = _direct_insert(case)
     else:
-        src = _arrow_insert(con, eng)
+        src = _arrow_insert(case, eng)
     if stores_keys:
         src(
             "INSERT INTO post_keys (layer, post_id, account_id, key) SELECT ?, g.post_id, g.account_id, g.key "
@@ -141,9 +146,9 @@ def _write_layer(con: Any, layer: str, n_evidence: int, *, stores_keys: bool = F
     )
     if n_evidence <= 0:
         return 0
-    row = con.execute("SELECT coalesce(max(evidence_id), 0) FROM evidence").fetchall()[0]
+    row = case.execute("SELECT coalesce(max(evidence_id), 0) FROM evidence").fetchall()[0]
     offset = int(row[0])
-    before = con.execute("SELECT count(*) FROM evidence").fetchall()[0]
+    before = case.execute("SELECT count(*) FROM evidence").fetchall()[0]
     src(
         "INSERT INTO evidence (evidence_id, layer, account_a, account_b, post_a, post_b, at_a, at_b, "
         "seconds_apart, shared_item, source_a, source_b, key_layer, key, precision) "
@@ -152,32 +157,31 @@ def _write_layer(con: Any, layer: str, n_evidence: int, *, stores_keys: bool = F
         evidence_sql(n_evidence),
         [offset, layer, layer],
     )
-    after = con.execute("SELECT count(*) FROM evidence").fetchall()[0]
+    after = case.execute("SELECT count(*) FROM evidence").fetchall()[0]
     return int(after[0]) - int(before[0])
 
 
-def _direct_insert(con: Any) -> Any:
+def _direct_insert(case: Engine) -> Any:
     def run(insert: str, select: str, params: list[Any]) -> None:
-        con.execute(insert.format(q=select), params)
+        case.execute(insert.format(q=select), params)
 
     return run
 
 
-def _arrow_insert(con: Any, eng: Engine) -> Any:
+def _arrow_insert(case: Engine, eng: Engine) -> Any:
     def run(insert: str, select: str, params: list[Any]) -> None:
         rows = eng.fetch_arrow(select)
-        con.execute("SELECT 1").fetchall()  # DuckDB 2 refuses register() while a result is unfinished
-        con.register("_cib_engine_rows", rows)
+        case.register_arrow("_cib_engine_rows", rows)
         try:
-            con.execute(insert.format(q="SELECT * FROM _cib_engine_rows"), params)
+            case.execute(insert.format(q="SELECT * FROM _cib_engine_rows"), params)
         finally:
-            con.unregister("_cib_engine_rows")
+            case.unregister("_cib_engine_rows")
 
     return run
 
 
 def build_networks(
-    con: Any,
+    db: Case | Engine,
     *,
     traces: list[str] | None = None,
     params: dict[str, dict[str, Any]] | None = None,
@@ -190,7 +194,7 @@ def build_networks(
 
     Parameters
     ----------
-    con : the case's DuckDB connection (``case.con``).
+    db : the case (or its engine, ``case.engine``): where the edges, evidence and post keys go.
     traces : trace names (see :func:`cibscope.traces.trace_names`); None = all registered.
     params : per trace name, parameter overrides, e.g. ``{"co_retweet": {"window": 30}}``.
         Validated before anything is written (ParameterError names trace and parameter).
@@ -214,23 +218,25 @@ def build_networks(
     if unknown:
         raise ParameterError(f"parameters given for trace(s) not being built: {', '.join(unknown)}")
     objs = [_make(n, params.get(n)) for n in names]  # validate everything first
-    _check_lean_case(con, objs)
-    eng = as_engine(con) if engine is None else engine
+    case = engine_or_connection(db)
+    _check_lean_case(case, objs)
+    eng = case if engine is None else engine
     if not eng.capabilities.shares_case and keep:
         raise ParameterError(f"keeping trace rows needs the case's own engine, not {eng.name}")
     stats = NetworkStats()
     t_all = time.perf_counter()
     if traces is None:
         for table in ("edges", "evidence", "post_keys"):
-            con.execute(f"DELETE FROM {table}")
+            case.execute(f"DELETE FROM {table}")
     else:
         for t in objs:
             for table in ("edges", "evidence", "post_keys"):
-                con.execute(f"DELETE FROM {table} WHERE layer = ?", [t.layer])
-    on_case = traces_on_case(con, objs)
+                case.execute(f"DELETE FROM {table} WHERE layer = ?", [t.layer])
+    on_case = traces_on_case(case, objs)
     runs = {t.layer for t in on_case}
     if not eng.capabilities.shares_case:
-        eng.load_case(con, engine_tables(on_case))  # type: ignore[attr-defined]
+        # the case tables as Parquet, written by the case's engine (load_case runs its COPY)
+        eng.load_case(case, engine_tables(on_case))  # type: ignore[attr-defined]
     for t in objs:
         if t.layer not in runs:
             stats.layers[t.layer] = LayerStats(layer=t.layer, params=t.get_params())
@@ -240,10 +246,10 @@ def build_networks(
                 st, _ = build_layer(eng, t)
                 t1 = time.perf_counter()
                 st.evidence_rows = _write_layer(
-                    con, t.layer, int(t.params["evidence_per_edge"]), stores_keys=bool(t.stores_keys), engine=eng
+                    case, t.layer, int(t.params["evidence_per_edge"]), stores_keys=bool(t.stores_keys), engine=eng
                 )
                 if t.layer in keep:
-                    _keep_trace_table(con, t, lean=t.layer in keep_lean)
+                    _keep_trace_table(case, t, lean=t.layer in keep_lean)
                 st.seconds += time.perf_counter() - t1
             finally:
                 _drop_all(eng)
@@ -252,28 +258,28 @@ def build_networks(
     return stats
 
 
-def traces_on_case(con: Any, traces: Sequence[Trace]) -> list[Trace]:
+def traces_on_case(db: Case | Engine, traces: Sequence[Trace]) -> list[Trace]:
     """The traces that can have rows on this case: the cross-platform layers need two
     platforms; on a case of one they are empty, not built (nor run on the null copies)."""
-    if any(t.cross_platform for t in traces) and _n_platforms(con) < 2:
+    if any(t.cross_platform for t in traces) and _n_platforms(engine_or_connection(db)) < 2:
         return [t for t in traces if not t.cross_platform]
     return list(traces)
 
 
-def _n_platforms(con: Any) -> int:
+def _n_platforms(eng: Engine) -> int:
     """Distinct platforms of the case's posts (0, 1 or 2: the count stops at two)."""
-    row = con.execute(
+    row = eng.execute(
         "SELECT count(*) FROM (SELECT DISTINCT p.platform FROM posts AS p WHERE p.platform IS NOT NULL AND p.platform <> '' LIMIT 2)"
     ).fetchall()[0]
     return int(row[0]) if row else 0
 
 
-def _check_lean_case(con: Any, objs: list[Trace]) -> None:
+def _check_lean_case(eng: Engine, objs: list[Trace]) -> None:
     """Refuse traces that need post fields a lean read of the case left out."""
     from ..case import FULL_READ_HINT
     from ..ingest.base import case_lean_fields, stage_fields
 
-    have = case_lean_fields(con)
+    have = case_lean_fields(eng)
     if have is None:
         return
     missing = {t.name: sorted(stage_fields(t.case_columns()) - have) for t in objs}
@@ -286,7 +292,7 @@ def _check_lean_case(con: Any, objs: list[Trace]) -> None:
         )
 
 
-def keep_traces(con: Any, traces: list[str], params: dict[str, dict[str, Any]] | None = None) -> None:
+def keep_traces(db: Case | Engine, traces: list[str], params: dict[str, dict[str, Any]] | None = None) -> None:
     """Store these traces' rows as :func:`kept_trace_table` tables without building any edges.
 
     The same rows ``build_networks(keep=...)`` leaves (identical rows collapsed; only the
@@ -295,36 +301,38 @@ def keep_traces(con: Any, traces: list[str], params: dict[str, dict[str, Any]] |
     re-score. ``params`` as for :func:`build_networks`. A kept table of the same layer is
     replaced. The caller drops them (:func:`drop_kept_traces`).
     """
+    eng = engine_or_connection(db)
     params = dict(params or {})
     for name in traces:
         t = _make(name, params.get(name))
-        t.prepare(con)
+        t.prepare(eng)
         try:
-            for stmt in trace_table_sql(full_trace_sql(con, t)):
-                con.execute(stmt)
+            for stmt in trace_table_sql(full_trace_sql(eng, t)):
+                eng.execute(stmt)
             for stmt in trace_table_sql(None):  # collapse identical rows (always: the check costs as much)
-                con.execute(stmt)
-            _keep_trace_table(con, t)
+                eng.execute(stmt)
+            _keep_trace_table(eng, t)
         finally:
-            t.cleanup(con)
-            drop_temp(con)
+            t.cleanup(eng)
+            drop_temp(eng)
 
 
-def _keep_trace_table(con: Any, t: Trace, *, lean: bool = False) -> None:
+def _keep_trace_table(eng: Engine, t: Trace, *, lean: bool = False) -> None:
     """Store ``_cib_trace`` (a view) as the layer's kept table and record the parameters it was
-    made with; ``lean``: without the evidence strings (``item``, ``source`` NULL)."""
+    made with (in ``_cib_kept_params``: also the list of kept tables); ``lean``: without the
+    evidence strings (``item``, ``source`` NULL)."""
     cols = "* REPLACE (CAST(NULL AS VARCHAR) AS source, CAST(NULL AS VARCHAR) AS item)" if lean else "*"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {KEPT_PREFIX}{t.layer} AS SELECT {cols} FROM _cib_trace")
-    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_KEPT_PARAMS} (layer VARCHAR, params VARCHAR)")
-    con.execute(f"DELETE FROM {_KEPT_PARAMS} WHERE layer = ?", [t.layer])
-    con.execute(f"INSERT INTO {_KEPT_PARAMS} VALUES (?, ?)", [t.layer, _params_key(t.get_params())])
+    eng.materialise(f"{KEPT_PREFIX}{t.layer}", f"SELECT {cols} FROM _cib_trace")
+    eng.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_KEPT_PARAMS} (layer VARCHAR, params VARCHAR)")
+    eng.execute(f"DELETE FROM {_KEPT_PARAMS} WHERE layer = ?", [t.layer])
+    eng.execute(f"INSERT INTO {_KEPT_PARAMS} VALUES (?, ?)", [t.layer, _params_key(t.get_params())])
 
 
 def _params_key(params: dict[str, Any]) -> str:
     return json.dumps(params, sort_keys=True, default=str)
 
 
-def kept_trace_table(con: Any, layer: str, params: dict[str, Any] | None = None) -> str | None:
+def kept_trace_table(db: Case | Engine, layer: str, params: dict[str, Any] | None = None) -> str | None:
     """Name of the temp table holding ``layer``'s trace rows from ``build_networks(keep=...)`` or
     :func:`keep_traces`, or None (also when ``params``, the trace's full parameters as
     ``Trace.get_params()`` gives them, differ from those the rows were made with).
@@ -332,40 +340,35 @@ def kept_trace_table(con: Any, layer: str, params: dict[str, Any] | None = None)
     Columns: ``rid, account_id, key, at, post_id, source, item, tolerance`` -- the trace's
     distinct actions as the builder used them (identical rows collapsed).
     """
+    eng = engine_or_connection(db)
     name = f"{KEPT_PREFIX}{layer}"
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]
-    ).fetchall()[0]
-    if not int(row[0]):
+    if not eng.exists(name):
         return None
     if params is not None:
-        made = con.execute(f"SELECT params FROM {_KEPT_PARAMS} WHERE layer = ?", [layer]).fetchall()
+        made = eng.execute(f"SELECT params FROM {_KEPT_PARAMS} WHERE layer = ?", [layer]).fetchall()
         if not made or made[0][0] != _params_key(params):
             return None
     return name
 
 
-def drop_kept_traces(con: Any, layers: Collection[str] | None = None) -> None:
+def drop_kept_traces(db: Case | Engine, layers: Collection[str] | None = None) -> None:
     """Drop the trace tables ``build_networks(keep=...)`` or :func:`keep_traces` left behind
     (every one, or those of ``layers``)."""
+    eng = engine_or_connection(db)
+    recorded = eng.exists(_KEPT_PARAMS)
     if layers is None:
-        names = [
-            r[0]
-            for r in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, ?)", [KEPT_PREFIX]
-            ).fetchall()
-        ]
-        for n in [*names, _KEPT_PARAMS]:
-            con.execute(f"DROP TABLE IF EXISTS {n}")
+        # every kept table is recorded with its parameters when it is made (_keep_trace_table)
+        made = [r[0] for r in eng.execute(f"SELECT layer FROM {_KEPT_PARAMS}").fetchall()] if recorded else []
+        for n in [*(f"{KEPT_PREFIX}{layer}" for layer in made), _KEPT_PARAMS]:
+            eng.drop(n)
         return
     for layer in layers:
-        con.execute(f"DROP TABLE IF EXISTS {KEPT_PREFIX}{layer}")
-        if con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [_KEPT_PARAMS]).fetchall()[0][0]:
-            con.execute(f"DELETE FROM {_KEPT_PARAMS} WHERE layer = ?", [layer])
+        eng.drop(f"{KEPT_PREFIX}{layer}")
+        if recorded:
+            eng.execute(f"DELETE FROM {_KEPT_PARAMS} WHERE layer = ?", [layer])
 
 
-def _drop_all(con: Any) -> None:
-    eng = as_engine(con)
+def _drop_all(eng: Engine) -> None:
     drop_temp(eng)
     for t in SIGNIFICANCE_TEMP_TABLES:
         eng.drop(t)

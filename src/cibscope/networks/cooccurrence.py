@@ -65,17 +65,21 @@ integer GROUP BY), two with the same post and source. (Two *different* posts of 
 one second are common -- a scheduler's burst in one ``sync_activity`` bin -- and need nothing.)
 
 All SQL is DuckDB SQL, run through an engine (:mod:`cibscope.engine`): as it is on DuckDB,
-transpiled per statement on Spark. Functions take an :class:`~cibscope.engine.Engine` or a
-DuckDB connection (wrapped by :func:`~cibscope.engine.as_engine`).
+transpiled per statement on Spark. Functions take the case (its own engine) or an
+:class:`~cibscope.engine.Engine` (:func:`cibscope.case.engine_or_connection`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..engine import as_engine
+from ..case import engine_or_connection
 from ..traces.base import OPTIONAL_COLUMNS, TRACE_COLUMNS, Trace
+
+if TYPE_CHECKING:
+    from ..case import Case
+    from ..engine import Engine
 
 __all__ = [
     "CooccurrenceResult",
@@ -390,10 +394,11 @@ def bounded_sql(max_neighbors: int) -> str:
     )
 
 
-def full_trace_sql(con: Any, trace: Trace) -> str:
-    """The trace's SELECT with ``item``/``tolerance`` added when the trace leaves them out."""
+def full_trace_sql(db: Case | Engine, trace: Trace) -> str:
+    """The trace's SELECT with ``item``/``tolerance`` added when the trace leaves them out
+    (``db``: where it runs, for its output columns)."""
     sql = trace.sql()
-    cols = as_engine(con).columns(sql)
+    cols = engine_or_connection(db).columns(sql)
     missing = [n for n, _ in TRACE_COLUMNS if n not in cols]
     if missing:
         from ..errors import CibscopeError
@@ -412,45 +417,46 @@ def full_trace_sql(con: Any, trace: Trace) -> str:
     return f"SELECT {sel} FROM ({inner}) AS tr WHERE {cond}"
 
 
-def run_cooccurrence(con: Any, trace: Trace, *, trace_sql: str | None = None, times: bool = True) -> CooccurrenceResult:
-    """Materialise the trace and its co-occurring pairs as the temp tables above.
+def run_cooccurrence(db: Case | Engine, trace: Trace, *, trace_sql: str | None = None, times: bool = True) -> CooccurrenceResult:
+    """Materialise the trace and its co-occurring pairs as the temp tables above, on ``db``
+    (the case's engine, or another :class:`~cibscope.engine.Engine`).
 
-    ``trace.prepare(con)`` must have run. ``trace_sql`` overrides the trace's SELECT (tests,
+    ``trace.prepare(db)`` must have run. ``trace_sql`` overrides the trace's SELECT (tests,
     counts without evidence). ``times=False``: pairs without their times, for counts only
     (see :func:`cooccurrence_sql`).
     """
-    con = as_engine(con)
-    sql = trace_sql if trace_sql is not None else full_trace_sql(con, trace)
-    drop_temp(con)
+    eng = engine_or_connection(db)
+    sql = trace_sql if trace_sql is not None else full_trace_sql(eng, trace)
+    drop_temp(eng)
     for stmt in trace_table_sql(sql):
-        con.execute(stmt)
+        eng.execute(stmt)
     window = trace.window
     max_tol = 0.0
     if window is not None:
-        row = con.execute("SELECT coalesce(max(tolerance), 0) FROM _cib_trace").fetchall()[0]
+        row = eng.execute("SELECT coalesce(max(tolerance), 0) FROM _cib_trace").fetchall()[0]
         max_tol = float(row[0]) if row else 0.0
     k = int(trace.params["max_neighbors"])
-    platforms = "cross" if getattr(trace, "cross_platform", False) else ("same" if several_platforms(con) else None)
+    platforms = "cross" if getattr(trace, "cross_platform", False) else ("same" if several_platforms(eng) else None)
     stmts = cooccurrence_sql(window=window, max_neighbors=k, max_tolerance=max_tol, times=times, platforms=platforms)
 
     def maps() -> None:  # the two maps, the accounts' platforms (when needed) and _cib_acti
         for stmt in stmts[:2]:
-            con.execute(stmt)
+            eng.execute(stmt)
         if platforms is not None:
             for stmt in platform_map_sql():
-                con.execute(stmt)
-        con.execute(stmts[2])
+                eng.execute(stmt)
+        eng.execute(stmts[2])
 
     maps()
-    dup = con.execute(DUPLICATE_CHECK_SQL).fetchall()[0]
+    dup = eng.execute(DUPLICATE_CHECK_SQL).fetchall()[0]
     if dup is not None and int(dup[0]) > 0:
         # some account acts twice on one key at one instant: collapse identical rows, renumber
         for stmt in trace_table_sql(None):
-            con.execute(stmt)
+            eng.execute(stmt)
         maps()
     for stmt in stmts[3:]:
-        con.execute(stmt)
-    b = con.execute(bounded_sql(k)).fetchall()[0]
+        eng.execute(stmt)
+    b = eng.execute(bounded_sql(k)).fetchall()[0]
     assert b is not None
     return CooccurrenceResult(
         rows=int(b[2]),
@@ -462,19 +468,20 @@ def run_cooccurrence(con: Any, trace: Trace, *, trace_sql: str | None = None, ti
     )
 
 
-def several_platforms(con: Any) -> bool:
+def several_platforms(db: Case | Engine) -> bool:
     """Does the case's ``accounts`` table name at least two platforms? (Then the builder maps
     accounts to platforms, pairs accounts of one platform only -- the ``xp_*`` traces pair the
     others -- and the significance test keeps its null per platform.) One cheap query over the
     accounts, not the posts."""
-    row = con.execute(
+    row = engine_or_connection(db).execute(
         "SELECT count(*) FROM (SELECT DISTINCT a.platform FROM accounts AS a WHERE a.platform IS NOT NULL AND a.platform <> '' LIMIT 2)"
     ).fetchall()[0]
     return bool(row and int(row[0]) >= 2)
 
 
-def drop_temp(con: Any) -> None:
-    eng = as_engine(con)
+def drop_temp(db: Case | Engine) -> None:
+    """Drop the builder's temp tables and views (:data:`TEMP_TABLES`, :data:`TEMP_VIEWS`)."""
+    eng = engine_or_connection(db)
     for v in TEMP_VIEWS:
         eng.drop(v)
     for t in TEMP_TABLES:

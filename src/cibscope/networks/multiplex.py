@@ -28,15 +28,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..case import engine_or_connection
 from ..params import Interval, Options, validate
 from ..exact import exact_sum
+
+if TYPE_CHECKING:
+    from ..case import Case
+    from ..engine import Engine
 
 __all__ = ["MultiplexParams", "FusedNetwork", "fuse_layers", "DEFAULT_LAYER_WEIGHTS"]
 
@@ -93,14 +97,10 @@ class FusedNetwork:
         return sorted(set(self.layer_edges.column("layer").to_pylist()))
 
 
-def arrow_query(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
-    """Run ``sql`` and return an Arrow table without the DB-API copy.
-
-    DuckDB 2 refuses a relation query while an ``execute()`` result is unfinished (e.g. after
-    ``fetchone()``); ``complete()`` closes that result first.
-    """
-    con.complete()
-    return con.sql(sql).to_arrow_table()
+def arrow_query(db: Case | Engine, sql: str) -> pa.Table:
+    """Run ``sql`` on ``db`` (the case's engine, or an engine) and return its rows as an Arrow
+    table (:meth:`~cibscope.engine.base.Engine.fetch_arrow`: on DuckDB without the DB-API copy)."""
+    return engine_or_connection(db).fetch_arrow(sql)
 
 
 def _sql_list(values: Iterable[str]) -> str:
@@ -109,7 +109,7 @@ def _sql_list(values: Iterable[str]) -> str:
 
 
 def fuse_layers(
-    con: duckdb.DuckDBPyConnection,
+    db: Case | Engine,
     params: MultiplexParams | None = None,
     *,
     exclude_layers: Iterable[str] = (),
@@ -117,13 +117,15 @@ def fuse_layers(
     n_tests: Mapping[str, int] | None = None,
     table: str = "edges",
 ) -> FusedNetwork:
-    """Read ``edges`` from the case, keep the significant ones per layer, and fuse them.
+    """Read ``edges`` from the case (``db``: the case or its engine), keep the significant
+    ones per layer, and fuse them.
 
     ``exclude_layers`` drops layers (used by the ablation in :mod:`cibscope.evaluate`);
     ``only_layers`` keeps just those. Edges without a p-value are not tested and never kept.
     ``n_tests`` gives per layer the number of pairs the builder tested (its
     ``pairs_considered``); a layer not in it uses its number of stored rows, a lower bound.
     """
+    eng = engine_or_connection(db)
     p = params or MultiplexParams()
     p.validate()
     where = ["p_value IS NOT NULL", "account_a <> account_b"]
@@ -168,15 +170,14 @@ def fuse_layers(
         FROM q WHERE q_value <= {float(p.alpha)!r} AND p_value < 1.0
         ORDER BY layer, account_a, account_b
     """
-    layer_edges = arrow_query(con, layer_sql)
+    layer_edges = eng.fetch_arrow(layer_sql)
     n_tested = dict(
-        con.execute(f"SELECT layer, count(*) FROM {table} WHERE {cond} GROUP BY layer ORDER BY layer").fetchall()
+        eng.execute(f"SELECT layer, count(*) FROM {table} WHERE {cond} GROUP BY layer ORDER BY layer").fetchall()
     )
     n_tested = {k: max(int(v), tests.get(str(k), 0)) for k, v in n_tested.items()}
-    con.register("_cib_layer_edges", layer_edges)
+    eng.register_arrow("_cib_layer_edges", layer_edges)
     try:
-        fused = arrow_query(
-            con,
+        fused = eng.fetch_arrow(
             f"""
         SELECT account_a, account_b,
                {exact_sum("layer_weight * strength")} AS weight,
@@ -188,7 +189,7 @@ def fuse_layers(
         """,
         )
     finally:
-        con.unregister("_cib_layer_edges")
+        eng.unregister("_cib_layer_edges")
     sigma = structural_similarity(fused)
     fused = fused.append_column("structure", pa.array(sigma, pa.float64()))
     # the same sigma on every layer row of a pair (an Arrow hash join: no Python objects per

@@ -62,14 +62,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 from scipy.special import gammainc
 
-from ..engine import as_engine
+from ..case import engine_or_connection
 from ..exact import FIXED_POINT
+
+if TYPE_CHECKING:
+    from ..case import Case
+    from ..engine import Engine
 
 __all__ = ["SignificanceResult", "score_pairs", "adjust_pvalues", "rarity_weight_sql", "rarity_weights", "pvalues"]
 
@@ -165,7 +169,7 @@ def _ev_tau_sql(n_evidence: int, cutoffs: tuple[float, ...]) -> str:
 
 
 def score_pairs(
-    con: Any,
+    db: Case | Engine,
     *,
     min_shared: int,
     alpha: float,
@@ -186,31 +190,31 @@ def score_pairs(
     :func:`cibscope.networks.cooccurrence.run_cooccurrence`. Works on integer ids; the account
     ids are joined back only for the output.
     """
-    con = as_engine(con)
+    eng = engine_or_connection(db)
     # Weights are summed as integers (multiples of 2^-40): a sum of doubles depends on the order
     # DuckDB's parallel aggregation happens to add them in, and the last bit of a pair's weight,
     # its expectation and its p-value then changed from run to run. Integer sums do not.
     # The weight of each key size is computed here, not by the engine's log2 (Spark's is
     # log(x) / log(2), a last bit away from C's log2 for some sizes): the same on every engine.
-    con.execute(
+    eng.execute(
         "CREATE OR REPLACE TEMP TABLE _cib_keym AS SELECT a.key_i, count(DISTINCT a.acc_i) AS m "
         "FROM _cib_acti AS a GROUP BY a.key_i"
     )
-    sizes = con.fetch_numpy("SELECT DISTINCT m FROM _cib_keym")["m"]
-    con.register_arrow("_cib_mw_arrow", rarity_weights(sizes))
+    sizes = eng.fetch_numpy("SELECT DISTINCT m FROM _cib_keym")["m"]
+    eng.register_arrow("_cib_mw_arrow", rarity_weights(sizes))
     try:
-        con.execute(
+        eng.execute(
             "CREATE OR REPLACE TEMP TABLE _cib_keyw AS SELECT k.key_i, k.m, w.wq, w.w2q "
             "FROM _cib_keym AS k JOIN _cib_mw_arrow AS w ON w.m = k.m"
         )
     finally:
-        con.unregister("_cib_mw_arrow")
-    con.drop("_cib_keym")
-    con.execute(
+        eng.unregister("_cib_mw_arrow")
+    eng.drop("_cib_keym")
+    eng.execute(
         "CREATE OR REPLACE TEMP TABLE _cib_deg AS SELECT a.acc_i, count(DISTINCT a.key_i) AS d "
         "FROM _cib_acti AS a GROUP BY a.acc_i"
     )
-    con.execute(
+    eng.execute(
         "CREATE OR REPLACE TEMP TABLE _cib_pairs AS "
         "SELECT p.*, da.d AS d_a, db.d AS d_b "
         f"FROM (SELECT pk.a_i, pk.b_i, count(*) AS n_shared, CAST(sum(kw.wq) AS DOUBLE) / {_FIXED!r} AS weight, "
@@ -220,26 +224,26 @@ def score_pairs(
         "GROUP BY pk.a_i, pk.b_i) AS p "
         "JOIN _cib_deg AS da ON da.acc_i = p.a_i JOIN _cib_deg AS db ON db.acc_i = p.b_i"
     )
-    tot = con.execute(
+    tot = eng.execute(
         "SELECT (SELECT coalesce(sum(d), 0) FROM _cib_deg), (SELECT count(*) FROM _cib_deg), "
         f"coalesce(2 * CAST(sum(CAST(round(weight * {_FIXED!r}) AS HUGEINT)) AS DOUBLE) / {_FIXED!r}, 0), "
         f"coalesce(2 * CAST(sum(CAST(round(w2 * {_FIXED!r}) AS HUGEINT)) AS DOUBLE) / {_FIXED!r}, 0), count(*) FROM _cib_pairs"
     ).fetchall()[0]
     big_l, n_acc, m1, m2, n_pairs = int(tot[0]), int(tot[1]), float(tot[2]), float(tot[3]), int(tot[4])
-    arr = con.fetch_numpy("SELECT a_i, b_i, n_shared, weight, w2, d_a, d_b FROM _cib_pairs")
+    arr = eng.fetch_numpy("SELECT a_i, b_i, n_shared, weight, w2, d_a, d_b FROM _cib_pairs")
     a_i = np.asarray(arr["a_i"], dtype=np.int32)
     b_i = np.asarray(arr["b_i"], dtype=np.int32)
     weight = np.asarray(arr["weight"], dtype=np.float64)
     d_a = np.asarray(arr["d_a"], dtype=np.float64)
     d_b = np.asarray(arr["d_b"], dtype=np.float64)
     n_shared = np.asarray(arr["n_shared"], dtype=np.int64)
-    platforms = _platforms(con)
+    platforms = _platforms(eng)
     if platforms is None:
         denom = float(big_l) * float(max(big_l - 1, 1))
         expected = d_a * d_b * m1 / denom
         c: float | np.ndarray = m2 / m1 if m1 > 0 else 1.0
     else:
-        expected, c = _expected_per_platform(con, platforms, a_i, b_i, weight, np.asarray(arr["w2"], dtype=np.float64), d_a, d_b)
+        expected, c = _expected_per_platform(eng, platforms, a_i, b_i, weight, np.asarray(arr["w2"], dtype=np.float64), d_a, d_b)
     p_raw = pvalues(weight, expected, c)
     p_adj = adjust_pvalues(p_raw, correction)
     kept = (n_shared >= min_shared) & (p_adj <= alpha)
@@ -254,16 +258,16 @@ def score_pairs(
             "kept": pa.array(kept[rows], pa.bool_()),
         }
     )
-    con.register_arrow("_cib_scored_arrow", scored)
+    eng.register_arrow("_cib_scored_arrow", scored)
     try:
-        con.execute(
+        eng.execute(
             "CREATE OR REPLACE TEMP TABLE _cib_edges AS SELECT p.a_i, p.b_i, ma.account_id AS account_a, "
             "mb.account_id AS account_b, p.n_shared, p.weight, s.expected, s.p_value, s.q_value, p.first_at, p.last_at, s.kept, p.ev_tau "
             "FROM _cib_pairs AS p JOIN _cib_scored_arrow AS s ON s.a_i = p.a_i AND s.b_i = p.b_i "
             "JOIN _cib_accmap AS ma ON ma.acc_i = p.a_i JOIN _cib_accmap AS mb ON mb.acc_i = p.b_i"
         )
     finally:
-        con.unregister("_cib_scored_arrow")
+        eng.unregister("_cib_scored_arrow")
     return SignificanceResult(
         pairs_considered=n_pairs,
         pairs_kept=int(kept.sum()),
@@ -274,13 +278,12 @@ def score_pairs(
     )
 
 
-def _platforms(con: Any) -> np.ndarray | None:
+def _platforms(eng: Engine) -> np.ndarray | None:
     """``plat_i`` of every account (indexed by ``acc_i``) when the builder mapped accounts to
     platforms (``_cib_accplat``) and the layer's accounts are on at least two; else None."""
-    con = as_engine(con)
-    if not con.exists("_cib_accplat"):
+    if not eng.exists("_cib_accplat"):
         return None
-    got = con.fetch_numpy("SELECT acc_i, plat_i FROM _cib_accplat")
+    got = eng.fetch_numpy("SELECT acc_i, plat_i FROM _cib_accplat")
     acc = np.asarray(got["acc_i"], dtype=np.int64)
     plat = np.asarray(got["plat_i"], dtype=np.int64)
     if acc.size == 0 or np.unique(plat).size < 2:
@@ -291,7 +294,7 @@ def _platforms(con: Any) -> np.ndarray | None:
 
 
 def _expected_per_platform(
-    con: Any,
+    eng: Engine,
     platforms: np.ndarray,
     a_i: np.ndarray,
     b_i: np.ndarray,
@@ -315,7 +318,7 @@ def _expected_per_platform(
     co-occurrences among its own accounts) changes neither the other blocks' expectations nor
     their dispersion ``c_PQ = W2_PQ / W_PQ``. With one platform this is the formula above.
     """
-    deg = as_engine(con).fetch_numpy("SELECT acc_i, d FROM _cib_deg")
+    deg = eng.fetch_numpy("SELECT acc_i, d FROM _cib_deg")
     acc = np.asarray(deg["acc_i"], dtype=np.int64)
     d = np.asarray(deg["d"], dtype=np.float64)
     n_plat = int(platforms.max()) + 1

@@ -27,10 +27,14 @@ what counts as "together" and "significant" differs per behaviour.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import ParameterError
 from ..params import Constraint, Interval, IsBool, Options, validate
+
+if TYPE_CHECKING:
+    from ..case import Case
+    from ..engine import Engine
 
 __all__ = [
     "TRACE_COLUMNS",
@@ -207,15 +211,17 @@ class Trace:
         """The DuckDB ``SELECT`` producing the trace rows (see the module docstring)."""
         raise NotImplementedError
 
-    def prepare(self, con: Any) -> None:
-        """Create helper temp tables the SQL reads (most traces need none).
+    def prepare(self, db: Case | Engine) -> None:
+        """Create helper temp tables the SQL reads (most traces need none), on ``db``: the
+        engine the trace runs on (a :class:`~cibscope.case.Case`: its own engine), through
+        :func:`cibscope.case.engine_or_connection`.
 
         Only work that plain SQL cannot do well belongs here (near-duplicate text computes
         MinHash signatures in numpy). Must be deterministic given the case tables.
         """
 
-    def cleanup(self, con: Any) -> None:
-        """Drop what :meth:`prepare` created."""
+    def cleanup(self, db: Case | Engine) -> None:
+        """Drop what :meth:`prepare` created (``db`` as there)."""
 
     def sql_statements(self, dialect: str = "duckdb") -> list[str]:
         """Every SQL statement this trace runs on an engine of ``dialect`` (DuckDB SQL; for

@@ -40,13 +40,18 @@ like "thank you" are identical by chance).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
 
+from ..case import engine_or_connection
 from ..errors import ParameterError
 from .base import Interval, Trace, source_expr, tolerance_expr
+
+if TYPE_CHECKING:
+    from ..case import Case
+    from ..engine import Engine
 
 CJK = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}"
 _NEIGHBOURS_IN_BUCKET = 4
@@ -207,28 +212,26 @@ class NearDuplicate(Trace):
         return [self.texts_sql(), self.shingles_sql(hashed=dialect == "duckdb"), self.key_sql(), self.sql()]
 
     # -- numpy part --------------------------------------------------------------------
-    def prepare(self, con: Any) -> None:
-        from ..engine import as_engine
-
-        con = as_engine(con)
-        hashed = con.capabilities.hash64
-        con.execute(self.texts_sql())
-        con.execute(self.shingles_sql(hashed=hashed))
-        n_text_row = con.execute("SELECT count(*) FROM _cib_nd_text").fetchall()[0]
+    def prepare(self, db: Case | Engine) -> None:
+        eng = engine_or_connection(db)
+        hashed = eng.capabilities.hash64
+        eng.execute(self.texts_sql())
+        eng.execute(self.shingles_sql(hashed=hashed))
+        n_text_row = eng.execute("SELECT count(*) FROM _cib_nd_text").fetchall()[0]
         n_text = int(n_text_row[0]) if n_text_row else 0
         if hashed:
-            arr = con.fetch_numpy("SELECT tid, h FROM _cib_nd_sh")
+            arr = eng.fetch_numpy("SELECT tid, h FROM _cib_nd_sh")
             tid = np.asarray(arr["tid"], dtype=np.int64)
             h = np.asarray(arr["h"], dtype=np.uint64)
             del arr
         else:
             from ..engine.duckdb import hash64
 
-            got = con.fetch_arrow("SELECT tid, s FROM _cib_nd_sh")
+            got = eng.fetch_arrow("SELECT tid, s FROM _cib_nd_sh")
             tid = np.asarray(got.column("tid").to_numpy(), dtype=np.int64)
             h = hash64(got.column("s"))
             del got
-        con.drop("_cib_nd_sh")  # free its memory before numpy's peak
+        eng.drop("_cib_nd_sh")  # free its memory before numpy's peak
         labels, present = cluster_texts(
             tid,
             h,
@@ -241,21 +244,19 @@ class NearDuplicate(Trace):
         del tid, h
         table = pa.table({"tid": pa.array(present), "cluster": pa.array(labels[present].astype(str))})
         del labels, present
-        con.register_arrow("_cib_nd_arrow", table)
+        eng.register_arrow("_cib_nd_arrow", table)
         try:
-            con.execute("CREATE OR REPLACE TEMP TABLE _cib_nd_cluster AS SELECT tid, cluster FROM _cib_nd_arrow")
+            eng.execute("CREATE OR REPLACE TEMP TABLE _cib_nd_cluster AS SELECT tid, cluster FROM _cib_nd_arrow")
         finally:
-            con.unregister("_cib_nd_arrow")
-        con.execute(self.key_sql())
+            eng.unregister("_cib_nd_arrow")
+        eng.execute(self.key_sql())
         for t in ("_cib_nd_cluster", "_cib_nd_text"):
-            con.drop(t)
+            eng.drop(t)
 
-    def cleanup(self, con: Any) -> None:
-        from ..engine import as_engine
-
-        con = as_engine(con)
+    def cleanup(self, db: Case | Engine) -> None:
+        eng = engine_or_connection(db)
         for t in ("_cib_nd_text", "_cib_nd_sh", "_cib_nd_cluster", "_cib_nd_key"):
-            con.drop(t)
+            eng.drop(t)
 
 
 _HASH_SEED = 20191001
