@@ -47,7 +47,6 @@ trace builder as is (every windowed trace).
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any, Mapping
 
@@ -59,9 +58,7 @@ from .pipeline import (
     PipelineResult,
     built_network_params,
     decide,
-    _flatten_stored,
     export_outputs,
-    last_n_tests,
     network_params,
     rescore,
     run,
@@ -107,13 +104,3 @@ def detect(
     """
     return run(case, parse_params(params), engine=engine, out=out, progress=progress, build=build, traces=traces)
 
-
-# kept for the callers that re-read a case's last run (export.py)
-def _last_n_tests(case: Case) -> dict[str, int]:
-    return last_n_tests(case)
-
-
-def _last_params(case: Case) -> dict[str, Any]:
-    """The flat parameters of the case's last detection run (``{}``: none)."""
-    row = case.engine.execute("SELECT params FROM detect_runs ORDER BY run_at DESC LIMIT 1").fetchone()
-    return {} if row is None else _flatten_stored(json.loads(row[0]))

@@ -544,10 +544,11 @@ def _strongest(case: Case, table: Any, weight: str, n: int) -> Any:
 
 def _stored_network(case: Case) -> FusedNetwork:
     """The multiplex network of the case's last detection run (its parameters)."""
-    from .detect import _last_n_tests, _last_params, parse_params
     from .networks.multiplex import fuse_layers
+    from .pipeline import DetectConfig, last_config, last_n_tests
 
-    return fuse_layers(case, parse_params(_last_params(case)).multiplex, n_tests=_last_n_tests(case))
+    cfg = last_config(case) or DetectConfig.from_params({})
+    return fuse_layers(case, cfg.multiplex, n_tests=last_n_tests(case))
 
 
 def _value(value: Any, kind: str) -> str:

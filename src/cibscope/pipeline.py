@@ -454,7 +454,7 @@ def build_stage(
     else:
         with step(progress, "keeping the trace rows the null copies and scores read (on the case)"):
             kept.ensure(traces_on_case(case, objs))
-    stats = _jsonable(st.to_dict() if hasattr(st, "to_dict") else st)
+    stats = _jsonable(st.to_dict())
     return stats, kept
 
 
