@@ -48,10 +48,7 @@ SparkDriverMemoryOption = Annotated[
 def compute_engine(name: str, spark_master: str | None, driver_memory: str | None) -> Iterator[Any]:
     """The engine of ``--engine`` (None for duckdb: the case's own), closed after the block."""
     from ..engine import start_engine
-    from ..errors import ParameterError
 
-    if driver_memory and name != "spark":
-        raise ParameterError("--spark-driver-memory needs --engine spark")
     eng = start_engine(name, spark_master=spark_master, driver_memory=driver_memory)
     try:
         yield eng

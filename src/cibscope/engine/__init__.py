@@ -5,8 +5,8 @@
   same SQL transpiled per statement; the case's tables go to Spark as Parquet, the results
   (edges, evidence, post keys) come back as Arrow.
 
-Stages take an :class:`Engine`; :func:`as_engine` wraps a bare DuckDB connection while the
-rest of the code base still passes ``case.con`` (issue 15 moves them one by one).
+Stages take the case or an :class:`Engine` (``db: Case | Engine``); :func:`as_engine` wraps a
+bare DuckDB connection, kept for the tests that pass ``case.con`` (no package module does).
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ def start_engine(name: str, *, spark_master: str | None = None, driver_memory: s
     if name == "duckdb":
         if spark_master:
             raise ParameterError("--spark-master needs --engine spark")
+        if driver_memory:
+            raise ParameterError("--spark-driver-memory needs --engine spark")
         return None
     if name == "spark":
         from .spark import SparkEngine
