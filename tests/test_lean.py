@@ -357,3 +357,99 @@ def test_counts_csv_is_ordered_as_sql_orders_it(tmp_path: Path) -> None:
     plain = counts.cast(pa.schema([("user_1", pa.string()), ("user_2", pa.string()), ("weight", pa.int64())]))
     write_arrow_csv(_sorted_counts(plain), tmp_path / "plain.csv")
     assert (tmp_path / "plain.csv").read_bytes() == (tmp_path / "sql.csv").read_bytes()
+
+
+def test_counts_come_ordered_as_sql_orders_the_ids(tmp_path: Path) -> None:
+    """network_from_files gives the counts already in ``ORDER BY user_1, user_2`` order of the
+    ids as text (byte order, also beyond ASCII): the accounts' integers are numbered in id
+    order and the engine sorts them, so write_network has nothing to sort; counts.csv has the
+    bytes of DuckDB's ORDER BY over the ids."""
+    from cibscope.export import _write_arrow_csv_duckdb
+    from cibscope.onelayer import _sorted_counts
+
+    ids = ["b", "a", "\u00e9", "Z", "z", "\u65e5\u672c", "\u00e9a", "e\u0301", "10", "9", "_u", "\u00fc", "\U0001f600", "\uff21"]
+    rows = []
+    for k, u in enumerate(ids):  # everyone retweets o1 within 60 s, every other account o2 too
+        rows.append((f"r{k}", u, "o1", 1_600_000_000 + k))
+        if k % 2:
+            rows.append((f"s{k}", u, "o2", 1_600_005_000 + 3 * k))
+    f = tmp_path / "t.csv"
+    f.write_text(TOOLKIT_HEADER + "".join(f"{m},{u},n{i},{o},,RT x,{t},\n" for i, (m, u, o, t) in enumerate(rows)), encoding="utf-8")
+    res = network_from_files([f], "co_retweet", params={"window": 60}, counts=True)
+    assert res.counts is not None and res.ingest.totals()["rows_kept"] == len(rows)
+    got = list(zip(*(res.counts.column(c).to_pylist() for c in ("user_1", "user_2", "weight")), strict=True))
+    assert len(got) == len(ids) * (len(ids) - 1)
+    assert got == sorted(got, key=lambda r: (r[0].encode("utf-8"), r[1].encode("utf-8")))
+    assert got != sorted(got, key=lambda r: (r[0].encode("utf-16-be"), r[1].encode("utf-16-be")))  # the ids test the order
+    assert _sorted_counts(res.counts) is res.counts  # already in order: returned as it is
+    written = write_network(res, tmp_path / "out")
+    _write_arrow_csv_duckdb(res.counts, tmp_path / "sql.csv", order=["user_1", "user_2"])
+    assert written["counts"].read_bytes() == (tmp_path / "sql.csv").read_bytes()
+
+
+def test_write_arrow_csv_by_arrow_gives_duckdbs_bytes(tmp_path: Path) -> None:
+    """Integer and dictionary-encoded text columns are written by Arrow (each dictionary
+    value's cell made once); the bytes are those of the DuckDB writer, for every rule: formula
+    prefixes (text and ids), quoting, newlines, NULLs, non-ASCII, integer extremes, several
+    chunks with other dictionaries, no rows."""
+    import numpy as np
+    import pyarrow as pa
+
+    from cibscope.export import _write_arrow_csv_cells, _write_arrow_csv_duckdb, write_arrow_csv, write_csv
+
+    words = pa.array(["b", "a", "\u00e9", "=1+1", "+18cN/aB=", "-x", "a,b", 'q"q', "line\nbreak", "cr\r", "\tt", "@x", None, "\u65e5\u672c", ""])
+    rng = np.random.default_rng(5)
+    n = 3000
+    idx = pa.array(rng.integers(0, len(words), n), pa.int32(), mask=rng.random(n) < 0.05)
+    t = pa.table({
+        "user_1": pa.DictionaryArray.from_arrays(idx, words),  # an id column
+        "text": pa.DictionaryArray.from_arrays(idx, words),
+        "weight": pa.array(rng.integers(-(2**62), 2**62, n), mask=rng.random(n) < 0.05),
+        "u64": pa.array([2**64 - 1, 0] * (n // 2), pa.uint64()),
+        "i8": pa.array(rng.integers(-128, 127, n), pa.int8()),
+    })
+    other = pa.table({  # a second chunk with another dictionary (a large_string one)
+        "user_1": pa.DictionaryArray.from_arrays(pa.array([1, 0, 1], pa.int16()), pa.array(["zz", "=q"], pa.large_string())),
+        "text": pa.DictionaryArray.from_arrays(pa.array([0, 0, 1], pa.int16()), pa.array(["-1", ","], pa.large_string())),
+        "weight": pa.array([1, None, -1], pa.int64()),
+        "u64": pa.array([1, 2, 3], pa.uint64()),
+        "i8": pa.array([1, 2, 3], pa.int8()),
+    })
+    chunked = pa.concat_tables([t.slice(0, 1000), other.cast(t.schema), t.slice(1000)])
+    assert chunked.column("user_1").num_chunks == 3
+    for i, table in enumerate((t, t.slice(0, 0), chunked, t.slice(17, 500))):
+        assert _write_arrow_csv_cells(table, tmp_path / f"arrow{i}.csv")
+        # the reference: the Python writer, cell by cell
+        write_csv(tmp_path / f"py{i}.csv", zip(*(c.to_pylist() for c in table.columns)), table.column_names)
+        assert (tmp_path / f"arrow{i}.csv").read_bytes() == (tmp_path / f"py{i}.csv").read_bytes(), i
+        if table.column("user_1").num_chunks <= 1:  # (DuckDB's COPY does not keep the order of several dictionary chunks)
+            _write_arrow_csv_duckdb(table, tmp_path / f"sql{i}.csv")
+            assert (tmp_path / f"arrow{i}.csv").read_bytes() == (tmp_path / f"sql{i}.csv").read_bytes(), i
+    write_arrow_csv(t, tmp_path / "public.csv")  # takes the Arrow path
+    assert (tmp_path / "public.csv").read_bytes() == (tmp_path / "sql0.csv").read_bytes()
+    # other column types, or dictionaries bigger than the table, are left to DuckDB
+    assert not _write_arrow_csv_cells(t.append_column("x", pa.array([0.5] * n)), tmp_path / "no.csv")
+    assert not _write_arrow_csv_cells(t.slice(0, 3), tmp_path / "no.csv")
+    assert not (tmp_path / "no.csv").exists()
+
+
+def test_network_counts_imports_neither_pandas_nor_scipy(toolkit_csv: Path, tmp_path: Path) -> None:
+    """`cibscope network --counts` loads neither the pipeline's stages (scipy) nor pandas
+    (which pyarrow imports on the first ``pa.array`` of Python values or numpy): ~1 s of the
+    process at 1M tweets. Run in a fresh interpreter; the command must also have worked."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    code = (
+        "import sys\n"
+        "from cibscope.cli import app\n"
+        "heavy = ('pandas', 'scipy')\n"
+        "assert not [m for m in heavy if m in sys.modules], 'imported by the CLI'\n"
+        f"app(['network', {str(toolkit_csv)!r}, '--counts', '--mapping', 'coordination-network-toolkit', '--out', {str(out)!r}], standalone_mode=False)\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip().splitlines()[-1] == "[]"
+    assert (out / "counts.csv").stat().st_size > 1000

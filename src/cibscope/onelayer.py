@@ -43,11 +43,13 @@ from .ingest import IngestReport, ingest
 from .ingest.base import ACCOUNT_FIELD_PREFIX, stage_fields
 from .networks import LayerStats
 from .networks.cooccurrence import directed_counts_sql, drop_temp, full_trace_sql, run_cooccurrence
-from .networks.multiplex import MultiplexParams
-from .pipeline import layer_network
 from .progress import Progress, step
 from .traces import get_trace, trace_names
 from .traces.base import Trace
+
+# Not imported here: the pipeline (the tested mode's layer_network; it imports the groups, the
+# evidence stages and scipy) and the multiplex parameters -- `cibscope network --counts` needs
+# neither, and importing them cost ~0.7 s of a ~3 s process at 1M tweets.
 
 __all__ = ["LayerNetwork", "directed_counts", "network_from_files", "write_network"]
 
@@ -103,6 +105,8 @@ def network_from_files(
     if counts and engine is not None:
         raise ParameterError("--counts runs on DuckDB only (the Spark engine builds the tested network)")
     t = get_trace(trace)(**dict(params or {}))
+    from .networks.multiplex import MultiplexParams
+
     # the layer's significant edges as detect's fusion picks them (BH per layer at alpha)
     mp = MultiplexParams(layer_weights={t.layer: 1.0}) if alpha is None else MultiplexParams(alpha=alpha, layer_weights={t.layer: 1.0})
     mp.validate()
@@ -134,6 +138,8 @@ def network_from_files(
             empty = pa.table({})
             res = LayerNetwork(trace, t.get_params(), report, st, empty, eng.fetch_arrow("SELECT * FROM evidence WHERE false"), table, labels)
         else:
+            from .pipeline import layer_network
+
             st, net = layer_network(case, t, mp, engine=engine, progress=progress)
             le = net.layer_edges
             edges = le.select(["account_a", "account_b", "n_shared", "p_value", "q_value", "strength", "first_at", "last_at"])
@@ -153,21 +159,46 @@ def network_from_files(
     return res
 
 
+def _codes(col: pa.DictionaryArray) -> Any:
+    """The codes of a dictionary-encoded column without nulls as int64 numpy, from the buffer
+    (``np.asarray`` of an Arrow array imports pandas, ~0.5 s of the process)."""
+    import numpy as np
+
+    idx, t = col.indices, col.type.index_type
+    dt = np.dtype(f"{'i' if pa.types.is_signed_integer(t) else 'u'}{t.bit_width // 8}")
+    return np.frombuffer(idx.buffers()[1], dtype=dt)[idx.offset : idx.offset + len(idx)].astype(np.int64)
+
+
 def _sorted_counts(counts: pa.Table) -> pa.Table:
     """``counts`` ordered by (user_1, user_2) as text, as ``ORDER BY user_1, user_2`` would
-    order it. The account columns are dictionary-encoded (:func:`directed_counts`): the rows
-    are sorted by the ranks of their codes in the sorted dictionary (integers, not strings;
-    Python orders str by code point, which is UTF-8's byte order, DuckDB's). Any other table
-    is sorted by its values."""
+    order it (Python orders str by code point, which is UTF-8's byte order, DuckDB's).
+
+    The account columns of :func:`directed_counts` are dictionary-encoded over one dictionary
+    that is sorted, with the rows already in code order: that is checked (O(rows) integer
+    comparisons, no sort) and the table returned as it is. Other dictionary-encoded columns are
+    sorted by the ranks of their codes in the sorted dictionary (integers, not strings); any
+    other table by its values."""
     import numpy as np
 
     cols = [counts.column(c).combine_chunks() for c in ("user_1", "user_2")]
-    if counts.num_rows == 0 or not all(pa.types.is_dictionary(c.type) for c in cols) or not cols[0].dictionary.equals(cols[1].dictionary):
+    if (
+        counts.num_rows == 0
+        or not all(pa.types.is_dictionary(c.type) and c.null_count == 0 for c in cols)
+        or not cols[0].dictionary.equals(cols[1].dictionary)
+        or cols[0].dictionary.null_count
+    ):
         return counts.sort_by([("user_1", "ascending"), ("user_2", "ascending")])
     words = cols[0].dictionary.to_pylist()
-    rank = np.empty(len(words), dtype=np.int64)
-    rank[sorted(range(len(words)), key=words.__getitem__)] = np.arange(len(words))
-    r1, r2 = (rank[np.asarray(c.indices, dtype=np.int64)] for c in cols)
+    i1, i2 = (_codes(c) for c in cols)
+    if all(a < b for a, b in zip(words, words[1:])):  # a sorted dictionary: codes in text order
+        d1, d2 = i1[1:] - i1[:-1], i2[1:] - i2[:-1]
+        if bool(np.all((d1 > 0) | ((d1 == 0) & (d2 >= 0)))):
+            return counts
+        r1, r2 = i1, i2
+    else:
+        rank = np.empty(len(words), dtype=np.int64)
+        rank[sorted(range(len(words)), key=words.__getitem__)] = np.arange(len(words))
+        r1, r2 = rank[i1], rank[i2]
     return counts.take(pa.array(np.lexsort((r2, r1))))
 
 
@@ -202,13 +233,18 @@ def _counts(eng: Engine, t: Trace) -> tuple[pa.Table, Any]:
         t.cleanup(eng)
     try:
         # integer accounts, labelled by a dictionary of the account ids (acc_i - 1 indexes it):
-        # the same values as directed_counts_sql() with ids, without a string per row
-        ints = eng.fetch_arrow(directed_counts_sql(account_ids=False))  # in any order: write_network sorts
+        # the same values as directed_counts_sql() with ids, without a string per row. acc_i
+        # numbers the accounts in account_id order (byte order), so ordering the integers
+        # orders the text: sorted here by the engine's threads (write_network only checks it)
+        ints = eng.fetch_arrow(
+            "SELECT CAST(c.user_1 AS INTEGER) AS user_1, CAST(c.user_2 AS INTEGER) AS user_2, "
+            f"CAST(c.weight AS BIGINT) AS weight FROM ({directed_counts_sql(account_ids=False)}) AS c "
+            "ORDER BY c.user_1, c.user_2"
+        )
         ids = eng.fetch_arrow("SELECT account_id FROM _cib_accmap ORDER BY acc_i").column(0).combine_chunks()
         table = pa.table({
-            c: pa.DictionaryArray.from_arrays(ints.column(c).combine_chunks().cast(pa.int32()), ids)
-            for c in ("user_1", "user_2")
-        } | {"weight": ints.column("weight")})
+            c: pa.DictionaryArray.from_arrays(ints.column(c).combine_chunks(), ids) for c in ("user_1", "user_2")
+        } | {"weight": ints.column("weight").combine_chunks()})
     finally:
         drop_temp(eng)
     return table, co

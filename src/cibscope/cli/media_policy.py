@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich import box
 from rich.table import Table
 
 from ..errors import InputError, ParameterError
-from ..mediapolicy import MediaPolicyResult, run_media_policy, shipped_policies
 from .common import RichProgress, console
+
+if TYPE_CHECKING:
+    from ..mediapolicy import MediaPolicyResult
 
 
 _DECISIONS = ("applies", "exempt", "does not apply", "out of scope", "undetermined", "not in force")
@@ -80,6 +82,8 @@ def register(app: typer.Typer) -> None:
         list_policies: Annotated[bool, typer.Option("--list-policies", help="List the shipped policies and exit.")] = False,
     ) -> None:
         """Apply state-media policies uniformly to outlets, as of a date, and compare with observed treatment."""
+        from ..mediapolicy import run_media_policy, shipped_policies  # here: the other commands do not load it
+
         if list_policies:
             for p in shipped_policies().values():
                 until = p.last_day.isoformat() if p.last_day else "no end known"

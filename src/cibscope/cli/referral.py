@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..referral import AuditParams, ReferralAudit, run_referral_audit
-from ..referral.verdict import ci, pct
 from .common import RichProgress, console
+
+if TYPE_CHECKING:
+    from ..referral import ReferralAudit
 
 _STATUS_STYLE = {"supported": "green", "contradicted": "red", "not testable": "yellow"}
 _VERDICT_STYLE = {"source-specific drop": "bold red", "site-wide decline": "bold yellow", "seasonal": "bold cyan",
@@ -64,6 +65,8 @@ def _names(text: str | None) -> list[str] | None:
 
 def render(r: ReferralAudit) -> None:
     """Print each site's verdict with its figures, the warnings, the claims and the output files."""
+    from ..referral.verdict import ci, pct
+
     for a in r.audits:
         v = a.verdict
         label = a.site or "site"
@@ -142,6 +145,8 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (index.html, referral-audit.json, CSVs).")] = Path("referral-audit"),
     ) -> None:
         """Audit a drop in one referral source: change points, seasonal counterfactual, cross-checks, verdict, claims."""
+        from ..referral import AuditParams, run_referral_audit  # here: the other commands do not load the audit
+
         ev = _range(event, "--event")
         params = AuditParams(window=window, min_segment=min_segment, placebos=placebos, seed=seed, design=design)
         with RichProgress() as progress:
