@@ -417,7 +417,12 @@ def test_write_arrow_csv_by_arrow_gives_duckdbs_bytes(tmp_path: Path) -> None:
     })
     chunked = pa.concat_tables([t.slice(0, 1000), other.cast(t.schema), t.slice(1000)])
     assert chunked.column("user_1").num_chunks == 3
-    for i, table in enumerate((t, t.slice(0, 0), chunked, t.slice(17, 500))):
+    # no cell to quote (Arrow's CSV writer writes the cells), with NULLs and formula prefixes
+    plain_words = pa.array(["b", "=1+1", "+18cN/aB=", "-x", "\u00e9", None, ""])
+    pidx = pa.array(rng.integers(0, len(plain_words), n), pa.int32(), mask=rng.random(n) < 0.05)
+    plain = t.set_column(0, "user_1", pa.DictionaryArray.from_arrays(pidx, plain_words)).set_column(
+        1, "text", pa.DictionaryArray.from_arrays(pidx, plain_words))
+    for i, table in enumerate((t, t.slice(0, 0), chunked, t.slice(17, 500), plain, plain.slice(5, 100))):
         assert _write_arrow_csv_cells(table, tmp_path / f"arrow{i}.csv")
         # the reference: the Python writer, cell by cell
         write_csv(tmp_path / f"py{i}.csv", zip(*(c.to_pylist() for c in table.columns)), table.column_names)

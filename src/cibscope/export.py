@@ -334,37 +334,55 @@ def _large_strings(values: Sequence[str]) -> Any:
 
 def _write_arrow_csv_cells(table: Any, path: Path) -> bool:
     """Write ``table`` by Arrow when :func:`_arrow_csv_types` takes it; False (and nothing
-    written) otherwise. No ``pa.array``/``pa.scalar`` of Python values (see :func:`_large_strings`)."""
+    written) otherwise. No ``pa.array``/``pa.scalar`` of Python values (see :func:`_large_strings`).
+
+    Each dictionary's values become their cells (rule and quoting, :func:`csv_cell`,
+    :func:`_csv_field`), once. When no cell needs quoting (ids rarely hold a comma, a quote or
+    a newline) Arrow's CSV writer writes the rows as they are (quoting off: the cells are the
+    rule's already) -- multi-threaded, no record strings; else each record is joined from its
+    cells (``binary_join_element_wise``)."""
     if not _arrow_csv_types(table):
         return False
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
 
     ids = [_is_id(str(c)) for c in table.column_names]
     header = ",".join(_csv_field(str(c)) for c in table.column_names) + "\n"
     consts = _large_strings(["", ",", "\n"])
     empty, comma, newline = consts[0], consts[1], consts[2]
-    made: dict[int, tuple[Any, Any]] = {}  # column -> (dictionary, its cells), the last one made
+    made: dict[int, tuple[Any, Any, bool]] = {}  # column -> (dictionary, its cells, a cell is quoted), the last made
 
-    def dict_cells(i: int, words: Any) -> Any:
+    def dict_cells(i: int, words: Any) -> tuple[Any, bool]:
         last = made.get(i)
         if last is None or not last[0].equals(words):
-            last = made[i] = (words, _large_strings([_csv_field(csv_cell(w, id_column=ids[i])) for w in words.to_pylist()]))
-        return last[1]
+            cells = [_csv_field(csv_cell(w, id_column=ids[i])) for w in words.to_pylist()]
+            last = made[i] = (words, _large_strings(cells), any(c.startswith('"') for c in cells))
+        return last[1], last[2]
 
     path.parent.mkdir(parents=True, exist_ok=True)
+    options = pcsv.WriteOptions(include_header=False, quoting_style="none")
     with open(path, "wb") as f:
         f.write(header.encode("utf-8"))
         for batch in table.to_batches(max_chunksize=_ARROW_CSV_ROWS):
             if batch.num_rows == 0:
                 continue
-            parts = []
+            cols, quoted = [], False
             for i, col in enumerate(batch.columns):
                 if pa.types.is_integer(col.type):  # str(int), as csv_cell and DuckDB's CAST(x AS VARCHAR)
-                    cell = col.cast(pa.large_string())
-                else:  # each dictionary value's cell made once
-                    cell = dict_cells(i, col.dictionary).take(col.indices)
+                    cols.append(col)
+                else:
+                    cells, q = dict_cells(i, col.dictionary)
+                    quoted |= q
+                    cols.append(pa.DictionaryArray.from_arrays(col.indices, cells))
+            if not quoted:  # NULL: Arrow writes the empty cell
+                f.flush()
+                pcsv.write_csv(pa.RecordBatch.from_arrays(cols, names=[f"c{i}" for i in range(len(cols))]), f, options)
+                continue
+            parts = []
+            for col in cols:
+                cell = col.cast(pa.large_string()) if pa.types.is_integer(col.type) else col.dictionary.take(col.indices)
                 parts.append(pc.fill_null(cell, empty) if cell.null_count else cell)  # NULL: the empty cell
             lines = pc.binary_join_element_wise(*parts, comma)
             lines = pc.binary_join_element_wise(lines, empty, newline)  # each record and its newline
