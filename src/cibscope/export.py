@@ -345,7 +345,6 @@ def _write_arrow_csv_cells(table: Any, path: Path) -> bool:
         return False
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pcsv
 
     ids = [_is_id(str(c)) for c in table.column_names]
@@ -380,6 +379,8 @@ def _write_arrow_csv_cells(table: Any, path: Path) -> bool:
                 f.flush()
                 pcsv.write_csv(pa.RecordBatch.from_arrays(cols, names=[f"c{i}" for i in range(len(cols))]), f, options)
                 continue
+            import pyarrow.compute as pc
+
             parts = []
             for col in cols:
                 cell = col.cast(pa.large_string()) if pa.types.is_integer(col.type) else col.dictionary.take(col.indices)

@@ -105,11 +105,13 @@ def network_from_files(
     if counts and engine is not None:
         raise ParameterError("--counts runs on DuckDB only (the Spark engine builds the tested network)")
     t = get_trace(trace)(**dict(params or {}))
-    from .networks.multiplex import MultiplexParams
+    mp = None
+    if not counts or alpha is not None:  # (counts test nothing: the defaults need no check, nor the import)
+        from .networks.multiplex import MultiplexParams
 
-    # the layer's significant edges as detect's fusion picks them (BH per layer at alpha)
-    mp = MultiplexParams(layer_weights={t.layer: 1.0}) if alpha is None else MultiplexParams(alpha=alpha, layer_weights={t.layer: 1.0})
-    mp.validate()
+        # the layer's significant edges as detect's fusion picks them (BH per layer at alpha)
+        mp = MultiplexParams(layer_weights={t.layer: 1.0}) if alpha is None else MultiplexParams(alpha=alpha, layer_weights={t.layer: 1.0})
+        mp.validate()
     secs: dict[str, float] = {}
     t0 = time.perf_counter()
     case = open_case(":memory:")
@@ -140,6 +142,7 @@ def network_from_files(
         else:
             from .pipeline import layer_network
 
+            assert mp is not None
             st, net = layer_network(case, t, mp, engine=engine, progress=progress)
             le = net.layer_edges
             edges = le.select(["account_a", "account_b", "n_shared", "p_value", "q_value", "strength", "first_at", "last_at"])
