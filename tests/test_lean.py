@@ -387,7 +387,7 @@ def test_counts_come_ordered_as_sql_orders_the_ids(tmp_path: Path) -> None:
     assert written["counts"].read_bytes() == (tmp_path / "sql.csv").read_bytes()
 
 
-def test_write_arrow_csv_by_arrow_gives_duckdbs_bytes(tmp_path: Path) -> None:
+def test_write_arrow_csv_by_arrow_gives_duckdbs_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Integer and dictionary-encoded text columns are written by Arrow (each dictionary
     value's cell made once); the bytes are those of the DuckDB writer, for every rule: formula
     prefixes (text and ids), quoting, newlines, NULLs, non-ASCII, integer extremes, several
@@ -418,10 +418,15 @@ def test_write_arrow_csv_by_arrow_gives_duckdbs_bytes(tmp_path: Path) -> None:
     chunked = pa.concat_tables([t.slice(0, 1000), other.cast(t.schema), t.slice(1000)])
     assert chunked.column("user_1").num_chunks == 3
     # no cell to quote (Arrow's CSV writer writes the cells), with NULLs and formula prefixes
-    plain_words = pa.array(["b", "=1+1", "+18cN/aB=", "-x", "\u00e9", None, ""])
+    plain_words = pa.array(["b", "=1+1", "+18cN/aB=", "-x", "\u00e9", None, "", "\tt", "a;b c", "\u65e5\u672c"])
     pidx = pa.array(rng.integers(0, len(plain_words), n), pa.int32(), mask=rng.random(n) < 0.05)
     plain = t.set_column(0, "user_1", pa.DictionaryArray.from_arrays(pidx, plain_words)).set_column(
         1, "text", pa.DictionaryArray.from_arrays(pidx, plain_words))
+    import pyarrow.csv as pcsv
+
+    by_writer = []  # batches written by Arrow's CSV writer (no cell to quote), not by joining records
+    write = pcsv.write_csv
+    monkeypatch.setattr(pcsv, "write_csv", lambda *a, **k: (by_writer.append(a[0].num_rows), write(*a, **k)))
     for i, table in enumerate((t, t.slice(0, 0), chunked, t.slice(17, 500), plain, plain.slice(5, 100))):
         assert _write_arrow_csv_cells(table, tmp_path / f"arrow{i}.csv")
         # the reference: the Python writer, cell by cell
@@ -430,6 +435,7 @@ def test_write_arrow_csv_by_arrow_gives_duckdbs_bytes(tmp_path: Path) -> None:
         if table.column("user_1").num_chunks <= 1:  # (DuckDB's COPY does not keep the order of several dictionary chunks)
             _write_arrow_csv_duckdb(table, tmp_path / f"sql{i}.csv")
             assert (tmp_path / f"arrow{i}.csv").read_bytes() == (tmp_path / f"sql{i}.csv").read_bytes(), i
+    assert by_writer == [n, 100]  # the two tables without a cell to quote
     write_arrow_csv(t, tmp_path / "public.csv")  # takes the Arrow path
     assert (tmp_path / "public.csv").read_bytes() == (tmp_path / "sql0.csv").read_bytes()
     # other column types, or dictionaries bigger than the table, are left to DuckDB

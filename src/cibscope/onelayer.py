@@ -62,8 +62,9 @@ class LayerNetwork:
         q_value, strength, first_at, last_at; empty in counts mode.
     evidence : the evidence rows of those pairs (post ids, times, seconds apart, shared item,
         file:line of both posts).
-    counts : counts mode only: user_1, user_2, weight (directed, every co-occurring pair), in
-        no particular order (``write_network`` sorts).
+    counts : counts mode only: user_1, user_2, weight (directed, every co-occurring pair),
+        ordered by (user_1, user_2) as text (the ids' byte order, as DuckDB's ``ORDER BY``);
+        the account columns dictionary-encoded over the sorted account ids.
     labels : account_id -> screen name, where the data has one.
     """
 
@@ -208,7 +209,7 @@ def _sorted_counts(counts: pa.Table) -> pa.Table:
 def directed_counts(db: Case | Engine, t: Trace) -> tuple[pa.Table, LayerStats]:
     """Every co-occurring pair's directed count on the case ``db`` (or an engine over it: the trace's actions,
     nothing tested; no evidence, so the trace rows carry no source or item strings):
-    ``(user_1, user_2, weight)`` in no particular order, and the layer's counters."""
+    ``(user_1, user_2, weight)`` ordered by (user_1, user_2) as text, and the layer's counters."""
     t0 = time.perf_counter()
     # the counts are a set: no statement here needs rows kept in insertion order
     eng = engine_of(db)
