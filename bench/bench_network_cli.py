@@ -6,7 +6,7 @@
 Each round runs, for every input, the command ``cibscope network FILE --trace co_retweet
 --counts --window 60 -p max_neighbors=1000000000`` once with the old source tree on
 ``PYTHONPATH`` and once with this one (alternating, a fresh process each, same interpreter),
-and prints wall and CPU seconds of the whole process and where the wall time went:
+and prints wall and CPU seconds and peak RSS (GB) of the whole process and where the wall time went:
 
 * ``read``: :func:`cibscope.onelayer.network_from_files`'s read (``seconds["ingest"]``);
 * ``counts``: its network step (``seconds["network"]``);
@@ -65,6 +65,7 @@ def child(report: str, argv: list[str]) -> None:
         main()
     finally:
         seconds["in_process"] = time.perf_counter() - t_start
+        seconds["rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # peak, this process
         Path(report).write_text(json.dumps(seconds))
 
 
@@ -104,7 +105,7 @@ def main() -> None:
     os.environ.setdefault("CIBSCOPE_THREADS", "2")
     mappings = dict(m.split("=", 1) for m in args.mapping)
     tmp = Path(tempfile.mkdtemp(prefix="bench_network_cli_"))
-    keys = ("wall", "cpu", "read", "counts", "write", "rest")
+    keys = ("wall", "cpu", "read", "counts", "write", "rest", "rss_gb")
     res: dict[tuple[str, str], list[dict[str, float]]] = {}
     same = True
     for r in range(args.rounds):
