@@ -130,7 +130,7 @@ def _raw_ok(con: duckdb.DuckDBPyConnection, fragment: str, value: str) -> bool:
     return bool(con.execute(f"WITH t AS (SELECT CAST($1 AS VARCHAR) AS v) SELECT coalesce({fragment}, false) FROM t", [value]).fetchall()[0][0])
 
 
-@given(st.one_of(TEXT, st.sampled_from(["abc=", "+abc=", "12ab=", "/x=", "-x_1", "0123", "1e5", "=1", "+cmd|' /C calc'!A0", " abc", "abc ", "1.0", "9" * 30])))
+@given(st.one_of(TEXT, st.sampled_from(["abc=", "+abc=", "12ab=", "/x=", "-x_1", "0123", "1e5", "=1", "+cmd|' /C calc'!A0", " abc", "abc ", "1.0", "9" * 30, "a b\u00a0", "a\u00a0b"])))
 def test_archive_fast_id_tests_imply_the_rules(con: duckdb.DuckDBPyConnection, s: str) -> None:
     """The tweets reader's cheap tests on a value as read (``io_archive._text_id_ok_sql`` and
     ``_decimal_id_ok_sql``): when one passes, the rule keeps the value, unchanged by the trim
