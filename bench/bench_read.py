@@ -25,7 +25,8 @@ It prints each round and, per input, the minimum and median of each step and the
 floor (of the medians and of the minima), with the input's size, rows and mean bytes per row
 (text lengths differ between generators). Target (issue 20): within 2x of the floor at 1M and
 5M tweets on two generators' files. The machine is shared: only ratios within one run mean
-anything. Asserts nothing.
+anything. Asserts nothing. ``--baseline SRC`` also times, in every round, the lean read of
+another checkout (``SRC`` is its ``src/``, e.g. main's), alternating with this one's.
 """
 
 from __future__ import annotations
@@ -93,10 +94,13 @@ def floor(paths: list[Path], cols: list[str]) -> dict:
     )
 
 
-def lean(paths: list[Path], preset: str | None) -> dict:
+def lean(paths: list[Path], preset: str | None, src: str | None = None) -> dict:
     mapping = f", mapping={preset!r}" if preset else ""
+    # src: another checkout's src/ (the baseline), imported instead of the installed cibscope
+    path = f"import sys; sys.path.insert(0, {src!r})" if src else ""
     return run_child(
         f"""
+        {path}
         t = time.perf_counter()
         from cibscope.case import open_case
         from cibscope.ingest import ingest
@@ -120,10 +124,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("inputs", nargs="+", metavar="FILE[::PRESET]")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument(
+        "--baseline", metavar="SRC", help="also time the lean read of another checkout's src/ (e.g. main's) in each round, "
+        "right after this one's, and print its figures and the ratio this / baseline"
+    )
     args = ap.parse_args()
     os.environ.setdefault("CIBSCOPE_THREADS", "2")
     med = statistics.median
     summary = []
+    baseline: list[tuple] = []
     for spec in args.inputs:
         pattern, _, preset = spec.partition("::")
         paths = sorted(Path(p) for p in glob.glob(pattern)) or [Path(pattern)]
@@ -131,18 +140,29 @@ def main() -> None:
         size = sum(p.stat().st_size for p in paths) / 1e6
         name = f"{paths[0].parent.name}/{paths[0].name}" + (f" (+{len(paths) - 1} files)" if len(paths) > 1 else "")
         print(f"== {name} ({size:,.1f} MB{', gzip' if paths[0].suffix == '.gz' else ''}); load average {os.getloadavg()[0]:.1f}", flush=True)
-        got: dict[str, list[dict]] = {"floor_trace": [], "floor_read": [], "lean": []}
+        got: dict[str, list[dict]] = {"floor_trace": [], "floor_read": [], "lean": [], "base": []}
         for i in range(args.rounds):
             got["floor_trace"].append(floor(paths, trace_cols))
             got["floor_read"].append(floor(paths, read_cols))
-            got["lean"].append(lean(paths, preset or None))
+            # this checkout and the baseline alternate which goes first, round by round
+            order = ["lean", "base"] if i % 2 == 0 else ["base", "lean"]
+            for step in order:
+                if step == "lean":
+                    got["lean"].append(lean(paths, preset or None))
+                elif args.baseline:
+                    got["base"].append(lean(paths, preset or None, args.baseline))
             f4, f9, ln = (got[k][-1] for k in ("floor_trace", "floor_read", "lean"))
             print(
                 f"round {i + 1}: floor ({len(trace_cols)} columns) {f4['t']:.2f} s, floor ({len(read_cols)} columns) {f9['t']:.2f} s, "
                 f"lean read {ln['t']:.2f} s (imports {ln['imports']:.2f} s, peak RSS {ln['peak_rss_mb']:,.0f} MB; "
                 f"{int(ln['rows']):,} rows kept, {int(ln['quarantined']):,} quarantined); "
                 f"ratio {ln['t'] / f4['t']:.2f} / {ln['t'] / f9['t']:.2f}; CPU s {f4['c']:.2f} / {f9['c']:.2f} / {ln['c']:.2f}, "
-                f"ratio {ln['c'] / f4['c']:.2f} / {ln['c'] / f9['c']:.2f}; load {os.getloadavg()[0]:.1f}",
+                f"ratio {ln['c'] / f4['c']:.2f} / {ln['c'] / f9['c']:.2f}; load {os.getloadavg()[0]:.1f}"
+                + (
+                    f"; baseline lean read {got['base'][-1]['t']:.2f} s, CPU {got['base'][-1]['c']:.2f} s, "
+                    f"ratio {got['base'][-1]['t'] / f4['t']:.2f} (CPU {got['base'][-1]['c'] / f4['c']:.2f})"
+                    if args.baseline else ""
+                ),
                 flush=True,
             )
         t4 = [r["t"] for r in got["floor_trace"]]
@@ -151,6 +171,10 @@ def main() -> None:
         rows = int(got["floor_trace"][0]["rows"])
         cpu = [med([r["c"] for r in got[k]]) for k in ("floor_trace", "floor_read", "lean")]
         summary.append((name, size, rows, t4, t9, tl, len(trace_cols), len(read_cols), cpu))
+        if args.baseline:
+            tb = [r["t"] for r in got["base"]]
+            cb = med([r["c"] for r in got["base"]])
+            baseline.append((name, t4, tb, tl, cpu[0], cb, cpu[2]))
     print()
     print("| input | MB | records | bytes / record | floor, trace columns (min / median) | floor, read columns | lean read | "
           "lean / floor (trace cols): medians, minima | lean / floor (read cols): medians, minima | "
@@ -161,6 +185,16 @@ def main() -> None:
               f"{min(t9):.2f} / {med(t9):.2f} s ({n9}) | {min(tl):.2f} / {med(tl):.2f} s | **{med(tl) / med(t4):.2f}x**, {min(tl) / min(t4):.2f}x | "
               f"{med(tl) / med(t9):.2f}x, {min(tl) / min(t9):.2f}x | {cpu[0]:.2f}, {cpu[1]:.2f}, {cpu[2]:.2f} | "
               f"{cpu[2] / cpu[0]:.2f}x, {cpu[2] / cpu[1]:.2f}x |")
+
+    if baseline:
+        print()
+        print(f"baseline: {args.baseline}")
+        print("| input | baseline lean read (min / median) | lean read (min / median) | lean / baseline: medians (CPU) | "
+              "lean / floor, trace cols: baseline, this (medians) | CPU lean / floor, trace cols: baseline, this |")
+        print("|---|---|---|---|---|---|")
+        for name, t4, tb, tl, c4, cb, cl in baseline:
+            print(f"| {name} | {min(tb):.2f} / {med(tb):.2f} s | {min(tl):.2f} / {med(tl):.2f} s | {med(tl) / med(tb):.2f}x ({cl / cb:.2f}x) | "
+                  f"{med(tb) / med(t4):.2f}x, **{med(tl) / med(t4):.2f}x** | {cb / c4:.2f}x, **{cl / c4:.2f}x** |")
 
 
 if __name__ == "__main__":

@@ -267,3 +267,47 @@ def test_archive_ids_with_spaces_at_their_edges_are_trimmed(tmp_path: Path) -> N
     assert posts(spaced, tmp_path / "lean.duckdb", fields=CORE_POST_FIELDS) == want
     assert posts(spaced, ":memory:", fields=CORE_POST_FIELDS, lines=False, content_hash=False) == want
     _compare([spaced], tmp_path / "cmp")
+
+
+def test_archive_values_the_fast_test_leaves_to_the_rule(tmp_path: Path) -> None:
+    """The tweets reader judges a row by cheap tests first and by the full rule only when one
+    fails: values that fail them are still kept when the rule keeps them (a user id starting
+    with a sign, a digit or a non-ASCII letter; a time with seconds; ``TRUE``) and quarantined
+    with the rule's reason otherwise -- the same rows, lines and reasons in every kind of read."""
+    import csv
+    import io
+
+    header, *records = list(csv.reader(io.StringIO(TWEETS.decode())))
+    base = dict(zip(header, records[-1]))  # a one-line record: 1161789598720851975, FALSE
+    variants = [
+        {"userid": "+abc="}, {"userid": "0123"}, {"userid": "12ab"}, {"userid": "-x_1"}, {"userid": "éa"},
+        {"userid": "~x"}, {"userid": "a b\u00a0"}, {"tweet_time": "2019-08-14 23:59\u3000"}, {"tweet_time": "2019-08-14 23:59:07"}, {"is_retweet": "TRUE", "retweet_userid": "+=x", "retweet_tweetid": "1"},
+        {"in_reply_to_userid": "007", "in_reply_to_tweetid": "5"},
+        # refused by the rule
+        {"userid": "1e5"}, {"userid": "+cmd|x"}, {"userid": "=1"}, {"tweet_time": "1969-12-31 23:59"},
+        {"in_reply_to_tweetid": "05"}, {"retweet_userid": "1.0"}, {"is_retweet": "maybe"},
+    ]
+    out = io.StringIO()
+    w = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    w.writerow(header)
+    for i, v in enumerate(variants):
+        w.writerow([{**base, "tweetid": str(1161789598720851975 + i), **v}[h] for h in header])
+    path = tmp_path / "t.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    posts, quarantine = _compare([path], tmp_path)
+    assert len(posts) == 11
+    assert [(line, reason) for _f, line, reason, _raw in quarantine] == [
+        (13, "invalid userid '1e5' (float notation, digits lost)"),
+        (14, "invalid userid '+cmd|x' (could run as a spreadsheet formula)"),
+        (15, "invalid userid '=1' (could run as a spreadsheet formula)"),
+        (16, "tweet_time out of range '1969-12-31 23:59' (kept from 1970-01-01 to before 2100-01-01)"),
+        (17, "invalid in_reply_to_tweetid '05' (not an unsigned 64-bit integer)"),
+        (18, "invalid retweet_userid '1.0' (float notation, digits lost)"),
+        (19, "invalid is_retweet 'maybe'"),
+    ]
+    with cibscope.open_case(tmp_path / "full.duckdb") as c:
+        got = c.con.execute("SELECT account_id, time_precision, kind, repost_of_account, reply_to_account FROM posts ORDER BY post_id").fetchall()
+    # a Unicode space at an edge of a value holding a space is trimmed as the rule says
+    # (rules.trim), whether or not another row of the file has a space at an edge
+    assert [g[0] for g in got] == ["+abc=", "0123", "12ab", "-x_1", "éa", "~x", "a b", "abc=", "abc=", "abc=", "abc="]
+    assert got[8][1] == "second" and got[9][2:4] == ("repost", "+=x") and got[10][2:] == ("reply", None, "007")

@@ -123,3 +123,32 @@ def test_is_utf8_file_twin(tmp_path_factory: pytest.TempPathFactory, parts: list
     except UnicodeDecodeError:
         want = False
     assert is_utf8_file(f, chunk=chunk) is want
+
+
+def _raw_ok(con: duckdb.DuckDBPyConnection, fragment: str, value: str) -> bool:
+    """A fast validity test of the IO-archive tweets reader over the value as read (no trim)."""
+    return bool(con.execute(f"WITH t AS (SELECT CAST($1 AS VARCHAR) AS v) SELECT coalesce({fragment}, false) FROM t", [value]).fetchall()[0][0])
+
+
+@given(st.one_of(TEXT, st.sampled_from(["abc=", "+abc=", "12ab=", "/x=", "-x_1", "0123", "1e5", "=1", "+cmd|' /C calc'!A0", " abc", "abc ", "1.0", "9" * 30, "a b\u00a0", "a\u00a0b"])))
+def test_archive_fast_id_tests_imply_the_rules(con: duckdb.DuckDBPyConnection, s: str) -> None:
+    """The tweets reader's cheap tests on a value as read (``io_archive._text_id_ok_sql`` and
+    ``_decimal_id_ok_sql``): when one passes, the rule keeps the value, unchanged by the trim
+    (a value that fails is judged by the rule itself)."""
+    from cibscope.ingest.io_archive import _decimal_id_ok_sql, _text_id_ok_sql
+
+    if _raw_ok(con, _text_id_ok_sql("v"), s):
+        assert R.text_id(s, "userid") == s
+    if _raw_ok(con, _decimal_id_ok_sql("v"), s):
+        assert R.decimal_id(s, "tweetid") == s
+
+
+def test_archive_fast_id_tests_pass_the_usual_ids(con: duckdb.DuckDBPyConnection) -> None:
+    from cibscope.ingest.io_archive import _decimal_id_ok_sql, _text_id_ok_sql
+
+    usual = ["259901132", "dpHQrVGcz3v6KtnnCgCEYTioFRhF6PNiET/viWMQ1Ek=", "+pHQrVGcz3v6KtnnCgCE=", "/pHQ=", "7pHQrVG=", "abc"]
+    assert [_raw_ok(con, _text_id_ok_sql("v"), s) for s in usual] == [True] * len(usual)
+    assert [_raw_ok(con, _decimal_id_ok_sql("v"), s) for s in ["1161219769488113671", "1", "18446744073709551615"]] == [True] * 3
+    # left to the rule (which may keep them): not canonical, a space at an edge, a formula, float notation
+    assert not any(_raw_ok(con, _text_id_ok_sql("v"), s) for s in ["0123", " abc", "abc ", "=1", "+cmd|x", "1e5", "12ab", ""])
+    assert not any(_raw_ok(con, _decimal_id_ok_sql("v"), s) for s in ["0123", " 1", "+1", "1e5", "1.0", "18446744073709551616", ""])

@@ -48,6 +48,8 @@ SELECT reason, count(*) FROM (
 """
 
 _SKIP_NAMES = {"SOURCE.md", "README.md", "LICENSE", ".DS_Store", "SHA256SUMS"}
+# stage_posts fields that finalize (or a reader) normalises with the macros of .normalize
+_MACRO_FIELDS = frozenset({"text", "hashtags", "urls", "mentions", "domains", "images"})
 
 
 @dataclass
@@ -475,12 +477,16 @@ def _ingest_one(
         # counted on the first call, in this thread
         line_count = _count_on_demand(hashed, gz)
     _create_staging(c)
-    install_macros(eng)  # outside the file's transaction: a rollback must not take the UDF with it
+    # outside the file's transaction: a rollback must not take the UDF with it; not for a lean
+    # read that normalises nothing (no text, no lists: ~0.04 s of catalog work per file)
+    macros = fields is None or bool(fields & _MACRO_FIELDS)
+    if macros:
+        install_macros(eng)
     eng.execute("BEGIN TRANSACTION")
     try:
         with step(progress, f"reading {Path(src.name).name} ({reader.name})") as _:
             try:
-                ctx = ReadContext(c.engine, src, progress, options, physical_lines=line_count, fields=fields, lines=lines, macros=True)
+                ctx = ReadContext(c.engine, src, progress, options, physical_lines=line_count, fields=fields, lines=lines, macros=macros)
                 rows_read = reader.read(ctx)
             except DuckDBError as e:
                 if isinstance(e, DuckDBIOException) and src.compression == "gzip" and "gzip" in str(e).lower():
@@ -495,7 +501,7 @@ def _ingest_one(
                 eng.execute("INSERT INTO stage_quarantine VALUES (?, ?, ?, ?)", [src.name, line, raw, reason])
                 rows_read += 1
         with step(progress, f"normalising {Path(src.name).name}") as _:
-            adopted = finalize(eng, src.name, reader.kind, adopt=adopt, unique_ids=ctx.unique_ids, macros=True)
+            adopted = finalize(eng, src.name, reader.kind, adopt=adopt, unique_ids=ctx.unique_ids, macros=macros)
         if hashing is not None:
             hexdigest = hashing.result()[0]
             prev = _same_content(eng, hexdigest) if hexdigest is not None else None

@@ -316,7 +316,9 @@ class ReadContext:
     # :func:`finalize_may_quarantine`): finalize then skips its own check for repeated ids.
     unique_ids: bool = False
     # The orchestrator installed the normalisation macros on ``engine`` before this file's
-    # transaction: the reader need not probe the catalog again (``install_macros``).
+    # transaction: the reader need not probe the catalog again (``install_macros``). False
+    # also for a lean read that normalises nothing (no text, no lists): a reader that needs a
+    # macro all the same installs it.
     macros: bool = False
 
     def __post_init__(self) -> None:

@@ -65,12 +65,19 @@ def finalize(
     ``engine``: the case's DuckDB engine (``case.engine``; the case itself is taken too).
     """
     eng = engine_or_connection(engine)
-    if not macros:
-        install_macros(eng)
+    # the macros are installed when first needed (normalised text, entity lists): a lean read
+    # without them needs none
+    need = [] if macros else [eng]
     # the case tables are sets: letting DuckDB insert in any order parallelises the writes
     with insertion_order_off(eng):
         _finalize_accounts(eng, counted=(kind == "accounts"))
-        return _finalize_posts(eng, adopt=adopt, unique_ids=unique_ids)
+        return _finalize_posts(eng, adopt=adopt, unique_ids=unique_ids, need_macros=need)
+
+
+def _ensure_macros(need: list[DuckDBEngine]) -> None:
+    """Install the normalisation macros once, if the caller did not (``need``: the engine, or empty)."""
+    while need:
+        install_macros(need.pop())
 
 
 def adopt_stage_posts(engine: DuckDBEngine) -> None:
@@ -156,7 +163,7 @@ def _stage_columns(eng: DuckDBEngine) -> frozenset[str]:
     return frozenset(str(r[0]) for r in eng.execute("DESCRIBE stage_posts").fetchall())
 
 
-def _finalize_posts(eng: DuckDBEngine, *, adopt: bool = False, unique_ids: bool = False) -> bool:
+def _finalize_posts(eng: DuckDBEngine, *, adopt: bool = False, unique_ids: bool = False, need_macros: list[DuckDBEngine] | None = None) -> bool:
     if _one(eng, "SELECT count(*) FROM stage_posts") == 0:
         return False
     have = _stage_columns(eng)
@@ -172,12 +179,13 @@ def _finalize_posts(eng: DuckDBEngine, *, adopt: bool = False, unique_ids: bool 
     ):
         # no text to normalise (e.g. a lean read without text)
         if adopt and not _one(eng, "SELECT count(*) FROM (SELECT 1 FROM posts LIMIT 1)"):
-            _insert_entities(eng, have)
+            _insert_entities(eng, have, need_macros)
             return True  # the caller makes stage_posts the posts table (no copy)
         eng.execute(f"INSERT INTO posts ({', '.join(cols)}) SELECT {', '.join(cols)} FROM stage_posts")
     else:
+        _ensure_macros(need_macros or [])
         _insert_posts_normalised(eng, cols)
-    _insert_entities(eng, have)
+    _insert_entities(eng, have, need_macros)
     return False
 
 
@@ -196,9 +204,12 @@ def _insert_posts_normalised(eng: DuckDBEngine, cols: list[str]) -> None:
     )
 
 
-def _insert_entities(eng: DuckDBEngine, have: frozenset[str]) -> None:
+def _insert_entities(eng: DuckDBEngine, have: frozenset[str], need_macros: list[DuckDBEngine] | None = None) -> None:
     """Hashtags, URLs, mentions and image hashes exploded; position = 1-based index of the item
-    in the post's list. A list column stage_posts lacks (``have``: its columns) has nothing to explode."""
+    in the post's list. A list column stage_posts lacks (``have``: its columns) has nothing to explode.
+    ``need_macros``: the engine when the macros may not be installed yet (see :func:`finalize`)."""
+    if have & {"hashtags", "domains", "urls", "mentions", "images"}:
+        _ensure_macros(need_macros or [])
     if "hashtags" in have:
         _insert_hashtags(eng)
     if "domains" in have:

@@ -84,6 +84,9 @@ _RANGE = {"latitude": 90.0, "longitude": 180.0}
 
 #: SQL string literal of the control-character class (for replacing them in reasons)
 CONTROL_SQL = "'" + _CONTROL + "'"
+#: SQL string literal of the pattern a text id starting with a sign must match in full
+#: (``regexp_matches``) not to run as a spreadsheet formula (see :func:`text_id_problem`)
+SIGNED_ID_SQL = "'^[+-]" + _SIGNED_SAFE + "$'"
 
 _re_decimal = re.compile(_DECIMAL_ID)
 _re_float_id = re.compile(_FLOAT_ID)
@@ -208,7 +211,6 @@ def text_id(value: Any, field: str) -> str | None:
 def text_id_problem_sql(expr: str) -> str:
     """SQL twin of :func:`text_id_problem` for the trimmed text ``expr``: the problem, or NULL
     (also for a NULL ``expr``, a missing id). Cheap tests first: ids are in every row."""
-    signed = f"^[+-]{_SIGNED_SAFE}$"
     # float notation starts with a digit (ord 48-57); ord() of the first character is far
     # cheaper than left(): base64 hashes hold an 'e' or 'E' more often than not
     return (
@@ -217,7 +219,7 @@ def text_id_problem_sql(expr: str) -> str:
         f"WHEN ord({expr}) BETWEEN 48 AND 57 AND (contains({expr}, '.') OR contains({expr}, 'e') OR contains({expr}, 'E')) "
         f"AND regexp_full_match({expr}, {_lit(_FLOAT_ID)}) THEN 'float notation, digits lost' "
         f"WHEN ord({expr}) IN (61, 64, 9, 13) "
-        f"OR (ord({expr}) IN (43, 45) AND NOT regexp_matches({expr}, {_lit(signed)})) "
+        f"OR (ord({expr}) IN (43, 45) AND NOT regexp_matches({expr}, {SIGNED_ID_SQL})) "
         "THEN 'could run as a spreadsheet formula' END"
     )
 
