@@ -21,6 +21,9 @@ gzip by both sides. Alternating ``--rounds`` times, each step in a fresh process
   (validation of every row, quarantine with file:line, account snapshots, the case tables),
   timed around the call (the imports are not in it; they are printed apart).
 
+``--old-src DIR`` times the lean read of another checkout too (``PYTHONPATH=DIR``, e.g.
+``/work/main/src``) in the same rounds, after the new one: old vs new in one run.
+
 It prints each round and, per input, the minimum and median of each step and the ratios lean /
 floor (of the medians and of the minima), with the input's size, rows and mean bytes per row
 (text lengths differ between generators). Target (issue 20): within 2x of the floor at 1M and
@@ -93,8 +96,18 @@ def floor(paths: list[Path], cols: list[str]) -> dict:
     )
 
 
-def lean(paths: list[Path], preset: str | None) -> dict:
+def lean(paths: list[Path], preset: str | None, src: str | None = None) -> dict:
     mapping = f", mapping={preset!r}" if preset else ""
+    if src is not None:  # another checkout's cibscope (the child inherits the environment)
+        before = os.environ.get("PYTHONPATH")
+        os.environ["PYTHONPATH"] = src
+        try:
+            return lean(paths, preset)
+        finally:
+            if before is None:
+                del os.environ["PYTHONPATH"]
+            else:
+                os.environ["PYTHONPATH"] = before
     return run_child(
         f"""
         t = time.perf_counter()
@@ -120,6 +133,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("inputs", nargs="+", metavar="FILE[::PRESET]")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--old-src", metavar="DIR", help="also time the lean read of this checkout's src (PYTHONPATH), alternating")
     args = ap.parse_args()
     os.environ.setdefault("CIBSCOPE_THREADS", "2")
     med = statistics.median
@@ -131,11 +145,15 @@ def main() -> None:
         size = sum(p.stat().st_size for p in paths) / 1e6
         name = f"{paths[0].parent.name}/{paths[0].name}" + (f" (+{len(paths) - 1} files)" if len(paths) > 1 else "")
         print(f"== {name} ({size:,.1f} MB{', gzip' if paths[0].suffix == '.gz' else ''}); load average {os.getloadavg()[0]:.1f}", flush=True)
-        got: dict[str, list[dict]] = {"floor_trace": [], "floor_read": [], "lean": []}
+        got: dict[str, list[dict]] = {"floor_trace": [], "floor_read": [], "lean": [], "old": []}
         for i in range(args.rounds):
             got["floor_trace"].append(floor(paths, trace_cols))
             got["floor_read"].append(floor(paths, read_cols))
             got["lean"].append(lean(paths, preset or None))
+            if args.old_src:
+                got["old"].append(old := lean(paths, preset or None, args.old_src))
+                print(f"round {i + 1}: old lean read {old['t']:.2f} s, CPU {old['c']:.2f} s ({int(old['rows']):,} rows kept, "
+                      f"{int(old['quarantined']):,} quarantined)", flush=True)
             f4, f9, ln = (got[k][-1] for k in ("floor_trace", "floor_read", "lean"))
             print(
                 f"round {i + 1}: floor ({len(trace_cols)} columns) {f4['t']:.2f} s, floor ({len(read_cols)} columns) {f9['t']:.2f} s, "
@@ -151,6 +169,11 @@ def main() -> None:
         rows = int(got["floor_trace"][0]["rows"])
         cpu = [med([r["c"] for r in got[k]]) for k in ("floor_trace", "floor_read", "lean")]
         summary.append((name, size, rows, t4, t9, tl, len(trace_cols), len(read_cols), cpu))
+        if got["old"]:
+            to, co = [r["t"] for r in got["old"]], med([r["c"] for r in got["old"]])
+            print(f"old lean read: {min(to):.2f} / {med(to):.2f} s (min / median), CPU median {co:.2f} s; "
+                  f"lean / floor (trace cols) {med(to) / med(t4):.2f}x, CPU {co / cpu[0]:.2f}x; "
+                  f"new / old: wall medians {med(tl) / med(to):.2f}x, CPU {cpu[2] / co:.2f}x", flush=True)
     print()
     print("| input | MB | records | bytes / record | floor, trace columns (min / median) | floor, read columns | lean read | "
           "lean / floor (trace cols): medians, minima | lean / floor (read cols): medians, minima | "
