@@ -996,7 +996,7 @@ class GenericTable:
                 parse(every)
         except DuckDBError as e:
             raise InputError(f"cannot read as CSV ({str(e).splitlines()[0]})", file=src.name) from e
-        n_raw, lo, hi = eng.execute("SELECT count(*), min(rowid), max(rowid) FROM _g_conv").fetchall()[0]
+        n_raw, lo, hi, n_bad = eng.execute("SELECT count(*), min(rowid), max(rowid), count(reason) FROM _g_conv").fetchall()[0]
         n_raw = int(n_raw)
         if n_raw and int(hi) - int(lo) + 1 == n_raw:
             # one block of consecutive rowids in file order: record k is rowid - min (no sort)
@@ -1012,8 +1012,7 @@ class GenericTable:
         n_rej = int(eng.execute(f"SELECT count(DISTINCT line) FROM {rej}").fetchall()[0][0])
         if not lines:
             assert ctx is not None
-            if not self._lines_needed(eng, m, n_rej, ctx):
-                eng.execute("CREATE TEMP TABLE _g_rejline AS SELECT CAST(NULL AS BIGINT) AS rec, CAST(NULL AS BIGINT) AS line WHERE false")
+            if not self._lines_needed(eng, m, n_rej, ctx, int(n_bad)):
                 return rn  # no source_line column (NULL for every post): no row is quarantined
             if not every:
                 _add_line_columns(eng)
@@ -1068,13 +1067,12 @@ class GenericTable:
         return rn
 
     @staticmethod
-    def _lines_needed(eng: DuckDBEngine, m: Mapping, n_rej: int, ctx: ReadContext) -> bool:
+    def _lines_needed(eng: DuckDBEngine, m: Mapping, n_rej: int, ctx: ReadContext, n_bad: int) -> bool:
         """May a row of this read without lines be quarantined (here or by finalize), or be
-        merged into another row's post (``stage_merged`` keeps its line)? Sets
-        ``ctx.unique_ids`` when the valid rows' post ids are distinct."""
-        if n_rej or m.merge_repeats or "post_id" not in m.columns:
-            return True
-        if eng.execute("SELECT count(*) FROM (SELECT 1 FROM _g_conv WHERE reason IS NOT NULL LIMIT 1)").fetchall()[0][0]:
+        merged into another row's post (``stage_merged`` keeps its line)? ``n_rej``: records
+        DuckDB rejected, ``n_bad``: rows with a reason. Sets ``ctx.unique_ids`` when the valid
+        rows' post ids are distinct."""
+        if n_rej or n_bad or m.merge_repeats or "post_id" not in m.columns:
             return True
         ctx.unique_ids, may_quarantine = _may_quarantine(eng)
         return may_quarantine
@@ -1082,6 +1080,10 @@ class GenericTable:
     @staticmethod
     def _quarantine_rejects(eng: DuckDBEngine, src: Source, rej: str) -> int:
         """Malformed CSV records -> stage_quarantine (one row per record, DuckDB's first error)."""
+        n = int(eng.execute(f"SELECT count(DISTINCT line) FROM {rej}").fetchall()[0][0])
+        if not n:
+            eng.execute("DROP TABLE IF EXISTS _g_rejline")
+            return 0
         eng.execute(
             f"""INSERT INTO stage_quarantine BY NAME
             SELECT {_lit(src.name)} AS source_file, coalesce(l.line, e.line) AS source_line,
@@ -1091,7 +1093,7 @@ class GenericTable:
             LEFT JOIN _g_rejline l ON l.rec = e.line"""
         )
         eng.execute("DROP TABLE IF EXISTS _g_rejline")
-        return int(eng.execute(f"SELECT count(DISTINCT line) FROM {rej}").fetchall()[0][0])
+        return n
 
     # -- staging -------------------------------------------------------------------------------
     def _stage(
