@@ -311,3 +311,81 @@ def test_archive_values_the_fast_test_leaves_to_the_rule(tmp_path: Path) -> None
     # (rules.trim), whether or not another row of the file has a space at an edge
     assert [g[0] for g in got] == ["+abc=", "0123", "12ab", "-x_1", "éa", "~x", "a b", "abc=", "abc=", "abc=", "abc="]
     assert got[8][1] == "second" and got[9][2:4] == ("repost", "+=x") and got[10][2:] == ("reply", None, "007")
+# a CooRTweet retweet table (preset `coortweet`): the mapping takes every column
+COORTWEET = (
+    b"object_id,account_id,content_id,timestamp_share\n"
+    b"o1,a1,c1,1623881091.0\n"
+    b"o1,a2,c2,1623881092.0\n"
+    b"o2,a1,c3,1623881093.0\n"
+    b"o2,a3,c4,1623881094.0\n"
+)
+
+COORTWEET_FILES: dict[str, Callable[[], bytes]] = {
+    "clean": lambda: COORTWEET,
+    "crlf+bom": lambda: _crlf_bom(COORTWEET),
+    # invalid UTF-8 in a column the read takes (every column is): DuckDB refuses the record
+    "invalid utf-8": lambda: COORTWEET.replace(b"a2,c2", b"a\xff2,c2"),
+    "repeated id": lambda: COORTWEET + b"o3,a4,c2,1623881095.0\n",
+    "invalid value": lambda: COORTWEET.replace(b"c3,1623881093.0", b"c3,soon"),
+    "blank lines": lambda: COORTWEET.replace(b"\no2,a1", b"\n\no2,a1") + b"\n",
+}
+
+
+@pytest.mark.parametrize("name", list(COORTWEET_FILES))
+@pytest.mark.parametrize("compressed", [False, True])
+def test_generic_every_column_read_lines_are_a_full_reads(name: str, compressed: bool, tmp_path: Path) -> None:
+    """A mapping that takes every column of the file: a read without lines runs no UTF-8 check
+    of its own (DuckDB checks every field it reads) and quarantines what a full read does, at
+    the same lines."""
+    data = COORTWEET_FILES[name]()
+    f = tmp_path / ("t.csv.gz" if compressed else "t.csv")
+    f.write_bytes(gzip.compress(data) if compressed else data)
+    posts, quarantine = _compare([f], tmp_path)
+    if name == "clean" or name == "crlf+bom" or name == "blank lines":
+        assert quarantine == [] and len(posts) == 4
+    if name == "invalid utf-8":
+        assert [q[1] for q in quarantine] == [3] and quarantine[0][2].startswith("malformed CSV row")
+    if name == "repeated id":
+        assert [(q[1], q[2]) for q in quarantine] == [(6, "duplicate post_id 'c2' (first at line 3)")]
+    if name == "invalid value":
+        assert [(q[1], q[2].split(" (")[0]) for q in quarantine] == [(4, "unparseable time")]
+
+
+def _accounts(paths: list[Path], case: Path | str, **kw: object) -> list[tuple]:
+    c = cibscope.open_case(case)
+    try:
+        cibscope.ingest_files(paths, case=c, **({"content_hash": False} if case == ":memory:" else {}), **kw)  # type: ignore[arg-type]
+        return c.con.execute("SELECT account_id, platform, source_file FROM accounts ORDER BY ALL").fetchall()
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize("name", ["clean", "repeated id", "invalid value"])
+def test_generic_lean_account_snapshots(name: str, tmp_path: Path) -> None:
+    """A lean read that asks for no account column still stages one account row per account
+    of its valid posts, as a full read does (without the profile: ``username`` is not read),
+    whether or not it numbered the lines."""
+    f = tmp_path / "t.csv"
+    f.write_bytes(TOOLKIT_FILES[name]())
+    full = _accounts([f], tmp_path / "full.duckdb")
+    assert len(full) == 4 and all(a[1] == "unknown" for a in full)
+    assert _accounts([f], ":memory:", fields=CORE_POST_FIELDS, lines=False) == full
+    assert _accounts([f], tmp_path / "lean.duckdb", fields=CORE_POST_FIELDS) == full
+    with cibscope.open_case(":memory:") as c:
+        cibscope.ingest_files([f], case=c, fields=CORE_POST_FIELDS, lines=False, content_hash=False)
+        names = c.con.execute("SELECT count(screen_name) FROM accounts").fetchall()[0][0]
+        assert names == 0  # not asked for: not read
+    with cibscope.open_case(":memory:") as c:
+        cibscope.ingest_files([f], case=c, fields=CORE_POST_FIELDS | {"accounts.screen_name"}, lines=False, content_hash=False)
+        got = c.con.execute("SELECT account_id, screen_name FROM accounts ORDER BY ALL").fetchall()
+    with cibscope.open_case(tmp_path / "full2.duckdb") as c:
+        cibscope.ingest_files([f], case=c)
+        assert got == c.con.execute("SELECT account_id, screen_name FROM accounts ORDER BY ALL").fetchall()
+
+
+def test_real_coortweet_lines(real_data: Path, tmp_path: Path) -> None:
+    """The real CooRTweet file (gzip, 35k retweets, some content ids repeated): a read without
+    lines quarantines the rows a full read does, at the same lines."""
+    path = real_data / "coortweet-coordination" / "russian_coord_tweets.csv.gz"
+    posts, quarantine = _compare([path], tmp_path)
+    assert len(posts) > 35_000 and quarantine and all(q[1] is not None for q in quarantine)
