@@ -35,3 +35,13 @@ def test_ci_runs_exactly_the_readme_test_command():
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "bash scripts/test.sh" in readme and "bash scripts/test.sh" in ci
     assert "bash scripts/demo.sh" in readme
+
+
+def test_environment_variables_documented_are_the_ones_read():
+    import re
+
+    from cibscope.cli.reference import ENVIRONMENT
+
+    src = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "src" / "cibscope").rglob("*.py") if p.name != "reference.py")
+    read = set(re.findall(r"""environ(?:\.get)?[\[(]\s*["'](CIBSCOPE_[A-Z_]+)["']""", src))
+    assert read == set(ENVIRONMENT), f"read but not documented: {read - set(ENVIRONMENT)}; documented but not read: {set(ENVIRONMENT) - read}"

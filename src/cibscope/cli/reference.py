@@ -11,6 +11,14 @@ import typer
 
 from . import app
 
+# what the library reads from the environment (tests/test_docs.py checks that each is read)
+ENVIRONMENT: dict[str, str] = {
+    "CIBSCOPE_THREADS": "DuckDB threads of every case (default: DuckDB's, one per core).",
+    "CIBSCOPE_MEMORY_LIMIT": "DuckDB memory limit of every case, e.g. `9GB` (default: DuckDB's, 80 % of the RAM); "
+    "above it DuckDB spills to disk. The 10M-tweet detect benchmark runs with 9GB (docs/benchmarks.md).",
+    "CIBSCOPE_SPARK_DRIVER_MEMORY": "Spark driver memory with --engine spark when --spark-driver-memory is not given (default 2g).",
+}
+
 
 def cli_reference() -> str:
     root = typer.main.get_command(app)
@@ -40,6 +48,8 @@ def cli_reference() -> str:
                 helptext = (getattr(p, "help", "") or "").replace("|", "\\|").replace("\n", " ")
                 lines.append(f"| {flags} | {helptext} | {shown} |")
             lines.append("")
+    lines += ["## Environment variables", "", "| variable | meaning |", "| --- | --- |"]
+    lines += [f"| `{name}` | {meaning} |" for name, meaning in ENVIRONMENT.items()]
     return "\n".join(lines).rstrip() + "\n"
 
 
