@@ -54,8 +54,8 @@ from ..progress import step
 from ..schema import POST_KINDS, TIME_PRECISIONS
 from . import rules
 from .base import (
-    STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, is_utf8_file, sql_ident,
-    trimmed_sql,
+    STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, finalize_may_quarantine, is_utf8_file,
+    sql_ident, trimmed_sql,
 )
 
 __all__ = ["READERS", "GenericAccounts", "GenericTable", "Mapping", "EntitySpec", "load_mapping", "parse_mapping", "presets"]
@@ -1074,7 +1074,7 @@ class GenericTable:
         rows' post ids are distinct."""
         if n_rej or n_bad or m.merge_repeats or "post_id" not in m.columns:
             return True
-        ctx.unique_ids, may_quarantine = _may_quarantine(eng)
+        ctx.unique_ids, may_quarantine = finalize_may_quarantine(eng, "_g_conv", "p_post_id", "reason")
         return may_quarantine
 
     @staticmethod
@@ -1195,24 +1195,6 @@ class GenericAccounts(GenericTable):
 
 #: post fields a repeated row must agree on with the post's first row to be merged into it
 _MERGE_SAME = ("p_account_id", "p_platform", "p_created_at", "p_text", "p_kind", "p_repost_of", "p_reply_to_post", "p_quote_of")
-
-
-def _may_quarantine(eng: DuckDBEngine) -> tuple[bool, bool]:
-    """:func:`.base.finalize_may_quarantine` for ``_g_conv``: (the valid rows' post ids are
-    distinct, some row may be quarantined by finalize), the repeated ids found by sorting their
-    64-bit hashes in numpy (~0.03 s per 1M ids, DuckDB's ``count(DISTINCT ...)`` ~0.1 s). As
-    there, a hash collision only costs the line numbering a read without lines would skip."""
-    h = eng.fetch_numpy("SELECT hash(p_post_id) AS h FROM _g_conv WHERE reason IS NULL AND p_post_id IS NOT NULL")["h"]
-    h = np.sort(np.asarray(h, dtype=np.uint64))
-    if len(h) > 1 and bool((h[1:] == h[:-1]).any()):
-        return False, True
-    if not eng.execute("SELECT count(*) FROM (SELECT 1 FROM posts LIMIT 1)").fetchall()[0][0]:
-        return True, False
-    # a join, not IN (...): DuckDB builds its hash table on the smaller side
-    hit = eng.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM _g_conv r JOIN posts p ON p.post_id = r.p_post_id WHERE r.reason IS NULL LIMIT 1)"
-    ).fetchall()
-    return True, bool(hit[0][0])
 
 
 def _add_line_columns(eng: DuckDBEngine) -> None:
