@@ -219,7 +219,11 @@ def test_a_chinese_display_name_is_drawn_as_glyphs_not_boxes(driver, hk: dict) -
     d.get(hk["index"].as_uri())
     search = WebDriverWait(d, 20).until(EC.presence_of_element_located((By.CSS_SELECTOR, "[data-table=tbl-verdicts] input[type=search]")))
     search.send_keys(handle)
-    cell = WebDriverWait(d, 10).until(lambda _: [e for e in d.find_elements(By.CSS_SELECTOR, "[data-table=tbl-verdicts] .dname") if e.text == name])[0]
+    # each keystroke re-renders the table: take the cell only once the last one has been applied
+    # (the value and its re-render happen in one task), else the cell found after a prefix is
+    # replaced under the screenshot and the shot is of an empty place
+    cell = WebDriverWait(d, 10).until(lambda _: search.get_property("value") == handle and [
+        e for e in d.find_elements(By.CSS_SELECTOR, "[data-table=tbl-verdicts] .dname") if e.text == name])[0]
     assert cell.get_attribute("lang").startswith("zh")
     font = d.execute_script("return getComputedStyle(arguments[0]).fontFamily", cell)
     assert "Noto Sans CJK SC" in font
@@ -241,6 +245,7 @@ def test_a_chinese_display_name_is_drawn_as_glyphs_not_boxes(driver, hk: dict) -
     glyphs = [[r[int(i * per):int((i + 1) * per)] for r in drawn] for i in range(len(name))]
     if len(set(name)) > 1:
         assert len({str(g) for g in glyphs}) > 1
+    ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "report-chinese-name.png").write_bytes(shot(d, cell.find_element(By.XPATH, "./ancestor::tr")))
 
 
