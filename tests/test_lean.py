@@ -447,7 +447,8 @@ def test_write_arrow_csv_by_arrow_gives_duckdbs_bytes(tmp_path: Path, monkeypatc
 def test_network_counts_imports_neither_pandas_nor_scipy(toolkit_csv: Path, tmp_path: Path) -> None:
     """`cibscope network --counts` loads neither the pipeline's stages (scipy) nor pandas
     (which pyarrow imports on the first ``pa.array`` of Python values or numpy): ~1 s of the
-    process at 1M tweets. Run in a fresh interpreter; the command must also have worked."""
+    process at 1M tweets; nor sqlglot (the trace's columns are in case_columns.json). Run in
+    a fresh interpreter; the command must also have worked."""
     import subprocess
     import sys
 
@@ -455,7 +456,7 @@ def test_network_counts_imports_neither_pandas_nor_scipy(toolkit_csv: Path, tmp_
     code = (
         "import sys\n"
         "from cibscope.cli import app\n"
-        "heavy = ('pandas', 'scipy')\n"
+        "heavy = ('pandas', 'scipy', 'sqlglot')\n"
         "assert not [m for m in heavy if m in sys.modules], 'imported by the CLI'\n"
         f"app(['network', {str(toolkit_csv)!r}, '--counts', '--mapping', 'coordination-network-toolkit', '--out', {str(out)!r}], standalone_mode=False)\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
@@ -464,3 +465,51 @@ def test_network_counts_imports_neither_pandas_nor_scipy(toolkit_csv: Path, tmp_
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.strip().splitlines()[-1] == "[]"
     assert (out / "counts.csv").stat().st_size > 1000
+
+
+def test_an_adopted_lean_posts_table_has_only_the_read_fields_and_grows_with_a_later_file(data: Path) -> None:
+    """An in-memory lean read (``network``'s case) keeps its staged posts as ``posts`` without
+    adding the columns it left out: reading one fails loudly instead of reading NULL. A later
+    file whose reader stages more (the JSON reader reads every field) adds its columns, with
+    NULL for the rows already there, and every row of both files is kept."""
+    fields = stage_fields(get_trace("co_retweet")().case_columns())
+    json_file = Path(__file__).parent / "data" / "json" / "v2_pages.jsonl"
+    with open_case(":memory:") as c:
+        rep = ingest([data / "tweets.csv"], c, fields=fields, content_hash=False, lines=False)
+        assert rep.files[0].rows_kept == 20_000
+        cols = {r[0] for r in c.con.execute("DESCRIBE posts").fetchall()}
+        assert fields <= cols and "source_line" in cols  # NULL: a read without lines
+        assert not cols & {"text", "text_norm", "lang", "like_count", "latitude"}
+        with pytest.raises(duckdb.BinderException):
+            c.con.execute("SELECT text FROM posts")
+        rep = ingest([json_file], c, fields=fields, content_hash=False, lines=False)
+        kept = rep.files[0].rows_kept
+        assert kept > 0
+        cols = {r[0] for r in c.con.execute("DESCRIBE posts").fetchall()}
+        assert {"text", "text_norm"} <= cols
+        got = c.con.execute(
+            "SELECT source_file, count(*), count(text), count(source_line) FROM posts GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        assert got == sorted([(str(data / "tweets.csv"), 20_000, 0, 0), (str(json_file), kept, kept, kept)])
+
+
+def test_the_shipped_case_columns_are_sqlglots_and_other_sql_is_analysed() -> None:
+    """case_columns.json is current (else: ``python -m cibscope.traces.columns``) and holds
+    what sqlglot finds for every registered trace; SQL it does not hold (another trace's, or
+    other options') is analysed by sqlglot, not looked up."""
+    from cibscope.schema import ALL_TABLES
+    from cibscope.traces import TRACES, columns
+    from cibscope.traces.base import CASE_COLUMNS_FILE
+
+    assert CASE_COLUMNS_FILE.read_text(encoding="utf-8") == columns.render(), "run python -m cibscope.traces.columns"
+    schema = {t.name: dict(t.columns) for t in ALL_TABLES}
+    for name, cls in TRACES.items():
+        t = cls()
+        assert t.case_columns() == referenced_columns(";\n".join(t.sql_statements()), schema), name
+
+    class QuoteToo(get_trace("co_retweet")):  # type: ignore[misc, valid-type]
+        def sql(self) -> str:
+            return super().sql().replace("p.repost_of AS item", "p.quote_of AS item")
+
+    got = QuoteToo().case_columns()
+    assert "quote_of" in got["posts"] and got != get_trace("co_retweet")().case_columns()

@@ -541,7 +541,7 @@ def _ingest_one(
         if adopted:
             from .finalize import adopt_stage_posts
 
-            adopt_stage_posts(eng)  # after the rows were counted in stage_posts
+            adopt_stage_posts(eng, fields or frozenset())  # after the rows were counted in stage_posts
         eng.execute("COMMIT")
     except BaseException:
         eng.execute("ROLLBACK")

@@ -30,6 +30,7 @@ from __future__ import annotations
 from ..case import engine_or_connection, insertion_order_off
 from ..engine.duckdb import DuckDBEngine
 from ..schema import ACCOUNTS, POSTS
+from .base import CORE_POST_FIELDS
 from .normalize import install_macros
 
 
@@ -80,22 +81,45 @@ def _ensure_macros(need: list[DuckDBEngine]) -> None:
         install_macros(need.pop())
 
 
-def adopt_stage_posts(engine: DuckDBEngine) -> None:
+def adopt_stage_posts(engine: DuckDBEngine, fields: frozenset[str]) -> None:
     """Make ``stage_posts`` the case's ``posts`` without copying a row (after
-    :func:`finalize` returned True): the ``posts`` columns it lacks are added (NULL), the
-    stage-only ones dropped, and the table renamed ``posts``: a temp table, which the
-    connection finds before the (empty) case table of the same name -- later inserts into
-    ``posts`` go to it too. Only for an in-memory case that ends with the ingest: the temp
-    table is gone with the connection, and the columns are in another order.
+    :func:`finalize` returned True): the stage-only columns are dropped, the ``posts`` columns
+    among the read's ``fields`` and the core ones (:data:`.base.CORE_POST_FIELDS`) that the
+    reader left out added (NULL: ``source_line`` of a read without lines, say), and the table renamed ``posts``: a temp table, which the connection finds
+    before the (empty) case table of the same name.
+
+    Only for an in-memory case that ends with the ingest, a lean read's
+    (:func:`cibscope.ingest.ingest` with ``fields``): the temp table is gone with the
+    connection, its columns are in another order, and the ``posts`` columns outside
+    ``fields`` are not there at all (adding them, NULL, cost ~5 ms per column per 1M rows,
+    half of a lean read's work after the parse): what reads one on such a case fails loudly
+    instead of reading NULL. A later file of the same ingest adds the ones it brings
+    (:func:`_adopted_posts_take`).
     """
     eng = engine_or_connection(engine)
     have = _stage_columns(eng)
     for c in have - set(POSTS.column_names):
         eng.execute(f'ALTER TABLE stage_posts DROP COLUMN "{c}"')
     for c, t in POSTS.columns:
-        if c not in have:
+        if c in fields | CORE_POST_FIELDS and c not in have:
             eng.execute(f'ALTER TABLE stage_posts ADD COLUMN "{c}" {t}')
     eng.execute("ALTER TABLE stage_posts RENAME TO posts")
+
+
+def _adopted_posts_take(eng: DuckDBEngine, cols: list[str]) -> None:
+    """Before inserting ``cols`` into ``posts``: if ``posts`` is an adopted stage table
+    (:func:`adopt_stage_posts`, a temp table) lacking some of them, add those (NULL for the
+    rows already there)."""
+    rows = eng.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'posts' AND database_name = 'temp'"
+    ).fetchall()
+    if not rows:
+        return
+    have = {str(r[0]) for r in rows}
+    types = dict(POSTS.columns)
+    for c in cols:
+        if c not in have:
+            eng.execute(f'ALTER TABLE posts ADD COLUMN "{c}" {types[c]}')
 
 
 # ---------------------------------------------------------------------------------------------
@@ -181,9 +205,11 @@ def _finalize_posts(eng: DuckDBEngine, *, adopt: bool = False, unique_ids: bool 
         if adopt and not _one(eng, "SELECT count(*) FROM (SELECT 1 FROM posts LIMIT 1)"):
             _insert_entities(eng, have, need_macros)
             return True  # the caller makes stage_posts the posts table (no copy)
+        _adopted_posts_take(eng, cols)
         eng.execute(f"INSERT INTO posts ({', '.join(cols)}) SELECT {', '.join(cols)} FROM stage_posts")
     else:
         _ensure_macros(need_macros or [])
+        _adopted_posts_take(eng, [*cols, "text_norm"])
         _insert_posts_normalised(eng, cols)
     _insert_entities(eng, have, need_macros)
     return False
