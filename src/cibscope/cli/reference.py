@@ -14,8 +14,10 @@ from . import app
 # what the library reads from the environment (tests/test_docs.py checks that each is read)
 ENVIRONMENT: dict[str, str] = {
     "CIBSCOPE_THREADS": "DuckDB threads of every case (default: DuckDB's, one per core).",
-    "CIBSCOPE_MEMORY_LIMIT": "DuckDB memory limit of every case, e.g. `9GB` (default: DuckDB's, 80 % of the RAM); "
-    "above it DuckDB spills to disk. The 10M-tweet detect benchmark runs with 9GB (docs/benchmarks.md).",
+    "CIBSCOPE_MEMORY_LIMIT": "DuckDB memory limit of every case, e.g. `9GB` (default: half of DuckDB's own default, "
+    "i.e. 40 % of the RAM or of a container's limit: the rest is for the arrays and graphs detect holds beside DuckDB); "
+    "above it DuckDB spills to disk. Full detect on 10M tweets peaked at 13.95 GiB with DuckDB's default "
+    "(docs/benchmarks.md).",
     "CIBSCOPE_SPARK_DRIVER_MEMORY": "Spark driver memory with --engine spark when --spark-driver-memory is not given (default 2g).",
 }
 
