@@ -497,12 +497,11 @@ def test_the_shipped_case_columns_are_sqlglots_and_other_sql_is_analysed() -> No
     """case_columns.json is current (else: ``python -m cibscope.traces.columns``) and holds
     what sqlglot finds for every registered trace; SQL it does not hold (another trace's, or
     other options') is analysed by sqlglot, not looked up."""
-    from cibscope.schema import ALL_TABLES
     from cibscope.traces import TRACES, columns
-    from cibscope.traces.base import CASE_COLUMNS_FILE
+    from cibscope.traces.base import CASE_COLUMNS_FILE, case_schema
 
     assert CASE_COLUMNS_FILE.read_text(encoding="utf-8") == columns.render(), "run python -m cibscope.traces.columns"
-    schema = {t.name: dict(t.columns) for t in ALL_TABLES}
+    schema = case_schema()
     for name, cls in TRACES.items():
         t = cls()
         assert t.case_columns() == referenced_columns(";\n".join(t.sql_statements()), schema), name

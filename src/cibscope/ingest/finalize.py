@@ -85,8 +85,9 @@ def adopt_stage_posts(engine: DuckDBEngine, fields: frozenset[str]) -> None:
     """Make ``stage_posts`` the case's ``posts`` without copying a row (after
     :func:`finalize` returned True): the stage-only columns are dropped, the ``posts`` columns
     among the read's ``fields`` and the core ones (:data:`.base.CORE_POST_FIELDS`) that the
-    reader left out added (NULL: ``source_line`` of a read without lines, say), and the table renamed ``posts``: a temp table, which the connection finds
-    before the (empty) case table of the same name.
+    reader left out added (NULL: ``source_line`` of a read without lines, say), and the table
+    renamed ``posts``: a temp table, which the connection finds before the (empty) case table
+    of the same name.
 
     Only for an in-memory case that ends with the ingest, a lean read's
     (:func:`cibscope.ingest.ingest` with ``fields``): the temp table is gone with the

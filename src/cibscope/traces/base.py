@@ -269,9 +269,7 @@ class Trace:
         --counts`` spends besides reading and counting. Other SQL (other options, a trace
         registered elsewhere) is analysed here.
         """
-        from ..schema import ALL_TABLES
-
-        schema = {t.name: dict(t.columns) for t in ALL_TABLES}
+        schema = case_schema()
         sql = ";\n".join(self.sql_statements())
         known = _known_case_columns().get(_case_columns_key(sql, schema))
         if known is not None:
@@ -284,6 +282,14 @@ class Trace:
 #: sqlglot's :meth:`Trace.case_columns` of the shipped traces (default options); written by
 #: ``python -m cibscope.traces.columns``, checked against sqlglot by tests/test_lean.py
 CASE_COLUMNS_FILE = Path(__file__).with_name("case_columns.json")
+
+
+def case_schema() -> dict[str, dict[str, str]]:
+    """The case tables' columns and types, ``{table: {column: type}}`` (what
+    :func:`cibscope.sql.referenced_columns` resolves a trace's SQL against)."""
+    from ..schema import ALL_TABLES
+
+    return {t.name: dict(t.columns) for t in ALL_TABLES}
 
 
 def _case_columns_key(sql: str, schema: dict[str, dict[str, str]]) -> str:
@@ -302,10 +308,9 @@ def _known_case_columns() -> dict[str, dict[str, list[str]]]:
 def shipped_case_columns(traces: dict[str, type[Trace]]) -> dict[str, Any]:
     """What :data:`CASE_COLUMNS_FILE` holds for ``traces`` (name -> class, default options):
     each trace's SQL digest and its columns as sqlglot finds them (sorted, for a stable file)."""
-    from ..schema import ALL_TABLES
     from ..sql import referenced_columns
 
-    schema = {t.name: dict(t.columns) for t in ALL_TABLES}
+    schema = case_schema()
     by_sql: dict[str, dict[str, list[str]]] = {}
     names: dict[str, str] = {}
     for name, cls in traces.items():
