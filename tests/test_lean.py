@@ -512,3 +512,34 @@ def test_the_shipped_case_columns_are_sqlglots_and_other_sql_is_analysed() -> No
 
     got = QuoteToo().case_columns()
     assert "quote_of" in got["posts"] and got != get_trace("co_retweet")().case_columns()
+
+
+def test_write_arrow_csv_through_duckdb_keeps_the_tables_order(tmp_path: Path) -> None:
+    """A table Arrow's path does not take (a float column: edges, evidence) goes through DuckDB
+    on one thread and keeps its row order, also in many chunks with dictionary-encoded text
+    (the order must not depend on how the table was fetched)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from cibscope.export import write_arrow_csv
+
+    n, step = 600_000, 50_000
+    rng = np.random.default_rng(3)
+    vals = rng.integers(0, 1000, n)
+    for encode in (False, True):
+        batches = []
+        for i in range(0, n, step):
+            text = pa.array([f"acc{v}" for v in vals[i:i + step]])
+            batches.append(pa.record_batch({
+                "account": text.dictionary_encode() if encode else text,
+                "strength": pa.array(vals[i:i + step] / 7.0),
+                "i": pa.array(np.arange(i, i + step)),
+            }))
+        table = pa.Table.from_batches(batches)
+        assert table.column("i").num_chunks == n // step
+        out = write_arrow_csv(table, tmp_path / f"t{encode}.csv")
+        with open(out, newline="") as fh:
+            rows = list(csv.reader(fh))
+        assert rows[0] == ["account", "strength", "i"]
+        assert [int(r[2]) for r in rows[1:]] == list(range(n))
+        assert [r[0] for r in rows[1:6]] == [f"acc{v}" for v in vals[:5]]
