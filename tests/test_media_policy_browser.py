@@ -15,6 +15,7 @@ from test_report_browser import ARTIFACTS, assert_nothing_ran, driver, save_full
 
 pytestmark = [pytest.mark.browser, pytest.mark.real]
 
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -42,7 +43,12 @@ def test_media_policy_page_in_a_browser(driver, page: Path) -> None:  # noqa: F8
     assert len(rows) == 20
     search = d.find_element(By.CSS_SELECTOR, "[data-table='tbl-compare'] input[type=search]")
     search.send_keys("Al Jazeera")
-    WebDriverWait(d, 10).until(lambda _: all("Al Jazeera" in r.text for r in d.find_elements(By.CSS_SELECTOR, "[data-table='tbl-compare'] tbody tr")))
+    # every keystroke re-renders the rows: wait for the last one's (value and rows change in one
+    # task), and a row replaced while it is read is read again
+    WebDriverWait(d, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda _: search.get_property("value") == "Al Jazeera"
+        and all("Al Jazeera" in r.text for r in d.find_elements(By.CSS_SELECTOR, "[data-table='tbl-compare'] tbody tr"))
+    )
     matrix = d.find_element(By.ID, "mp-matrix").text
     assert "RT International" in matrix and "out of scope" in matrix
     cards = d.find_elements(By.CSS_SELECTOR, ".mp-inc")

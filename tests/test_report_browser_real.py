@@ -34,6 +34,7 @@ from test_report_browser import ARTIFACTS, driver, severe  # noqa: F401 - the mo
 
 pytestmark = [pytest.mark.browser, pytest.mark.real, pytest.mark.slow]
 
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
@@ -222,7 +223,7 @@ def test_a_chinese_display_name_is_drawn_as_glyphs_not_boxes(driver, hk: dict) -
     # each keystroke re-renders the table: take the cell only once the last one has been applied
     # (the value and its re-render happen in one task), else the cell found after a prefix is
     # replaced under the screenshot and the shot is of an empty place
-    cell = WebDriverWait(d, 10).until(lambda _: search.get_property("value") == handle and [
+    cell = WebDriverWait(d, 10, ignored_exceptions=(StaleElementReferenceException,)).until(lambda _: search.get_property("value") == handle and [
         e for e in d.find_elements(By.CSS_SELECTOR, "[data-table=tbl-verdicts] .dname") if e.text == name])[0]
     assert cell.get_attribute("lang").startswith("zh")
     font = d.execute_script("return getComputedStyle(arguments[0]).fontFamily", cell)
