@@ -58,23 +58,21 @@ def test_parameter_validation(constraint, good, bad):
             validate("Step", {"p": constraint}, {"p": v})
 
 
-def _limit_bytes(con) -> float:
-    value, unit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0].split(" ")
-    return float(value) * {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}[unit]
-
-
 def test_a_case_gets_half_of_duckdbs_default_memory_unless_told(tmp_path, monkeypatch):
     """DuckDB's default (80 % of the RAM) assumes it has the process alone; a case gets half of
     it (detect holds arrays and graphs beside DuckDB: 13.95 GiB at 10M tweets with DuckDB's
     default); CIBSCOPE_MEMORY_LIMIT overrides."""
-    import duckdb
+    from cibscope.case import memory_limit_bytes
+    from cibscope.engine.duckdb import DuckDBEngine
 
     monkeypatch.delenv("CIBSCOPE_MEMORY_LIMIT", raising=False)
-    duckdb_default = _limit_bytes(duckdb.connect())
+    duckdb_default = memory_limit_bytes(DuckDBEngine(duckdb.connect()))
+    assert duckdb_default and duckdb_default > 2**20
     with open_case(tmp_path / "a.duckdb") as c:
-        got = _limit_bytes(c.con)
+        got = memory_limit_bytes(c.engine)
+        assert got is not None
     # DuckDB prints the limit to 3 significant digits
     assert abs(got - duckdb_default / 2) <= 0.01 * duckdb_default
     monkeypatch.setenv("CIBSCOPE_MEMORY_LIMIT", "3GiB")
     with open_case(tmp_path / "b.duckdb") as c:
-        assert _limit_bytes(c.con) == 3 * 2**30
+        assert memory_limit_bytes(c.engine) == 3 * 2**30

@@ -149,23 +149,29 @@ def _configure(engine: Engine) -> None:
     engine.execute("SET enable_progress_bar = false")  # the library never draws; the CLI shows Rich bars
 
 
-_UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+_UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}  # as DuckDB prints a size
+
+
+def memory_limit_bytes(engine: Engine) -> float | None:
+    """The DuckDB engine's memory limit in bytes (DuckDB prints it as e.g. ``18.8 GiB``);
+    None when it cannot be read as a size."""
+    rows = engine.execute("SELECT current_setting('memory_limit')").fetchall()
+    value, _, unit = str(rows[0][0] if rows else "").strip().partition(" ")
+    try:
+        return float(value) * _UNITS[unit]
+    except (KeyError, ValueError):
+        return None
 
 
 def _default_memory_limit(engine: Engine) -> str | None:
     """Half of DuckDB's own default memory limit (80 % of the RAM, or of a container's limit):
     40 % of the RAM, in MiB. DuckDB's default assumes it has the process to itself; detect
     also holds numpy arrays, Arrow tables and igraph's graphs beside it. On 10M tweets
-    (24 GB machine) detect peaked at 13.95 GiB with DuckDB's default and ~10 GiB with a 9 GB
-    limit (docs/benchmarks.md); ``CIBSCOPE_MEMORY_LIMIT`` overrides. None when the setting
-    cannot be read as a size (the engine's default stays)."""
-    rows = engine.execute("SELECT current_setting('memory_limit')").fetchall()
-    value, _, unit = str(rows[0][0] if rows else "").strip().partition(" ")
-    try:
-        size = float(value) * _UNITS[unit]
-    except (KeyError, ValueError):
-        return None
-    return f"{max(1, int(size / 2 / 2**20))}MiB" if size > 0 else None
+    (24 GB machine) detect peaked at 13.95 GiB with DuckDB's default and 9.96 GiB with this
+    one, with the same results (docs/benchmarks.md); ``CIBSCOPE_MEMORY_LIMIT`` overrides.
+    None when the setting cannot be read as a size (the engine's default stays)."""
+    size = memory_limit_bytes(engine)
+    return f"{max(1, int(size / 2 / 2**20))}MiB" if size else None
 
 
 def open_case(path: str | os.PathLike[str], *, create: bool = True, read_only: bool = False) -> Case:

@@ -48,8 +48,6 @@ SELECT reason, count(*) FROM (
 """
 
 _SKIP_NAMES = {"SOURCE.md", "README.md", "LICENSE", ".DS_Store", "SHA256SUMS"}
-# stage_posts fields that finalize (or a reader) normalises with the macros of .normalize
-_MACRO_FIELDS = frozenset({"text", "hashtags", "urls", "mentions", "domains", "images"})
 
 
 @dataclass
@@ -476,10 +474,12 @@ def _ingest_one(
         # a reader that numbers its lines only when it must may still want the count then:
         # counted on the first call, in this thread
         line_count = _count_on_demand(hashed, gz)
+    from .finalize import MACRO_FIELDS
+
     _create_staging(c)
     # outside the file's transaction: a rollback must not take the UDF with it; not for a lean
     # read that normalises nothing (no text, no lists: ~0.04 s of catalog work per file)
-    macros = fields is None or bool(fields & _MACRO_FIELDS)
+    macros = fields is None or bool(fields & MACRO_FIELDS)
     if macros:
         install_macros(eng)
     eng.execute("BEGIN TRANSACTION")

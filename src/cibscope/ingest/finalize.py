@@ -66,19 +66,10 @@ def finalize(
     ``engine``: the case's DuckDB engine (``case.engine``; the case itself is taken too).
     """
     eng = engine_or_connection(engine)
-    # the macros are installed when first needed (normalised text, entity lists): a lean read
-    # without them needs none
-    need = [] if macros else [eng]
     # the case tables are sets: letting DuckDB insert in any order parallelises the writes
     with insertion_order_off(eng):
         _finalize_accounts(eng, counted=(kind == "accounts"))
-        return _finalize_posts(eng, adopt=adopt, unique_ids=unique_ids, need_macros=need)
-
-
-def _ensure_macros(need: list[DuckDBEngine]) -> None:
-    """Install the normalisation macros once, if the caller did not (``need``: the engine, or empty)."""
-    while need:
-        install_macros(need.pop())
+        return _finalize_posts(eng, adopt=adopt, unique_ids=unique_ids, macros=macros)
 
 
 def adopt_stage_posts(engine: DuckDBEngine, fields: frozenset[str]) -> None:
@@ -108,9 +99,9 @@ def adopt_stage_posts(engine: DuckDBEngine, fields: frozenset[str]) -> None:
 
 
 def _adopted_posts_take(eng: DuckDBEngine, cols: list[str]) -> None:
-    """Before inserting ``cols`` into ``posts``: if ``posts`` is an adopted stage table
-    (:func:`adopt_stage_posts`, a temp table) lacking some of them, add those (NULL for the
-    rows already there)."""
+    """Before an ingest that may adopt (``finalize(adopt=True)``) inserts ``cols`` into
+    ``posts``: if ``posts`` is an adopted stage table (:func:`adopt_stage_posts`, a temp
+    table) lacking some of them, add those (NULL for the rows already there)."""
     rows = eng.execute(
         "SELECT column_name FROM duckdb_columns() WHERE table_name = 'posts' AND database_name = 'temp'"
     ).fetchall()
@@ -188,7 +179,13 @@ def _stage_columns(eng: DuckDBEngine) -> frozenset[str]:
     return frozenset(str(r[0]) for r in eng.execute("DESCRIBE stage_posts").fetchall())
 
 
-def _finalize_posts(eng: DuckDBEngine, *, adopt: bool = False, unique_ids: bool = False, need_macros: list[DuckDBEngine] | None = None) -> bool:
+#: stage_posts list columns exploded into the entity tables (with the macros of .normalize)
+_ENTITY_LISTS = frozenset({"hashtags", "domains", "urls", "mentions", "images"})
+#: stage_posts fields whose finalizing needs the macros of .normalize (text: text_norm)
+MACRO_FIELDS = _ENTITY_LISTS | {"text"}
+
+
+def _finalize_posts(eng: DuckDBEngine, *, adopt: bool = False, unique_ids: bool = False, macros: bool = False) -> bool:
     if _one(eng, "SELECT count(*) FROM stage_posts") == 0:
         return False
     have = _stage_columns(eng)
@@ -199,20 +196,24 @@ def _finalize_posts(eng: DuckDBEngine, *, adopt: bool = False, unique_ids: bool 
     # for reposts: a repost's text is the original's ("RT @user: ..."), near-duplicate
     # detection leaves reposts out (co-retweet covers them), and skipping them saves a third of
     # the normalisation and of the second text column on a typical archive
-    if "text" not in have or not _one(
+    normalise = "text" in have and bool(_one(
         eng, "SELECT count(*) FROM (SELECT 1 FROM stage_posts WHERE text IS NOT NULL AND kind IS DISTINCT FROM 'repost' LIMIT 1)"
-    ):
+    ))
+    if not macros and (normalise or have & _ENTITY_LISTS):
+        install_macros(eng)  # the caller did not: first needed here (a lean read without them needs none)
+    if not normalise:
         # no text to normalise (e.g. a lean read without text)
         if adopt and not _one(eng, "SELECT count(*) FROM (SELECT 1 FROM posts LIMIT 1)"):
-            _insert_entities(eng, have, need_macros)
+            _insert_entities(eng, have)
             return True  # the caller makes stage_posts the posts table (no copy)
-        _adopted_posts_take(eng, cols)
+        if adopt:
+            _adopted_posts_take(eng, cols)
         eng.execute(f"INSERT INTO posts ({', '.join(cols)}) SELECT {', '.join(cols)} FROM stage_posts")
     else:
-        _ensure_macros(need_macros or [])
-        _adopted_posts_take(eng, [*cols, "text_norm"])
+        if adopt:
+            _adopted_posts_take(eng, [*cols, "text_norm"])
         _insert_posts_normalised(eng, cols)
-    _insert_entities(eng, have, need_macros)
+    _insert_entities(eng, have)
     return False
 
 
@@ -231,12 +232,9 @@ def _insert_posts_normalised(eng: DuckDBEngine, cols: list[str]) -> None:
     )
 
 
-def _insert_entities(eng: DuckDBEngine, have: frozenset[str], need_macros: list[DuckDBEngine] | None = None) -> None:
+def _insert_entities(eng: DuckDBEngine, have: frozenset[str]) -> None:
     """Hashtags, URLs, mentions and image hashes exploded; position = 1-based index of the item
-    in the post's list. A list column stage_posts lacks (``have``: its columns) has nothing to explode.
-    ``need_macros``: the engine when the macros may not be installed yet (see :func:`finalize`)."""
-    if have & {"hashtags", "domains", "urls", "mentions", "images"}:
-        _ensure_macros(need_macros or [])
+    in the post's list. A list column stage_posts lacks (``have``: its columns) has nothing to explode."""
     if "hashtags" in have:
         _insert_hashtags(eng)
     if "domains" in have:

@@ -964,13 +964,11 @@ class GenericTable:
         every = lines
         if not lines:
             plain = src.compression is None and m.encoding.lower().replace("-", "") == "utf8"
-            if plain and len(_kept(names, m, fields)) == len(names):
-                pass
-            elif plain:
+            if plain and len(_kept(names, m, fields)) < len(names):
                 pool = ThreadPoolExecutor(1, thread_name_prefix="cibscope-utf8")
                 utf8 = pool.submit(is_utf8_file, src.path)
                 pool.shutdown(wait=False)
-            else:
+            elif not plain:
                 every = True
 
         def parse(every: bool) -> None:
