@@ -20,8 +20,9 @@ The generated IO archive (``cibscope.generate``) is converted once (not timed) t
 
 cibscope's **compute** is what ``cibscope network --counts`` runs after reading, the peer's
 output: ``cibscope.onelayer.directed_counts`` (the trace without evidence strings, integer ids,
-every co-occurring action pair materialised in ``_cib_raw``, nothing bounded, then the directed
-counts with account ids as an Arrow table). The same counts from trace rows carrying the
+every co-occurring action pair found, nothing bounded; the pairs of accounts acting once on the
+key counted per pair as the join makes them, the others stored in ``_cib_raw``; then the
+directed counts with account ids as an Arrow table). The same counts from trace rows carrying the
 evidence strings (``run_cooccurrence`` as the full layer builds it) are timed and printed too,
 and so is the full layer (``build_networks(traces=["co_retweet"])``, default parameters:
 significance test and evidence).

@@ -277,6 +277,9 @@ def test_directed_counts_match_the_peer_definition(case):
     got = sorted(case.con.execute(directed_counts_sql()).fetchall())
     drop_temp(case)
     assert got == [("a", "b", 2), ("b", "a", 1)]
+    run_cooccurrence(case, get_trace("co_retweet")(), times=False, weights_only=True)
+    assert sorted(case.con.execute(directed_counts_sql(weights=True)).fetchall()) == got
+    drop_temp(case)
 
 
 def _random_retweets(seed: int) -> list[dict]:
@@ -332,6 +335,16 @@ def test_direct_and_ranked_paths_give_the_same_pairs(case, monkeypatch, seed):
         assert len(pairs) == co.action_pairs == len(set(pairs))
         assert set(pairs) == expected and co.bounded_action_pairs == 0
         got[direct_max] = sorted(case.con.execute(cooc.directed_counts_sql()).fetchall())
+        cooc.drop_temp(case)
+        # weights only (network --counts): single pairs of the direct join counted, not stored;
+        # accounts retweeting twice here make the other pairs of both joins and of the big keys
+        wo = cooc.run_cooccurrence(case, get_trace("co_retweet")(window=14.0, max_neighbors=100), times=False, weights_only=True)
+        assert (wo.action_pairs, wo.bounded_action_pairs) == (co.action_pairs, 0)
+        n_single, n_raw = case.con.execute("SELECT (SELECT coalesce(sum(n), 0) FROM _cib_pairw), (SELECT count(*) FROM _cib_raw)").fetchone()
+        assert n_single + n_raw == co.action_pairs and n_raw > 0
+        if direct_max in (1000, 1):  # every key direct: some single pairs; every key ranked: none counted apart
+            assert (n_single > 0) == (direct_max == 1000)
+        assert sorted(case.con.execute(cooc.directed_counts_sql(weights=True)).fetchall()) == got[direct_max]
         cooc.drop_temp(case)
     assert got[1000] == got[10] == got[1]
     # directed weight(u -> v) = posts of u with a post of v within the window, from the brute force

@@ -231,7 +231,7 @@ def _counts(eng: Engine, t: Trace) -> tuple[pa.Table, Any]:
             eng, t,
             trace_sql="SELECT q.account_id, q.key, q.at, q.post_id, CAST(NULL AS VARCHAR) AS source, "
             f"CAST(NULL AS VARCHAR) AS item, q.tolerance FROM ({sql}) AS q",
-            times=False,
+            weights_only=True,
         )
     finally:
         t.cleanup(eng)
@@ -242,7 +242,7 @@ def _counts(eng: Engine, t: Trace) -> tuple[pa.Table, Any]:
         # orders the text: sorted here by the engine's threads (write_network only checks it)
         ints = eng.fetch_arrow(
             "SELECT CAST(c.user_1 AS INTEGER) AS user_1, CAST(c.user_2 AS INTEGER) AS user_2, "
-            f"CAST(c.weight AS BIGINT) AS weight FROM ({directed_counts_sql(account_ids=False)}) AS c "
+            f"CAST(c.weight AS BIGINT) AS weight FROM ({directed_counts_sql(account_ids=False, weights=True)}) AS c "
             "ORDER BY c.user_1, c.user_2"
         )
         ids = eng.fetch_arrow("SELECT account_id FROM _cib_accmap ORDER BY acc_i").column(0).combine_chunks()
