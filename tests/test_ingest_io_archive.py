@@ -259,6 +259,37 @@ def test_missing_columns_cli_one_line_exit_1(tmp_path: Path, monkeypatch: pytest
     assert str(RENAMED) in errors[0] and errors[0].endswith("for format 'io-archive-tweets': tweet_time, hashtags")
 
 
+def test_a_folder_file_missing_columns_is_reported_and_the_others_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As a folder file that cannot be opened (tests/test_fuzz.py): listed as unreadable,
+    nothing of it kept, the others ingested; the command exits 1 naming it. Named on its own
+    it stops the ingest (test above)."""
+    from cibscope.cli import main
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for f in (USERS, TWEETS, RENAMED):
+        shutil.copy(f, folder / f.name)
+    alone = tmp_path / "alone.duckdb"
+    ingest([USERS, TWEETS], alone)
+    case = tmp_path / "c.duckdb"
+    rep = ingest(folder, case)
+    by_name = {Path(f.source_file).name: f for f in rep.files}
+    assert by_name[RENAMED.name].status == "unreadable"
+    assert by_name[RENAMED.name].message == "missing required column(s) for format 'io-archive-tweets': tweet_time, hashtags"
+    assert by_name[TWEETS.name].status == by_name[USERS.name].status == "ingested"
+    counts = "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM accounts), (SELECT count(*) FROM quarantine), (SELECT count(*) FROM ingest_log)"
+    assert rows(case, counts) == rows(alone, counts)
+    monkeypatch.setattr(sys, "argv", ["cibscope", "ingest", str(folder), "--case", str(tmp_path / "cli.duckdb")])
+    with pytest.raises(SystemExit) as e:
+        main()
+    assert e.value.code == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "1 file(s) could not be read, first: missing required column(s)" in err
+    assert rows(tmp_path / "cli.duckdb", counts) == rows(alone, counts)
+
+
 def test_reingest_same_file_adds_nothing(case_path: Path) -> None:
     ingest([USERS, TWEETS], case_path)
     before = rows(case_path, "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM accounts), (SELECT count(*) FROM post_hashtags), (SELECT count(*) FROM quarantine)")

@@ -333,6 +333,15 @@ def ingest(
                 args = (c, src, reader, strict, options, progress, finalize, lean, overlap)
                 try:
                     report.files.append(_ingest_one(*args, hash_content=by_size is None, lines=lines, adopt=adopt))
+                except StrictModeError:
+                    raise
+                except InputError as e:
+                    if src.name in explicit:
+                        raise
+                    # a file of a folder that breaks while read (missing columns, damaged beyond
+                    # quarantine row by row): nothing of it kept (its transaction rolled back),
+                    # reported like one that cannot be sniffed; the other files are read
+                    report.files.append(FileReport(src.name, reader.name, "unreadable", message=str(e).split(": ", 1)[-1]))
                 except DuckDBIOException as e:
                     if src.compression != "gzip" or "gzip" not in str(e).lower():
                         raise
