@@ -148,10 +148,14 @@ def test_run_ingests_detects_audits_reports_and_says_where(tmp_path: Path) -> No
 
     data = tmp_path / "data"
     generate_dataset(data, accounts=300, tweets=20_000, seed=7)
+    # another generator's notes beside its files (bench/heldout_world.py's world.json): a folder's
+    # file of no known format is skipped, not an error, though run lists the folder's files itself
+    (data / "world.json").write_text('{"generator": "another"}\n', encoding="utf-8")
     out = tmp_path / "out"
     res = runner.invoke(app, ["run", str(data), "--out", str(out)], env={"COLUMNS": "250"})
     assert res.exit_code == 0, res.output
     text = res.output.replace("\n", "")
+    assert "world.json" in text and "skipped" in text
     # truth.csv and takedown.txt are not ingested as data: takedown.txt is audited, truth.csv evaluated
     assert (out / "case.duckdb").exists()
     with open(out / "accounts.csv", newline="", encoding="utf-8") as f:

@@ -169,6 +169,7 @@ def test_run_inputs_asks_the_generator_which_files_are_not_data(tmp_path: Path) 
     other.write_text("x\n")
     got = run_inputs([gen, other])
     assert got.data == [gen / "tweets.csv", gen / "users.csv", other]
+    assert got.named == [other]  # the folder's files are read as a folder's (unknown ones skipped)
     assert (got.truth, got.claimed) == (gen / TRUTH_FILE, gen / TAKEDOWN_FILE)
     assert set(NOT_DATA) == {TRUTH_FILE, TAKEDOWN_FILE}
     # a folder without them is data as it is (the reader walks it)

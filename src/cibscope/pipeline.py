@@ -309,12 +309,14 @@ class RunInputs:
     data: list[Path]
     truth: Path | None = None
     claimed: Path | None = None
+    named: list[Path] = field(default_factory=list)  # the paths of ``data`` the user named (not a folder's files)
 
 
 def run_inputs(paths: Iterable[str | os.PathLike[str]]) -> RunInputs:
     """Split ``paths`` into data, ground truth and claimed list. A folder holding the generator's
     truth or takedown file (:data:`cibscope.generate.NOT_DATA`) is a generated folder: its other
-    files are the data (not hidden ones, nor .md/.txt notes); any other path is data as is."""
+    files are the data (not hidden ones, nor .md/.txt notes), read as a folder's files (one of
+    no known format is skipped); any other path is data as is, and ``named``."""
     from .generate import NOT_DATA, TAKEDOWN_FILE, TRUTH_FILE
 
     out = RunInputs([])
@@ -330,6 +332,7 @@ def run_inputs(paths: Iterable[str | os.PathLike[str]]) -> RunInputs:
                 out.truth = d / TRUTH_FILE
         else:
             out.data.append(d)
+            out.named.append(d)
     return out
 
 

@@ -303,7 +303,7 @@ def register(app: typer.Typer) -> None:
         outputs: dict[str, Any] = {"case": case_path}
         t = time.perf_counter()
         with RichProgress() as progress:
-            report = ingest(inputs, case_path, progress=progress)
+            report = ingest(inputs, case_path, progress=progress, named=found.named)
         render_ingest_report(report)
         check_ingest_report(report)
         seconds["ingest"] = time.perf_counter() - t

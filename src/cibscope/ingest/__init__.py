@@ -239,6 +239,7 @@ def ingest(
     fields: Iterable[str] | None = None,
     content_hash: bool = True,
     lines: bool = True,
+    named: Iterable[str | Path] | None = None,
 ) -> IngestReport:
     """Ingest files or folders into the case at ``case`` (created if absent).
 
@@ -269,6 +270,10 @@ def ingest(
         are numbered when a row is quarantined; a post already in the case names the earlier
         post's line as ``?`` when that file's lines were not numbered), and the case records
         the missing field (``build_networks`` refuses it: evidence needs the lines).
+    named : the files the user named (default: every path given that is not a folder). A named
+        file must be readable (else the ingest stops); any other file is a folder's: skipped
+        when it holds no data cibscope reads, listed as ``unreadable`` when it breaks. For a
+        caller that lists a folder's files itself (``cibscope run`` on a generated folder).
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -303,7 +308,7 @@ def ingest(
         with ExitStack() as stack:
             sources = list(_iter_sources(paths, stack))
             # a file named on the command line must be readable; unknown files inside a folder are reported and skipped
-            explicit = {str(Path(p)) for p in paths if not Path(p).is_dir()}
+            explicit = {str(Path(p)) for p in (paths if named is None else named) if not Path(p).is_dir()}
             # users/accounts files first, so their rows win over snapshots taken from posts
             ordered: list[tuple[Source, Reader]] = []
             for src, skipped in sources:
