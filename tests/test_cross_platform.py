@@ -252,6 +252,13 @@ def test_same_platform_traces_pair_one_platform_only() -> None:
     assert con.execute("SELECT account_a, account_b FROM _cib_edges").fetchall() == [("t1", "t2")]
     build_layer(con, get_trace("xp_link")(), all_pairs=True)
     assert sorted(con.execute("SELECT account_a, account_b FROM _cib_edges").fetchall()) == [("f1", "t1"), ("f1", "t2")]
+    # the directed counts (network --counts: single pairs counted in the join) keep the same rule
+    from cibscope.networks.cooccurrence import directed_counts_sql, drop_temp, run_cooccurrence
+
+    for name, want in (("co_link", [("t1", "t2", 6), ("t2", "t1", 6)]), ("xp_link", [("f1", "t1", 6), ("f1", "t2", 6), ("t1", "f1", 6), ("t2", "f1", 6)])):
+        run_cooccurrence(con, get_trace(name)(), times=False, weights_only=True)
+        assert sorted(con.execute(directed_counts_sql(weights=True)).fetchall()) == want, name
+        drop_temp(con)
 
 
 def test_cross_platform_layers_are_skipped_on_a_case_of_one_platform() -> None:
