@@ -475,8 +475,9 @@ def run_cooccurrence(
 
     ``trace.prepare(db)`` must have run. ``trace_sql`` overrides the trace's SELECT (tests,
     counts without evidence). ``times=False``: pairs without their times, for counts only;
-    ``weights_only``: the pairs' weights (``_cib_pairw``, no ``_cib_pairkey``), for
-    :func:`directed_counts_sql` ``(weights=True)`` only (see :func:`cooccurrence_sql`).
+    ``weights_only``: the direct join's single pairs counted per pair in ``_cib_pairw`` and
+    left out of ``_cib_raw`` and ``_cib_pairkey``, for :func:`directed_counts_sql`
+    ``(weights=True)`` only (see :func:`cooccurrence_sql`).
     """
     eng = engine_or_connection(db)
     sql = trace_sql if trace_sql is not None else full_trace_sql(eng, trace)
