@@ -1371,7 +1371,7 @@ def make_activists(w: World) -> None:
         w.set_acc(idx, "lang", lang)
         w.set_acc(idx, "tag_rate", np.clip(r.beta(2, 4, size) + 0.1, 0, 1))
         slogans = [L.join(x) for x in L.tokens(r, int(r.integers(1, 4)), 6, 12, topic=L.politics, share=0.5)]
-        leaders = r.choice(size, int(r.integers(3, 7)), replace=False)
+        leaders = r.choice(size, min(size, int(r.integers(3, 7))), replace=False)
         w.set_acc(idx[leaders], "followers", np.exp(r.normal(math.log(4000), 0.8, leaders.size)).astype(np.int64))
         tz = w.A("tz")[idx]
         for d in r.choice(np.arange(w.T0 // DAY, w.T1 // DAY), int(r.integers(3, 7)), replace=False).tolist():

@@ -93,3 +93,12 @@ def test_minute_only_ids_are_not_snowflakes(tmp_path: Path) -> None:
 def test_bad_knobs_are_refused(knobs: dict, tmp_path: Path) -> None:
     with pytest.raises(hw.WorldError):
         hw.build(tmp_path / "x", accounts=300, tweets=3000, seed=1, knobs=knobs)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_the_smallest_worlds_build(seed: int, tmp_path: Path) -> None:
+    # 200 accounts is the least accepted; a small activist community once drew more leaders
+    # than it had members (seed 2: "Cannot take a larger sample than population")
+    desc = hw.build(tmp_path / "w", accounts=200, tweets=200, seed=seed, knobs={})
+    assert desc["accounts"] == 200 and desc["rows"] >= 200
+    assert len(rows(tmp_path / "w" / "users.csv")) == 200
