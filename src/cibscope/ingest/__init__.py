@@ -321,9 +321,7 @@ def ingest(
                 except InputError as e:
                     if src.name in explicit:
                         raise
-                    # not data (unknown format, empty) is skipped; a file that breaks is reported
-                    status = "skipped" if isinstance(e, (UnknownFormatError, EmptyFileError)) else "unreadable"
-                    report.files.append(FileReport(src.name, None, status, message=str(e).split(": ", 1)[-1]))
+                    report.files.append(_folder_file_failed(src, None, e))
                     continue
                 ordered.append((src, reader))
             ordered.sort(key=lambda sr: 0 if sr[1].kind == "accounts" else 1)
@@ -343,10 +341,8 @@ def ingest(
                 except InputError as e:
                     if src.name in explicit:
                         raise
-                    # a file of a folder that breaks while read (missing columns, damaged beyond
-                    # quarantine row by row): nothing of it kept (its transaction rolled back),
-                    # reported like one that cannot be sniffed; the other files are read
-                    report.files.append(FileReport(src.name, reader.name, "unreadable", message=str(e).split(": ", 1)[-1]))
+                    # nothing of it kept: its transaction was rolled back
+                    report.files.append(_folder_file_failed(src, reader.name, e))
                 except DuckDBIOException as e:
                     if src.compression != "gzip" or "gzip" not in str(e).lower():
                         raise
@@ -399,6 +395,15 @@ def _repeat_by_size(by_size: dict[int, list[list[Any]]], src: Source) -> str | N
     else:
         same.append([src, None])
     return None
+
+
+def _folder_file_failed(src: Source, format: str | None, error: InputError) -> FileReport:
+    """The report of a folder's file that could not be sniffed (``format`` None) or read: not
+    data (unknown format, empty) is skipped, any other failure (no permission, a header
+    missing a required column, a file the parser gives up on) listed as unreadable; the other
+    files are read. (A file the user named stops the ingest instead.)"""
+    status = "skipped" if isinstance(error, (UnknownFormatError, EmptyFileError)) else "unreadable"
+    return FileReport(src.name, format, status, message=str(error).split(": ", 1)[-1])
 
 
 def _lean_fields(fields: Iterable[str] | None) -> frozenset[str] | None:

@@ -360,10 +360,7 @@ def cooccurrence_sql(
         )
         # the other pairs' sums stored apart (a few rows): joined to _cib_pairw as a table, the
         # engine builds its hash table on them, not on the 3M rows of _cib_pairw (~0.2 s at 5M)
-        pairwk = (
-            "CREATE OR REPLACE TEMP TABLE _cib_pairwk AS SELECT p.a_i, p.b_i, sum(p.n_a) AS w_ab, sum(p.n_b) AS w_ba "
-            "FROM _cib_pairkey AS p GROUP BY p.a_i, p.b_i"
-        )
+        pairwk = f"CREATE OR REPLACE TEMP TABLE _cib_pairwk AS {_PAIR_SUMS_SQL}"
         return [*_maps_sql(), _acti_sql(cross), act, big, raw, pairkey, pairw, pairwk]
     return [*_maps_sql(), _acti_sql(cross), act, big, raw, pairkey]
 
@@ -544,6 +541,10 @@ def drop_temp(db: Case | Engine) -> None:
         eng.drop(t)
 
 
+# each account pair's weights both ways: _cib_pairkey's n_a / n_b summed over its keys
+_PAIR_SUMS_SQL = "SELECT p.a_i, p.b_i, sum(p.n_a) AS w_ab, sum(p.n_b) AS w_ba FROM _cib_pairkey AS p GROUP BY p.a_i, p.b_i"
+
+
 def directed_counts_sql(*, account_ids: bool = True, weights: bool = False) -> str:
     """SELECT (user_1, user_2, weight): the QUT coordination-network-toolkit's directed weight.
 
@@ -567,7 +568,7 @@ def directed_counts_sql(*, account_ids: bool = True, weights: bool = False) -> s
             "FROM _cib_pairw AS s FULL JOIN _cib_pairwk AS k ON k.a_i = s.a_i AND k.b_i = s.b_i"
         )
     else:
-        w = "SELECT p.a_i, p.b_i, sum(p.n_a) AS w_ab, sum(p.n_b) AS w_ba FROM _cib_pairkey AS p GROUP BY p.a_i, p.b_i"
+        w = _PAIR_SUMS_SQL
     if account_ids:
         c = (
             f"SELECT m1.account_id AS user_a, m2.account_id AS user_b, w.w_ab, w.w_ba FROM ({w}) AS w "
