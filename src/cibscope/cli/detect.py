@@ -251,7 +251,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("evaluate")
     def evaluate_cmd(
-        truth: Annotated[Path, typer.Option("--truth", "-t", help="Truth CSV (userid, label io|organic, tactic).")],
+        truth: Annotated[Path, typer.Option("--truth", "-t", help="Truth CSV: userid (or account_id), label (io = positive, anything else negative), optional tactic.")],
         case: CaseOption = Path("case.duckdb"),
         ablation: Annotated[bool, typer.Option("--ablation/--no-ablation", help="Re-score without each layer.")] = True,
     ) -> None:

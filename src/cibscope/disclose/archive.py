@@ -1,8 +1,8 @@
 """The case's accounts and posts as Twitter's Information Operations archive files.
 
 Everything is SQL over the case (DuckDB), one statement per file, so a package of millions of
-tweets is written without Python loops over rows. Formats follow ``PRIOR_ART.md`` section 3
-and :mod:`cibscope.ingest.io_archive` (which reads them back):
+tweets is written without Python loops over rows. Formats follow the real releases
+(docs/formats.md, "Columns") and :mod:`cibscope.ingest.io_archive` (which reads them back):
 
 * users CSV, 10 columns; tweets CSV, 31 columns in the archive's order;
 * every value quoted, empty fields ``""``, UTF-8, ``\\n`` line ends (the generator's and the

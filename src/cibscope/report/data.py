@@ -864,7 +864,8 @@ def account_details(
     One query per kind of fact for all pages at once (not per account: 500 pages x 8 small
     queries over a million posts cost minutes). Evidence is oriented so the account's own post
     is always on the left; the partner's post is on the right with its own time and file:line;
-    the ``max_evidence`` pairs closest in time are kept per account.
+    the first ``max_evidence`` pairs in :mod:`cibscope.evidence.ranking`'s order are kept per
+    account (the group's defining items, then fellow members, then the closest in time).
     """
     engine = case.engine
     ids = [str(a) for a in account_ids]
