@@ -45,6 +45,21 @@ def _blank_lines(b: bytes) -> bytes:
     return b"\n".join(lines[:1] + [b""] + lines[1:5] + [b""] + lines[5:]) + b"\n\n"
 
 
+def _ends(b: bytes, crlf: Callable[[int], bool]) -> bytes:
+    """``b`` (LF line ends) with the line ends of the lines ``crlf(i)`` (0-based) made CRLF:
+    line ends that change within the file (a newline inside a quoted field stays as it is)."""
+    out, quoted, i = bytearray(), False, 0
+    for ch in b:
+        if ch == 34:
+            quoted = not quoted
+        if ch == 10 and not quoted:
+            if crlf(i):
+                out += b"\r"
+            i += 1
+        out.append(ch)
+    return bytes(out)
+
+
 def _duplicate(b: bytes) -> bytes:
     # the repost t2 (one line) again after the last record
     (t2,) = [line for line in b.split(b"\n") if line.startswith(b'"1161219867538358279"')]
@@ -58,6 +73,11 @@ FILES: dict[str, Callable[[], bytes]] = {
     "crlf+bom bad": lambda: _crlf_bom(BAD),
     "newline in a list": lambda: _list_newline(TWEETS),
     "blank lines": lambda: _blank_lines(TWEETS),
+    "blank lines, bad": lambda: _blank_lines(BAD),
+    "header crlf, records lf": lambda: _ends(TWEETS, lambda i: i == 0),
+    "crlf, then lf": lambda: _ends(_list_newline(TWEETS), lambda i: i < 4),
+    "lf, then crlf, bad": lambda: _ends(BAD, lambda i: i >= 3),
+    "alternating line ends, blank lines, bad": lambda: _ends(_blank_lines(BAD), lambda i: i % 2 == 1),
     "repeated id": lambda: _duplicate(TWEETS),
     "repeated id, crlf": lambda: _crlf_bom(_duplicate(_list_newline(TWEETS))),
 }
@@ -125,6 +145,58 @@ def test_lines_of_a_read_without_lines_are_a_full_reads(name: str, compressed: b
         dup = [(q[1], q[2]) for q in quarantine if q[2].startswith("duplicate")]
         first = 5 if "crlf" in name else 4
         assert dup == [(first + 6, f"duplicate post_id '1161219867538358279' (first at line {first})")]
+
+
+def _physical(data: bytes) -> tuple[dict[str, int], int]:
+    """Each record's first physical line by its first field (the first time it appears), and
+    the number of records, by Python's csv module over the file's lines (blank lines skipped)."""
+    import csv
+    import io
+
+    text = data.decode("utf-8", "replace").removeprefix("\ufeff")
+    lines = io.StringIO(text, newline="").readlines()
+    at = [0]
+
+    def feed():  # type: ignore[no-untyped-def]
+        for line in lines:
+            at[0] += 1
+            yield line
+
+    reader = csv.reader(feed())
+    next(reader)
+    starts: dict[str, int] = {}
+    records, start = 0, at[0] + 1
+    for rec in reader:
+        if rec:
+            records += 1
+            starts.setdefault(rec[0], start)
+        start = at[0] + 1
+    return starts, records
+
+
+@pytest.mark.parametrize("name", list(FILES))
+def test_lines_are_the_files_physical_lines(name: str, tmp_path: Path) -> None:
+    """Every post's line and every row read, against the file itself: blank lines (DuckDB skips
+    them) and line ends that change within the file (DuckDB takes the first line's for the
+    whole file) neither lose a row nor shift a line."""
+    data = FILES[name]()
+    f = tmp_path / "t.csv"
+    f.write_bytes(data)
+    starts, records = _physical(data.replace(b"\r\n", b"\n") if b"\r\n" in data else data)
+    posts, quarantine, log = _read([f], tmp_path / "c.duckdb")
+    assert log[0][1] == records, (name, log)
+    for post_id, _f, line in posts:
+        assert line == starts[post_id], (name, post_id)
+    for _f, line, reason, raw in quarantine:
+        if not reason.startswith("duplicate"):
+            assert line in starts.values(), (name, line, reason)
+    # the same posts kept and rows quarantined (for the same reasons) as from the plain fixture
+    plain = tmp_path / "plain.csv"
+    plain.write_bytes(BAD if "bad" in name else TWEETS)
+    p_posts, p_quarantine, _ = _read([plain], tmp_path / "plain.duckdb")
+    assert [p[0] for p in posts] == [p[0] for p in p_posts], name
+    if not name.startswith("repeated id"):
+        assert [q[2] for q in quarantine] == [q[2] for q in p_quarantine], name
 
 
 def test_a_post_already_in_the_case_gets_its_line(tmp_path: Path) -> None:

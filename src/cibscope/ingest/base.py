@@ -324,6 +324,9 @@ class ReadContext:
     # also for a lean read that normalises nothing (no text, no lists): a reader that needs a
     # macro all the same installs it.
     macros: bool = False
+    # what must live as long as the read: a rewritten copy of the file the reader made
+    # (``source`` then points to it), removed when the context is dropped
+    held: list[Any] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.engine = engine_or_connection(self.engine)  # type: ignore[assignment]

@@ -44,12 +44,15 @@ lines they spanned.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import gzip
 import io
 import re
+import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 
@@ -60,6 +63,7 @@ from .base import (
     STAGE_POSTS, ReadContext, Reader, Source, become_stage_posts, embedded_newlines_sql, finalize_may_quarantine, is_utf8_file, sql_ident,
     trimmed_sql,
 )
+from .csvlines import scan_line_ends, write_lf_copy
 
 USER_COLUMNS: tuple[str, ...] = (
     "userid",
@@ -105,6 +109,7 @@ MAX_LINE_SIZE = 8 * 1024 * 1024  # bytes of one record; longer ones are quaranti
 # Temp tables of DuckDB's rejects (recreated for every file).
 _REJ_TABLE = "cib_rejects"
 _REJ_SCAN = "cib_reject_scans"
+_LF_COPY = "lf-copy.csv"  # a file with mixed line ends is read through a copy of this name
 
 
 def header_columns(head: bytes) -> list[str]:
@@ -230,6 +235,12 @@ class _Parse:
     pre: tuple[str, ...]
     why: str
     lines: bool  # cib_raw.source_line holds each record's line (before the rejects' shift)
+    # what the numbering counted: parsed records, newlines inside their fields (for the check
+    # that every physical line is accounted for: see _ArchiveReader._blank_lines)
+    records: int = 0
+    newlines: int = 0
+    blanks: list[int] | None = None  # the file's blank lines, once looked for
+    blanks_done: bool = False  # the lines were shifted past them
 
 
 class _ArchiveReader:
@@ -321,15 +332,38 @@ class _ArchiveReader:
         if utf8 is not None and not valid:
             self._drop_rejects(ctx.engine)
             ctx.engine.execute(parse_sql(every))
+        if self._count(ctx.engine, f"SELECT count(*) FROM {_REJ_TABLE}") and self._read_lf_copy(ctx):
+            # the rejects came from line ends that change within the file: parse its LF copy
+            self._drop_rejects(ctx.engine)
+            ctx.engine.execute(parse_sql("" if valid else every))
         parse = _Parse(layout, pre, why, lines=lines)
         if not lines:
             return parse
         if partial is not None and len(partial) < len(layout.names) and not self._lines_add_up(ctx):
             self._scan_newlines(ctx, layout)
-            self._number_lines(ctx.engine, from_scan=True)
+            parse.records, parse.newlines = self._number_lines(ctx.engine, from_scan=True)
         else:
-            self._number_lines(ctx.engine)
+            parse.records, parse.newlines = self._number_lines(ctx.engine)
         return parse
+
+    @staticmethod
+    def _read_lf_copy(ctx: ReadContext) -> bool:
+        """If the file's line ends are "\r\n" in some records and "\n" in others (DuckDB
+        takes the first line's for the whole file, and rejects the rest as a few giant
+        records), make ``ctx.source`` a copy whose line ends are all "\n" (same records,
+        fields and physical lines; the source's name stays) and say so. Checked only when
+        DuckDB rejected records (see :mod:`.csvlines`)."""
+        if ctx.source.origin is not None and ctx.source.path.name == _LF_COPY:
+            return False  # already the copy
+        if not scan_line_ends(ctx.source).mixed:
+            return False
+        tmp = tempfile.TemporaryDirectory(prefix="cibscope-eol-")
+        ctx.held.append(tmp)  # removed once the read is over (the context is dropped)
+        target = Path(tmp.name) / _LF_COPY
+        write_lf_copy(ctx.source, target)
+        src = ctx.source
+        ctx.source = Source(target, src.name, None, origin=src.origin or src.path)
+        return True
 
     def _lines_add_up(self, ctx: ReadContext) -> bool:
         """Do the header, the parsed records with their embedded newlines and the rejected
@@ -338,14 +372,60 @@ class _ArchiveReader:
         rejected = sum(1 + _reject_spans(raw) for _o, _p, raw, _e in _reject_rows(ctx.engine))
         return 1 + int(parsed[0]) + int(parsed[1]) + rejected == ctx.line_count()
 
-    def _ensure_lines(self, ctx: ReadContext, parse: _Parse) -> None:
+    def _ensure_lines(self, ctx: ReadContext, parse: _Parse, *, blanks: bool = True) -> None:
         """Number ``cib_raw``'s lines if the parse did not (a read without lines that has
-        rows to quarantine): a second scan counts the newlines inside every field."""
-        if parse.lines:
+        rows to quarantine): a second scan counts the newlines inside every field. With
+        ``blanks``, the lines are final (no record was rejected: see :meth:`_rejects`)."""
+        if not parse.lines:
+            self._scan_newlines(ctx, parse.layout)
+            parse.records, parse.newlines = self._number_lines(ctx.engine, from_scan=True)
+            parse.lines = True
+        if blanks:
+            self._blank_lines(ctx, parse, [])
+
+    @staticmethod
+    def _find_blanks(ctx: ReadContext, parse: _Parse, rejects: list[tuple]) -> list[int]:
+        """The file's blank lines (1-based, in order), which DuckDB skips without a trace.
+
+        Looked for (a scan of the file, :func:`.csvlines.scan_line_ends`) only when the
+        header, the numbered records with their newlines and the rejected records
+        (``rejects``: ordinal, byte position, raw text, error) do not account for every
+        physical line of the file, or when that count is unknown."""
+        if parse.blanks is None:
+            total = ctx.line_count()
+            spanned = sum(1 + _reject_spans(r[2]) for r in rejects)
+            if total is not None and 1 + parse.records + parse.newlines + spanned >= total:
+                parse.blanks = []
+            else:
+                parse.blanks = scan_line_ends(ctx.source).blank
+        return parse.blanks
+
+    def _blank_lines(self, ctx: ReadContext, parse: _Parse, rejects: list[tuple]) -> None:
+        """Shift ``cib_raw``'s lines past the blank lines before them (see
+        :meth:`_find_blanks`). A record whose line counts ``n`` lines without the blank ones
+        is after blank line ``b_j`` (``j`` blank lines before it) iff ``b_j - j <= n``: its
+        line grows by the number of such blank lines."""
+        if parse.blanks_done or not parse.lines:
             return
-        self._scan_newlines(ctx, parse.layout)
-        self._number_lines(ctx.engine, from_scan=True)
-        parse.lines = True
+        parse.blanks_done = True
+        blank = self._find_blanks(ctx, parse, rejects)
+        if not blank:
+            return
+        eng = ctx.engine
+        eng.execute("CREATE OR REPLACE TEMP TABLE cib_blank (adj BIGINT, k BIGINT)")
+        executemany(eng, "INSERT INTO cib_blank VALUES (?, ?)", [(b - j, j + 1) for j, b in enumerate(blank)])
+        eng.execute(
+            """
+            UPDATE cib_raw SET source_line = cib_raw.source_line + f.k
+            FROM (
+                SELECT r.line0, b.k
+                FROM (SELECT source_line AS line0 FROM cib_raw) r
+                ASOF JOIN (SELECT adj, max(k) AS k FROM cib_blank GROUP BY adj) b ON r.line0 >= b.adj
+            ) f
+            WHERE cib_raw.source_line = f.line0
+            """
+        )
+        eng.execute("DROP TABLE cib_blank")
 
     def _scan_newlines(self, ctx: ReadContext, layout: _Layout) -> None:
         """``cib_nl``: the newlines inside every field of each parsed record, by a second scan
@@ -358,10 +438,11 @@ class _ArchiveReader:
             ctx.engine.execute(f"DROP TABLE IF EXISTS {t}")
 
     @staticmethod
-    def _number_lines(eng: DuckDBEngine, *, from_scan: bool = False) -> None:
+    def _number_lines(eng: DuckDBEngine, *, from_scan: bool = False) -> tuple[int, int]:
         """Set ``cib_raw.source_line`` to the record's physical line assuming no rejects:
         ``record ordinal + 1 (header) + newlines embedded in all earlier records``, the
         newlines from ``cib_raw._nl`` or (``from_scan``) from ``cib_nl`` (dropped here).
+        Returns the records numbered and the newlines inside them.
 
         ``cib_raw`` (and ``cib_nl``) were filled from the parallel CSV scan with insertion
         order preserved, so their rowids (fresh in this transaction, never deleted from yet)
@@ -405,6 +486,7 @@ class _ArchiveReader:
                 """
             )
             eng.execute("DROP TABLE cib_nl")
+        return int(n), int(n_nl)
 
     def _quarantine_invalid(self, ctx: ReadContext, parse: _Parse) -> int:
         """Quarantine the parsed rows whose ``_why`` says why they cannot be kept, each with its
@@ -445,14 +527,17 @@ class _ArchiveReader:
         n_fields = len(parse.layout.names)
         rows = _reject_rows(eng)
         if not rows:
+            self._blank_lines(ctx, parse, [])
             return 0
-        self._ensure_lines(ctx, parse)
+        self._ensure_lines(ctx, parse, blanks=False)
         physical = _physical_lines(ctx.source, [int(r[1] or 0) for r in rows])
+        # DuckDB's ordinal of a rejected record counts the blank lines before it, as records
+        blanks = self._find_blanks(ctx, parse, rows)
         out = []
         for (ordinal, _pos, raw, err), line in zip(rows, physical):
             raw = (raw or "").strip("\r\n")  # see _reject_spans
             spans = _reject_spans(raw)
-            out.append((int(ordinal), line, raw, _reject_reason(err, n_fields), spans))
+            out.append((int(ordinal) - bisect.bisect_left(blanks, line), line, raw, _reject_reason(err, n_fields), spans))
         executemany(
             eng,
             "INSERT INTO stage_quarantine VALUES (?, ?, ?, ?)",
@@ -481,6 +566,7 @@ class _ArchiveReader:
             """
         )
         eng.execute("DROP TABLE cib_line_shift")
+        self._blank_lines(ctx, parse, rows)
         return len(out)
 
 
