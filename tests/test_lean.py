@@ -230,6 +230,28 @@ def test_network_cli_writes_gephi_and_csv_files(data: Path, tmp_path: Path) -> N
     assert len(g.findall(".//g:node", ns)) == len(set(itertools.chain.from_iterable(pairs)))
 
 
+@pytest.mark.parametrize("counts", [False, True])
+def test_network_writes_the_rows_it_quarantined(data: Path, tmp_path: Path, counts: bool) -> None:
+    """Nothing of the in-memory case outlives the command but its files: the rows it could not
+    read are in quarantine.csv with file, line and reason (and none is written for clean data)."""
+    lines = (data / "tweets.csv").read_bytes().split(b"\n")
+    k = next(i for i in range(len(lines) // 2, len(lines)) if lines[i].startswith(b'"1'))  # a record's first line
+    bad = tmp_path / "tweets.csv"
+    bad.write_bytes(b"\n".join(lines[:k] + [b'"1","2"'] + lines[k:]))
+    flag = ["--counts"] if counts else []
+    out, clean = tmp_path / "net", tmp_path / "clean"
+    r = CliRunner().invoke(app, ["network", str(bad), "--out", str(out), *flag])
+    assert r.exit_code == 0, r.output
+    with open(out / "quarantine.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(x["source_file"], x["source_line"], x["reason"], x["raw"]) for x in rows] == [
+        (str(bad), str(k + 1), "expected 31 fields, found 2", '"1","2"')
+    ]
+    r = CliRunner().invoke(app, ["network", str(data / "tweets.csv"), "--out", str(clean), *flag])
+    assert r.exit_code == 0, r.output
+    assert not (clean / "quarantine.csv").exists()
+
+
 def test_network_rejects_unknown_traces_and_bad_alpha(data: Path) -> None:
     with pytest.raises(ParameterError, match="unknown trace"):
         network_from_files([data / "tweets.csv"], "co_retweeet")

@@ -66,6 +66,8 @@ class LayerNetwork:
         ordered by (user_1, user_2) as text (the ids' byte order, as DuckDB's ``ORDER BY``);
         the account columns dictionary-encoded over the sorted account ids.
     labels : account_id -> screen name, where the data has one.
+    quarantine : the rows the read could not keep: source_file, source_line, reason, raw (in
+        file and line order); nothing of the in-memory case outlives the call but this.
     """
 
     trace: str
@@ -77,6 +79,7 @@ class LayerNetwork:
     counts: pa.Table | None = None
     labels: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    quarantine: pa.Table | None = None
 
 
 def network_from_files(
@@ -157,6 +160,10 @@ def network_from_files(
                 eng.unregister("_cib_sig")
             res = LayerNetwork(trace, t.get_params(), report, st, edges, evidence, None, labels)
         secs["network"] = time.perf_counter() - t1
+        if any(f.rows_quarantined for f in report.files):
+            res.quarantine = eng.fetch_arrow(
+                "SELECT source_file, source_line, reason, raw FROM quarantine ORDER BY source_file, source_line NULLS LAST, reason, raw"
+            )
     finally:
         case.close()
     res.seconds = secs
@@ -256,12 +263,21 @@ def _counts(eng: Engine, t: Trace) -> tuple[pa.Table, Any]:
 
 def write_network(res: LayerNetwork, out: str | os.PathLike[str]) -> dict[str, Path]:
     """Write ``res`` into the folder ``out``: ``counts.csv`` (counts mode), or ``edges.csv``,
-    ``evidence.csv`` and ``network.gexf`` (Gephi; node label = screen name where known)."""
+    ``evidence.csv`` and ``network.gexf`` (Gephi; node label = screen name where known); and
+    ``quarantine.csv`` (file, line, reason, record) when the read quarantined rows."""
     o = out_dir(out)
-    written: dict[str, Path] = {}
     if res.counts is not None:
-        written["counts"] = write_arrow_csv(_sorted_counts(res.counts), o / "counts.csv")
-        return written
+        written = {"counts": write_arrow_csv(_sorted_counts(res.counts), o / "counts.csv")}
+    else:
+        written = _write_tested(res, o)
+    if res.quarantine is not None and res.quarantine.num_rows:
+        written["quarantine"] = write_arrow_csv(res.quarantine, o / "quarantine.csv")
+    return written
+
+
+def _write_tested(res: LayerNetwork, o: Path) -> dict[str, Path]:
+    """edges.csv, evidence.csv and network.gexf of the significant edges."""
+    written: dict[str, Path] = {}
     written["edges"] = write_arrow_csv(res.edges, o / "edges.csv")
     written["evidence"] = write_arrow_csv(res.evidence, o / "evidence.csv")
     e = res.edges.to_pylist()

@@ -38,7 +38,8 @@ def register(app: typer.Typer) -> None:
 
         Writes edges.csv (significant pairs), evidence.csv (the posts behind them, with
         file:line) and network.gexf; or with --counts, counts.csv (directed counts of every
-        co-occurring pair, as the coordination-network-toolkit computes them). Nothing is
+        co-occurring pair, as the coordination-network-toolkit computes them); and
+        quarantine.csv (file, line, reason, record) when rows could not be read. Nothing is
         stored: for groups, scores and audits use `cibscope ingest` and `cibscope detect`.
         """
         from ..export import out_dir
