@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 import duckdb
 import pytest
 
@@ -76,3 +78,83 @@ def test_a_case_gets_half_of_duckdbs_default_memory_unless_told(tmp_path, monkey
     monkeypatch.setenv("CIBSCOPE_MEMORY_LIMIT", "3GiB")
     with open_case(tmp_path / "b.duckdb") as c:
         assert memory_limit_bytes(c.engine) == 3 * 2**30
+
+
+# ---- what is not a case: one rule in open_case, the same message from every command ----------
+
+CSV_TEXT = "tweetid,userid,tweet_text\n1,2,hello\n"
+
+
+@pytest.mark.parametrize(
+    "name,content,kind",
+    [
+        ("tweets.csv", CSV_TEXT.encode(), "a CSV file"),
+        ("tweets.json", b'[{"id": 1}]\n', "a JSON file"),
+        ("tweets.csv.gz", gzip.compress(CSV_TEXT.encode()), "a gzip file"),
+        ("notes.txt", b"just some words\n", "a text file"),
+    ],
+)
+@pytest.mark.parametrize("mode", [{"create": True}, {"create": False}, {"create": False, "read_only": True}])
+def test_a_data_file_given_as_case_is_named_and_left_untouched(tmp_path, name, content, kind, mode):
+    """DuckDB 2 opens a CSV file as a database of one table: the message said "a DuckDB
+    database but not a cibscope case". It is now named for what it is, with the command that
+    makes a case of it, and the file keeps every byte (ingest, create=True, included)."""
+    p = tmp_path / name
+    p.write_bytes(content)
+    with pytest.raises(SchemaError) as e:
+        open_case(p, **mode)
+    assert str(e.value) == f"{p}: not a cibscope case ({kind})"
+    assert e.value.hint is not None and f"cibscope ingest {p} --case" in e.value.hint
+    assert p.read_bytes() == content
+    assert not list(tmp_path.glob("*.wal"))
+
+
+@pytest.mark.parametrize("mode", [{"create": False}, {"create": False, "read_only": True}])
+def test_an_empty_file_is_not_a_case_where_one_is_read(tmp_path, mode):
+    """Read-only, DuckDB said "Cannot launch in-memory database in read-only mode!"."""
+    p = tmp_path / "zero.csv"
+    p.write_bytes(b"")
+    with pytest.raises(SchemaError) as e:
+        open_case(p, **mode)
+    assert str(e.value) == f"{p}: not a cibscope case (an empty file)"
+    assert "cibscope ingest" in (e.value.hint or "")
+    assert p.read_bytes() == b""
+
+
+def test_an_empty_file_where_a_case_is_made_becomes_the_case(tmp_path):
+    p = tmp_path / "new.duckdb"
+    p.write_bytes(b"")  # e.g. mktemp
+    with open_case(p) as case:
+        assert case.meta("schema_version") == str(SCHEMA_VERSION)
+    with open_case(p, create=False, read_only=True) as case:
+        assert case.table_exists("posts")
+
+
+def test_an_empty_duckdb_database_is_not_a_case_where_one_is_read(tmp_path):
+    p = tmp_path / "blank.duckdb"
+    duckdb.connect(str(p)).close()
+    for mode in ({"create": False}, {"create": False, "read_only": True}):
+        with pytest.raises(SchemaError, match=r"not a cibscope case \(an empty DuckDB database\)"):
+            open_case(p, **mode)
+    with open_case(p) as case:  # ingest may make the case in it
+        assert case.meta("schema_version") == str(SCHEMA_VERSION)
+
+
+@pytest.mark.parametrize("command", [["report", "--out", "{out}"], ["detect"], ["explain", "a1"], ["audit", "--claimed", "all", "--out", "{out}"]])
+def test_every_command_says_the_same_of_a_csv_and_of_an_empty_file(tmp_path, capsys, monkeypatch, command):
+    from cibscope.cli import main
+
+    monkeypatch.setenv("COLUMNS", "300")
+    csv_file = tmp_path / "tweets.csv"
+    csv_file.write_text(CSV_TEXT, encoding="utf-8")
+    zero = tmp_path / "zero.csv"
+    zero.write_bytes(b"")
+    args = [a.replace("{out}", str(tmp_path / "o")) for a in command]
+    for case_file, kind in ((csv_file, "a CSV file"), (zero, "an empty file")):
+        monkeypatch.setattr("sys.argv", ["cibscope", *args, "--case", str(case_file)])
+        with pytest.raises(SystemExit) as e:
+            main()
+        assert e.value.code == 1
+        err = " ".join(capsys.readouterr().err.split())  # the console may wrap long lines
+        assert f"error: {case_file}: not a cibscope case ({kind})" in err
+        assert "Traceback" not in err and "DuckDB" not in err and "read-only" not in err

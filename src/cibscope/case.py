@@ -8,6 +8,7 @@ The :class:`Case` owns the connection to its file (opened by :func:`open_case` t
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -174,11 +175,46 @@ def _default_memory_limit(engine: Engine) -> str | None:
     return f"{max(1, int(size / 2 / 2**20))}MiB" if size else None
 
 
+#: bytes 8-11 of every DuckDB database file (its header's magic)
+_DUCKDB_MAGIC = b"DUCK"
+_INGEST_HINT = "ingest it first: `cibscope ingest {p} --case CASE.duckdb`, then give CASE.duckdb as --case"
+
+
+def _not_a_database(p: Path) -> str | None:
+    """What ``p`` is when it is not a DuckDB database file ("an empty file", "a CSV file", ...);
+    None when it is one. Read from its first bytes, before DuckDB opens it: DuckDB refuses an
+    empty file only in read-only mode, and opens a CSV file as a database of one table."""
+    with open(p, "rb") as f:
+        head = f.read(4096)
+    if not head:
+        return "an empty file"
+    if head[8:12] == _DUCKDB_MAGIC:
+        return None
+    for magic, kind in (
+        (b"\x1f\x8b", "a gzip file"), (b"PK\x03\x04", "a zip archive"), (b"PAR1", "a Parquet file"),
+        (b"SQLite format 3\x00", "an SQLite database"), (b"ARROW1", "an Arrow file"),
+    ):
+        if head.startswith(magic):
+            return kind
+    if b"\x00" in head:
+        return "a binary file that is not a DuckDB database"
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if text[:1] in ("{", "["):
+        return "a JSON file"
+    first = text.splitlines()[0] if text else ""
+    if "," in first or "\t" in first or ";" in first:
+        return "a CSV file"
+    return "a text file"
+
+
 def open_case(path: str | os.PathLike[str], *, create: bool = True, read_only: bool = False) -> Case:
     """Open the case at ``path``; create it (with the current schema) if ``create`` and absent.
 
-    Raises :class:`SchemaError` when the file is a case of another schema version or is not a
-    cibscope case.
+    One rule for every command: a case is a DuckDB database file holding cibscope's ``meta``
+    table. Raises :class:`SchemaError` when the file is a case of another schema version or is
+    not a cibscope case: a data file (CSV, JSON, ...; "ingest it first"), a DuckDB database of
+    other tables, or an empty file or empty database where a case is read (``create=False``).
+    An empty file where a case may be created (ingest) becomes the new case.
     """
     p = Path(path)
     exists = p.exists()
@@ -186,13 +222,22 @@ def open_case(path: str | os.PathLike[str], *, create: bool = True, read_only: b
         raise SchemaError(f"{p}: no such case", hint="run `cibscope ingest DATA --case FILE` first")
     if exists and p.is_dir():
         raise SchemaError(f"{p}: is a folder, expected a case database file")
+    if exists:
+        kind = _not_a_database(p)
+        if kind == "an empty file" and create and not read_only:
+            p.unlink()  # nothing to lose: DuckDB refuses to open an empty file, and makes its own
+            exists = False
+        elif kind == "an empty file":
+            raise SchemaError(f"{p}: not a cibscope case (an empty file)", hint="run `cibscope ingest DATA --case FILE` to make a case")
+        elif kind is not None:
+            raise SchemaError(f"{p}: not a cibscope case ({kind})", hint=_INGEST_HINT.format(p=shlex.quote(str(p))))
     if not exists:
         p.parent.mkdir(parents=True, exist_ok=True)
     from .engine import duckdb as duckdb_engine
 
     try:
         con = duckdb_engine.connect(str(p), read_only=read_only and exists)
-    except duckdb_engine.Error as e:  # not a DuckDB file, locked, ...
+    except duckdb_engine.Error as e:  # a damaged DuckDB file, locked by another process, ...
         raise SchemaError(f"{p}: cannot open as a case database ({e})") from e
     case = Case(con, str(p))
     _configure(case.engine)
@@ -209,7 +254,10 @@ def open_case(path: str | os.PathLike[str], *, create: bool = True, read_only: b
         n_tables = case.engine.execute("SELECT count(*) FROM information_schema.tables").fetchone()
         if n_tables and n_tables[0]:
             case.close()
-            raise SchemaError(f"{p}: a DuckDB database but not a cibscope case (no meta table)")
+            raise SchemaError(f"{p}: not a cibscope case (a DuckDB database of other tables: no meta table)")
+        if not create:
+            case.close()
+            raise SchemaError(f"{p}: not a cibscope case (an empty DuckDB database)", hint="run `cibscope ingest DATA --case FILE` to make a case")
     if not read_only:
         for t in ALL_TABLES:
             case.engine.execute(t.ddl())

@@ -130,11 +130,15 @@ def read_blocs(path: str | os.PathLike[str]) -> tuple[dict[str, str], list[Probl
     ic, ib = header.index("country"), header.index("bloc")
     out: dict[str, str] = {}
     problems: list[Problem] = []
-    for line, row in _rows(p):
-        if line == 1:
+    for rec in _rows(p):
+        if rec.line == 1:
             continue
-        if len(row) != len(header) or not row[ic].strip() or not row[ib].strip():
-            problems.append(Problem(p.name, line, "needs a country and a bloc"))
+        problem = rec.problem(p.name, len(header))
+        row = rec.fields
+        if problem is None and (not row[ic].strip() or not row[ib].strip()):
+            problem = Problem(p.name, rec.line, "needs a country and a bloc")
+        if problem is not None:
+            problems.append(problem)
             continue
         out[name_key(canonical_country(row[ic]))] = row[ib].strip()
     return out, problems

@@ -90,16 +90,15 @@ def read_observed(path: str | Path) -> tuple[list[Observation], list[Problem]]:
     idx = {c: i for i, c in enumerate(header)}
     rows: list[Observation] = []
     problems: list[Problem] = []
-    for line, raw in _rows(p):
-        if line == 1:
+    for r in _rows(p):
+        if r.line == 1:
             continue
-        if not any(c.strip() for c in raw):
-            problems.append(Problem(p.name, line, "empty row"))
+        problem = r.problem(p.name, len(header))
+        if problem is not None:
+            problems.append(problem)
             continue
-        if len(raw) != len(header):
-            problems.append(Problem(p.name, line, f"{len(raw)} fields, the header has {len(header)}"))
-            continue
-        rec = {c: raw[i].strip() for c, i in idx.items()}
+        line = r.line
+        rec = {c: r.fields[i].strip() for c, i in idx.items()}
         obs, why = _observation(p.name, line, rec)
         if obs is None:
             problems.append(Problem(p.name, line, why, value=rec.get("outlet", "")))

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
+import itertools
 import re
 import tomllib
 import unicodedata
@@ -346,19 +348,125 @@ def typology_evidence(
 _COLUMNS_HINT = "check the header row against docs/media-policy.md"
 
 
-def _rows(path: Path) -> Iterable[tuple[int, list[str]]]:
-    """(first physical line, fields) of every CSV record after the header; header first as line 1."""
+@dataclass(frozen=True)
+class Record:
+    """One CSV record: its physical lines (first and last), its fields, and, when a quote broke
+    it, why it is not a row (``broken``; ``fields`` is then its first line's text, and the lines
+    after it are read again)."""
+
+    line: int
+    last: int
+    fields: list[str]
+    broken: str = ""
+
+    def problem(self, file: str, width: int) -> Problem | None:
+        """The Problem of a record that cannot be a row of a ``width``-column file, else None."""
+        if self.broken:
+            return Problem(file, self.line, self.broken, value=self.fields[0][:80] if self.fields else "")
+        if not any(c.strip() for c in self.fields):
+            return Problem(file, self.line, "empty row")
+        if len(self.fields) != width:
+            return Problem(file, self.line, f"{len(self.fields)} fields, the header has {width}")
+        return None
+
+
+def _text(path: Path) -> str:
+    """The file as text (UTF-8, a BOM dropped); invalid UTF-8 is an InputError naming its line."""
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
     try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            reader = csv.reader(f)
-            prev = 0
-            for row in reader:
-                yield prev + 1, row
-                prev = reader.line_num
+        return raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise InputError(f"not UTF-8 text ({e.reason} at byte {e.start})", file=str(path), hint="save the CSV as UTF-8") from e
+        before = _lines(raw[: e.start].decode("utf-8"))
+        line = max(1, len(before) + (0 if before and not before[-1].endswith(("\n", "\r")) else 1))
+        col = e.start - max(raw.rfind(b"\n", 0, e.start), raw.rfind(b"\r", 0, e.start))
+        raise InputError(
+            f"not UTF-8 text ({e.reason} at byte {col} of the line, {raw[e.start:e.start + 1]!r})",
+            file=str(path), line=line, hint="save the CSV as UTF-8",
+        ) from e
+
+
+def _lines(text: str) -> list[str]:
+    """Physical lines as a CSV reader counts them (\\n, \\r\\n or \\r ends one), with their ends."""
+    return io.StringIO(text, newline="").readlines()
+
+
+def _runaway(rec: list[str], width: int, lines: list[str], first: int, last: int) -> tuple[int, bool] | None:
+    """For a record over lines ``first``-``last``: (how many of the lines wholly inside its quote
+    look like rows of their own, whether the quote is never closed); None when the record is a
+    well-formed multi-line row."""
+    never = _never_closed("".join(lines[first - 1:last]))
+    inner = lines[first:last] if never else lines[first:last - 1]
+    looks = sum(1 for ln in inner if len(next(csv.reader([ln]), [])) == width)
+    return (looks, never) if never or looks or len(rec) != width else None
+
+
+def _never_closed(text: str) -> bool:
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), strict=True):
+            pass
     except csv.Error as e:
-        raise InputError(f"malformed CSV ({e})", file=str(path)) from e
+        return "unexpected end of data" in str(e)
+    return False
+
+
+def _rows(path: Path) -> Iterable[Record]:
+    """Every CSV record, the header first (line 1), each with its physical lines.
+
+    A quote that opens a field and is not closed on its line makes the record run over the
+    following lines. A record over several lines that does not have the header's field count,
+    whose quoted text holds lines that do (rows swallowed by a stray or unclosed quote), or
+    whose quote is never closed, is yielded as broken -- with its span, the field the quote
+    opened in, how many lines look like rows -- and reading starts again on its second line, so
+    one stray quote costs one row, not every row up to the next quote. A multi-line field of a
+    well-formed row (a note with a line break) is kept.
+    """
+    lines = _lines(_text(path))
+    width: int | None = None
+    start = 0  # index (0-based) of the line reading starts at
+    while start < len(lines):
+        reader = csv.reader(itertools.islice(lines, start, None))
+        prev = 0
+        again: int | None = None
+        try:
+            for row in reader:
+                first, last = start + prev + 1, start + reader.line_num
+                prev = reader.line_num
+                if width is None:
+                    width = len(row)
+                elif last > first:
+                    runaway = _runaway(row, width, lines, first, last)
+                    if runaway is not None:
+                        yield Record(first, last, [lines[first - 1].rstrip("\r\n")], _quote_reason(row, width, first, last, *runaway))
+                        again = first
+                        break
+                yield Record(first, last, row)
+        except csv.Error as e:  # a field over csv.field_size_limit(): a quote ran away
+            first, last = start + prev + 1, start + reader.line_num
+            if width is None:
+                raise InputError(f"malformed CSV header ({e})", file=str(path), line=first) from e
+            what = (
+                f"a quoted field opened on line {first} runs past {csv.field_size_limit():,} characters (to line {last})"
+                if "field limit" in str(e) else f"malformed CSV ({e})"
+            )
+            yield Record(first, last, [lines[first - 1].rstrip("\r\n")],
+                         f"lines {first}-{last}: {what} (a stray or unclosed quote?); line {first} is skipped and the lines after it are read again as rows")
+            again = first
+        if again is None:
+            return
+        start = again
+
+
+def _quote_reason(row: list[str], width: int, first: int, last: int, looks: int, never: bool) -> str:
+    k = next((i for i, c in enumerate(row, 1) if "\n" in c or "\r" in c), 1)
+    where = f"is never closed: the file ends inside it, on line {last}" if never else f"closes only on line {last}"
+    inner = last - first - (0 if never else 1)
+    swallowed = f", and {looks:,} of the {inner:,} lines {'after it' if never else 'between'} look like rows of their own" if looks else ""
+    return (
+        f"lines {first}-{last}: a quote opened in field {k} on line {first} {where}{swallowed} (a stray or unclosed quote?); "
+        f"the record ({len(row)} fields, the header has {width}) is skipped and lines {first + 1}-{last} are read again as rows"
+    )
 
 
 def _existing_file(path: Path, what: str, hint: str) -> None:
@@ -370,8 +478,8 @@ def _existing_file(path: Path, what: str, hint: str) -> None:
 
 
 def _header(path: Path) -> list[str]:
-    for _, row in _rows(path):
-        return [c.strip() for c in row]
+    for rec in _rows(path):
+        return [c.strip() for c in rec.fields]
     raise InputError("empty file", file=str(path))
 
 
@@ -431,11 +539,15 @@ def read_smm(path: str | Path, *, dated: date | None = None) -> OutletSet:
     out = OutletSet()
     idx = {c: i for i, c in enumerate(header)}
     n_rows = 0
-    for line, row in _rows(p):
-        if line == 1:
+    for rec in _rows(p):
+        if rec.line == 1:
             continue
         n_rows += 1
-        _smm_row(out, p, line, row, idx, when, url_tmpl)
+        problem = rec.problem(p.name, len(idx))
+        if problem is not None:
+            out.problems.append(problem)
+            continue
+        _smm_row(out, p, rec.line, rec.fields, idx, when, url_tmpl)
     out.inputs.append({
         "file": str(p), "format": "State Media Matrix", "sha256": digest, "rows": n_rows, "outlets": len(out.outlets),
         "problems": len(out.problems), "dated": when.isoformat() if when else None, "known_version": bool(known),
@@ -444,12 +556,6 @@ def read_smm(path: str | Path, *, dated: date | None = None) -> OutletSet:
 
 
 def _smm_row(out: OutletSet, p: Path, line: int, row: list[str], idx: dict[str, int], when: date | None, url_tmpl: str) -> None:
-    if not any(c.strip() for c in row):
-        out.problems.append(Problem(p.name, line, "empty row"))
-        return
-    if len(row) != len(idx):
-        out.problems.append(Problem(p.name, line, f"{len(row)} fields, the header has {len(idx)}"))
-        return
     get = lambda c: row[idx[c]].strip() if c in idx else ""  # noqa: E731
     country, company, asset = canonical_country(get("Country")), get("Media company"), get("Main assets")
     if not country or not asset:
@@ -494,18 +600,16 @@ def read_outlet_csv(path: str | Path) -> OutletSet:
     idx = {c: i for i, c in enumerate(header)}
     out = OutletSet()
     n_rows = 0
-    for line, row in _rows(p):
-        if line == 1:
+    for r in _rows(p):
+        if r.line == 1:
             continue
         n_rows += 1
-        if not any(c.strip() for c in row):
-            out.problems.append(Problem(p.name, line, "empty row"))
+        problem = r.problem(p.name, len(header))
+        if problem is not None:
+            out.problems.append(problem)
             continue
-        if len(row) != len(header):
-            out.problems.append(Problem(p.name, line, f"{len(row)} fields, the header has {len(header)}"))
-            continue
-        rec = {c: row[i].strip() for c, i in idx.items()}
-        _csv_row(out, p, line, rec)
+        rec = {c: r.fields[i].strip() for c, i in idx.items()}
+        _csv_row(out, p, r.line, rec)
     out.inputs.append({
         "file": str(p), "format": "outlet evidence CSV", "sha256": _sha256(p), "rows": n_rows,
         "outlets": len(out.outlets), "problems": len(out.problems), "dated": None, "known_version": False,

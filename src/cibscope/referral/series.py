@@ -18,13 +18,15 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import math
 import re
 import tomllib
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,18 @@ __all__ = [
 
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d")
 _THOUSANDS = re.compile(r"^[+]?\d{1,3}([,\u00a0\u202f ]\d{3})+(\.\d+)?$")
+_NUMBER = re.compile(r"^\+?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+#: No day before it holds web traffic: the web went public in 1991. Earlier dates are
+#: placeholders (1900-01-01, Excel's day 1; 1970-01-01, Unix time 0) or typos.
+FIRST_DAY = date(1990, 1, 1)
+#: A daily count above it is an error (more than 100 times the world's Google searches in a
+#: day, about 10^10), however large the site: 10^23 or 10^308 made the audit's intervals
+#: +10^21 %. Below 2^53 a float also holds every count exactly.
+MAX_DAILY = 1e12
+#: A day part that is midnight (an ISO timestamp of a day: 2018-07-03T00:00:00Z)
+_MIDNIGHT = re.compile(r"^[T ]00:00(:00(\.0+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_DATE_TOKENS = {"%Y": r"(?P<Y>\d{4})", "%y": r"(?P<y>\d{2})", "%m": r"(?P<m>\d{2})", "%d": r"(?P<d>\d{2})",
+                "%-m": r"(?P<m>\d{1,2})", "%-d": r"(?P<d>\d{1,2})", "%%": "%"}
 _SNIFF_ORDER = ("wikimedia-abtest", "wikimedia-pageviews", "gsc", "ga4", "ua", "long")
 
 
@@ -65,7 +79,13 @@ class Preset:
     date_formats: tuple[str, ...] = DEFAULT_DATE_FORMATS
     bot_classes: tuple[str, ...] = ("none", "direct", "(none)", "(direct)", "unknown", "unassigned")
     incomplete_last_days: int = 0
+    counts: bool = True  # the value columns (and metrics) hold counts: whole numbers
     path: str = ""
+
+    def whole(self, metric: str | None) -> bool:
+        """Must the values read be whole numbers? Yes for the preset's count columns; a
+        ``--metric`` naming another column (a rate, a share, an average) may be fractional."""
+        return self.counts and (metric is None or metric in self.value or metric in self.metrics)
 
     def resolve(self, header: Sequence[str], metric: str | None = None) -> dict[str, Any] | None:
         """Column indexes for this header, or None when the preset does not fit it."""
@@ -116,7 +136,7 @@ def _preset_from_data(data: dict[str, Any], path: str) -> Preset:
     if not p.get("source") and not p.get("source_name"):
         raise InputError("a preset needs source (the column) or source_name (one source per file)", file=path)
     known = {"name", "description", "date", "value", "source", "source_name", "site", "dimensions", "ignore", "metrics",
-             "date_formats", "bot_classes", "incomplete_last_days"}
+             "date_formats", "bot_classes", "incomplete_last_days", "counts"}
     unknown = sorted(set(p) - known)
     if unknown:
         raise InputError(f"unknown preset key(s): {', '.join(unknown)}", file=path, hint="known: " + ", ".join(sorted(known)))
@@ -128,6 +148,10 @@ def _preset_from_data(data: dict[str, Any], path: str) -> Preset:
         "dimensions": _as_tuple(p["dimensions"]) if "dimensions" in p else None,
         "incomplete_last_days": int(p.get("incomplete_last_days", 0)),
     }
+    if "counts" in p:
+        if not isinstance(p["counts"], bool):
+            raise InputError(f"counts must be true or false, got {p['counts']!r}", file=path)
+        kw["counts"] = p["counts"]
     if "date_formats" in p:
         kw["date_formats"] = _as_tuple(p["date_formats"])
     if "bot_classes" in p:
@@ -275,34 +299,118 @@ def _first_non_utf8_line(path: Path) -> int | None:
     return None
 
 
-def _parse_date(text: str, formats: Sequence[str]) -> date | None:
-    t = text.strip()
-    if not t:
-        return None
-    if len(t) > 10 and t[4:5] == "-" and t[10:11] in ("T", " "):  # ISO timestamp at midnight
-        t = t[:10]
-    for fmt in formats:
-        try:
-            return datetime.strptime(t, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
-def parse_count(text: str) -> float | None:
-    """A non-negative count: ``1234``, ``1,234``, ``1 234``, ``12.5``; None if not a count."""
-    t = text.strip().strip('"')
-    if not t:
-        return None
-    if _THOUSANDS.match(t):
-        t = re.sub(r"[,\u00a0\u202f ]", "", t)
+def _date_pattern(fmt: str) -> re.Pattern[str] | None:
+    """``fmt`` as a full-match pattern when it uses only %Y %y %m %d %-m %-d (None otherwise)."""
+    out, i = [], 0
+    while i < len(fmt):
+        tok = fmt[i:i + 3] if fmt[i:i + 2] == "%-" else fmt[i:i + 2]
+        if fmt[i] == "%":
+            if tok not in _DATE_TOKENS:
+                return None
+            out.append(_DATE_TOKENS[tok])
+            i += len(tok)
+        else:
+            out.append(re.escape(fmt[i]))
+            i += 1
     try:
-        v = float(t)
+        return re.compile("".join(out))
+    except re.error:  # a field twice (%m ... %m): leave it to strptime
+        return None
+
+
+def _strict_date(t: str, fmt: str) -> date | None:
+    """``t`` read with ``fmt`` exactly: %m and %d are two digits (01), %-m and %-d one or two
+    (1 or 01), %Y four, %y two (2000-2068, 1969-1999 as Python reads them). A format with other
+    directives (%b, %j, ...) must give back the text unchanged when the date is written with it."""
+    rx = _date_pattern(fmt)
+    if rx is None:
+        try:
+            d = datetime.strptime(t, fmt).date()
+        except ValueError:
+            return None
+        return d if d.strftime(fmt) == t else None
+    m = rx.fullmatch(t)
+    if m is None:
+        return None
+    g = m.groupdict()
+    year = int(g["Y"]) if g.get("Y") else datetime.strptime(g["y"], "%y").year if g.get("y") else None
+    if year is None or not g.get("m") or not g.get("d"):
+        return None
+    try:
+        return date(year, int(g["m"]), int(g["d"]))
     except ValueError:
         return None
-    if not math.isfinite(v) or v < 0:
-        return None
-    return v
+
+
+def _parse_date(text: str, formats: Sequence[str]) -> date | None:
+    """A day in one of ``formats`` (exactly: 2016-1-5 is not 2016-01-05), or an ISO timestamp of
+    its midnight; None otherwise."""
+    return _dated(text, formats)[0]
+
+
+def _dated(text: str, formats: Sequence[str]) -> tuple[date | None, int]:
+    """(day, index of the format that reads it) or (None, -1)."""
+    t = text.strip()
+    if not t:
+        return None, -1
+    if len(t) > 10 and t[4:5] == "-" and t[10:11] in ("T", " "):  # an ISO timestamp: only of a midnight
+        if not _MIDNIGHT.fullmatch(t[10:]):
+            return None, -1
+        t = t[:10]
+    for i, fmt in enumerate(formats):
+        d = _strict_date(t, fmt)
+        if d is not None:
+            return d, i
+    return None, -1
+
+
+def _date_problem(text: str, formats: Sequence[str], name: str, d: date | None, today: date) -> str:
+    """Why the date of a row is not usable ('' when it is)."""
+    if d is None:
+        t = text.strip()
+        if not t:
+            return f"no date in {name!r} (a totals row?)"
+        if len(t) > 10 and t[4:5] == "-" and t[10:11] in ("T", " ") and not _MIDNIGHT.fullmatch(t[10:]):
+            return f"a time of day in {name!r}: {text!r} (daily counts need one row per day: sum the hours first)"
+        return f"not a date in {name!r}: {text!r} (expected " + " or ".join(_shown(f) for f in formats) + ")"
+    if d < FIRST_DAY:
+        return f"date {d.isoformat()} in {name!r} is before {FIRST_DAY.year}: no web traffic to count (a placeholder date such as 1900-01-01?)"
+    if d > today + timedelta(days=1):
+        return f"date {d.isoformat()} in {name!r} is in the future: no day after tomorrow has counts yet"
+    return ""
+
+
+def _shown(fmt: str) -> str:
+    """'%Y-%m-%d' -> 'YYYY-MM-DD', '%-m/%-d/%y' -> 'M/D/YY' (for messages)."""
+    for a, b in (("%Y", "YYYY"), ("%y", "YY"), ("%-m", "M"), ("%-d", "D"), ("%m", "MM"), ("%d", "DD")):
+        fmt = fmt.replace(a, b)
+    return fmt
+
+
+def parse_count(text: str, *, whole: bool = False) -> float | None:
+    """A non-negative count: ``1234``, ``1,234``, ``1 234``, ``12.5`` (not with ``whole``); None if not one."""
+    return _parse_value(text, whole)[0]
+
+
+def _parse_value(text: str, whole: bool) -> tuple[float | None, str]:
+    """(value, '') or (None, why not): a plain non-negative decimal number, thousands separators
+    allowed, at most :data:`MAX_DAILY`, and a whole number when ``whole``."""
+    t = text.strip().strip('"').strip()
+    if not t:
+        return None, "empty"
+    if _THOUSANDS.match(t):
+        t = re.sub(r"[,\u00a0\u202f ]", "", t)
+    body = t[1:] if t.startswith("-") else t
+    if not _NUMBER.match(body):
+        return None, "not a number"
+    v = float(body)
+    if body is not t and v != 0:  # -0 is 0
+        return None, "negative"
+    if not math.isfinite(v) or v > MAX_DAILY:
+        return None, f"more than 10^{int(math.log10(MAX_DAILY))} a day: not a plausible daily count"
+    if whole and not v.is_integer():
+        return None, "not a whole number"
+    return v, ""
 
 
 def _parse_filters(filters: Mapping[str, str] | Iterable[str] | None) -> dict[str, set[str]]:
@@ -335,6 +443,7 @@ def read_series(
     preset: str | Path | Preset | None = None,
     filters: Mapping[str, str] | Iterable[str] | None = None,
     metric: str | None = None,
+    today: date | None = None,
 ) -> SeriesData:
     """Read daily-count CSV files (long format or a preset) into :class:`SeriesData`.
 
@@ -342,6 +451,8 @@ def read_series(
     filters : keep only rows whose column equals one of the values (``{"access_method": "desktop"}``
         or ``["access_method=desktop"]``); filtered rows are counted, not quarantined.
     metric : read this value column instead of the preset's (e.g. ``Impressions`` of Search Console).
+    today : the day the data is read on (default: today in UTC); rows dated after the next day
+        are quarantined, as are rows before 1990 (:data:`FIRST_DAY`).
     """
     if not paths:
         raise InputError("no series file given", hint="pass --series FILE (daily counts by source)")
@@ -349,8 +460,9 @@ def read_series(
     flt = _parse_filters(filters)
     data = SeriesData(metric=metric or "")
     seen: dict[tuple[str, str, tuple[str, ...], date], tuple[str, int]] = {}
+    now = today or datetime.now(timezone.utc).date()
     for raw in paths:
-        _read_one(Path(raw), fixed, flt, metric, data, seen)
+        _read_one(Path(raw), fixed, flt, metric, data, seen, now)
     if not data.values:
         raise InputError(
             "no usable rows in the input", file=str(paths[0]) if len(paths) == 1 else None,
@@ -359,90 +471,181 @@ def read_series(
     return data
 
 
+@dataclass(frozen=True)
+class _Record:
+    line: int  # first physical line
+    last: int  # last physical line
+    fields: list[str]
+    broken: str = ""  # why a quote made it no row (its lines after the first are read again)
+
+
+def _skipped(row: list[str]) -> bool:
+    """A blank line or a comment line (GA4's '#' header notes)."""
+    return not row or not any(c.strip() for c in row) or row[0].lstrip().startswith("#")
+
+
+def _records(lines: list[str]) -> Iterable[_Record]:
+    """The CSV records of ``lines``, each with its physical lines; the header is the first
+    record that is not blank or a comment.
+
+    A stray or unclosed quote makes a record run over the following lines (every row up to the
+    next quote became one field, often of a well-formed row: the rows in it were lost without
+    a word). A record over several lines that lacks the header's field count, whose quoted
+    text holds lines that have it, or whose quote is never closed, is yielded as broken, with
+    its span, and reading starts again on its second line: one stray quote costs one row.
+    """
+    width: int | None = None
+    start = 0
+    while start < len(lines):
+        reader = csv.reader(itertools.islice(lines, start, None))
+        prev = 0
+        again: int | None = None
+        try:
+            for row in reader:
+                first, last = start + prev + 1, start + reader.line_num
+                prev = reader.line_num
+                if width is None:
+                    if not _skipped(row):
+                        width = len(row)
+                elif last > first:
+                    never = _never_closed("".join(lines[first - 1:last]))
+                    inner = lines[first:last] if never else lines[first:last - 1]  # the lines wholly inside the quote
+                    looks = sum(1 for ln in inner if len(next(csv.reader([ln]), [])) == width)
+                    if never or looks or len(row) != width:
+                        k = next((i for i, c in enumerate(row, 1) if "\n" in c or "\r" in c), 1)
+                        where = "is never closed: the file ends inside it, on line" if never else "closes only on line"
+                        swallowed = f", and {looks:,} of the {len(inner):,} lines {'after it' if never else 'between'} look like rows of their own" if looks else ""
+                        yield _Record(first, last, [lines[first - 1].rstrip("\r\n")], (
+                            f"lines {first}-{last}: a quote opened in field {k} on line {first} {where} {last}{swallowed} "
+                            f"(a stray or unclosed quote?); the record ({len(row)} fields, the header has {width}) is "
+                            f"quarantined and lines {first + 1}-{last} are read again as rows"))
+                        again = first
+                        break
+                yield _Record(first, last, row)
+        except csv.Error as e:  # a field over csv.field_size_limit(): a quote ran away
+            first, last = start + prev + 1, start + reader.line_num
+            if width is None:
+                raise
+            what = (f"a quoted field opened on line {first} runs past {csv.field_size_limit():,} characters (to line {last})"
+                    if "field limit" in str(e) else f"malformed CSV ({e})")
+            yield _Record(first, last, [lines[first - 1].rstrip("\r\n")],
+                          f"lines {first}-{last}: {what} (a stray or unclosed quote?); line {first} is quarantined and the lines after it are read again as rows")
+            again = first
+        if again is None:
+            return
+        start = again
+
+
+def _never_closed(text: str) -> bool:
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), strict=True):
+            pass
+    except csv.Error as e:
+        return "unexpected end of data" in str(e)
+    return False
+
+
 def _read_one(path: Path, fixed: Preset | None, flt: dict[str, set[str]], metric: str | None, data: SeriesData,
-              seen: dict[tuple[str, str, tuple[str, ...], date], tuple[str, int]]) -> None:
+              seen: dict[tuple[str, str, tuple[str, ...], date], tuple[str, int]], today: date) -> None:
     fname = str(path)
-    reader = None
+    reader_line: int | None = None
     try:
         with _open_text(path) as fh:
-            reader = csv.reader(fh)
-            header: list[str] | None = None
-            for row in reader:
-                if not row or not any(c.strip() for c in row) or row[0].lstrip().startswith("#"):
-                    continue
-                header = [c.strip() for c in row]
-                break
-            if header is None:
-                raise InputError("empty file (no header row)", file=fname)
-            if fixed is not None:
-                p, cols = fixed, fixed.resolve(header, metric)
-                if cols is None:
-                    raise InputError(
-                        f"the header does not fit preset {fixed.name!r}: need a date column ({', '.join(fixed.date)}), "
-                        f"a value column ({metric or ', '.join(fixed.value)})" + (f" and a source column ({', '.join(fixed.source)})" if fixed.source and not fixed.source_name else ""),
-                        file=fname, line=reader.line_num, hint="header: " + ", ".join(header),
-                    )
-            else:
-                p, cols = _sniff(header, fname, metric)
-            if metric is not None and cols["value_name"] != metric:
-                raise InputError(f"no column {metric!r} for --metric", file=fname, hint="columns: " + ", ".join(header))
-            for name in flt:
-                if name not in header:
-                    raise InputError(f"no column {name!r} to filter on", file=fname, hint="columns: " + ", ".join(header))
-            summary = FileSummary(file=fname, preset=p.name, columns={k: cols[k] for k in ("date_name", "source_name", "value_name", "site_name", "dim_names")})
-            data.files.append(summary)
-            data.bot_classes.update(b.lower() for b in p.bot_classes)
-            fidx = {name: header.index(name) for name in flt}
-            width = len(header)
-            for row in reader:
-                line = reader.line_num
-                if not row or not any(c.strip() for c in row) or row[0].lstrip().startswith("#"):
-                    continue
-                summary.rows_read += 1
+            lines = io.StringIO(fh.read(), newline="").readlines()
+        records = _records(lines)
+        header: list[str] | None = None
+        header_line = 0
+        for rec in records:
+            reader_line = rec.last
+            if _skipped(rec.fields):
+                continue
+            header, header_line = [c.strip() for c in rec.fields], rec.line
+            break
+        if header is None:
+            raise InputError("empty file (no header row)", file=fname)
+        if fixed is not None:
+            p, cols = fixed, fixed.resolve(header, metric)
+            if cols is None:
+                raise InputError(
+                    f"the header does not fit preset {fixed.name!r}: need a date column ({', '.join(fixed.date)}), "
+                    f"a value column ({metric or ', '.join(fixed.value)})" + (f" and a source column ({', '.join(fixed.source)})" if fixed.source and not fixed.source_name else ""),
+                    file=fname, line=header_line, hint="header: " + ", ".join(header),
+                )
+        else:
+            p, cols = _sniff(header, fname, metric)
+        if metric is not None and cols["value_name"] != metric:
+            raise InputError(f"no column {metric!r} for --metric", file=fname, hint="columns: " + ", ".join(header))
+        for name in flt:
+            if name not in header:
+                raise InputError(f"no column {name!r} to filter on", file=fname, hint="columns: " + ", ".join(header))
+        summary = FileSummary(file=fname, preset=p.name, columns={k: cols[k] for k in ("date_name", "source_name", "value_name", "site_name", "dim_names")})
+        data.files.append(summary)
+        data.bot_classes.update(b.lower() for b in p.bot_classes)
+        fidx = {name: header.index(name) for name in flt}
+        width = len(header)
+        whole = p.whole(metric)
+        body = [(rec.line, rec.fields, rec.broken) for rec in records if rec.broken or not _skipped(rec.fields)]
+        # One export writes its dates one way: the way most of the file's dates are written
+        # (the first of the preset's formats on a tie) is the file's; a date written another
+        # way is a row from elsewhere, not a second spelling of a day (2016-1-5, 20160105).
+        fmt_rows = Counter(_dated(row[cols["date"]], p.date_formats)[1] for _line, row, broken in body if not broken and len(row) == width)
+        fmt_rows.pop(-1, None)
+        main = min(fmt_rows, key=lambda i: (-fmt_rows[i], i)) if fmt_rows else -1
+        for line, row, broken in body:
+            summary.rows_read += 1
 
-                def bad(reason: str, line: int = line) -> None:
-                    summary.quarantined += 1
-                    data.quarantine.append(QuarantinedRow(fname, line, reason))
+            def bad(reason: str, line: int = line) -> None:
+                summary.quarantined += 1
+                data.quarantine.append(QuarantinedRow(fname, line, reason))
 
-                if len(row) != width:
-                    bad(f"{len(row)} fields, the header has {width}")
-                    continue
-                if any(row[i].strip() not in vals for (name, vals), i in zip(flt.items(), fidx.values(), strict=True)):
-                    summary.filtered += 1
-                    continue
-                d = _parse_date(row[cols["date"]], p.date_formats)
-                if d is None:
-                    bad(f"not a date in {cols['date_name']!r}: {row[cols['date']]!r}" if row[cols["date"]].strip() else f"no date in {cols['date_name']!r} (a totals row?)")
-                    continue
-                v = parse_count(row[cols["value"]])
-                if v is None:
-                    bad(f"not a non-negative count in {cols['value_name']!r}: {row[cols['value']]!r}")
-                    continue
-                src = (p.source_name if metric is None else f"{p.source_name} {metric.lower()}") if cols["source"] is None else row[cols["source"]].strip()
-                if not src:
-                    bad(f"empty source in {cols['source_name']!r}")
-                    continue
-                site = row[cols["site"]].strip() if cols["site"] is not None else ""
-                dims = tuple(row[i].strip() for i in cols["dims"])
-                key = (site, src, dims, d)
-                if key in seen:
-                    f0, l0 = seen[key]
-                    bad(f"duplicate of {f0}:{l0} (same date, source" + (", site" if site else "") + (", " + ", ".join(cols["dim_names"]) if dims else "") + ")")
-                    continue
-                seen[key] = (fname, line)
-                summary.kept += 1
-                series = data.values.setdefault((site, src), {})
-                series[d] = series.get(d, 0.0) + v
-                data.components.setdefault((site, src, dims), {})[d] = v
-                if cols["dim_names"]:
-                    data.dim_names.setdefault(site, list(cols["dim_names"]))
-                if p.incomplete_last_days:
-                    data.incomplete_last_days[site] = max(data.incomplete_last_days.get(site, 0), p.incomplete_last_days)
-            assert summary.rows_read == summary.kept + summary.filtered + summary.quarantined
+            if broken:
+                bad(broken)
+                continue
+            if len(row) != width:
+                bad(f"{len(row)} fields, the header has {width}")
+                continue
+            if any(row[i].strip() not in vals for (name, vals), i in zip(flt.items(), fidx.values(), strict=True)):
+                summary.filtered += 1
+                continue
+            d, used = _dated(row[cols["date"]], p.date_formats)
+            why = _date_problem(row[cols["date"]], p.date_formats, cols["date_name"], d, today)
+            if not why and used != main:
+                why = (f"date {row[cols['date']].strip()!r} in {cols['date_name']!r} written as {_shown(p.date_formats[used])}, "
+                       f"the file's other dates as {_shown(p.date_formats[main])} ({fmt_rows[main]:,} rows): a row from another export?")
+            if why:
+                bad(why)
+                continue
+            v, why = _parse_value(row[cols["value"]], whole)
+            if v is None:
+                kind = "not a whole count" if why == "not a whole number" else "not a non-negative count"
+                bad(f"{kind} in {cols['value_name']!r}: {row[cols['value']]!r} ({why})" + (
+                    " -- a share or rate? read it with a preset that says counts = false" if why == "not a whole number" else ""))
+                continue
+            src = (p.source_name if metric is None else f"{p.source_name} {metric.lower()}") if cols["source"] is None else row[cols["source"]].strip()
+            if not src:
+                bad(f"empty source in {cols['source_name']!r}")
+                continue
+            site = row[cols["site"]].strip() if cols["site"] is not None else ""
+            dims = tuple(row[i].strip() for i in cols["dims"])
+            key = (site, src, dims, d)
+            if key in seen:
+                f0, l0 = seen[key]
+                bad(f"duplicate of {f0}:{l0} (same date, source" + (", site" if site else "") + (", " + ", ".join(cols["dim_names"]) if dims else "") + ")")
+                continue
+            seen[key] = (fname, line)
+            summary.kept += 1
+            series = data.values.setdefault((site, src), {})
+            series[d] = series.get(d, 0.0) + v
+            data.components.setdefault((site, src, dims), {})[d] = v
+            if cols["dim_names"]:
+                data.dim_names.setdefault(site, list(cols["dim_names"]))
+            if p.incomplete_last_days:
+                data.incomplete_last_days[site] = max(data.incomplete_last_days.get(site, 0), p.incomplete_last_days)
+        assert summary.rows_read == summary.kept + summary.filtered + summary.quarantined
     except UnicodeDecodeError as e:
         raise InputError(f"not UTF-8 text ({e.reason})", file=fname, line=_first_non_utf8_line(path),
                          hint="save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')") from e
     except (gzip.BadGzipFile, EOFError, zlib.error) as e:
         raise InputError(f"not a readable gzip file ({e})", file=fname, hint="a .gz file must be gzip-compressed; otherwise rename it") from e
     except csv.Error as e:
-        raise InputError(f"not a readable CSV ({e})", file=fname, line=reader.line_num if reader is not None else None) from e
+        raise InputError(f"not a readable CSV ({e})", file=fname, line=reader_line) from e
