@@ -10,7 +10,6 @@ file. A file already ingested (same content hash) is skipped, so re-ingesting ne
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import shutil
 import tempfile
@@ -32,7 +31,7 @@ from ..engine.base import Engine
 from ..engine.duckdb import Error as DuckDBError, IOException as DuckDBIOException
 from ..errors import EmptyFileError, InputError, StrictModeError, UnknownFormatError
 from ..progress import Progress, step
-from .base import GZIP_BROKEN, STAGE_TABLES, ReadContext, Reader, Source, compression_of, gunzip_prefix, read_prefix
+from .base import GZIP_BROKEN, GZIP_MAGIC, STAGE_TABLES, ReadContext, Reader, Source, compression_of, read_prefix
 from .normalize import install_macros
 from .registry import get_reader, readers
 
@@ -156,6 +155,16 @@ def _content_hash(
     parses), counted in a second pass (None if the stream is broken: the lines are then unknown).
     ``stop`` set (from another thread) ends the pass early; the result is then meaningless.
     """
+    return _scan(path, count_lines, stop, digest, gz and count_lines)[:2]
+
+
+def _scan(
+    path: Path, count_lines: bool = False, stop: threading.Event | None = None, digest: bool = True, gz: bool = False
+) -> tuple[str | None, int | None, str | None, bool]:
+    """:func:`_content_hash`, and for a gzip file (``gz``) the state of its stream, checked in
+    the pass that counts its lines (made whether they are asked for or not): None when sound,
+    else the quarantine reason of what is lost (:func:`_gunzip`); and whether all that
+    decompressed is right (a stream cut off, or followed by bytes that are not gzip)."""
     h = hashlib.sha1() if digest else None
     newlines = 0
     last = b""
@@ -171,27 +180,141 @@ def _content_hash(
                     newlines += chunk.count(b"\n")
                 last = chunk[-1:]
     hexdigest = h.hexdigest() if h is not None else None
-    if not count_lines:
-        return hexdigest, None
+    broken: str | None = None
+    whole = True
     if gz:
         last = b""
-        try:
-            with gzip.open(path, "rb") as g:
-                while chunk := g.read(1 << 22):
-                    if stop is not None and stop.is_set():
+
+        def tally(data: bytes) -> bool:
+            nonlocal newlines, last
+            newlines += data.count(b"\n")
+            last = data[-1:]
+            return False
+
+        got, good, broken = _gunzip(path, tally, stop)
+        whole = good == got
+    if not count_lines or broken is not None:
+        return hexdigest, None, broken, whole
+    return hexdigest, newlines + (1 if last not in (b"", b"\n") else 0), None, whole
+
+
+# Decompression in pieces of this much compressed input, each giving at most this much output
+# (a bound on memory whatever the compression ratio).
+_GZ_IN = 1 << 20
+_GZ_OUT = 1 << 24
+# zlib's errors for a stream that decompressed to its end but whose trailer does not match
+_CHECK_ERRORS = ("incorrect data check", "incorrect length check")
+
+
+def _gunzip(path: Path, emit: Callable[[bytes], bool], stop: threading.Event | None = None) -> tuple[int, int, str | None]:
+    """Decompress the gzip file ``path`` as far as it goes, handing each piece of output to
+    ``emit`` in order (``emit`` returns True to stop there). Returns the bytes handed on, how
+    many of them are known to be right, and None when the stream is sound, else the reason it
+    is not (the quarantine reason of what is lost, :data:`GZIP_BROKEN` first):
+
+    * cut off: what decompressed before the cut is right;
+    * followed by bytes that are not gzip: all of it is right;
+    * compressed data that cannot be decompressed (a damaged block), or a checksum (CRC-32 or
+      length) that does not match what decompressed: the damage may start anywhere in that
+      gzip member (deflate decodes most damaged bits into other bytes, and the error shows
+      later, often only at the checksum), so nothing of the member is right: only the members
+      before it, each checked by its own checksum (a file of one member: nothing). What
+      decompressed is handed on all the same, up to the failing bytes (a piece of input that
+      fails is decompressed again a byte at a time).
+
+    Concatenated members are read one after another; zero bytes after a member are padding,
+    as for Python's gzip module. ``stop`` set ends the pass early (the result is then
+    meaningless)."""
+    got = 0
+    member = 0  # where the member being read starts, in decompressed bytes
+    with open(path, "rb") as f:
+        d = zlib.decompressobj(wbits=31)
+        buf = b""
+        pending = False  # the last call filled its output bound: more output may be due
+        while True:
+            if stop is not None and stop.is_set():
+                return got, got, None
+            if not buf and not pending:
+                buf = f.read(_GZ_IN)
+                if not buf:
+                    return got, got, f"{GZIP_BROKEN}: the file ends inside the compressed stream, after {got:,} bytes"
+            before = d.copy()
+            try:
+                data = d.decompress(buf, _GZ_OUT)
+            except zlib.error as e:
+                got, why = _gunzip_slowly(before, buf, emit, got, e)
+                return got, (got if why is None else member), why
+            buf = d.unconsumed_tail
+            pending = len(data) == _GZ_OUT
+            if data:
+                got += len(data)
+                if emit(data):
+                    return got, got, None
+            if d.eof:
+                rest = d.unused_data
+                while True:
+                    rest = rest.lstrip(b"\x00")
+                    if len(rest) >= 2:
                         break
-                    newlines += chunk.count(b"\n")
-                    last = chunk[-1:]
-        except (OSError, EOFError, zlib.error):
-            return hexdigest, None
-    return hexdigest, newlines + (1 if last not in (b"", b"\n") else 0)
+                    more = f.read(_GZ_IN)
+                    if not more:
+                        break
+                    rest += more
+                if not rest:
+                    return got, got, None
+                if rest[:2] != GZIP_MAGIC:
+                    return got, got, f"{GZIP_BROKEN}: bytes after the end of the gzip stream are not gzip (after {got:,} bytes)"
+                d = zlib.decompressobj(wbits=31)
+                buf, pending, member = rest, False, got
+
+
+def _gunzip_slowly(d: Any, buf: bytes, emit: Callable[[bytes], bool], got: int, error: zlib.error) -> tuple[int, str | None]:
+    """The rest of :func:`_gunzip` for a piece of input ``buf`` on which the decompressor
+    failed: ``buf`` again from ``d`` (the decompressor as it was before it), 4 KB at a time,
+    then byte by byte from the 4 KB that fails, so that what decompresses before the failing
+    bytes is handed on. Returns the bytes handed on in all and the reason (None: ``emit``
+    asked to stop)."""
+    pos = 0
+    for size in (1 << 12, 1):
+        while pos < len(buf):
+            piece = buf[pos : pos + size]
+            before = d.copy()
+            try:
+                data = d.decompress(piece)  # at most ~1,032 times the piece
+            except zlib.error as e:
+                d, error = before, e
+                break
+            pos += len(piece)
+            if data:
+                got += len(data)
+                if emit(data):
+                    return got, None
+    what = str(error).rsplit(": ", 1)[-1]  # "Error -3 while decompressing data: invalid block type"
+    if what in _CHECK_ERRORS:
+        found = f"the checksum does not match the {got:,} bytes it decompresses to ({what})"
+    else:
+        found = f"damaged compressed data ({what}, after {got:,} decompressed bytes)"
+    return got, f"{GZIP_BROKEN}: {found}; the damage may start anywhere in the gzip member, so nothing is read from its start on"
+
+
+def _gunzip_head(path: Path, limit: int) -> tuple[bytes, str | None]:
+    """The first ``limit`` decompressed bytes of the gzip file ``path`` and None; or, when the
+    stream breaks before them, what decompressed and the reason (:func:`_gunzip`)."""
+    out = bytearray()
+
+    def take(data: bytes) -> bool:
+        out.extend(data)
+        return len(out) >= limit
+
+    why = _gunzip(path, take)[2]
+    return bytes(out[:limit]), (None if len(out) >= limit else why)
 
 
 def sniff(source: Source, forced: str | None = None) -> Reader:
     """Pick the reader for ``source``: the forced one, else the first whose ``sniff`` matches."""
     if forced is not None:
         return get_reader(forced)
-    head, broken = read_prefix(source, 65536)
+    head, broken = _gunzip_head(source.path, 65536) if source.compression == "gzip" else read_prefix(source, 65536)
     if not head.strip():
         if broken:
             raise InputError(broken, file=source.name)
@@ -199,6 +322,8 @@ def sniff(source: Source, forced: str | None = None) -> Reader:
     for reader in readers():
         if reader.sniff(source, head):
             return reader
+    if broken:  # the stream breaks before the first lines could tell the format
+        raise InputError(broken, file=source.name)
     first_line = head.split(b"\n", 1)[0]
     if b"Typology" in first_line and b"Main assets" in first_line:
         raise UnknownFormatError(
@@ -333,50 +458,74 @@ def ingest(
                             FileReport(src.name, reader.name, "already ingested", message=f"same content as {repeat}; nothing added")
                         )
                         continue
-                args = (c, src, reader, strict, options, progress, finalize, lean, overlap)
-                try:
-                    report.files.append(_ingest_one(*args, hash_content=by_size is None, lines=lines, adopt=adopt))
-                except StrictModeError:
-                    raise
-                except InputError as e:
-                    if src.name in explicit:
+                args = (reader, strict, options, progress, finalize, lean, overlap)
+                readable, notes, gunzip = src, [], False
+                while True:
+                    try:
+                        if gunzip:  # a damaged gzip stream: its readable part, decompressed, and the row of the rest
+                            readable, notes = _gunzipped_copy(src, stack)
+                        report.files.append(
+                            _ingest_one(c, readable, *args, hash_content=by_size is None, notes=notes, lines=lines, adopt=adopt)
+                        )
+                    except StrictModeError:
                         raise
-                    # nothing of it kept: its transaction was rolled back
-                    report.files.append(_folder_file_failed(src, reader.name, e))
-                except DuckDBIOException as e:
-                    if src.compression != "gzip" or "gzip" not in str(e).lower():
-                        raise
-                    # DuckDB stops at a broken gzip stream: read what it holds, quarantine the rest
-                    readable, note = _salvage_gzip(src, stack)
-                    report.files.append(
-                        _ingest_one(c, readable, *args[2:], hash_content=by_size is None, notes=[note], lines=lines, adopt=adopt)
-                    )
+                    except _GunzipFirst:
+                        gunzip = True  # (once: the copy is not gzip)
+                        continue
+                    except InputError as e:
+                        if src.name in explicit:
+                            raise
+                        # nothing of it kept: its transaction was rolled back
+                        report.files.append(_folder_file_failed(src, reader.name, e))
+                    break
     finally:
         if owns:
             c.close()
     return report
 
 
-def _salvage_gzip(src: Source, stack: ExitStack) -> tuple[Source, tuple[int | None, str, str]]:
-    """The readable part of a broken gzip file as a plain file, up to its last complete line,
-    and the quarantine row of what is lost (the line cut off, with the reason)."""
+class _GunzipFirst(Exception):
+    """Raised by :func:`_ingest_one` (its transaction rolled back) for a gzip file whose stream
+    is damaged (unless the reader quarantined a cut-off stream itself), or that DuckDB cannot
+    read though it is sound: :func:`ingest` then has the reader read a decompressed copy of
+    what is right instead (:func:`_gunzipped_copy`). One rule for every reader, whatever its
+    parser makes of the damage."""
+
+
+def _gunzipped_copy(src: Source, stack: ExitStack) -> tuple[Source, list[tuple[int | None, str, str]]]:
+    """The gzip file ``src`` decompressed into a plain file, for its reader to read again: all
+    of it when the stream is sound (one that DuckDB does not read, e.g. zero bytes after a
+    member); for a damaged stream, the part known to be right (:func:`_gunzip`) up to its
+    last complete line, and the quarantine row of what is not read: its first line, its first
+    4 KB as decompressed (raw) and the reason. The copy may be empty (nothing is right)."""
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cibscope-gzip-")))
     target = tmp / Path(src.name).name.removesuffix(".gz")
     with open(target, "wb") as out:
-        _, why = gunzip_prefix(src.path, sink=out)
-    size = target.stat().st_size
-    with open(target, "rb+") as f:  # cut at the last newline: the partial line is the lost row
-        back = min(size, 1 << 22)
-        f.seek(size - back)
-        tail = f.read(back)
-        keep = size - back + tail.rfind(b"\n") + 1 if b"\n" in tail else 0
+
+        def write(data: bytes) -> bool:
+            out.write(data)
+            return False
+
+        _, good, why = _gunzip(src.path, write)
+    if why is None:
+        return Source(target, src.name, None, origin=src.path), []
+    with open(target, "rb+") as f:  # cut after the last newline of the right part
+        keep = 0
+        end = good
+        while end > 0:
+            start = max(0, end - (1 << 22))
+            f.seek(start)
+            nl = f.read(end - start).rfind(b"\n")
+            if nl >= 0:
+                keep = start + nl + 1
+                break
+            end = start
         f.seek(keep)
-        partial = f.read(4096)
+        raw = f.read(4096)
         f.truncate(keep)
         f.seek(0)
         lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 22), b""))
-    reason = why or f"{GZIP_BROKEN}"
-    return Source(target, src.name, None, origin=src.path), (lines + 1, partial.decode("utf-8", "replace"), reason)
+    return Source(target, src.name, None, origin=src.path), [(lines + 1, raw.decode("utf-8", "replace"), why)]
 
 
 def _repeat_by_size(by_size: dict[int, list[list[Any]]], src: Source) -> str | None:
@@ -458,7 +607,14 @@ def _ingest_one(
     only the line count, alongside the parse. ``notes``: rows to quarantine besides the
     reader's, (line, raw, reason) -- what a broken gzip stream lost. ``lines``: see :func:`ingest`.
     ``adopt``: staged posts may become the (in-memory, ending) case's posts table without a
-    copy (:func:`.finalize.adopt_stage_posts`)."""
+    copy (:func:`.finalize.adopt_stage_posts`).
+
+    A gzip file's stream is checked in the pass that hashes the file (and counts its lines).
+    When it is damaged, the read stands only if all that decompressed is right (a stream cut
+    off) and the reader quarantined the damage itself (a row :data:`GZIP_BROKEN`...: the JSON
+    reader, which decompresses on its own); otherwise (the reader failed, read what the damage
+    made of the data, or read a damaged member) :class:`_GunzipFirst` is raised, as it is when
+    DuckDB cannot read a sound stream."""
     t0 = time.perf_counter()
     # the line count is only meaningful for the bytes the reader parses (gzip's decompressed
     # text, not a copy's); a read without lines needs no count from a reader that numbers
@@ -468,25 +624,30 @@ def _ingest_one(
     gz = src.compression == "gzip"
     hashed = src.origin or src.path
     eng = c.engine
-    hashing: Future[tuple[str | None, int | None]] | None = None
+    hashing: Future[tuple[str | None, int | None, str | None, bool]] | None = None
     hexdigest: str | None = None
     stop = threading.Event()  # tells the hash thread to give up when the read fails
     line_count: int | Callable[[], int | None] | None
+    # a gzip stream's damage (None: sound) and whether all that decompresses is right (_scan)
+    damage: Callable[[], tuple[str | None, bool]] = lambda: (None, True)  # noqa: E731
     if not overlap:
-        hexdigest, line_count = _content_hash(hashed, count, gz=gz)
+        hexdigest, line_count, broken, whole = _scan(hashed, count, gz=gz)
         prev = _same_content(eng, str(hexdigest))
         if prev is not None:
             return FileReport(src.name, reader.name, "already ingested", message=f"same content as {prev}; nothing added")
+        damage = lambda: (broken, whole)  # noqa: E731
     else:
         # The case had no files before this call, so the file can only repeat one read in this
         # call: hash it in a thread while the reader parses (hashlib and DuckDB both release the
         # GIL) and check for a repeat after the parse (a wasted parse only for a file given twice).
         # Without hash_content only the line count is taken (if the reader wants it).
+        # A gzip file is decompressed in the thread, to check its stream, in any case.
         line_count = None
-        if hash_content or count:
+        if hash_content or count or gz:
             pool = ThreadPoolExecutor(1, thread_name_prefix="cibscope-hash")
-            running = hashing = pool.submit(_content_hash, hashed, count, stop, hash_content, gz)
+            running = hashing = pool.submit(_scan, hashed, count, stop, hash_content, gz)
             pool.shutdown(wait=False)
+            damage = lambda: running.result()[2:]  # noqa: E731
             if count:
                 line_count = lambda: running.result()[1]  # noqa: E731
     if on_demand and src.compression in (None, "gzip") and src.origin is None:
@@ -506,10 +667,9 @@ def _ingest_one(
         with step(progress, f"reading {Path(src.name).name} ({reader.name})") as _:
             try:
                 ctx = ReadContext(c.engine, src, progress, options, physical_lines=line_count, fields=fields, lines=lines, macros=macros)
-                rows_read = reader.read(ctx)
+                # a damaged gzip file of which nothing is right: only its quarantine row (notes)
+                rows_read = 0 if notes and src.origin is not None and not src.path.stat().st_size else reader.read(ctx)
             except DuckDBError as e:
-                if isinstance(e, DuckDBIOException) and src.compression == "gzip" and "gzip" in str(e).lower():
-                    raise  # the caller reads what the broken stream holds
                 # the parser gave up on the file as a whole (a record it cannot even reject)
                 first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
                 raise InputError(
@@ -527,6 +687,9 @@ def _ingest_one(
             if prev is not None:
                 eng.execute("ROLLBACK")
                 return FileReport(src.name, reader.name, "already ingested", message=f"same content as {prev}; nothing added")
+        broken, whole = damage()
+        if broken is not None and not (whole and _damage_quarantined(eng)):
+            raise _GunzipFirst()  # the reader read what the damage made of the data
         kept = _staged_count(eng, reader.kind)
         q = eng.execute("SELECT count(*) FROM stage_quarantine").fetchone()
         quarantined = int(q[0]) if q else 0
@@ -562,12 +725,39 @@ def _ingest_one(
 
             adopt_stage_posts(eng, fields or frozenset())  # after the rows were counted in stage_posts
         eng.execute("COMMIT")
-    except BaseException:
+    except BaseException as e:
         eng.execute("ROLLBACK")
+        if gz and isinstance(e, Exception) and not isinstance(e, (_GunzipFirst, StrictModeError)):
+            # the reader failed on a gzip file: read a decompressed copy if the stream is damaged
+            # (the hash thread's verdict, waited for) or DuckDB does not read it
+            try:
+                damaged = damage()[0] is not None
+            except Exception:  # the check itself failed (the file cannot be read): the reader's error stands
+                damaged = False
+            if damaged or _duckdb_gzip_error(e):
+                raise _GunzipFirst() from e
         stop.set()
         raise
     message = f"{merged:,} kept row(s) merged into their post's first row" if merged else ""
     return FileReport(src.name, reader.name, "ingested", rows_read, kept, quarantined, seconds, message, quarantine_reasons=reasons)
+
+
+def _damage_quarantined(eng: Engine) -> bool:
+    """Did the reader quarantine a row for a damaged gzip stream itself (one that decompresses
+    the stream on its own, as the JSON reader does)?"""
+    row = eng.execute("SELECT count(*) FROM stage_quarantine WHERE starts_with(reason, ?)", [GZIP_BROKEN]).fetchone()
+    return bool(row and row[0])
+
+
+def _duckdb_gzip_error(e: BaseException | None) -> bool:
+    """Is ``e`` (or what caused it) DuckDB's I/O error on a gzip stream?"""
+    seen = 0
+    while e is not None and seen < 10:
+        if isinstance(e, DuckDBIOException) and "gzip" in str(e).lower():
+            return True
+        e = e.__cause__ or e.__context__
+        seen += 1
+    return False
 
 
 def _count_on_demand(path: Path, gz: bool) -> Callable[[], int | None]:
