@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from cibscope import csvrecords
 from cibscope.errors import InputError
 from cibscope.mediapolicy import read_blocs, read_observed, run_media_policy
 from cibscope.mediapolicy.outlets import read_outlet_csv, read_outlets
@@ -120,6 +121,7 @@ def test_invalid_utf8_is_named_by_line_not_byte_offset(tmp_path):
         read_outlets(p)
     assert e.value.line == 4 and e.value.file == str(p)
     assert str(e.value).startswith(f"{p}:4: not UTF-8 text") and "byte 34 of the line" in str(e.value)
+    assert e.value.hint == csvrecords.UTF8_HINT  # the referral reader's words too
     crlf = tmp_path / "crlf.csv"
     crlf.write_bytes(b"\xef\xbb\xbf" + body.replace(b"\n", b"\r\n"))
     with pytest.raises(InputError) as e:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from cibscope import csvrecords
 from cibscope.errors import InputError
 from cibscope.referral import read_series
 from cibscope.referral.series import MAX_DAILY
@@ -156,3 +157,12 @@ def test_a_well_formed_multiline_field_is_kept_and_lines_stay_physical(tmp_path)
     d, reasons = _read(f)
     assert d.values[("", "a")] == {date(2020, 1, 1): 1.0}
     assert list(reasons) == [4]
+
+
+def test_invalid_utf8_is_named_by_line_and_byte_as_the_media_policy_readers_name_it(tmp_path):
+    p = tmp_path / "latin.csv"
+    p.write_bytes("date,source,value\r2020-01-01,a,1\r2020-01-02,caf\xe9,2\r".encode("latin-1"))  # CR line ends
+    with pytest.raises(InputError) as e:
+        read_series([p], today=TODAY)
+    assert e.value.line == 3 and e.value.hint == csvrecords.UTF8_HINT
+    assert str(e.value) == f"{p}:3: not UTF-8 text (invalid continuation byte at byte 15 of the line, b'\\xe9')"

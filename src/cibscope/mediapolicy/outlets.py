@@ -29,14 +29,11 @@ conflicting name) that is ignored, become :class:`Problem` rows with file, line 
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import itertools
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -44,6 +41,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .. import csvrecords
 from ..errors import InputError, MissingColumnsError
 
 __all__ = [
@@ -348,16 +346,10 @@ def typology_evidence(
 _COLUMNS_HINT = "check the header row against docs/media-policy.md"
 
 
-@dataclass(frozen=True)
-class Record:
-    """One CSV record: its physical lines (first and last), its fields, and, when a quote broke
-    it, why it is not a row (``broken``; ``fields`` is then its first line's text, and the lines
-    after it are read again)."""
-
-    line: int
-    last: int
-    fields: list[str]
-    broken: str = ""
+class Record(csvrecords.Record):
+    """One CSV record (:class:`cibscope.csvrecords.Record`): its physical lines (first and last),
+    its fields, and, when a quote broke it, why it is not a row (``broken``; ``fields`` is then its
+    first line's text, and the lines after it are read again)."""
 
     def problem(self, file: str, width: int) -> Problem | None:
         """The Problem of a record that cannot be a row of a ``width``-column file, else None."""
@@ -370,103 +362,13 @@ class Record:
         return None
 
 
-def _text(path: Path) -> str:
-    """The file as text (UTF-8, a BOM dropped); invalid UTF-8 is an InputError naming its line."""
-    raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        before = _lines(raw[: e.start].decode("utf-8"))
-        line = max(1, len(before) + (0 if before and not before[-1].endswith(("\n", "\r")) else 1))
-        col = e.start - max(raw.rfind(b"\n", 0, e.start), raw.rfind(b"\r", 0, e.start))
-        raise InputError(
-            f"not UTF-8 text ({e.reason} at byte {col} of the line, {raw[e.start:e.start + 1]!r})",
-            file=str(path), line=line, hint="save the CSV as UTF-8",
-        ) from e
-
-
-def _lines(text: str) -> list[str]:
-    """Physical lines as a CSV reader counts them (\\n, \\r\\n or \\r ends one), with their ends."""
-    return io.StringIO(text, newline="").readlines()
-
-
-def _runaway(rec: list[str], width: int, lines: list[str], first: int, last: int) -> tuple[int, bool] | None:
-    """For a record over lines ``first``-``last``: (how many of the lines wholly inside its quote
-    look like rows of their own, whether the quote is never closed); None when the record is a
-    well-formed multi-line row."""
-    never = _never_closed("".join(lines[first - 1:last]))
-    inner = lines[first:last] if never else lines[first:last - 1]
-    looks = sum(1 for ln in inner if len(next(csv.reader([ln]), [])) == width)
-    return (looks, never) if never or looks or len(rec) != width else None
-
-
-def _never_closed(text: str) -> bool:
-    try:
-        for _ in csv.reader(io.StringIO(text, newline=""), strict=True):
-            pass
-    except csv.Error as e:
-        return "unexpected end of data" in str(e)
-    return False
-
-
-def _rows(path: Path) -> Iterable[Record]:
-    """Every CSV record, the header first (line 1), each with its physical lines.
-
-    A quote that opens a field and is not closed on its line makes the record run over the
-    following lines. A record over several lines that does not have the header's field count,
-    whose quoted text holds lines that do (rows swallowed by a stray or unclosed quote), or
-    whose quote is never closed, is yielded as broken -- with its span, the field the quote
-    opened in, how many lines look like rows -- and reading starts again on its second line, so
-    one stray quote costs one row, not every row up to the next quote. A multi-line field of a
-    well-formed row (a note with a line break) is kept.
-    """
-    lines = _lines(_text(path))
-    width: int | None = None
-    start = 0  # index (0-based) of the line reading starts at
-    while start < len(lines):
-        reader = csv.reader(itertools.islice(lines, start, None))
-        prev = 0
-        again: int | None = None
-        try:
-            for row in reader:
-                first, last = start + prev + 1, start + reader.line_num
-                prev = reader.line_num
-                if width is None:
-                    width = len(row)
-                elif last > first:
-                    runaway = _runaway(row, width, lines, first, last)
-                    if runaway is not None:
-                        yield Record(first, last, [lines[first - 1].rstrip("\r\n")], _quote_reason(row, width, first, last, *runaway))
-                        again = first
-                        break
-                yield Record(first, last, row)
-        except csv.Error as e:  # a field over csv.field_size_limit(): a quote ran away
-            first, last = start + prev + 1, start + reader.line_num
-            if width is None:
-                raise InputError(f"malformed CSV header ({e})", file=str(path), line=first) from e
-            what = (
-                f"a quoted field opened on line {first} runs past {csv.field_size_limit():,} characters (to line {last})"
-                if "field limit" in str(e) else f"malformed CSV ({e})"
-            )
-            yield Record(first, last, [lines[first - 1].rstrip("\r\n")],
-                         f"lines {first}-{last}: {what} (a stray or unclosed quote?); line {first} is skipped and the lines after it are read again as rows")
-            again = first
-        if again is None:
-            return
-        start = again
-
-
-def _quote_reason(row: list[str], width: int, first: int, last: int, looks: int, never: bool) -> str:
-    k = next((i for i, c in enumerate(row, 1) if "\n" in c or "\r" in c), 1)
-    where = f"is never closed: the file ends inside it, on line {last}" if never else f"closes only on line {last}"
-    inner = last - first - (0 if never else 1)
-    swallowed = f", and {looks:,} of the {inner:,} lines {'after it' if never else 'between'} look like rows of their own" if looks else ""
-    return (
-        f"lines {first}-{last}: a quote opened in field {k} on line {first} {where}{swallowed} (a stray or unclosed quote?); "
-        f"the record ({len(row)} fields, the header has {width}) is skipped and lines {first + 1}-{last} are read again as rows"
-    )
+def _rows(path: Path) -> Iterator[Record]:
+    """Every CSV record, the header first (line 1), each with its physical lines; a record a
+    stray or unclosed quote broke comes with its span and is skipped, and the lines after its
+    first are read again (:func:`cibscope.csvrecords.records`). Not UTF-8: an InputError naming
+    the line."""
+    for r in csvrecords.read(path, fate="skipped"):
+        yield Record(r.line, r.last, r.fields, r.broken)
 
 
 def _existing_file(path: Path, what: str, hint: str) -> None:

@@ -15,10 +15,7 @@ quarantined. A whole-file problem (no header, no usable columns) is an :class:`I
 
 from __future__ import annotations
 
-import csv
 import gzip
-import io
-import itertools
 import math
 import re
 import tomllib
@@ -33,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import csvrecords
 from ..errors import InputError
 from ..tomlfile import read_toml
 
@@ -277,26 +275,17 @@ class Panel:
         return out
 
 
-def _open_text(path: Path) -> io.TextIOBase:
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of ``path``, gunzipped when it ends in .gz."""
     try:
         if path.suffix == ".gz":
-            return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
-        return open(path, encoding="utf-8-sig", newline="")
+            with gzip.open(path, "rb") as f:
+                return f.read()
+        return path.read_bytes()
     except FileNotFoundError as e:
         raise InputError("no such file", file=str(path)) from e
     except IsADirectoryError as e:
         raise InputError("is a folder, not a CSV file", file=str(path)) from e
-
-
-def _first_non_utf8_line(path: Path) -> int | None:
-    """The first line of ``path`` that is not UTF-8 (for the error message), or None."""
-    with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as fh:
-        for n, raw in enumerate(fh, 1):
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                return n
-    return None
 
 
 def _date_pattern(fmt: str) -> re.Pattern[str] | None:
@@ -471,92 +460,22 @@ def read_series(
     return data
 
 
-@dataclass(frozen=True)
-class _Record:
-    line: int  # first physical line
-    last: int  # last physical line
-    fields: list[str]
-    broken: str = ""  # why a quote made it no row (its lines after the first are read again)
-
-
 def _skipped(row: list[str]) -> bool:
     """A blank line or a comment line (GA4's '#' header notes)."""
     return not row or not any(c.strip() for c in row) or row[0].lstrip().startswith("#")
 
 
-def _records(lines: list[str]) -> Iterable[_Record]:
-    """The CSV records of ``lines``, each with its physical lines; the header is the first
-    record that is not blank or a comment.
-
-    A stray or unclosed quote makes a record run over the following lines (every row up to the
-    next quote became one field, often of a well-formed row: the rows in it were lost without
-    a word). A record over several lines that lacks the header's field count, whose quoted
-    text holds lines that have it, or whose quote is never closed, is yielded as broken, with
-    its span, and reading starts again on its second line: one stray quote costs one row.
-    """
-    width: int | None = None
-    start = 0
-    while start < len(lines):
-        reader = csv.reader(itertools.islice(lines, start, None))
-        prev = 0
-        again: int | None = None
-        try:
-            for row in reader:
-                first, last = start + prev + 1, start + reader.line_num
-                prev = reader.line_num
-                if width is None:
-                    if not _skipped(row):
-                        width = len(row)
-                elif last > first:
-                    never = _never_closed("".join(lines[first - 1:last]))
-                    inner = lines[first:last] if never else lines[first:last - 1]  # the lines wholly inside the quote
-                    looks = sum(1 for ln in inner if len(next(csv.reader([ln]), [])) == width)
-                    if never or looks or len(row) != width:
-                        k = next((i for i, c in enumerate(row, 1) if "\n" in c or "\r" in c), 1)
-                        where = "is never closed: the file ends inside it, on line" if never else "closes only on line"
-                        swallowed = f", and {looks:,} of the {len(inner):,} lines {'after it' if never else 'between'} look like rows of their own" if looks else ""
-                        yield _Record(first, last, [lines[first - 1].rstrip("\r\n")], (
-                            f"lines {first}-{last}: a quote opened in field {k} on line {first} {where} {last}{swallowed} "
-                            f"(a stray or unclosed quote?); the record ({len(row)} fields, the header has {width}) is "
-                            f"quarantined and lines {first + 1}-{last} are read again as rows"))
-                        again = first
-                        break
-                yield _Record(first, last, row)
-        except csv.Error as e:  # a field over csv.field_size_limit(): a quote ran away
-            first, last = start + prev + 1, start + reader.line_num
-            if width is None:
-                raise
-            what = (f"a quoted field opened on line {first} runs past {csv.field_size_limit():,} characters (to line {last})"
-                    if "field limit" in str(e) else f"malformed CSV ({e})")
-            yield _Record(first, last, [lines[first - 1].rstrip("\r\n")],
-                          f"lines {first}-{last}: {what} (a stray or unclosed quote?); line {first} is quarantined and the lines after it are read again as rows")
-            again = first
-        if again is None:
-            return
-        start = again
-
-
-def _never_closed(text: str) -> bool:
-    try:
-        for _ in csv.reader(io.StringIO(text, newline=""), strict=True):
-            pass
-    except csv.Error as e:
-        return "unexpected end of data" in str(e)
-    return False
-
-
 def _read_one(path: Path, fixed: Preset | None, flt: dict[str, set[str]], metric: str | None, data: SeriesData,
               seen: dict[tuple[str, str, tuple[str, ...], date], tuple[str, int]], today: date) -> None:
     fname = str(path)
-    reader_line: int | None = None
     try:
-        with _open_text(path) as fh:
-            lines = io.StringIO(fh.read(), newline="").readlines()
-        records = _records(lines)
+        # a record broken by a stray or unclosed quote is quarantined with its span, and the
+        # lines after its first are read again; the header is the first record not _skipped
+        records = csvrecords.records(csvrecords.decode(_read_bytes(path), file=fname), fate="quarantined",
+                                     before_header=_skipped, file=fname)
         header: list[str] | None = None
         header_line = 0
         for rec in records:
-            reader_line = rec.last
             if _skipped(rec.fields):
                 continue
             header, header_line = [c.strip() for c in rec.fields], rec.line
@@ -642,10 +561,5 @@ def _read_one(path: Path, fixed: Preset | None, flt: dict[str, set[str]], metric
             if p.incomplete_last_days:
                 data.incomplete_last_days[site] = max(data.incomplete_last_days.get(site, 0), p.incomplete_last_days)
         assert summary.rows_read == summary.kept + summary.filtered + summary.quarantined
-    except UnicodeDecodeError as e:
-        raise InputError(f"not UTF-8 text ({e.reason})", file=fname, line=_first_non_utf8_line(path),
-                         hint="save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')") from e
     except (gzip.BadGzipFile, EOFError, zlib.error) as e:
         raise InputError(f"not a readable gzip file ({e})", file=fname, hint="a .gz file must be gzip-compressed; otherwise rename it") from e
-    except csv.Error as e:
-        raise InputError(f"not a readable CSV ({e})", file=fname, line=reader_line) from e
