@@ -15,11 +15,16 @@ Input shapes
   ``id_str``, ``extended_tweet``, ``retweeted_status``, ``quoted_status``). Stream notices
   (``limit``, ``delete``, ...) are rows too: they are quarantined with a reason, so nothing
   disappears without a trace.
-* A file that is **one JSON array** (or one pretty-printed object) is read whole, but only up
-  to :data:`MAX_DOCUMENT_BYTES` (decompressed); a larger one is refused with a hint to convert
-  it to JSON lines, because holding it would cost several times its size in Python objects.
+* **Documents**: a file is a sequence of JSON values, so JSON lines, arrays and pretty-printed
+  objects may follow one another in any mix (``cat a.json b.json``, ``jq . tweets.jsonl``, an
+  array then JSON lines); an array at the top level gives its elements. A file that starts with
+  a document is read whole, from the line where one starts the rest of the file is, but only up
+  to :data:`MAX_DOCUMENT_BYTES` (decompressed): a larger file that starts with one is refused
+  with a hint to convert it to JSON lines, because holding it would cost several times its size
+  in Python objects; a larger rest is read on as JSON lines, the document's first line
+  quarantined saying why.
 
-Streaming: lines are parsed one at a time and staged in Arrow batches of
+Streaming: JSON lines are parsed one at a time and staged in Arrow batches of
 :data:`BATCH_ROWS` rows, so memory stays flat whatever the file size.
 """
 
@@ -384,6 +389,8 @@ def _dump(obj: Any) -> str:
 
 
 # ---- record iteration --------------------------------------------------------------------
+# A file is a sequence of JSON values: JSON lines, and documents spread over lines (arrays,
+# pretty-printed objects), one after another in any mix, as `jq`, twarc and `cat` write them.
 
 
 def _open_binary(source: Source) -> Any:
@@ -391,10 +398,18 @@ def _open_binary(source: Source) -> Any:
 
 
 _WS = re.compile(r"\s*")
+_BOM = b"\xef\xbb\xbf"
+#: A line where a document may start after text that is not JSON: one that opens an object or
+#: an array at column 0, as JSON lines, `jq` and twarc start every document (the nested lines of
+#: pretty-printed JSON are indented).
+_RESTART = re.compile(r"\n(?=[\[{])")
+#: orjson's messages for a line whose JSON value goes on past its end, or is followed by another.
+_INCOMPLETE = "unexpected end of data"
+_MORE = "unexpected content after document"
 
 
 def _document_mode(head: bytes) -> bool:
-    """True for a file that is one JSON document: an array, or an object spread over lines.
+    """True for a file that starts with a JSON document: an array, or an object spread over lines.
 
     A first line that is a whole JSON value (or one nested too deeply to tell) is a record of
     JSON lines: a one-line array reads the same either way, and a too-deep first line must not
@@ -410,8 +425,27 @@ def _document_mode(head: bytes) -> bool:
     return first == b"{"
 
 
+def _opens_document(line: bytes, e: Exception) -> bool:
+    """True for a line of JSON lines where a document spread over lines starts: an array (``[``
+    alone, or ``[{...},`` with its first element) or a lone ``{`` (an object as ``jq .`` prints
+    it), whose JSON goes on past the end of the line. A JSON line that is cut off (the last line
+    of an interrupted stream) holds more than ``{`` and stays one quarantined line."""
+    if not str(e).startswith(_INCOMPLETE):
+        return False
+    s = line.strip()
+    return s == b"{" or s.startswith(b"[")
+
+
 def _iter_records(source: Source, writer: StageWriter) -> Iterator[tuple[int, Any, bytes | str]]:
-    """Yield (line, parsed JSON, raw) for each record; quarantine lines that are not JSON."""
+    """Yield (line, parsed JSON, raw) for each record; quarantine what is not JSON.
+
+    A file that starts with a document is read whole (:func:`_iter_document`). Any other file
+    is read line by line, one JSON value a line -- the fast path, memory flat whatever the file
+    size -- until a line opens a document (:func:`_opens_document`): from there the rest of the
+    file is read whole as a sequence of values (:func:`_iter_values`), when it is at most
+    :data:`MAX_DOCUMENT_BYTES`; else that line is quarantined and reading goes on line by line.
+    Several values on one line are each a record of that line.
+    """
     head = source.head(4096)
     if _document_mode(head):
         yield from _iter_document(source, writer)
@@ -419,29 +453,92 @@ def _iter_records(source: Source, writer: StageWriter) -> Iterator[tuple[int, An
     n = 0
     try:
         with _open_binary(source) as f:
+            if f.peek(3)[:3] == _BOM:
+                f.read(3)
             for n, line in enumerate(f, 1):
                 if not line.strip():
                     continue  # blank lines hold no record
                 try:
                     obj = _loads(line)
                 except _DecodeError as e:
-                    writer.quarantine(n, line, f"invalid JSON ({_json_error(e)})")
+                    if _opens_document(line, e):
+                        mark = f.tell()
+                        rest, broken = _read_rest(f, MAX_DOCUMENT_BYTES - len(line))
+                        if rest is not None:
+                            text = _decode(line + rest, n, source.name)
+                            del rest
+                            yield from _iter_values(text, n, writer, broken)
+                            return
+                        f.seek(mark)  # too much to hold: go on line by line
+                        writer.quarantine(n, line, f"invalid JSON ({_json_error(e)}); {_too_big()}")
+                    elif str(e).startswith(_MORE):
+                        yield from _iter_line(line, n, e, writer)
+                    else:
+                        writer.quarantine(n, line, f"invalid JSON ({_json_error(e)})")
                     continue
                 yield n, obj, line
     except (EOFError, zlib.error, gzip.BadGzipFile) as e:
         writer.quarantine(n + 1, "", f"{GZIP_BROKEN} (after line {n}: {e})")
 
 
-def _json_error(e: Exception, where: str = "column") -> str:
-    """The parser's message and position (``where``: 'column' for a line, 'line' for a document)."""
+def _too_big() -> str:
+    """Why a document that starts in a file of JSON lines is not read as one."""
+    return (
+        "a JSON document over several lines starts here, but the file from this line on is larger than "
+        f"{MAX_DOCUMENT_BYTES // (1024 * 1024)} MB and is read as JSON lines (convert it to JSON lines, e.g. with `jq -c`)"
+    )
+
+
+def _read_rest(f: Any, limit: int) -> tuple[bytes | None, str | None]:
+    """The rest of the open file ``f``: (its bytes, None), or (what a broken gzip stream still
+    held, the reason); (None, None) when it is longer than ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            chunk = f.read1(1 << 20)  # at most one read of the stream: nothing before a break is lost
+            if not chunk:
+                return b"".join(chunks), None
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                return None, None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        return b"".join(chunks), f"{GZIP_BROKEN} ({e})"
+
+
+def _decode(data: bytes, line: int, name: str) -> str:
+    """UTF-8 text of a document whose first byte is on line ``line``; refused (the whole file)
+    when it is not UTF-8, as a document cannot be cut into lines to quarantine."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        at = line + data.count(b"\n", 0, e.start)
+        raise InputError(f"not UTF-8 text ({e.reason} on line {at})", file=name, hint="save the file as UTF-8") from e
+
+
+def _iter_line(line: bytes, n: int, e: Exception, writer: StageWriter) -> Iterator[tuple[int, Any, bytes | str]]:
+    """The records of line ``n`` that holds several JSON values (``{...}{...}``), each with that line."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        writer.quarantine(n, line, f"invalid JSON ({_json_error(e)})")
+        return
+    yield from _iter_values(text, n, writer)
+
+
+def _json_error(e: Exception, where: str = "column", base: int = 0) -> str:
+    """The parser's message and position (``where``: 'column' for a line, 'line' for a document
+    whose first line is ``base + 1``)."""
     if isinstance(e, RecursionError):
         return "nested too deeply"
     if isinstance(e, json.JSONDecodeError):
-        return f"{e.msg}; column {e.colno}" if where == "column" else f"{e.msg}; line {e.lineno} column {e.colno}"
+        return f"{e.msg}; column {e.colno}" if where == "column" else f"{e.msg}; line {base + e.lineno} column {e.colno}"
     return str(e)
 
 
 def _iter_document(source: Source, writer: StageWriter) -> Iterator[tuple[int, Any, bytes | str]]:
+    """The records of a file that starts with a document, read whole (up to :data:`MAX_DOCUMENT_BYTES`)."""
     data, broken = read_prefix(source, MAX_DOCUMENT_BYTES + 1)
     if len(data) > MAX_DOCUMENT_BYTES:
         raise InputError(
@@ -449,50 +546,125 @@ def _iter_document(source: Source, writer: StageWriter) -> Iterator[tuple[int, A
             file=source.name,
             hint="convert it to JSON lines, one tweet per line, e.g. `jq -c '.[]' FILE > FILE.jsonl`",
         )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InputError(f"not UTF-8 text ({e.reason} at byte {e.start})", file=source.name) from e
+    text = _decode(data[3:] if data.startswith(_BOM) else data, 1, source.name)
     del data
-    # a gzip stream cut off: the elements before the cut are read, the rest is one quarantined row
-    cut = f"; {broken}" if broken else ""
+    yield from _iter_values(text, 1, writer, broken)
+
+
+def _iter_values(text: str, line: int, writer: StageWriter, broken: str | None = None) -> Iterator[tuple[int, Any, bytes | str]]:
+    """Yield (line, parsed JSON, raw) for each record of ``text`` (:func:`_scan`), whose first
+    character is on line ``line``; quarantine each stretch that is not JSON, with the line where
+    it starts. ``broken`` says why the text stops short (a gzip stream cut off): it is added to
+    the reason of a stretch that runs to the end, else it is one quarantined row of its own."""
+    told = broken is None
+    for ln, obj, start, end, reason in _scan(text, line):
+        if reason is None:
+            yield ln, obj, text[start:end]
+            continue
+        if end >= len(text) and not told:
+            reason, told = f"{reason}; {broken}", True
+        writer.quarantine(ln, text[start : min(end, start + RAW_LIMIT + 1)], reason)
+    if not told:
+        j = len(text)
+        while j and text[j - 1].isspace():
+            j -= 1
+        writer.quarantine(line + text.count("\n", 0, j), "", str(broken))
+
+
+def _scan(text: str, line: int = 1) -> Iterator[tuple[int, Any, int, int, str | None]]:
+    """The records of ``text``, a sequence of JSON values separated by whitespace: yields
+    (line, value, start, end, None) for each record, text[start:end], and (line, None, start,
+    end, reason) for each stretch that is not JSON; ``line`` is the physical line where it
+    starts, text[0] being on line ``line``.
+
+    * An array at the top level gives its elements (one level), each with its own line; the
+      other values are records as they are, and so is an empty array (which says it holds no
+      tweet, as on a JSON line).
+    * A value at the start of a line that holds nothing else is parsed as a JSON line is
+      (orjson), so a line reads the same here as in a JSON lines file; a value spread over
+      lines or sharing its line, and an array's elements, by the stdlib's ``raw_decode``.
+    * After a stretch that is not JSON, reading resumes at :func:`_restart`.
+    """
     dec = json.JSONDecoder()
-    pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
-    line = 1 + text.count("\n", 0, pos)
-    if not text.startswith("[", pos):
-        try:
-            obj, _ = dec.raw_decode(text, pos)
-        except (json.JSONDecodeError, RecursionError) as e:
-            writer.quarantine(line, text[pos:], f"invalid JSON ({_json_error(e, 'line')}){cut}")
-            return
-        yield line, obj, text[pos : pos + RAW_LIMIT]
-        if broken:
-            writer.quarantine(line, "", broken)
-        return
-    pos += 1
+    base = line - 1
+    n = len(text)
+    pos = 0
+    in_array = False
     while True:
         nxt = _WS.match(text, pos).end()  # type: ignore[union-attr]
         line += text.count("\n", pos, nxt)
         pos = nxt
-        if text.startswith("]", pos):
-            if broken:
-                writer.quarantine(line, "", broken)
-            return
-        try:
-            obj, end = dec.raw_decode(text, pos)
-        except (json.JSONDecodeError, RecursionError) as e:
-            # Nothing after a broken element can be located reliably: quarantine the rest as one row.
-            writer.quarantine(line, text[pos:], f"invalid JSON in array ({_json_error(e, 'line')}){cut}")
-            return
-        yield line, obj, text[pos:end]
-        line += text.count("\n", pos, end)
-        pos = _WS.match(text, end).end()  # type: ignore[union-attr]
-        line += text.count("\n", end, pos)
-        if text.startswith(",", pos):
+        if in_array and text.startswith("]", pos):
             pos += 1
-        elif not text.startswith("]", pos):
-            writer.quarantine(line, text[pos:], f"invalid JSON in array (expected ',' or ']'){cut}")
-            return
+            in_array = False
+            continue
+        if not in_array:
+            if pos >= n:
+                return
+            if text.startswith("[", pos):
+                inner = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+                if text.startswith("]", inner):  # an empty array is a record, as on a JSON line
+                    yield line, [], pos, inner + 1, None
+                    line += text.count("\n", pos, inner)
+                    pos = inner + 1
+                    continue
+                pos += 1
+                in_array = True
+                continue
+        reason = None
+        end = -1
+        if not in_array and (pos == 0 or text[pos - 1] == "\n"):
+            eol = text.find("\n", pos)
+            eol = n if eol < 0 else eol
+            try:
+                obj, end = _loads(text[pos:eol]), eol
+            except _DecodeError as e:
+                if not str(e).startswith((_INCOMPLETE, _MORE)):
+                    reason = f"invalid JSON ({_json_error(e)})"
+        if reason is None and end < 0:
+            try:
+                obj, end = dec.raw_decode(text, pos)
+            except (json.JSONDecodeError, RecursionError) as e:
+                reason = f"invalid JSON{' in array' if in_array else ''} ({_json_error(e, 'line', base)})"
+        if reason is None:
+            yield line, obj, pos, end, None
+            line += text.count("\n", pos, end)
+            pos = end
+            if not in_array:
+                continue
+            nxt = _WS.match(text, pos).end()  # type: ignore[union-attr]
+            line += text.count("\n", pos, nxt)
+            pos = nxt
+            if text.startswith(",", pos):
+                pos += 1
+                continue
+            if text.startswith("]", pos):
+                continue
+            reason = "invalid JSON in array (expected ',' or ']')"
+        stop = _restart(text, pos, in_array)
+        yield line, None, pos, stop, reason
+        line += text.count("\n", pos, stop)
+        pos = stop
+        in_array = False
+
+
+def _restart(text: str, pos: int, in_array: bool) -> int:
+    """Where reading resumes after text that is not JSON at ``pos``: the next line that opens an
+    object or an array at column 0 (:data:`_RESTART`), the end of the text when there is none.
+
+    Inside an array, the first such line that does not follow a ',' or a '[': the elements after
+    a broken one cannot be located reliably (an element may start at column 0 too), so the rest
+    of the array is one stretch with it, and reading resumes at the next document."""
+    for m in _RESTART.finditer(text, pos):
+        at = m.end()
+        if in_array:
+            j = at - 1
+            while j > pos and text[j].isspace():
+                j -= 1
+            if text[j] in ",[":
+                continue
+        return at
+    return len(text)
 
 
 def _raw(raw: bytes | str, obj: Any = None) -> bytes | str:
@@ -595,24 +767,18 @@ def head_records(head: bytes) -> list[Any]:
     dec = json.JSONDecoder()
     out: list[Any] = []
     if _document_mode(head):
-        pos = 1
-        while len(out) < 20:
-            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
-            try:
-                obj, pos = dec.raw_decode(text, pos)
-            except (json.JSONDecodeError, RecursionError):
+        # documents, as they are read: the records up to the first one the head cuts off
+        for _, obj, _, _, reason in _scan(text):
+            if reason is not None or len(out) >= 20:
                 break
-            out.append(obj)
-            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
-            if not text.startswith(",", pos):
-                break
-            pos += 1
+            out.extend(obj if isinstance(obj, list) else [obj])
         return out
     for ln in text.split("\n")[:50]:
         if not ln.strip():
             continue
         try:
-            out.append(json.loads(ln))
+            obj = json.loads(ln)
+            out.extend(obj if isinstance(obj, list) else [obj])  # a list on a line: its items (one level)
         except RecursionError:
             continue  # nested too deeply to be a tweet
         except json.JSONDecodeError:
@@ -645,6 +811,17 @@ class _JsonReader:
 
     def _convert(self, line: int, obj: Any, raw: bytes | str, writer: StageWriter) -> None:
         raise NotImplementedError
+
+    def _list(self, line: int, items: list[Any], writer: StageWriter) -> None:
+        """A list on one JSON line (pages or tweets written as one array): its items are the
+        records of that line, one level deep; an empty list or a list inside it is quarantined."""
+        if not items:
+            writer.quarantine(line, "[]", "an empty list, not a tweet")
+        for item in items:
+            if isinstance(item, list):
+                writer.quarantine(line, _dump(item), "a list inside a list, not a tweet" if item else "an empty list, not a tweet")
+            else:
+                self._convert(line, item, b"", writer)
 
     def _refuse(self, source: Source) -> None:
         """Raise a clear error when the file is JSON of another kind (checked before reading)."""
@@ -686,13 +863,9 @@ class TwitterV2(_JsonReader):
         k = _first_kind(head, skip=("v2-empty", "v2-malformed"))
         return f"a Twitter API v2 file of {_V2_NOT_TWEETS[k]}, not tweets" if k in _V2_NOT_TWEETS else None
 
-    def _convert(self, line: int, obj: Any, raw: bytes | str, writer: StageWriter, nested: bool = False) -> None:
-        if isinstance(obj, list):  # a list of pages or tweets on one line (one level)
-            if nested or not obj:
-                writer.quarantine(line, _dump(obj), "a list inside a list, not a tweet" if obj else "an empty list, not a tweet")
-                return
-            for item in obj:
-                self._convert(line, item, b"", writer, nested=True)
+    def _convert(self, line: int, obj: Any, raw: bytes | str, writer: StageWriter) -> None:
+        if isinstance(obj, list):  # a list of pages or tweets on one line
+            self._list(line, obj, writer)
             return
         kind = classify(obj)
         if kind == "v2" and isinstance(obj, dict) and "data" in obj:
@@ -751,9 +924,7 @@ class TwitterV2(_JsonReader):
         created = parse_time(t.get("created_at"))
         repost_of = repost_of_account = reply_to = quote_of = None
         for ref in _arr(t.get("referenced_tweets"), "referenced_tweets"):
-            ref = _obj(ref, "referenced_tweets item")
-            rid = _id_of(ref, "referenced_tweets item", "id")
-            typ = ref.get("type")
+            rid, typ, ref = _reference(ref)
             if typ == "retweeted":
                 repost_of = rid
                 target = tweets.get(rid or "") or ref  # flattened output inlines the referenced tweet
@@ -800,6 +971,23 @@ class TwitterV2(_JsonReader):
             mentions=mentions,
         )
         return row, author or users.get(account)
+
+
+_REF_TYPES = ("retweeted", "quoted", "replied_to")
+
+
+def _reference(ref: Any) -> tuple[str, str, dict[str, Any]]:
+    """(id, type, item) of a v2 ``referenced_tweets`` item. A link between posts makes the row:
+    an item that does not name both what it links to (an id) and how (one of the API's three
+    types) is quarantined, rather than the post kept as a plain post without its link."""
+    ref = _obj(ref, "referenced_tweets item")
+    typ = ref.get("type")
+    if typ not in _REF_TYPES:
+        raise BadRecord(f"referenced_tweets item type {_show(typ)} is none of retweeted, quoted, replied_to")
+    rid = _id_of(ref, "referenced_tweets item", "id")
+    if rid is None:
+        raise BadRecord(f"referenced_tweets item ({typ}) without id")
+    return rid, typ, ref
 
 
 def _rt_author(text: str | None, mentions: list[str], t: dict[str, Any], users: dict[str, Any]) -> str | None:
@@ -853,6 +1041,9 @@ class TwitterV1(_JsonReader):
         return None
 
     def _convert(self, line: int, obj: Any, raw: bytes | str, writer: StageWriter) -> None:
+        if isinstance(obj, list):  # statuses written as one array on one line
+            self._list(line, obj, writer)
+            return
         kind = classify(obj)
         if kind == "v1":
             try:
@@ -888,11 +1079,15 @@ class TwitterV1(_JsonReader):
         repost_of = repost_of_account = quote_of = None
         if rs is not None:
             repost_of = _id_of(rs, "retweeted_status", "id_str", "id")
+            if repost_of is None:  # a retweet that does not say of what: not a plain post
+                raise BadRecord("retweeted_status without id_str or id")
             repost_of_account = _id_of(_obj(rs.get("user"), "retweeted_status.user"), "retweeted_status.user", "id_str", "id")
         else:
             # A retweet of a quote also carries quoted_status, but the retweeter quoted nothing.
             qs = _obj(s.get("quoted_status"), "quoted_status")
             quote_of = _id_of(s, "", "quoted_status_id_str") or _id_of(qs, "quoted_status", "id_str", "id")
+            if qs and quote_of is None:  # a quote that does not say of what
+                raise BadRecord("quoted_status without id_str or id")
         reply_to = _id_of(s, "", "in_reply_to_status_id_str", "in_reply_to_status_id")
         reply_to_account = _id_of(s, "", "in_reply_to_user_id_str", "in_reply_to_user_id")
         lon, lat = _lon_lat(_meta(s.get("coordinates")).get("coordinates"), "lonlat")
