@@ -356,6 +356,22 @@ def test_gzip_and_zip_inputs(case_path: Path, tmp_path: Path) -> None:
     assert rows(case_path, "SELECT source_line FROM posts WHERE source_file = ? ORDER BY 1", [f"{zp}!tweets_small.csv"]) == [(2,), (4,), (6,), (8,), (9,)]
 
 
+def test_a_zip_inside_a_zip_is_named_not_misread(case_path: Path, tmp_path: Path) -> None:
+    """A stored inner zip holds its files' text uncompressed: it must not be sniffed as the
+    archive file whose header it happens to hold (and then fail on it), but named and skipped."""
+    inner = tmp_path / "inner.zip"
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_STORED) as z:
+        z.write(USERS, "users_small.csv")
+    outer = tmp_path / "outer.zip"
+    with zipfile.ZipFile(outer, "w", zipfile.ZIP_STORED) as z:
+        z.write(inner, "inner.zip")
+        z.write(TWEETS, "tweets_small.csv")
+    rep = ingest(outer, case_path)
+    got = {f.source_file: (f.status, f.message, f.rows_kept) for f in rep.files}
+    assert got[f"{outer}!inner.zip"] == ("skipped", "a zip archive inside a zip archive: not read", 0)
+    assert got[f"{outer}!tweets_small.csv"][0::2] == ("ingested", 5)
+
+
 def test_folder_of_mixed_files(case_path: Path, tmp_path: Path) -> None:
     folder = tmp_path / "release"
     folder.mkdir()

@@ -319,6 +319,10 @@ def sniff(source: Source, forced: str | None = None) -> Reader:
         if broken:
             raise InputError(broken, file=source.name)
         raise EmptyFileError("file is empty", file=source.name)
+    if head.startswith(b"PK\x03\x04"):  # (a stored member's text would match a CSV reader)
+        raise UnknownFormatError(
+            "a zip archive inside a zip archive: not read", file=source.name, hint="extract the inner archive and give it (or its files) to cibscope"
+        )
     for reader in readers():
         if reader.sniff(source, head):
             return reader
