@@ -31,7 +31,7 @@ from ..engine.base import Engine
 from ..engine.duckdb import Error as DuckDBError, IOException as DuckDBIOException
 from ..errors import EmptyFileError, InputError, StrictModeError, UnknownFormatError
 from ..progress import Progress, step
-from .base import GZIP_BROKEN, GZIP_MAGIC, STAGE_TABLES, ReadContext, Reader, Source, compression_of, read_prefix
+from .base import GZIP_BROKEN, STAGE_TABLES, ReadContext, Reader, Source, compression_of, gunzip, read_prefix
 from .normalize import install_macros
 from .registry import get_reader, readers
 
@@ -163,7 +163,7 @@ def _scan(
 ) -> tuple[str | None, int | None, str | None, bool]:
     """:func:`_content_hash`, and for a gzip file (``gz``) the state of its stream, checked in
     the pass that counts its lines (made whether they are asked for or not): None when sound,
-    else the quarantine reason of what is lost (:func:`_gunzip`); and whether all that
+    else the quarantine reason of what is lost (:func:`.base.gunzip`); and whether all that
     decompressed is right (a stream cut off, or followed by bytes that are not gzip)."""
     h = hashlib.sha1() if digest else None
     newlines = 0
@@ -191,130 +191,18 @@ def _scan(
             last = data[-1:]
             return False
 
-        got, good, broken = _gunzip(path, tally, stop)
+        got, good, broken = gunzip(path, tally, stop)
         whole = good == got
     if not count_lines or broken is not None:
         return hexdigest, None, broken, whole
     return hexdigest, newlines + (1 if last not in (b"", b"\n") else 0), None, whole
 
 
-# Decompression in pieces of this much compressed input, each giving at most this much output
-# (a bound on memory whatever the compression ratio).
-_GZ_IN = 1 << 20
-_GZ_OUT = 1 << 24
-# zlib's errors for a stream that decompressed to its end but whose trailer does not match
-_CHECK_ERRORS = ("incorrect data check", "incorrect length check")
-
-
-def _gunzip(path: Path, emit: Callable[[bytes], bool], stop: threading.Event | None = None) -> tuple[int, int, str | None]:
-    """Decompress the gzip file ``path`` as far as it goes, handing each piece of output to
-    ``emit`` in order (``emit`` returns True to stop there). Returns the bytes handed on, how
-    many of them are known to be right, and None when the stream is sound, else the reason it
-    is not (the quarantine reason of what is lost, :data:`GZIP_BROKEN` first):
-
-    * cut off: what decompressed before the cut is right;
-    * followed by bytes that are not gzip: all of it is right;
-    * compressed data that cannot be decompressed (a damaged block), or a checksum (CRC-32 or
-      length) that does not match what decompressed: the damage may start anywhere in that
-      gzip member (deflate decodes most damaged bits into other bytes, and the error shows
-      later, often only at the checksum), so nothing of the member is right: only the members
-      before it, each checked by its own checksum (a file of one member: nothing). What
-      decompressed is handed on all the same, up to the failing bytes (a piece of input that
-      fails is decompressed again a byte at a time).
-
-    Concatenated members are read one after another; zero bytes after a member are padding,
-    as for Python's gzip module. ``stop`` set ends the pass early (the result is then
-    meaningless)."""
-    got = 0
-    member = 0  # where the member being read starts, in decompressed bytes
-    with open(path, "rb") as f:
-        d = zlib.decompressobj(wbits=31)
-        buf = b""
-        pending = False  # the last call filled its output bound: more output may be due
-        while True:
-            if stop is not None and stop.is_set():
-                return got, got, None
-            if not buf and not pending:
-                buf = f.read(_GZ_IN)
-                if not buf:
-                    return got, got, f"{GZIP_BROKEN}: the file ends inside the compressed stream, after {got:,} bytes"
-            before = d.copy()
-            try:
-                data = d.decompress(buf, _GZ_OUT)
-            except zlib.error as e:
-                got, why = _gunzip_slowly(before, buf, emit, got, e)
-                return got, (got if why is None else member), why
-            buf = d.unconsumed_tail
-            pending = len(data) == _GZ_OUT
-            if data:
-                got += len(data)
-                if emit(data):
-                    return got, got, None
-            if d.eof:
-                rest = d.unused_data
-                while True:
-                    rest = rest.lstrip(b"\x00")
-                    if len(rest) >= 2:
-                        break
-                    more = f.read(_GZ_IN)
-                    if not more:
-                        break
-                    rest += more
-                if not rest:
-                    return got, got, None
-                if rest[:2] != GZIP_MAGIC:
-                    return got, got, f"{GZIP_BROKEN}: bytes after the end of the gzip stream are not gzip (after {got:,} bytes)"
-                d = zlib.decompressobj(wbits=31)
-                buf, pending, member = rest, False, got
-
-
-def _gunzip_slowly(d: Any, buf: bytes, emit: Callable[[bytes], bool], got: int, error: zlib.error) -> tuple[int, str | None]:
-    """The rest of :func:`_gunzip` for a piece of input ``buf`` on which the decompressor
-    failed: ``buf`` again from ``d`` (the decompressor as it was before it), 4 KB at a time,
-    then byte by byte from the 4 KB that fails, so that what decompresses before the failing
-    bytes is handed on. Returns the bytes handed on in all and the reason (None: ``emit``
-    asked to stop)."""
-    pos = 0
-    for size in (1 << 12, 1):
-        while pos < len(buf):
-            piece = buf[pos : pos + size]
-            before = d.copy()
-            try:
-                data = d.decompress(piece)  # at most ~1,032 times the piece
-            except zlib.error as e:
-                d, error = before, e
-                break
-            pos += len(piece)
-            if data:
-                got += len(data)
-                if emit(data):
-                    return got, None
-    what = str(error).rsplit(": ", 1)[-1]  # "Error -3 while decompressing data: invalid block type"
-    if what in _CHECK_ERRORS:
-        found = f"the checksum does not match the {got:,} bytes it decompresses to ({what})"
-    else:
-        found = f"damaged compressed data ({what}, after {got:,} decompressed bytes)"
-    return got, f"{GZIP_BROKEN}: {found}; the damage may start anywhere in the gzip member, so nothing is read from its start on"
-
-
-def _gunzip_head(path: Path, limit: int) -> tuple[bytes, str | None]:
-    """The first ``limit`` decompressed bytes of the gzip file ``path`` and None; or, when the
-    stream breaks before them, what decompressed and the reason (:func:`_gunzip`)."""
-    out = bytearray()
-
-    def take(data: bytes) -> bool:
-        out.extend(data)
-        return len(out) >= limit
-
-    why = _gunzip(path, take)[2]
-    return bytes(out[:limit]), (None if len(out) >= limit else why)
-
-
 def sniff(source: Source, forced: str | None = None) -> Reader:
     """Pick the reader for ``source``: the forced one, else the first whose ``sniff`` matches."""
     if forced is not None:
         return get_reader(forced)
-    head, broken = _gunzip_head(source.path, 65536) if source.compression == "gzip" else read_prefix(source, 65536)
+    head, broken = read_prefix(source, 65536)
     if not head.strip():
         if broken:
             raise InputError(broken, file=source.name)
@@ -499,7 +387,7 @@ class _GunzipFirst(Exception):
 def _gunzipped_copy(src: Source, stack: ExitStack) -> tuple[Source, list[tuple[int | None, str, str]]]:
     """The gzip file ``src`` decompressed into a plain file, for its reader to read again: all
     of it when the stream is sound (one that DuckDB does not read, e.g. zero bytes after a
-    member); for a damaged stream, the part known to be right (:func:`_gunzip`) up to its
+    member); for a damaged stream, the part known to be right (:func:`.base.gunzip`) up to its
     last complete line, and the quarantine row of what is not read: its first line, its first
     4 KB as decompressed (raw) and the reason. The copy may be empty (nothing is right)."""
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cibscope-gzip-")))
@@ -510,7 +398,7 @@ def _gunzipped_copy(src: Source, stack: ExitStack) -> tuple[Source, list[tuple[i
             out.write(data)
             return False
 
-        _, good, why = _gunzip(src.path, write)
+        _, good, why = gunzip(src.path, write)
     if why is None:
         return Source(target, src.name, None, origin=src.path), []
     with open(target, "rb+") as f:  # cut after the last newline of the right part

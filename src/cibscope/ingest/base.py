@@ -15,6 +15,8 @@ true: read = kept + quarantined, merged rows counting as kept.
 
 from __future__ import annotations
 
+import threading
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable, Iterable
@@ -218,54 +220,116 @@ def compression_of(path: Path) -> str | None:
         return "gzip" if f.read(2) == GZIP_MAGIC else None
 
 
-def gunzip_prefix(path: Path, limit: int | None = None, sink: Any = None) -> tuple[bytes, str | None]:
-    """Decompress the gzip file ``path`` as far as it goes: the bytes (up to ``limit``; written
-    to ``sink`` instead, all of them, when given) and None; or, when the stream is cut off or
-    followed by bytes that are not gzip, what could be decompressed and the reason.
-    Concatenated gzip members (a valid gzip file) are read one after another; zero bytes after
-    a member are padding, as for Python's gzip module."""
-    import zlib
+# Decompression in pieces of this much compressed input, each giving at most this much output
+# (a bound on memory whatever the compression ratio).
+_GZ_IN = 1 << 20
+_GZ_OUT = 1 << 24
+# zlib's errors for a stream that decompressed to its end but whose trailer does not match
+_CHECK_ERRORS = ("incorrect data check", "incorrect length check")
 
-    out = bytearray()
+
+def gunzip(path: Path, emit: Callable[[bytes], bool], stop: threading.Event | None = None) -> tuple[int, int, str | None]:
+    """Decompress the gzip file ``path`` as far as it goes, handing each piece of output to
+    ``emit`` in order (``emit`` returns True to stop there). Returns the bytes handed on, how
+    many of them are known to be right, and None when the stream is sound, else the reason it
+    is not (the quarantine reason of what is lost, :data:`GZIP_BROKEN` first):
+
+    * cut off: what decompressed before the cut is right;
+    * followed by bytes that are not gzip: all of it is right;
+    * compressed data that cannot be decompressed (a damaged block), or a checksum (CRC-32 or
+      length) that does not match what decompressed: the damage may start anywhere in that
+      gzip member (deflate decodes most damaged bits into other bytes, and the error shows
+      later, often only at the checksum), so nothing of the member is right: only the members
+      before it, each checked by its own checksum (a file of one member: nothing). What
+      decompressed is handed on all the same, up to the failing bytes (a piece of input that
+      fails is decompressed again a byte at a time).
+
+    Concatenated members are read one after another; zero bytes after a member are padding,
+    as for Python's gzip module. ``stop`` set ends the pass early (the result is then
+    meaningless)."""
     got = 0
+    member = 0  # where the member being read starts, in decompressed bytes
     with open(path, "rb") as f:
         d = zlib.decompressobj(wbits=31)
         buf = b""
+        pending = False  # the last call filled its output bound: more output may be due
         while True:
-            if not buf:
-                buf = f.read(1 << 20)
+            if stop is not None and stop.is_set():
+                return got, got, None
+            if not buf and not pending:
+                buf = f.read(_GZ_IN)
                 if not buf:
-                    if d.eof:
-                        return bytes(out), None
-                    return bytes(out), f"{GZIP_BROKEN}: the file ends inside the compressed stream, after {got:,} bytes"
+                    return got, got, f"{GZIP_BROKEN}: the file ends inside the compressed stream, after {got:,} bytes"
+            before = d.copy()
             try:
-                data = d.decompress(buf)
+                data = d.decompress(buf, _GZ_OUT)
             except zlib.error as e:
-                return bytes(out), f"{GZIP_BROKEN}: {e} after {got:,} bytes"
-            buf = b""
-            got += len(data)
-            if sink is not None:
-                sink.write(data)
-            else:
-                out += data
-                if limit is not None and len(out) >= limit:
-                    return bytes(out[:limit]), None
+                got, why = _gunzip_slowly(before, buf, emit, got, e)
+                return got, (got if why is None else member), why
+            buf = d.unconsumed_tail
+            pending = len(data) == _GZ_OUT
+            if data:
+                got += len(data)
+                if emit(data):
+                    return got, got, None
             if d.eof:
                 rest = d.unused_data
                 while True:
                     rest = rest.lstrip(b"\x00")
                     if len(rest) >= 2:
                         break
-                    more = f.read(1 << 20)
+                    more = f.read(_GZ_IN)
                     if not more:
                         break
                     rest += more
                 if not rest:
-                    return bytes(out), None
+                    return got, got, None
                 if rest[:2] != GZIP_MAGIC:
-                    return bytes(out), f"{GZIP_BROKEN}: bytes after the end of the gzip stream are not gzip (after {got:,} bytes)"
+                    return got, got, f"{GZIP_BROKEN}: bytes after the end of the gzip stream are not gzip (after {got:,} bytes)"
                 d = zlib.decompressobj(wbits=31)
-                buf = rest
+                buf, pending, member = rest, False, got
+
+
+def _gunzip_slowly(d: Any, buf: bytes, emit: Callable[[bytes], bool], got: int, error: zlib.error) -> tuple[int, str | None]:
+    """The rest of :func:`gunzip` for a piece of input ``buf`` on which the decompressor
+    failed: ``buf`` again from ``d`` (the decompressor as it was before it), 4 KB at a time,
+    then byte by byte from the 4 KB that fails, so that what decompresses before the failing
+    bytes is handed on. Returns the bytes handed on in all and the reason (None: ``emit``
+    asked to stop)."""
+    pos = 0
+    for size in (1 << 12, 1):
+        while pos < len(buf):
+            piece = buf[pos : pos + size]
+            before = d.copy()
+            try:
+                data = d.decompress(piece)  # at most ~1,032 times the piece
+            except zlib.error as e:
+                d, error = before, e
+                break
+            pos += len(piece)
+            if data:
+                got += len(data)
+                if emit(data):
+                    return got, None
+    what = str(error).rsplit(": ", 1)[-1]  # "Error -3 while decompressing data: invalid block type"
+    if what in _CHECK_ERRORS:
+        found = f"the checksum does not match the {got:,} bytes it decompresses to ({what})"
+    else:
+        found = f"damaged compressed data ({what}, after {got:,} decompressed bytes)"
+    return got, f"{GZIP_BROKEN}: {found}; the damage may start anywhere in the gzip member, so nothing is read from its start on"
+
+
+def gunzip_prefix(path: Path, limit: int) -> tuple[bytes, str | None]:
+    """The first ``limit`` decompressed bytes of the gzip file ``path`` and None; or, when the
+    stream breaks before them, what decompressed and the reason (:func:`gunzip`)."""
+    out = bytearray()
+
+    def take(data: bytes) -> bool:
+        out.extend(data)
+        return len(out) >= limit
+
+    why = gunzip(path, take)[2]
+    return bytes(out[:limit]), (None if len(out) >= limit else why)
 
 
 def read_prefix(source: Source, limit: int) -> tuple[bytes, str | None]:
