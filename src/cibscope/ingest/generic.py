@@ -1086,7 +1086,9 @@ class GenericTable:
             f"""INSERT INTO stage_quarantine BY NAME
             SELECT {_lit(src.name)} AS source_file, coalesce(l.line, e.line) AS source_line,
                    left(trim(e.csv_line, chr(10) || chr(13)), {RAW_LIMIT}) AS raw,
-                   'malformed CSV row (' || e.error_type || ': ' || e.error_message || ')' AS reason
+                   CASE WHEN e.error_type = 'INVALID ENCODING'  -- as the archive reader says it
+                        THEN 'malformed CSV row (invalid UTF-8 in field ' || e.column_idx || coalesce(' ''' || e.column_name || '''', '') || ')'
+                        ELSE 'malformed CSV row (' || e.error_type || ': ' || e.error_message || ')' END AS reason
             FROM (SELECT * FROM {rej} QUALIFY row_number() OVER (PARTITION BY line ORDER BY column_idx) = 1) e
             LEFT JOIN _g_rejline l ON l.rec = e.line"""
         )
