@@ -147,3 +147,18 @@ def test_the_run_reports_the_span_in_problems_csv(tmp_path):
     first = (tmp_path / "mp" / "problems.csv").read_bytes()
     run_media_policy([p], observed=None, out=tmp_path / "mp", report=False)
     assert (tmp_path / "mp" / "problems.csv").read_bytes() == first
+
+
+def test_the_command_prints_the_first_problems_with_their_lines(tmp_path):
+    """The summary names the first problems, a broken quote's span included, not only a count."""
+    from typer.testing import CliRunner
+
+    from cibscope.cli import app
+
+    rows = [_smm_row(i) for i in range(1, 21)]
+    rows[4] = '"' + rows[4]
+    p = _write(tmp_path / "matrix.csv", [SMM_HEADER, *rows])
+    res = CliRunner().invoke(app, ["media-policy", "--outlets", str(p), "--out", str(tmp_path / "mp")], env={"COLUMNS": "400"})
+    assert res.exit_code == 0, res.output
+    assert "1 input rows or values not used as given" in res.output
+    assert "matrix.csv:6: lines 6-21: a quote opened in field 1 on line 6 is never closed" in res.output

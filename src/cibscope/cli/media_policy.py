@@ -61,10 +61,18 @@ def render_result(r: MediaPolicyResult) -> None:
         console.print(f"case accounts that are outlets: {s['case_accounts']:,} (table state_media_accounts in {r.case_path})")
     if r.problems:
         console.print(f"[yellow]{len(r.problems):,} input rows or values not used as given[/] (problems.csv)")
+        for pr in r.problems[:_SHOWN_PROBLEMS]:  # the first few with their lines (a broken quote's span)
+            where = f"{pr.file}:{pr.line}" if pr.line is not None else pr.file
+            console.print(f"  {where}: {pr.reason} ({pr.action})", highlight=False, markup=False, soft_wrap=True)
+        if len(r.problems) > _SHOWN_PROBLEMS:
+            console.print(f"  ... and {len(r.problems) - _SHOWN_PROBLEMS:,} more in problems.csv", highlight=False)
     if r.files:
         console.print("[bold]outputs[/]")
         for name, path in r.files.items():
             console.print(f"  {name}: {path}", highlight=False)
+
+
+_SHOWN_PROBLEMS = 5  # problems printed under the summary (all of them in problems.csv)
 
 
 def register(app: typer.Typer) -> None:
